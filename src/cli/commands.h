@@ -1,0 +1,19 @@
+// The CLI's subcommands. main.cc builds one CLI11 app and asks each Register* function to add
+// its subcommands; a subcommand's callback sets state.exit_code. This folder is the only
+// place that chooses implementations (SQLite vs PostgreSQL, real vs fake adapters).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace dai::cli {
+
+struct CliState {
+  int exit_code = 0;
+};
+
+void RegisterServerCommands(CLI::App& app, CliState& state);   // serve, migrate, user, token, config, version
+void RegisterAnomalyCommands(CLI::App& app, CliState& state);  // anomaly score
+void RegisterLogsCommands(CLI::App& app, CliState& state);     // logs mine
+void RegisterRcaCommands(CLI::App& app, CliState& state);      // rca rank
+
+}  // namespace dai::cli

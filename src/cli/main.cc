@@ -1,0 +1,22 @@
+// devops-ai: the server, the background engines and the command-line tool in one binary.
+#include <cstdio>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"devops-ai: self-hosted DevOps automation (incidents, healing, security, cost, CI/CD, docs)",
+               "devops-ai"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  dai::cli::CliState state;
+  dai::cli::RegisterServerCommands(app, state);
+  dai::cli::RegisterAnomalyCommands(app, state);
+  dai::cli::RegisterLogsCommands(app, state);
+  dai::cli::RegisterRcaCommands(app, state);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return state.exit_code;
+}

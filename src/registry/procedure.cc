@@ -1,0 +1,52 @@
+#include "registry/procedure.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace dai {
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kViewer: return "viewer";
+    case Role::kOperator: return "operator";
+    case Role::kAdmin: return "admin";
+  }
+  return "viewer";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  if (name == "viewer") return Role::kViewer;
+  if (name == "operator") return Role::kOperator;
+  if (name == "admin") return Role::kAdmin;
+  return Status::InvalidArgument("role must be viewer, operator or admin, got \"" +
+                                 std::string(name.substr(0, 32)) + "\"");
+}
+
+void ProcedureRegistry::Add(Procedure procedure) {
+  if (procedures_.count(procedure.path) != 0) {
+    std::fprintf(stderr, "procedure registered twice: %s\n", procedure.path.c_str());
+    std::abort();
+  }
+  std::string path = procedure.path;
+  procedures_.emplace(std::move(path), std::move(procedure));
+}
+
+void ProcedureRegistry::AddNotImplemented(std::string path, ProcedureKind kind, Role min_role,
+                                          Json input_schema, Json output_schema,
+                                          std::string summary, std::string issue) {
+  Procedure p;
+  p.path = path;
+  p.kind = kind;
+  p.min_role = min_role;
+  p.input_schema = std::move(input_schema);
+  p.output_schema = std::move(output_schema);
+  p.summary = summary + " (not implemented yet: " + issue + ")";
+  p.implemented = false;
+  p.audit = false;
+  p.handler = [path, issue](const Json&, CallContext&) -> Result<Json> {
+    return Status::Unimplemented(path + " is not implemented yet (" + issue + ")");
+  };
+  Add(std::move(p));
+}
+
+}  // namespace dai

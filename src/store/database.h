@@ -1,0 +1,116 @@
+// Database: the store's one SQL interface, with two backends (SQLite embedded, PostgreSQL
+// for scale-out). Repositories are written once in portable SQL against it:
+//  - placeholders are `?` (the PostgreSQL backend rewrites them to $1, $2 ... outside literals);
+//  - `RETURNING`, `ON CONFLICT ... DO UPDATE` and CTEs work on both;
+//  - where the dialects differ (FOR UPDATE SKIP LOCKED, JSON operators) branch on dialect().
+// Timestamps are bound as TimePoint and stored as UTC (TEXT RFC 3339 on SQLite, timestamptz
+// on PostgreSQL with the session time zone set to UTC); Row::GetTime reads both.
+// Values are always bound as parameters, never spliced into SQL text.
+// Thread-safety: Database is safe for concurrent use (it owns a connection pool); a
+// Connection handed to a transaction callback belongs to that callback only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace dai::store {
+
+enum class Dialect { kSqlite, kPostgres };
+
+//! A bound parameter. std::nullptr_t binds SQL NULL.
+using Param = std::variant<std::nullptr_t, int64_t, double, std::string, bool, TimePoint>;
+using Params = std::vector<Param>;
+
+//! One result row; cells are text as the backend returned them (NULL = nullopt).
+class Row {
+ public:
+  Row(const std::vector<std::string>* columns, std::vector<std::optional<std::string>> cells)
+      : columns_(columns), cells_(std::move(cells)) {}
+  size_t size() const { return cells_.size(); }
+  bool IsNull(size_t idx) const { return !cells_.at(idx).has_value(); }
+  //! Column index by name; aborts on a name not in the result (programmer error).
+  size_t Index(std::string_view name) const;
+  std::string GetString(size_t idx) const { return cells_.at(idx).value_or(""); }
+  std::optional<std::string> GetOptString(size_t idx) const { return cells_.at(idx); }
+  int64_t GetInt(size_t idx) const;
+  double GetDouble(size_t idx) const;
+  bool GetBool(size_t idx) const;  //!< accepts 1/0, t/f, true/false
+  TimePoint GetTime(size_t idx) const;
+  std::optional<TimePoint> GetOptTime(size_t idx) const;
+  // By-name conveniences.
+  std::string GetString(std::string_view n) const { return GetString(Index(n)); }
+  std::optional<std::string> GetOptString(std::string_view n) const { return GetOptString(Index(n)); }
+  int64_t GetInt(std::string_view n) const { return GetInt(Index(n)); }
+  double GetDouble(std::string_view n) const { return GetDouble(Index(n)); }
+  bool GetBool(std::string_view n) const { return GetBool(Index(n)); }
+  TimePoint GetTime(std::string_view n) const { return GetTime(Index(n)); }
+  std::optional<TimePoint> GetOptTime(std::string_view n) const { return GetOptTime(Index(n)); }
+  bool IsNull(std::string_view n) const { return IsNull(Index(n)); }
+
+ private:
+  const std::vector<std::string>* columns_;
+  std::vector<std::optional<std::string>> cells_;
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+  int64_t affected_rows = 0;  //!< for INSERT/UPDATE/DELETE
+  // Rows point at `columns`: QueryResult is movable but must not be copied.
+  QueryResult() = default;
+  QueryResult(QueryResult&&) = default;
+  QueryResult& operator=(QueryResult&&) = default;
+  QueryResult(const QueryResult&) = delete;
+  QueryResult& operator=(const QueryResult&) = delete;
+};
+
+//! One connection, used inside a transaction callback.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  //! Runs one statement. Constraint violations map to CONFLICT (unique) or INVALID_ARGUMENT
+  //! (check/foreign key/not null), a lost connection to UNAVAILABLE, other errors to INTERNAL;
+  //! the message names the constraint but never contains parameter values.
+  virtual Result<QueryResult> Query(std::string_view sql, const Params& params = {}) = 0;
+  //! Runs several statements with no parameters (migrations).
+  virtual Status ExecScript(std::string_view sql) = 0;
+};
+
+struct DatabaseOptions {
+  //! "postgres://..." / "postgresql://..." for PostgreSQL; otherwise a SQLite file path
+  //! (optionally prefixed "sqlite://"), or ":memory:".
+  std::string url;
+  int pool_size = 4;
+  int busy_timeout_ms = 5000;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual Dialect dialect() const = 0;
+  //! Runs one statement in autocommit mode on a pooled connection.
+  virtual Result<QueryResult> Query(std::string_view sql, const Params& params = {}) = 0;
+  //! Runs `fn` in a transaction: commits when it returns OK, rolls back otherwise. Retries the
+  //! whole callback (up to 5 times) on SQLITE_BUSY or PostgreSQL serialization/deadlock errors,
+  //! so `fn` must have no side effects outside the database. SQLite uses BEGIN IMMEDIATE.
+  virtual Status Transaction(const std::function<Status(Connection&)>& fn) = 0;
+  //! Cheap reachability check for /readyz.
+  virtual Status Ping() = 0;
+  //! A description safe to log (no password).
+  virtual std::string Describe() const = 0;
+};
+
+//! Opens the backend named by options.url. SQLite: WAL, foreign_keys=ON, busy timeout,
+//! synchronous=NORMAL. PostgreSQL: TimeZone=UTC, application_name=devops-ai.
+Result<std::unique_ptr<Database>> OpenDatabase(const DatabaseOptions& options);
+
+}  // namespace dai::store
