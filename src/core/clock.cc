@@ -128,6 +128,11 @@ Result<TimePoint> ParseIso8601(std::string_view s) {
   if (pos != s.size()) return fail();
   const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+  // system_clock counts nanoseconds in 64 bits: about +-292 years around 1970.
+  if (secs < -9'000'000'000LL || secs > 9'000'000'000LL) {
+    return Status::InvalidArgument("timestamp out of range (1685..2255): \"" +
+                                   std::string(s.substr(0, 64)) + "\"");
+  }
   return FromUnixMillis(secs * 1000 + frac_ms);
 }
 

@@ -56,7 +56,8 @@ TimePoint FromUnixMillis(int64_t ms);
 //! RFC 3339 / ISO 8601 in UTC with milliseconds: "2026-11-28T15:19:24.123Z".
 std::string FormatIso8601(TimePoint t);
 //! Parses RFC 3339 ("2026-11-28T15:19:24Z", fractional seconds of any precision, "+02:00"
-//! offsets) and PostgreSQL's "2026-11-28 15:19:24.123+00". Fails with INVALID_ARGUMENT.
+//! offsets) and PostgreSQL's "2026-11-28 15:19:24.123+00". Fails with INVALID_ARGUMENT,
+//! also for years outside about 1685..2255 (Alertmanager's "0001-01-01" means "no end").
 Result<TimePoint> ParseIso8601(std::string_view text);
 
 }  // namespace dai

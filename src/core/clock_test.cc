@@ -17,7 +17,8 @@ TEST(ClockTest, ParsesVariants) {
   // Alertmanager sends nanoseconds; PostgreSQL sends "+00".
   EXPECT_EQ(ToUnixMillis(ParseIso8601("1970-01-01T00:00:01.123456789Z").value()), 1123);
   EXPECT_EQ(ToUnixMillis(ParseIso8601("1970-01-01 00:00:02.5+00").value()), 2500);
-  EXPECT_EQ(ToUnixMillis(ParseIso8601("0001-01-01T00:00:00Z").value()), -62135596800000);
+  // Alertmanager's "no end" marker is outside the representable range: callers check for it.
+  EXPECT_FALSE(ParseIso8601("0001-01-01T00:00:00Z").ok());
 }
 
 TEST(ClockTest, RejectsGarbage) {
