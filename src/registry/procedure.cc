@@ -50,3 +50,12 @@ void ProcedureRegistry::AddNotImplemented(std::string path, ProcedureKind kind, 
 }
 
 }  // namespace dai
+
+namespace dai {
+
+const Procedure* ProcedureRegistry::Find(std::string_view path) const {
+  auto it = procedures_.find(path);
+  return it == procedures_.end() ? nullptr : &it->second;
+}
+
+}  // namespace dai
