@@ -1,0 +1,132 @@
+#include "modules/catalog/planned_procedures.h"
+
+#include "registry/schema.h"
+
+namespace dai::modules {
+namespace {
+
+namespace s = schema;
+
+struct Planned {
+  const char* path;
+  ProcedureKind kind;
+  Role role;
+  Json input;
+  const char* summary;
+  const char* issue;
+};
+
+}  // namespace
+
+void RegisterPlannedProcedures(ProcedureRegistry& registry) {
+  const auto Q = ProcedureKind::kQuery;
+  const auto M = ProcedureKind::kMutation;
+  const Json severity = s::Enum({"critical", "high", "medium", "low"});
+  const Json id = s::Int(1);
+  const std::vector<Planned> planned = {
+      // AI Incident Commander (issue #3)
+      {"incidentCommander.list", Q, Role::kViewer,
+       s::PageInput({s::Opt("status", s::Enum({"detected", "investigating", "mitigating", "resolved"})),
+                     s::Opt("severity", severity), s::Opt("search", s::String(0, 200))}),
+       "List incidents", "issue #3"},
+      {"incidentCommander.get", Q, Role::kViewer, s::Object({s::Req("id", id)}), "One incident with its timeline", "issue #3"},
+      {"incidentCommander.acknowledge", M, Role::kOperator,
+       s::Object({s::Req("id", id), s::Opt("note", s::String(0, 4000))}), "Acknowledge an incident", "issue #3"},
+      {"incidentCommander.resolve", M, Role::kOperator,
+       s::Object({s::Req("id", id), s::Opt("resolution", s::String(0, 4000))}), "Resolve an incident", "issue #3"},
+      {"incidentCommander.executeRunbook", M, Role::kOperator,
+       s::Object({s::Req("runbookId", id), s::Opt("incidentId", id), s::Opt("dryRun", s::Bool()),
+                  s::Opt("parameters", s::StringMap())}),
+       "Execute a runbook (durable, with approvals)", "issue #3"},
+      {"incidentCommander.generatePostMortem", M, Role::kOperator,
+       s::Object({s::Req("incidentId", id)}), "Generate the post-mortem of an incident", "issue #3"},
+      // AI Security Guardian (issues #6 and #7)
+      {"securityGuardian.scan", M, Role::kOperator,
+       s::Object({s::Req("scanType", s::Enum({"container", "kubernetes", "secrets", "compliance"})),
+                  s::Req("target", s::String(1, 4096))}),
+       "Start a security scan", "issues #6 and #7"},
+      {"securityGuardian.getVulnerabilities", Q, Role::kViewer,
+       s::PageInput({s::Opt("severity", severity), s::Opt("scanId", id), s::Opt("package", s::String(1, 200))}),
+       "Vulnerability findings", "issue #6"},
+      {"securityGuardian.applyPatch", M, Role::kOperator,
+       s::Object({s::Req("vulnerabilityId", id), s::Opt("dryRun", s::Bool())}),
+       "Produce the fixing change for a finding", "issue #6"},
+      {"securityGuardian.checkCompliance", M, Role::kOperator,
+       s::Object({s::Req("framework", s::Enum({"soc2", "hipaa", "pci_dss"}))}),
+       "Run a compliance assessment", "issue #7"},
+      {"securityGuardian.rotateSecrets", M, Role::kAdmin,
+       s::Object({s::Req("provider", s::Enum({"postgres", "file", "kubernetes", "webhook"})),
+                  s::Req("secretRef", s::String(1, 1024)), s::Opt("dryRun", s::Bool())}),
+       "Rotate a secret through a provider", "issue #7"},
+      // AI Cost Optimizer (issue #8)
+      {"costOptimizer.getCosts", Q, Role::kViewer,
+       s::Object({s::Req("start", s::DateTime()), s::Req("end", s::DateTime()),
+                  s::Opt("groupBy", s::String(1, 100))}),
+       "Cost breakdown over a period", "issue #8"},
+      {"costOptimizer.getRecommendations", Q, Role::kViewer,
+       s::PageInput({s::Opt("status", s::Enum({"open", "applied", "dismissed"}))}),
+       "Savings recommendations", "issue #8"},
+      {"costOptimizer.applyRecommendation", M, Role::kOperator,
+       s::Object({s::Req("id", id), s::Opt("dryRun", s::Bool())}), "Apply a recommendation", "issue #8"},
+      {"costOptimizer.setbudget", M, Role::kOperator,
+       s::Object({s::Req("name", s::String(1, 200)), s::Req("scope", s::String(1, 500)),
+                  s::Req("amount", s::Number()), s::Req("currency", s::String(3, 3)),
+                  s::Req("period", s::Enum({"monthly", "quarterly", "yearly"})),
+                  s::Opt("thresholds", s::Array(s::Number(), 10))}),
+       "Create or update a budget", "issue #8"},
+      {"costOptimizer.forecast", Q, Role::kViewer,
+       s::Object({s::Req("horizon", s::Enum({"month", "quarter"})), s::Opt("scope", s::String(1, 500))}),
+       "Spend forecast with prediction intervals", "issue #8"},
+      // AI CI/CD Orchestrator (issue #9)
+      {"cicdOrchestrator.listPipelines", Q, Role::kViewer, s::PageInput(), "List pipelines", "issue #9"},
+      {"cicdOrchestrator.createPipeline", M, Role::kOperator,
+       s::Object({s::Req("name", s::String(1, 200)), s::Req("repository", s::String(1, 4096)),
+                  s::Opt("branch", s::String(1, 255)), s::Opt("definition", s::Any())}),
+       "Create a pipeline", "issue #9"},
+      {"cicdOrchestrator.triggerRun", M, Role::kOperator,
+       s::Object({s::Req("pipelineId", id), s::Opt("ref", s::String(1, 255))}), "Start a pipeline run", "issue #9"},
+      {"cicdOrchestrator.getOptimizations", Q, Role::kViewer,
+       s::Object({s::Opt("pipelineId", id)}), "Pipeline optimizations from run history", "issue #9"},
+      {"cicdOrchestrator.generatePipeline", M, Role::kOperator,
+       s::Object({s::Req("repository", s::String(1, 4096)), s::Req("format", s::Enum({"github", "gitlab"}))}),
+       "Generate a pipeline from code analysis", "issue #9"},
+      // AI Documentation Generator (issue #10)
+      {"documentationGenerator.generate", M, Role::kOperator,
+       s::Object({s::Req("docType", s::Enum({"architecture", "runbook", "api", "changelog", "postmortem"})),
+                  s::Opt("target", s::String(1, 4096))}),
+       "Generate a document", "issue #10"},
+      {"documentationGenerator.listDocs", Q, Role::kViewer,
+       s::PageInput({s::Opt("docType", s::String(1, 50)), s::Opt("search", s::String(1, 200))}),
+       "List generated documents", "issue #10"},
+      {"documentationGenerator.createRunbook", M, Role::kOperator,
+       s::Object({s::Opt("incidentIds", s::Array(id, 100)), s::Opt("title", s::String(1, 200))}),
+       "Draft a runbook from incident history", "issue #10"},
+      {"documentationGenerator.exportDiagram", Q, Role::kViewer,
+       s::Object({s::Opt("snapshotId", id), s::Req("format", s::Enum({"svg", "png", "mermaid", "dot"}))}),
+       "Export the architecture diagram", "issue #10"},
+      // Self-Healing Engine (issue #5)
+      {"selfHealing.listRules", Q, Role::kViewer, s::PageInput({s::Opt("enabled", s::Bool())}),
+       "List healing rules", "issue #5"},
+      {"selfHealing.createRule", M, Role::kOperator,
+       s::Object({s::Req("name", s::String(1, 200)),
+                  s::Req("conditionType", s::Enum({"alert", "promql", "anomaly", "deployment_failure", "drift"})),
+                  s::Req("conditionConfig", s::Any()),
+                  s::Req("actionType", s::Enum({"restart_process", "restart_pod", "rollout_restart", "scale",
+                                                "rollback", "cordon_node", "run_runbook", "webhook",
+                                                "correct_drift"})),
+                  s::Req("actionConfig", s::Any()), s::Opt("cooldownSeconds", s::Int(0, 86400)),
+                  s::Opt("maxRetries", s::Int(0, 100)), s::Opt("requiresApproval", s::Bool()),
+                  s::Opt("enabled", s::Bool())}),
+       "Create a healing rule", "issue #5"},
+      {"selfHealing.getHistory", Q, Role::kViewer, s::PageInput({s::Opt("ruleId", id)}),
+       "Healing actions taken", "issue #5"},
+      {"selfHealing.toggleRule", M, Role::kOperator,
+       s::Object({s::Req("id", id), s::Req("enabled", s::Bool())}), "Enable or disable a rule", "issue #5"},
+  };
+  for (const auto& p : planned) {
+    if (registry.Find(p.path) != nullptr) continue;
+    registry.AddNotImplemented(p.path, p.kind, p.role, p.input, s::Any(), p.summary, p.issue);
+  }
+}
+
+}  // namespace dai::modules
