@@ -1,0 +1,339 @@
+#include "cli/app.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "cli/log.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "modules/auth/auth_service.h"
+#include "modules/catalog/planned_procedures.h"
+#include "registry/api_docs.h"
+#include "registry/schema.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/sse.h"
+#include "server/static_files.h"
+#include "server/trpc_endpoint.h"
+#include "store/database.h"
+#include "store/job_repository.h"
+#include "store/job_worker.h"
+#include "store/migrations.h"
+
+#ifndef DAI_VERSION
+#define DAI_VERSION "0.0.0"
+#endif
+
+namespace dai::cli {
+
+namespace fs = std::filesystem;
+
+struct OpenedStore {
+  std::unique_ptr<store::Database> db;
+};
+
+Result<std::unique_ptr<OpenedStore>> OpenStore(const Config& config, bool migrate) {
+  const std::string url = config.DatabaseUrl();
+  const bool is_pg = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+  if (!is_pg && url != ":memory:") {
+    std::error_code ec;
+    fs::create_directories(config.data_dir, ec);
+    if (ec) {
+      return Status::FailedPrecondition("setting data_dir: cannot create \"" + config.data_dir +
+                                        "\": " + ec.message());
+    }
+  }
+  auto out = std::make_unique<OpenedStore>();
+  DAI_ASSIGN_OR_RETURN(out->db, store::OpenDatabase({.url = url}));
+  if (migrate) DAI_RETURN_IF_ERROR(store::Migrate(*out->db).WithContext("migrating the store"));
+  return out;
+}
+
+namespace {
+
+auth::PasswordCost CostOf(const std::string& name) {
+  if (name == "moderate") return auth::PasswordCost::kModerate;
+  if (name == "minimum") return auth::PasswordCost::kMinimum;
+  return auth::PasswordCost::kInteractive;
+}
+
+std::string FindWebDir(const Config& config) {
+  if (!config.web_dir.empty()) return config.web_dir;
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    // build/<preset>/src/cli/devops-ai → <repo>/web/dist
+    candidates.push_back(exe.parent_path() / "../../../../web/dist");
+    candidates.push_back(exe.parent_path() / "../share/devops-ai/web");
+  }
+  candidates.emplace_back("web/dist");
+  for (const auto& c : candidates) {
+    if (fs::exists(c / "index.html", ec)) return fs::weakly_canonical(c, ec).string();
+  }
+  return "";
+}
+
+std::string HostForUrl(const std::string& host) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]";
+  if (host == "0.0.0.0") return "127.0.0.1";
+  return host;
+}
+
+}  // namespace
+
+struct App::Parts {
+  Config config;
+  const Clock& clock = SystemClock::Instance();
+  TimePoint started_at;
+  std::unique_ptr<OpenedStore> store;
+  std::unique_ptr<auth::AuthService> auth;
+  ProcedureRegistry registry;
+  std::unique_ptr<server::Metrics> metrics;
+  std::unique_ptr<server::EventHub> events;
+  std::unique_ptr<server::TrpcEndpoint> trpc;
+  std::unique_ptr<server::StaticFiles> static_files;
+  std::unique_ptr<server::HttpServer> http;
+  std::unique_ptr<store::JobRepository> jobs;
+  std::unique_ptr<store::JobWorker> worker;
+  std::string openapi;
+  std::string web_dir;
+  bool stopped = false;
+};
+
+App::App(Config config) : parts_(std::make_unique<Parts>()) { parts_->config = std::move(config); }
+
+App::~App() { Stop(); }
+
+uint16_t App::port() const { return parts_->http ? parts_->http->port() : 0; }
+
+namespace {
+
+void RegisterSystemProcedures(App::Parts& p) {
+  namespace s = schema;
+  Procedure info;
+  info.path = "system.info";
+  info.kind = ProcedureKind::kQuery;
+  info.min_role = Role::kViewer;
+  auto integration = s::Object({s::Req("configured", s::Bool()), s::Req("url", s::Nullable(s::String()))});
+  info.output_schema = s::Object(
+      {s::Req("version", s::String()), s::Req("store", s::Enum({"sqlite", "postgres"})),
+       s::Req("schemaVersion", s::Int()), s::Req("startedAt", s::DateTime()),
+       s::Req("integrations",
+              s::Object({s::Req("prometheus", integration), s::Req("alertmanager", integration),
+                         s::Req("kubernetes", integration), s::Req("llm", integration)}))});
+  info.summary = "Version, store and integrations of this server";
+  info.handler = [&p](const Json&, CallContext&) -> Result<Json> {
+    DAI_ASSIGN_OR_RETURN(int version, store::SchemaVersion(*p.store->db));
+    auto integ = [](const std::string& url) {
+      return Json{{"configured", !url.empty()}, {"url", url.empty() ? Json(nullptr) : Json(url)}};
+    };
+    return Json{{"version", DAI_VERSION},
+                {"store", p.store->db->dialect() == store::Dialect::kSqlite ? "sqlite" : "postgres"},
+                {"schemaVersion", version},
+                {"startedAt", FormatIso8601(p.started_at)},
+                {"integrations",
+                 {{"prometheus", integ(p.config.prometheus_url)},
+                  {"alertmanager", integ(p.config.alertmanager_url)},
+                  {"kubernetes", integ("")},
+                  {"llm", integ("")}}}};
+  };
+  p.registry.Add(std::move(info));
+}
+
+}  // namespace
+
+namespace {
+
+// The registry of a server: auth, system, and every planned procedure. Shared by Start() and
+// `devops-ai api typescript|openapi`, so the generated documents match the server exactly.
+Status BuildRegistry(App::Parts& p) {
+  auth::AuthOptions auth_options;
+  auth_options.password_cost = CostOf(p.config.password_cost);
+  auth_options.secure_cookies = p.config.secure_cookies;
+  p.auth = std::make_unique<auth::AuthService>(*p.store->db, p.clock, auth_options);
+  p.auth->RegisterProcedures(p.registry);
+  RegisterSystemProcedures(p);
+  modules::RegisterPlannedProcedures(p.registry);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> GenerateApiDocument(const std::string& kind) {
+  App::Parts p;
+  Config config;
+  config.db = ":memory:";
+  p.config = config;
+  DAI_ASSIGN_OR_RETURN(p.store, OpenStore(config, true));
+  DAI_RETURN_IF_ERROR(BuildRegistry(p));
+  if (kind == "typescript") return BuildTypeScript(p.registry);
+  if (kind == "openapi") return BuildOpenApi(p.registry, DAI_VERSION).dump(2) + "\n";
+  return Status::InvalidArgument("unknown API document \"" + kind + "\" (typescript or openapi)");
+}
+
+Status App::Start() {
+  Parts& p = *parts_;
+  p.started_at = p.clock.Now();
+  SetLogLevel(ParseLogLevel(p.config.log_level));
+  DAI_ASSIGN_OR_RETURN(auto listen, p.config.ListenAddress());
+  DAI_ASSIGN_OR_RETURN(p.store, OpenStore(p.config, true));
+  Log(LogLevel::kInfo, "store ready", {{"store", p.store->db->Describe()}});
+
+  DAI_RETURN_IF_ERROR(BuildRegistry(p));
+  p.openapi = DumpJson(BuildOpenApi(p.registry, DAI_VERSION));
+
+  p.metrics = std::make_unique<server::Metrics>(DAI_VERSION);
+  server::EventHubOptions hub_options;
+  p.events = std::make_unique<server::EventHub>(hub_options);
+
+  server::TrpcEndpointOptions trpc_options;
+  trpc_options.on_internal_error = [](const std::string& path, const std::string& rid, const Status& st) {
+    Log(LogLevel::kError, "procedure failed", {{"procedure", path}, {"request_id", rid}, {"error", st.ToString()}});
+  };
+  p.trpc = std::make_unique<server::TrpcEndpoint>(p.registry, *p.auth, *p.auth, trpc_options);
+
+  server::HttpServerOptions http_options;
+  http_options.address = listen.first;
+  http_options.port = listen.second;
+  http_options.threads = p.config.threads;
+  http_options.max_body_bytes = static_cast<size_t>(p.config.max_body_bytes);
+  http_options.sse_heartbeat = std::chrono::seconds(p.config.sse_heartbeat_seconds);
+  server::Metrics* metrics = p.metrics.get();
+  http_options.on_response = [metrics](const server::HttpRequest&, const server::HttpResponse& resp,
+                                       std::chrono::nanoseconds d) {
+    metrics->ObserveRequest(resp.route_label.empty() ? "unmatched" : resp.route_label, resp.status,
+                            std::chrono::duration<double>(d).count());
+  };
+  http_options.access_log = [](const server::AccessLogEntry& e) {
+    Log(e.status >= 500 ? LogLevel::kWarn : LogLevel::kDebug, "request",
+        {{"method", std::string(e.method)}, {"path", std::string(e.path)},
+         {"route", std::string(e.route_label)}, {"status", e.status},
+         {"bytes", e.body_bytes}, {"request_id", std::string(e.request_id)},
+         {"remote", std::string(e.remote_addr)},
+         {"ms", std::chrono::duration<double, std::milli>(e.duration).count()}});
+  };
+  p.http = std::make_unique<server::HttpServer>(http_options);
+
+  server::TrpcEndpoint* trpc = p.trpc.get();
+  p.http->HandlePrefix("*", "/trpc/", [trpc](const server::HttpRequest& r) { return trpc->Handle(r); });
+  p.http->Handle("GET", "/healthz", [](const server::HttpRequest&) {
+    auto r = server::HttpResponse::Json(200, R"({"status":"ok"})");
+    r.route_label = "healthz";
+    return r;
+  });
+  Parts* pp = &p;
+  p.http->Handle("GET", "/readyz", [pp](const server::HttpRequest&) {
+    Json checks = Json::object();
+    bool ready = true;
+    Status ping = pp->store->db->Ping();
+    checks["store"] = ping.ok() ? "ok" : ping.message();
+    ready = ready && ping.ok();
+    auto version = store::SchemaVersion(*pp->store->db);
+    const bool migrated = version.ok() && *version == store::LatestSchemaVersion();
+    checks["migrations"] = migrated ? "ok" : "pending";
+    ready = ready && migrated;
+    auto r = server::HttpResponse::Json(ready ? 200 : 503,
+                                        DumpJson({{"status", ready ? "ready" : "not ready"}, {"checks", checks}}));
+    r.route_label = "readyz";
+    return r;
+  });
+  p.http->Handle("GET", "/metrics", [pp](const server::HttpRequest&) {
+    if (pp->jobs) {
+      auto counts = pp->jobs->CountByState();
+      if (counts.ok()) {
+        for (const auto& [state, n] : *counts) pp->metrics->SetJobsQueueDepth(state, static_cast<double>(n));
+      } else {
+        pp->metrics->IncStoreErrors("jobs.count");
+      }
+    }
+    pp->metrics->SetSseClients(static_cast<double>(pp->events->subscriber_count()));
+    auto r = server::HttpResponse::Text(200, pp->metrics->Render(), std::string(server::Metrics::kContentType));
+    r.route_label = "metrics";
+    return r;
+  });
+  p.http->Handle("GET", "/api/openapi.json", [pp](const server::HttpRequest&) {
+    auto r = server::HttpResponse::Json(200, pp->openapi);
+    r.route_label = "openapi";
+    return r;
+  });
+  p.http->HandleStream("/api/events", [pp](const server::HttpRequest& req) {
+    auto id = pp->auth->Authenticate(server::CredentialsFrom(req));
+    if (!id.ok() || !id->has_value()) {
+      return server::StreamStart::Refuse(server::HttpResponse::Error(
+          401, id.ok() ? "authentication required for the event stream" : id.status().message()));
+    }
+    const Identity& who = **id;
+    const std::string key = who.method == AuthMethod::kSession ? "s:" + who.session_id
+                                                                : "t:" + std::to_string(who.token_id);
+    return server::StreamStart::Accept(
+        pp->events->Subscribe(key, static_cast<int>(who.role), server::LastEventId(req)));
+  });
+  p.web_dir = FindWebDir(p.config);
+  if (!p.web_dir.empty()) {
+    p.http->ServeStatic("/", p.web_dir, true);
+  } else {
+    p.http->Handle("GET", "/", [](const server::HttpRequest&) {
+      return server::HttpResponse::Text(
+          200,
+          "devops-ai is running. The web client is not built: run `make run` (or `cd web && npm "
+          "run build`) or pass --web-dir. The API is at /trpc/ and /api/openapi.json.\n");
+    });
+  }
+
+  // Durable background work.
+  p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
+  store::JobWorkerOptions worker_options;
+  worker_options.threads = std::max(1, p.config.job_workers);
+  p.worker = std::make_unique<store::JobWorker>(*p.jobs, p.clock, worker_options);
+  p.worker->Register("housekeeping", [pp](const store::Job&, store::JobControl& control) -> Status {
+    const TimePoint now = pp->clock.Now();
+    auto sessions = pp->store->db->Query("DELETE FROM sessions WHERE expires_at <= ?", {now});
+    DAI_RETURN_IF_ERROR(sessions.status());
+    auto old_jobs = pp->jobs->DeleteFinishedBefore(now - std::chrono::hours(24 * 7));
+    DAI_RETURN_IF_ERROR(old_jobs.status());
+    control.SetResult(DumpJson({{"expiredSessions", sessions->affected_rows}, {"prunedJobs", *old_jobs}}));
+    control.RescheduleAt(now + std::chrono::minutes(10));
+    return Status::Ok();
+  });
+  DAI_RETURN_IF_ERROR(
+      p.jobs->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}", p.clock.Now(), p.clock.Now())
+          .status());
+
+  DAI_RETURN_IF_ERROR(p.http->Start());
+  if (p.config.job_workers > 0) DAI_RETURN_IF_ERROR(p.worker->Start());
+
+  const std::string base = "http://" + HostForUrl(listen.first) + ":" + std::to_string(p.http->port());
+  Log(LogLevel::kInfo, "listening",
+      {{"url", base}, {"web_dir", p.web_dir.empty() ? Json(nullptr) : Json(p.web_dir)},
+       {"procedures", p.registry.All().size()}});
+  DAI_ASSIGN_OR_RETURN(auto setup_token, p.auth->PrepareSetup());
+  std::printf("devops-ai %s listening on %s\n", DAI_VERSION, base.c_str());
+  if (setup_token) {
+    std::printf("devops-ai first-start setup token: %s\n", setup_token->c_str());
+    std::printf("  open %s/ and enter it to set the admin password (it works once)\n", base.c_str());
+  }
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
+void App::Stop() {
+  Parts& p = *parts_;
+  if (p.stopped) return;
+  p.stopped = true;
+  if (p.events) p.events->CloseAll();
+  if (p.http) p.http->Stop();
+  if (p.worker) p.worker->Stop();
+  Log(LogLevel::kInfo, "stopped");
+}
+
+void App::Wait() {
+  if (parts_->http) parts_->http->Wait();
+}
+
+}  // namespace dai::cli

@@ -1,0 +1,58 @@
+// Config: every setting of `devops-ai serve` and the commands that open the store. Sources,
+// strongest first: command-line flags > environment (DEVOPS_AI_<NAME>) > YAML file
+// (--config FILE or DEVOPS_AI_CONFIG) > defaults. An unknown key in the YAML file, an unknown
+// DEVOPS_AI_* variable, or an invalid value stops the start with a message naming the setting.
+// Thread-safety: a plain value; load once at start.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace dai::cli {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";   //!< host:port; [v6]:port
+  std::string data_dir = "./data";
+  std::string db;                          //!< empty: sqlite at <data_dir>/devops-ai.db
+  std::string web_dir;                     //!< empty: auto-detect the built web client
+  std::string log_level = "info";          //!< debug | info | warn | error
+  int threads = 0;                         //!< 0: number of cores
+  int64_t max_body_bytes = 1 << 20;
+  int job_workers = 2;
+  std::string prometheus_url;              //!< empty: not configured
+  std::string alertmanager_url;
+  std::string password_cost = "interactive";  //!< interactive | moderate | minimum (tests)
+  bool secure_cookies = false;
+  int sse_heartbeat_seconds = 15;
+
+  //! The database URL actually used.
+  std::string DatabaseUrl() const;
+  //! host and port split from `listen`.
+  Result<std::pair<std::string, uint16_t>> ListenAddress() const;
+};
+
+//! The names of every setting (as in YAML; env is DEVOPS_AI_ + upper case).
+const std::vector<std::string>& ConfigKeys();
+
+//! Applies one setting by name from text; INVALID_ARGUMENT naming it when the value is bad.
+Status SetConfigValue(Config& config, const std::string& key, const std::string& value,
+                      const std::string& source);
+
+//! Loads defaults, then the YAML file (if any), then the environment `env` (name → value),
+//! then `flags` (key → value, only those the user gave). Validates the result.
+Result<Config> LoadConfig(const std::optional<std::string>& yaml_path,
+                          const std::map<std::string, std::string>& env,
+                          const std::map<std::string, std::string>& flags);
+
+//! The process environment as a map (DEVOPS_AI_* only).
+std::map<std::string, std::string> DevopsAiEnvironment();
+
+//! A human-readable dump (secrets redacted) for `devops-ai config check`.
+std::string DescribeConfig(const Config& config);
+
+}  // namespace dai::cli
