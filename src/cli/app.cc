@@ -33,10 +33,6 @@ namespace dai::cli {
 
 namespace fs = std::filesystem;
 
-struct OpenedStore {
-  std::unique_ptr<store::Database> db;
-};
-
 Result<std::unique_ptr<OpenedStore>> OpenStore(const Config& config, bool migrate) {
   const std::string url = config.DatabaseUrl();
   const bool is_pg = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;

@@ -11,6 +11,7 @@
 
 #include "cli/config.h"
 #include "core/status.h"
+#include "store/database.h"
 
 namespace dai::cli {
 
@@ -38,7 +39,9 @@ class App {
 Result<std::string> GenerateApiDocument(const std::string& kind);
 
 //! Opens the store named by the config and applies migrations (for `migrate`, `user add` ...).
-struct OpenedStore;
+struct OpenedStore {
+  std::unique_ptr<store::Database> db;
+};
 Result<std::unique_ptr<OpenedStore>> OpenStore(const Config& config, bool migrate);
 
 }  // namespace dai::cli

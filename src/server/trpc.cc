@@ -102,8 +102,10 @@ Result<Request> Decode(std::string_view method, std::string_view path_list,
   } else {
     return Status::InvalidArgument("unsupported HTTP method " + std::string(method.substr(0, 16)));
   }
-  DAI_ASSIGN_OR_RETURN(auto batch_flag, QueryValue(raw_query, "batch"));
-  req.batch = batch_flag.has_value() && (*batch_flag == "1" || *batch_flag == "true");
+  auto batch_flag = QueryValue(raw_query, "batch");
+  if (!batch_flag.ok()) return batch_flag.status();
+  const std::string flag = batch_flag->has_value() ? **batch_flag : std::string();
+  req.batch = flag == "1" || flag == "true";
 
   DAI_ASSIGN_OR_RETURN(std::string paths, PercentDecode(path_list, false));
   if (paths.empty()) return Status::NotFound("no procedure path given");

@@ -16,18 +16,6 @@ Json OptTime(const std::optional<TimePoint>& t) {
   return t ? Json(FormatIso8601(*t)) : Json(nullptr);
 }
 
-Json TokenJson(const store::ApiTokenRecord& t) {
-  return Json{{"id", t.id},
-              {"name", t.name},
-              {"prefix", t.prefix},
-              {"role", t.role},
-              {"userId", t.user_id ? Json(*t.user_id) : Json(nullptr)},
-              {"createdAt", FormatIso8601(t.created_at)},
-              {"expiresAt", OptTime(t.expires_at)},
-              {"lastUsedAt", OptTime(t.last_used_at)},
-              {"revokedAt", OptTime(t.revoked_at)}};
-}
-
 }  // namespace
 
 Json UserJson(const store::UserRecord& u) {
