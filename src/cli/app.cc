@@ -21,6 +21,7 @@
 #include "server/static_files.h"
 #include "server/trpc_endpoint.h"
 #include "store/database.h"
+#include "store/event_repository.h"
 #include "store/job_repository.h"
 #include "store/job_worker.h"
 #include "store/migrations.h"
@@ -296,6 +297,18 @@ Status App::Start() {
     control.SetResult(DumpJson({{"expiredSessions", sessions->affected_rows}, {"prunedJobs", *old_jobs}}));
     control.RescheduleAt(now + std::chrono::minutes(10));
     return Status::Ok();
+  });
+  // A diagnostic job kind: records that it ran (an `events` row naming the job and the
+  // worker) and optionally sleeps (bounded). Used to verify the queue across processes.
+  const std::string owner = p.worker->owner();
+  p.worker->Register("diagnostic.echo", [pp, owner](const store::Job& job, store::JobControl&) -> Status {
+    auto payload = ParseJson(job.payload);
+    int64_t sleep_ms = 0;
+    if (payload.ok() && payload->is_object()) sleep_ms = payload->value("sleepMs", int64_t{0});
+    if (sleep_ms > 0) std::this_thread::sleep_for(Millis(std::min<int64_t>(sleep_ms, 1000)));
+    store::EventRepository events(*pp->store->db, pp->clock);
+    return events.Append("diagnostic.echo", DumpJson({{"jobId", std::to_string(job.id)}, {"owner", owner}}))
+        .status();
   });
   DAI_RETURN_IF_ERROR(
       p.jobs->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}", p.clock.Now(), p.clock.Now())

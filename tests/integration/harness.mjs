@@ -1,0 +1,152 @@
+// Test harness: starts the real devops-ai binary (and real companions) on loopback ports with
+// throwaway data directories, and stops them again. Every wait is bounded.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, createWriteStream, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '..', '..');
+export const binary = process.env.DEVOPS_AI_BIN || join(repoRoot, 'build', 'release', 'src', 'cli', 'devops-ai');
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function waitFor(what, fn, timeoutMs = 15000, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ': ' + last.message : ''}`);
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `dai-${prefix}-`));
+}
+
+// Runs a devops-ai subcommand to completion; returns {code, stdout, stderr}.
+export function runCli(args, opts = {}) {
+  try {
+    const stdout = execFileSync(binary, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 30000, ...opts });
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    return { code: e.status ?? 1, stdout: e.stdout?.toString() ?? '', stderr: e.stderr?.toString() ?? '' };
+  }
+}
+
+// A running `devops-ai serve`. start() resolves once /readyz answers 200.
+export class Server {
+  constructor({ dataDir, db, extraArgs = [], env = {} } = {}) {
+    this.ownsDir = !dataDir;
+    this.dataDir = dataDir || tempDir('server');
+    this.db = db;
+    this.extraArgs = extraArgs;
+    this.env = env;
+    this.stdout = '';
+    this.stderr = '';
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  storeArgs() {
+    return ['--data-dir', this.dataDir, ...(this.db ? ['--db', this.db] : [])];
+  }
+
+  async start({ port } = {}) {
+    this.port = port || (await freePort());
+    const args = ['serve', '--listen', `127.0.0.1:${this.port}`, ...this.storeArgs(),
+      '--password-cost', 'minimum', '--log-level', 'info', ...this.extraArgs];
+    this.proc = spawn(binary, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
+    this.proc.stdout.on('data', (d) => { this.stdout += d.toString(); });
+    this.proc.stderr.on('data', (d) => { this.stderr += d.toString(); });
+    await waitFor(`devops-ai on port ${this.port} to be ready`, async () => {
+      if (this.proc.exitCode !== null) throw new Error(`server exited early: ${this.stderr.slice(-2000)}`);
+      const r = await fetch(`${this.url}/readyz`);
+      return r.status === 200;
+    }, 20000);
+    return this;
+  }
+
+  setupToken() {
+    const m = this.stdout.match(/setup token: (\S+)/);
+    return m ? m[1] : null;
+  }
+
+  createToken(role, name) {
+    const r = runCli(['token', 'create', ...this.storeArgs(), '--role', role, '--name', name]);
+    if (r.code !== 0) throw new Error(`token create failed: ${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    return lines[lines.length - 1];
+  }
+
+  async stop(signal = 'SIGTERM', timeoutMs = 15000) {
+    if (!this.proc || this.proc.exitCode !== null) return this.exited;
+    this.proc.kill(signal);
+    const res = await Promise.race([this.exited, sleep(timeoutMs).then(() => null)]);
+    if (!res) {
+      this.proc.kill('SIGKILL');
+      return this.exited;
+    }
+    return res;
+  }
+
+  cleanup() {
+    if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+// A throwaway PostgreSQL 15 cluster (scripts/pg-test-cluster), for tests that need one.
+export class Postgres {
+  constructor() {
+    this.dir = tempDir('pg');
+  }
+  async start() {
+    this.port = await freePort();
+    const out = execFileSync(join(repoRoot, 'scripts', 'pg-test-cluster'), ['start', this.dir, String(this.port)],
+      { encoding: 'utf8', timeout: 60000 });
+    this.url = out.trim().split('\n').pop();
+    return this;
+  }
+  stop() {
+    try {
+      execFileSync(join(repoRoot, 'scripts', 'pg-test-cluster'), ['stop', this.dir, String(this.port)], { timeout: 60000 });
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+export function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+export function haveBinary() {
+  return existsSync(binary);
+}
+
+export { createWriteStream };
