@@ -7,7 +7,9 @@
 // on PostgreSQL with the session time zone set to UTC); Row::GetTime reads both.
 // Values are always bound as parameters, never spliced into SQL text.
 // Thread-safety: Database is safe for concurrent use (it owns a connection pool); a
-// Connection handed to a transaction callback belongs to that callback only.
+// Connection handed to a transaction callback belongs to that callback only. Inside a
+// transaction callback use only that Connection, never the Database (the pool may have no
+// other connection to give: SQLite ":memory:" has exactly one).
 #pragma once
 
 #include <cstdint>
@@ -30,11 +32,14 @@ enum class Dialect { kSqlite, kPostgres };
 using Param = std::variant<std::nullptr_t, int64_t, double, std::string, bool, TimePoint>;
 using Params = std::vector<Param>;
 
-//! One result row; cells are text as the backend returned them (NULL = nullopt).
+//! One result row; cells are text as the backend returned them (NULL = nullopt). Typed getters
+//! parse that text: a cell that does not parse (a programmer error: wrong column) reads as
+//! 0 / false / the epoch. Copyable; shares its column names with its QueryResult.
 class Row {
  public:
-  Row(const std::vector<std::string>* columns, std::vector<std::optional<std::string>> cells)
-      : columns_(columns), cells_(std::move(cells)) {}
+  Row(std::shared_ptr<const std::vector<std::string>> columns,
+      std::vector<std::optional<std::string>> cells)
+      : columns_(std::move(columns)), cells_(std::move(cells)) {}
   size_t size() const { return cells_.size(); }
   bool IsNull(size_t idx) const { return !cells_.at(idx).has_value(); }
   //! Column index by name; aborts on a name not in the result (programmer error).
@@ -42,6 +47,7 @@ class Row {
   std::string GetString(size_t idx) const { return cells_.at(idx).value_or(""); }
   std::optional<std::string> GetOptString(size_t idx) const { return cells_.at(idx); }
   int64_t GetInt(size_t idx) const;
+  std::optional<int64_t> GetOptInt(size_t idx) const;
   double GetDouble(size_t idx) const;
   bool GetBool(size_t idx) const;  //!< accepts 1/0, t/f, true/false
   TimePoint GetTime(size_t idx) const;
@@ -50,6 +56,7 @@ class Row {
   std::string GetString(std::string_view n) const { return GetString(Index(n)); }
   std::optional<std::string> GetOptString(std::string_view n) const { return GetOptString(Index(n)); }
   int64_t GetInt(std::string_view n) const { return GetInt(Index(n)); }
+  std::optional<int64_t> GetOptInt(std::string_view n) const { return GetOptInt(Index(n)); }
   double GetDouble(std::string_view n) const { return GetDouble(Index(n)); }
   bool GetBool(std::string_view n) const { return GetBool(Index(n)); }
   TimePoint GetTime(std::string_view n) const { return GetTime(Index(n)); }
@@ -57,20 +64,14 @@ class Row {
   bool IsNull(std::string_view n) const { return IsNull(Index(n)); }
 
  private:
-  const std::vector<std::string>* columns_;
+  std::shared_ptr<const std::vector<std::string>> columns_;
   std::vector<std::optional<std::string>> cells_;
 };
 
 struct QueryResult {
   std::vector<std::string> columns;
   std::vector<Row> rows;
-  int64_t affected_rows = 0;  //!< for INSERT/UPDATE/DELETE
-  // Rows point at `columns`: QueryResult is movable but must not be copied.
-  QueryResult() = default;
-  QueryResult(QueryResult&&) = default;
-  QueryResult& operator=(QueryResult&&) = default;
-  QueryResult(const QueryResult&) = delete;
-  QueryResult& operator=(const QueryResult&) = delete;
+  int64_t affected_rows = 0;  //!< for INSERT/UPDATE/DELETE (also with RETURNING)
 };
 
 //! One connection, used inside a transaction callback.
@@ -83,6 +84,7 @@ class Connection {
   virtual Result<QueryResult> Query(std::string_view sql, const Params& params = {}) = 0;
   //! Runs several statements with no parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
+  virtual Dialect dialect() const = 0;
 };
 
 struct DatabaseOptions {
@@ -108,6 +110,9 @@ class Database {
   //! A description safe to log (no password).
   virtual std::string Describe() const = 0;
 };
+
+//! True when `url` names PostgreSQL ("postgres://" or "postgresql://").
+bool IsPostgresUrl(std::string_view url);
 
 //! Opens the backend named by options.url. SQLite: WAL, foreign_keys=ON, busy timeout,
 //! synchronous=NORMAL. PostgreSQL: TimeZone=UTC, application_name=devops-ai.

@@ -1,0 +1,685 @@
+#include "store/migrations.h"
+
+#include <string>
+
+namespace dai::store {
+namespace {
+
+// Migration 1: the foundation tables and every table of the specification. Conventions:
+// snake_case, `id` surrogate keys, created_at/updated_at in UTC, enums as CHECK constraints,
+// JSON documents in {{JSON}} columns, foreign keys ON DELETE CASCADE for owned children and
+// SET NULL for references that may outlive their target.
+constexpr std::string_view kMigration1 = R"SQL(
+-- ---------------------------------------------------------------- foundation
+CREATE TABLE users (
+  id {{ID}},
+  username TEXT NOT NULL UNIQUE CHECK (length(username) > 0),
+  password_hash TEXT,
+  role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin')),
+  disabled {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  last_login_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  user_id {{BIGINT}} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at {{TS}} NOT NULL,
+  expires_at {{TS}} NOT NULL,
+  last_seen_at {{TS}} NOT NULL,
+  user_agent TEXT NOT NULL DEFAULT '',
+  remote_addr TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user_id_idx ON sessions(user_id);
+CREATE INDEX sessions_expires_at_idx ON sessions(expires_at);
+
+CREATE TABLE api_tokens (
+  id {{ID}},
+  name TEXT NOT NULL CHECK (length(name) > 0),
+  token_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL DEFAULT '',
+  user_id {{BIGINT}} REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin')),
+  scopes {{JSON}} NOT NULL DEFAULT '[]',
+  expires_at {{TS}},
+  last_used_at {{TS}},
+  revoked_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX api_tokens_user_id_idx ON api_tokens(user_id);
+
+CREATE TABLE audit_log (
+  id {{ID}},
+  at {{TS}} NOT NULL,
+  actor TEXT NOT NULL,
+  actor_type TEXT NOT NULL CHECK (actor_type IN ('user','token','system')),
+  procedure TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  input_digest TEXT NOT NULL DEFAULT '',
+  request_id TEXT NOT NULL DEFAULT '',
+  remote_addr TEXT NOT NULL DEFAULT '',
+  detail {{JSON}} NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_at_idx ON audit_log(at);
+CREATE INDEX audit_log_actor_idx ON audit_log(actor);
+CREATE INDEX audit_log_procedure_idx ON audit_log(procedure);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value {{JSON}} NOT NULL,
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE jobs (
+  id {{ID}},
+  kind TEXT NOT NULL CHECK (length(kind) > 0),
+  payload {{JSON}} NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL DEFAULT 'queued'
+    CHECK (state IN ('queued','running','succeeded','failed','dead','cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  max_attempts INTEGER NOT NULL DEFAULT 5 CHECK (max_attempts >= 1),
+  run_after {{TS}} NOT NULL,
+  lease_owner TEXT,
+  lease_expires_at {{TS}},
+  last_error TEXT,
+  result {{JSON}},
+  singleton_key TEXT,
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX jobs_due_idx ON jobs(state, run_after);
+CREATE INDEX jobs_lease_idx ON jobs(state, lease_expires_at);
+CREATE UNIQUE INDEX jobs_singleton_key_idx ON jobs(singleton_key)
+  WHERE state IN ('queued','running');
+
+CREATE TABLE events (
+  id {{ID}},
+  type TEXT NOT NULL CHECK (length(type) > 0),
+  payload {{JSON}} NOT NULL DEFAULT '{}',
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX events_created_at_idx ON events(created_at);
+
+-- ---------------------------------------------------------------- AI Incident Commander
+CREATE TABLE incidents (
+  id {{ID}},
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL CHECK (severity IN ('critical','high','medium','low')),
+  status TEXT NOT NULL DEFAULT 'detected'
+    CHECK (status IN ('detected','investigating','mitigating','resolved')),
+  source TEXT NOT NULL DEFAULT 'manual',
+  service TEXT,
+  fingerprint TEXT,
+  affected_services {{JSON}} NOT NULL DEFAULT '[]',
+  labels {{JSON}} NOT NULL DEFAULT '{}',
+  root_cause TEXT,
+  root_cause_analysis {{JSON}},
+  ai_analysis {{JSON}},
+  post_mortem TEXT,
+  assigned_to {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  acknowledged_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  detected_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  acknowledged_at {{TS}},
+  resolved_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX incidents_status_idx ON incidents(status, severity);
+CREATE INDEX incidents_fingerprint_idx ON incidents(fingerprint);
+CREATE INDEX incidents_detected_at_idx ON incidents(detected_at);
+
+CREATE TABLE runbooks (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  trigger_conditions {{JSON}} NOT NULL DEFAULT '{}',
+  steps {{JSON}} NOT NULL DEFAULT '[]',
+  version INTEGER NOT NULL DEFAULT 1,
+  source TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual','generated','imported')),
+  requires_approval {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  success_count INTEGER NOT NULL DEFAULT 0,
+  failure_count INTEGER NOT NULL DEFAULT 0,
+  created_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE runbook_executions (
+  id {{ID}},
+  runbook_id {{BIGINT}} NOT NULL REFERENCES runbooks(id) ON DELETE CASCADE,
+  incident_id {{BIGINT}} REFERENCES incidents(id) ON DELETE SET NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending','awaiting_approval','running','succeeded','failed','cancelled')),
+  dry_run {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  triggered_by TEXT NOT NULL DEFAULT '',
+  approved_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  current_step INTEGER NOT NULL DEFAULT 0,
+  step_results {{JSON}} NOT NULL DEFAULT '[]',
+  output TEXT,
+  error TEXT,
+  started_at {{TS}},
+  completed_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX runbook_executions_runbook_idx ON runbook_executions(runbook_id);
+CREATE INDEX runbook_executions_incident_idx ON runbook_executions(incident_id);
+
+CREATE TABLE incident_actions (
+  id {{ID}},
+  incident_id {{BIGINT}} NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  action_type TEXT NOT NULL CHECK (action_type IN ('comment','acknowledge','status_change',
+    'severity_change','assign','runbook_execution','healing_action','notification',
+    'escalation','analysis','resolve')),
+  description TEXT NOT NULL DEFAULT '',
+  actor TEXT NOT NULL DEFAULT '',
+  automated {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  status TEXT NOT NULL DEFAULT 'completed'
+    CHECK (status IN ('pending','running','completed','failed')),
+  details {{JSON}} NOT NULL DEFAULT '{}',
+  runbook_execution_id {{BIGINT}} REFERENCES runbook_executions(id) ON DELETE SET NULL,
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX incident_actions_incident_idx ON incident_actions(incident_id, created_at);
+
+-- ---------------------------------------------------------------- AI Security Guardian
+CREATE TABLE security_scans (
+  id {{ID}},
+  scan_type TEXT NOT NULL CHECK (scan_type IN ('container','kubernetes','secrets','compliance')),
+  target TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending','running','completed','failed')),
+  critical_count INTEGER NOT NULL DEFAULT 0,
+  high_count INTEGER NOT NULL DEFAULT 0,
+  medium_count INTEGER NOT NULL DEFAULT 0,
+  low_count INTEGER NOT NULL DEFAULT 0,
+  report {{JSON}},
+  sbom {{JSON}},
+  error TEXT,
+  triggered_by TEXT NOT NULL DEFAULT '',
+  started_at {{TS}},
+  completed_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX security_scans_type_idx ON security_scans(scan_type, created_at);
+
+CREATE TABLE vulnerabilities (
+  id {{ID}},
+  scan_id {{BIGINT}} NOT NULL REFERENCES security_scans(id) ON DELETE CASCADE,
+  vuln_id TEXT NOT NULL,
+  aliases {{JSON}} NOT NULL DEFAULT '[]',
+  severity TEXT NOT NULL CHECK (severity IN ('critical','high','medium','low','unknown')),
+  cvss_score {{REAL}},
+  package_name TEXT NOT NULL DEFAULT '',
+  package_version TEXT NOT NULL DEFAULT '',
+  ecosystem TEXT NOT NULL DEFAULT '',
+  fixed_version TEXT,
+  title TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  location TEXT,
+  status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open','patched','ignored','false_positive')),
+  details {{JSON}} NOT NULL DEFAULT '{}',
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX vulnerabilities_scan_idx ON vulnerabilities(scan_id);
+CREATE INDEX vulnerabilities_vuln_id_idx ON vulnerabilities(vuln_id);
+CREATE INDEX vulnerabilities_status_idx ON vulnerabilities(status, severity);
+
+CREATE TABLE security_policies (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  policy_type TEXT NOT NULL
+    CHECK (policy_type IN ('vulnerability','secrets','kubernetes','compliance','license')),
+  framework TEXT,
+  rules {{JSON}} NOT NULL DEFAULT '{}',
+  severity_threshold TEXT NOT NULL DEFAULT 'high'
+    CHECK (severity_threshold IN ('critical','high','medium','low')),
+  enforcement TEXT NOT NULL DEFAULT 'warn' CHECK (enforcement IN ('audit','warn','block')),
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE compliance_reports (
+  id {{ID}},
+  framework TEXT NOT NULL
+    CHECK (framework IN ('cis_kubernetes','nsa_cisa','soc2','pci_dss','hipaa','iso27001','custom')),
+  scan_id {{BIGINT}} REFERENCES security_scans(id) ON DELETE SET NULL,
+  target TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending','running','completed','failed')),
+  score {{REAL}},
+  passed_controls INTEGER NOT NULL DEFAULT 0,
+  failed_controls INTEGER NOT NULL DEFAULT 0,
+  total_controls INTEGER NOT NULL DEFAULT 0,
+  findings {{JSON}} NOT NULL DEFAULT '[]',
+  report {{JSON}},
+  generated_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX compliance_reports_framework_idx ON compliance_reports(framework, created_at);
+
+-- ---------------------------------------------------------------- AI Cost Optimizer
+CREATE TABLE cost_records (
+  id {{ID}},
+  provider TEXT NOT NULL,
+  account_id TEXT NOT NULL DEFAULT '',
+  service TEXT NOT NULL DEFAULT '',
+  resource_id TEXT NOT NULL DEFAULT '',
+  resource_type TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  namespace TEXT,
+  charge_category TEXT NOT NULL DEFAULT 'usage',
+  billed_cost {{REAL}} NOT NULL DEFAULT 0,
+  effective_cost {{REAL}} NOT NULL DEFAULT 0,
+  list_cost {{REAL}},
+  usage_quantity {{REAL}},
+  usage_unit TEXT,
+  currency TEXT NOT NULL DEFAULT 'USD',
+  period_start {{TS}} NOT NULL,
+  period_end {{TS}} NOT NULL,
+  billing_period TEXT NOT NULL DEFAULT '',
+  import_id TEXT,
+  tags {{JSON}} NOT NULL DEFAULT '{}',
+  metadata {{JSON}} NOT NULL DEFAULT '{}',
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  CHECK (period_end >= period_start)
+);
+CREATE INDEX cost_records_period_idx ON cost_records(period_start, period_end);
+CREATE INDEX cost_records_service_idx ON cost_records(provider, service);
+CREATE INDEX cost_records_resource_idx ON cost_records(resource_id);
+CREATE INDEX cost_records_import_idx ON cost_records(import_id);
+
+CREATE TABLE cost_recommendations (
+  id {{ID}},
+  recommendation_type TEXT NOT NULL CHECK (recommendation_type IN ('rightsizing','idle_resource',
+    'reserved_instance','savings_plan','spot_instance','storage_optimization','scheduling','other')),
+  resource_id TEXT NOT NULL DEFAULT '',
+  resource_type TEXT NOT NULL DEFAULT '',
+  provider TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  current_cost {{REAL}} NOT NULL DEFAULT 0,
+  projected_cost {{REAL}} NOT NULL DEFAULT 0,
+  estimated_savings {{REAL}} NOT NULL DEFAULT 0,
+  currency TEXT NOT NULL DEFAULT 'USD',
+  confidence {{REAL}},
+  risk_level TEXT NOT NULL DEFAULT 'low' CHECK (risk_level IN ('low','medium','high')),
+  status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open','applied','dismissed','expired')),
+  details {{JSON}} NOT NULL DEFAULT '{}',
+  applied_at {{TS}},
+  applied_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX cost_recommendations_status_idx ON cost_recommendations(status, estimated_savings);
+
+CREATE TABLE resource_utilization (
+  id {{ID}},
+  resource_id TEXT NOT NULL,
+  resource_type TEXT NOT NULL DEFAULT '',
+  namespace TEXT,
+  cpu_request {{REAL}},
+  cpu_usage_avg {{REAL}},
+  cpu_usage_p95 {{REAL}},
+  cpu_usage_max {{REAL}},
+  memory_request {{REAL}},
+  memory_usage_avg {{REAL}},
+  memory_usage_p95 {{REAL}},
+  memory_usage_max {{REAL}},
+  storage_usage {{REAL}},
+  network_bytes {{REAL}},
+  sample_count INTEGER NOT NULL DEFAULT 0,
+  period_start {{TS}} NOT NULL,
+  period_end {{TS}} NOT NULL,
+  metadata {{JSON}} NOT NULL DEFAULT '{}',
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX resource_utilization_resource_idx ON resource_utilization(resource_id, period_start);
+
+CREATE TABLE budget_alerts (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  scope {{JSON}} NOT NULL DEFAULT '{}',
+  amount {{REAL}} NOT NULL CHECK (amount >= 0),
+  currency TEXT NOT NULL DEFAULT 'USD',
+  period TEXT NOT NULL DEFAULT 'monthly' CHECK (period IN ('daily','weekly','monthly','quarterly','yearly')),
+  threshold_percent {{REAL}} NOT NULL DEFAULT 80,
+  current_spend {{REAL}} NOT NULL DEFAULT 0,
+  forecast_spend {{REAL}},
+  status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok','warning','exceeded')),
+  notify_channels {{JSON}} NOT NULL DEFAULT '[]',
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  last_triggered_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+-- ---------------------------------------------------------------- AI CI/CD Orchestrator
+CREATE TABLE pipelines (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  repository TEXT NOT NULL DEFAULT '',
+  branch TEXT NOT NULL DEFAULT 'main',
+  provider TEXT NOT NULL DEFAULT 'local'
+    CHECK (provider IN ('local','github_actions','gitlab_ci','jenkins','other')),
+  config {{JSON}} NOT NULL DEFAULT '{}',
+  generated {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','paused','archived')),
+  last_run_status TEXT,
+  last_run_at {{TS}},
+  success_rate {{REAL}},
+  avg_duration_seconds {{REAL}},
+  created_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE pipeline_runs (
+  id {{ID}},
+  pipeline_id {{BIGINT}} NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+  run_number INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'queued'
+    CHECK (status IN ('queued','running','succeeded','failed','cancelled','skipped')),
+  trigger_type TEXT NOT NULL DEFAULT 'manual'
+    CHECK (trigger_type IN ('manual','push','pull_request','schedule','api','retry')),
+  commit_sha TEXT,
+  branch TEXT,
+  triggered_by TEXT NOT NULL DEFAULT '',
+  stages {{JSON}} NOT NULL DEFAULT '[]',
+  logs_path TEXT,
+  failure_prediction {{REAL}},
+  failure_reason TEXT,
+  duration_ms {{BIGINT}},
+  started_at {{TS}},
+  finished_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  UNIQUE (pipeline_id, run_number)
+);
+CREATE INDEX pipeline_runs_status_idx ON pipeline_runs(status);
+
+CREATE TABLE pipeline_optimizations (
+  id {{ID}},
+  pipeline_id {{BIGINT}} NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+  optimization_type TEXT NOT NULL CHECK (optimization_type IN ('caching','parallelization',
+    'test_selection','resource_allocation','step_removal','flaky_test','other')),
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  estimated_time_savings_seconds {{REAL}},
+  estimated_cost_savings {{REAL}},
+  confidence {{REAL}},
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','applied','dismissed')),
+  details {{JSON}} NOT NULL DEFAULT '{}',
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX pipeline_optimizations_pipeline_idx ON pipeline_optimizations(pipeline_id);
+
+CREATE TABLE test_intelligence (
+  id {{ID}},
+  pipeline_id {{BIGINT}} REFERENCES pipelines(id) ON DELETE CASCADE,
+  test_name TEXT NOT NULL,
+  test_suite TEXT NOT NULL DEFAULT '',
+  file_path TEXT,
+  total_runs INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  flaky_score {{REAL}} NOT NULL DEFAULT 0,
+  is_flaky {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  avg_duration_ms {{REAL}},
+  failure_probability {{REAL}},
+  last_status TEXT CHECK (last_status IN ('passed','failed','skipped','error')),
+  last_failure_message TEXT,
+  quarantined {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  history {{JSON}} NOT NULL DEFAULT '[]',
+  last_run_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE UNIQUE INDEX test_intelligence_test_idx ON test_intelligence(pipeline_id, test_suite, test_name);
+
+-- ---------------------------------------------------------------- AI Documentation Generator
+CREATE TABLE doc_templates (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  doc_type TEXT NOT NULL CHECK (doc_type IN ('runbook','post_mortem','architecture','api',
+    'release_notes','changelog','onboarding','custom')),
+  description TEXT NOT NULL DEFAULT '',
+  template TEXT NOT NULL,
+  variables {{JSON}} NOT NULL DEFAULT '[]',
+  is_default {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE generated_docs (
+  id {{ID}},
+  title TEXT NOT NULL,
+  doc_type TEXT NOT NULL CHECK (doc_type IN ('runbook','post_mortem','architecture','api',
+    'release_notes','changelog','onboarding','custom')),
+  content TEXT NOT NULL DEFAULT '',
+  format TEXT NOT NULL DEFAULT 'markdown' CHECK (format IN ('markdown','html','json','mermaid')),
+  template_id {{BIGINT}} REFERENCES doc_templates(id) ON DELETE SET NULL,
+  source_type TEXT,
+  source_id TEXT,
+  version INTEGER NOT NULL DEFAULT 1,
+  status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft','published','archived')),
+  tags {{JSON}} NOT NULL DEFAULT '[]',
+  metadata {{JSON}} NOT NULL DEFAULT '{}',
+  generated_by TEXT NOT NULL DEFAULT 'system',
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX generated_docs_type_idx ON generated_docs(doc_type, created_at);
+CREATE INDEX generated_docs_source_idx ON generated_docs(source_type, source_id);
+
+CREATE TABLE architecture_snapshots (
+  id {{ID}},
+  name TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL DEFAULT 1,
+  source TEXT NOT NULL DEFAULT 'manual'
+    CHECK (source IN ('manual','kubernetes','manifests','prometheus','combined')),
+  components {{JSON}} NOT NULL DEFAULT '[]',
+  connections {{JSON}} NOT NULL DEFAULT '[]',
+  diagram TEXT,
+  diagram_format TEXT CHECK (diagram_format IN ('mermaid','dot','svg','json')),
+  metadata {{JSON}} NOT NULL DEFAULT '{}',
+  captured_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX architecture_snapshots_captured_idx ON architecture_snapshots(captured_at);
+
+-- ---------------------------------------------------------------- Self-Healing Engine
+CREATE TABLE healing_rules (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  condition_type TEXT NOT NULL CHECK (condition_type IN ('alert','metric_threshold','anomaly',
+    'deployment_failure','config_drift','log_pattern','health_check')),
+  condition_config {{JSON}} NOT NULL DEFAULT '{}',
+  action_type TEXT NOT NULL CHECK (action_type IN ('restart_process','restart_service',
+    'restart_pod','rollout_restart','scale_up','scale_down','rollback','cordon_node',
+    'run_runbook','http_request','notify','custom')),
+  action_config {{JSON}} NOT NULL DEFAULT '{}',
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  dry_run {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  requires_approval {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  cooldown_seconds INTEGER NOT NULL DEFAULT 300 CHECK (cooldown_seconds >= 0),
+  max_retries INTEGER NOT NULL DEFAULT 3 CHECK (max_retries >= 0),
+  max_executions_per_hour INTEGER NOT NULL DEFAULT 10 CHECK (max_executions_per_hour >= 0),
+  priority INTEGER NOT NULL DEFAULT 100,
+  success_count INTEGER NOT NULL DEFAULT 0,
+  failure_count INTEGER NOT NULL DEFAULT 0,
+  last_triggered_at {{TS}},
+  created_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE healing_actions (
+  id {{ID}},
+  rule_id {{BIGINT}} REFERENCES healing_rules(id) ON DELETE SET NULL,
+  incident_id {{BIGINT}} REFERENCES incidents(id) ON DELETE SET NULL,
+  action_type TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','awaiting_approval',
+    'approved','rejected','running','succeeded','failed','skipped','rolled_back')),
+  dry_run {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  trigger_event {{JSON}} NOT NULL DEFAULT '{}',
+  action_config {{JSON}} NOT NULL DEFAULT '{}',
+  result {{JSON}},
+  error TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  decided_by TEXT NOT NULL DEFAULT '',
+  approved_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  started_at {{TS}},
+  completed_at {{TS}},
+  duration_ms {{BIGINT}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX healing_actions_rule_idx ON healing_actions(rule_id, created_at);
+CREATE INDEX healing_actions_status_idx ON healing_actions(status);
+
+CREATE TABLE healing_patterns (
+  id {{ID}},
+  signature TEXT NOT NULL,
+  condition_type TEXT NOT NULL DEFAULT '',
+  action_type TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  occurrences INTEGER NOT NULL DEFAULT 0,
+  success_count INTEGER NOT NULL DEFAULT 0,
+  failure_count INTEGER NOT NULL DEFAULT 0,
+  success_rate {{REAL}} NOT NULL DEFAULT 0,
+  avg_recovery_seconds {{REAL}},
+  confidence {{REAL}} NOT NULL DEFAULT 0,
+  features {{JSON}} NOT NULL DEFAULT '{}',
+  last_seen_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  UNIQUE (signature, action_type)
+);
+)SQL";
+
+const std::vector<Migration>& Registry() {
+  static const std::vector<Migration> kAll = {
+      {1, "foundation and specification tables", kMigration1},
+  };
+  return kAll;
+}
+
+std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
+  size_t pos = 0;
+  while ((pos = text.find(from, pos)) != std::string::npos) {
+    text.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return text;
+}
+
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {{TS}} NOT NULL)";
+
+// Arbitrary constant naming the migration lock among advisory locks ("dai-migr").
+constexpr int64_t kMigrationLockKey = 0x6461692d6d696772;
+
+Result<int> MaxVersion(Connection& conn) {
+  DAI_ASSIGN_OR_RETURN(auto r, conn.Query("SELECT COALESCE(MAX(version), 0) AS v FROM "
+                                          "schema_migrations"));
+  return static_cast<int>(r.rows.at(0).GetInt(size_t{0}));
+}
+
+}  // namespace
+
+const std::vector<Migration>& AllMigrations() { return Registry(); }
+
+int LatestSchemaVersion() { return Registry().back().version; }
+
+std::string ExpandMigrationSql(std::string_view sql_template, Dialect dialect) {
+  const bool pg = dialect == Dialect::kPostgres;
+  std::string sql(sql_template);
+  sql = ReplaceAll(std::move(sql), "{{ID}}",
+                   pg ? "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+                      : "INTEGER PRIMARY KEY AUTOINCREMENT");
+  sql = ReplaceAll(std::move(sql), "{{BIGINT}}", pg ? "BIGINT" : "INTEGER");
+  sql = ReplaceAll(std::move(sql), "{{REAL}}", pg ? "DOUBLE PRECISION" : "REAL");
+  sql = ReplaceAll(std::move(sql), "{{JSON}}", pg ? "JSONB" : "TEXT");
+  sql = ReplaceAll(std::move(sql), "{{TS}}", pg ? "TIMESTAMPTZ" : "TEXT");
+  sql = ReplaceAll(std::move(sql), "{{BOOL}}", pg ? "BOOLEAN" : "INTEGER");
+  sql = ReplaceAll(std::move(sql), "{{NOW}}",
+                   pg ? "now()" : "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+  sql = ReplaceAll(std::move(sql), "{{TRUE}}", pg ? "TRUE" : "1");
+  sql = ReplaceAll(std::move(sql), "{{FALSE}}", pg ? "FALSE" : "0");
+  return sql;
+}
+
+Status Migrate(Database& db) {
+  const Dialect dialect = db.dialect();
+  const std::string create_table = ExpandMigrationSql(kCreateMigrationsTable, dialect);
+  // The lock and the version check run inside each migration's transaction: a second process
+  // waits for the first and then sees the version already applied.
+  auto lock = [&](Connection& conn) -> Status {
+    if (dialect == Dialect::kPostgres) {
+      DAI_RETURN_IF_ERROR(
+          conn.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLockKey}).status());
+    }
+    return conn.ExecScript(create_table);
+  };
+  // Refuse a database from a newer binary before touching anything.
+  DAI_RETURN_IF_ERROR(db.Transaction([&](Connection& conn) -> Status {
+    DAI_RETURN_IF_ERROR(lock(conn));
+    DAI_ASSIGN_OR_RETURN(int current, MaxVersion(conn));
+    if (current > LatestSchemaVersion()) {
+      return Status::FailedPrecondition(
+          "the database has schema version " + std::to_string(current) +
+          ", newer than this binary's " + std::to_string(LatestSchemaVersion()));
+    }
+    return Status::Ok();
+  }));
+  for (const Migration& migration : Registry()) {
+    Status st = db.Transaction([&](Connection& conn) -> Status {
+      DAI_RETURN_IF_ERROR(lock(conn));
+      DAI_ASSIGN_OR_RETURN(auto applied,
+                           conn.Query("SELECT version FROM schema_migrations WHERE version = ?",
+                                      {int64_t{migration.version}}));
+      if (!applied.rows.empty()) return Status::Ok();
+      DAI_RETURN_IF_ERROR(conn.ExecScript(ExpandMigrationSql(migration.sql_template, dialect)));
+      return conn
+          .Query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                 {int64_t{migration.version}, std::string(migration.name), SystemClock::Instance().Now()})
+          .status();
+    });
+    if (!st.ok()) {
+      return st.WithContext("applying migration " + std::to_string(migration.version) + " (" +
+                            std::string(migration.name) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<int> SchemaVersion(Database& db) {
+  const char* exists_sql =
+      db.dialect() == Dialect::kPostgres
+          ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
+            "'schema_migrations' AND table_schema = current_schema()"
+          : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+            "'schema_migrations'";
+  DAI_ASSIGN_OR_RETURN(auto exists, db.Query(exists_sql));
+  if (exists.rows.at(0).GetInt(size_t{0}) == 0) return 0;
+  DAI_ASSIGN_OR_RETURN(auto r,
+                       db.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  return static_cast<int>(r.rows.at(0).GetInt(size_t{0}));
+}
+
+}  // namespace dai::store
