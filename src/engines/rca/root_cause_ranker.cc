@@ -1,0 +1,374 @@
+#include "engines/rca/root_cause_ranker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace dai::rca {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+//! How a metric's deviation is read: which directions count and how much it weighs.
+struct MetricRule {
+  bool up = true;
+  bool down = false;
+  double weight = 1.0;
+};
+
+MetricRule RuleFor(const std::string& metric) {
+  if (metric == "request_rate" || metric.find("throughput") != std::string::npos) {
+    return {true, true, 0.5};
+  }
+  if (metric.find("latency") != std::string::npos || metric.find("error") != std::string::npos ||
+      metric.find("cpu") != std::string::npos || metric.find("memory") != std::string::npos ||
+      metric.find("saturation") != std::string::npos) {
+    return {true, false, 1.0};
+  }
+  return {true, true, 0.7};  // unknown metric: either direction, less weight
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return kNaN;
+  size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) {
+    double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+    m = (m + lo) / 2;
+  }
+  return m;
+}
+
+struct SeriesAnalysis {
+  bool judged = false;
+  double level = 0;  //!< held z in the worse direction (signed)
+  int64_t onset = 0;
+  double median = 0;
+  double peak = 0;
+};
+
+//! Step 1: baseline, smoothing, held deviation and onset of one series.
+SeriesAnalysis AnalyzeSeries(const Series& s, int64_t incident_start, const RcaConfig& cfg,
+                             const MetricRule& rule) {
+  SeriesAnalysis out;
+  const size_t n = s.values.size();
+  if (n == 0 || s.step_seconds <= 0) return out;
+  const int64_t base_end = incident_start - cfg.baseline_gap_s;
+  const int64_t base_begin = base_end - cfg.baseline_span_s;
+  std::vector<double> base;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t t = s.TimeAt(i);
+    if (t >= base_begin && t < base_end && std::isfinite(s.values[i])) base.push_back(s.values[i]);
+  }
+  if (static_cast<int>(base.size()) < cfg.min_baseline_points) {
+    base.clear();
+    for (size_t i = 0; i < n && s.TimeAt(i) < base_end; ++i) {
+      if (std::isfinite(s.values[i])) base.push_back(s.values[i]);
+    }
+  }
+  if (static_cast<int>(base.size()) < cfg.min_baseline_points) return out;
+  const double med = Median(base);
+  std::vector<double> dev(base.size());
+  double mean_abs = 0;
+  for (size_t i = 0; i < base.size(); ++i) {
+    dev[i] = std::fabs(base[i] - med);
+    mean_abs += dev[i];
+  }
+  mean_abs /= static_cast<double>(base.size());
+  const double mad = Median(dev);
+  const double scale =
+      std::max({1.4826 * mad, 1.2533 * mean_abs, 1e-3 * std::fabs(med), 1e-12});
+
+  // Detection window, smoothed with a centred rolling median.
+  const int64_t det_begin = incident_start - cfg.detect_before_s;
+  const int64_t det_end = incident_start + cfg.detect_after_s;
+  size_t lo = n, hi = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t t = s.TimeAt(i);
+    if (t >= det_begin && t <= det_end) {
+      lo = std::min(lo, i);
+      hi = std::max(hi, i + 1);
+    }
+  }
+  if (lo >= hi) return out;
+  out.judged = true;
+  out.median = med;
+  const int half = std::max(0, cfg.smooth_points / 2);
+  std::vector<double> z(hi - lo, kNaN);
+  std::vector<double> window;
+  for (size_t i = lo; i < hi; ++i) {
+    window.clear();
+    size_t a = i >= static_cast<size_t>(half) ? i - half : 0;
+    size_t b = std::min(n, i + half + 1);
+    for (size_t k = a; k < b; ++k) {
+      if (std::isfinite(s.values[k])) window.push_back(s.values[k]);
+    }
+    if (!window.empty()) z[i - lo] = (Median(window) - med) / scale;
+  }
+  const size_t persist = static_cast<size_t>(std::max(1, cfg.persist_points));
+  // Held level per start index: min (up) / max (down) of z over the persistence window.
+  auto held = [&](size_t i, bool up) {
+    double h = up ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    size_t end = std::min(z.size(), i + persist);
+    size_t finite = 0;
+    for (size_t k = i; k < end; ++k) {
+      if (!std::isfinite(z[k])) continue;
+      ++finite;
+      h = up ? std::min(h, z[k]) : std::max(h, z[k]);
+    }
+    if (finite == 0 || end - i < std::min(persist, z.size())) return 0.0;
+    return h;
+  };
+  double best = 0;
+  int64_t best_onset = 0;
+  for (int dir = 0; dir < 2; ++dir) {
+    bool up = dir == 0;
+    if ((up && !rule.up) || (!up && !rule.down)) continue;
+    double level = 0;
+    size_t first = z.size();
+    for (size_t i = 0; i < z.size(); ++i) {
+      double h = up ? held(i, true) : -held(i, false);
+      if (h > level) level = h;
+      if (first == z.size() && h >= cfg.onset_z) first = i;
+    }
+    if (level > std::fabs(best)) {
+      best = up ? level : -level;
+      best_onset = 0;
+      if (first < z.size()) {
+        // Walk back to where the deviation left the normal band.
+        size_t k = first;
+        while (k > 0 && std::isfinite(z[k - 1]) && (up ? z[k - 1] : -z[k - 1]) > cfg.onset_z / 2) --k;
+        best_onset = s.TimeAt(lo + k);
+      }
+    }
+  }
+  out.level = best;
+  out.onset = best_onset;
+  double peak = med;
+  for (size_t i = lo; i < hi; ++i) {
+    if (std::isfinite(s.values[i]) &&
+        std::fabs(s.values[i] - med) > std::fabs(peak - med)) {
+      peak = s.values[i];
+    }
+  }
+  out.peak = peak;
+  return out;
+}
+
+//! Maps a held z-level to a 0..1 strength: 0 below the threshold, 1 at 25x the threshold.
+double Strength(double level, double threshold) {
+  double a = std::fabs(level);
+  if (a < threshold) return 0;
+  return std::min(1.0, 0.3 + 0.7 * std::log(a / threshold) / std::log(25.0));
+}
+
+std::string FormatOffset(int64_t t, int64_t incident_start) {
+  int64_t d = t - incident_start;
+  char buf[64];
+  int64_t ad = d < 0 ? -d : d;
+  std::snprintf(buf, sizeof buf, "%s%lldm%02llds %s incident start", "", static_cast<long long>(ad / 60),
+                static_cast<long long>(ad % 60), d < 0 ? "before" : "after");
+  return buf;
+}
+
+struct Node {
+  std::string name;
+  std::vector<size_t> callees;
+  std::vector<size_t> callers;
+  double anomaly = 0;
+  int64_t onset = 0;  // 0 = not anomalous
+  std::vector<SeriesEvidence> evidence;
+};
+
+}  // namespace
+
+Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
+  if (input.services.empty()) return Status::InvalidArgument("services: none");
+  std::vector<Node> nodes;
+  std::map<std::string, size_t> index;
+  auto node_of = [&](const std::string& name) {
+    auto [it, inserted] = index.emplace(name, nodes.size());
+    if (inserted) {
+      nodes.push_back({});
+      nodes.back().name = name;
+    }
+    return it->second;
+  };
+  for (const Service& s : input.services) node_of(s.name);
+  std::set<std::pair<size_t, size_t>> edges;
+  for (const Call& c : input.calls) {
+    size_t f = node_of(c.from), t = node_of(c.to);
+    if (f == t || !edges.insert({f, t}).second) continue;
+    nodes[f].callees.push_back(t);
+    nodes[t].callers.push_back(f);
+  }
+
+  // Steps 1-2: series → service anomaly and onset.
+  const int64_t T = input.incident_start;
+  for (const Series& s : input.series) {
+    if (s.step_seconds <= 0) return Status::InvalidArgument("series " + s.service + "/" + s.metric + ": step_seconds <= 0");
+    MetricRule rule = RuleFor(s.metric);
+    SeriesAnalysis a = AnalyzeSeries(s, T, cfg, rule);
+    if (!a.judged || a.onset == 0) continue;
+    Node& node = nodes[node_of(s.service)];
+    double strength = rule.weight * Strength(a.level, cfg.onset_z);
+    if (strength <= 0) continue;
+    node.evidence.push_back({s.metric, a.level, a.onset, a.median, a.peak});
+    node.anomaly = std::max(node.anomaly, strength);
+    if (node.onset == 0 || a.onset < node.onset) node.onset = a.onset;
+  }
+  for (Node& node : nodes) {
+    std::sort(node.evidence.begin(), node.evidence.end(), [](const auto& a, const auto& b) {
+      return std::fabs(a.level_z) > std::fabs(b.level_z);
+    });
+  }
+
+  // Step 3: propagation over the graph.
+  int64_t first_onset = 0;
+  size_t anomalous_count = 0;
+  for (const Node& node : nodes) {
+    if (node.onset == 0) continue;
+    ++anomalous_count;
+    if (first_onset == 0 || node.onset < first_onset) first_onset = node.onset;
+  }
+  auto ancestors = [&](size_t start) {
+    std::vector<bool> seen(nodes.size(), false);
+    std::deque<size_t> queue{start};
+    seen[start] = true;
+    std::vector<size_t> out;
+    while (!queue.empty()) {
+      size_t u = queue.front();
+      queue.pop_front();
+      for (size_t c : nodes[u].callers) {
+        if (!seen[c]) {
+          seen[c] = true;
+          out.push_back(c);
+          queue.push_back(c);
+        }
+      }
+    }
+    return out;
+  };
+
+  RcaResult result;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = nodes[i];
+    Candidate cand;
+    cand.service = node.name;
+    cand.anomaly = node.anomaly;
+    cand.onset = node.onset;
+    cand.series = node.evidence;
+    double score = 0;
+    if (node.onset != 0) {
+      double penalty = 0;
+      for (size_t c : node.callees) {
+        const Node& callee = nodes[c];
+        if (callee.onset != 0 && callee.onset <= node.onset + cfg.onset_slack_s) {
+          penalty = std::max(penalty, callee.anomaly);
+          cand.anomalous_callees.push_back(callee.name);
+        }
+      }
+      size_t explained = 0;
+      for (size_t a : ancestors(i)) {
+        const Node& anc = nodes[a];
+        if (anc.onset != 0 && anc.onset + cfg.onset_slack_s >= node.onset) {
+          ++explained;
+          cand.anomalous_callers.push_back(anc.name);
+        }
+      }
+      double explain = anomalous_count > 1
+                           ? static_cast<double>(explained) / static_cast<double>(anomalous_count - 1)
+                           : 0.0;
+      double timing = 0.5 + 0.5 * std::exp(-static_cast<double>(node.onset - first_onset) / 600.0);
+      score = node.anomaly * (1 - 0.85 * penalty) * (1 + 0.5 * explain) * timing;
+      // Step 4: changes shortly before the service's own onset.
+      double change_factor = 1;
+      for (const ChangeEvent& ch : input.changes) {
+        if (ch.service != node.name || ch.at > T) continue;
+        if (ch.at >= node.onset - cfg.change_lead_s && ch.at <= node.onset + cfg.onset_slack_s) {
+          double w = ch.kind == "scale" ? 0.2 : 1.0;
+          change_factor = std::max(change_factor, 1 + cfg.change_boost * w);
+          cand.changes.push_back(ch.kind + " " + FormatOffset(ch.at, T));
+        }
+      }
+      score *= change_factor;
+    }
+    std::set<std::string> alert_names;
+    for (const Alert& al : input.alerts) {
+      if (al.service == node.name && al.starts_at >= T - 30 * 60 && al.starts_at <= T + cfg.detect_after_s) {
+        alert_names.insert(al.name + (al.severity.empty() ? "" : " (" + al.severity + ")"));
+      }
+    }
+    cand.alerts.assign(alert_names.begin(), alert_names.end());
+    if (!alert_names.empty()) score *= 1 + cfg.alert_boost;
+    // Non-anomalous services keep a tiny score so the weak evidence still orders them.
+    score += 1e-4 * (1.0 + (alert_names.empty() ? 0 : 1));
+    cand.score = score;
+    result.ranking.push_back(std::move(cand));
+  }
+  std::stable_sort(result.ranking.begin(), result.ranking.end(),
+                   [](const Candidate& a, const Candidate& b) {
+                     if (a.score != b.score) return a.score > b.score;
+                     return a.service < b.service;
+                   });
+  double total = 0;
+  for (const Candidate& c : result.ranking) total += c.score;
+  for (Candidate& c : result.ranking) {
+    c.confidence = total > 0 ? c.score / total : 0;
+  }
+  if (result.ranking.size() > cfg.max_candidates) result.ranking.resize(cfg.max_candidates);
+  for (Candidate& c : result.ranking) {
+    std::string text;
+    if (c.onset == 0) {
+      text = c.service + " shows no held deviation from its baseline";
+    } else {
+      const SeriesEvidence& top = c.series.front();
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "%s turned anomalous %s: %s held %.1f robust deviations %s its baseline",
+                    c.service.c_str(), FormatOffset(c.onset, T).c_str(), top.metric.c_str(),
+                    std::fabs(top.level_z), top.level_z >= 0 ? "above" : "below");
+      text = buf;
+      if (c.anomalous_callees.empty()) {
+        text += "; none of its dependencies deviated before it";
+      } else {
+        text += "; but its dependencies " + c.anomalous_callees.front() +
+                (c.anomalous_callees.size() > 1 ? " and others" : "") + " deviated no later";
+      }
+      if (!c.anomalous_callers.empty()) {
+        text += "; " + std::to_string(c.anomalous_callers.size()) +
+                " upstream service(s) deviated after it";
+      }
+      if (!c.changes.empty()) text += "; a " + c.changes.front() + " preceded it";
+    }
+    if (!c.alerts.empty()) text += "; alerts: " + c.alerts.front();
+    char conf[64];
+    std::snprintf(conf, sizeof conf, " (confidence %.0f%%).", 100 * c.confidence);
+    c.explanation = text + conf;
+  }
+  return result;
+}
+
+std::vector<std::string> EvidenceLines(const Candidate& c, int64_t incident_start) {
+  std::vector<std::string> lines;
+  for (const SeriesEvidence& s : c.series) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s: held z %.1f from %s (baseline %.4g, peak %.4g)",
+                  s.metric.c_str(), s.level_z, FormatOffset(s.onset, incident_start).c_str(),
+                  s.baseline_median, s.peak_value);
+    lines.push_back(buf);
+  }
+  for (const std::string& callee : c.anomalous_callees) lines.push_back("dependency anomalous first: " + callee);
+  if (!c.anomalous_callers.empty()) {
+    lines.push_back(std::to_string(c.anomalous_callers.size()) + " upstream service(s) anomalous after it");
+  }
+  for (const std::string& ch : c.changes) lines.push_back("change: " + ch);
+  for (const std::string& a : c.alerts) lines.push_back("alert: " + a);
+  return lines;
+}
+
+}  // namespace dai::rca
