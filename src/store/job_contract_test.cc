@@ -377,6 +377,7 @@ TEST_P(JobTest, TwoWorkersOnOneDatabaseRunEveryJobExactlyOnce) {
         std::lock_guard<std::mutex> lock(mu);
         ++runs[job.id];
       }
+      std::this_thread::sleep_for(milliseconds(3));  // some work, so both pools take part
       auto r = db_ptr->Query("INSERT INTO job_runs (job_id, owner) VALUES (?, ?)",
                              {job.id, owner});
       if (!r.ok()) ++insert_failures;
