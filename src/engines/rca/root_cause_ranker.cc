@@ -13,23 +13,32 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-//! How a metric's deviation is read: which directions count and how much it weighs.
+//! What a metric says about a service. Impact metrics (latency, errors) are what propagates
+//! from callee to caller; resource metrics (CPU, memory, saturation) show a cause but do not
+//! travel; traffic (request rate) moves both ways (a failing caller sends its callees less), so
+//! it is weak evidence and never sets an onset.
+enum class MetricClass { kImpact, kResource, kTraffic };
+
 struct MetricRule {
+  MetricClass cls = MetricClass::kResource;
   bool up = true;
   bool down = false;
   double weight = 1.0;
 };
 
+bool Contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+
 MetricRule RuleFor(const std::string& metric) {
-  if (metric == "request_rate" || metric.find("throughput") != std::string::npos) {
-    return {true, true, 0.5};
+  if (Contains(metric, "request_rate") || Contains(metric, "throughput") || Contains(metric, "rps")) {
+    return {MetricClass::kTraffic, true, true, 0.3};
   }
-  if (metric.find("latency") != std::string::npos || metric.find("error") != std::string::npos ||
-      metric.find("cpu") != std::string::npos || metric.find("memory") != std::string::npos ||
-      metric.find("saturation") != std::string::npos) {
-    return {true, false, 1.0};
+  if (Contains(metric, "latency") || Contains(metric, "error") || Contains(metric, "duration")) {
+    return {MetricClass::kImpact, true, false, 1.0};
   }
-  return {true, true, 0.7};  // unknown metric: either direction, less weight
+  if (Contains(metric, "cpu") || Contains(metric, "memory") || Contains(metric, "saturation")) {
+    return {MetricClass::kResource, true, false, 1.0};
+  }
+  return {MetricClass::kResource, true, true, 0.7};  // unknown metric: either direction
 }
 
 double Median(std::vector<double> v) {
@@ -180,10 +189,22 @@ struct Node {
   std::string name;
   std::vector<size_t> callees;
   std::vector<size_t> callers;
-  double anomaly = 0;
-  int64_t onset = 0;  // 0 = not anomalous
+  double anomaly = 0;   // strongest evidence of any class, 0..1
+  int64_t onset = 0;    // reference onset (impact, else resource, else traffic); 0 = none
+  double impact = 0;    // strength of its latency/error deviation
+  int64_t impact_onset = 0;
+  double resource = 0;  // strength of its CPU/memory/saturation deviation
+  int64_t resource_onset = 0;
+  double traffic = 0;
+  int64_t traffic_onset = 0;
+  bool restart_signature = false;  // resource-only deviation starting at its own change
   std::vector<SeriesEvidence> evidence;
 };
+
+void Merge(double strength, int64_t onset, double& best, int64_t& best_onset) {
+  best = std::max(best, strength);
+  if (best_onset == 0 || onset < best_onset) best_onset = onset;
+}
 
 }  // namespace
 
@@ -208,10 +229,12 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     nodes[t].callers.push_back(f);
   }
 
-  // Steps 1-2: series → service anomaly and onset.
+  // Steps 1-2: series → per-class strength and onset of each service.
   const int64_t T = input.incident_start;
   for (const Series& s : input.series) {
-    if (s.step_seconds <= 0) return Status::InvalidArgument("series " + s.service + "/" + s.metric + ": step_seconds <= 0");
+    if (s.step_seconds <= 0) {
+      return Status::InvalidArgument("series " + s.service + "/" + s.metric + ": step_seconds <= 0");
+    }
     MetricRule rule = RuleFor(s.metric);
     SeriesAnalysis a = AnalyzeSeries(s, T, cfg, rule);
     if (!a.judged || a.onset == 0) continue;
@@ -219,13 +242,31 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     double strength = rule.weight * Strength(a.level, cfg.onset_z);
     if (strength <= 0) continue;
     node.evidence.push_back({s.metric, a.level, a.onset, a.median, a.peak});
-    node.anomaly = std::max(node.anomaly, strength);
-    if (node.onset == 0 || a.onset < node.onset) node.onset = a.onset;
+    switch (rule.cls) {
+      case MetricClass::kImpact: Merge(strength, a.onset, node.impact, node.impact_onset); break;
+      case MetricClass::kResource: Merge(strength, a.onset, node.resource, node.resource_onset); break;
+      case MetricClass::kTraffic: Merge(strength, a.onset, node.traffic, node.traffic_onset); break;
+    }
   }
   for (Node& node : nodes) {
     std::sort(node.evidence.begin(), node.evidence.end(), [](const auto& a, const auto& b) {
       return std::fabs(a.level_z) > std::fabs(b.level_z);
     });
+    node.onset = node.impact > 0 ? node.impact_onset
+                 : node.resource > 0 ? node.resource_onset
+                                     : node.traffic_onset;
+    node.anomaly = std::max({node.impact, node.resource, node.traffic});
+    // A deploy or restart resets memory and warms CPU: a resource-only deviation that starts
+    // with the service's own change, with no impact, is that change's signature, not a fault.
+    if (node.impact == 0 && node.resource > 0) {
+      for (const ChangeEvent& ch : input.changes) {
+        if (ch.service == node.name && node.resource_onset >= ch.at - cfg.onset_slack_s &&
+            node.resource_onset <= ch.at + 2 * cfg.onset_slack_s) {
+          node.restart_signature = true;
+        }
+      }
+      if (node.restart_signature) node.anomaly *= 0.3;
+    }
   }
 
   // Step 3: propagation over the graph.
@@ -265,31 +306,34 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     cand.series = node.evidence;
     double score = 0;
     if (node.onset != 0) {
+      // A callee whose impact began no later than this service's onset explains it.
       double penalty = 0;
       for (size_t c : node.callees) {
         const Node& callee = nodes[c];
-        if (callee.onset != 0 && callee.onset <= node.onset + cfg.onset_slack_s) {
-          penalty = std::max(penalty, callee.anomaly);
+        if (callee.impact > 0 && callee.impact_onset <= node.onset + cfg.onset_slack_s) {
+          penalty = std::max(penalty, callee.impact);
           cand.anomalous_callees.push_back(callee.name);
         }
       }
+      // Callers (transitively) whose impact followed this service's onset are explained by it.
       size_t explained = 0;
       for (size_t a : ancestors(i)) {
         const Node& anc = nodes[a];
-        if (anc.onset != 0 && anc.onset + cfg.onset_slack_s >= node.onset) {
+        if (anc.impact > 0 && anc.impact_onset + cfg.onset_slack_s >= node.onset) {
           ++explained;
           cand.anomalous_callers.push_back(anc.name);
         }
       }
-      double explain = anomalous_count > 1
-                           ? static_cast<double>(explained) / static_cast<double>(anomalous_count - 1)
-                           : 0.0;
-      double timing = 0.5 + 0.5 * std::exp(-static_cast<double>(node.onset - first_onset) / 600.0);
+      double explain = anomalous_count > 1 ? static_cast<double>(explained) /
+                                                 static_cast<double>(anomalous_count - 1)
+                                           : 0.0;
+      double timing =
+          0.7 + 0.3 * std::exp(-static_cast<double>(node.onset - first_onset) / 600.0);
       score = node.anomaly * (1 - 0.85 * penalty) * (1 + 0.5 * explain) * timing;
       // Step 4: changes shortly before the service's own onset.
       double change_factor = 1;
       for (const ChangeEvent& ch : input.changes) {
-        if (ch.service != node.name || ch.at > T) continue;
+        if (node.restart_signature || ch.service != node.name || ch.at > T) continue;
         if (ch.at >= node.onset - cfg.change_lead_s && ch.at <= node.onset + cfg.onset_slack_s) {
           double w = ch.kind == "scale" ? 0.2 : 1.0;
           change_factor = std::max(change_factor, 1 + cfg.change_boost * w);
