@@ -59,6 +59,7 @@ struct SeriesAnalysis {
   int64_t onset = 0;
   double median = 0;
   double peak = 0;
+  double active = 0;  //!< share of points around incident_start still deviating (0..1)
 };
 
 //! Step 1: baseline, smoothing, held deviation and onset of one series.
@@ -158,6 +159,18 @@ SeriesAnalysis AnalyzeSeries(const Series& s, int64_t incident_start, const RcaC
   }
   out.level = best;
   out.onset = best_onset;
+  if (best_onset != 0) {
+    size_t around = 0, deviating = 0;
+    for (size_t i = lo; i < hi; ++i) {
+      int64_t t = s.TimeAt(i);
+      if (t < incident_start - cfg.active_before_s || t > incident_start + cfg.active_after_s) continue;
+      if (!std::isfinite(z[i - lo])) continue;
+      ++around;
+      double signed_z = best >= 0 ? z[i - lo] : -z[i - lo];
+      if (signed_z >= cfg.onset_z / 2) ++deviating;
+    }
+    out.active = around > 0 ? static_cast<double>(deviating) / static_cast<double>(around) : 0.0;
+  }
   double peak = med;
   for (size_t i = lo; i < hi; ++i) {
     if (std::isfinite(s.values[i]) &&
@@ -197,6 +210,10 @@ struct Node {
   int64_t resource_onset = 0;
   double traffic = 0;
   int64_t traffic_onset = 0;
+  int64_t latency_onset = 0;  // impact channels: 0 = that channel did not deviate
+  int64_t error_onset = 0;
+  bool has_impact_series = false;  // false: its impact is unobserved (passes propagation through)
+  double active = 0;               // its evidence still deviates around incident_start (0..1)
   bool restart_signature = false;  // resource-only deviation starting at its own change
   std::vector<SeriesEvidence> evidence;
 };
@@ -237,13 +254,20 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     }
     MetricRule rule = RuleFor(s.metric);
     SeriesAnalysis a = AnalyzeSeries(s, T, cfg, rule);
-    if (!a.judged || a.onset == 0) continue;
     Node& node = nodes[node_of(s.service)];
+    if (rule.cls == MetricClass::kImpact && a.judged) node.has_impact_series = true;
+    if (!a.judged || a.onset == 0) continue;
     double strength = rule.weight * Strength(a.level, cfg.onset_z);
     if (strength <= 0) continue;
+    if (rule.cls != MetricClass::kTraffic) node.active = std::max(node.active, a.active);
     node.evidence.push_back({s.metric, a.level, a.onset, a.median, a.peak});
     switch (rule.cls) {
-      case MetricClass::kImpact: Merge(strength, a.onset, node.impact, node.impact_onset); break;
+      case MetricClass::kImpact: {
+        Merge(strength, a.onset, node.impact, node.impact_onset);
+        int64_t& channel = Contains(s.metric, "error") ? node.error_onset : node.latency_onset;
+        if (channel == 0 || a.onset < channel) channel = a.onset;
+        break;
+      }
       case MetricClass::kResource: Merge(strength, a.onset, node.resource, node.resource_onset); break;
       case MetricClass::kTraffic: Merge(strength, a.onset, node.traffic, node.traffic_onset); break;
     }
@@ -277,23 +301,35 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     ++anomalous_count;
     if (first_onset == 0 || node.onset < first_onset) first_onset = node.onset;
   }
-  auto ancestors = [&](size_t start) {
+  // Callers reached from `start` through callers whose impact followed its onset (or whose
+  // impact is unobserved), each weighted by how well its deviation matches start's channels.
+  auto explained_callers = [&](size_t start, std::vector<std::string>& names) {
+    const Node& root = nodes[start];
+    const bool any_channel = root.latency_onset == 0 && root.error_onset == 0;
     std::vector<bool> seen(nodes.size(), false);
     std::deque<size_t> queue{start};
     seen[start] = true;
-    std::vector<size_t> out;
+    double weight = 0;
     while (!queue.empty()) {
       size_t u = queue.front();
       queue.pop_front();
       for (size_t c : nodes[u].callers) {
-        if (!seen[c]) {
-          seen[c] = true;
-          out.push_back(c);
+        if (seen[c]) continue;
+        seen[c] = true;
+        const Node& caller = nodes[c];
+        bool affected = caller.impact > 0 && caller.impact_onset + cfg.onset_slack_s >= root.onset;
+        if (affected) {
+          bool matched = any_channel || (root.latency_onset != 0 && caller.latency_onset != 0) ||
+                         (root.error_onset != 0 && caller.error_onset != 0);
+          weight += matched ? 1.0 : 0.5;
+          names.push_back(caller.name);
+          queue.push_back(c);
+        } else if (!caller.has_impact_series) {
           queue.push_back(c);
         }
       }
     }
-    return out;
+    return weight;
   };
 
   RcaResult result;
@@ -316,24 +352,22 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
         }
       }
       // Callers (transitively) whose impact followed this service's onset are explained by it.
-      size_t explained = 0;
-      for (size_t a : ancestors(i)) {
-        const Node& anc = nodes[a];
-        if (anc.impact > 0 && anc.impact_onset + cfg.onset_slack_s >= node.onset) {
-          ++explained;
-          cand.anomalous_callers.push_back(anc.name);
-        }
-      }
-      double explain = anomalous_count > 1 ? static_cast<double>(explained) /
-                                                 static_cast<double>(anomalous_count - 1)
-                                           : 0.0;
+      double explained = explained_callers(i, cand.anomalous_callers);
+      double explain =
+          anomalous_count > 1 ? std::min(1.0, explained / static_cast<double>(anomalous_count - 1))
+                              : 0.0;
+      // A cause is still at work when the incident opens; a blip that ended is not.
+      double ongoing = 0.4 + 0.6 * node.active;
       double timing =
           0.7 + 0.3 * std::exp(-static_cast<double>(node.onset - first_onset) / 600.0);
-      score = node.anomaly * (1 - 0.85 * penalty) * (1 + 0.5 * explain) * timing;
+      score = node.anomaly * (1 - 0.85 * penalty) * (1 + 0.5 * explain) * timing * ongoing;
       // Step 4: changes shortly before the service's own onset.
       double change_factor = 1;
       for (const ChangeEvent& ch : input.changes) {
+        // A change counts when the service's deviation mattered: it has impact of its own or
+        // its callers' impact followed it.
         if (node.restart_signature || ch.service != node.name || ch.at > T) continue;
+        if (node.impact == 0 && explained == 0) continue;
         if (ch.at >= node.onset - cfg.change_lead_s && ch.at <= node.onset + cfg.onset_slack_s) {
           double w = ch.kind == "scale" ? 0.2 : 1.0;
           change_factor = std::max(change_factor, 1 + cfg.change_boost * w);

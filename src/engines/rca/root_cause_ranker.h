@@ -37,6 +37,8 @@ struct RcaConfig {
   int persist_points = 8;                 //!< a deviation must hold this many points
   double onset_z = 4.0;                   //!< held |z| that makes a series anomalous
   int min_baseline_points = 20;           //!< fewer: the series is not judged
+  int64_t active_before_s = 5 * 60;    //!< the cause should still deviate from here ...
+  int64_t active_after_s = 10 * 60;    //!< ... to here around incident_start
   int64_t onset_slack_s = 60;             //!< onsets this close count as simultaneous
   int64_t change_lead_s = 20 * 60;        //!< a change this long before an onset can explain it
   double change_boost = 0.6;              //!< score factor (1 + boost) for an explaining change
