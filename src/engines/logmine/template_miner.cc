@@ -275,7 +275,9 @@ void TemplateMiner::FillParameters(const Cluster& cluster) {
   const size_t n = std::min(cluster.columns.size(), raw_.size());
   for (size_t i = 0; i < n; ++i) {
     std::string_view tok(key_.data() + key_offsets_[i], key_offsets_[i + 1] - key_offsets_[i] - 1);
-    if (cluster.columns[i].variable || tok.find(kWildcard) != std::string_view::npos) {
+    const Column& col = cluster.columns[i];
+    if (col.variable || tok.find(kWildcard) != std::string_view::npos ||
+        (col.values.size() > 1 && RendersAsVariable(cluster, col))) {
       result_.parameters.push_back(raw_[i]);
     }
   }
