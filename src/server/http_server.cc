@@ -204,7 +204,7 @@ HttpServer::State::Match HttpServer::State::FindRoute(std::string_view method,
     bool method_ok = method_exact || route.method == "*" ||
                      (method == "HEAD" && route.method == "GET" && !route.stream);
     if (!method_ok) {
-      allowed.push_back(route.method);
+      allowed.push_back(route.stream ? "GET-only" : route.method);
       continue;
     }
     std::size_t len = route.pattern.size();
@@ -221,10 +221,12 @@ HttpServer::State::Match HttpServer::State::FindRoute(std::string_view method,
   }
   if (match.route == nullptr && !allowed.empty()) {
     for (std::string_view m : allowed) {
+      bool stream = m == "GET-only";
+      if (stream) m = "GET";
       if (match.allowed.find(m) != std::string::npos) continue;
       if (!match.allowed.empty()) match.allowed += ", ";
       match.allowed += m;
-      if (m == "GET") match.allowed += ", HEAD";
+      if (m == "GET" && !stream) match.allowed += ", HEAD";
     }
   }
   return match;
@@ -361,7 +363,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == http::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::connection_reset || ec == net::error::operation_aborted ||
-        ec == net::error::broken_pipe) {
+        ec == net::error::broken_pipe || ec == http::error::partial_message) {
       Close();
       return;
     }
@@ -485,15 +487,28 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       response = route.handler(request_);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler threw\",\"requestId\":\"%s\","
-                   "\"path\":\"%s\",\"error\":\"%s\"}\n",
-                   JsonEscape(request_.request_id).c_str(), JsonEscape(request_.path).c_str(),
-                   JsonEscape(e.what()).c_str());
+      ReportException(e.what());
       response = WithRequestId(HttpResponse::Error(500, "internal error"));
     } catch (...) {
+      ReportException("unknown exception");
       response = WithRequestId(HttpResponse::Error(500, "internal error"));
     }
     Respond(std::move(response), route.pattern);
+  }
+
+  void ReportException(std::string_view what) {
+    if (state_->options.on_handler_exception) {
+      try {
+        state_->options.on_handler_exception(request_, what);
+      } catch (...) {
+      }
+      return;
+    }
+    std::fprintf(stderr,
+                 "{\"level\":\"error\",\"msg\":\"handler threw\",\"requestId\":\"%s\","
+                 "\"path\":\"%s\",\"error\":\"%s\"}\n",
+                 JsonEscape(request_.request_id).c_str(), JsonEscape(request_.path).c_str(),
+                 JsonEscape(what).c_str());
   }
 
   // Rewrites an {"error":...} body built by the server to carry the request id.
@@ -649,7 +664,8 @@ class Session : public std::enable_shared_from_this<Session> {
     StreamStart start;
     try {
       start = route.stream(request_);
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      ReportException(e.what());
       start = StreamStart::Refuse(WithRequestId(HttpResponse::Error(500, "internal error")));
     }
     if (start.refusal || !start.subscription) {

@@ -148,6 +148,9 @@ struct HttpServerOptions {
   //! for HEAD) and the handling duration; for metrics. Must be thread-safe and cheap.
   std::function<void(const HttpRequest&, const HttpResponse&, std::chrono::nanoseconds)>
       on_response;
+  //! Called when a handler throws (the client gets a 500 JSON with the request id). Unset: one
+  //! JSON line on stderr.
+  std::function<void(const HttpRequest&, std::string_view what)> on_handler_exception;
 };
 
 class HttpServer {
@@ -171,8 +174,9 @@ class HttpServer {
   //! /trpc/ answer index.html.
   void ServeStatic(std::string url_prefix, std::filesystem::path root, bool spa_fallback);
 
-  //! Binds and listens, starts the io threads, and returns. Fails (UNAVAILABLE) when the
-  //! address is invalid or cannot be bound, or (FAILED_PRECONDITION) when already started.
+  //! Binds and listens, starts the io threads, and returns. Fails with INVALID_ARGUMENT when
+  //! the address is not an IP literal or "localhost", UNAVAILABLE when it cannot be bound, and
+  //! FAILED_PRECONDITION when already started.
   Status Start();
   //! The bound port (useful with port 0); 0 before Start().
   uint16_t port() const;

@@ -264,6 +264,21 @@ TEST_F(HttpServerTest, HandlerExceptionIs500AndServingContinues) {
   EXPECT_EQ(next->status, 200);
 }
 
+TEST_F(HttpServerTest, ExceptionHookReceivesTheMessage) {
+  auto seen = std::make_shared<std::pair<std::mutex, std::string>>();
+  HttpServerOptions options = SmallOptions();
+  options.on_handler_exception = [seen](const HttpRequest& request, std::string_view what) {
+    std::lock_guard lock(seen->first);
+    seen->second = request.path + ": " + std::string(what);
+  };
+  StartServer(options);
+  auto response = Fetch(port_, "GET", "/throw");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500);
+  std::lock_guard lock(seen->first);
+  EXPECT_EQ(seen->second, "/throw: boom");
+}
+
 TEST_F(HttpServerTest, ExpectContinueGetsAnInterimResponse) {
   StartServer();
   TestConnection connection(port_);

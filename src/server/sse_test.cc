@@ -194,6 +194,15 @@ TEST_F(SseServerTest, RefusesWithoutCredentials) {
   EXPECT_EQ(hub_.subscriber_count(), 0u);
 }
 
+TEST_F(SseServerTest, OnlyGetOpensAStream) {
+  auto head = testing::Fetch(server_->port(), "HEAD", "/api/events",
+                             "Authorization: Bearer good\r\n");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 405);
+  EXPECT_EQ(head->Header("Allow"), "GET");
+  EXPECT_EQ(hub_.subscriber_count(), 0u);
+}
+
 TEST_F(SseServerTest, StreamsEventsInOrderWithHeartbeats) {
   TestConnection client(server_->port());
   ASSERT_TRUE(client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
