@@ -248,6 +248,35 @@ TEST_F(HttpServerTest, InvalidRequestLinesAre400) {
   EXPECT_EQ(Fetch(port_, "GET", "/hello")->status, 200);
 }
 
+TEST_F(HttpServerTest, AmbiguousBodyFramingIsRefused) {
+  StartServer();
+  // Request smuggling shapes: both framings, or two different lengths.
+  for (std::string bad :
+       {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+        "0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"}) {
+    TestConnection connection(port_);
+    ASSERT_TRUE(connection.Send(bad));
+    auto response = connection.ReadResponse();
+    ASSERT_TRUE(response) << bad;
+    EXPECT_EQ(response->status, 400) << bad;
+    EXPECT_TRUE(connection.WaitClosed(milliseconds(3000))) << bad;
+  }
+}
+
+TEST(HttpServerStartTest, ListensOnIpv6Loopback) {
+  HttpServerOptions options;
+  options.address = "[::1]";
+  options.threads = 1;
+  HttpServer server(options);
+  Status status = server.Start();
+  if (!status.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << status.message();
+  EXPECT_NE(server.port(), 0);
+  server.Stop();
+}
+
 TEST_F(HttpServerTest, HandlerExceptionIs500AndServingContinues) {
   StartServer();
   TestConnection connection(port_);
