@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs scripts/local-stack for real on free loopback ports in a throwaway data directory:
+# start, idempotent second start, status (all up, Prometheus scraping node_exporter), stop,
+# status (down). The trap stops the stack on any failure.
+# Usage: local_stack_test.sh <repo root>
+set -euo pipefail
+repo=${1:?repo root}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/dai-stack-XXXXXX")
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+export NODE_PORT=$(free_port) AM_PORT=$(free_port) PROM_PORT=$(free_port)
+export DEVOPS_AI_ADDR=127.0.0.1:$(free_port) SCRAPE_INTERVAL=1s EVAL_INTERVAL=1s
+stack() { "$repo/scripts/local-stack" "$@" --data-dir "$dir"; }
+cleanup() {
+  stack stop >/dev/null 2>&1 || true
+  if [[ ${ok:-0} != 1 ]]; then
+    for f in "$dir"/stack/logs/*.log; do echo "--- $f"; tail -n 30 "$f"; done
+  fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# A token written beforehand (as the server does) is kept.
+mkdir -p "$dir/stack"
+printf 'preset-token' >"$dir/stack/webhook-token"
+
+stack start
+out=$(stack start)
+grep -q "already running" <<<"$out" || fail "second start did not report running components: $out"
+[[ $(<"$dir/stack/webhook-token") == preset-token ]] || fail "existing webhook token was replaced"
+[[ $(stat -c %a "$dir/stack/webhook-token") == 600 ]] || fail "webhook token is not mode 0600"
+
+status=$(stack status) || fail "status after start exited non-zero: $status"
+echo "$status"
+for c in node_exporter alertmanager prometheus; do
+  grep -qE "^$c +http://127.0.0.1:[0-9]+ +up" <<<"$status" || fail "$c not up in status"
+done
+
+# Prometheus scrapes node_exporter (bounded wait).
+deadline=$((SECONDS + 30))
+until curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=up{job="node"} == 1' |
+      grep -q '"job":"node"'; do
+  ((SECONDS < deadline)) || fail "Prometheus never scraped node_exporter"
+  sleep 0.5
+done
+# Its rules are loaded and Alertmanager is discovered.
+curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/rules" | grep -q '"name":"InstanceDown"' || fail "rules not loaded"
+deadline=$((SECONDS + 30))
+until curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/alertmanagers" | grep -q "127.0.0.1:$AM_PORT"; do
+  ((SECONDS < deadline)) || fail "Prometheus never discovered Alertmanager"
+  sleep 0.5
+done
+
+pids=$(cat "$dir"/stack/run/*.pid)
+stack stop
+for pid in $pids; do
+  if kill -0 "$pid" 2>/dev/null; then fail "pid $pid still running after stop"; fi
+done
+if stack status; then fail "status exited 0 with the stack stopped"; fi
+ok=1
+echo "local-stack: OK"
