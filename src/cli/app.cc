@@ -13,6 +13,8 @@
 #include "core/json.h"
 #include "modules/auth/auth_service.h"
 #include "modules/catalog/planned_procedures.h"
+#include "modules/incident_commander/incident_service.h"
+#include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
 #include "server/http_server.h"
@@ -90,6 +92,7 @@ struct App::Parts {
   TimePoint started_at;
   std::unique_ptr<OpenedStore> store;
   std::unique_ptr<auth::AuthService> auth;
+  std::unique_ptr<incidents::IncidentService> incidents;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
   std::unique_ptr<server::EventHub> events;
@@ -156,6 +159,13 @@ Status BuildRegistry(App::Parts& p) {
   p.auth = std::make_unique<auth::AuthService>(*p.store->db, p.clock, auth_options);
   p.auth->RegisterProcedures(p.registry);
   RegisterSystemProcedures(p);
+  App::Parts* pp = &p;
+  p.incidents = std::make_unique<incidents::IncidentService>(
+      *p.store->db, p.clock, incidents::IncidentServiceOptions{},
+      [pp](const std::string& type, const std::string& json) {
+        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+      });
+  p.incidents->RegisterProcedures(p.registry);
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -182,12 +192,11 @@ Status App::Start() {
   DAI_ASSIGN_OR_RETURN(p.store, OpenStore(p.config, true));
   Log(LogLevel::kInfo, "store ready", {{"store", p.store->db->Describe()}});
 
+  p.events = std::make_unique<server::EventHub>(server::EventHubOptions{});
   DAI_RETURN_IF_ERROR(BuildRegistry(p));
   p.openapi = DumpJson(BuildOpenApi(p.registry, DAI_VERSION));
 
   p.metrics = std::make_unique<server::Metrics>(DAI_VERSION);
-  server::EventHubOptions hub_options;
-  p.events = std::make_unique<server::EventHub>(hub_options);
 
   server::TrpcEndpointOptions trpc_options;
   trpc_options.on_internal_error = [](const std::string& path, const std::string& rid, const Status& st) {
@@ -271,6 +280,46 @@ Status App::Start() {
     return server::StreamStart::Accept(
         pp->events->Subscribe(key, static_cast<int>(who.role), server::LastEventId(req)));
   });
+  // Signals in: Alertmanager's webhook (version 4) and a generic JSON webhook. Both need an
+  // API token of at least the operator role; a 2xx answer means every alert is committed.
+  auto webhook = [pp](bool alertmanager) {
+    return [pp, alertmanager](const server::HttpRequest& req) {
+      auto id = pp->auth->Authenticate(server::CredentialsFrom(req));
+      if (!id.ok() || !id->has_value()) {
+        auto r = server::HttpResponse::Error(401, id.ok() ? "an API token is required (Authorization: Bearer ...)"
+                                                          : id.status().message());
+        r.route_label = "webhook";
+        return r;
+      }
+      if (static_cast<int>((*id)->role) < static_cast<int>(Role::kOperator)) {
+        auto r = server::HttpResponse::Error(403, "webhooks need a token with the operator role");
+        r.route_label = "webhook";
+        return r;
+      }
+      const TimePoint now = pp->clock.Now();
+      auto batch = alertmanager ? alerts::DecodeAlertmanagerWebhook(req.body, now)
+                                : alerts::DecodeGenericWebhook(req.body, now);
+      if (!batch.ok()) {
+        auto r = server::HttpResponse::Error(400, batch.status().message());
+        r.route_label = "webhook";
+        return r;
+      }
+      auto result = pp->incidents->Ingest(*batch, (*id)->username);
+      if (!result.ok()) {
+        Log(LogLevel::kError, "webhook ingestion failed",
+            {{"request_id", req.request_id}, {"error", result.status().ToString()}});
+        pp->metrics->IncStoreErrors("incidents.ingest");
+        auto r = server::HttpResponse::Error(503, "the alerts were not stored; retry (request id " + req.request_id + ")");
+        r.route_label = "webhook";
+        return r;
+      }
+      auto r = server::HttpResponse::Json(200, DumpJson(result->ToJson()));
+      r.route_label = alertmanager ? "webhook.alertmanager" : "webhook.generic";
+      return r;
+    };
+  };
+  p.http->Handle("POST", "/api/alertmanager/webhook", webhook(true));
+  p.http->Handle("POST", "/api/webhooks/generic", webhook(false));
   p.web_dir = FindWebDir(p.config);
   if (!p.web_dir.empty()) {
     p.http->ServeStatic("/", p.web_dir, true);

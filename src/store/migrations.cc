@@ -174,7 +174,7 @@ CREATE TABLE incident_actions (
   incident_id {{BIGINT}} NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
   action_type TEXT NOT NULL CHECK (action_type IN ('comment','acknowledge','status_change',
     'severity_change','assign','runbook_execution','healing_action','notification',
-    'escalation','analysis','resolve')),
+    'escalation','analysis','resolve','alert_attached','alert_resolved','reopen')),
   description TEXT NOT NULL DEFAULT '',
   actor TEXT NOT NULL DEFAULT '',
   automated {{BOOL}} NOT NULL DEFAULT {{FALSE}},
@@ -571,9 +571,48 @@ CREATE TABLE healing_patterns (
 );
 )SQL";
 
+// Migration 2: the Incident Commander's signal store. One `alerts` row per fingerprint (its
+// current state, how often it was received), and `incident_alerts` for membership history.
+constexpr std::string_view kMigration2 = R"SQL(
+CREATE TABLE alerts (
+  id {{ID}},
+  fingerprint TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL DEFAULT 'alertmanager',
+  status TEXT NOT NULL CHECK (status IN ('firing','resolved')),
+  alertname TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL CHECK (severity IN ('critical','high','medium','low')),
+  labels {{JSON}} NOT NULL DEFAULT '{}',
+  annotations {{JSON}} NOT NULL DEFAULT '{}',
+  generator_url TEXT NOT NULL DEFAULT '',
+  starts_at {{TS}} NOT NULL,
+  ends_at {{TS}},
+  incident_id {{BIGINT}} REFERENCES incidents(id) ON DELETE SET NULL,
+  inhibited_by TEXT,
+  receive_count {{BIGINT}} NOT NULL DEFAULT 1,
+  first_received_at {{TS}} NOT NULL,
+  last_received_at {{TS}} NOT NULL
+);
+CREATE INDEX alerts_incident_idx ON alerts(incident_id);
+CREATE INDEX alerts_status_idx ON alerts(status, severity);
+CREATE TABLE incident_alerts (
+  incident_id {{BIGINT}} NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  fingerprint TEXT NOT NULL,
+  attached_at {{TS}} NOT NULL,
+  resolved_at {{TS}},
+  PRIMARY KEY (incident_id, fingerprint)
+);
+CREATE INDEX incident_alerts_fingerprint_idx ON incident_alerts(fingerprint);
+ALTER TABLE incidents ADD COLUMN last_signal_at {{TS}};
+ALTER TABLE incidents ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN alert_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN flapping {{BOOL}} NOT NULL DEFAULT {{FALSE}};
+CREATE INDEX incidents_open_signal_idx ON incidents(status, last_signal_at);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
+      {2, "incident commander signals", kMigration2},
   };
   return kAll;
 }

@@ -99,29 +99,7 @@ Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& 
   const bool firing = alert.status == alerts::AlertStatus::kFiring;
   d.group_labels = GroupLabels(alert, config);
 
-  // 1. Inhibition (firing alerts only; a resolution always goes through).
-  if (firing) {
-    for (const auto& rule : config.inhibit_rules) {
-      if (!Matches(rule.target, alert.labels)) continue;
-      // Require every `equal` label that the rule names to be present on the target when the
-      // rule is service-scoped, so unrelated alerts without labels are not swallowed.
-      bool has_scope = false;
-      for (const auto& n : rule.equal) has_scope = has_scope || alert.labels.count(n) != 0;
-      if (!has_scope) continue;
-      for (const auto& other : active_alerts) {
-        if (other.fingerprint == alert.fingerprint || other.status != alerts::AlertStatus::kFiring) continue;
-        if (Matches(rule.source, other.labels) && EqualOn(rule.equal, alert.labels, other.labels)) {
-          d.action = Action::kInhibited;
-          d.inhibited_by = other.fingerprint;
-          d.reason = "inhibited by a firing " + AlertSeverity(other) + " alert on " +
-                     Describe(d.group_labels);
-          return d;
-        }
-      }
-    }
-  }
-
-  // 2. A member of a known incident.
+  // 1. A member of a known incident.
   const IncidentView* member_of = nullptr;
   for (const auto& inc : incidents) {
     if (inc.all_fingerprints.count(alert.fingerprint) == 0) continue;
@@ -167,13 +145,36 @@ Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& 
     d.incident_id = 0;
     d.group_labels = GroupLabels(alert, config);
   }
+  // 2. A resolution nobody tracks.
   if (!firing) {
     d.action = Action::kIgnored;
     d.reason = "a resolved alert that no incident tracks";
     return d;
   }
 
-  // 3. Join an open incident of the same group (or a graph neighbour) seen recently.
+  // 3. Inhibition of new alerts (an alert already in an incident is not hidden from it).
+  if (firing) {
+    for (const auto& rule : config.inhibit_rules) {
+      if (!Matches(rule.target, alert.labels)) continue;
+      // Require every `equal` label that the rule names to be present on the target when the
+      // rule is service-scoped, so unrelated alerts without labels are not swallowed.
+      bool has_scope = false;
+      for (const auto& n : rule.equal) has_scope = has_scope || alert.labels.count(n) != 0;
+      if (!has_scope) continue;
+      for (const auto& other : active_alerts) {
+        if (other.fingerprint == alert.fingerprint || other.status != alerts::AlertStatus::kFiring) continue;
+        if (Matches(rule.source, other.labels) && EqualOn(rule.equal, alert.labels, other.labels)) {
+          d.action = Action::kInhibited;
+          d.inhibited_by = other.fingerprint;
+          d.reason = "inhibited by a firing " + AlertSeverity(other) + " alert on " +
+                     Describe(d.group_labels);
+          return d;
+        }
+      }
+    }
+  }
+
+  // 4. Join an open incident of the same group (or a graph neighbour) seen recently.
   const IncidentView* best = nullptr;
   bool best_exact = false;
   auto service_of = [](const std::map<std::string, std::string>& labels) {

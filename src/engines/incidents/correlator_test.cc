@@ -138,3 +138,16 @@ TEST(CorrelatorTest, GroupLabelsFallBackToAlertname) {
 
 }  // namespace
 }  // namespace dai::incidents
+
+namespace dai::incidents {
+namespace {
+
+TEST(CorrelatorTest, MembersAreNotInhibitedFromTheirOwnIncident) {
+  auto warn = Make({{"alertname", "Slow"}, {"service", "api"}, {"severity", "warning"}});
+  auto crit = Make({{"alertname", "Down"}, {"service", "api"}, {"severity", "critical"}});
+  std::vector<IncidentView> incs = {Open(1, {{"service", "api"}}, {warn.fingerprint, crit.fingerprint})};
+  EXPECT_EQ(Correlate(warn, incs, {crit}, kT0, Config()).action, Action::kRefresh);
+}
+
+}  // namespace
+}  // namespace dai::incidents

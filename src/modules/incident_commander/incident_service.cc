@@ -1,0 +1,380 @@
+#include "modules/incident_commander/incident_service.h"
+
+#include <algorithm>
+#include <set>
+
+namespace dai::incidents {
+namespace {
+
+using store::Connection;
+using store::Params;
+
+std::string StatusName(alerts::AlertStatus s) {
+  return s == alerts::AlertStatus::kFiring ? "firing" : "resolved";
+}
+
+std::string Label(const alerts::Alert& a, const std::string& name) {
+  auto it = a.labels.find(name);
+  return it == a.labels.end() ? std::string() : it->second;
+}
+
+Json MapJson(const std::map<std::string, std::string>& m) {
+  Json j = Json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+std::map<std::string, std::string> JsonMap(const std::string& text) {
+  std::map<std::string, std::string> out;
+  auto j = ParseJson(text);
+  if (j.ok() && j->is_object()) {
+    for (auto it = j->begin(); it != j->end(); ++it) {
+      if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
+    }
+  }
+  return out;
+}
+
+std::string TitleFor(const alerts::Alert& a) {
+  auto it = a.annotations.find("summary");
+  std::string title = it != a.annotations.end() && !it->second.empty() ? it->second : Label(a, "alertname");
+  const std::string service = Label(a, "service");
+  if (!service.empty() && title.find(service) == std::string::npos) title += " (" + service + ")";
+  return title.substr(0, 500);
+}
+
+Status AddAction(Connection& conn, int64_t incident_id, const std::string& type,
+                 const std::string& description, const std::string& actor, bool automated,
+                 const Json& details, TimePoint now) {
+  return conn
+      .Query("INSERT INTO incident_actions (incident_id, action_type, description, actor, automated, details, created_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+             {incident_id, type, description, actor, automated, DumpJson(details), now})
+      .status();
+}
+
+Result<IncidentView> LoadView(Connection& conn, int64_t id) {
+  DAI_ASSIGN_OR_RETURN(auto rows, conn.Query(
+      "SELECT id, status, severity, labels, detected_at, last_signal_at, resolved_at, reopen_count "
+      "FROM incidents WHERE id = ?", {id}));
+  if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id));
+  const auto& r = rows.rows[0];
+  IncidentView v;
+  v.id = r.GetInt(0);
+  v.status = r.GetString(1);
+  v.severity = r.GetString(2);
+  v.group_labels = JsonMap(r.GetString(3));
+  v.opened_at = r.GetTime(4);
+  v.last_signal_at = r.IsNull(5) ? v.opened_at : r.GetTime(5);
+  v.resolved_at = r.GetOptTime(6);
+  v.reopen_count = static_cast<int>(r.GetInt(7));
+  DAI_ASSIGN_OR_RETURN(auto members, conn.Query(
+      "SELECT fingerprint, resolved_at FROM incident_alerts WHERE incident_id = ?", {id}));
+  for (const auto& m : members.rows) {
+    v.all_fingerprints.insert(m.GetString(0));
+    if (m.IsNull(1)) v.firing_fingerprints.insert(m.GetString(0));
+  }
+  return v;
+}
+
+Json IncidentJson(const store::Row& r) {
+  auto opt_time = [&](const char* c) { return r.IsNull(c) ? Json(nullptr) : Json(FormatIso8601(r.GetTime(c))); };
+  Json labels = ParseJson(r.GetString("labels")).value_or(Json::object());
+  Json services = ParseJson(r.GetString("affected_services")).value_or(Json::array());
+  return Json{{"id", r.GetInt("id")},
+              {"title", r.GetString("title")},
+              {"description", r.GetString("description")},
+              {"severity", r.GetString("severity")},
+              {"status", r.GetString("status")},
+              {"source", r.GetString("source")},
+              {"service", r.IsNull("service") ? Json(nullptr) : Json(r.GetString("service"))},
+              {"labels", labels},
+              {"affectedServices", services},
+              {"alertCount", r.GetInt("alert_count")},
+              {"reopenCount", r.GetInt("reopen_count")},
+              {"flapping", r.GetBool("flapping")},
+              {"rootCause", r.IsNull("root_cause") ? Json(nullptr) : Json(r.GetString("root_cause"))},
+              {"acknowledgedBy", r.IsNull("acknowledged_by") ? Json(nullptr) : Json(r.GetInt("acknowledged_by"))},
+              {"detectedAt", FormatIso8601(r.GetTime("detected_at"))},
+              {"acknowledgedAt", opt_time("acknowledged_at")},
+              {"resolvedAt", opt_time("resolved_at")},
+              {"lastSignalAt", opt_time("last_signal_at")},
+              {"updatedAt", FormatIso8601(r.GetTime("updated_at"))}};
+}
+
+constexpr const char* kIncidentColumns =
+    "id, title, description, severity, status, source, service, labels, affected_services, "
+    "alert_count, reopen_count, flapping, root_cause, acknowledged_by, detected_at, "
+    "acknowledged_at, resolved_at, last_signal_at, updated_at";
+
+}  // namespace
+
+Json IngestResult::ToJson() const {
+  return Json{{"alerts", alerts},   {"opened", opened},     {"attached", attached},
+              {"refreshed", refreshed}, {"resolvedMembers", resolved_members},
+              {"reopened", reopened}, {"inhibited", inhibited}, {"ignored", ignored}};
+}
+
+IncidentService::IncidentService(store::Database& db, const Clock& clock,
+                                 IncidentServiceOptions options,
+                                 std::function<void(const std::string&, const std::string&)> publish)
+    : db_(db), clock_(clock), options_(std::move(options)), publish_(std::move(publish)) {}
+
+Result<IngestResult> IncidentService::Ingest(const alerts::AlertBatch& batch, const std::string& actor) {
+  IngestResult result;
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+    result = IngestResult{};  // the callback may be retried
+    if (db_.dialect() == store::Dialect::kPostgres) {
+      // One ingester at a time across processes: correlation reads then writes incidents.
+      DAI_RETURN_IF_ERROR(conn.Query("SELECT pg_advisory_xact_lock(7253001)").status());
+    }
+    for (const auto& alert : batch.alerts) {
+      DAI_RETURN_IF_ERROR(IngestOne(conn, alert, actor, result));
+    }
+    return Status::Ok();
+  }));
+  alerts_received_ += result.alerts;
+  incidents_opened_ += result.opened;
+  if (publish_) {
+    std::sort(result.touched_incidents.begin(), result.touched_incidents.end());
+    result.touched_incidents.erase(std::unique(result.touched_incidents.begin(), result.touched_incidents.end()),
+                                   result.touched_incidents.end());
+    for (int64_t id : result.touched_incidents) {
+      publish_("incident.updated", DumpJson({{"id", id}}));
+    }
+  }
+  return result;
+}
+
+Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
+                                  const std::string& actor, IngestResult& result) {
+  const TimePoint now = clock_.Now();
+  ++result.alerts;
+  // Candidates: incidents this fingerprint belongs to, and open incidents seen recently.
+  std::set<int64_t> ids;
+  DAI_ASSIGN_OR_RETURN(auto own, conn.Query(
+      "SELECT incident_id FROM incident_alerts WHERE fingerprint = ?", {alert.fingerprint}));
+  for (const auto& r : own.rows) ids.insert(r.GetInt(0));
+  DAI_ASSIGN_OR_RETURN(auto open, conn.Query(
+      "SELECT id FROM incidents WHERE status <> 'resolved' AND last_signal_at >= ? ORDER BY id DESC LIMIT 200",
+      {now - options_.correlator.group_window}));
+  for (const auto& r : open.rows) ids.insert(r.GetInt(0));
+  std::vector<IncidentView> views;
+  for (int64_t id : ids) {
+    DAI_ASSIGN_OR_RETURN(IncidentView v, LoadView(conn, id));
+    views.push_back(std::move(v));
+  }
+  std::vector<alerts::Alert> active;
+  if (alert.status == alerts::AlertStatus::kFiring) {
+    DAI_ASSIGN_OR_RETURN(auto crit, conn.Query(
+        "SELECT fingerprint, labels FROM alerts WHERE status = 'firing' AND severity = 'critical' "
+        "AND fingerprint <> ? LIMIT 1000", {alert.fingerprint}));
+    for (const auto& r : crit.rows) {
+      alerts::Alert a;
+      a.fingerprint = r.GetString(0);
+      a.labels = JsonMap(r.GetString(1));
+      active.push_back(std::move(a));
+    }
+  }
+  const Decision d = Correlate(alert, views, active, now, options_.correlator);
+  const std::string severity = alerts::NormalizeSeverity(Label(alert, "severity"));
+  const Json details = {{"fingerprint", alert.fingerprint}, {"alertname", Label(alert, "alertname")},
+                        {"labels", MapJson(alert.labels)}, {"decision", std::string(ActionName(d.action))}};
+  int64_t incident_id = d.incident_id;
+
+  switch (d.action) {
+    case Action::kOpen: {
+      const std::string service = Label(alert, "service");
+      Json affected = service.empty() ? Json::array() : Json::array({service});
+      DAI_ASSIGN_OR_RETURN(auto ins, conn.Query(
+          "INSERT INTO incidents (title, description, severity, status, source, service, fingerprint, "
+          "affected_services, labels, detected_at, last_signal_at, alert_count, created_at, updated_at) "
+          "VALUES (?, ?, ?, 'detected', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+          {TitleFor(alert), alert.annotations.count("description") ? alert.annotations.at("description") : "",
+           d.severity, alert.source, service.empty() ? store::Param(nullptr) : store::Param(service),
+           alerts::LabelFingerprint(d.group_labels), DumpJson(affected), DumpJson(MapJson(d.group_labels)),
+           alert.starts_at < now ? alert.starts_at : now, now, now, now}));
+      incident_id = ins.rows.at(0).GetInt(0);
+      DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES (?, ?, ?)",
+                                     {incident_id, alert.fingerprint, now}).status());
+      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached", "Opened: " + d.reason, actor, true, details, now));
+      ++result.opened;
+      break;
+    }
+    case Action::kAttach: {
+      DAI_RETURN_IF_ERROR(conn.Query(
+          "INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES (?, ?, ?) "
+          "ON CONFLICT (incident_id, fingerprint) DO UPDATE SET resolved_at = NULL",
+          {incident_id, alert.fingerprint, now}).status());
+      DAI_RETURN_IF_ERROR(conn.Query(
+          "UPDATE incidents SET severity = ?, last_signal_at = ?, alert_count = alert_count + 1, updated_at = ? WHERE id = ?",
+          {d.severity, now, now, incident_id}).status());
+      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached",
+                                    "Alert " + Label(alert, "alertname") + " joined: " + d.reason, actor, true, details, now));
+      ++result.attached;
+      break;
+    }
+    case Action::kRefresh:
+      DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET last_signal_at = ? WHERE id = ?", {now, incident_id}).status());
+      ++result.refreshed;
+      break;
+    case Action::kMemberResolved: {
+      DAI_RETURN_IF_ERROR(conn.Query(
+          "UPDATE incident_alerts SET resolved_at = ? WHERE incident_id = ? AND fingerprint = ?",
+          {now, incident_id, alert.fingerprint}).status());
+      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_resolved",
+                                    "Alert " + Label(alert, "alertname") + " resolved", actor, true, details, now));
+      if (d.all_members_resolved) {
+        if (options_.auto_resolve) {
+          DAI_RETURN_IF_ERROR(conn.Query(
+              "UPDATE incidents SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ? AND status <> 'resolved'",
+              {now, now, incident_id}).status());
+          DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "resolve", "Resolved automatically: every alert resolved",
+                                        "system", true, Json::object(), now));
+        } else {
+          DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "status_change",
+                                        "Every alert resolved: resolution proposed", "system", true, Json::object(), now));
+        }
+      }
+      ++result.resolved_members;
+      break;
+    }
+    case Action::kReopen: {
+      DAI_RETURN_IF_ERROR(conn.Query(
+          "UPDATE incidents SET status = 'detected', resolved_at = NULL, reopen_count = reopen_count + 1, "
+          "flapping = ?, severity = ?, last_signal_at = ?, updated_at = ? WHERE id = ?",
+          {d.flapping, d.severity, now, now, incident_id}).status());
+      DAI_RETURN_IF_ERROR(conn.Query(
+          "UPDATE incident_alerts SET resolved_at = NULL WHERE incident_id = ? AND fingerprint = ?",
+          {incident_id, alert.fingerprint}).status());
+      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "reopen", "Reopened: " + d.reason, actor, true, details, now));
+      ++result.reopened;
+      break;
+    }
+    case Action::kInhibited:
+      ++result.inhibited;
+      break;
+    case Action::kIgnored:
+      ++result.ignored;
+      break;
+  }
+  // The alert's own row: one per fingerprint, with its current state.
+  const bool linked = incident_id != 0 && d.action != Action::kInhibited && d.action != Action::kIgnored;
+  DAI_RETURN_IF_ERROR(conn.Query(
+      "INSERT INTO alerts (fingerprint, source, status, alertname, severity, labels, annotations, generator_url, "
+      "starts_at, ends_at, incident_id, inhibited_by, receive_count, first_received_at, last_received_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+      "ON CONFLICT (fingerprint) DO UPDATE SET source = excluded.source, status = excluded.status, "
+      "alertname = excluded.alertname, severity = excluded.severity, labels = excluded.labels, "
+      "annotations = excluded.annotations, generator_url = excluded.generator_url, starts_at = excluded.starts_at, "
+      "ends_at = excluded.ends_at, incident_id = COALESCE(excluded.incident_id, alerts.incident_id), "
+      "inhibited_by = excluded.inhibited_by, receive_count = alerts.receive_count + 1, "
+      "last_received_at = excluded.last_received_at",
+      {alert.fingerprint, alert.source, StatusName(alert.status), Label(alert, "alertname"), severity,
+       DumpJson(MapJson(alert.labels)), DumpJson(MapJson(alert.annotations)), alert.generator_url,
+       alert.starts_at, alert.ends_at ? store::Param(*alert.ends_at) : store::Param(nullptr),
+       linked ? store::Param(incident_id) : store::Param(nullptr),
+       d.inhibited_by.empty() ? store::Param(nullptr) : store::Param(d.inhibited_by), now, now}).status());
+  if (incident_id != 0 && d.action != Action::kIgnored) result.touched_incidents.push_back(incident_id);
+  return Status::Ok();
+}
+
+Result<Json> IncidentService::List(const Json& f) {
+  std::string where = " WHERE 1 = 1";
+  Params params;
+  if (f.contains("status")) {
+    where += " AND status = ?";
+    params.push_back(f["status"].get<std::string>());
+  }
+  if (f.contains("severity")) {
+    where += " AND severity = ?";
+    params.push_back(f["severity"].get<std::string>());
+  }
+  if (f.contains("search") && !f["search"].get<std::string>().empty()) {
+    where += " AND lower(title) LIKE ?";
+    std::string s = f["search"].get<std::string>();
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    params.push_back("%" + s + "%");
+  }
+  const int64_t limit = f.value("limit", int64_t{50});
+  const int64_t offset = f.value("offset", int64_t{0});
+  DAI_ASSIGN_OR_RETURN(auto count, db_.Query("SELECT count(*) FROM incidents" + where, params));
+  Params page = params;
+  page.push_back(limit);
+  page.push_back(offset);
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kIncidentColumns + " FROM incidents" + where +
+                                                " ORDER BY detected_at DESC, id DESC LIMIT ? OFFSET ?", page));
+  Json items = Json::array();
+  for (const auto& r : rows.rows) items.push_back(IncidentJson(r));
+  return Json{{"items", items}, {"total", count.rows.at(0).GetInt(0)}, {"limit", limit}, {"offset", offset}};
+}
+
+Result<Json> IncidentService::Get(int64_t id) {
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?", {id}));
+  if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+  Json out = IncidentJson(rows.rows[0]);
+  DAI_ASSIGN_OR_RETURN(auto actions, db_.Query(
+      "SELECT id, action_type, description, actor, automated, details, created_at FROM incident_actions "
+      "WHERE incident_id = ? ORDER BY created_at, id", {id}));
+  Json timeline = Json::array();
+  for (const auto& a : actions.rows) {
+    timeline.push_back(Json{{"id", a.GetInt(0)}, {"type", a.GetString(1)}, {"description", a.GetString(2)},
+                        {"actor", a.GetString(3)}, {"automated", a.GetBool(4)},
+                        {"details", ParseJson(a.GetString(5)).value_or(Json::object())},
+                        {"at", FormatIso8601(a.GetTime(6))}});
+  }
+  out["timeline"] = timeline;
+  DAI_ASSIGN_OR_RETURN(auto members, db_.Query(
+      "SELECT a.fingerprint, a.status, a.alertname, a.severity, a.labels, a.annotations, a.starts_at, a.ends_at, "
+      "a.receive_count, a.generator_url, ia.attached_at, ia.resolved_at FROM incident_alerts ia "
+      "JOIN alerts a ON a.fingerprint = ia.fingerprint WHERE ia.incident_id = ? ORDER BY ia.attached_at", {id}));
+  Json alerts = Json::array();
+  for (const auto& m : members.rows) {
+    alerts.push_back(Json{{"fingerprint", m.GetString(0)}, {"status", m.GetString(1)}, {"alertname", m.GetString(2)},
+                      {"severity", m.GetString(3)}, {"labels", ParseJson(m.GetString(4)).value_or(Json::object())},
+                      {"annotations", ParseJson(m.GetString(5)).value_or(Json::object())},
+                      {"startsAt", FormatIso8601(m.GetTime(6))},
+                      {"endsAt", m.IsNull(7) ? Json(nullptr) : Json(FormatIso8601(m.GetTime(7)))},
+                      {"receiveCount", m.GetInt(8)}, {"generatorUrl", m.GetString(9)},
+                      {"attachedAt", FormatIso8601(m.GetTime(10))},
+                      {"resolvedAt", m.IsNull(11) ? Json(nullptr) : Json(FormatIso8601(m.GetTime(11)))}});
+  }
+  out["alerts"] = alerts;
+  return out;
+}
+
+Result<Json> IncidentService::Acknowledge(int64_t id, const Identity& who, const std::string& note) {
+  const TimePoint now = clock_.Now();
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT status, acknowledged_at FROM incidents WHERE id = ?", {id}));
+    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    if (rows.rows[0].GetString(0) == "resolved") return Status::FailedPrecondition("incident " + std::to_string(id) + " is resolved");
+    if (!rows.rows[0].IsNull(1)) return Status::Conflict("incident " + std::to_string(id) + " is already acknowledged");
+    DAI_RETURN_IF_ERROR(conn.Query(
+        "UPDATE incidents SET status = CASE WHEN status = 'detected' THEN 'investigating' ELSE status END, "
+        "acknowledged_at = ?, acknowledged_by = ?, updated_at = ? WHERE id = ?",
+        {now, who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr), now, id}).status());
+    return AddAction(conn, id, "acknowledge", note.empty() ? "Acknowledged" : "Acknowledged: " + note, who.username,
+                     false, Json::object(), now);
+  }));
+  if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
+  return Get(id);
+}
+
+Result<Json> IncidentService::Resolve(int64_t id, const Identity& who, const std::string& resolution) {
+  const TimePoint now = clock_.Now();
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT status FROM incidents WHERE id = ?", {id}));
+    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    if (rows.rows[0].GetString(0) == "resolved") return Status::Conflict("incident " + std::to_string(id) + " is already resolved");
+    DAI_RETURN_IF_ERROR(conn.Query(
+        "UPDATE incidents SET status = 'resolved', resolved_at = ?, root_cause = COALESCE(?, root_cause), updated_at = ? WHERE id = ?",
+        {now, resolution.empty() ? store::Param(nullptr) : store::Param(resolution), now, id}).status());
+    return AddAction(conn, id, "resolve", resolution.empty() ? "Resolved" : "Resolved: " + resolution, who.username,
+                     false, Json::object(), now);
+  }));
+  if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
+  return Get(id);
+}
+
+}  // namespace dai::incidents

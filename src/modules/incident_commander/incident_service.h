@@ -1,0 +1,73 @@
+// IncidentService: signals in, incidents out. Ingests Alertmanager and generic webhook
+// payloads (each payload in one transaction: a 2xx answer means every alert in it is
+// committed), correlates every alert into incidents with the pure correlator, keeps the
+// timeline in incident_actions, and serves the incidentCommander.* procedures.
+// Thread-safety: safe for concurrent use; ingestion is serialised per database (BEGIN
+// IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "engines/alerts/alert.h"
+#include "engines/incidents/correlator.h"
+#include "registry/procedure.h"
+#include "store/database.h"
+
+namespace dai::incidents {
+
+struct IngestResult {
+  int alerts = 0;
+  int opened = 0;
+  int attached = 0;
+  int refreshed = 0;
+  int resolved_members = 0;
+  int reopened = 0;
+  int inhibited = 0;
+  int ignored = 0;
+  std::vector<int64_t> touched_incidents;
+  Json ToJson() const;
+};
+
+struct IncidentServiceOptions {
+  CorrelatorConfig correlator;
+  bool auto_resolve = true;  //!< resolve an incident when its last alert resolves
+};
+
+class IncidentService {
+ public:
+  //! `publish(type, json)` sends live updates (SSE); may be empty.
+  IncidentService(store::Database& db, const Clock& clock, IncidentServiceOptions options,
+                  std::function<void(const std::string&, const std::string&)> publish);
+
+  //! Commits every alert of the batch and its effect on incidents, or nothing.
+  Result<IngestResult> Ingest(const alerts::AlertBatch& batch, const std::string& actor);
+
+  //! Declares incidentCommander.list/get/acknowledge/resolve (others stay planned).
+  void RegisterProcedures(ProcedureRegistry& registry);
+
+  //! Counters for /metrics and the noise-reduction figure.
+  int64_t alerts_received() const { return alerts_received_.load(); }
+  int64_t incidents_opened() const { return incidents_opened_.load(); }
+
+  Result<Json> Get(int64_t id);
+  Result<Json> List(const Json& filter);
+  Result<Json> Acknowledge(int64_t id, const Identity& who, const std::string& note);
+  Result<Json> Resolve(int64_t id, const Identity& who, const std::string& resolution);
+
+ private:
+  Status IngestOne(store::Connection& conn, const alerts::Alert& alert, const std::string& actor,
+                   IngestResult& result);
+
+  store::Database& db_;
+  const Clock& clock_;
+  IncidentServiceOptions options_;
+  std::function<void(const std::string&, const std::string&)> publish_;
+  std::atomic<int64_t> alerts_received_{0};
+  std::atomic<int64_t> incidents_opened_{0};
+};
+
+}  // namespace dai::incidents
