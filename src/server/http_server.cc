@@ -25,8 +25,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cctype>
@@ -346,10 +346,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(state_->largest_body_limit);
     stream_.expires_never();
     ArmReadDeadline(state_->options.read_timeout);  // one deadline for header and body
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   // Answers a failed read: header too large, body too large, timeout, malformed, or EOF.
@@ -585,10 +584,9 @@ class Session : public std::enable_shared_from_this<Session> {
     close_after_write_ = close;
     phase_ = Phase::kWriting;
     stream_.expires_after(state_->options.write_timeout);
-    net::async_write(stream_, net::buffer(out_),
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->OnWritten(ec);
-                     });
+    net::async_write(
+        stream_, net::buffer(out_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWritten(ec); });
   }
 
   void Report(const HttpResponse& response, std::size_t body_bytes) {
@@ -646,16 +644,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DrainInput() {
-    stream_.async_read_some(net::buffer(discard_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->lingered_bytes_ += n;
-                              if (ec || self->lingered_bytes_ > (1u << 20) ||
-                                  self->phase_ == Phase::kClosed) {
-                                self->Close();
-                                return;
-                              }
-                              self->DrainInput();
-                            });
+    stream_.async_read_some(
+        net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->lingered_bytes_ += n;
+          if (ec || self->lingered_bytes_ > (1u << 20) || self->phase_ == Phase::kClosed) {
+            self->Close();
+            return;
+          }
+          self->DrainInput();
+        });
   }
 
   // --- Server-Sent Events ---
@@ -669,8 +666,9 @@ class Session : public std::enable_shared_from_this<Session> {
       start = StreamStart::Refuse(WithRequestId(HttpResponse::Error(500, "internal error")));
     }
     if (start.refusal || !start.subscription) {
-      HttpResponse refusal = start.refusal ? std::move(*start.refusal)
-                                           : WithRequestId(HttpResponse::Error(500, "internal error"));
+      HttpResponse refusal = start.refusal
+                                 ? std::move(*start.refusal)
+                                 : WithRequestId(HttpResponse::Error(500, "internal error"));
       Respond(std::move(refusal), route.pattern);
       return;
     }
@@ -699,10 +697,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // A client never sends anything after its request; a completed read means it is gone.
     stream_.expires_never();
-    stream_.async_read_some(net::buffer(discard_),
-                            [self = shared_from_this()](beast::error_code, std::size_t) {
-                              self->Close();
-                            });
+    stream_.async_read_some(
+        net::buffer(discard_),
+        [self = shared_from_this()](beast::error_code, std::size_t) { self->Close(); });
     std::weak_ptr<Session> weak = weak_from_this();
     auto executor = stream_.get_executor();
     subscription_->SetNotify([weak, executor] {
@@ -857,9 +854,10 @@ void HttpServer::ServeStatic(std::string url_prefix, std::filesystem::path root,
   options.spa_fallback = spa_fallback;
   auto files = std::make_shared<StaticFiles>(std::move(options));
   state_->statics.push_back(files);
-  Handle("GET", std::move(url_prefix),
-         [files](const HttpRequest& request) { return files->Serve(request); },
-         RouteOptions{.prefix = true, .max_body_bytes = 0});
+  Handle(
+      "GET", std::move(url_prefix),
+      [files](const HttpRequest& request) { return files->Serve(request); },
+      RouteOptions{.prefix = true, .max_body_bytes = 0});
 }
 
 Status HttpServer::Start() {
@@ -893,7 +891,8 @@ Status HttpServer::Start() {
 
   s.largest_body_limit = s.options.max_body_bytes;
   for (const Route& route : s.routes) {
-    if (route.max_body_bytes) s.largest_body_limit = std::max(s.largest_body_limit, *route.max_body_bytes);
+    if (route.max_body_bytes)
+      s.largest_body_limit = std::max(s.largest_body_limit, *route.max_body_bytes);
   }
 
   tcp::endpoint endpoint(address, s.options.port);

@@ -123,8 +123,8 @@ struct RouteOptions {
 struct HttpServerOptions {
   //! IPv4 or IPv6 literal ("127.0.0.1", "::1", "[::1]", "0.0.0.0", "::") or "localhost".
   std::string address = "127.0.0.1";
-  uint16_t port = 0;  //!< 0: an ephemeral port (see HttpServer::port())
-  int threads = 0;    //!< io threads; 0: std::thread::hardware_concurrency()
+  uint16_t port = 0;                         //!< 0: an ephemeral port (see HttpServer::port())
+  int threads = 0;                           //!< io threads; 0: std::thread::hardware_concurrency()
   std::size_t max_header_bytes = 16 * 1024;  //!< request line + headers; beyond: 431
   std::size_t max_body_bytes = 1024 * 1024;  //!< beyond (announced or received): 413
   //! Time allowed to receive one whole request (header + body) once it has started (and for
@@ -162,8 +162,7 @@ class HttpServer {
 
   //! Routes `method` ("GET", "POST", ... or "*" for any) on `path` to `handler`. A path that
   //! matches routes of other methods only answers 405 with an Allow header; none: 404.
-  void Handle(std::string method, std::string path, HttpHandler handler,
-              RouteOptions options = {});
+  void Handle(std::string method, std::string path, HttpHandler handler, RouteOptions options = {});
   //! Shorthand for Handle(method, prefix, handler, {.prefix = true}).
   void HandlePrefix(std::string method, std::string prefix, HttpHandler handler);
   //! A Server-Sent Events endpoint (GET, exact path). The handler authenticates and refuses or

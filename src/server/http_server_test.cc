@@ -33,9 +33,8 @@ class HttpServerTest : public ::testing::Test {
  protected:
   void StartServer(HttpServerOptions options = SmallOptions()) {
     server_ = std::make_unique<HttpServer>(std::move(options));
-    server_->Handle("GET", "/hello", [](const HttpRequest&) {
-      return HttpResponse::Text(200, "hello");
-    });
+    server_->Handle("GET", "/hello",
+                    [](const HttpRequest&) { return HttpResponse::Text(200, "hello"); });
     server_->Handle("POST", "/echo", [](const HttpRequest& request) {
       HttpResponse response = HttpResponse::Text(200, request.body);
       response.SetHeader("X-Path", request.path);
@@ -47,24 +46,24 @@ class HttpServerTest : public ::testing::Test {
     server_->HandlePrefix("GET", "/p/", [](const HttpRequest& request) {
       return HttpResponse::Text(200, "prefix " + request.path);
     });
-    server_->HandlePrefix("GET", "/p/deeper/", [](const HttpRequest&) {
-      return HttpResponse::Text(200, "deeper");
-    });
-    server_->Handle("GET", "/p/exact", [](const HttpRequest&) {
-      return HttpResponse::Text(200, "exact");
-    });
-    server_->Handle("GET", "/throw", [](const HttpRequest&) -> HttpResponse {
-      throw std::runtime_error("boom");
-    });
+    server_->HandlePrefix("GET", "/p/deeper/",
+                          [](const HttpRequest&) { return HttpResponse::Text(200, "deeper"); });
+    server_->Handle("GET", "/p/exact",
+                    [](const HttpRequest&) { return HttpResponse::Text(200, "exact"); });
+    server_->Handle("GET", "/throw",
+                    [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     server_->Handle("GET", "/slow", [](const HttpRequest&) {
       std::this_thread::sleep_for(milliseconds(700));
       return HttpResponse::Text(200, std::string(100000, 's'));
     });
     RouteOptions big;
     big.max_body_bytes = 8192;
-    server_->Handle("POST", "/big", [](const HttpRequest& request) {
-      return HttpResponse::Text(200, std::to_string(request.body.size()));
-    }, big);
+    server_->Handle(
+        "POST", "/big",
+        [](const HttpRequest& request) {
+          return HttpResponse::Text(200, std::to_string(request.body.size()));
+        },
+        big);
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
     ASSERT_NE(port_, 0);
@@ -192,7 +191,8 @@ TEST_F(HttpServerTest, OversizedBodyByContentLengthIs413) {
 TEST_F(HttpServerTest, OversizedChunkedBodyIs413) {
   StartServer();
   TestConnection connection(port_);
-  ASSERT_TRUE(connection.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(
+      connection.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"));
   std::string chunk = "200\r\n" + std::string(0x200, 'a') + "\r\n";
   std::optional<TestResponse> response;
   for (int i = 0; i < 8 && connection.Send(chunk); ++i) {
@@ -205,9 +205,9 @@ TEST_F(HttpServerTest, OversizedChunkedBodyIs413) {
 TEST_F(HttpServerTest, ChunkedBodyWithinLimitIsAccepted) {
   StartServer();
   TestConnection connection(port_);
-  ASSERT_TRUE(connection.Send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      connection.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   auto response = connection.ReadResponse();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
@@ -234,10 +234,10 @@ TEST_F(HttpServerTest, OversizedHeaderIs431) {
 
 TEST_F(HttpServerTest, InvalidRequestLinesAre400) {
   StartServer();
-  for (std::string bad : {"GARBAGE\r\n\r\n", "GET /hello HTTP/x.y\r\nHost: t\r\n\r\n",
-                          "GET hello HTTP/1.1\r\nHost: t\r\n\r\n",
-                          "G@T /hello HTTP/1.1\r\nHost: t\r\n\r\n",
-                          "GET /hel lo HTTP/1.1\r\nHost: t\r\n\r\n"}) {
+  for (std::string bad :
+       {"GARBAGE\r\n\r\n", "GET /hello HTTP/x.y\r\nHost: t\r\n\r\n",
+        "GET hello HTTP/1.1\r\nHost: t\r\n\r\n", "G@T /hello HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /hel lo HTTP/1.1\r\nHost: t\r\n\r\n"}) {
     TestConnection connection(port_);
     ASSERT_TRUE(connection.Send(bad));
     auto response = connection.ReadResponse();
@@ -465,8 +465,7 @@ TEST_F(HttpServerTest, HooksSeeEveryResponseWithItsRouteLabel) {
   EXPECT_EQ(seen->log[1], "GET /p/anything 200 18 /p/ id");
   EXPECT_EQ(seen->log[2].rfind("GET /missing/123 404 ", 0), 0u) << seen->log[2];
   EXPECT_NE(seen->log[2].find(" unmatched id"), std::string::npos) << seen->log[2];
-  EXPECT_EQ(seen->metrics,
-            (std::vector<std::string>{"/hello:200", "/p/:200", "unmatched:404"}));
+  EXPECT_EQ(seen->metrics, (std::vector<std::string>{"/hello:200", "/p/:200", "unmatched:404"}));
 }
 
 TEST_F(HttpServerTest, HandlerHeadersWithLineBreaksAreDropped) {

@@ -104,8 +104,8 @@ class TestConnection {
   }
 
   //! Reads one response. `head`: the request was HEAD (no body follows the headers).
-  std::optional<TestResponse> ReadResponse(bool head = false,
-                                           std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<TestResponse> ReadResponse(
+      bool head = false, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::size_t end;
     while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {

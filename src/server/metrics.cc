@@ -1,13 +1,13 @@
 #include "server/metrics.h"
 
-#include <map>
-#include <mutex>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -34,11 +34,10 @@ struct Metrics::Families {
           .Name("devops_ai_http_request_duration_seconds")
           .Help("Time from the first byte of a request to its response being queued")
           .Register(registry);
-  prometheus::Family<prometheus::Gauge>& queue_depth =
-      prometheus::BuildGauge()
-          .Name("devops_ai_jobs_queue_depth")
-          .Help("Durable jobs by state")
-          .Register(registry);
+  prometheus::Family<prometheus::Gauge>& queue_depth = prometheus::BuildGauge()
+                                                           .Name("devops_ai_jobs_queue_depth")
+                                                           .Help("Durable jobs by state")
+                                                           .Register(registry);
   prometheus::Family<prometheus::Counter>& jobs =
       prometheus::BuildCounter()
           .Name("devops_ai_jobs_total")
@@ -54,11 +53,10 @@ struct Metrics::Families {
           .Name("devops_ai_build_info")
           .Help("Always 1; the version label names the running build")
           .Register(registry);
-  prometheus::Family<prometheus::Gauge>& sse_clients =
-      prometheus::BuildGauge()
-          .Name("devops_ai_sse_clients")
-          .Help("Open Server-Sent Events streams")
-          .Register(registry);
+  prometheus::Family<prometheus::Gauge>& sse_clients = prometheus::BuildGauge()
+                                                           .Name("devops_ai_sse_clients")
+                                                           .Help("Open Server-Sent Events streams")
+                                                           .Register(registry);
   prometheus::Gauge& sse_gauge = sse_clients.Add({});
 
   // Cardinality guard: label values seen per (family, label).

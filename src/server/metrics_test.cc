@@ -27,14 +27,17 @@ TEST(MetricsTest, RendersEverySeries) {
       text, "devops_ai_http_requests_total{procedure=\"incidentCommander.list\",status=\"200\"} 2"))
       << text;
   EXPECT_TRUE(Contains(
-      text, "devops_ai_http_requests_total{procedure=\"incidentCommander.list\",status=\"404\"} 1"));
+      text,
+      "devops_ai_http_requests_total{procedure=\"incidentCommander.list\",status=\"404\"} 1"));
   EXPECT_TRUE(Contains(text, "# TYPE devops_ai_http_request_duration_seconds histogram"));
-  EXPECT_TRUE(Contains(text,
-                       "devops_ai_http_request_duration_seconds_count{procedure=\"incidentCommander."
-                       "list\"} 3"));
-  EXPECT_TRUE(Contains(text,
-                       "devops_ai_http_request_duration_seconds_bucket{procedure=\"incidentCommander."
-                       "list\",le=\"0.005\"} 2"))
+  EXPECT_TRUE(
+      Contains(text,
+               "devops_ai_http_request_duration_seconds_count{procedure=\"incidentCommander."
+               "list\"} 3"));
+  EXPECT_TRUE(
+      Contains(text,
+               "devops_ai_http_request_duration_seconds_bucket{procedure=\"incidentCommander."
+               "list\",le=\"0.005\"} 2"))
       << text;
   EXPECT_TRUE(Contains(text, "devops_ai_jobs_queue_depth{state=\"pending\"} 3"));
   EXPECT_TRUE(Contains(text, "devops_ai_jobs_total{kind=\"scan\",outcome=\"succeeded\"} 1"));
@@ -52,7 +55,8 @@ TEST(MetricsTest, BoundsLabelCardinality) {
   }
   std::string text = metrics.Render();
   EXPECT_TRUE(Contains(text, "procedure=\"p0\""));
-  EXPECT_TRUE(Contains(text, "devops_ai_http_requests_total{procedure=\"other\",status=\"200\"} 20"))
+  EXPECT_TRUE(
+      Contains(text, "devops_ai_http_requests_total{procedure=\"other\",status=\"200\"} 20"))
       << text.substr(0, 300);
   std::string late = std::to_string(Metrics::kMaxLabelValues + 5);
   late.insert(0, "procedure=\"p");
@@ -70,7 +74,8 @@ TEST(MetricsTest, ServerHookFeedsTheRequestSeries) {
                             std::chrono::duration<double>(duration).count());
   };
   HttpServer server(options);
-  server.Handle("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::Text(200, "ok"); });
+  server.Handle("GET", "/healthz",
+                [](const HttpRequest&) { return HttpResponse::Text(200, "ok"); });
   server.Handle("GET", "/metrics", [metrics](const HttpRequest&) {
     return HttpResponse::Text(200, metrics->Render(), std::string(Metrics::kContentType));
   });

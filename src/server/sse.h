@@ -43,17 +43,17 @@ std::string FormatSseFrame(const SseEvent& event);
 std::optional<uint64_t> LastEventId(const HttpRequest& request);
 
 struct EventHubOptions {
-  std::size_t queue_capacity = 256;    //!< per-subscriber pending events before it is dropped
-  std::size_t replay_capacity = 1024;  //!< events kept for Last-Event-ID replay
+  std::size_t queue_capacity = 256;     //!< per-subscriber pending events before it is dropped
+  std::size_t replay_capacity = 1024;   //!< events kept for Last-Event-ID replay
   std::size_t max_streams_per_key = 1;  //!< 0: unlimited; the empty key is never capped
   uint64_t first_id = 1;  //!< id of the first event (e.g. seed from the clock across restarts)
 };
 
 enum class SubscriptionState {
   kOpen,
-  kSlow,       //!< its queue overflowed; the client should reconnect with Last-Event-ID
-  kReplaced,   //!< a newer stream with the same key took its place
-  kClosed,     //!< closed by its owner (Close()) or the hub (CloseAll / destruction)
+  kSlow,      //!< its queue overflowed; the client should reconnect with Last-Event-ID
+  kReplaced,  //!< a newer stream with the same key took its place
+  kClosed,    //!< closed by its owner (Close()) or the hub (CloseAll / destruction)
 };
 
 class EventHub;

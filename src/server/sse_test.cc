@@ -195,8 +195,8 @@ TEST_F(SseServerTest, RefusesWithoutCredentials) {
 }
 
 TEST_F(SseServerTest, OnlyGetOpensAStream) {
-  auto head = testing::Fetch(server_->port(), "HEAD", "/api/events",
-                             "Authorization: Bearer good\r\n");
+  auto head =
+      testing::Fetch(server_->port(), "HEAD", "/api/events", "Authorization: Bearer good\r\n");
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 405);
   EXPECT_EQ(head->Header("Allow"), "GET");
@@ -205,7 +205,8 @@ TEST_F(SseServerTest, OnlyGetOpensAStream) {
 
 TEST_F(SseServerTest, StreamsEventsInOrderWithHeartbeats) {
   TestConnection client(server_->port());
-  ASSERT_TRUE(client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
   ASSERT_TRUE(client.ReadUntil(": connected", milliseconds(3000)));
   const std::string& head = client.buffer();
   EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u);
@@ -236,8 +237,9 @@ TEST_F(SseServerTest, ReplaysFromLastEventId) {
   hub_.Publish("e", "{\"n\":2}");
   hub_.Publish("e", "{\"n\":3}");
   TestConnection client(server_->port());
-  ASSERT_TRUE(client.Send(
-      "GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\nLast-Event-ID: 1\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                  "good\r\nLast-Event-ID: 1\r\n\r\n"));
   auto text = client.ReadUntil("{\"n\":3}", milliseconds(3000));
   ASSERT_TRUE(text);
   EXPECT_EQ(text->find("{\"n\":1}"), std::string::npos);
@@ -247,7 +249,8 @@ TEST_F(SseServerTest, ReplaysFromLastEventId) {
 TEST_F(SseServerTest, DisconnectRemovesTheSubscriber) {
   {
     TestConnection client(server_->port());
-    ASSERT_TRUE(client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
+    ASSERT_TRUE(
+        client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
     ASSERT_TRUE(client.ReadUntil(": connected", milliseconds(3000)));
     ASSERT_TRUE(WaitForSubscribers(1));
   }
@@ -261,10 +264,12 @@ TEST_F(SseServerTest, DisconnectRemovesTheSubscriber) {
 
 TEST_F(SseServerTest, ASecondStreamForTheSameKeyEndsTheFirst) {
   TestConnection first(server_->port());
-  ASSERT_TRUE(first.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
+  ASSERT_TRUE(
+      first.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
   ASSERT_TRUE(first.ReadUntil(": connected", milliseconds(3000)));
   TestConnection second(server_->port());
-  ASSERT_TRUE(second.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
+  ASSERT_TRUE(
+      second.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
   ASSERT_TRUE(second.ReadUntil(": connected", milliseconds(3000)));
   EXPECT_TRUE(first.WaitClosed(milliseconds(3000)));
   EXPECT_NE(first.buffer().find("\r\n0\r\n\r\n"), std::string::npos);  // clean chunked end
@@ -273,7 +278,8 @@ TEST_F(SseServerTest, ASecondStreamForTheSameKeyEndsTheFirst) {
 
 TEST_F(SseServerTest, StopEndsOpenStreams) {
   TestConnection client(server_->port());
-  ASSERT_TRUE(client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET /api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n"));
   ASSERT_TRUE(client.ReadUntil(": connected", milliseconds(3000)));
   auto start = std::chrono::steady_clock::now();
   server_->Stop();

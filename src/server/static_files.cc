@@ -69,7 +69,8 @@ bool AcceptsGzip(const HttpRequest& request) {
       std::size_t q = params.find("q=");
       if (q != std::string_view::npos) {
         std::string_view number = params.substr(q + 2);
-        if (number.substr(0, 1) == "0" && number.find_first_of("123456789") == std::string_view::npos) {
+        if (number.substr(0, 1) == "0" &&
+            number.find_first_of("123456789") == std::string_view::npos) {
           continue;  // q=0, q=0.0, q=0.000
         }
       }
@@ -179,8 +180,8 @@ HttpResponse StaticFiles::Serve(const HttpRequest& request) const {
     bool excluded = false;
     for (const std::string& no_fallback : options_.no_fallback_prefixes) {
       std::string_view p = no_fallback;
-      if (path.substr(0, p.size()) == p || (!p.empty() && p.back() == '/' &&
-                                             path == p.substr(0, p.size() - 1))) {
+      if (path.substr(0, p.size()) == p ||
+          (!p.empty() && p.back() == '/' && path == p.substr(0, p.size() - 1))) {
         excluded = true;
       }
     }

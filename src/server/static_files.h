@@ -22,9 +22,9 @@
 namespace dai::server {
 
 struct StaticFilesOptions {
-  std::filesystem::path root;     //!< directory to serve
-  std::string url_prefix = "/";   //!< request paths under this prefix map to root
-  bool spa_fallback = true;       //!< unknown extension-less paths answer index.html
+  std::filesystem::path root;    //!< directory to serve
+  std::string url_prefix = "/";  //!< request paths under this prefix map to root
+  bool spa_fallback = true;      //!< unknown extension-less paths answer index.html
   std::vector<std::string> no_fallback_prefixes = {"/api/", "/trpc/"};
   std::size_t max_file_bytes = 64 * 1024 * 1024;  //!< larger files answer 404
 };

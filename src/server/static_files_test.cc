@@ -50,7 +50,8 @@ class StaticFilesTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(base_); }
 
-  HttpResponse Get(std::string path, std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpResponse Get(std::string path,
+                   std::vector<std::pair<std::string, std::string>> headers = {}) {
     HttpRequest request;
     request.method = "GET";
     request.path = std::move(path);
@@ -133,9 +134,9 @@ TEST_F(StaticFilesTest, PrecompressedSiblingWhenAccepted) {
 TEST_F(StaticFilesTest, TraversalAndHiddenFilesAreRefused) {
   for (const char* path :
        {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
-        "/..%2fsecret.txt", "/..%2Fsecret.txt", "/assets/..%5c..%5csecret.txt", "/.env",
-        "/%2eenv", "/escape.txt", "/robots.txt%00.html", "/%zz", "/assets/%2e%2e/%2e%2e/secret.txt",
-        "/..", "/assets/.."}) {
+        "/..%2fsecret.txt", "/..%2Fsecret.txt", "/assets/..%5c..%5csecret.txt", "/.env", "/%2eenv",
+        "/escape.txt", "/robots.txt%00.html", "/%zz", "/assets/%2e%2e/%2e%2e/secret.txt", "/..",
+        "/assets/.."}) {
     HttpResponse response = Get(path);
     EXPECT_EQ(response.status, 404) << path;
     EXPECT_EQ(response.body.find("outside"), std::string::npos) << path;
@@ -167,7 +168,8 @@ TEST_F(StaticFilesTest, MountedUnderAPrefixOnTheServer) {
   HttpServerOptions options;
   options.threads = 1;
   HttpServer server(options);
-  server.Handle("GET", "/api/health", [](const HttpRequest&) { return HttpResponse::Text(200, "ok"); });
+  server.Handle("GET", "/api/health",
+                [](const HttpRequest&) { return HttpResponse::Text(200, "ok"); });
   server.ServeStatic("/", root_, /*spa_fallback=*/true);
   ASSERT_TRUE(server.Start().ok());
   uint16_t port = server.port();
@@ -178,8 +180,8 @@ TEST_F(StaticFilesTest, MountedUnderAPrefixOnTheServer) {
   EXPECT_EQ(testing::Fetch(port, "GET", "/api/health")->body, "ok");
   EXPECT_EQ(testing::Fetch(port, "GET", "/api/other")->status, 404);
   EXPECT_EQ(testing::Fetch(port, "GET", "/settings/users")->status, 200);
-  for (const char* raw : {"/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt",
-                          "/assets/../../secret.txt"}) {
+  for (const char* raw :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/assets/../../secret.txt"}) {
     auto response = testing::Fetch(port, "GET", raw);
     ASSERT_TRUE(response) << raw;
     EXPECT_EQ(response->status, 404) << raw;
