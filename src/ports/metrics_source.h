@@ -37,7 +37,8 @@ class MetricsSource {
   //! Evaluates `promql` over [start, end] every `step`. Same failures as Instant; also
   //! INVALID_ARGUMENT for end < start or a non-positive step.
   virtual Result<std::vector<MetricSeries>> Range(std::string_view promql, TimePoint start,
-                                                  TimePoint end, std::chrono::milliseconds step) = 0;
+                                                  TimePoint end,
+                                                  std::chrono::milliseconds step) = 0;
   //! OK when the backend is reachable and ready to answer queries.
   virtual Status Check() = 0;
 };

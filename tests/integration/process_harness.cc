@@ -208,6 +208,47 @@ Status WaitForHttp(const std::string& url,
   return Status::DeadlineExceeded("waiting for " + url + " timed out; last answer: " + last);
 }
 
+Status WaitForTcpPort(uint16_t port, std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Status::Internal(std::string("socket: ") + std::strerror(errno));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (connected) return Status::Ok();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::DeadlineExceeded("nothing listened on 127.0.0.1:" + std::to_string(port) +
+                                      " before the deadline");
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+}
+
+Status RunToCompletion(std::vector<std::string> argv, const std::string& log_file,
+                       milliseconds timeout) {
+  const std::string name = argv.empty() ? "" : argv[0];
+  DAI_ASSIGN_OR_RETURN(
+      ChildProcess child,
+      ChildProcess::Start(std::move(argv), {.env = {}, .log_file = log_file, .cwd = {}}));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (child.Running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      (void)child.Stop(SIGKILL, milliseconds(0));
+      return Status::DeadlineExceeded(name + " did not finish within " +
+                                      std::to_string(timeout.count()) + " ms");
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const int status = child.wait_status();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
+  return Status::Internal(name + " failed with " +
+                          (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                             : "signal " + std::to_string(WTERMSIG(status))));
+}
+
 TempDir::TempDir(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";

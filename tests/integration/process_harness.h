@@ -69,6 +69,16 @@ Status WaitForHttp(const std::string& url,
                    std::chrono::steady_clock::time_point deadline,
                    std::chrono::milliseconds interval = std::chrono::milliseconds(100));
 
+//! Polls until a TCP connection to 127.0.0.1:`port` succeeds or `deadline` passes
+//! (DEADLINE_EXCEEDED naming the port).
+Status WaitForTcpPort(uint16_t port, std::chrono::steady_clock::time_point deadline);
+
+//! Runs argv to completion (harness rules: no shell, output to `log_file` when set) within
+//! `timeout`. OK on exit status 0; INTERNAL naming the program and status otherwise;
+//! DEADLINE_EXCEEDED (after killing it) on timeout.
+Status RunToCompletion(std::vector<std::string> argv, const std::string& log_file = "",
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 //! A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
 class TempDir {
  public:

@@ -64,9 +64,10 @@ TEST(HarnessTest, FreePortAndWaitForHttp) {
   EXPECT_GT(*port, 0);
   // Nothing listens there: the wait ends at its deadline with the last error.
   const auto start = steady_clock::now();
-  Status s = WaitForHttp("http://127.0.0.1:" + std::to_string(*port) + "/",
-                         [](const http::HttpClientResponse&) { return true; },
-                         steady_clock::now() + milliseconds(300));
+  Status s = WaitForHttp(
+      "http://127.0.0.1:" + std::to_string(*port) + "/",
+      [](const http::HttpClientResponse&) { return true; },
+      steady_clock::now() + milliseconds(300));
   EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded);
   EXPECT_LT(steady_clock::now() - start, milliseconds(2000));
 
@@ -75,9 +76,10 @@ TEST(HarnessTest, FreePortAndWaitForHttp) {
     ++calls;
     return http::testing::LoopbackTestServer::Response(calls < 3 ? 503 : 200, "ok");
   });
-  s = WaitForHttp("http://127.0.0.1:" + std::to_string(server.port()) + "/",
-                  [](const http::HttpClientResponse& r) { return r.status == 200; },
-                  steady_clock::now() + milliseconds(5000), milliseconds(20));
+  s = WaitForHttp(
+      "http://127.0.0.1:" + std::to_string(server.port()) + "/",
+      [](const http::HttpClientResponse& r) { return r.status == 200; },
+      steady_clock::now() + milliseconds(5000), milliseconds(20));
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(server.connections(), 3);
 }

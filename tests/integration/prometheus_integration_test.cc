@@ -34,26 +34,29 @@ class PrometheusIntegrationTest : public ::testing::Test {
         expr: vector(1)
         labels: {severity: info}
         annotations: {summary: "fires from the first evaluation"}
-)").ok());
+)")
+                    .ok());
     ASSERT_TRUE(dai::testing::WriteFile(dir_.path() + "/prometheus.yml",
                                         "global:\n  scrape_interval: 1s\n"
                                         "  evaluation_interval: 1s\n"
-                                        "rule_files: ['" + dir_.path() + "/test.rules.yml']\n"
-                                        "scrape_configs:\n  - job_name: node\n"
-                                        "    static_configs:\n      - targets: ['" +
+                                        "rule_files: ['" +
+                                            dir_.path() +
+                                            "/test.rules.yml']\n"
+                                            "scrape_configs:\n  - job_name: node\n"
+                                            "    static_configs:\n      - targets: ['" +
                                             node_addr_ + "']\n")
                     .ok());
 
-    auto node = ChildProcess::Start(
-        {"prometheus-node-exporter", "--web.listen-address=" + node_addr_},
-        {.env = {}, .log_file = dir_.path() + "/node.log", .cwd = {}});
+    auto node =
+        ChildProcess::Start({"prometheus-node-exporter", "--web.listen-address=" + node_addr_},
+                            {.env = {}, .log_file = dir_.path() + "/node.log", .cwd = {}});
     ASSERT_TRUE(node.ok()) << node.status().ToString() << " (install prometheus-node-exporter)";
     node_.emplace(std::move(*node));
-    auto prom = ChildProcess::Start(
-        {"prometheus", "--config.file=" + dir_.path() + "/prometheus.yml",
-         "--storage.tsdb.path=" + dir_.path() + "/data",
-         "--web.listen-address=127.0.0.1:" + std::to_string(*prom_port)},
-        {.env = {}, .log_file = dir_.path() + "/prometheus.log", .cwd = {}});
+    auto prom =
+        ChildProcess::Start({"prometheus", "--config.file=" + dir_.path() + "/prometheus.yml",
+                             "--storage.tsdb.path=" + dir_.path() + "/data",
+                             "--web.listen-address=127.0.0.1:" + std::to_string(*prom_port)},
+                            {.env = {}, .log_file = dir_.path() + "/prometheus.log", .cwd = {}});
     ASSERT_TRUE(prom.ok()) << prom.status().ToString() << " (install prometheus)";
     prom_.emplace(std::move(*prom));
 
@@ -120,8 +123,8 @@ TEST_F(PrometheusIntegrationTest, QueryQueryRangeTargetsAlertsAndErrors) {
   EXPECT_EQ(series->at(0).points.at(0).value, 1.0);
 
   // Characters that must be form-encoded (&, +, =, quotes, braces, regex) reach Prometheus intact.
-  auto cpus = client_->Query(
-      "count(node_cpu_seconds_total{mode=~\"idle|user\", job!=\"a&b=c+d\"}) + 0");
+  auto cpus =
+      client_->Query("count(node_cpu_seconds_total{mode=~\"idle|user\", job!=\"a&b=c+d\"}) + 0");
   ASSERT_TRUE(cpus.ok()) << cpus.status().ToString();
   auto cpu_series = ParseSeries(*cpus);
   ASSERT_TRUE(cpu_series.ok());

@@ -32,8 +32,8 @@ std::string Lower(std::string_view s) {
 }
 
 bool IsTokenChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) !=
-                                                            std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 struct CurlUrlDeleter {
@@ -74,7 +74,8 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
   }
   parsed.scheme = Lower(GetPart(parsed.handle.get(), CURLUPART_SCHEME).value_or(""));
   if (parsed.scheme != "http" && parsed.scheme != "https") {
-    return Status::InvalidArgument("URL \"" + RedactUrl(url) + "\": only http and https are allowed");
+    return Status::InvalidArgument("URL \"" + RedactUrl(url) +
+                                   "\": only http and https are allowed");
   }
   parsed.host = GetPart(parsed.handle.get(), CURLUPART_HOST).value_or("");
   if (parsed.host.empty()) {
@@ -131,7 +132,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     t->headers.clear();  // a new (final or interim) response starts
   } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     t->headers.emplace_back(Lower(line.substr(0, colon)), std::string(value));
   }
   return n;
@@ -310,7 +312,8 @@ Result<HttpClientResponse> HttpClient::Send(const HttpClientRequest& request) co
     response.redirects = redirects;
     if (next.empty() || options_.max_redirects == 0) return response;
     if (redirects >= options_.max_redirects) {
-      return Status::FailedPrecondition("request to " + RedactUrl(request.url) + " redirected more than " +
+      return Status::FailedPrecondition("request to " + RedactUrl(request.url) +
+                                        " redirected more than " +
                                         std::to_string(options_.max_redirects) + " times");
     }
     DAI_ASSIGN_OR_RETURN(ParsedUrl target, ParseUrl(next));
@@ -378,7 +381,7 @@ Result<HttpClientResponse> HttpClient::SendOnce(const HttpClientRequest& request
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_PROXY, "");  // never an environment proxy
+  curl_easy_setopt(h, CURLOPT_PROXY, "");           // never an environment proxy
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are re-checked in Send
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect.count()));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
@@ -403,9 +406,11 @@ Result<HttpClientResponse> HttpClient::SendOnce(const HttpClientRequest& request
   } else if (request.method == "GET" && request.body.empty()) {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {
-    if (request.method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != "POST")
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     if (request.method == "POST" || !request.body.empty()) {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
     }
   }

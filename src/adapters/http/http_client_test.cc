@@ -68,9 +68,9 @@ TEST(HttpClientTest, RefusesMetadataAddressBeforeConnecting) {
   std::atomic<int> connects{0};
   o.on_connect = [&](const IpAddress&) { ++connects; };
   HttpClient client(o);
-  for (const char* url : {"http://169.254.169.254/latest/meta-data/",
-                          "http://[fd00:ec2::254]/latest/meta-data/",
-                          "http://[::ffff:169.254.169.254]/", "https://169.254.1.1/"}) {
+  for (const char* url :
+       {"http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://[::ffff:169.254.169.254]/", "https://169.254.1.1/"}) {
     const auto start = std::chrono::steady_clock::now();
     auto r = client.Send({.url = url});
     const milliseconds took = Since(start);
@@ -95,7 +95,8 @@ TEST(HttpClientTest, RefusesHostNameResolvingToLinkLocal) {
   o.on_connect = [&](const IpAddress&) { ++connects; };
   o.resolver = [&](const std::string& host) -> Result<std::vector<IpAddress>> {
     ++resolves;
-    if (host == "metadata.test") return std::vector<IpAddress>{*IpAddress::Parse("169.254.169.254")};
+    if (host == "metadata.test")
+      return std::vector<IpAddress>{*IpAddress::Parse("169.254.169.254")};
     return std::vector<IpAddress>{*IpAddress::Parse("127.0.0.1"), *IpAddress::Parse("fe80::1")};
   };
   HttpClient client(o);
@@ -112,7 +113,8 @@ TEST(HttpClientTest, RefusesHostNameResolvingToLinkLocal) {
 }
 
 TEST(HttpClientTest, DefaultPolicyRefusesLoopbackWithoutContactingIt) {
-  LoopbackTestServer server([](const std::string&) { return LoopbackTestServer::Response(200, ""); });
+  LoopbackTestServer server(
+      [](const std::string&) { return LoopbackTestServer::Response(200, ""); });
   HttpClient client;  // default: public destinations only
   auto r = client.Send({.url = Url(server)});
   EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
@@ -122,7 +124,8 @@ TEST(HttpClientTest, DefaultPolicyRefusesLoopbackWithoutContactingIt) {
 }
 
 TEST(HttpClientTest, ConnectionIsPinnedToTheCheckedAddress) {
-  LoopbackTestServer server([](const std::string&) { return LoopbackTestServer::Response(200, "pinned"); });
+  LoopbackTestServer server(
+      [](const std::string&) { return LoopbackTestServer::Response(200, "pinned"); });
   HttpClientOptions o = LocalOptions();
   std::vector<std::string> connected;
   o.on_connect = [&](const IpAddress& a) { connected.push_back(a.ToString()); };
@@ -140,8 +143,9 @@ TEST(HttpClientTest, ConnectionIsPinnedToTheCheckedAddress) {
 }
 
 TEST(HttpClientTest, Ipv6LoopbackLiteralAndPinnedName) {
-  LoopbackTestServer server([](const std::string&) { return LoopbackTestServer::Response(200, "six"); },
-                            /*ipv6=*/true);
+  LoopbackTestServer server(
+      [](const std::string&) { return LoopbackTestServer::Response(200, "six"); },
+      /*ipv6=*/true);
   if (!server.ok()) GTEST_SKIP() << "no IPv6 loopback on this machine";
   HttpClientOptions o = LocalOptions();
   o.resolver = [](const std::string&) -> Result<std::vector<IpAddress>> {
@@ -176,7 +180,8 @@ TEST(HttpClientTest, ServerThatNeverAnswersHitsTheDeadline) {
 
 TEST(HttpClientTest, ResponseOverTheLimitIsRefused) {
   const std::string big(10000, 'x');
-  LoopbackTestServer with_length([&](const std::string&) { return LoopbackTestServer::Response(200, big); });
+  LoopbackTestServer with_length(
+      [&](const std::string&) { return LoopbackTestServer::Response(200, big); });
   LoopbackTestServer without_length([&](const std::string&) {
     return std::optional<std::string>("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + big);
   });
@@ -195,7 +200,8 @@ TEST(HttpClientTest, ResponseOverTheLimitIsRefused) {
 }
 
 TEST(HttpClientTest, RedirectsAreOffByDefaultAndReCheckedWhenOn) {
-  LoopbackTestServer target([](const std::string&) { return LoopbackTestServer::Response(200, "final"); });
+  LoopbackTestServer target(
+      [](const std::string&) { return LoopbackTestServer::Response(200, "final"); });
   const std::string target_url = Url(target, "/final");
   LoopbackTestServer redirector([&](const std::string& req) {
     if (req.rfind("GET /meta", 0) == 0) {
@@ -231,13 +237,14 @@ TEST(HttpClientTest, RedirectsAreOffByDefaultAndReCheckedWhenOn) {
 
 TEST(HttpClientTest, RejectsBadRequestsWithoutSending) {
   HttpClient client(LocalOptions());
-  EXPECT_EQ(client.Send({.url = "file:///etc/passwd"}).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(client.Send({.url = "gopher://127.0.0.1/"}).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(client.Send({.url = "not a url"}).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(client.Send({.url = "http://127.0.0.1/", .headers = {{"X", "a\r\nEvil: 1"}}})
-                .status()
-                .code(),
+  EXPECT_EQ(client.Send({.url = "file:///etc/passwd"}).status().code(),
             StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.Send({.url = "gopher://127.0.0.1/"}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.Send({.url = "not a url"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      client.Send({.url = "http://127.0.0.1/", .headers = {{"X", "a\r\nEvil: 1"}}}).status().code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(client.Send({.method = "GET /x", .url = "http://127.0.0.1/"}).status().code(),
             StatusCode::kInvalidArgument);
 }
@@ -245,7 +252,8 @@ TEST(HttpClientTest, RejectsBadRequestsWithoutSending) {
 TEST(HttpClientTest, ClosedPortIsUnavailableAndMessagesCarryNoCredentials) {
   uint16_t port;
   {
-    LoopbackTestServer probe([](const std::string&) { return LoopbackTestServer::Response(200, ""); });
+    LoopbackTestServer probe(
+        [](const std::string&) { return LoopbackTestServer::Response(200, ""); });
     port = probe.port();
   }
   HttpClient client(LocalOptions());
@@ -274,9 +282,8 @@ TEST(HttpClientTest, DebugStringRedactsCredentials) {
 
 TEST(HttpClientTest, ConcurrentSendsFromManyThreads) {
   std::atomic<int> n{0};
-  LoopbackTestServer server([&](const std::string&) {
-    return LoopbackTestServer::Response(200, std::to_string(n++));
-  });
+  LoopbackTestServer server(
+      [&](const std::string&) { return LoopbackTestServer::Response(200, std::to_string(n++)); });
   HttpClient client(LocalOptions());
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;

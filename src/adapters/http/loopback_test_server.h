@@ -70,8 +70,9 @@ class LoopbackTestServer {
   //! "HTTP/1.1 <status> X\r\nContent-Length: n\r\n<extra>\r\n<body>" with Connection: close.
   static std::string Response(int status, const std::string& body,
                               const std::string& extra_headers = "") {
-    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nConnection: close\r\n" + extra_headers + "\r\n" + body;
+    return "HTTP/1.1 " + std::to_string(status) +
+           " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n" +
+           extra_headers + "\r\n" + body;
   }
 
  private:

@@ -72,8 +72,8 @@ IpAddress IpAddress::Canonical() const {
   const bool mapped = std::memcmp(bytes.data(), kMapped, 12) == 0;
   const bool nat64 = std::memcmp(bytes.data(), kNat64, 12) == 0;
   // ::a.b.c.d (deprecated IPv4-compatible); "::" and "::1" stay IPv6.
-  const bool compat = std::memcmp(bytes.data(), kCompat, 12) == 0 &&
-                      (bytes[12] | bytes[13] | bytes[14]) != 0;
+  const bool compat =
+      std::memcmp(bytes.data(), kCompat, 12) == 0 && (bytes[12] | bytes[13] | bytes[14]) != 0;
   if (!mapped && !nat64 && !compat) return *this;
   return V4(bytes[12], bytes[13], bytes[14], bytes[15]);
 }
@@ -153,13 +153,20 @@ AddressClass ClassifyAddress(const IpAddress& address) {
 
 std::string_view AddressClassName(AddressClass address_class) {
   switch (address_class) {
-    case AddressClass::kPublic: return "public";
-    case AddressClass::kCloudMetadata: return "cloud-metadata";
-    case AddressClass::kLinkLocal: return "link-local";
-    case AddressClass::kLoopback: return "loopback";
-    case AddressClass::kPrivate: return "private";
-    case AddressClass::kUnspecified: return "unspecified";
-    case AddressClass::kMulticast: return "multicast";
+    case AddressClass::kPublic:
+      return "public";
+    case AddressClass::kCloudMetadata:
+      return "cloud-metadata";
+    case AddressClass::kLinkLocal:
+      return "link-local";
+    case AddressClass::kLoopback:
+      return "loopback";
+    case AddressClass::kPrivate:
+      return "private";
+    case AddressClass::kUnspecified:
+      return "unspecified";
+    case AddressClass::kMulticast:
+      return "multicast";
   }
   return "unknown";
 }
@@ -200,8 +207,8 @@ bool OutboundPolicy::HostMatches(std::string_view host) const {
   for (const std::string& pattern : options_.allowed_hosts) {
     if (pattern.rfind("*.", 0) == 0) {
       std::string_view suffix = std::string_view(pattern).substr(1);  // ".example.com"
-      if (h.size() > suffix.size() && h.compare(h.size() - suffix.size(), suffix.size(),
-                                                suffix) == 0) {
+      if (h.size() > suffix.size() &&
+          h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0) {
         return true;
       }
     } else if (h == pattern) {
@@ -240,13 +247,15 @@ Status OutboundPolicy::CheckAddress(std::string_view host, const IpAddress& addr
       return Status::PermissionDenied(where + " is " + rule + " (rule deny-" + rule + ")");
     case AddressClass::kLoopback:
       if (!options_.allow_loopback) {
-        return Status::PermissionDenied(where + " is loopback (rule deny-loopback; "
+        return Status::PermissionDenied(where +
+                                        " is loopback (rule deny-loopback; "
                                         "allow_loopback or an allowed network permits it)");
       }
       break;
     case AddressClass::kPrivate:
       if (!options_.allow_private) {
-        return Status::PermissionDenied(where + " is private (rule deny-private; "
+        return Status::PermissionDenied(where +
+                                        " is private (rule deny-private; "
                                         "allow_private or an allowed network permits it)");
       }
       break;
@@ -254,7 +263,8 @@ Status OutboundPolicy::CheckAddress(std::string_view host, const IpAddress& addr
       break;
   }
   if (!options_.allow_unlisted && !HostMatches(host)) {
-    return Status::PermissionDenied(where + " is not in the allowed hosts or networks "
+    return Status::PermissionDenied(where +
+                                    " is not in the allowed hosts or networks "
                                     "(rule allow-list)");
   }
   return Status::Ok();

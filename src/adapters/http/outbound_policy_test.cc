@@ -89,8 +89,7 @@ TEST(OutboundPolicyTest, DefaultRefusesMetadataLinkLocalLoopbackPrivate) {
   EXPECT_EQ(policy.CheckAddress("x", Ip("127.0.0.1")).code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(policy.CheckAddress("x", Ip("10.0.0.1")).code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(policy.CheckAddress("x", Ip("0.0.0.0")).code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(policy.CheckAddress("x", Ip("::ffff:127.0.0.1")).code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(policy.CheckAddress("x", Ip("::ffff:127.0.0.1")).code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(policy.CheckAddress("x", Ip("93.184.216.34")).ok());
 }
 
@@ -108,8 +107,7 @@ TEST(OutboundPolicyTest, ExplicitNetworkAllowsMetadata) {
   auto policy = OutboundPolicy::Create({.allowed_networks = {"169.254.169.254/32"}});
   ASSERT_TRUE(policy.ok());
   EXPECT_TRUE(policy->CheckAddress("x", Ip("169.254.169.254")).ok());
-  EXPECT_EQ(policy->CheckAddress("x", Ip("169.254.169.253")).code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(policy->CheckAddress("x", Ip("169.254.169.253")).code(), StatusCode::kPermissionDenied);
 }
 
 TEST(OutboundPolicyTest, AllowListOfHostsAndNetworks) {
@@ -136,8 +134,7 @@ TEST(OutboundPolicyTest, AllowListOfHostsAndNetworks) {
 
 TEST(OutboundPolicyTest, EveryResolvedAddressMustPass) {
   OutboundPolicy policy;
-  Status s = policy.CheckDestination("mixed.example",
-                                     {Ip("93.184.216.34"), Ip("169.254.169.254")});
+  Status s = policy.CheckDestination("mixed.example", {Ip("93.184.216.34"), Ip("169.254.169.254")});
   EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(s.message().find("169.254.169.254"), std::string::npos);
   EXPECT_EQ(policy.CheckDestination("none.example", {}).code(), StatusCode::kUnavailable);

@@ -54,8 +54,8 @@ Result<double> ParseSampleValue(const Json& v, std::string_view where) {
   char* end = nullptr;
   double d = std::strtod(s.c_str(), &end);  // accepts NaN, +Inf, -Inf as Prometheus writes them
   if (s.empty() || end != s.c_str() + s.size()) {
-    return Status::InvalidArgument(std::string(kPrefix) + std::string(where) +
-                                   ": sample value \"" + s + "\" is not a number");
+    return Status::InvalidArgument(std::string(kPrefix) + std::string(where) + ": sample value \"" +
+                                   s + "\" is not a number");
   }
   return d;
 }
@@ -90,8 +90,8 @@ Result<std::map<std::string, std::string>> ParseLabels(const Json& metric, std::
 }  // namespace
 
 Status PrometheusErrorStatus(std::string_view error_type, std::string_view message) {
-  const std::string text = std::string(kPrefix) + std::string(error_type) + ": " +
-                           std::string(message);
+  const std::string text =
+      std::string(kPrefix) + std::string(error_type) + ": " + std::string(message);
   if (error_type == "bad_data" || error_type == "execution") return Status::InvalidArgument(text);
   if (error_type == "timeout") return Status::DeadlineExceeded(text);
   if (error_type == "not_found") return Status::NotFound(text);
@@ -213,8 +213,8 @@ Result<Json> PrometheusClient::Call(
   Result<Json> parsed = ParseJson(response.body);
   if (!parsed.ok() || !parsed->is_object()) {
     return Status::Unavailable(std::string(kPrefix) + "HTTP " + std::to_string(response.status) +
-                               " from " + std::string(path) + " is not a Prometheus API answer: " +
-                               Snippet(response.body));
+                               " from " + std::string(path) +
+                               " is not a Prometheus API answer: " + Snippet(response.body));
   }
   Json& envelope = *parsed;
   const std::string status = envelope.value("status", "");
@@ -236,7 +236,8 @@ Result<QueryData> ToQueryData(Json envelope) {
   Json& data = envelope["data"];
   if (!data.is_object() || !data.contains("resultType") || !data["resultType"].is_string() ||
       !data.contains("result")) {
-    return Status::Unavailable(std::string(kPrefix) + "query answer lacks data.resultType or "
+    return Status::Unavailable(std::string(kPrefix) +
+                               "query answer lacks data.resultType or "
                                "data.result");
   }
   out.result_type = data["resultType"].get<std::string>();

@@ -67,7 +67,7 @@ class PrometheusClient {
  private:
   PrometheusClient(PrometheusOptions options, std::shared_ptr<const http::HttpClient> http);
   Result<Json> Call(std::string_view method, std::string_view path,
-                              const std::vector<std::pair<std::string, std::string>>& form) const;
+                    const std::vector<std::pair<std::string, std::string>>& form) const;
   http::Headers AuthHeaders() const;
 
   PrometheusOptions options_;

@@ -82,7 +82,8 @@ PrometheusOptions LocalOptions(uint16_t port) {
 TEST(PrometheusClientTest, QueryPostsUrlEncodedFormWithAuth) {
   LoopbackTestServer server([](const std::string&) {
     return LoopbackTestServer::Response(
-        200, R"({"status":"success","data":{"resultType":"vector","result":[]},"warnings":["w1"]})");
+        200,
+        R"({"status":"success","data":{"resultType":"vector","result":[]},"warnings":["w1"]})");
   });
   PrometheusOptions o = LocalOptions(server.port());
   o.bearer_token = "tok3n";
