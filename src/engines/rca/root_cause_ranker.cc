@@ -212,7 +212,9 @@ struct Node {
   int64_t traffic_onset = 0;
   int64_t latency_onset = 0;  // impact channels: 0 = that channel did not deviate
   int64_t error_onset = 0;
-  bool has_impact_series = false;  // false: its impact is unobserved (passes propagation through)
+  bool has_impact_series = false;
+  bool has_latency_series = false;
+  bool has_error_series = false;  // false: its impact is unobserved (passes propagation through)
   double active = 0;               // its evidence still deviates around incident_start (0..1)
   bool restart_signature = false;  // resource-only deviation starting at its own change
   std::vector<SeriesEvidence> evidence;
@@ -255,7 +257,10 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     MetricRule rule = RuleFor(s.metric);
     SeriesAnalysis a = AnalyzeSeries(s, T, cfg, rule);
     Node& node = nodes[node_of(s.service)];
-    if (rule.cls == MetricClass::kImpact && a.judged) node.has_impact_series = true;
+    if (rule.cls == MetricClass::kImpact && a.judged) {
+      node.has_impact_series = true;
+      (Contains(s.metric, "error") ? node.has_error_series : node.has_latency_series) = true;
+    }
     if (!a.judged || a.onset == 0) continue;
     double strength = rule.weight * Strength(a.level, cfg.onset_z);
     if (strength <= 0) continue;
@@ -317,10 +322,17 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
         if (seen[c]) continue;
         seen[c] = true;
         const Node& caller = nodes[c];
-        bool affected = caller.impact > 0 && caller.impact_onset + cfg.onset_slack_s >= root.onset;
+        // Impact travels fast: the caller's deviation follows within the propagation window,
+        // preferably on the same channel (latency → latency, errors → errors).
+        auto follows = [&](int64_t from, int64_t to) {
+          return from != 0 && to != 0 && to + cfg.onset_slack_s >= from &&
+                 to <= from + cfg.propagation_window_s;
+        };
+        bool matched = follows(root.latency_onset, caller.latency_onset) ||
+                       follows(root.error_onset, caller.error_onset) ||
+                       (any_channel && follows(root.onset, caller.impact_onset));
+        bool affected = caller.impact > 0 && (matched || follows(root.onset, caller.impact_onset));
         if (affected) {
-          bool matched = any_channel || (root.latency_onset != 0 && caller.latency_onset != 0) ||
-                         (root.error_onset != 0 && caller.error_onset != 0);
           weight += matched ? 1.0 : 0.5;
           names.push_back(caller.name);
           queue.push_back(c);
@@ -346,8 +358,19 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
       double penalty = 0;
       for (size_t c : node.callees) {
         const Node& callee = nodes[c];
+        double p = 0;
         if (callee.impact > 0 && callee.impact_onset <= node.onset + cfg.onset_slack_s) {
-          penalty = std::max(penalty, callee.impact);
+          p = callee.impact;
+        } else if (callee.resource > 0 && !callee.restart_signature &&
+                   callee.resource_onset <= node.onset + cfg.onset_slack_s) {
+          // A struggling dependency may explain its callers only where we cannot see its
+          // impact on the channel they deviate on; visible and calm, it explains nothing.
+          bool impact_blind = (node.latency_onset != 0 && !callee.has_latency_series) ||
+                              (node.error_onset != 0 && !callee.has_error_series);
+          p = impact_blind ? 0.6 * callee.resource : 0.0;
+        }
+        if (p > 0) {
+          penalty = std::max(penalty, p);
           cand.anomalous_callees.push_back(callee.name);
         }
       }

@@ -40,6 +40,7 @@ struct RcaConfig {
   int64_t active_before_s = 5 * 60;    //!< the cause should still deviate from here ...
   int64_t active_after_s = 10 * 60;    //!< ... to here around incident_start
   int64_t onset_slack_s = 60;             //!< onsets this close count as simultaneous
+  int64_t propagation_window_s = 5 * 60;  //!< a caller's impact follows its callee's within this
   int64_t change_lead_s = 20 * 60;        //!< a change this long before an onset can explain it
   double change_boost = 0.6;              //!< score factor (1 + boost) for an explaining change
   double alert_boost = 0.1;               //!< per-service factor for having its own alert
