@@ -345,6 +345,7 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
   };
 
   RcaResult result;
+  std::vector<double> penalties(nodes.size(), 0.0);
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& node = nodes[i];
     Candidate cand;
@@ -371,6 +372,7 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
         }
         if (p > 0) {
           penalty = std::max(penalty, p);
+          penalties[i] = penalty;
           cand.anomalous_callees.push_back(callee.name);
         }
       }
@@ -412,6 +414,41 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     cand.score = score;
     result.ranking.push_back(std::move(cand));
   }
+  // A dependency whose own impact is unobserved (no latency or error series, or none that
+  // deviated) but under which anomalous callers with no other explanation gather is a hidden
+  // cause: one shared cause is more likely than several independent ones at the same time.
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = nodes[i];
+    if (node.impact > 0 || (node.has_latency_series && node.has_error_series)) continue;
+    std::vector<size_t> orphans;
+    for (size_t c : node.callers) {
+      if (nodes[c].impact > 0 && penalties[c] < 0.5) orphans.push_back(c);
+    }
+    if (orphans.empty()) continue;
+    int64_t earliest = 0, latest = 0;
+    double best = 0;
+    for (size_t c : orphans) {
+      int64_t t = nodes[c].impact_onset;
+      earliest = earliest == 0 ? t : std::min(earliest, t);
+      latest = std::max(latest, t);
+      best = std::max(best, result.ranking[c].score);
+    }
+    const bool alerted = !result.ranking[i].alerts.empty();
+    const bool together = orphans.size() >= 2 && latest - earliest <= cfg.propagation_window_s;
+    if (!together && !alerted) continue;
+    double factor = together ? std::min(1.3, 0.7 + 0.25 * static_cast<double>(orphans.size()))
+                             : 0.8;
+    if (alerted) factor *= 1 + cfg.alert_boost;
+    Candidate& hidden = result.ranking[i];
+    if (best * factor <= hidden.score) continue;
+    hidden.score = best * factor;
+    hidden.onset = earliest;
+    hidden.hidden_cause = true;
+    for (size_t c : orphans) {
+      hidden.anomalous_callers.push_back(nodes[c].name);
+      if (together) result.ranking[c].score *= 0.7;  // explained by the shared dependency
+    }
+  }
   std::stable_sort(result.ranking.begin(), result.ranking.end(),
                    [](const Candidate& a, const Candidate& b) {
                      if (a.score != b.score) return a.score > b.score;
@@ -425,7 +462,12 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
   if (result.ranking.size() > cfg.max_candidates) result.ranking.resize(cfg.max_candidates);
   for (Candidate& c : result.ranking) {
     std::string text;
-    if (c.onset == 0) {
+    if (c.hidden_cause) {
+      text = c.service + " has no observed impact series that deviated, but " +
+             std::to_string(c.anomalous_callers.size()) +
+             " of its callers with no other anomalous dependency deviated from " +
+             FormatOffset(c.onset, T) + ": a shared hidden cause";
+    } else if (c.onset == 0) {
       text = c.service + " shows no held deviation from its baseline";
     } else {
       const SeriesEvidence& top = c.series.front();
@@ -456,6 +498,11 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
 
 std::vector<std::string> EvidenceLines(const Candidate& c, int64_t incident_start) {
   std::vector<std::string> lines;
+  if (c.hidden_cause) {
+    lines.push_back("unobserved impact; shared dependency of " +
+                    std::to_string(c.anomalous_callers.size()) +
+                    " anomalous caller(s) with no other anomalous dependency");
+  }
   for (const SeriesEvidence& s : c.series) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "%s: held z %.1f from %s (baseline %.4g, peak %.4g)",

@@ -67,6 +67,7 @@ struct Candidate {
   std::vector<std::string> anomalous_callers;  //!< callers (transitive) anomalous after it
   std::vector<std::string> changes;            //!< "deploy at <t>" preceding its onset
   std::vector<std::string> alerts;             //!< its alert names
+  bool hidden_cause = false;  //!< ranked by the callers it would explain, not its own series
   std::string explanation;                     //!< templated plain English
 };
 
