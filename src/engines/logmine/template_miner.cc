@@ -213,6 +213,7 @@ void TemplateMiner::Learn(Cluster& cluster) {
     if (col.variable) {
       if (col.shape != kWildcard && col.shape != tok) {
         std::string g = GeneralizeToken(col.shape, tok);
+        if (g.size() > kMaxValueBytes) g = kWildcard;
         if (g != col.shape) {
           col.shape = std::move(g);
           changed = true;
@@ -236,6 +237,7 @@ void TemplateMiner::Learn(Cluster& cluster) {
       // The position is a variable: its shape covers every value seen.
       std::string shape(tok.size() <= kMaxValueBytes ? tok : kWildcard);
       for (const Value& v : col.values) shape = GeneralizeToken(shape, v.text);
+      if (shape.size() > kMaxValueBytes) shape = kWildcard;
       if (col.values.size() > 1) --cluster.split_columns;
       col.variable = true;
       col.shape = std::move(shape);
