@@ -127,8 +127,9 @@ struct HttpServerOptions {
   int threads = 0;                           //!< io threads; 0: std::thread::hardware_concurrency()
   std::size_t max_header_bytes = 16 * 1024;  //!< request line + headers; beyond: 431
   std::size_t max_body_bytes = 1024 * 1024;  //!< beyond (announced or received): 413
-  //! Time allowed to receive one whole request (header + body) once it has started (and for
-  //! the first request after connecting). Beyond: 408 and the connection is closed.
+  //! Time allowed to receive one whole request (header + body) once its first byte arrived:
+  //! beyond, 408 and the connection is closed. Also how long a new connection may stay silent
+  //! before it is closed (without a response, as nothing was asked).
   std::chrono::milliseconds read_timeout{10'000};
   //! Time a kept-alive connection may wait for its next request.
   std::chrono::milliseconds idle_timeout{60'000};
@@ -144,8 +145,9 @@ struct HttpServerOptions {
   bool raise_fd_limit = true;
   //! Called once per response (after it is queued for writing). Must be thread-safe and cheap.
   std::function<void(const AccessLogEntry&)> access_log;
-  //! Called once per response with the request, the response (body may already be moved out
-  //! for HEAD) and the handling duration; for metrics. Must be thread-safe and cheap.
+  //! Called once per response with the request, the response (its route_label filled in) and
+  //! the duration; for metrics. Also for event streams, once, when the stream starts. Must be
+  //! thread-safe and cheap.
   std::function<void(const HttpRequest&, const HttpResponse&, std::chrono::nanoseconds)>
       on_response;
   //! Called when a handler throws (the client gets a 500 JSON with the request id). Unset: one
