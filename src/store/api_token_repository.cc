@@ -53,8 +53,8 @@ Result<int64_t> ApiTokenRepository::Create(const ApiTokenRecord& t) {
 }
 
 Result<ApiTokenRecord> ApiTokenRepository::FindByHash(const std::string& token_hash) {
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query(std::string(kSelect) + "WHERE token_hash = ?",
-                                         {token_hash}));
+  DAI_ASSIGN_OR_RETURN(auto r,
+                       db_.Query(std::string(kSelect) + "WHERE token_hash = ?", {token_hash}));
   if (r.rows.empty()) return Status::NotFound("token does not exist");
   return FromRow(r.rows[0]);
 }
@@ -67,8 +67,9 @@ Result<ApiTokenRecord> ApiTokenRepository::FindById(int64_t id) {
 
 Result<std::vector<ApiTokenRecord>> ApiTokenRepository::List(bool include_revoked) {
   DAI_ASSIGN_OR_RETURN(
-      auto r, db_.Query(std::string(kSelect) +
-                        (include_revoked ? "ORDER BY id" : "WHERE revoked_at IS NULL ORDER BY id")));
+      auto r,
+      db_.Query(std::string(kSelect) +
+                (include_revoked ? "ORDER BY id" : "WHERE revoked_at IS NULL ORDER BY id")));
   std::vector<ApiTokenRecord> out;
   for (const Row& row : r.rows) out.push_back(FromRow(row));
   return out;

@@ -17,10 +17,10 @@ namespace dai::store {
 struct AuditEntry {
   int64_t id = 0;  //!< assigned by Append
   TimePoint at;
-  std::string actor;       //!< username, token name, or engine/rule name
-  std::string actor_type;  //!< user | token | system
-  std::string procedure;   //!< e.g. "selfHealing.toggleRule", or an internal action name
-  std::string outcome;     //!< ok | error code name (e.g. "FORBIDDEN")
+  std::string actor;         //!< username, token name, or engine/rule name
+  std::string actor_type;    //!< user | token | system
+  std::string procedure;     //!< e.g. "selfHealing.toggleRule", or an internal action name
+  std::string outcome;       //!< ok | error code name (e.g. "FORBIDDEN")
   std::string input_digest;  //!< SHA-256 hex of the canonical input, "" when none
   std::string request_id;
   std::string remote_addr;

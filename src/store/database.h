@@ -54,7 +54,9 @@ class Row {
   std::optional<TimePoint> GetOptTime(size_t idx) const;
   // By-name conveniences.
   std::string GetString(std::string_view n) const { return GetString(Index(n)); }
-  std::optional<std::string> GetOptString(std::string_view n) const { return GetOptString(Index(n)); }
+  std::optional<std::string> GetOptString(std::string_view n) const {
+    return GetOptString(Index(n));
+  }
   int64_t GetInt(std::string_view n) const { return GetInt(Index(n)); }
   std::optional<int64_t> GetOptInt(std::string_view n) const { return GetOptInt(Index(n)); }
   double GetDouble(std::string_view n) const { return GetDouble(Index(n)); }

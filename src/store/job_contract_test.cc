@@ -14,10 +14,10 @@
 namespace dai::store {
 namespace {
 
-using testing::Backend;
-using testing::BackendTest;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::Backend;
+using testing::BackendTest;
 
 class JobTest : public BackendTest {
  protected:
@@ -212,7 +212,8 @@ TEST_P(JobTest, SingletonScheduleHasOnePendingJob) {
 
   // Running still counts as pending; completing with a reschedule queues the next run.
   ASSERT_EQ(jobs.Claim("w", {}, seconds(30), clock_.Now(), 1)->size(), 1u);
-  auto while_running = jobs.EnsureScheduled("detect", "detect:cpu", "{}", clock_.Now(), clock_.Now());
+  auto while_running =
+      jobs.EnsureScheduled("detect", "detect:cpu", "{}", clock_.Now(), clock_.Now());
   ASSERT_TRUE(while_running.ok());
   EXPECT_EQ(*while_running, *first);
   ASSERT_TRUE(jobs.Complete(*first, "w", "{}", clock_.Now(), clock_.Now() + seconds(60)).ok());
@@ -378,8 +379,7 @@ TEST_P(JobTest, TwoWorkersOnOneDatabaseRunEveryJobExactlyOnce) {
         ++runs[job.id];
       }
       std::this_thread::sleep_for(milliseconds(3));  // some work, so both pools take part
-      auto r = db_ptr->Query("INSERT INTO job_runs (job_id, owner) VALUES (?, ?)",
-                             {job.id, owner});
+      auto r = db_ptr->Query("INSERT INTO job_runs (job_id, owner) VALUES (?, ?)", {job.id, owner});
       if (!r.ok()) ++insert_failures;
       return r.status();
     };
@@ -399,7 +399,8 @@ TEST_P(JobTest, TwoWorkersOnOneDatabaseRunEveryJobExactlyOnce) {
   const auto deadline = std::chrono::steady_clock::now() + seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
     auto counts = repo_a.CountByState();
-    if (counts.ok() && counts->at("succeeded") + counts->at("dead") + counts->at("failed") >= kJobs) {
+    if (counts.ok() &&
+        counts->at("succeeded") + counts->at("dead") + counts->at("failed") >= kJobs) {
       break;
     }
     std::this_thread::sleep_for(milliseconds(50));
@@ -424,8 +425,7 @@ TEST_P(JobTest, TwoWorkersOnOneDatabaseRunEveryJobExactlyOnce) {
   EXPECT_GT(sb.succeeded, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, JobTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+INSTANTIATE_TEST_SUITE_P(Backends, JobTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          testing::BackendName);
 
 }  // namespace

@@ -12,8 +12,8 @@ constexpr std::string_view kColumns =
     "id, kind, payload, state, attempts, max_attempts, run_after, lease_owner, lease_expires_at, "
     "last_error, result, singleton_key, created_at, updated_at";
 
-constexpr JobState kAllStates[] = {JobState::kQueued,    JobState::kRunning, JobState::kSucceeded,
-                                   JobState::kFailed,    JobState::kDead,    JobState::kCancelled};
+constexpr JobState kAllStates[] = {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
+                                   JobState::kFailed, JobState::kDead,    JobState::kCancelled};
 
 Job FromRow(const Row& row) {
   Job j;
@@ -37,10 +37,11 @@ Job FromRow(const Row& row) {
 // Enqueues the successor of a periodic job inside the caller's transaction.
 Status InsertSuccessor(Connection& conn, const Row& job, TimePoint run_after, TimePoint now) {
   return conn
-      .Query("INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_after, "
-             "singleton_key, created_at, updated_at) VALUES (?, ?, 'queued', 0, ?, ?, ?, ?, ?)",
-             {job.GetString("kind"), job.GetString("payload"), job.GetInt("max_attempts"),
-              run_after, internal::OptParam(job.GetOptString("singleton_key")), now, now})
+      .Query(
+          "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_after, "
+          "singleton_key, created_at, updated_at) VALUES (?, ?, 'queued', 0, ?, ?, ?, ?, ?)",
+          {job.GetString("kind"), job.GetString("payload"), job.GetInt("max_attempts"), run_after,
+           internal::OptParam(job.GetOptString("singleton_key")), now, now})
       .status();
 }
 
@@ -52,12 +53,18 @@ Status LeaseLost(int64_t id) {
 
 std::string_view JobStateName(JobState state) {
   switch (state) {
-    case JobState::kQueued: return "queued";
-    case JobState::kRunning: return "running";
-    case JobState::kSucceeded: return "succeeded";
-    case JobState::kFailed: return "failed";
-    case JobState::kDead: return "dead";
-    case JobState::kCancelled: return "cancelled";
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kSucceeded:
+      return "succeeded";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kDead:
+      return "dead";
+    case JobState::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -183,6 +190,16 @@ Status JobRepository::RenewLease(int64_t id, const std::string& owner,
 Status JobRepository::Complete(int64_t id, const std::string& owner, const std::string& result_json,
                                TimePoint now, std::optional<TimePoint> reschedule_at) {
   DAI_RETURN_IF_ERROR(internal::CheckJson(result_json, "job result"));
+  if (!reschedule_at) {
+    // One statement: no transaction round trips needed.
+    DAI_ASSIGN_OR_RETURN(
+        auto r, db_.Query("UPDATE jobs SET state = 'succeeded', result = ?, lease_owner = NULL, "
+                          "lease_expires_at = NULL, last_error = NULL, updated_at = ? "
+                          "WHERE id = ? AND state = 'running' AND lease_owner = ?",
+                          {result_json, now, id, owner}));
+    if (r.affected_rows == 0) return LeaseLost(id);
+    return Status::Ok();
+  }
   return db_.Transaction([&](Connection& conn) -> Status {
     DAI_ASSIGN_OR_RETURN(
         auto r, conn.Query("UPDATE jobs SET state = 'succeeded', result = ?, lease_owner = NULL, "
@@ -200,10 +217,10 @@ Status JobRepository::Fail(int64_t id, const std::string& owner, const std::stri
                            TimePoint now, const RetryPolicy& policy, double jitter, bool permanent,
                            std::optional<TimePoint> reschedule_at) {
   return db_.Transaction([&](Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(
-        auto cur, conn.Query("SELECT attempts, max_attempts FROM jobs WHERE id = ? AND "
-                             "state = 'running' AND lease_owner = ?",
-                             {id, owner}));
+    DAI_ASSIGN_OR_RETURN(auto cur,
+                         conn.Query("SELECT attempts, max_attempts FROM jobs WHERE id = ? AND "
+                                    "state = 'running' AND lease_owner = ?",
+                                    {id, owner}));
     if (cur.rows.empty()) return LeaseLost(id);
     const int attempts = static_cast<int>(cur.rows[0].GetInt("attempts"));
     const int max_attempts = static_cast<int>(cur.rows[0].GetInt("max_attempts"));
@@ -225,11 +242,10 @@ Status JobRepository::Fail(int64_t id, const std::string& owner, const std::stri
 }
 
 Status JobRepository::Cancel(int64_t id, TimePoint now) {
-  DAI_ASSIGN_OR_RETURN(
-      auto r, db_.Query("UPDATE jobs SET state = 'cancelled', lease_owner = NULL, "
-                        "lease_expires_at = NULL, updated_at = ? "
-                        "WHERE id = ? AND state IN ('queued','running')",
-                        {now, id}));
+  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("UPDATE jobs SET state = 'cancelled', lease_owner = NULL, "
+                                         "lease_expires_at = NULL, updated_at = ? "
+                                         "WHERE id = ? AND state IN ('queued','running')",
+                                         {now, id}));
   if (r.affected_rows > 0) return Status::Ok();
   DAI_ASSIGN_OR_RETURN(auto exists, db_.Query("SELECT state FROM jobs WHERE id = ?", {id}));
   if (exists.rows.empty()) return Status::NotFound("job " + std::to_string(id) + " does not exist");
@@ -238,15 +254,14 @@ Status JobRepository::Cancel(int64_t id, TimePoint now) {
 }
 
 Result<Job> JobRepository::Get(int64_t id) {
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("SELECT " + std::string(kColumns) +
-                                             " FROM jobs WHERE id = ?",
-                                         {id}));
+  DAI_ASSIGN_OR_RETURN(
+      auto r, db_.Query("SELECT " + std::string(kColumns) + " FROM jobs WHERE id = ?", {id}));
   if (r.rows.empty()) return Status::NotFound("job " + std::to_string(id) + " does not exist");
   return FromRow(r.rows[0]);
 }
 
 Result<std::vector<Job>> JobRepository::List(std::optional<JobState> state,
-                                            std::optional<std::string> kind, int64_t limit) {
+                                             std::optional<std::string> kind, int64_t limit) {
   std::string sql = "SELECT " + std::string(kColumns) + " FROM jobs WHERE 1 = 1";
   Params params;
   if (state) {

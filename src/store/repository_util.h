@@ -20,7 +20,8 @@ inline Result<int64_t> InsertReturningId(Database& db, std::string_view sql, con
 
 //! INVALID_ARGUMENT naming `what` when `text` is not JSON.
 inline Status CheckJson(std::string_view text, std::string_view what) {
-  if (!ParseJson(text).ok()) return Status::InvalidArgument(std::string(what) + " is not valid JSON");
+  if (!ParseJson(text).ok())
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON");
   return Status::Ok();
 }
 

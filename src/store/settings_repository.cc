@@ -16,7 +16,8 @@ Status SettingsRepository::Set(const std::string& key, const std::string& json_v
   return db_
       .Query(
           "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
-          "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+          "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = "
+          "excluded.updated_at",
           {key, json_value, clock_.Now()})
       .status();
 }

@@ -18,20 +18,42 @@
 namespace dai::store {
 namespace {
 
-using testing::Backend;
-using testing::BackendTest;
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
+using testing::Backend;
+using testing::BackendTest;
 
-const std::vector<std::string> kExpectedTables = {
-    "users", "api_tokens", "sessions", "audit_log", "settings", "jobs", "events",
-    "incidents", "incident_actions", "runbooks", "runbook_executions", "security_scans",
-    "vulnerabilities", "security_policies", "compliance_reports", "cost_records",
-    "cost_recommendations", "resource_utilization", "budget_alerts", "pipelines",
-    "pipeline_runs", "pipeline_optimizations", "test_intelligence", "generated_docs",
-    "doc_templates", "architecture_snapshots", "healing_rules", "healing_actions",
-    "healing_patterns", "schema_migrations"};
+const std::vector<std::string> kExpectedTables = {"users",
+                                                  "api_tokens",
+                                                  "sessions",
+                                                  "audit_log",
+                                                  "settings",
+                                                  "jobs",
+                                                  "events",
+                                                  "incidents",
+                                                  "incident_actions",
+                                                  "runbooks",
+                                                  "runbook_executions",
+                                                  "security_scans",
+                                                  "vulnerabilities",
+                                                  "security_policies",
+                                                  "compliance_reports",
+                                                  "cost_records",
+                                                  "cost_recommendations",
+                                                  "resource_utilization",
+                                                  "budget_alerts",
+                                                  "pipelines",
+                                                  "pipeline_runs",
+                                                  "pipeline_optimizations",
+                                                  "test_intelligence",
+                                                  "generated_docs",
+                                                  "doc_templates",
+                                                  "architecture_snapshots",
+                                                  "healing_rules",
+                                                  "healing_actions",
+                                                  "healing_patterns",
+                                                  "schema_migrations"};
 
 // Table name -> sorted column names, read from the backend's catalog.
 std::map<std::string, std::vector<std::string>> Columns(Database& db) {
@@ -42,7 +64,8 @@ std::map<std::string, std::vector<std::string>> Columns(Database& db) {
         "current_schema() ORDER BY table_name, column_name");
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     if (!r.ok()) return out;
-    for (const Row& row : r->rows) out[row.GetString(size_t{0})].push_back(row.GetString(size_t{1}));
+    for (const Row& row : r->rows)
+      out[row.GetString(size_t{0})].push_back(row.GetString(size_t{1}));
   } else {
     auto tables = db.Query(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
@@ -85,9 +108,9 @@ TEST_P(MigrationTest, AppliesOnceAndCreatesEveryTable) {
   // Later migrations (modules) may add tables; the specification's are all there.
   EXPECT_GE(columns.size(), kExpectedTables.size());
   const auto& rules = columns["healing_rules"];
-  for (const char* col : {"name", "description", "condition_type", "condition_config",
-                          "action_type", "action_config", "enabled", "cooldown_seconds",
-                          "max_retries", "requires_approval", "dry_run"}) {
+  for (const char* col :
+       {"name", "description", "condition_type", "condition_config", "action_type", "action_config",
+        "enabled", "cooldown_seconds", "max_retries", "requires_approval", "dry_run"}) {
     EXPECT_TRUE(std::find(rules.begin(), rules.end(), col) != rules.end()) << col;
   }
 }
@@ -139,9 +162,8 @@ TEST(MigrationParityTest, SameTablesAndColumnsOnBothBackends) {
 class DatabaseTest : public BackendTest {};
 
 TEST_P(DatabaseTest, PlaceholdersInsideLiteralsAndCommentsAreNotParameters) {
-  auto r = db().Query(
-      "SELECT '?' AS q1, 'it''s ?' AS q2, ? AS p1, /* ? */ ? AS p2 -- trailing ?\n",
-      {std::string("first"), int64_t{42}});
+  auto r = db().Query("SELECT '?' AS q1, 'it''s ?' AS q2, ? AS p1, /* ? */ ? AS p2 -- trailing ?\n",
+                      {std::string("first"), int64_t{42}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->rows.size(), 1u);
   EXPECT_EQ(r->rows[0].GetString("q1"), "?");
@@ -155,8 +177,8 @@ TEST_P(DatabaseTest, ParameterTypesRoundTrip) {
   ASSERT_TRUE(db().Query("INSERT INTO healing_rules (name, condition_type, condition_config, "
                          "action_type, enabled, dry_run, cooldown_seconds, last_triggered_at) "
                          "VALUES (?, 'alert', ?, 'restart_process', ?, ?, ?, ?)",
-                         {std::string("r1"), std::string(R"({"alertname":"Down","for":"5m"})"), true,
-                          false, int64_t{120}, t})
+                         {std::string("r1"), std::string(R"({"alertname":"Down","for":"5m"})"),
+                          true, false, int64_t{120}, t})
                   .ok());
   auto r = db().Query(
       "SELECT enabled, dry_run, requires_approval, cooldown_seconds, condition_config, "
@@ -187,12 +209,10 @@ TEST_P(DatabaseTest, TimestampsAreUtcAndCompareInTimeOrder) {
   // Times on either side of a date boundary and across a year compare as times.
   const TimePoint a = FromUnixMillis(1'735'689'599'999);  // 2024-12-31T23:59:59.999Z
   const TimePoint b = FromUnixMillis(1'735'689'600'000);  // 2025-01-01T00:00:00.000Z
-  ASSERT_TRUE(db().Query("INSERT INTO events (type, payload, created_at) VALUES ('x', '{}', ?)",
-                         {a})
-                  .ok());
-  ASSERT_TRUE(db().Query("INSERT INTO events (type, payload, created_at) VALUES ('y', '{}', ?)",
-                         {b})
-                  .ok());
+  ASSERT_TRUE(
+      db().Query("INSERT INTO events (type, payload, created_at) VALUES ('x', '{}', ?)", {a}).ok());
+  ASSERT_TRUE(
+      db().Query("INSERT INTO events (type, payload, created_at) VALUES ('y', '{}', ?)", {b}).ok());
   auto r = db().Query("SELECT type, created_at FROM events WHERE created_at >= ? ORDER BY id",
                       {a + milliseconds(1)});
   ASSERT_TRUE(r.ok());
@@ -252,8 +272,8 @@ TEST_P(DatabaseTest, ConstraintViolationsMapToCodesWithoutValues) {
   EXPECT_EQ(check.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(check.status().message().find(secret), std::string::npos) << check.status().message();
 
-  auto severity = db().Query(
-      "INSERT INTO incidents (title, severity) VALUES (?, 'catastrophic')", {secret});
+  auto severity =
+      db().Query("INSERT INTO incidents (title, severity) VALUES (?, 'catastrophic')", {secret});
   EXPECT_EQ(severity.status().code(), StatusCode::kInvalidArgument);
 
   auto fk = db().Query(
@@ -290,8 +310,9 @@ TEST_P(DatabaseTest, ConcurrentWritersNeverSeeALockedDatabase) {
           st = db().Transaction([&](Connection& conn) -> Status {
             DAI_ASSIGN_OR_RETURN(auto r, conn.Query("SELECT COUNT(*) FROM events"));
             (void)r;
-            return conn.Query("INSERT INTO events (type, payload) VALUES (?, '{}')",
-                              {"t" + std::to_string(thread_idx)})
+            return conn
+                .Query("INSERT INTO events (type, payload) VALUES (?, '{}')",
+                       {"t" + std::to_string(thread_idx)})
                 .status();
           });
         }
@@ -328,8 +349,7 @@ TEST_P(RepositoryTest, Users) {
   EXPECT_EQ(users.Create("alice", std::nullopt, "viewer").status().code(), StatusCode::kConflict);
   EXPECT_EQ(users.Create("carol", std::nullopt, "root").status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(users.Create("", std::nullopt, "viewer").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(users.Create("", std::nullopt, "viewer").status().code(), StatusCode::kInvalidArgument);
 
   auto found = users.FindByName("alice");
   ASSERT_TRUE(found.ok());
@@ -383,8 +403,14 @@ TEST_P(RepositoryTest, Sessions) {
   ASSERT_TRUE(uid.ok());
   SessionRepository sessions(db());
   const TimePoint now = clock_.Now();
-  SessionRecord s{"a3f1" + std::string(60, '0'), *uid, "csrf-1", now, now + hours(12), now,
-                  "curl/8", "127.0.0.1"};
+  SessionRecord s{"a3f1" + std::string(60, '0'),
+                  *uid,
+                  "csrf-1",
+                  now,
+                  now + hours(12),
+                  now,
+                  "curl/8",
+                  "127.0.0.1"};
   ASSERT_TRUE(sessions.Create(s).ok());
   EXPECT_EQ(sessions.Create(s).code(), StatusCode::kConflict);
   SessionRecord orphan = s;

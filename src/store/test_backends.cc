@@ -64,8 +64,9 @@ std::unique_ptr<TestDatabase> TestDatabase::Create(Backend backend, std::string*
   } else {
     auto base = PostgresTestUrl();
     if (!base) {
-      *error = "no PostgreSQL test cluster (set DAI_TEST_PG_URL or run through ctest, which "
-               "starts one with scripts/pg-test-cluster)";
+      *error =
+          "no PostgreSQL test cluster (set DAI_TEST_PG_URL or run through ctest, which "
+          "starts one with scripts/pg-test-cluster)";
       return nullptr;
     }
     t->admin_url_ = *base;

@@ -82,8 +82,8 @@ Status UserRepository::UpdatePassword(int64_t id, const std::optional<std::strin
 }
 
 Status UserRepository::UpdateRole(int64_t id, const std::string& role) {
-  auto r = db_.Query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?",
-                     {role, clock_.Now(), id});
+  auto r =
+      db_.Query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?", {role, clock_.Now(), id});
   if (!r.ok() && r.status().code() == StatusCode::kInvalidArgument) {
     return Status::InvalidArgument("role must be viewer, operator or admin");
   }
@@ -92,14 +92,15 @@ Status UserRepository::UpdateRole(int64_t id, const std::string& role) {
 }
 
 Status UserRepository::SetDisabled(int64_t id, bool disabled) {
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
-                                         {disabled, clock_.Now(), id}));
+  DAI_ASSIGN_OR_RETURN(auto r,
+                       db_.Query("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
+                                 {disabled, clock_.Now(), id}));
   return internal::ExpectAffected(r, "user", std::to_string(id));
 }
 
 Status UserRepository::RecordLogin(int64_t id) {
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("UPDATE users SET last_login_at = ? WHERE id = ?",
-                                         {clock_.Now(), id}));
+  DAI_ASSIGN_OR_RETURN(
+      auto r, db_.Query("UPDATE users SET last_login_at = ? WHERE id = ?", {clock_.Now(), id}));
   return internal::ExpectAffected(r, "user", std::to_string(id));
 }
 

@@ -25,9 +25,7 @@ bool IsIdentChar(char c) {
          c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
-bool IsRetryableSqlState(const std::string& state) {
-  return state == "40001" || state == "40P01";
-}
+bool IsRetryableSqlState(const std::string& state) { return state == "40001" || state == "40P01"; }
 
 bool IsStartsWithSelect(std::string_view sql) {
   size_t pos = 0;
@@ -53,7 +51,8 @@ class PgConnection final : public Connection {
       return Status::Unavailable("postgres: cannot connect: " + msg);
     }
     // NOTICEs (e.g. "relation already exists, skipping") would go to stderr by default.
-    PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        raw, [](void*, const char*) {}, nullptr);
     Status st = conn->ExecScript(
         "SET TIME ZONE 'UTC'; SET application_name = 'devops-ai'; "
         "SET client_min_messages = warning");
@@ -110,8 +109,8 @@ class PgConnection final : public Connection {
           },
           params[param_idx]);
     }
-    PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()),
-                                 types.data(), values.data(), nullptr, nullptr, 0);
+    PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), types.data(),
+                                 values.data(), nullptr, nullptr, 0);
     return TakeResult(res);
   }
 
@@ -136,7 +135,8 @@ class PgConnection final : public Connection {
       const int nrows = PQntuples(res);
       auto columns = std::make_shared<std::vector<std::string>>();
       columns->reserve(ncols);
-      for (int col_idx = 0; col_idx < ncols; ++col_idx) columns->emplace_back(PQfname(res, col_idx));
+      for (int col_idx = 0; col_idx < ncols; ++col_idx)
+        columns->emplace_back(PQfname(res, col_idx));
       result.columns = *columns;
       result.rows.reserve(nrows);
       for (int row_idx = 0; row_idx < nrows; ++row_idx) {
@@ -146,8 +146,8 @@ class PgConnection final : public Connection {
           if (PQgetisnull(res, row_idx, col_idx)) {
             cells.emplace_back(std::nullopt);
           } else {
-            cells.emplace_back(std::string(PQgetvalue(res, row_idx, col_idx),
-                                           PQgetlength(res, row_idx, col_idx)));
+            cells.emplace_back(
+                std::string(PQgetvalue(res, row_idx, col_idx), PQgetlength(res, row_idx, col_idx)));
           }
         }
         result.rows.emplace_back(columns, std::move(cells));
@@ -280,8 +280,10 @@ class PostgresDatabase final : public Database {
       try {
         st = fn(conn);
       } catch (...) {
-        if (!conn.broken()) (void)conn.ExecScript("ROLLBACK");
-        else lease->Discard();
+        if (!conn.broken())
+          (void)conn.ExecScript("ROLLBACK");
+        else
+          lease->Discard();
         throw;
       }
       if (!st.ok()) {
@@ -390,8 +392,9 @@ std::string RewritePlaceholders(std::string_view sql, int* count) {
       // positional parameter).
       size_t tag_end = pos + 1;
       while (tag_end < size && IsIdentChar(sql[tag_end]) && sql[tag_end] != '$') ++tag_end;
-      const bool valid_tag = tag_end < size && sql[tag_end] == '$' &&
-                             (tag_end == pos + 1 || !std::isdigit(static_cast<unsigned char>(sql[pos + 1])));
+      const bool valid_tag =
+          tag_end < size && sql[tag_end] == '$' &&
+          (tag_end == pos + 1 || !std::isdigit(static_cast<unsigned char>(sql[pos + 1])));
       if (!valid_tag) {
         out += c;
         ++pos;

@@ -107,11 +107,10 @@ TEST_F(PostgresOnlyTest, SerializationFailuresAreRetried) {
     threads.emplace_back([&] {
       for (int i = 0; i < kPerThread; ++i) {
         Status st = db.Transaction([](Connection& conn) -> Status {
-          DAI_RETURN_IF_ERROR(
-              conn.ExecScript("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
+          DAI_RETURN_IF_ERROR(conn.ExecScript("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
           DAI_ASSIGN_OR_RETURN(auto r, conn.Query("SELECT n FROM counter WHERE id = 1"));
-          return conn.Query("UPDATE counter SET n = ? WHERE id = 1",
-                            {r.rows[0].GetInt(size_t{0}) + 1})
+          return conn
+              .Query("UPDATE counter SET n = ? WHERE id = 1", {r.rows[0].GetInt(size_t{0}) + 1})
               .status();
         });
         if (!st.ok()) ++failures;

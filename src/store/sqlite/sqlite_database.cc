@@ -74,13 +74,13 @@ class SqliteConnection final : public Connection {
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     auto conn = std::make_unique<SqliteConnection>(raw);
     if (rc != SQLITE_OK) {
-      return Status::Unavailable("sqlite: cannot open database '" + path +
-                                 "': " + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+      return Status::Unavailable("sqlite: cannot open database '" + path + "': " +
+                                 (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
     }
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, busy_timeout_ms);
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                               "PRAGMA synchronous=NORMAL"}) {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
       // journal_mode can itself meet a busy database while another process creates it.
       Status st;
       for (int attempt = 0; attempt < 50; ++attempt) {
@@ -215,7 +215,8 @@ class SqliteConnection final : public Connection {
     for (int col_idx = 0; col_idx < ncols; ++col_idx) {
       columns->emplace_back(sqlite3_column_name(stmt, col_idx));
     }
-    auto [pos, inserted] = cache_.emplace(std::move(key), CachedStatement{stmt, std::move(columns)});
+    auto [pos, inserted] =
+        cache_.emplace(std::move(key), CachedStatement{stmt, std::move(columns)});
     return &pos->second;
   }
 
