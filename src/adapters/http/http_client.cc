@@ -90,6 +90,7 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
 // `timeout`; a late answer is dropped.
 Result<std::vector<IpAddress>> ResolveWithin(const Resolver& resolver, const std::string& host,
                                              milliseconds timeout) {
+  if (!resolver && IpAddress::Parse(host)) return ResolveHost(host);  // a literal: no lookup
   auto promise = std::make_shared<std::promise<Result<std::vector<IpAddress>>>>();
   auto future = promise->get_future();
   std::thread([promise, resolver, host] {

@@ -123,6 +123,24 @@ TEST(HttpClientTest, DefaultPolicyRefusesLoopbackWithoutContactingIt) {
   EXPECT_EQ(server.connections(), 0);
 }
 
+TEST(HttpClientTest, SystemResolverResultIsCheckedBeforeConnecting) {
+  LoopbackTestServer server(
+      [](const std::string&) { return LoopbackTestServer::Response(200, "local"); });
+  const std::string url = "http://localhost:" + std::to_string(server.port()) + "/";
+  // getaddrinfo("localhost") gives loopback addresses: refused by default, without contact.
+  HttpClient strict;
+  auto r = strict.Send({.url = url});
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("localhost"), std::string::npos);
+  EXPECT_EQ(server.connections(), 0);
+  // Allowed for local integrations.
+  HttpClient local(LocalOptions());
+  r = local.Send({.url = url});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "local");
+  EXPECT_EQ(ResolveHost("no-such-host.invalid").status().code(), StatusCode::kUnavailable);
+}
+
 TEST(HttpClientTest, ConnectionIsPinnedToTheCheckedAddress) {
   LoopbackTestServer server(
       [](const std::string&) { return LoopbackTestServer::Response(200, "pinned"); });
