@@ -63,8 +63,8 @@ for (const kind of ['single', 'batch']) {
   });
 
   test(`${kind}: planned procedures answer NOT_IMPLEMENTED`, async () => {
-    await assert.rejects(client(kind, viewerToken).query('incidentCommander.list', {}),
-      (err) => err.data?.code === 'NOT_IMPLEMENTED' && err.data?.httpStatus === 501 && /issue #3/.test(err.message));
+    await assert.rejects(client(kind, viewerToken).query('costOptimizer.forecast', { horizon: 'month' }),
+      (err) => err.data?.code === 'NOT_IMPLEMENTED' && err.data?.httpStatus === 501 && /issue #8/.test(err.message));
   });
 }
 
