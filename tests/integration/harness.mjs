@@ -11,6 +11,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..');
 export const binary = process.env.DEVOPS_AI_BIN || join(repoRoot, 'build', 'release', 'src', 'cli', 'devops-ai');
 
+// The environment for child devops-ai processes: ours minus DEVOPS_AI_* (the server refuses
+// unknown DEVOPS_AI_ settings, and DEVOPS_AI_BIN is only for this harness).
+export function childEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DEVOPS_AI_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -49,7 +57,7 @@ export function tempDir(prefix) {
 // Runs a devops-ai subcommand to completion; returns {code, stdout, stderr}.
 export function runCli(args, opts = {}) {
   try {
-    const stdout = execFileSync(binary, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 30000, ...opts });
+    const stdout = execFileSync(binary, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 30000, env: childEnv(), ...opts });
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
     return { code: e.status ?? 1, stdout: e.stdout?.toString() ?? '', stderr: e.stderr?.toString() ?? '' };
@@ -80,7 +88,7 @@ export class Server {
     this.port = port || (await freePort());
     const args = ['serve', '--listen', `127.0.0.1:${this.port}`, ...this.storeArgs(),
       '--password-cost', 'minimum', '--log-level', 'info', ...this.extraArgs];
-    this.proc = spawn(binary, args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(binary, args, { env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
     this.proc.stdout.on('data', (d) => { this.stdout += d.toString(); });
     this.proc.stderr.on('data', (d) => { this.stderr += d.toString(); });
