@@ -1,12 +1,15 @@
-# dai_add_test(NAME name SOURCES a_test.cc ... LIBS lib ... [LABELS l ...])
-# One GoogleTest executable = one CTest test. Label "slow" for the slow tier.
+# dai_add_test(NAME name SOURCES a_test.cc ... LIBS lib ... [LABELS l ...] [DEFINITIONS d ...])
+# One GoogleTest executable = one CTest test. Label "slow" for the slow tier. Every test gets
+# DAI_SHARED_DATA, the path of ../shared/data (tests skip with a message when it is absent).
+# Not built in the fuzz build: guard any later target_* call with if(TARGET ...).
 function(dai_add_test)
-  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS;DEFINITIONS" ${ARGN})
   if(DAI_FUZZ)
     return()
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${T_NAME} PRIVATE ${T_DEFINITIONS})
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   set(labels unit ${T_LABELS})
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${labels}" TIMEOUT 300)
