@@ -133,8 +133,9 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     t->headers.clear();  // a new (final or interim) response starts
   } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
       value.remove_prefix(1);
+    }
     t->headers.emplace_back(Lower(line.substr(0, colon)), std::string(value));
   }
   return n;
@@ -372,7 +373,9 @@ Result<HttpClientResponse> HttpClient::SendOnce(const HttpClientRequest& request
   std::unique_ptr<curl_slist, CurlListDeleter> headers;
   bool has_expect = false;
   for (const auto& [name, value] : request.headers) {
-    std::string line = value.empty() ? name + ";" : name + ": " + value;
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";
+    line += value;
     headers.reset(curl_slist_append(headers.release(), line.c_str()));
     if (Lower(name) == "expect") has_expect = true;
   }
@@ -407,8 +410,9 @@ Result<HttpClientResponse> HttpClient::SendOnce(const HttpClientRequest& request
   } else if (request.method == "GET" && request.body.empty()) {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {
-    if (request.method != "POST")
+    if (request.method != "POST") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
     if (request.method == "POST" || !request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));

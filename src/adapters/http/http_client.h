@@ -55,7 +55,7 @@ struct HttpClientOptions {
   OutboundPolicy policy;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{30000};
-  size_t max_response_bytes = 16 * 1024 * 1024;
+  size_t max_response_bytes = size_t{16} * 1024 * 1024;
   int max_redirects = 0;  //!< 0: a 3xx is returned as is
   //! Extra CA bundle (PEM file) for private CAs; the system store is used otherwise.
   std::string ca_file;
