@@ -170,6 +170,52 @@ TEST(RootCauseRankerTest, MemoryLeakRampIsFoundEarly) {
   EXPECT_LT(r->ranking[0].onset, kIncident - 10 * 60);
 }
 
+TEST(RootCauseRankerTest, DependencyWithUnobservedImpactIsAHiddenSharedCause) {
+  // A and B both call C; C exports only CPU (calm), so its latency fault is invisible, yet A
+  // and B turn slow together with no other anomalous dependency.
+  Builder b(8);
+  b.AddService("web").AddService("A").AddService("B").AddService("C");
+  b.Call("web", "A").Call("web", "B").Call("A", "C").Call("B", "C");
+  const int64_t fault = kIncident - 120;
+  b.AddSeries("A", "latency_p99_ms", 30, 2, fault, 150)
+      .AddSeries("B", "latency_p99_ms", 50, 3, fault + 15, 150)
+      .AddSeries("web", "latency_p99_ms", 90, 5, fault + 45, 160)
+      .AddSeries("C", "cpu_usage", 1, 0.05);
+  auto r = RankRootCauses(b.Build());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->ranking[0].service, "C");
+  EXPECT_TRUE(r->ranking[0].hidden_cause);
+  EXPECT_NE(r->ranking[0].explanation.find("hidden cause"), std::string::npos);
+
+  // When C's latency is exported and calm, the shared-cause reading does not apply.
+  b.AddSeries("C", "latency_p99_ms", 5, 0.3).AddSeries("C", "error_rate", 0.001, 0.0001);
+  auto seen = RankRootCauses(b.Build());
+  ASSERT_TRUE(seen.ok());
+  EXPECT_NE(seen->ranking[0].service, "C");
+  EXPECT_FALSE(seen->ranking[RankOf(*seen, "C")].hidden_cause);
+}
+
+TEST(RootCauseRankerTest, BlipThatEndedBeforeTheIncidentLosesToTheOngoingFault) {
+  Builder b(9);
+  b.AddService("web").AddService("X").AddService("Y").Call("web", "X").Call("web", "Y");
+  // X had an error blip 20 minutes earlier that ended; Y's latency fault is ongoing.
+  Series blip{"X", "error_rate", kStart, kStep, {}};
+  std::mt19937 rng(9);
+  std::normal_distribution<double> noise(0, 0.0002);
+  for (int i = 0; i < kPoints; ++i) {
+    int64_t t = kStart + i * kStep;
+    bool on = t >= kIncident - 20 * 60 && t < kIncident - 16 * 60;
+    blip.values.push_back(0.002 + noise(rng) + (on ? 0.05 : 0.0));
+  }
+  b.AddSeries("Y", "latency_p99_ms", 20, 1, kIncident - 90, 40)
+      .AddSeries("web", "latency_p99_ms", 80, 4, kIncident - 60, 60);
+  RcaInput in = b.Build();
+  in.series.push_back(std::move(blip));
+  auto r = RankRootCauses(in);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->ranking[0].service, "Y");
+}
+
 TEST(RootCauseRankerTest, NothingAnomalousStillRanksEveryService) {
   Builder b(7);
   b.AddService("a").AddService("b").Call("a", "b");
