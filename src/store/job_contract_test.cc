@@ -95,6 +95,30 @@ TEST_P(JobTest, EnqueueClaimComplete) {
   EXPECT_EQ(counts->size(), 6u);
 }
 
+TEST_P(JobTest, ClaimTakesAtMostLimitOldestDueFirst) {
+  JobRepository jobs(db());
+  std::vector<int64_t> ids;
+  for (int job_idx = 0; job_idx < 5; ++job_idx) {
+    NewJob j = Job("k");
+    j.run_after = clock_.Now() - seconds(10 * (5 - job_idx));  // earlier ids are older
+    auto id = jobs.Enqueue(j, clock_.Now());
+    ASSERT_TRUE(id.ok());
+    ids.push_back(*id);
+  }
+  auto first = jobs.Claim("w", {"k"}, seconds(30), clock_.Now(), 2);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].id, ids[0]);
+  EXPECT_EQ((*first)[1].id, ids[1]);
+  auto rest = jobs.Claim("w", {"k"}, seconds(30), clock_.Now(), 10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 3u);
+  EXPECT_EQ((*rest)[0].id, ids[2]);
+  auto counts = jobs.CountByState();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->at("running"), 5);
+}
+
 TEST_P(JobTest, ExpiredLeaseIsClaimedAgainAndOldOwnerLosesIt) {
   JobRepository jobs(db());
   auto id = jobs.Enqueue(Job("k"), clock_.Now());

@@ -158,15 +158,33 @@ Result<std::vector<Job>> JobRepository::Claim(const std::string& owner,
                        kind_filter,
                    dead_params)
             .status());
-    std::string sql =
-        "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, "
-        "attempts = attempts + 1, updated_at = ? WHERE id IN (SELECT id FROM jobs WHERE "
+    const std::string due =
         "((state = 'queued' AND run_after <= ?) OR (state = 'running' AND lease_expires_at < ?))" +
-        kind_filter + " ORDER BY run_after, id LIMIT ?" + (pg ? " FOR UPDATE SKIP LOCKED" : "") +
-        ") RETURNING " + std::string(kColumns);
-    Params params = {owner, now + lease, now, now, now};
-    params.insert(params.end(), kind_params.begin(), kind_params.end());
-    params.emplace_back(int64_t{limit});
+        kind_filter + " ORDER BY run_after, id LIMIT ?";
+    const std::string set =
+        "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, "
+        "attempts = attempts + 1, updated_at = ? ";
+    Params due_params = {now, now};
+    due_params.insert(due_params.end(), kind_params.begin(), kind_params.end());
+    due_params.emplace_back(int64_t{limit});
+    const Params set_params = {owner, now + lease, now};
+    std::string sql;
+    Params params;
+    if (pg) {
+      // Lock the chosen rows once (a MATERIALIZED CTE is evaluated exactly once), skipping rows
+      // another claimer holds, then update exactly those.
+      sql = "WITH next AS MATERIALIZED (SELECT id AS next_id FROM jobs WHERE " + due +
+            " FOR UPDATE SKIP LOCKED) " + set +
+            "FROM next WHERE jobs.id = next.next_id RETURNING " + std::string(kColumns);
+      params = due_params;
+      params.insert(params.end(), set_params.begin(), set_params.end());
+    } else {
+      // SQLite: the surrounding BEGIN IMMEDIATE makes this the only writer.
+      sql = set + "WHERE id IN (SELECT id FROM jobs WHERE " + due + ") RETURNING " +
+            std::string(kColumns);
+      params = set_params;
+      params.insert(params.end(), due_params.begin(), due_params.end());
+    }
     DAI_ASSIGN_OR_RETURN(auto r, conn.Query(sql, params));
     for (const Row& row : r.rows) claimed.push_back(FromRow(row));
     return Status::Ok();
