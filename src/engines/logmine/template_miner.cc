@@ -11,9 +11,7 @@ namespace {
 constexpr char kSep = '\x1f';
 constexpr size_t kMaxValueBytes = 256;
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 void SplitWhitespace(std::string_view s, std::vector<std::string_view>& out) {
   out.clear();
@@ -110,13 +108,13 @@ void TemplateMiner::Tokenize(std::string_view content) {
   std::vector<std::string_view>& raw = raw_;
   // Masked tokens come from the masked message; masks keep whitespace, so counts agree. If a
   // mask ever changed the count, the masked tokens stand in for the raw ones.
-  thread_local std::vector<std::string_view> masked_tokens;
+  const std::vector<std::string_view>* masked_ptr = &raw;
   if (masked_src.data() != content.data()) {
-    SplitWhitespace(masked_src, masked_tokens);
-    if (masked_tokens.size() != raw.size()) raw = masked_tokens;
-  } else {
-    masked_tokens = raw;
+    SplitWhitespace(masked_src, masked_tokens_);
+    if (masked_tokens_.size() != raw.size()) raw = masked_tokens_;
+    masked_ptr = &masked_tokens_;
   }
+  const std::vector<std::string_view>& masked_tokens = *masked_ptr;
   const size_t n = masked_tokens.size();
   const size_t limit = options_.max_tokens;
   key_.clear();

@@ -147,6 +147,7 @@ class TemplateMiner {
   std::string key_;                       // masked tokens joined by '\x1f'
   std::vector<uint32_t> key_offsets_;     // start of token i in key_ (size n+1)
   std::vector<std::string_view> raw_;     // raw tokens
+  std::vector<std::string_view> masked_tokens_;  // tokens of the user-masked message
   std::string template_;
   MineResult result_;
 };

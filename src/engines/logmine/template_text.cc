@@ -60,16 +60,6 @@ bool IsPathLike(std::string_view s) {
   return true;
 }
 
-void ReplaceAllRepeated(std::string& s, std::string_view from, std::string_view to) {
-  for (;;) {
-    size_t pos = s.find(from);
-    if (pos == std::string::npos) return;
-    while (pos != std::string::npos) {
-      s.replace(pos, from.size(), to);
-      pos = s.find(from, pos);
-    }
-  }
-}
 
 // Number-like piece: digits, 0x-hex, long hex ids, digit-dominated identifiers, number+unit.
 bool IsVariablePiece(std::string_view p) {
@@ -202,6 +192,70 @@ std::string GeneralizeToken(std::string_view a, std::string_view b) {
   return out;
 }
 
+namespace {
+
+// Appends `s` (no whitespace runs to collapse) to `out` applying PS, BL/US, DG, WV and, while
+// appending, DV and CV. Only the part appended from `base` on is looked at for merging.
+void NormalizeAppend(std::string_view s, std::string& out) {
+  const size_t base = out.size();
+  std::string ps;  // PS pass, only when there is a '/'
+  if (s.find('/') != std::string_view::npos) {
+    ps.reserve(s.size());
+    size_t start = 0;
+    for (size_t i = 0; i <= s.size(); ++i) {
+      if (i == s.size() || IsPathDelim(s[i])) {
+        std::string_view piece = s.substr(start, i - start);
+        if (IsPathLike(piece)) {
+          ps += kWildcard;
+        } else {
+          ps += piece;
+        }
+        if (i < s.size()) ps.push_back(s[i]);
+        start = i + 1;
+      }
+    }
+    s = ps;
+  }
+  auto append_wildcard = [&] {
+    const size_t n = out.size() - base;
+    if (n >= 3 && out.compare(out.size() - 3, 3, kWildcard) == 0) return;  // CV
+    if (n >= 4 && out.back() == '.' && out.compare(out.size() - 4, 3, kWildcard) == 0) {
+      out.pop_back();  // DV
+      return;
+    }
+    out += kWildcard;
+  };
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || IsTokenDelimiter(s[i])) {
+      std::string_view piece = s.substr(start, i - start);
+      bool all_digits = !piece.empty();
+      for (char c : piece) all_digits = all_digits && IsDigit(c);
+      if (all_digits || IsDefaultVariableWord(piece) ||
+          (piece.find(kWildcard) != std::string_view::npos &&
+           piece.find('/') == std::string_view::npos)) {
+        append_wildcard();
+      } else if (piece.find(kWildcard) != std::string_view::npos) {
+        // A piece with '/' keeps its text; merge the variables inside it.
+        for (size_t k = 0; k < piece.size();) {
+          if (piece.compare(k, 3, kWildcard) == 0) {
+            append_wildcard();
+            k += 3;
+          } else {
+            out.push_back(piece[k++]);
+          }
+        }
+      } else {
+        out += piece;
+      }
+      if (i < s.size()) out.push_back(s[i]);
+      start = i + 1;
+    }
+  }
+}
+
+}  // namespace
+
 std::string NormalizeTemplate(std::string_view text) {
   // DS: collapse whitespace, trim.
   std::string s;
@@ -214,52 +268,10 @@ std::string NormalizeTemplate(std::string_view text) {
     }
   }
   if (!s.empty() && s.back() == ' ') s.pop_back();
-  // PS: path-like pieces between path delimiters become one variable.
-  if (s.find('/') != std::string::npos) {
-    std::string out;
-    out.reserve(s.size());
-    size_t start = 0;
-    for (size_t i = 0; i <= s.size(); ++i) {
-      if (i == s.size() || IsPathDelim(s[i])) {
-        std::string_view piece(s.data() + start, i - start);
-        if (IsPathLike(piece)) {
-          out += kWildcard;
-        } else {
-          out += piece;
-        }
-        if (i < s.size()) out.push_back(s[i]);
-        start = i + 1;
-      }
-    }
-    s.swap(out);
-  }
-  // BL/US, DG, WV on pieces between token delimiters.
-  {
-    std::string out;
-    out.reserve(s.size());
-    size_t start = 0;
-    for (size_t i = 0; i <= s.size(); ++i) {
-      if (i == s.size() || IsTokenDelimiter(s[i])) {
-        std::string_view piece(s.data() + start, i - start);
-        bool all_digits = !piece.empty();
-        for (char c : piece) all_digits = all_digits && IsDigit(c);
-        if (all_digits || IsDefaultVariableWord(piece) ||
-            (piece.find(kWildcard) != std::string_view::npos &&
-             piece.find('/') == std::string_view::npos)) {
-          out += kWildcard;
-        } else {
-          out += piece;
-        }
-        if (i < s.size()) out.push_back(s[i]);
-        start = i + 1;
-      }
-    }
-    s.swap(out);
-  }
-  // DV then CV.
-  ReplaceAllRepeated(s, "<*>.<*>", "<*>");
-  ReplaceAllRepeated(s, "<*><*>", "<*>");
-  return s;
+  std::string out;
+  out.reserve(s.size() + 8);
+  NormalizeAppend(s, out);
+  return out;
 }
 
 bool MaskToken(std::string_view token, std::string& out) {
@@ -308,8 +320,7 @@ bool MaskToken(std::string_view token, std::string& out) {
       masked.append(token.substr(0, scheme + 3));
       masked += kWildcard;
       masked.append(token.substr(end));
-      std::string norm = NormalizeTemplate(masked);
-      out += norm;
+      NormalizeAppend(masked, out);
       return true;
     }
   }
@@ -341,10 +352,25 @@ bool MaskToken(std::string_view token, std::string& out) {
       start = i + 1;
     }
   }
-  std::string norm = NormalizeTemplate(masked);
-  any = any || norm != token;
-  out += norm;
-  return any;
+  if (!any && token.find('/') == std::string_view::npos &&
+      token.find(kWildcard) == std::string_view::npos) {
+    // Nothing masked and nothing path-like: only default words can still change.
+    bool word = false;
+    size_t begin = 0;
+    for (size_t i = 0; i <= token.size() && !word; ++i) {
+      if (i == token.size() || IsTokenDelimiter(token[i])) {
+        word = IsDefaultVariableWord(token.substr(begin, i - begin));
+        begin = i + 1;
+      }
+    }
+    if (!word) {
+      out += token;
+      return false;
+    }
+  }
+  const size_t before = out.size();
+  NormalizeAppend(masked, out);
+  return any || std::string_view(out).substr(before) != token;
 }
 
 }  // namespace dai::logmine
