@@ -9,6 +9,15 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/dai-stack-XXXXXX")
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export NODE_PORT=$(free_port) AM_PORT=$(free_port) PROM_PORT=$(free_port)
 export DEVOPS_AI_ADDR=127.0.0.1:$(free_port) SCRAPE_INTERVAL=1s EVAL_INTERVAL=1s
+# get <url> [form fields...]: prints the body (POST form when fields are given); python3 only.
+get() {
+  python3 - "$@" <<'PY'
+import sys, urllib.parse, urllib.request
+url, fields = sys.argv[1], sys.argv[2:]
+data = urllib.parse.urlencode([tuple(f.split("=", 1)) for f in fields]).encode() if fields else None
+print(urllib.request.urlopen(url, data=data, timeout=5).read().decode())
+PY
+}
 stack() { "$repo/scripts/local-stack" "$@" --data-dir "$dir"; }
 cleanup() {
   stack stop >/dev/null 2>&1 || true
@@ -38,15 +47,15 @@ done
 
 # Prometheus scrapes node_exporter (bounded wait).
 deadline=$((SECONDS + 30))
-until curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=up{job="node"} == 1' |
+until get "http://127.0.0.1:$PROM_PORT/api/v1/query" 'query=up{job="node"} == 1' 2>/dev/null |
       grep -q '"job":"node"'; do
   ((SECONDS < deadline)) || fail "Prometheus never scraped node_exporter"
   sleep 0.5
 done
 # Its rules are loaded and Alertmanager is discovered.
-curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/rules" | grep -q '"name":"InstanceDown"' || fail "rules not loaded"
+get "http://127.0.0.1:$PROM_PORT/api/v1/rules" | grep -q '"name":"InstanceDown"' || fail "rules not loaded"
 deadline=$((SECONDS + 30))
-until curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/alertmanagers" | grep -q "127.0.0.1:$AM_PORT"; do
+until get "http://127.0.0.1:$PROM_PORT/api/v1/alertmanagers" 2>/dev/null | grep -q "127.0.0.1:$AM_PORT"; do
   ((SECONDS < deadline)) || fail "Prometheus never discovered Alertmanager"
   sleep 0.5
 done
