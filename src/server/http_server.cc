@@ -204,7 +204,8 @@ HttpServer::State::Match HttpServer::State::FindRoute(std::string_view method,
     bool method_ok = method_exact || route.method == "*" ||
                      (method == "HEAD" && route.method == "GET" && !route.stream);
     if (!method_ok) {
-      allowed.push_back(route.stream ? "GET-only" : route.method);
+      allowed.push_back(route.stream ? std::string_view("GET-only")
+                                     : std::string_view(route.method));
       continue;
     }
     std::size_t len = route.pattern.size();
