@@ -298,6 +298,10 @@ Result<HttpClientResponse> HttpClient::Send(const HttpClientRequest& request) co
   DAI_RETURN_IF_ERROR(CheckRequestShape(request));
   const auto start = std::chrono::steady_clock::now();
   const milliseconds total = request.timeout.value_or(options_.total_timeout);
+  if (total.count() <= 0 || options_.connect_timeout.count() <= 0) {
+    // curl reads 0 as "no limit": never let a misconfiguration mean waiting forever.
+    return Status::InvalidArgument("HTTP timeouts must be positive");
+  }
   HttpClientRequest hop = request;
   DAI_ASSIGN_OR_RETURN(ParsedUrl first, ParseUrl(request.url));
   std::string origin = first.origin;

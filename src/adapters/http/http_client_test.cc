@@ -265,6 +265,8 @@ TEST(HttpClientTest, RejectsBadRequestsWithoutSending) {
       StatusCode::kInvalidArgument);
   EXPECT_EQ(client.Send({.method = "GET /x", .url = "http://127.0.0.1/"}).status().code(),
             StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.Send({.url = "http://127.0.0.1/", .timeout = milliseconds(0)}).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(HttpClientTest, ClosedPortIsUnavailableAndMessagesCarryNoCredentials) {
