@@ -93,8 +93,8 @@ bool TemplateMiner::IsPlainWord(std::string_view s) const {
   }
   for (size_t i = begin; i < end; ++i) {
     char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' ||
-          c == '-')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '_' || c == '.' || c == '-')) {
       return false;
     }
   }

@@ -8,11 +8,13 @@
 //    when at least `similarity` of its positions agree (Drain's similarity, but without Drain's
 //    fixed prefix tree, so messages that start with a variable are not scattered).
 //  - Each position of a cluster tracks its distinct values (bounded). A position becomes a
-//    variable as soon as it holds two different values that are not plain words (ids, paths,
-//    masked numbers ...). A position holding only plain words (LOOKING / FOLLOWING, state names)
+//    variable as soon as it holds two different values that are not plain words (values with a
+//    built-in variable class inside, paths, punctuation-laden strings). A position holding only
+//    plain words (identifiers the built-in classes left alone: LOOKING / FOLLOWING, alt0 / ee0)
 //    stays a constant that splits the cluster's template until it has seen `word_split_limit`
-//    different words: the idea of Brain's child direction (few distinct words = distinct
-//    events, many = a variable).
+//    different words: Brain's child direction (few distinct words = distinct events, many = a
+//    variable). Words that do not repeat (about one line per distinct word, at least three
+//    words) render as a variable: they behave like ids, not like the states of an enumeration.
 //  - The template of a message is its cluster's pattern with variable positions as `<*>` and
 //    split positions taking the message's own word; its text follows Loghub-2.0's conventions.
 //    Clusters whose templates converge therefore report the same template text, which callers

@@ -16,13 +16,13 @@ TemplateMiner MakeMiner(MinerOptions options = {}, std::vector<std::string> mask
 
 TEST(TemplateMiner, GroupsLinesThatDifferInVariables) {
   TemplateMiner m = MakeMiner();
-  auto a = m.Add("Receiving block blk_1 src: /10.0.0.1:5000 dest: /10.0.0.2:50010").cluster_id;
-  auto b = m.Add("Receiving block blk_2 src: /10.0.0.9:5123 dest: /10.0.0.3:50010").cluster_id;
-  auto c = m.Add("Deleting block blk_3 file /mnt/hadoop/current/blk_3").cluster_id;
+  auto a = m.Add("Receiving block blk_38865049064139660 src: /10.0.0.1:5000 dest: /10.0.0.2:50010").cluster_id;
+  auto b = m.Add("Receiving block blk_-6952295868487656571 src: /10.0.0.9:5123 dest: /10.0.0.3:50010").cluster_id;
+  auto c = m.Add("Deleting block blk_7128370237687728475 file /mnt/hadoop/current/blk_7128370237687728475").cluster_id;
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   EXPECT_EQ(m.cluster_count(), 2u);
-  EXPECT_EQ(m.Classify("Receiving block blk_7 src: /1.2.3.4:1 dest: /5.6.7.8:2").template_text,
+  EXPECT_EQ(m.Classify("Receiving block blk_1073741825 src: /1.2.3.4:1 dest: /5.6.7.8:2").template_text,
             "Receiving block <*> src: <*>:<*> dest: <*>:<*>");
 }
 
