@@ -8,7 +8,9 @@ repo=${1:?repo root}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dai-stack-XXXXXX")
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export NODE_PORT=$(free_port) AM_PORT=$(free_port) PROM_PORT=$(free_port)
-export DEVOPS_AI_ADDR=127.0.0.1:$(free_port) SCRAPE_INTERVAL=1s EVAL_INTERVAL=1s
+receiver_port=$(free_port)
+export DEVOPS_AI_ADDR=127.0.0.1:$receiver_port SCRAPE_INTERVAL=1s EVAL_INTERVAL=1s
+export GROUP_WAIT=1s GROUP_INTERVAL=1s
 # get <url> [form fields...]: prints the body (POST form when fields are given); python3 only.
 get() {
   python3 - "$@" <<'PY'
@@ -21,6 +23,7 @@ PY
 stack() { "$repo/scripts/local-stack" "$@" --data-dir "$dir"; }
 cleanup() {
   stack stop >/dev/null 2>&1 || true
+  if [[ -n ${receiver_pid:-} ]]; then kill "$receiver_pid" 2>/dev/null || true; wait "$receiver_pid" 2>/dev/null || true; fi
   if [[ ${ok:-0} != 1 ]]; then
     for f in "$dir"/stack/logs/*.log; do echo "--- $f"; tail -n 30 "$f"; done
   fi
@@ -59,6 +62,43 @@ until get "http://127.0.0.1:$PROM_PORT/api/v1/alertmanagers" 2>/dev/null | grep 
   ((SECONDS < deadline)) || fail "Prometheus never discovered Alertmanager"
   sleep 0.5
 done
+
+# Alertmanager delivers to devops-ai's webhook path with the bearer token from the token file:
+# a stand-in receiver on the devops-ai address records what arrives.
+python3 - "$receiver_port" "$dir/webhooks" <<'PY' &
+import http.server, json, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(out, "a") as f:
+            f.write(json.dumps({"path": self.path, "auth": self.headers.get("Authorization"),
+                                "body": json.loads(body)}) + "\n")
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+receiver_pid=$!
+python3 - "http://127.0.0.1:$AM_PORT/api/v2/alerts" <<'PY'
+import json, sys, urllib.request
+alert = [{"labels": {"alertname": "LocalStackTest", "instance": "test"}, "annotations": {"summary": "x"}}]
+req = urllib.request.Request(sys.argv[1], data=json.dumps(alert).encode(),
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=5).read()
+PY
+deadline=$((SECONDS + 30))
+until [[ -s $dir/webhooks ]] && grep -q LocalStackTest "$dir/webhooks"; do
+  ((SECONDS < deadline)) || fail "Alertmanager never delivered the webhook"
+  sleep 0.3
+done
+python3 - "$dir/webhooks" <<'PY' || fail "webhook delivery is not as configured"
+import json, sys
+hook = [json.loads(l) for l in open(sys.argv[1]) if "LocalStackTest" in l][0]
+assert hook["path"] == "/api/alertmanager/webhook", hook["path"]
+assert hook["auth"] == "Bearer preset-token", hook["auth"]
+assert hook["body"]["version"] == "4" and hook["body"]["status"] == "firing", hook["body"]
+print("webhook delivered to", hook["path"], "with the token from the token file")
+PY
 
 pids=$(cat "$dir"/stack/run/*.pid)
 stack stop
