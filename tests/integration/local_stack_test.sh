@@ -99,6 +99,22 @@ assert hook["auth"] == "Bearer preset-token", hook["auth"]
 assert hook["body"]["version"] == "4" and hook["body"]["status"] == "firing", hook["body"]
 print("webhook delivered to", hook["path"], "with the token from the token file")
 PY
+# A rotated token (the server rewrites the file) is used without restarting Alertmanager.
+printf 'rotated-token' >"$dir/stack/webhook-token"
+python3 - "http://127.0.0.1:$AM_PORT/api/v2/alerts" <<'PY'
+import json, sys, urllib.request
+alert = [{"labels": {"alertname": "LocalStackRotated", "instance": "test"}}]
+req = urllib.request.Request(sys.argv[1], data=json.dumps(alert).encode(),
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=5).read()
+PY
+deadline=$((SECONDS + 30))
+until grep -q LocalStackRotated "$dir/webhooks"; do
+  ((SECONDS < deadline)) || fail "Alertmanager never delivered the second webhook"
+  sleep 0.3
+done
+grep LocalStackRotated "$dir/webhooks" | grep -q '"auth": "Bearer rotated-token"' ||
+  fail "the rotated token was not used: $(grep LocalStackRotated "$dir/webhooks")"
 
 pids=$(cat "$dir"/stack/run/*.pid)
 stack stop
