@@ -158,6 +158,11 @@ TEST(HttpClientTest, ConnectionIsPinnedToTheCheckedAddress) {
   EXPECT_EQ(connected, std::vector<std::string>{"127.0.0.1"});
   EXPECT_NE(server.requests().at(0).find("Host: svc.test:" + std::to_string(server.port())),
             std::string::npos);
+  // Case and a trailing dot do not defeat the pin.
+  for (const char* host : {"SVC.Test", "svc.test."}) {
+    r = client.Send({.url = "http://" + std::string(host) + ":" + std::to_string(server.port())});
+    ASSERT_TRUE(r.ok()) << host << ": " << r.status().ToString();
+  }
 }
 
 TEST(HttpClientTest, Ipv6LoopbackLiteralAndPinnedName) {

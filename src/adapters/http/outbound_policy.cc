@@ -203,7 +203,8 @@ OutboundPolicy OutboundPolicy::AllowLocal() {
 }
 
 bool OutboundPolicy::HostMatches(std::string_view host) const {
-  const std::string h = Lower(StripBrackets(host));
+  std::string h = Lower(StripBrackets(host));
+  if (!h.empty() && h.back() == '.') h.pop_back();  // "example.com." is "example.com"
   for (const std::string& pattern : options_.allowed_hosts) {
     if (pattern.rfind("*.", 0) == 0) {
       std::string_view suffix = std::string_view(pattern).substr(1);  // ".example.com"

@@ -117,6 +117,7 @@ TEST(OutboundPolicyTest, AllowListOfHostsAndNetworks) {
   ASSERT_TRUE(policy.ok()) << policy.status().ToString();
   EXPECT_TRUE(policy->CheckHost("HOOKS.example.com").ok());
   EXPECT_TRUE(policy->CheckHost("a.b.corp.example").ok());
+  EXPECT_TRUE(policy->CheckHost("hooks.example.com.").ok());
   EXPECT_EQ(policy->CheckHost("corp.example").code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(policy->CheckHost("evil-corp.example").code(), StatusCode::kPermissionDenied);
   Status s = policy->CheckHost("other.example.com");
