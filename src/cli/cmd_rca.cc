@@ -5,8 +5,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <memory>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 

@@ -67,7 +67,8 @@ Result<RcaInput> Decode(const Json& doc, const DecodeLimits& limits) {
   };
 
   auto services = doc.find("services");
-  if (services == doc.end() || !services->is_array()) return Invalid("services", "expected an array");
+  if (services == doc.end() || !services->is_array())
+    return Invalid("services", "expected an array");
   for (size_t i = 0; i < services->size(); ++i) {
     const Json& s = (*services)[i];
     std::string field = "services[" + std::to_string(i) + "]";
@@ -94,7 +95,8 @@ Result<RcaInput> Decode(const Json& doc, const DecodeLimits& limits) {
 
   auto metrics = doc.find("metrics");
   if (metrics == doc.end() || !metrics->is_array()) return Invalid("metrics", "expected an array");
-  if (metrics->size() > limits.max_series) return Status::PayloadTooLarge("metrics: too many series");
+  if (metrics->size() > limits.max_series)
+    return Status::PayloadTooLarge("metrics: too many series");
   size_t points = 0;
   for (size_t i = 0; i < metrics->size(); ++i) {
     const Json& m = (*metrics)[i];
@@ -104,9 +106,11 @@ Result<RcaInput> Decode(const Json& doc, const DecodeLimits& limits) {
     DAI_ASSIGN_OR_RETURN(s.service, ReadName(m, "service", field));
     DAI_ASSIGN_OR_RETURN(s.metric, ReadName(m, "name", field));
     auto values = m.find("values");
-    if (values == m.end() || !values->is_array()) return Invalid(field + ".values", "expected an array");
+    if (values == m.end() || !values->is_array())
+      return Invalid(field + ".values", "expected an array");
     points += values->size();
-    if (points > limits.max_points_total) return Status::PayloadTooLarge("metrics: too many points");
+    if (points > limits.max_points_total)
+      return Status::PayloadTooLarge("metrics: too many points");
     s.start = start;
     s.step_seconds = step;
     s.values.reserve(values->size());
@@ -133,7 +137,8 @@ Result<RcaInput> Decode(const Json& doc, const DecodeLimits& limits) {
       std::string field = "alerts[" + std::to_string(i) + "]";
       if (!a.is_object()) return Invalid(field, "expected an object");
       auto labels = a.find("labels");
-      if (labels == a.end() || !labels->is_object()) return Invalid(field + ".labels", "expected an object");
+      if (labels == a.end() || !labels->is_object())
+        return Invalid(field + ".labels", "expected an object");
       Alert alert;
       alert.service = OptionalString(*labels, "service");
       if (alert.service.empty() || alert.service.size() > 512) continue;  // not attributable

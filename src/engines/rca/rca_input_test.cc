@@ -50,9 +50,11 @@ TEST(RcaInputTest, RejectsMalformedInputNamingTheField) {
   const Case cases[] = {
       {R"([1,2])", "scenario"},
       {R"({"start":0,"incident_start":1,"services":[],"metrics":[]})", "step_seconds"},
-      {R"({"step_seconds":0,"start":0,"incident_start":1,"services":[],"metrics":[]})", "step_seconds"},
+      {R"({"step_seconds":0,"start":0,"incident_start":1,"services":[],"metrics":[]})",
+       "step_seconds"},
       {R"({"step_seconds":15,"start":"x","incident_start":1,"services":[],"metrics":[]})", "start"},
-      {R"({"step_seconds":15,"start":0,"incident_start":1,"services":{},"metrics":[]})", "services"},
+      {R"({"step_seconds":15,"start":0,"incident_start":1,"services":{},"metrics":[]})",
+       "services"},
       {R"({"step_seconds":15,"start":0,"incident_start":1,"services":[{"name":""}],"metrics":[]})",
        "services[0].name"},
       {R"({"step_seconds":15,"start":0,"incident_start":1,"services":[],"metrics":[{"service":"a","name":"m","values":["x"]}]})",

@@ -29,7 +29,8 @@ struct MetricRule {
 bool Contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
 
 MetricRule RuleFor(const std::string& metric) {
-  if (Contains(metric, "request_rate") || Contains(metric, "throughput") || Contains(metric, "rps")) {
+  if (Contains(metric, "request_rate") || Contains(metric, "throughput") ||
+      Contains(metric, "rps")) {
     return {MetricClass::kTraffic, true, true, 0.3};
   }
   if (Contains(metric, "latency") || Contains(metric, "error") || Contains(metric, "duration")) {
@@ -91,8 +92,7 @@ SeriesAnalysis AnalyzeSeries(const Series& s, int64_t incident_start, const RcaC
   }
   mean_abs /= static_cast<double>(base.size());
   const double mad = Median(dev);
-  const double scale =
-      std::max({1.4826 * mad, 1.2533 * mean_abs, 1e-3 * std::fabs(med), 1e-12});
+  const double scale = std::max({1.4826 * mad, 1.2533 * mean_abs, 1e-3 * std::fabs(med), 1e-12});
 
   // Detection window, smoothed with a centred rolling median.
   const int64_t det_begin = incident_start - cfg.detect_before_s;
@@ -123,7 +123,8 @@ SeriesAnalysis AnalyzeSeries(const Series& s, int64_t incident_start, const RcaC
   const size_t persist = static_cast<size_t>(std::max(1, cfg.persist_points));
   // Held level per start index: min (up) / max (down) of z over the persistence window.
   auto held = [&](size_t i, bool up) {
-    double h = up ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    double h =
+        up ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
     size_t end = std::min(z.size(), i + persist);
     size_t finite = 0;
     for (size_t k = i; k < end; ++k) {
@@ -152,7 +153,8 @@ SeriesAnalysis AnalyzeSeries(const Series& s, int64_t incident_start, const RcaC
       if (first < z.size()) {
         // Walk back to where the deviation left the normal band.
         size_t k = first;
-        while (k > 0 && std::isfinite(z[k - 1]) && (up ? z[k - 1] : -z[k - 1]) > cfg.onset_z / 2) --k;
+        while (k > 0 && std::isfinite(z[k - 1]) && (up ? z[k - 1] : -z[k - 1]) > cfg.onset_z / 2)
+          --k;
         best_onset = s.TimeAt(lo + k);
       }
     }
@@ -163,7 +165,8 @@ SeriesAnalysis AnalyzeSeries(const Series& s, int64_t incident_start, const RcaC
     size_t around = 0, deviating = 0;
     for (size_t i = lo; i < hi; ++i) {
       int64_t t = s.TimeAt(i);
-      if (t < incident_start - cfg.active_before_s || t > incident_start + cfg.active_after_s) continue;
+      if (t < incident_start - cfg.active_before_s || t > incident_start + cfg.active_after_s)
+        continue;
       if (!std::isfinite(z[i - lo])) continue;
       ++around;
       double signed_z = best >= 0 ? z[i - lo] : -z[i - lo];
@@ -173,8 +176,7 @@ SeriesAnalysis AnalyzeSeries(const Series& s, int64_t incident_start, const RcaC
   }
   double peak = med;
   for (size_t i = lo; i < hi; ++i) {
-    if (std::isfinite(s.values[i]) &&
-        std::fabs(s.values[i] - med) > std::fabs(peak - med)) {
+    if (std::isfinite(s.values[i]) && std::fabs(s.values[i] - med) > std::fabs(peak - med)) {
       peak = s.values[i];
     }
   }
@@ -193,8 +195,9 @@ std::string FormatOffset(int64_t t, int64_t incident_start) {
   int64_t d = t - incident_start;
   char buf[64];
   int64_t ad = d < 0 ? -d : d;
-  std::snprintf(buf, sizeof buf, "%s%lldm%02llds %s incident start", "", static_cast<long long>(ad / 60),
-                static_cast<long long>(ad % 60), d < 0 ? "before" : "after");
+  std::snprintf(buf, sizeof buf, "%s%lldm%02llds %s incident start", "",
+                static_cast<long long>(ad / 60), static_cast<long long>(ad % 60),
+                d < 0 ? "before" : "after");
   return buf;
 }
 
@@ -202,9 +205,9 @@ struct Node {
   std::string name;
   std::vector<size_t> callees;
   std::vector<size_t> callers;
-  double anomaly = 0;   // strongest evidence of any class, 0..1
-  int64_t onset = 0;    // reference onset (impact, else resource, else traffic); 0 = none
-  double impact = 0;    // strength of its latency/error deviation
+  double anomaly = 0;  // strongest evidence of any class, 0..1
+  int64_t onset = 0;   // reference onset (impact, else resource, else traffic); 0 = none
+  double impact = 0;   // strength of its latency/error deviation
   int64_t impact_onset = 0;
   double resource = 0;  // strength of its CPU/memory/saturation deviation
   int64_t resource_onset = 0;
@@ -214,7 +217,7 @@ struct Node {
   int64_t error_onset = 0;
   bool has_impact_series = false;
   bool has_latency_series = false;
-  bool has_error_series = false;  // false: its impact is unobserved (passes propagation through)
+  bool has_error_series = false;   // false: its impact is unobserved (passes propagation through)
   double active = 0;               // its evidence still deviates around incident_start (0..1)
   bool restart_signature = false;  // resource-only deviation starting at its own change
   std::vector<SeriesEvidence> evidence;
@@ -252,7 +255,8 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
   const int64_t T = input.incident_start;
   for (const Series& s : input.series) {
     if (s.step_seconds <= 0) {
-      return Status::InvalidArgument("series " + s.service + "/" + s.metric + ": step_seconds <= 0");
+      return Status::InvalidArgument("series " + s.service + "/" + s.metric +
+                                     ": step_seconds <= 0");
     }
     MetricRule rule = RuleFor(s.metric);
     SeriesAnalysis a = AnalyzeSeries(s, T, cfg, rule);
@@ -273,15 +277,19 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
         if (channel == 0 || a.onset < channel) channel = a.onset;
         break;
       }
-      case MetricClass::kResource: Merge(strength, a.onset, node.resource, node.resource_onset); break;
-      case MetricClass::kTraffic: Merge(strength, a.onset, node.traffic, node.traffic_onset); break;
+      case MetricClass::kResource:
+        Merge(strength, a.onset, node.resource, node.resource_onset);
+        break;
+      case MetricClass::kTraffic:
+        Merge(strength, a.onset, node.traffic, node.traffic_onset);
+        break;
     }
   }
   for (Node& node : nodes) {
     std::sort(node.evidence.begin(), node.evidence.end(), [](const auto& a, const auto& b) {
       return std::fabs(a.level_z) > std::fabs(b.level_z);
     });
-    node.onset = node.impact > 0 ? node.impact_onset
+    node.onset = node.impact > 0     ? node.impact_onset
                  : node.resource > 0 ? node.resource_onset
                                      : node.traffic_onset;
     node.anomaly = std::max({node.impact, node.resource, node.traffic});
@@ -378,13 +386,12 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
       }
       // Callers (transitively) whose impact followed this service's onset are explained by it.
       double explained = explained_callers(i, cand.anomalous_callers);
-      double explain =
-          anomalous_count > 1 ? std::min(1.0, explained / static_cast<double>(anomalous_count - 1))
-                              : 0.0;
+      double explain = anomalous_count > 1
+                           ? std::min(1.0, explained / static_cast<double>(anomalous_count - 1))
+                           : 0.0;
       // A cause is still at work when the incident opens; a blip that ended is not.
       double ongoing = 0.4 + 0.6 * node.active;
-      double timing =
-          0.7 + 0.3 * std::exp(-static_cast<double>(node.onset - first_onset) / 600.0);
+      double timing = 0.7 + 0.3 * std::exp(-static_cast<double>(node.onset - first_onset) / 600.0);
       score = node.anomaly * (1 - 0.85 * penalty) * (1 + 0.5 * explain) * timing * ongoing;
       // Step 4: changes shortly before the service's own onset.
       double change_factor = 1;
@@ -403,7 +410,8 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     }
     std::set<std::string> alert_names;
     for (const Alert& al : input.alerts) {
-      if (al.service == node.name && al.starts_at >= T - 30 * 60 && al.starts_at <= T + cfg.detect_after_s) {
+      if (al.service == node.name && al.starts_at >= T - 30 * 60 &&
+          al.starts_at <= T + cfg.detect_after_s) {
         alert_names.insert(al.name + (al.severity.empty() ? "" : " (" + al.severity + ")"));
       }
     }
@@ -436,8 +444,8 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     const bool alerted = !result.ranking[i].alerts.empty();
     const bool together = orphans.size() >= 2 && latest - earliest <= cfg.propagation_window_s;
     if (!together && !alerted) continue;
-    double factor = together ? std::min(1.3, 0.7 + 0.25 * static_cast<double>(orphans.size()))
-                             : 0.8;
+    double factor =
+        together ? std::min(1.3, 0.7 + 0.25 * static_cast<double>(orphans.size())) : 0.8;
     if (alerted) factor *= 1 + cfg.alert_boost;
     Candidate& hidden = result.ranking[i];
     if (best * factor <= hidden.score) continue;
@@ -472,7 +480,8 @@ Result<RcaResult> RankRootCauses(const RcaInput& input, const RcaConfig& cfg) {
     } else {
       const SeriesEvidence& top = c.series.front();
       char buf[256];
-      std::snprintf(buf, sizeof buf, "%s turned anomalous %s: %s held %.1f robust deviations %s its baseline",
+      std::snprintf(buf, sizeof buf,
+                    "%s turned anomalous %s: %s held %.1f robust deviations %s its baseline",
                     c.service.c_str(), FormatOffset(c.onset, T).c_str(), top.metric.c_str(),
                     std::fabs(top.level_z), top.level_z >= 0 ? "above" : "below");
       text = buf;
@@ -510,9 +519,11 @@ std::vector<std::string> EvidenceLines(const Candidate& c, int64_t incident_star
                   s.baseline_median, s.peak_value);
     lines.push_back(buf);
   }
-  for (const std::string& callee : c.anomalous_callees) lines.push_back("dependency anomalous first: " + callee);
+  for (const std::string& callee : c.anomalous_callees)
+    lines.push_back("dependency anomalous first: " + callee);
   if (!c.anomalous_callers.empty()) {
-    lines.push_back(std::to_string(c.anomalous_callers.size()) + " upstream service(s) anomalous after it");
+    lines.push_back(std::to_string(c.anomalous_callers.size()) +
+                    " upstream service(s) anomalous after it");
   }
   for (const std::string& ch : c.changes) lines.push_back("change: " + ch);
   for (const std::string& a : c.alerts) lines.push_back("alert: " + a);

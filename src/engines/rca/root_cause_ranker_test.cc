@@ -10,7 +10,7 @@ namespace {
 
 constexpr int64_t kStep = 15;
 constexpr int64_t kStart = 1'700'000'000;
-constexpr int kPoints = 4 * 240;                   // 4 hours
+constexpr int kPoints = 4 * 240;                  // 4 hours
 constexpr int64_t kIncident = kStart + 3 * 3600;  // 3 h of history, 1 h after
 
 //! Builds synthetic incidents: Gaussian noise around a level, plus step or ramp faults.
@@ -28,8 +28,8 @@ class Builder {
   }
   //! A series with noise `sd` around `level`; from `fault_at` on, `shift` is added
   //! (ramping over `ramp_s` seconds).
-  Builder& AddSeries(const std::string& service, const std::string& metric, double level,
-                     double sd, int64_t fault_at = 0, double shift = 0, int64_t ramp_s = 0) {
+  Builder& AddSeries(const std::string& service, const std::string& metric, double level, double sd,
+                     int64_t fault_at = 0, double shift = 0, int64_t ramp_s = 0) {
     Series s{service, metric, kStart, kStep, {}};
     std::normal_distribution<double> noise(0, sd);
     for (int i = 0; i < kPoints; ++i) {
@@ -234,8 +234,8 @@ TEST(RootCauseRankerTest, MalformedInputIsHandled) {
 
   RcaInput odd;
   odd.services.push_back({"a", ""});
-  odd.calls.push_back({"a", "a"});                 // self-loop: ignored
-  odd.calls.push_back({"a", "ghost"});             // unknown callee: added
+  odd.calls.push_back({"a", "a"});                           // self-loop: ignored
+  odd.calls.push_back({"a", "ghost"});                       // unknown callee: added
   odd.series.push_back({"a", "latency_p99_ms", 0, 15, {}});  // empty series
   odd.series.push_back({"a", "cpu_usage", 0, 15, {NAN, NAN, NAN}});
   odd.incident_start = 100;
