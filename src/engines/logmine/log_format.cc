@@ -140,6 +140,14 @@ Result<LogFormat> LogFormat::Parse(std::string_view format) {
     seps.push_back(std::move(sep));
     if (i < f.field_names_.size()) regex += "(.*?)";
   }
+  // When <Content> is the last field and nothing follows it, `(.*?)$` always matches the rest:
+  // the highest-priority match of the whole pattern is the highest-priority match of the part
+  // before it, anchored at the start only. RE2 can then stop after the header instead of
+  // carrying capture threads to the end of a long message.
+  std::string prefix_regex;
+  if (f.content_index_ + 1 == static_cast<int>(f.field_names_.size()) && fragments.back().empty()) {
+    prefix_regex = regex.substr(0, regex.size() - 5);  // drop the trailing "(.*?)"
+  }
   regex += "$";
   f.pattern_ = regex;
   RE2::Options options;
@@ -150,6 +158,10 @@ Result<LogFormat> LogFormat::Parse(std::string_view format) {
   if (!f.regex_->ok()) {
     return Status::InvalidArgument("log format: regex fragment does not compile: " +
                                    f.regex_->error());
+  }
+  if (!prefix_regex.empty()) {
+    f.prefix_regex_ = std::make_unique<RE2>(prefix_regex, options);
+    if (!f.prefix_regex_->ok()) f.prefix_regex_.reset();
   }
   if (f.regex_->NumberOfCapturingGroups() != static_cast<int>(f.field_names_.size())) {
     plain = false;  // groups inside fragments, e.g. `(\[<PID>\])?`
@@ -247,10 +259,11 @@ void LogFormat::Split(std::string_view line, SplitLine& out) const {
   }
   // Regex path: the exact Loghub semantics (used when the fast path fails, e.g. a separator
   // that also occurs inside an earlier field, or for formats with regex features).
-  const int groups = regex_->NumberOfCapturingGroups();
+  const RE2& re = prefix_regex_ ? *prefix_regex_ : *regex_;
+  const int groups = re.NumberOfCapturingGroups();
   std::vector<re2::StringPiece> caps(groups + 1);
-  if (!regex_->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::ANCHOR_BOTH,
-                     caps.data(), groups + 1)) {
+  if (!re.Match(re2::StringPiece(line.data(), line.size()), 0, line.size(),
+                prefix_regex_ ? RE2::ANCHOR_START : RE2::ANCHOR_BOTH, caps.data(), groups + 1)) {
     out.reason = RejectReason::kFormatMismatch;
     return;
   }
@@ -273,6 +286,10 @@ void LogFormat::Split(std::string_view line, SplitLine& out) const {
             c.data() == nullptr ? std::string_view() : std::string_view(c.data(), c.size());
       }
     }
+  }
+  if (prefix_regex_) {
+    const size_t end = static_cast<size_t>(caps[0].data() - line.data()) + caps[0].size();
+    out.fields[content_index_] = line.substr(end);
   }
   out.ok = true;
   out.content = out.fields[content_index_];

@@ -83,6 +83,7 @@ class LogFormat {
   Separator prefix_;                 // text before the first field
   std::vector<Separator> after_;     // after_[i]: separator following field i (last may be empty)
   std::unique_ptr<re2::RE2> regex_;  // null for the identity format
+  std::unique_ptr<re2::RE2> prefix_regex_;  // the pattern without a trailing `(.*?)$` Content
 };
 
 //! Human-readable name of a reject reason ("format_mismatch", "too_long").
