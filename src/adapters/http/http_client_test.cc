@@ -201,6 +201,21 @@ TEST(HttpClientTest, ServerThatNeverAnswersHitsTheDeadline) {
   EXPECT_LT(Since(start2), milliseconds(1000));
 }
 
+TEST(HttpClientTest, SlowResolutionIsBoundedByTheConnectTimeout) {
+  HttpClientOptions o = LocalOptions();
+  o.connect_timeout = milliseconds(200);
+  o.resolver = [](const std::string&) -> Result<std::vector<IpAddress>> {
+    std::this_thread::sleep_for(milliseconds(800));
+    return std::vector<IpAddress>{IpAddress::V4(127, 0, 0, 1)};
+  };
+  HttpClient client(o);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client.Send({.url = "http://slow-dns.test/"});
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded) << r.status().ToString();
+  EXPECT_LT(Since(start), milliseconds(700));
+  std::this_thread::sleep_for(milliseconds(700));  // let the abandoned lookup finish
+}
+
 TEST(HttpClientTest, ResponseOverTheLimitIsRefused) {
   const std::string big(10000, 'x');
   LoopbackTestServer with_length(
