@@ -275,15 +275,23 @@ std::string NormalizeTemplate(std::string_view text) {
 }
 
 bool MaskToken(std::string_view token, std::string& out) {
-  bool plain = true;  // no digit, '/', '<' and no default variable word inside
+  // One pass: digits, '/', '<' need the full treatment; a piece starting with t/f/n/r may be a
+  // default variable word (true, false, null, root).
+  bool plain = true;
+  bool maybe_word = false;
+  bool piece_start = true;
   for (char c : token) {
     if (IsDigit(c) || c == '/' || c == '<') {
       plain = false;
       break;
     }
+    if (piece_start) {
+      char l = static_cast<char>(c | 0x20);
+      maybe_word = maybe_word || l == 't' || l == 'f' || l == 'n' || l == 'r';
+    }
+    piece_start = IsTokenDelimiter(c);
   }
-  if (plain && token.size() >= 4) {
-    // Default words (true, false, null, root) as pieces between delimiters.
+  if (plain && maybe_word && token.size() >= 4) {
     size_t start = 0;
     for (size_t i = 0; i <= token.size() && plain; ++i) {
       if (i == token.size() || IsTokenDelimiter(token[i])) {
