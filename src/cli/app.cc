@@ -192,7 +192,11 @@ Status App::Start() {
   DAI_ASSIGN_OR_RETURN(p.store, OpenStore(p.config, true));
   Log(LogLevel::kInfo, "store ready", {{"store", p.store->db->Describe()}});
 
-  p.events = std::make_unique<server::EventHub>(server::EventHubOptions{});
+  server::EventHubOptions hub_options;
+  // Ids keep increasing across restarts, so a reconnecting client's Last-Event-ID from before
+  // a restart is recognised as old and answered with a resync.
+  hub_options.first_id = static_cast<uint64_t>(ToUnixMillis(p.clock.Now())) * 1000;
+  p.events = std::make_unique<server::EventHub>(hub_options);
   DAI_RETURN_IF_ERROR(BuildRegistry(p));
   p.openapi = DumpJson(BuildOpenApi(p.registry, DAI_VERSION));
 
@@ -223,6 +227,10 @@ Status App::Start() {
          {"bytes", e.body_bytes}, {"request_id", std::string(e.request_id)},
          {"remote", std::string(e.remote_addr)},
          {"ms", std::chrono::duration<double, std::milli>(e.duration).count()}});
+  };
+  http_options.on_handler_exception = [](const server::HttpRequest& req, std::string_view what) {
+    Log(LogLevel::kError, "handler threw", {{"request_id", req.request_id}, {"path", req.path},
+                                            {"error", std::string(what)}});
   };
   p.http = std::make_unique<server::HttpServer>(http_options);
 
