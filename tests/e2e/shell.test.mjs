@@ -1,0 +1,232 @@
+// End-to-end test of the web client: starts the real devops-ai binary on a fresh SQLite store
+// serving web/dist, drives headless Chromium through the setup-token flow, visits every page,
+// checks real data (an incident sent through the Alertmanager webhook) and the not-built state
+// of unbuilt modules, creates an API token, checks role-aware rendering, and signs out.
+// Screenshots go to tests/e2e/out/ (gitignored).
+//
+// Needs: the binary (build/release/src/cli/devops-ai, or DAI_BIN) and web/dist (npm --prefix web
+// run build). Skips with a message when either is missing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const bin = process.env.DAI_BIN ?? join(repo, 'build/release/src/cli/devops-ai');
+const webDist = process.env.DAI_WEB_DIST ?? join(repo, 'web/dist');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const outDir = join(here, 'out');
+
+const missing = [
+  [bin, 'the devops-ai binary (cmake --build build/release)'],
+  [join(webDist, 'index.html'), 'web/dist (npm --prefix web ci && npm --prefix web run build)'],
+  [chromiumPath, 'Chromium (apt-get install chromium)'],
+].filter(([p]) => !existsSync(p));
+const skip = missing.length ? `missing ${missing.map(([, what]) => what).join('; ')}` : false;
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Starts the server; resolves with its base URL and the setup token it printed. */
+async function startServer(dataDir) {
+  const port = await freePort();
+  const proc = spawn(
+    bin,
+    ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', webDist,
+      '--password-cost', 'minimum'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const ready = new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 20_000);
+    const onData = (chunk) => {
+      out += chunk.toString();
+      const token = /setup token:\s*(\S+)/i.exec(out)?.[1];
+      if (token && /listening on/.test(out)) {
+        clearTimeout(timer);
+        res(token);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => rej(new Error(`server exited with ${code}:\n${out}`)));
+  });
+  const setupToken = await ready;
+  return { proc, base: `http://127.0.0.1:${port}`, setupToken, log: () => out };
+}
+
+test('web client end to end against the real server', { skip, timeout: 180_000 }, async (t) => {
+  mkdirSync(outDir, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'dai-e2e-data-'));
+  const profile = mkdtempSync(join(tmpdir(), 'dai-e2e-chromium-'));
+  const server = await startServer(dataDir);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    colorScheme: 'dark',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  t.after(async () => {
+    await context.close().catch(() => {});
+    server.proc.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const shot = (name) => page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
+  t.after(async () => {
+    // Leave the last screen and the server log behind for a failed run.
+    await page.screenshot({ path: join(outDir, 'last.png'), fullPage: true }).catch(() => {});
+    writeFileSync(join(outDir, 'server.log'), server.log());
+  });
+
+  // First start: the setup-token flow creates the first admin.
+  await page.goto(server.base + '/');
+  await page.getByRole('heading', { name: 'Create the first administrator' }).waitFor();
+  await shot('setup');
+  await page.getByLabel('Setup token').fill(server.setupToken);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+  await page.getByLabel('Confirm password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+  // Settings → API tokens: create an operator token (shown once).
+  await page.goto(server.base + '/settings?tab=tokens');
+  await page.getByLabel('Name').fill('e2e-webhook');
+  await page.getByLabel('Role').selectOption('operator');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = await page.getByTestId('new-token').locator('code.secret').textContent();
+  assert.ok(secret && secret.length >= 20, `token shown once, got ${secret}`);
+  await page.getByRole('cell', { name: 'e2e-webhook' }).waitFor();
+  await shot('settings-tokens');
+
+  // Real data through the API: an Alertmanager webhook with that token opens an incident.
+  const now = new Date().toISOString();
+  const hook = await fetch(server.base + '/api/alertmanager/webhook', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({
+      version: '4', groupKey: '{}:{alertname="E2eCheckoutLatency"}', status: 'firing',
+      receiver: 'devops-ai', groupLabels: { alertname: 'E2eCheckoutLatency' },
+      commonLabels: { alertname: 'E2eCheckoutLatency', severity: 'critical', service: 'checkout' },
+      commonAnnotations: { summary: 'checkout p99 above 2s' }, externalURL: 'http://am.local',
+      truncatedAlerts: 0,
+      alerts: [{ status: 'firing',
+        labels: { alertname: 'E2eCheckoutLatency', severity: 'critical', service: 'checkout' },
+        annotations: { summary: 'checkout p99 above 2s' }, startsAt: now,
+        endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prom.local/graph',
+        fingerprint: 'e2e0000000000001' }],
+    }),
+  });
+  assert.equal(hook.status, 200, `webhook answered ${hook.status}: ${await hook.text()}`);
+
+  // Every page, in the dark theme.
+  const pages = [
+    ['overview', '/'], ['incidents', '/incidents'], ['self-healing', '/self-healing'],
+    ['security', '/security'], ['cost', '/cost'], ['cicd', '/cicd'], ['docs', '/docs'],
+    ['metrics', '/metrics?q=up&range=1h'], ['logs', '/logs'], ['notifications', '/notifications'],
+    ['settings-users', '/settings'], ['settings-integrations', '/settings?tab=integrations'],
+  ];
+  const notBuilt = {
+    '/self-healing': 'selfHealing.listRules', '/security': 'securityGuardian.getVulnerabilities',
+    '/cost': 'costOptimizer.getCosts', '/cicd': 'cicdOrchestrator.listPipelines',
+    '/docs': 'documentationGenerator.listDocs',
+  };
+  for (const [name, path] of pages) {
+    console.log(`# page ${path}`);
+    await page.goto(server.base + path);
+    await page.locator('.page-head h1').waitFor();
+    await page.waitForFunction(() => !document.querySelector('.state-loading'), null, { timeout: 10_000 });
+    if (notBuilt[path]) {
+      const state = page.getByTestId('not-built').filter({ hasText: notBuilt[path] });
+      await state.first().waitFor();
+      assert.match(await state.first().textContent(), /501 Not Implemented/);
+    }
+    await shot(`${name}-dark`);
+  }
+
+  // The incident from the webhook shows up, on the Overview and the Incidents page.
+  await page.goto(server.base + '/incidents?severity=critical');
+  const row = page.getByRole('row').filter({ hasText: /E2eCheckoutLatency|checkout p99/ });
+  await row.first().waitFor();
+  // One mutation on the module page: acknowledge (operator+, CSRF header).
+  await row.first().getByRole('button', { name: 'Acknowledge' }).click();
+  await row.first().getByRole('button', { name: 'Acknowledge' }).waitFor({ state: 'detached' });
+  await shot('incidents-acknowledged');
+  await page.goto(server.base + '/');
+  await page.locator('.sev-count.sev-critical .big', { hasText: '1' }).waitFor();
+
+  // Keyboard: g i goes to incidents.
+  await page.locator('body').press('g');
+  await page.locator('body').press('i');
+  await page.waitForURL(/\/incidents$/);
+
+  // A not-built mutation answers 501 and the page says so (operator control offered).
+  await page.goto(server.base + '/security');
+  await page.getByRole('form', { name: 'Run a scan' }).getByLabel('Target').fill('registry/app:1');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await page.getByTestId('not-built').filter({ hasText: 'securityGuardian.scan' }).waitFor();
+
+  // Light theme, persisted across a reload.
+  await page.getByRole('button', { name: /Switch to light theme/ }).click();
+  await page.reload();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  for (const [name, path] of [['overview', '/'], ['incidents', '/incidents'], ['cost', '/cost'],
+    ['settings-tokens', '/settings?tab=tokens']]) {
+    await page.goto(server.base + path);
+    await page.waitForFunction(() => !document.querySelector('.state-loading'), null, { timeout: 10_000 });
+    await shot(`${name}-light`);
+  }
+
+  // Role-aware: a viewer is offered no mutation controls.
+  await page.goto(server.base + '/settings');
+  await page.getByRole('form', { name: 'Add a user' }).getByLabel('Username').fill('vera');
+  await page.getByRole('form', { name: 'Add a user' }).getByLabel('Password').fill('viewer password 1');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.getByRole('cell', { name: 'vera' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Username').fill('vera');
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Wrong username or password.').waitFor();
+  await page.getByLabel('Password').fill('viewer password 1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.goto(server.base + '/incidents');
+  await page.getByRole('row').filter({ hasText: /E2eCheckoutLatency|checkout p99/ }).first().waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Resolve' }).count(), 0);
+  await page.goto(server.base + '/security');
+  await page.locator('.page-head h1').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Scan' }).count(), 0);
+  await page.goto(server.base + '/settings');
+  await page.getByText('Settings are for administrators').waitFor();
+  await shot('viewer-settings');
+
+  // Sign out ends the session: the API refuses the old cookie.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const me = await page.evaluate(async () => (await fetch('/trpc/auth.me')).status);
+  assert.equal(me, 401);
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});

@@ -1,0 +1,95 @@
+// Providers and routes; every page is code-split (React.lazy) and has its own error boundary.
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { ApiError } from '../api/errors';
+import { RouteBoundary } from '../components/route-boundary';
+import { AuthGate } from '../features/auth/auth-gate';
+import { Layout } from './layout';
+
+function page<K extends string>(
+  load: () => Promise<Record<K, ComponentType>>,
+  name: K,
+): LazyExoticComponent<ComponentType> {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+
+const OverviewPage = page(() => import('../features/overview/overview-page'), 'OverviewPage');
+const IncidentsPage = page(() => import('../features/incidents/incidents-page'), 'IncidentsPage');
+const SelfHealingPage = page(() => import('../features/modules/module-pages'), 'SelfHealingPage');
+const SecurityPage = page(() => import('../features/modules/module-pages'), 'SecurityPage');
+const CostPage = page(() => import('../features/modules/module-pages'), 'CostPage');
+const CicdPage = page(() => import('../features/modules/module-pages'), 'CicdPage');
+const DocsPage = page(() => import('../features/modules/module-pages'), 'DocsPage');
+const LogsPage = page(() => import('../features/modules/module-pages'), 'LogsPage');
+const NotificationsPage = page(
+  () => import('../features/modules/module-pages'),
+  'NotificationsPage',
+);
+const MetricsPage = page(() => import('../features/metrics/metrics-page'), 'MetricsPage');
+const SettingsPage = page(() => import('../features/settings/settings-page'), 'SettingsPage');
+
+const kRoutes: [string, string, LazyExoticComponent<ComponentType>][] = [
+  ['incidents', 'Incidents', IncidentsPage],
+  ['self-healing', 'Self-Healing', SelfHealingPage],
+  ['security', 'Security', SecurityPage],
+  ['cost', 'Cost', CostPage],
+  ['cicd', 'CI/CD', CicdPage],
+  ['docs', 'Docs', DocsPage],
+  ['metrics', 'Metrics', MetricsPage],
+  ['logs', 'Logs', LogsPage],
+  ['notifications', 'Notifications', NotificationsPage],
+  ['settings', 'Settings', SettingsPage],
+];
+
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 15_000,
+        // Client errors and 501 are answers, not glitches: do not retry them.
+        retry: (count, err) =>
+          count < 2 && !(err instanceof ApiError && err.httpStatus >= 400 && err.httpStatus < 600),
+        refetchOnWindowFocus: true,
+      },
+    },
+  });
+}
+
+export function App({ client = makeQueryClient() }: { client?: QueryClient }) {
+  return (
+    <QueryClientProvider client={client}>
+      <BrowserRouter>
+        <AuthGate>
+          <Routes>
+            <Route element={<Layout />}>
+              <Route
+                index
+                element={
+                  <RouteBoundary name="Overview">
+                    <OverviewPage />
+                  </RouteBoundary>
+                }
+              />
+              {kRoutes.map(([path, name, Page]) => (
+                <Route
+                  key={path}
+                  path={`${path}/*`}
+                  element={
+                    <RouteBoundary name={name}>
+                      <Page />
+                    </RouteBoundary>
+                  }
+                />
+              ))}
+              <Route
+                path="*"
+                element={<div className="state state-empty">No page at this address.</div>}
+              />
+            </Route>
+          </Routes>
+        </AuthGate>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}

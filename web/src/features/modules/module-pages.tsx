@@ -1,0 +1,227 @@
+// Pages of the modules that are not built yet: each calls its procedures and shows the
+// server's answer. Module issues replace these with their own pages.
+import type { ReactNode } from 'react';
+import {
+  MutationForm,
+  Panel,
+  ProcedureListPanel,
+  ProcedureQueryPanel,
+} from '../../components/procedure-panel';
+import { Empty } from '../../components/states';
+
+function PageHead({ title, lead }: { title: string; lead: string }) {
+  return (
+    <div className="page-head">
+      <h1>{title}</h1>
+      <p className="muted">{lead}</p>
+    </div>
+  );
+}
+
+function Grid({ children }: { children: ReactNode }) {
+  return <div className="grid-2">{children}</div>;
+}
+
+function monthStart(): string {
+  const d = new Date();
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+}
+
+export function SelfHealingPage() {
+  return (
+    <>
+      <PageHead title="Self-Healing" lead="Healing rules, executed actions and their outcomes." />
+      <Grid>
+        <ProcedureListPanel title="Rules" path="selfHealing.listRules" />
+        <ProcedureListPanel title="Recent actions" path="selfHealing.getHistory" />
+      </Grid>
+      <MutationForm
+        title="Enable or disable a rule"
+        path="selfHealing.toggleRule"
+        minRole="operator"
+        submitLabel="Apply"
+        fields={[
+          { name: 'id', label: 'Rule id', type: 'number', required: true },
+          { name: 'enabled', label: 'Enabled', type: 'checkbox', initial: 'true' },
+        ]}
+      />
+    </>
+  );
+}
+
+export function SecurityPage() {
+  return (
+    <>
+      <PageHead
+        title="Security"
+        lead="Vulnerabilities, secrets, Kubernetes posture and compliance."
+      />
+      <ProcedureListPanel title="Vulnerabilities" path="securityGuardian.getVulnerabilities" />
+      <Grid>
+        <MutationForm
+          title="Run a scan"
+          path="securityGuardian.scan"
+          minRole="operator"
+          submitLabel="Scan"
+          fields={[
+            {
+              name: 'scanType',
+              label: 'Type',
+              type: 'select',
+              options: ['container', 'kubernetes', 'secrets', 'compliance'],
+            },
+            { name: 'target', label: 'Target', required: true },
+          ]}
+        />
+        <MutationForm
+          title="Check compliance"
+          path="securityGuardian.checkCompliance"
+          minRole="operator"
+          submitLabel="Check"
+          fields={[
+            {
+              name: 'framework',
+              label: 'Framework',
+              type: 'select',
+              options: ['soc2', 'hipaa', 'pci_dss'],
+            },
+          ]}
+        />
+      </Grid>
+    </>
+  );
+}
+
+export function CostPage() {
+  return (
+    <>
+      <PageHead title="Cost" lead="Spend, budgets, forecasts and savings recommendations." />
+      <Grid>
+        <ProcedureQueryPanel
+          title="Month to date"
+          path="costOptimizer.getCosts"
+          input={{ start: monthStart(), end: new Date().toISOString() }}
+        />
+        <ProcedureQueryPanel
+          title="Forecast"
+          path="costOptimizer.forecast"
+          input={{ horizon: 'month' }}
+        />
+      </Grid>
+      <ProcedureListPanel
+        title="Recommendations"
+        path="costOptimizer.getRecommendations"
+        input={{ status: 'open' }}
+      />
+      <MutationForm
+        title="Set a budget"
+        path="costOptimizer.setbudget"
+        minRole="operator"
+        submitLabel="Save budget"
+        fields={[
+          { name: 'name', label: 'Name', required: true },
+          { name: 'scope', label: 'Scope', initial: 'all', required: true },
+          { name: 'amount', label: 'Amount', type: 'number', required: true },
+          { name: 'currency', label: 'Currency', initial: 'USD', required: true },
+          {
+            name: 'period',
+            label: 'Period',
+            type: 'select',
+            options: ['monthly', 'quarterly', 'yearly'],
+          },
+        ]}
+      />
+    </>
+  );
+}
+
+export function CicdPage() {
+  return (
+    <>
+      <PageHead title="CI/CD" lead="Pipelines, runs, flaky tests and optimisations." />
+      <ProcedureListPanel title="Pipelines" path="cicdOrchestrator.listPipelines" />
+      <Grid>
+        <ProcedureQueryPanel
+          title="Optimisations"
+          path="cicdOrchestrator.getOptimizations"
+          input={{}}
+        />
+        <MutationForm
+          title="Trigger a run"
+          path="cicdOrchestrator.triggerRun"
+          minRole="operator"
+          submitLabel="Trigger"
+          fields={[
+            { name: 'pipelineId', label: 'Pipeline id', type: 'number', required: true },
+            { name: 'ref', label: 'Ref' },
+          ]}
+        />
+      </Grid>
+    </>
+  );
+}
+
+export function DocsPage() {
+  return (
+    <>
+      <PageHead title="Docs" lead="Generated documentation, runbooks and architecture diagrams." />
+      <ProcedureListPanel title="Documents" path="documentationGenerator.listDocs" />
+      <MutationForm
+        title="Generate a document"
+        path="documentationGenerator.generate"
+        minRole="operator"
+        submitLabel="Generate"
+        fields={[
+          {
+            name: 'docType',
+            label: 'Type',
+            type: 'select',
+            options: ['architecture', 'runbook', 'api', 'changelog', 'postmortem'],
+          },
+          { name: 'target', label: 'Target' },
+        ]}
+      />
+    </>
+  );
+}
+
+/** Pages whose server side has no procedure registered at all yet. */
+function Unregistered({ title, lead, router }: { title: string; lead: string; router: string }) {
+  return (
+    <>
+      <PageHead title={title} lead={lead} />
+      <Panel title={title}>
+        <div className="state state-notbuilt" data-testid="not-built">
+          <div className="state-badge">Not built yet</div>
+          <div className="state-title">
+            No <code>{router}.*</code> procedure is registered on this server
+          </div>
+          <div className="state-body">
+            This page fills in when the server exposes the {router} router.
+          </div>
+        </div>
+      </Panel>
+      <Empty title="No data is shown until the server provides it." />
+    </>
+  );
+}
+
+export function LogsPage() {
+  return (
+    <Unregistered
+      title="Logs"
+      lead="Log templates mined from your services, with their counts and anomalies."
+      router="logs"
+    />
+  );
+}
+
+export function NotificationsPage() {
+  return (
+    <Unregistered
+      title="Notifications"
+      lead="Channels (e-mail, webhooks) and what was sent to whom."
+      router="notifications"
+    />
+  );
+}

@@ -1,0 +1,398 @@
+// Settings: users and roles, API tokens, integrations. Admin procedures; others see a notice.
+import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
+import type { ProcedureOutput } from '../../api/generated';
+import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { Pagination } from '../../components/pagination';
+import { Panel } from '../../components/procedure-panel';
+import { Empty, ErrorState, QueryView } from '../../components/states';
+import { Time } from '../../components/time';
+import { hasRole, useSession } from '../../lib/session';
+
+const kTabs = [
+  ['users', 'Users & roles'],
+  ['tokens', 'API tokens'],
+  ['integrations', 'Integrations'],
+] as const;
+const kRoles = ['viewer', 'operator', 'admin'] as const;
+type Role = (typeof kRoles)[number];
+
+function UsersTab() {
+  const [params, setParams] = useSearchParams();
+  const offset = Number(params.get('offset') ?? 0) || 0;
+  const q = useProcedureQuery('users.list', { limit: 25, offset });
+  const update = useProcedureMutation('users.update');
+  const create = useProcedureMutation('users.create');
+  const [form, setForm] = useState({ username: '', password: '', role: 'viewer' as Role });
+  function submit(ev: FormEvent) {
+    ev.preventDefault();
+    create.mutate(form, {
+      onSuccess: () => setForm({ username: '', password: '', role: 'viewer' }),
+    });
+  }
+  return (
+    <>
+      <Panel title="Users" actions={<code className="proc">users.list</code>}>
+        {update.error ? <ErrorState error={update.error} /> : null}
+        <QueryView q={q}>
+          {(data) => (
+            <>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>Username</th>
+                    <th>Role</th>
+                    <th>Status</th>
+                    <th>Created</th>
+                    <th>Last sign-in</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((u) => (
+                    <tr key={u.id}>
+                      <td>{u.username}</td>
+                      <td>
+                        <select
+                          aria-label={`Role of ${u.username}`}
+                          value={u.role}
+                          onChange={(e) =>
+                            update.mutate({ id: u.id, role: e.target.value as Role })
+                          }
+                        >
+                          {kRoles.map((r) => (
+                            <option key={r}>{r}</option>
+                          ))}
+                        </select>
+                      </td>
+                      <td>
+                        <label className="check">
+                          <input
+                            type="checkbox"
+                            checked={!u.disabled}
+                            onChange={(e) =>
+                              update.mutate({ id: u.id, disabled: !e.target.checked })
+                            }
+                          />
+                          {u.disabled ? 'disabled' : 'active'}
+                        </label>
+                      </td>
+                      <td>
+                        <Time iso={u.createdAt} />
+                      </td>
+                      <td>
+                        <Time iso={u.lastLoginAt} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <Pagination
+                offset={offset}
+                limit={25}
+                total={data.total}
+                onChange={(o) => {
+                  params.set('offset', String(o));
+                  setParams(params);
+                }}
+              />
+            </>
+          )}
+        </QueryView>
+      </Panel>
+      <Panel title="Add a user" actions={<code className="proc">users.create</code>}>
+        <form className="inline-form" onSubmit={submit} aria-label="Add a user">
+          <label>
+            Username
+            <input
+              required
+              value={form.username}
+              onChange={(e) => setForm({ ...form, username: e.target.value })}
+            />
+          </label>
+          <label>
+            Password
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              value={form.password}
+              onChange={(e) => setForm({ ...form, password: e.target.value })}
+            />
+          </label>
+          <label>
+            Role
+            <select
+              value={form.role}
+              onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
+            >
+              {kRoles.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="btn btn-primary btn-small" disabled={create.isPending}>
+            Add user
+          </button>
+        </form>
+        {create.error ? <ErrorState error={create.error} /> : null}
+      </Panel>
+    </>
+  );
+}
+
+type CreatedToken = ProcedureOutput<'tokens.create'>;
+
+function TokensTab() {
+  const [showRevoked, setShowRevoked] = useState(false);
+  const q = useProcedureQuery('tokens.list', { includeRevoked: showRevoked });
+  const create = useProcedureMutation('tokens.create');
+  const revoke = useProcedureMutation('tokens.revoke');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  const [days, setDays] = useState('90');
+  const [created, setCreated] = useState<CreatedToken | null>(null);
+  const [page, setPage] = useState(0);
+  const kPage = 25;
+
+  function submit(ev: FormEvent) {
+    ev.preventDefault();
+    create.mutate(
+      { name, role, expiresInDays: days ? Number(days) : undefined },
+      {
+        onSuccess: (t) => {
+          setCreated(t);
+          setName('');
+        },
+      },
+    );
+  }
+  return (
+    <>
+      <Panel title="Create an API token" actions={<code className="proc">tokens.create</code>}>
+        <form className="inline-form" onSubmit={submit} aria-label="Create an API token">
+          <label>
+            Name
+            <input
+              name="tokenName"
+              required
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          </label>
+          <label>
+            Role
+            <select name="tokenRole" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {kRoles.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Expires in (days)
+            <input
+              name="expiresInDays"
+              type="number"
+              min={1}
+              value={days}
+              onChange={(e) => setDays(e.target.value)}
+            />
+          </label>
+          <button type="submit" className="btn btn-primary btn-small" disabled={create.isPending}>
+            Create token
+          </button>
+        </form>
+        {create.error ? <ErrorState error={create.error} /> : null}
+        {created ? (
+          <div className="secret-once" role="status" data-testid="new-token">
+            <div>
+              Token <strong>{created.name}</strong> created. Copy it now: it is shown once.
+            </div>
+            <code className="secret">{created.token}</code>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => void navigator.clipboard?.writeText(created.token)}
+            >
+              Copy
+            </button>
+          </div>
+        ) : null}
+      </Panel>
+      <Panel
+        title="API tokens"
+        actions={
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={showRevoked}
+              onChange={(e) => setShowRevoked(e.target.checked)}
+            />
+            Show revoked
+          </label>
+        }
+      >
+        {revoke.error ? <ErrorState error={revoke.error} /> : null}
+        <QueryView q={q}>
+          {(data) =>
+            data.items.length === 0 ? (
+              <Empty title="No API tokens">Create one above for scripts and CI.</Empty>
+            ) : (
+              <>
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th>Name</th>
+                      <th>Prefix</th>
+                      <th>Role</th>
+                      <th>Created</th>
+                      <th>Expires</th>
+                      <th>Last used</th>
+                      <th>
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.items.slice(page * kPage, page * kPage + kPage).map((t) => (
+                      <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
+                        <td>{t.name}</td>
+                        <td>
+                          <code>{t.prefix}…</code>
+                        </td>
+                        <td>{t.role}</td>
+                        <td>
+                          <Time iso={t.createdAt} />
+                        </td>
+                        <td>{t.expiresAt ? <Time iso={t.expiresAt} /> : 'never'}</td>
+                        <td>
+                          <Time iso={t.lastUsedAt} />
+                        </td>
+                        <td className="row-actions">
+                          {t.revokedAt ? (
+                            <span className="muted">revoked</span>
+                          ) : (
+                            <button
+                              type="button"
+                              className="btn btn-small btn-danger"
+                              onClick={() => revoke.mutate({ id: t.id })}
+                            >
+                              Revoke
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <Pagination
+                  offset={page * kPage}
+                  limit={kPage}
+                  total={data.items.length}
+                  onChange={(o) => setPage(Math.floor(o / kPage))}
+                />
+              </>
+            )
+          }
+        </QueryView>
+      </Panel>
+    </>
+  );
+}
+
+function IntegrationsTab() {
+  const q = useProcedureQuery('system.info', undefined);
+  return (
+    <Panel title="Integrations" actions={<code className="proc">system.info</code>}>
+      <p className="muted">
+        Integrations are configured in the server's config file or flags (
+        <code>--prometheus-url</code>, <code>--alertmanager-url</code>); editing them here needs the
+        settings procedures, which this server does not register yet. PostgreSQL and notification
+        channels are configured the same way.
+      </p>
+      <QueryView q={q}>
+        {(data) => (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Integration</th>
+                <th>Status</th>
+                <th>URL</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td>store</td>
+                <td>
+                  <span className="dot dot-ok" aria-hidden="true" /> {data.store}
+                </td>
+                <td className="muted">schema v{data.schemaVersion}</td>
+              </tr>
+              {Object.entries(data.integrations).map(([k, v]) => (
+                <tr key={k}>
+                  <td>{k}</td>
+                  <td>
+                    <span
+                      className={v.configured ? 'dot dot-ok' : 'dot dot-off'}
+                      aria-hidden="true"
+                    />{' '}
+                    {v.configured ? 'configured' : 'not configured'}
+                  </td>
+                  <td>{v.url ?? <span className="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
+    </Panel>
+  );
+}
+
+export function SettingsPage() {
+  const { user } = useSession();
+  const [params, setParams] = useSearchParams();
+  const tab = params.get('tab') ?? 'users';
+  if (!hasRole(user.role, 'admin')) {
+    return (
+      <>
+        <div className="page-head">
+          <h1>Settings</h1>
+        </div>
+        <Empty title="Settings are for administrators">
+          You are signed in as {user.role}. Ask an administrator to change users, tokens or
+          integrations.
+        </Empty>
+      </>
+    );
+  }
+  return (
+    <>
+      <div className="page-head">
+        <h1>Settings</h1>
+      </div>
+      <div className="tabs" role="tablist" aria-label="Settings sections">
+        {kTabs.map(([id, label]) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            aria-selected={tab === id}
+            className={tab === id ? 'tab active' : 'tab'}
+            onClick={() => setParams({ tab: id })}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel">
+        {tab === 'tokens' ? (
+          <TokensTab />
+        ) : tab === 'integrations' ? (
+          <IntegrationsTab />
+        ) : (
+          <UsersTab />
+        )}
+      </div>
+    </>
+  );
+}
