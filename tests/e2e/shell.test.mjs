@@ -144,7 +144,7 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   const pages = [
     ['overview', '/'], ['incidents', '/incidents'], ['self-healing', '/self-healing'],
     ['security', '/security'], ['cost', '/cost'], ['cicd', '/cicd'], ['docs', '/docs'],
-    ['metrics', '/metrics?q=up&range=1h'], ['logs', '/logs'], ['notifications', '/notifications'],
+    ['metrics', '/explore?q=up&range=1h'], ['logs', '/logs'], ['notifications', '/notifications'],
     ['settings-users', '/settings'], ['settings-integrations', '/settings?tab=integrations'],
   ];
   const notBuilt = {

@@ -1,4 +1,5 @@
-// Providers and routes; every page is code-split (React.lazy) and has its own error boundary.
+// Providers and routes (the Metrics page lives at /explore: the server answers /metrics itself
+// with its Prometheus exposition); every page is code-split (React.lazy) and has its own error boundary.
 import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Route, Routes } from 'react-router';
@@ -36,7 +37,7 @@ const kRoutes: [string, string, LazyExoticComponent<ComponentType>][] = [
   ['cost', 'Cost', CostPage],
   ['cicd', 'CI/CD', CicdPage],
   ['docs', 'Docs', DocsPage],
-  ['metrics', 'Metrics', MetricsPage],
+  ['explore', 'Metrics', MetricsPage],
   ['logs', 'Logs', LogsPage],
   ['notifications', 'Notifications', NotificationsPage],
   ['settings', 'Settings', SettingsPage],

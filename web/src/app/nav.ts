@@ -14,7 +14,7 @@ export const kNav: NavItem[] = [
   { path: '/cost', label: 'Cost', key: 'c', group: 'modules' },
   { path: '/cicd', label: 'CI/CD', key: 'p', group: 'modules' },
   { path: '/docs', label: 'Docs', key: 'd', group: 'modules' },
-  { path: '/metrics', label: 'Metrics', key: 'm', group: 'observe' },
+  { path: '/explore', label: 'Metrics', key: 'm', group: 'observe' },
   { path: '/logs', label: 'Logs', key: 'l', group: 'observe' },
   { path: '/notifications', label: 'Notifications', key: 'n', group: 'observe' },
   { path: '/settings', label: 'Settings', key: ',', group: 'admin' },

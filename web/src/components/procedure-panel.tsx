@@ -150,7 +150,7 @@ export function MutationForm({
 }) {
   const m = useProcedureMutation(path, invalidate);
   const [values, setValues] = useState<Record<string, string>>(() =>
-    Object.fromEntries(fields.map((f) => [f.name, f.initial ?? ''])),
+    Object.fromEntries(fields.map((f) => [f.name, f.initial ?? f.options?.[0] ?? ''])),
   );
   function submit(ev: FormEvent) {
     ev.preventDefault();
@@ -204,7 +204,7 @@ export function MutationForm({
             {m.isPending ? 'Working…' : submitLabel}
           </button>
         </form>
-        {m.error ? <ErrorState error={m.error} /> : null}
+        {m.error ? <ErrorState error={m.error} title="Request failed" /> : null}
         {m.isSuccess ? <GenericResult data={m.data} /> : null}
       </Panel>
     </RequireRole>

@@ -29,8 +29,10 @@ export function NotBuilt({ procedure, message }: { procedure: string; message?: 
         <code>{procedure}</code> answered 501 Not Implemented
       </div>
       <div className="state-body">
-        The procedure is registered on this server but its module has not been built. Nothing is
-        shown here until the server returns real data.
+        <p className="state-explain">
+          The procedure is registered on this server but its module has not been built. Nothing is
+          shown here until the server returns real data.
+        </p>
         {message ? <div className="state-detail">Server: {message}</div> : null}
       </div>
     </div>
@@ -38,12 +40,20 @@ export function NotBuilt({ procedure, message }: { procedure: string; message?: 
 }
 
 /** Renders the right state for an ApiError; NOT_IMPLEMENTED gets the not-built design. */
-export function ErrorState({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+export function ErrorState({
+  error,
+  onRetry,
+  title = 'Could not load',
+}: {
+  error: ApiError;
+  onRetry?: () => void;
+  title?: string;
+}) {
   if (error.notImplemented) return <NotBuilt procedure={error.path} message={error.message} />;
   return (
     <div className="state state-error" role="alert">
       <div className="state-title">
-        {error.code === 'FORBIDDEN' ? 'Not allowed' : 'Could not load'}
+        {error.code === 'FORBIDDEN' ? 'Not allowed' : title}
         <span className="state-code">
           {error.code}
           {error.httpStatus ? ` · ${error.httpStatus}` : ''}

@@ -71,8 +71,8 @@ export function IncidentsPage() {
         </label>
       </form>
       <Panel title="Incidents" actions={<code className="proc">incidentCommander.list</code>}>
-        {ack.error ? <ErrorState error={ack.error} /> : null}
-        {resolve.error ? <ErrorState error={resolve.error} /> : null}
+        {ack.error ? <ErrorState error={ack.error} title="Request failed" /> : null}
+        {resolve.error ? <ErrorState error={resolve.error} title="Request failed" /> : null}
         <QueryView q={q} loadingLabel="Loading incidents">
           {(data) =>
             data.items.length === 0 ? (

@@ -33,7 +33,7 @@ function UsersTab() {
   return (
     <>
       <Panel title="Users" actions={<code className="proc">users.list</code>}>
-        {update.error ? <ErrorState error={update.error} /> : null}
+        {update.error ? <ErrorState error={update.error} title="Request failed" /> : null}
         <QueryView q={q}>
           {(data) => (
             <>
@@ -134,7 +134,7 @@ function UsersTab() {
             Add user
           </button>
         </form>
-        {create.error ? <ErrorState error={create.error} /> : null}
+        {create.error ? <ErrorState error={create.error} title="Request failed" /> : null}
       </Panel>
     </>
   );
@@ -201,7 +201,7 @@ function TokensTab() {
             Create token
           </button>
         </form>
-        {create.error ? <ErrorState error={create.error} /> : null}
+        {create.error ? <ErrorState error={create.error} title="Request failed" /> : null}
         {created ? (
           <div className="secret-once" role="status" data-testid="new-token">
             <div>
@@ -231,7 +231,7 @@ function TokensTab() {
           </label>
         }
       >
-        {revoke.error ? <ErrorState error={revoke.error} /> : null}
+        {revoke.error ? <ErrorState error={revoke.error} title="Request failed" /> : null}
         <QueryView q={q}>
           {(data) =>
             data.items.length === 0 ? (
