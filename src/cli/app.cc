@@ -12,6 +12,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "modules/auth/auth_service.h"
+#include "adapters/prometheus/prometheus_client.h"
 #include "modules/catalog/planned_procedures.h"
 #include "modules/incident_commander/incident_service.h"
 #include "engines/alerts/alert.h"
@@ -93,6 +94,7 @@ struct App::Parts {
   std::unique_ptr<OpenedStore> store;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<incidents::IncidentService> incidents;
+  std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
   std::unique_ptr<server::EventHub> events;
@@ -150,6 +152,79 @@ void RegisterSystemProcedures(App::Parts& p) {
 
 namespace {
 
+// metrics.query / metrics.queryRange: the PromQL explorer's backend, through the configured
+// Prometheus (or any server speaking its HTTP API). Without one they answer
+// PRECONDITION_FAILED naming the setting.
+void RegisterMetricsProcedures(App::Parts& p) {
+  namespace s = schema;
+  if (!p.config.prometheus_url.empty()) {
+    prometheus::PrometheusOptions options;
+    options.base_url = p.config.prometheus_url;
+    options.http.policy = http::OutboundPolicy::AllowLocal();
+    options.query_timeout = std::chrono::seconds(20);
+    auto client = prometheus::PrometheusClient::Create(options);
+    if (client.ok()) p.prometheus.emplace(std::move(client).value());
+  }
+  auto data_schema = s::Object({s::Req("resultType", s::Enum({"matrix", "vector", "scalar", "string"})),
+                                s::Req("result", s::Any()), s::Req("warnings", s::Array(s::String()))});
+  App::Parts* pp = &p;
+  auto to_json = [](const prometheus::QueryData& d) {
+    return Json{{"resultType", d.result_type}, {"result", d.result}, {"warnings", d.warnings}};
+  };
+  auto not_configured = [] {
+    return Status::FailedPrecondition("Prometheus is not configured: start the server with "
+                                      "--prometheus-url (or DEVOPS_AI_PROMETHEUS_URL)");
+  };
+  Procedure q;
+  q.path = "metrics.query";
+  q.kind = ProcedureKind::kQuery;
+  q.min_role = Role::kViewer;
+  q.input_schema = s::Object({s::Req("query", s::String(1, 10000)), s::Opt("time", s::DateTime())});
+  q.output_schema = data_schema;
+  q.summary = "Instant PromQL query through the configured Prometheus";
+  q.handler = [pp, to_json, not_configured](const Json& in, CallContext&) -> Result<Json> {
+    if (!pp->prometheus) return not_configured();
+    std::optional<TimePoint> at;
+    if (in.contains("time")) {
+      DAI_ASSIGN_OR_RETURN(at, ParseIso8601(in["time"].get<std::string>()));
+    }
+    DAI_ASSIGN_OR_RETURN(auto d, pp->prometheus->Query(in["query"].get<std::string>(), at));
+    return to_json(d);
+  };
+  p.registry.Add(std::move(q));
+  Procedure r;
+  r.path = "metrics.queryRange";
+  r.kind = ProcedureKind::kQuery;
+  r.min_role = Role::kViewer;
+  r.input_schema = s::Object({s::Req("query", s::String(1, 10000)), s::Req("start", s::DateTime()),
+                              s::Req("end", s::DateTime()),
+                              s::Req("step", s::Number(), "seconds between points")});
+  r.output_schema = data_schema;
+  r.summary = "Range PromQL query (at most 11,000 points per series, as Prometheus allows)";
+  r.handler = [pp, to_json, not_configured](const Json& in, CallContext&) -> Result<Json> {
+    if (!pp->prometheus) return not_configured();
+    DAI_ASSIGN_OR_RETURN(TimePoint start, ParseIso8601(in["start"].get<std::string>()));
+    DAI_ASSIGN_OR_RETURN(TimePoint end, ParseIso8601(in["end"].get<std::string>()));
+    const double step = in["step"].get<double>();
+    if (!(step > 0)) return Status::InvalidArgument("input.step: must be > 0");
+    if (end < start) return Status::InvalidArgument("input.end: must not be before input.start");
+    const double points = std::chrono::duration<double>(end - start).count() / step;
+    if (points > 11000) {
+      return Status::InvalidArgument("input.step: too small for the range (" +
+                                     std::to_string(static_cast<long long>(points)) +
+                                     " points; at most 11000)");
+    }
+    DAI_ASSIGN_OR_RETURN(auto d, pp->prometheus->QueryRange(in["query"].get<std::string>(), start, end,
+                                                            Millis(static_cast<int64_t>(step * 1000))));
+    return to_json(d);
+  };
+  p.registry.Add(std::move(r));
+}
+
+}  // namespace
+
+namespace {
+
 // The registry of a server: auth, system, and every planned procedure. Shared by Start() and
 // `devops-ai api typescript|openapi`, so the generated documents match the server exactly.
 Status BuildRegistry(App::Parts& p) {
@@ -159,6 +234,7 @@ Status BuildRegistry(App::Parts& p) {
   p.auth = std::make_unique<auth::AuthService>(*p.store->db, p.clock, auth_options);
   p.auth->RegisterProcedures(p.registry);
   RegisterSystemProcedures(p);
+  RegisterMetricsProcedures(p);
   App::Parts* pp = &p;
   p.incidents = std::make_unique<incidents::IncidentService>(
       *p.store->db, p.clock, incidents::IncidentServiceOptions{},

@@ -13,10 +13,10 @@ after(async () => {
 });
 
 test('Prometheus scrapes /metrics and sees up == 1', async () => {
-  const server = await new Server().start();
+  const promPort = await freePort();
+  const server = await new Server({ extraArgs: ['--prometheus-url', `http://127.0.0.1:${promPort}`] }).start();
   cleanups.push(async () => { await server.stop(); server.cleanup(); });
   const dir = tempDir('prom');
-  const promPort = await freePort();
   writeFileSync(join(dir, 'prometheus.yml'), [
     'global:', '  scrape_interval: 1s', '  evaluation_interval: 1s',
     'scrape_configs:', '  - job_name: devops-ai', '    static_configs:',
@@ -43,4 +43,19 @@ test('Prometheus scrapes /metrics and sees up == 1', async () => {
     const requests = await q('devops_ai_http_requests_total{procedure="metrics"}');
     return requests.data.result.length >= 1;
   }, 15000, 250);
+
+  // The PromQL explorer's procedures read the same data through the server.
+  const token = server.createToken('viewer', 'metrics-reader');
+  const headers = { authorization: `Bearer ${token}` };
+  const call = async (path, input) => (await fetch(`${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })).json();
+  const instant = await call('metrics.query', { query: 'up{job="devops-ai"}' });
+  assert.equal(instant.result.data.resultType, 'vector');
+  assert.equal(instant.result.data.result[0].value[1], '1');
+  const end = new Date();
+  const start = new Date(end.getTime() - 60000);
+  const range = await call('metrics.queryRange', { query: 'up', start: start.toISOString(), end: end.toISOString(), step: 1 });
+  assert.equal(range.result.data.resultType, 'matrix');
+  const bad = await call('metrics.query', { query: 'sum(' });
+  assert.equal(bad.error.data.code, 'BAD_REQUEST');
+  assert.match(bad.error.message, /parse error/);
 });

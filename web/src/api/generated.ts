@@ -488,6 +488,37 @@ export interface Procedures {
       "updatedAt": string;
     };
   };
+  "metrics.query": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "query": string;
+      "time"?: string;
+    };
+    output: {
+      "result": unknown;
+      "resultType": "matrix" | "vector" | "scalar" | "string";
+      "warnings": Array<string>;
+    };
+  };
+  "metrics.queryRange": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "end": string;
+      "query": string;
+      "start": string;
+      /** seconds between points */
+      "step": number;
+    };
+    output: {
+      "result": unknown;
+      "resultType": "matrix" | "vector" | "scalar" | "string";
+      "warnings": Array<string>;
+    };
+  };
   "securityGuardian.applyPatch": {
     kind: "mutation";
     minRole: "operator";
