@@ -1,5 +1,12 @@
 // Turns a Prometheus API `data` object (matrix or vector) into chart series.
-import type { Series } from './time-series-chart';
+import type uPlot from 'uplot';
+
+export interface Series {
+  label: string;
+  /** Unix seconds, ascending. */
+  times: number[];
+  values: (number | null)[];
+}
 
 interface Sample {
   metric: Record<string, string>;
@@ -37,4 +44,18 @@ export function toSeries(data: unknown): Series[] {
     }));
   }
   throw new Error(`result type ${d.resultType ?? 'unknown'} cannot be charted`);
+}
+
+/** Aligns series on the union of their timestamps (uPlot needs one shared x axis). */
+export function alignSeries(series: Series[]): uPlot.AlignedData {
+  const xs = Array.from(new Set(series.flatMap((s) => s.times))).sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = series.map((s) => {
+    const col: (number | null)[] = new Array(xs.length).fill(null);
+    s.times.forEach((t, i) => {
+      col[index.get(t)!] = s.values[i] ?? null;
+    });
+    return col;
+  });
+  return [xs, ...ys] as uPlot.AlignedData;
 }

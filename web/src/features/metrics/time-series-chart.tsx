@@ -4,12 +4,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
-export interface Series {
-  label: string;
-  /** Unix seconds, ascending. */
-  times: number[];
-  values: (number | null)[];
-}
+import { alignSeries, type Series } from './prometheus';
 
 const kPalette = [
   '#5b8def',
@@ -21,20 +16,6 @@ const kPalette = [
   '#c9b458',
   '#8a94a6',
 ];
-
-/** Aligns series on the union of their timestamps (uPlot needs one shared x axis). */
-export function alignSeries(series: Series[]): uPlot.AlignedData {
-  const xs = Array.from(new Set(series.flatMap((s) => s.times))).sort((a, b) => a - b);
-  const index = new Map(xs.map((x, i) => [x, i]));
-  const ys = series.map((s) => {
-    const col: (number | null)[] = new Array(xs.length).fill(null);
-    s.times.forEach((t, i) => {
-      col[index.get(t)!] = s.values[i] ?? null;
-    });
-    return col;
-  });
-  return [xs, ...ys] as uPlot.AlignedData;
-}
 
 export function TimeSeriesChart({ series, height = 320 }: { series: Series[]; height?: number }) {
   const host = useRef<HTMLDivElement>(null);
