@@ -120,7 +120,11 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   await page.getByRole('cell', { name: 'e2e-webhook' }).waitFor();
   await shot('settings-tokens');
 
-  // Real data through the API: an Alertmanager webhook with that token opens an incident.
+  // Real data through the API: an Alertmanager webhook with that token opens an incident,
+  // and the open Incidents page shows it without a reload (SSE incident.created → refetch).
+  await page.goto(server.base + '/incidents');
+  await page.getByText('No incidents match').waitFor();
+  await shot('incidents-empty');
   const now = new Date().toISOString();
   const hook = await fetch(server.base + '/api/alertmanager/webhook', {
     method: 'POST',
@@ -139,6 +143,8 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
     }),
   });
   assert.equal(hook.status, 200, `webhook answered ${hook.status}: ${await hook.text()}`);
+  await page.getByRole('row').filter({ hasText: /E2eCheckoutLatency|checkout p99/ }).first()
+    .waitFor({ timeout: 10_000 });
 
   // Figure (printed, not asserted): Overview from a cold cache (a fresh navigation: empty query
   // cache), until every tile has its answer, beside the anchor of the Logs page, which makes
