@@ -202,6 +202,16 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   await page.goto(server.base + '/');
   await page.locator('.sev-count.sev-critical .big', { hasText: '1' }).waitFor();
 
+  // Revoking the token in Settings makes the server refuse it.
+  await page.goto(server.base + '/settings?tab=tokens');
+  await page.getByRole('row').filter({ hasText: 'e2e-webhook' }).getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('row').filter({ hasText: 'e2e-webhook' }).waitFor({ state: 'detached' });
+  const refused = await fetch(server.base + '/api/alertmanager/webhook', {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: '{}',
+  });
+  assert.equal(refused.status, 401);
+
   // Keyboard: g i goes to incidents.
   await page.locator('body').press('g');
   await page.locator('body').press('i');
