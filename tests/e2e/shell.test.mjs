@@ -199,6 +199,12 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   await row.first().getByRole('button', { name: 'Acknowledge' }).click();
   await row.first().getByRole('button', { name: 'Acknowledge' }).waitFor({ state: 'detached' });
   await shot('incidents-acknowledged');
+  // The detail page (incidentCommander.get) shows its alerts and timeline.
+  await row.first().getByRole('link').click();
+  await page.waitForURL(/\/incidents\/\d+$/);
+  await page.getByRole('cell', { name: 'E2eCheckoutLatency' }).waitFor();
+  await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+  await shot('incident-detail-dark');
   await page.goto(server.base + '/');
   await page.locator('.sev-count.sev-critical .big', { hasText: '1' }).waitFor();
 

@@ -13,7 +13,12 @@ const x0 = xs[0]!;
 const dx = xs[xs.length - 1]! - x0;
 let lo = Infinity;
 let hi = -Infinity;
-for (const y of ys) for (const v of y) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+for (const y of ys) {
+  for (const v of y) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+}
 for (const y of ys) {
   ctx.beginPath();
   y.forEach((v, i) => {

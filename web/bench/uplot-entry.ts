@@ -6,7 +6,11 @@ const { xs, ys } = makeData();
 const el = document.getElementById('chart')!;
 const t = performance.now();
 new uPlot(
-  { width: 1200, height: 400, series: [{}, ...ys.map((_, i) => ({ label: `s${i}`, stroke: '#5b8def' }))] },
+  {
+    width: 1200,
+    height: 400,
+    series: [{}, ...ys.map((_, i) => ({ label: `s${i}`, stroke: '#5b8def' }))],
+  },
   [xs, ...ys],
   el,
 );

@@ -1,6 +1,6 @@
 // Incidents (incidentCommander): filters in the query string, paged list, acknowledge/resolve
 // for operators. incidentCommander.list/get/acknowledge/resolve are built on the server.
-import { useSearchParams } from 'react-router';
+import { Link, Route, Routes, useSearchParams } from 'react-router';
 import type { ProcedureInput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { Pagination } from '../../components/pagination';
@@ -9,11 +9,21 @@ import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { formatAge } from '../../lib/format';
 import { RequireRole } from '../../lib/session';
+import { IncidentDetail } from './incident-detail';
 
 const kPageSize = 25;
 type ListInput = ProcedureInput<'incidentCommander.list'>;
 
 export function IncidentsPage() {
+  return (
+    <Routes>
+      <Route index element={<IncidentList />} />
+      <Route path=":id" element={<IncidentDetail />} />
+    </Routes>
+  );
+}
+
+function IncidentList() {
   const [params, setParams] = useSearchParams();
   const severity = (params.get('severity') || undefined) as ListInput['severity'];
   const status = (params.get('status') || undefined) as ListInput['status'];
@@ -104,7 +114,9 @@ export function IncidentsPage() {
                         <td>
                           <span className={`sev sev-${i.severity}`}>{i.severity}</span>
                         </td>
-                        <td>{i.title}</td>
+                        <td>
+                          <Link to={`/incidents/${i.id}`}>{i.title}</Link>
+                        </td>
                         <td>{i.service ?? <span className="muted">—</span>}</td>
                         <td>{i.status}</td>
                         <td className="num">{formatAge(i.detectedAt)}</td>
