@@ -41,13 +41,41 @@ function freePort() {
   });
 }
 
-/** Starts the server; resolves with its base URL and the setup token it printed. */
-async function startServer(dataDir) {
+const prometheusBin = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
+
+/**
+ * Starts a real Prometheus scraping the server's own /metrics every second, so the Metrics page
+ * has real series to chart. Resolves with its URL, or null when Prometheus is not installed.
+ */
+async function startPrometheus(dir, serverPort) {
+  if (!existsSync(prometheusBin)) return null;
   const port = await freePort();
+  writeFileSync(join(dir, 'prometheus.yml'), [
+    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    'scrape_configs:',
+    '  - job_name: devops-ai',
+    `    static_configs: [{ targets: ["127.0.0.1:${serverPort}"] }]`,
+  ].join('\n'));
+  const proc = spawn(prometheusBin, [`--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`],
+  { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    if (ok) return { proc, url };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  proc.kill('SIGTERM');
+  throw new Error('prometheus did not become ready');
+}
+
+/** Starts the server; resolves with its base URL and the setup token it printed. */
+async function startServer(dataDir, port, prometheusUrl) {
   const proc = spawn(
     bin,
     ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', webDist,
-      '--password-cost', 'minimum'],
+      '--password-cost', 'minimum',
+      ...(prometheusUrl ? ['--prometheus-url', prometheusUrl] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -73,7 +101,10 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   mkdirSync(outDir, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'dai-e2e-data-'));
   const profile = mkdtempSync(join(tmpdir(), 'dai-e2e-chromium-'));
-  const server = await startServer(dataDir);
+  const serverPort = await freePort();
+  const prometheus = await startPrometheus(dataDir, serverPort);
+  if (prometheus) t.after(() => prometheus.proc.kill('SIGTERM'));
+  const server = await startServer(dataDir, serverPort, prometheus?.url);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
@@ -170,7 +201,7 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   const pages = [
     ['overview', '/'], ['incidents', '/incidents'], ['self-healing', '/self-healing'],
     ['security', '/security'], ['cost', '/cost'], ['cicd', '/cicd'], ['docs', '/docs'],
-    ['metrics', '/explore?q=up&range=1h'], ['logs', '/logs'], ['notifications', '/notifications'],
+    ['metrics', '/explore?q=rate(devops_ai_http_requests_total%5B1m%5D)&range=15m&step=2s'], ['logs', '/logs'], ['notifications', '/notifications'],
     ['settings-users', '/settings'], ['settings-integrations', '/settings?tab=integrations'],
   ];
   const notBuilt = {
@@ -189,6 +220,19 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
       assert.match(await state.first().textContent(), /501 Not Implemented/);
     }
     await shot(`${name}-dark`);
+  }
+
+  // Metrics: with Prometheus, the explorer charts real series; without, it says why.
+  await page.goto(server.base + '/explore?q=devops_ai_http_requests_total&range=15m&step=1s');
+  if (prometheus) {
+    await page.locator('.chart canvas').waitFor({ timeout: 15_000 });
+    assert.match(await page.locator('.panel').last().textContent(), /\d+ series, step 1s/);
+    await page.getByLabel('PromQL', { exact: true }).fill('sum(');
+    await page.getByRole('button', { name: 'Run query' }).click();
+    await page.getByRole('alert').waitFor();
+    await shot('metrics-bad-query-dark');
+  } else {
+    await page.getByRole('alert').waitFor();
   }
 
   // The incident from the webhook shows up, on the Overview and the Incidents page.

@@ -77,16 +77,4 @@ export async function mutate<P extends MutationPath>(
   }
 }
 
-/**
- * Calls a procedure the generated registry does not list yet (for example metrics.queryRange
- * while its module is being built). The server's answer decides: NOT_FOUND until it exists.
- */
-export async function queryUnlisted(path: string, input?: unknown): Promise<unknown> {
-  try {
-    return await trpc().query(path, input);
-  } catch (err) {
-    return intercept(err, path);
-  }
-}
-
 export { ApiError };

@@ -3,8 +3,9 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { queryUnlisted } from '../../api/client';
+import { query } from '../../api/client';
 import type { ApiError } from '../../api/errors';
+import type { ProcedureOutput } from '../../api/generated';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { formatNumber, parseDuration } from '../../lib/format';
@@ -23,15 +24,15 @@ export function MetricsPage() {
 
   const rangeSecs = parseDuration(range) ?? 3600;
   const step = parseDuration(stepParam) ?? Math.max(15, Math.round(rangeSecs / 250));
-  const q = useQuery<unknown, ApiError>({
+  const q = useQuery<ProcedureOutput<'metrics.queryRange'>, ApiError>({
     queryKey: ['metrics', 'queryRange', promql, range, step],
     enabled: promql !== '',
     queryFn: () => {
-      const end = Math.floor(Date.now() / 1000);
-      return queryUnlisted('metrics.queryRange', {
+      const end = Date.now();
+      return query('metrics.queryRange', {
         query: promql,
-        start: end - rangeSecs,
-        end,
+        start: new Date(end - rangeSecs * 1000).toISOString(),
+        end: new Date(end).toISOString(),
         step,
       });
     },
@@ -39,9 +40,9 @@ export function MetricsPage() {
   const parsed = useMemo(() => {
     if (q.data === undefined) return null;
     try {
-      return { series: toSeries(q.data), error: null };
+      return { series: toSeries(q.data), error: null, warnings: q.data.warnings ?? [] };
     } catch (e) {
-      return { series: [], error: (e as Error).message };
+      return { series: [], error: (e as Error).message, warnings: [] };
     }
   }, [q.data]);
 
@@ -133,6 +134,11 @@ export function MetricsPage() {
             <p className="muted small">
               {formatNumber(parsed.series.length)} series, step {step}s
             </p>
+            {parsed.warnings.map((w) => (
+              <p key={w} className="muted small">
+                Prometheus warning: {w}
+              </p>
+            ))}
           </>
         )}
       </Panel>
