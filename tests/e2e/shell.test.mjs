@@ -262,7 +262,14 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   });
   assert.equal(refused.status, 401);
 
-  // Keyboard: g i goes to incidents.
+  // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+  await page.goto(server.base + '/cost');
+  await page.locator('.page-head h1').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  // g i goes to incidents.
   await page.locator('body').press('g');
   await page.locator('body').press('i');
   await page.waitForURL(/\/incidents$/);
