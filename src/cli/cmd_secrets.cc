@@ -1,0 +1,439 @@
+// `devops-ai scan secrets PATH|- [--format table|json|sarif] [--config gitleaks.toml]
+//  [--baseline FILE] [--gitignore] [--threads N]`: runs the secrets engine (engines/secrets)
+// over a file, a directory (recursive; skips .git, symlinks and binary files; with
+// --gitignore, skips paths matched by .gitignore files) or stdin. Findings are redacted in
+// every format. Exit code: 0 = no finding, 1 = findings, 2 = usage or input error.
+// With --baseline FILE (a JSON array or {"findings": [...]} whose entries carry "fingerprint"
+// as this command's json output prints them), findings already in the baseline are dropped.
+//
+// Hidden evaluation mode: `scan secrets --cases CASES.json --config gitleaks.toml` scores the
+// engine on /work/shared/data/secrets/cases.json (rule -> {tps, fps, tp_paths, fp_paths}: each
+// rule alone plus the global allow-list must flag every TP and no FP) or on
+// detect_secrets_cases.json (plugin -> {tps, fps}: the whole rule set flags a TP line and not an
+// FP line) and prints recall and false-positive rate per rule and overall.
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/json.h"
+#include "engines/secrets/builtin_rules.h"
+#include "engines/secrets/gitleaks_config.h"
+#include "engines/secrets/secret_scanner.h"
+
+namespace dai::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using secrets::Finding;
+
+struct SecretsArgs {
+  std::string path;
+  std::string format = "table";
+  std::string config;
+  std::string baseline;
+  std::string cases;
+  bool gitignore = false;
+  unsigned threads = 0;
+};
+
+bool ReadFile(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+Result<secrets::RuleSet> LoadRules(const std::string& config) {
+  if (config.empty()) return secrets::BuiltinRules();
+  std::string text;
+  if (!ReadFile(config, text)) return Status::NotFound("cannot read " + config);
+  return secrets::ParseGitleaksConfig(text);
+}
+
+// A read-only view of a file: mmap when possible (no copy), else read into memory.
+class FileView {
+ public:
+  bool Open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      return false;
+    }
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        return false;
+      }
+      map_ = p;
+    }
+    ::close(fd);
+    return true;
+  }
+  ~FileView() {
+    if (map_) ::munmap(map_, size_);
+  }
+  std::string_view data() const {
+    return map_ ? std::string_view(static_cast<const char*>(map_), size_) : std::string_view();
+  }
+
+ private:
+  void* map_ = nullptr;
+  size_t size_ = 0;
+};
+
+// .gitignore patterns of one directory (basic glob subset: negation is not supported).
+struct IgnoreRules {
+  fs::path dir;
+  std::vector<std::pair<std::string, bool>> patterns;  // (glob, directory-only)
+};
+
+bool Ignored(const std::vector<IgnoreRules>& stack, const fs::path& p, bool is_dir) {
+  for (const auto& rules : stack) {
+    std::string rel = p.lexically_relative(rules.dir).generic_string();
+    std::string name = p.filename().string();
+    for (const auto& [glob, dir_only] : rules.patterns) {
+      if (dir_only && !is_dir) continue;
+      bool anchored = glob.find('/') != std::string::npos;
+      std::string g = glob[0] == '/' ? glob.substr(1) : glob;
+      if (anchored ? fnmatch(g.c_str(), rel.c_str(), FNM_PATHNAME) == 0
+                   : fnmatch(g.c_str(), name.c_str(), 0) == 0)
+        return true;
+    }
+  }
+  return false;
+}
+
+IgnoreRules LoadIgnore(const fs::path& dir) {
+  IgnoreRules r;
+  r.dir = dir;
+  std::ifstream in(dir / ".gitignore");
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line[0] == '#' || line[0] == '!') continue;
+    bool dir_only = line.back() == '/';
+    if (dir_only) line.pop_back();
+    if (!line.empty()) r.patterns.emplace_back(line, dir_only);
+  }
+  return r;
+}
+
+void Walk(const fs::path& dir, bool gitignore, std::vector<IgnoreRules>& stack,
+          std::vector<std::string>& out) {
+  if (gitignore) stack.push_back(LoadIgnore(dir));
+  std::error_code ec;
+  std::vector<fs::directory_entry> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    entries.push_back(*it);
+  std::sort(entries.begin(), entries.end());
+  for (const auto& e : entries) {
+    if (e.is_symlink(ec)) continue;
+    const bool is_dir = e.is_directory(ec);
+    if (is_dir && e.path().filename() == ".git") continue;
+    if (gitignore && Ignored(stack, e.path(), is_dir)) continue;
+    if (is_dir) Walk(e.path(), gitignore, stack, out);
+    else if (e.is_regular_file(ec)) out.push_back(e.path().string());
+  }
+  if (gitignore) stack.pop_back();
+}
+
+Json FindingJson(const Finding& f) {
+  return Json{{"ruleId", f.rule_id},   {"description", f.description}, {"path", f.path},
+              {"line", f.line},        {"column", f.column},           {"offset", f.offset},
+              {"length", f.length},    {"entropy", f.entropy},         {"secret", f.redacted},
+              {"fingerprint", f.fingerprint}};
+}
+
+Json Sarif(const std::vector<Finding>& findings, const secrets::RuleSet& rules) {
+  Json driver_rules = Json::array();
+  for (const auto& r : rules.rules)
+    driver_rules.push_back({{"id", r.id}, {"shortDescription", {{"text", r.description.empty() ? r.id : r.description}}}});
+  Json results = Json::array();
+  for (const auto& f : findings) {
+    results.push_back(
+        {{"ruleId", f.rule_id},
+         {"level", "error"},
+         {"message", {{"text", f.rule_id + ": " + f.redacted}}},
+         {"locations",
+          Json::array({{{"physicalLocation",
+                         {{"artifactLocation", {{"uri", f.path}}},
+                          {"region",
+                           {{"startLine", f.line},
+                            {"startColumn", f.column},
+                            {"snippet", {{"text", f.redacted}}}}}}}}})},
+         {"partialFingerprints", {{"devopsAiSecret/v1", f.fingerprint}}}});
+  }
+  return Json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+              {"version", "2.1.0"},
+              {"runs", Json::array({{{"tool",
+                                      {{"driver",
+                                        {{"name", "devops-ai"},
+                                         {"informationUri", "https://github.com/devops-ai"},
+                                         {"rules", driver_rules}}}}},
+                                     {"results", results}}})}};
+}
+
+Result<std::set<std::string>> LoadBaseline(const std::string& path) {
+  std::string text;
+  if (!ReadFile(path, text)) return Status::NotFound("cannot read baseline " + path);
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) return parsed.status();
+  Json j = std::move(parsed).value();
+  if (j.is_object() && j.contains("findings")) j = j["findings"];
+  if (!j.is_array()) return Status::InvalidArgument("baseline: expected a JSON array of findings");
+  std::set<std::string> out;
+  for (const auto& e : j) {
+    if (e.is_object() && e.contains("fingerprint") && e["fingerprint"].is_string())
+      out.insert(e["fingerprint"].get<std::string>());
+    else if (e.is_object() && e.contains("Fingerprint") && e["Fingerprint"].is_string())
+      out.insert(e["Fingerprint"].get<std::string>());
+  }
+  return out;
+}
+
+std::string CaseLine(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("line") && v["line"].is_string())
+    return v["line"].get<std::string>();
+  return {};
+}
+
+// Hidden --cases mode (see the header comment).
+int RunCases(const SecretsArgs& args) {
+  std::string text;
+  if (!ReadFile(args.cases, text)) {
+    std::fprintf(stderr, "scan secrets: cannot read %s\n", args.cases.c_str());
+    return 2;
+  }
+  auto parsed = ParseJson(text);
+  if (!parsed.ok() || !parsed.value().is_object()) {
+    std::fprintf(stderr, "scan secrets: %s is not a cases object\n", args.cases.c_str());
+    return 2;
+  }
+  const Json& cases = parsed.value();
+  auto rules = LoadRules(args.config);
+  if (!rules.ok()) {
+    std::fprintf(stderr, "scan secrets: %s\n", rules.status().ToString().c_str());
+    return 2;
+  }
+  bool detect_secrets_format = false;
+  for (const auto& [k, v] : cases.items())
+    if (v.contains("source_test")) detect_secrets_format = true;
+  std::unique_ptr<secrets::SecretScanner> all;
+  if (detect_secrets_format) {
+    auto s = secrets::SecretScanner::Create(rules.value());
+    if (!s.ok()) {
+      std::fprintf(stderr, "scan secrets: %s\n", s.status().ToString().c_str());
+      return 2;
+    }
+    all = std::move(s).value();
+  }
+  size_t tp_total = 0, tp_hit = 0, fp_total = 0, fp_hit = 0, skipped = 0;
+  std::printf("%-44s %6s %8s %6s %8s\n", "rule", "tps", "recall", "fps", "fp_rate");
+  for (const auto& [rule_id, entry] : cases.items()) {
+    const secrets::SecretScanner* scanner = all.get();
+    std::unique_ptr<secrets::SecretScanner> own;
+    if (!detect_secrets_format) {
+      secrets::RuleSet one;
+      one.global_allowlists = rules.value().global_allowlists;
+      for (const auto& r : rules.value().rules)
+        if (r.id == rule_id) one.rules.push_back(r);
+      if (one.rules.empty()) {
+        std::printf("%-44s (not in the rule set: skipped)\n", rule_id.c_str());
+        ++skipped;
+        continue;
+      }
+      auto s = secrets::SecretScanner::Create(std::move(one));
+      if (!s.ok()) {
+        std::fprintf(stderr, "scan secrets: %s\n", s.status().ToString().c_str());
+        return 2;
+      }
+      own = std::move(s).value();
+      scanner = own.get();
+    }
+    auto scratch = scanner->NewScratch();
+    if (!scratch.ok()) return 2;
+    auto flags = [&](const std::string& content, const std::string& path) {
+      auto r = scanner->Scan(content, path, *scratch.value());
+      return r.ok() && !r.value().findings.empty();
+    };
+    size_t tps = 0, tph = 0, fps = 0, fph = 0;
+    for (const char* key : {"tps", "fps"}) {
+      if (!entry.contains(key)) continue;
+      for (const auto& v : entry[key]) {
+        bool hit = flags(CaseLine(v), "");
+        if (key[0] == 't') ++tps, tph += hit;
+        else ++fps, fph += hit;
+      }
+    }
+    for (const char* key : {"tp_paths", "fp_paths"}) {
+      if (!entry.contains(key)) continue;
+      for (const auto& v : entry[key]) {
+        bool hit = flags(v.value("content", std::string()), v.value("path", std::string()));
+        if (key[0] == 't') ++tps, tph += hit;
+        else ++fps, fph += hit;
+      }
+    }
+    tp_total += tps, tp_hit += tph, fp_total += fps, fp_hit += fph;
+    std::printf("%-44s %6zu %8.3f %6zu %8.3f\n", rule_id.c_str(), tps,
+                tps ? double(tph) / double(tps) : 1.0, fps, fps ? double(fph) / double(fps) : 0.0);
+  }
+  std::printf("OVERALL tps=%zu recall=%.4f fps=%zu fp_rate=%.4f rules_skipped=%zu\n", tp_total,
+              tp_total ? double(tp_hit) / double(tp_total) : 1.0, fp_total,
+              fp_total ? double(fp_hit) / double(fp_total) : 0.0, skipped);
+  return 0;
+}
+
+int RunSecrets(const SecretsArgs& args) {
+  if (!args.cases.empty()) return RunCases(args);
+  if (args.path.empty()) {
+    std::fprintf(stderr, "scan secrets: PATH (or -) is required\n");
+    return 2;
+  }
+  auto rules = LoadRules(args.config);
+  if (!rules.ok()) {
+    std::fprintf(stderr, "scan secrets: %s\n", rules.status().ToString().c_str());
+    return 2;
+  }
+  auto scanner_or = secrets::SecretScanner::Create(rules.value());
+  if (!scanner_or.ok()) {
+    std::fprintf(stderr, "scan secrets: %s\n", scanner_or.status().ToString().c_str());
+    return 2;
+  }
+  const auto& scanner = *scanner_or.value();
+  std::set<std::string> baseline;
+  if (!args.baseline.empty()) {
+    auto b = LoadBaseline(args.baseline);
+    if (!b.ok()) {
+      std::fprintf(stderr, "scan secrets: %s\n", b.status().ToString().c_str());
+      return 2;
+    }
+    baseline = std::move(b).value();
+  }
+
+  std::vector<Finding> findings;
+  std::mutex mu;
+  std::atomic<size_t> errors{0};
+  if (args.path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    std::string data = ss.str();
+    auto scratch = scanner.NewScratch();
+    if (!scratch.ok()) return 2;
+    auto r = scanner.Scan(data, "-", *scratch.value());
+    if (!r.ok()) {
+      std::fprintf(stderr, "scan secrets: %s\n", r.status().ToString().c_str());
+      return 2;
+    }
+    findings = std::move(r.value().findings);
+  } else {
+    std::error_code ec;
+    std::vector<std::string> files;
+    if (fs::is_directory(args.path, ec)) {
+      std::vector<IgnoreRules> stack;
+      Walk(args.path, args.gitignore, stack, files);
+    } else if (fs::exists(args.path, ec)) {
+      files.push_back(args.path);
+    } else {
+      std::fprintf(stderr, "scan secrets: %s: no such file or directory\n", args.path.c_str());
+      return 2;
+    }
+    unsigned n = args.threads ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+    n = std::min<unsigned>(n, static_cast<unsigned>(std::max<size_t>(1, files.size())));
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      auto scratch = scanner.NewScratch();  // vectorscan scratch: one per thread
+      if (!scratch.ok()) {
+        ++errors;
+        return;
+      }
+      std::vector<Finding> local;
+      for (size_t i = next++; i < files.size(); i = next++) {
+        FileView view;
+        if (!view.Open(files[i])) {
+          std::fprintf(stderr, "scan secrets: cannot read %s\n", files[i].c_str());
+          continue;
+        }
+        auto r = scanner.Scan(view.data(), files[i], *scratch.value());
+        if (!r.ok()) {
+          ++errors;
+          continue;
+        }
+        for (auto& f : r.value().findings) local.push_back(std::move(f));
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto& f : local) findings.push_back(std::move(f));
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+  }
+  if (!baseline.empty())
+    findings.erase(std::remove_if(findings.begin(), findings.end(),
+                                  [&](const Finding& f) { return baseline.count(f.fingerprint); }),
+                   findings.end());
+  std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.path, a.offset, a.rule_id) < std::tie(b.path, b.offset, b.rule_id);
+  });
+  if (args.format == "json") {
+    Json arr = Json::array();
+    for (const auto& f : findings) arr.push_back(FindingJson(f));
+    std::cout << DumpJson(Json{{"findings", arr}}) << "\n";
+  } else if (args.format == "sarif") {
+    std::cout << DumpJson(Sarif(findings, rules.value())) << "\n";
+  } else {
+    for (const auto& f : findings)
+      std::printf("%s:%llu:%llu\t%s\t%s\n", f.path.c_str(),
+                  static_cast<unsigned long long>(f.line),
+                  static_cast<unsigned long long>(f.column), f.rule_id.c_str(),
+                  f.redacted.c_str());
+    std::fprintf(stderr, "%zu finding(s)\n", findings.size());
+  }
+  if (errors) return 2;
+  return findings.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void RegisterScanCommands(CLI::App& app, CliState& state) {
+  auto* scan = app.add_subcommand("scan", "Security scanners");
+  scan->require_subcommand(1);
+  auto args = std::make_shared<SecretsArgs>();
+  auto* sec = scan->add_subcommand("secrets", "Find leaked secrets in a file, directory or stdin");
+  sec->add_option("path", args->path, "file, directory, or - for stdin");
+  sec->add_option("--format", args->format, "table | json | sarif")
+      ->check(CLI::IsMember({"table", "json", "sarif"}));
+  sec->add_option("--config", args->config, "gitleaks-format TOML rules (default: built-in rules)");
+  sec->add_option("--baseline", args->baseline, "JSON findings whose fingerprints are ignored");
+  sec->add_flag("--gitignore", args->gitignore, "skip paths matched by .gitignore files");
+  sec->add_option("--threads", args->threads, "worker threads (default: cores)");
+  sec->add_option("--cases", args->cases, "evaluation mode: score a cases JSON file")
+      ->group("");
+  sec->callback([args, &state] { state.exit_code = RunSecrets(*args); });
+}
+
+}  // namespace dai::cli

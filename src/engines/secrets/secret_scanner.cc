@@ -1,0 +1,534 @@
+#include "engines/secrets/secret_scanner.h"
+
+#include <hs/hs.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <utility>
+
+namespace dai::secrets {
+namespace {
+
+constexpr size_t kLineSnapLimit = 4096;     // how far a region grows to reach a line boundary
+constexpr size_t kDefaultWindow = 1024;     // bytes before a hit end where a match may start
+constexpr size_t kMultiLineWindow = 65536;  // for rules whose matches span lines (PEM blocks)
+constexpr size_t kKeywordWindow = 4096;     // around a keyword hit of a fallback rule
+constexpr unsigned kKeywordIdBase = 1u << 20;
+
+std::unique_ptr<RE2> CompileRe2(const std::string& pattern, std::string* error) {
+  RE2::Options opt;
+  opt.set_encoding(RE2::Options::EncodingLatin1);
+  opt.set_log_errors(false);
+  opt.set_max_mem(64 << 20);
+  auto re = std::make_unique<RE2>(pattern, opt);
+  if (!re->ok()) {
+    *error = re->error();
+    return nullptr;
+  }
+  return re;
+}
+
+struct CompiledAllow {
+  AllowCondition condition = AllowCondition::kOr;
+  AllowTarget target = AllowTarget::kSecret;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::string> stopwords;
+  std::vector<std::unique_ptr<RE2>> paths;
+};
+
+struct CompiledRule {
+  Rule rule;
+  std::unique_ptr<RE2> re;    // null for path-only rules
+  std::unique_ptr<RE2> path;  // null when the rule has no path condition
+  std::vector<CompiledAllow> allows;
+  size_t window = kDefaultWindow;
+  bool fallback = false;  // vectorscan rejected the regex
+};
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool ContainsCaseless(std::string_view hay, std::string_view needle_lower) {
+  if (needle_lower.empty()) return true;
+  if (hay.size() < needle_lower.size()) return false;
+  const unsigned char first = static_cast<unsigned char>(needle_lower[0]);
+  for (size_t i = 0; i + needle_lower.size() <= hay.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(hay[i])) != first) continue;
+    size_t j = 1;
+    while (j < needle_lower.size() &&
+           std::tolower(static_cast<unsigned char>(hay[i + j])) ==
+               static_cast<unsigned char>(needle_lower[j]))
+      ++j;
+    if (j == needle_lower.size()) return true;
+  }
+  return false;
+}
+
+Result<CompiledAllow> CompileAllow(const Allowlist& a, const std::string& owner) {
+  CompiledAllow c;
+  c.condition = a.condition;
+  c.target = a.regex_target;
+  std::string err;
+  for (const auto& r : a.regexes) {
+    auto re = CompileRe2(r, &err);
+    if (!re) return Status::InvalidArgument(owner + ": allowlist regex: " + err);
+    c.regexes.push_back(std::move(re));
+  }
+  for (const auto& p : a.paths) {
+    auto re = CompileRe2(p, &err);
+    if (!re) return Status::InvalidArgument(owner + ": allowlist path: " + err);
+    c.paths.push_back(std::move(re));
+  }
+  for (const auto& s : a.stopwords) c.stopwords.push_back(ToLower(s));
+  return c;
+}
+
+// True when the allow-list drops this finding.
+bool Allowed(const CompiledAllow& a, std::string_view secret, std::string_view match,
+             std::string_view line, std::string_view path) {
+  std::string_view target = a.target == AllowTarget::kSecret  ? secret
+                            : a.target == AllowTarget::kMatch ? match
+                                                              : line;
+  int configured = 0, held = 0;
+  if (!a.regexes.empty()) {
+    ++configured;
+    for (const auto& re : a.regexes)
+      if (RE2::PartialMatch(target, *re)) {
+        ++held;
+        break;
+      }
+  }
+  if (!a.stopwords.empty()) {
+    ++configured;
+    for (const auto& w : a.stopwords)
+      if (ContainsCaseless(secret, w)) {
+        ++held;
+        break;
+      }
+  }
+  if (!a.paths.empty()) {
+    ++configured;
+    for (const auto& re : a.paths)
+      if (RE2::PartialMatch(path, *re)) {
+        ++held;
+        break;
+      }
+  }
+  if (configured == 0) return false;
+  return a.condition == AllowCondition::kOr ? held > 0 : held == configured;
+}
+
+size_t LineStart(std::string_view data, size_t pos) {
+  size_t limit = pos > kLineSnapLimit ? pos - kLineSnapLimit : 0;
+  while (pos > limit && data[pos - 1] != '\n') --pos;
+  return pos;
+}
+
+size_t LineEnd(std::string_view data, size_t pos) {
+  size_t limit = std::min(data.size(), pos + kLineSnapLimit);
+  while (pos < limit && data[pos] != '\n') ++pos;
+  return pos;
+}
+
+bool HasAllowComment(std::string_view line) {
+  return line.find("devops-ai:allow") != std::string_view::npos ||
+         line.find("gitleaks:allow") != std::string_view::npos;
+}
+
+std::string EscapeLiteral(std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+struct SecretScanner::Compiled {
+  std::vector<CompiledRule> rules;
+  std::vector<CompiledAllow> global;
+  std::vector<std::unique_ptr<RE2>> global_paths;  // global allow-lists made only of paths
+  std::vector<size_t> whole_buffer_rules;          // fallback rules without keywords
+  std::vector<size_t> path_only_rules;
+  std::vector<std::pair<size_t, size_t>> keyword_ids;  // hs id - kKeywordIdBase -> rule
+  hs_database_t* db = nullptr;
+  ~Compiled() {
+    if (db) hs_free_database(db);
+  }
+};
+
+ScanScratch::~ScanScratch() {
+  if (scratch_) hs_free_scratch(static_cast<hs_scratch_t*>(scratch_));
+}
+
+double ShannonEntropy(std::string_view s) {
+  if (s.empty()) return 0;
+  std::array<size_t, 256> counts{};
+  for (unsigned char c : s) ++counts[c];
+  double h = 0;
+  const double n = static_cast<double>(s.size());
+  for (size_t c : counts) {
+    if (c == 0) continue;
+    double p = static_cast<double>(c) / n;
+    h -= p * std::log2(p);
+  }
+  return h;
+}
+
+std::string Redact(std::string_view secret) {
+  size_t keep = std::min<size_t>(4, secret.size() / 4);
+  return std::string(secret.substr(0, keep)) + "****";
+}
+
+std::string Fingerprint(std::string_view rule_id, std::string_view path, std::string_view secret) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : secret) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  std::string out;
+  out.reserve(rule_id.size() + path.size() + 18);
+  out.append(rule_id).append(":").append(path).append(":").append(hex);
+  return out;
+}
+
+SecretScanner::SecretScanner(std::unique_ptr<Compiled> compiled) : c_(std::move(compiled)) {}
+SecretScanner::~SecretScanner() = default;
+size_t SecretScanner::rule_count() const { return c_->rules.size(); }
+
+std::vector<std::string> SecretScanner::FallbackRuleIds() const {
+  std::vector<std::string> out;
+  for (const auto& r : c_->rules)
+    if (r.fallback) out.push_back(r.rule.id);
+  return out;
+}
+
+Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set) {
+  if (set.rules.empty()) return Status::InvalidArgument("secrets: empty rule set");
+  auto c = std::make_unique<Compiled>();
+  std::string err;
+  for (auto& rule : set.rules) {
+    CompiledRule cr;
+    if (!rule.regex.empty()) {
+      cr.re = CompileRe2(rule.regex, &err);
+      if (!cr.re) return Status::InvalidArgument("rule " + rule.id + ": regex: " + err);
+      if (rule.secret_group > cr.re->NumberOfCapturingGroups())
+        return Status::InvalidArgument("rule " + rule.id + ": secretGroup beyond the groups");
+    }
+    if (!rule.path.empty()) {
+      cr.path = CompileRe2(rule.path, &err);
+      if (!cr.path) return Status::InvalidArgument("rule " + rule.id + ": path: " + err);
+    }
+    if (rule.regex.empty() && rule.path.empty())
+      return Status::InvalidArgument("rule " + rule.id + ": needs a regex or a path");
+    for (const auto& a : rule.allowlists) {
+      DAI_ASSIGN_OR_RETURN(auto ca, CompileAllow(a, "rule " + rule.id));
+      cr.allows.push_back(std::move(ca));
+    }
+    for (auto& k : rule.keywords) k = ToLower(k);
+    const std::string& rx = rule.regex;
+    if (rx.find("PRIVATE KEY") != std::string::npos || rx.find("[\\s\\S") != std::string::npos ||
+        rx.find("(?s") != std::string::npos)
+      cr.window = kMultiLineWindow;
+    cr.rule = std::move(rule);
+    c->rules.push_back(std::move(cr));
+  }
+  for (const auto& a : set.global_allowlists) {
+    if (a.regexes.empty() && a.stopwords.empty() && !a.paths.empty()) {
+      for (const auto& p : a.paths) {
+        auto re = CompileRe2(p, &err);
+        if (!re) return Status::InvalidArgument("global allowlist path: " + err);
+        c->global_paths.push_back(std::move(re));
+      }
+      continue;
+    }
+    DAI_ASSIGN_OR_RETURN(auto ca, CompileAllow(a, "global allowlist"));
+    c->global.push_back(std::move(ca));
+  }
+
+  // One vectorscan database: every regex rule as a prefilter; retry without the ones it
+  // rejects, which are then triggered by their keywords (or scanned whole by RE2).
+  std::vector<size_t> in_db;
+  for (size_t i = 0; i < c->rules.size(); ++i)
+    if (c->rules[i].re) in_db.push_back(i);
+  for (;;) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, ids;
+    std::vector<std::string> keyword_exprs;
+    c->keyword_ids.clear();
+    for (size_t i = 0; i < c->rules.size(); ++i) {
+      if (!c->rules[i].fallback) continue;
+      for (const auto& k : c->rules[i].rule.keywords) {
+        keyword_exprs.push_back(EscapeLiteral(k));
+        c->keyword_ids.emplace_back(c->keyword_ids.size(), i);
+      }
+    }
+    for (size_t i : in_db) {
+      exprs.push_back(c->rules[i].rule.regex.c_str());
+      flags.push_back(HS_FLAG_PREFILTER);
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    for (size_t k = 0; k < keyword_exprs.size(); ++k) {
+      exprs.push_back(keyword_exprs[k].c_str());
+      flags.push_back(HS_FLAG_CASELESS);
+      ids.push_back(kKeywordIdBase + static_cast<unsigned>(k));
+    }
+    if (exprs.empty()) break;
+    hs_compile_error_t* cerr = nullptr;
+    hs_database_t* db = nullptr;
+    hs_error_t rc = hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                                     static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
+                                     &db, &cerr);
+    if (rc == HS_SUCCESS) {
+      c->db = db;
+      break;
+    }
+    int bad = cerr ? cerr->expression : -1;
+    std::string msg = cerr && cerr->message ? cerr->message : "unknown";
+    if (cerr) hs_free_compile_error(cerr);
+    if (bad < 0 || static_cast<size_t>(bad) >= in_db.size())
+      return Status::Internal("vectorscan compile failed: " + msg);
+    c->rules[in_db[bad]].fallback = true;
+    in_db.erase(in_db.begin() + bad);
+  }
+  for (size_t i = 0; i < c->rules.size(); ++i) {
+    const auto& r = c->rules[i];
+    if (!r.re) c->path_only_rules.push_back(i);
+    else if (r.fallback && r.rule.keywords.empty()) c->whole_buffer_rules.push_back(i);
+  }
+  return std::unique_ptr<SecretScanner>(new SecretScanner(std::move(c)));
+}
+
+Result<std::unique_ptr<ScanScratch>> SecretScanner::NewScratch() const {
+  auto s = std::unique_ptr<ScanScratch>(new ScanScratch());
+  if (c_->db) {
+    hs_scratch_t* scratch = nullptr;
+    if (hs_alloc_scratch(c_->db, &scratch) != HS_SUCCESS)
+      return Status::ResourceExhausted("vectorscan: cannot allocate scratch");
+    s->scratch_ = scratch;
+  }
+  return s;
+}
+
+namespace {
+
+struct ScanContext {
+  const SecretScanner::Compiled* c;
+  std::string_view data;
+  std::string_view path;
+  const ScanOptions* options;
+  std::vector<std::pair<size_t, size_t>> open;  // per rule: open region, start > end = none
+  std::set<std::pair<size_t, uint64_t>> seen;   // (rule, secret offset)
+  std::vector<std::pair<Finding, uint64_t>> findings;
+  std::vector<RE2::Arg> args;
+  bool truncated = false;
+};
+
+}  // namespace
+
+// Confirms rule `r` on data[begin, end) with its exact regex and filters.
+static void Confirm(ScanContext& ctx, size_t r, size_t begin, size_t end);
+
+static void Confirm(ScanContext& ctx, size_t r, size_t begin, size_t end) {
+  const auto& cr = ctx.c->rules[r];
+  const Rule& rule = cr.rule;
+  std::string_view region = ctx.data.substr(begin, end - begin);
+  if (!rule.keywords.empty()) {
+    bool any = false;
+    for (const auto& k : rule.keywords)
+      if (ContainsCaseless(region, k)) {
+        any = true;
+        break;
+      }
+    if (!any) return;
+  }
+  const int ngroups = cr.re->NumberOfCapturingGroups();
+  std::vector<re2::StringPiece> pieces(static_cast<size_t>(ngroups) + 1);
+  std::vector<std::string_view> groups(pieces.size());
+  size_t pos = begin;
+  while (pos <= end && ctx.findings.size() < ctx.options->max_findings) {
+    if (!cr.re->Match(re2::StringPiece(ctx.data.data(), ctx.data.size()), pos, end,
+                      RE2::UNANCHORED, pieces.data(), static_cast<int>(pieces.size())))
+      break;
+    for (size_t g = 0; g < pieces.size(); ++g)
+      groups[g] = std::string_view(pieces[g].data(), pieces[g].size());
+    std::string_view match = groups[0];
+    size_t mstart = static_cast<size_t>(match.data() - ctx.data.data());
+    pos = mstart + std::max<size_t>(match.size(), 1);
+    std::string_view secret = match;
+    if (ngroups >= 1) {
+      if (rule.secret_group > 0) {
+        secret = groups[static_cast<size_t>(rule.secret_group)];
+      } else {
+        for (int g = 1; g <= ngroups; ++g)
+          if (!groups[static_cast<size_t>(g)].empty()) {
+            secret = groups[static_cast<size_t>(g)];
+            break;
+          }
+      }
+    }
+    if (secret.empty() || secret.data() == nullptr) continue;
+    uint64_t soff = static_cast<uint64_t>(secret.data() - ctx.data.data());
+    if (!ctx.seen.insert({r, soff}).second) continue;
+    double h = ShannonEntropy(secret);
+    if (rule.entropy > 0 && h <= rule.entropy) continue;
+    size_t ls = LineStart(ctx.data, soff);
+    size_t le = LineEnd(ctx.data, soff + secret.size());
+    std::string_view line = ctx.data.substr(ls, le - ls);
+    bool allowed = false;
+    for (const auto& a : cr.allows)
+      if (Allowed(a, secret, match, line, ctx.path)) {
+        allowed = true;
+        break;
+      }
+    for (size_t i = 0; !allowed && i < ctx.c->global.size(); ++i)
+      allowed = Allowed(ctx.c->global[i], secret, match, line, ctx.path);
+    if (allowed) continue;
+    if (ctx.options->honour_allow_comments) {
+      size_t me = LineEnd(ctx.data, mstart + match.size());
+      if (HasAllowComment(ctx.data.substr(ls, me - ls))) continue;
+    }
+    Finding f;
+    f.rule_id = rule.id;
+    f.description = rule.description;
+    f.path = std::string(ctx.path);
+    f.offset = soff;
+    f.length = secret.size();
+    f.entropy = h;
+    f.redacted = Redact(secret);
+    f.fingerprint = Fingerprint(rule.id, ctx.path, secret);
+    ctx.findings.emplace_back(std::move(f), soff);
+  }
+  if (ctx.findings.size() >= ctx.options->max_findings) ctx.truncated = true;
+}
+
+static int OnHit(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                 unsigned int /*flags*/, void* vctx) {
+  auto& ctx = *static_cast<ScanContext*>(vctx);
+  size_t r, begin, end;
+  const size_t e = static_cast<size_t>(to);
+  if (id >= kKeywordIdBase) {
+    r = ctx.c->keyword_ids[id - kKeywordIdBase].second;
+    begin = LineStart(ctx.data, e > kKeywordWindow ? e - kKeywordWindow : 0);
+    end = LineEnd(ctx.data, std::min(ctx.data.size(), e + kKeywordWindow));
+  } else {
+    r = id;
+    const size_t w = ctx.c->rules[r].window;
+    begin = LineStart(ctx.data, e > w ? e - w : 0);
+    end = LineEnd(ctx.data, e);
+  }
+  const auto& cr = ctx.c->rules[r];
+  if (cr.path && !RE2::PartialMatch(ctx.path, *cr.path)) return 0;
+  auto& open = ctx.open[r];
+  if (open.first <= open.second && begin <= open.second) {
+    open.second = std::max(open.second, end);
+  } else {
+    if (open.first <= open.second) Confirm(ctx, r, open.first, open.second);
+    open = {begin, end};
+  }
+  return ctx.findings.size() >= ctx.options->max_findings ? 1 : 0;
+}
+
+Result<ScanResult> SecretScanner::Scan(std::string_view data, std::string_view path,
+                                       ScanScratch& scratch, const ScanOptions& options) const {
+  ScanResult result;
+  std::string_view probe = data.substr(0, std::min(data.size(), options.binary_probe_bytes));
+  if (probe.find('\0') != std::string_view::npos) {
+    result.skipped_binary = true;
+    return result;
+  }
+  for (const auto& re : c_->global_paths)
+    if (RE2::PartialMatch(path, *re)) return result;
+
+  ScanContext ctx;
+  ctx.c = c_.get();
+  ctx.data = data;
+  ctx.path = path;
+  ctx.options = &options;
+  ctx.open.assign(c_->rules.size(), {1, 0});
+
+  if (c_->db) {
+    if (!scratch.scratch_) return Status::FailedPrecondition("secrets: scratch of another scanner");
+    // vectorscan takes a 32-bit length: scan in chunks overlapping by the largest window.
+    const size_t kChunk = size_t{1} << 30;
+    size_t offset = 0;
+    do {
+      size_t len = std::min(kChunk, data.size() - offset);
+      std::string_view chunk = data.substr(offset, len);
+      struct Shift {
+        ScanContext* ctx;
+        size_t offset;
+      } shift{&ctx, offset};
+      hs_error_t rc = hs_scan(
+          c_->db, chunk.data(), static_cast<unsigned>(chunk.size()), 0,
+          static_cast<hs_scratch_t*>(scratch.scratch_),
+          [](unsigned int id, unsigned long long from, unsigned long long to, unsigned int fl,
+             void* v) {
+            auto* s = static_cast<Shift*>(v);
+            return OnHit(id, from + s->offset, to + s->offset, fl, s->ctx);
+          },
+          &shift);
+      if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
+        return Status::Internal("vectorscan scan failed: " + std::to_string(rc));
+      if (offset + len >= data.size()) break;
+      offset += len - kMultiLineWindow;
+    } while (true);
+  }
+  for (size_t r = 0; r < ctx.open.size(); ++r)
+    if (ctx.open[r].first <= ctx.open[r].second) Confirm(ctx, r, ctx.open[r].first, ctx.open[r].second);
+  for (size_t r : c_->whole_buffer_rules) {
+    const auto& cr = c_->rules[r];
+    if (cr.path && !RE2::PartialMatch(path, *cr.path)) continue;
+    Confirm(ctx, r, 0, data.size());
+  }
+  for (size_t r : c_->path_only_rules) {
+    const auto& cr = c_->rules[r];
+    if (!RE2::PartialMatch(path, *cr.path)) continue;
+    bool allowed = false;
+    for (const auto& a : cr.allows) allowed = allowed || Allowed(a, path, path, "", path);
+    if (allowed) continue;
+    Finding f;
+    f.rule_id = cr.rule.id;
+    f.description = cr.rule.description;
+    f.path = std::string(path);
+    f.redacted = "(file)";
+    f.fingerprint = Fingerprint(cr.rule.id, path, path);
+    ctx.findings.emplace_back(std::move(f), 0);
+  }
+  std::sort(ctx.findings.begin(), ctx.findings.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
+  uint64_t line = 1;
+  size_t counted = 0, line_start = 0;
+  for (auto& [f, off] : ctx.findings) {
+    while (counted < off) {
+      const void* nl = std::memchr(data.data() + counted, '\n', off - counted);
+      if (!nl) {
+        counted = off;
+        break;
+      }
+      counted = static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+      line_start = counted;
+      ++line;
+    }
+    f.line = line;
+    f.column = off - line_start + 1;
+    result.findings.push_back(std::move(f));
+  }
+  result.truncated = ctx.truncated;
+  return result;
+}
+
+}  // namespace dai::secrets

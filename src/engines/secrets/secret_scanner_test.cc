@@ -1,0 +1,221 @@
+#include "engines/secrets/secret_scanner.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "engines/secrets/builtin_rules.h"
+
+namespace dai::secrets {
+namespace {
+
+// A deterministic high-entropy alphanumeric string of length n.
+std::string Mixed(size_t n) {
+  static const char kAlphabet[] = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9cD2fG4hJ6kL8";
+  std::string s;
+  uint32_t x = 12345;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 1103515245u + 12345u;
+    s.push_back(kAlphabet[(x >> 16) % (sizeof(kAlphabet) - 1)]);
+  }
+  return s;
+}
+
+class ScannerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = SecretScanner::Create(BuiltinRules());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    scanner_ = std::move(s).value();
+    auto scratch = scanner_->NewScratch();
+    ASSERT_TRUE(scratch.ok());
+    scratch_ = std::move(scratch).value();
+  }
+  std::vector<Finding> Scan(std::string_view text, std::string_view path = "f.txt") {
+    auto r = scanner_->Scan(text, path, *scratch_);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r.value().findings : std::vector<Finding>{};
+  }
+  std::set<std::string> Rules(std::string_view text) {
+    std::set<std::string> out;
+    for (const auto& f : Scan(text)) out.insert(f.rule_id);
+    return out;
+  }
+  std::unique_ptr<SecretScanner> scanner_;
+  std::unique_ptr<ScanScratch> scratch_;
+};
+
+// Each built-in rule: a synthetic secret it must catch and a placeholder it must ignore.
+TEST_F(ScannerTest, EachBuiltinRuleCatchesExampleAndIgnoresPlaceholder) {
+  struct Case {
+    std::string rule, positive, placeholder;
+  };
+  const std::vector<Case> cases = {
+      {"aws-access-key-id", "key = AKIAZ3MQ7RL2XW4PN6TB\n", "key = AKIAIOSFODNN7EXAMPLE\n"},
+      {"aws-secret-access-key", "aws_secret_access_key = \"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\"\n",
+       "aws_secret_access_key = \"${AWS_SECRET_ACCESS_KEY}\"\n"},
+      {"gcp-api-key", "k: AIzaSyB8x3Kq9LmN2pQr5StUv7WxYz0Ab1Cd2Ef\n", "k: AIzaXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n"},
+      {"gcp-oauth-client-secret", "s=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\n", "s=GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"azure-storage-account-key",
+       "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" +
+           Mixed(86) + "==" + ";\n",
+       "AccountKey=" + std::string(86, 'x') + "==;\n"},
+      {"azure-ad-client-secret", "secret: \"abc8Q~Xy7Zr3L0vFh2sWn9Tb7YcKd1Xp4Ue6Mj5\"\n",
+       "secret: \"abc8Q~xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n"},
+      {"github-pat", "token: ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n", "token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"github-fine-grained-pat", "t=github_pat_" + Mixed(82) + "\n",
+       "t=github_pat_" + std::string(82, 'x') + "\n"},
+      {"gitlab-token", "GITLAB=glpat-Ab3dE5gH7jK9mN1pQ3sT\n", "GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx\n"},
+      {"slack-token", "SLACK=xoxb-2839402838-9283749283742-Ab3dE5gH7jK9mN1pQ3sT5v\n", "SLACK=xoxb-xxxxxxxxxx-xxxxxxxxxxxxx\n"},
+      {"slack-webhook-url", "url=https://hooks.slack.com/services/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\n",
+       "url=https://hooks.slack.com/services/XXXX\n"},
+      {"stripe-key", "STRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n", "STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"twilio-api-key", "TWILIO=SK8f3a9c2d7e1b4a6f9c0d2e5b8a1f4c7d\n", "TWILIO=SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"sendgrid-api-key", "SG." + Mixed(22) + "." + Mixed(43) + "\n",
+       "SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"npm-access-token", "//registry.npmjs.org/:_authToken=npm_Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9aB1cD3eF5\n",
+       "//registry.npmjs.org/:_authToken=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"pypi-upload-token", "password = pypi-AgEIcHlwaS5vcmcCJDk2ZjQ5YTgwLTQ3ZWMtNGQ0Ny1hNzQ2LTk1YmYxZTg4ZGY5Mw\n",
+       "password = pypi-AgEIcHlwaS5vcmc<token>\n"},
+      {"private-key",
+       "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7h0kM8n3Xq4Lw2Yb5Zc6Vd7Ue8Tf9\nSg0Rh1Qi2Pj3Ok4Nl5Mm6Ln7Ko8Jp9Iq0Hr1Gs2Ft3Eu4Dv5Cw6Bx7Ay8zZ9yY0xX1w\n-----END RSA PRIVATE KEY-----\n",
+       "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n"},
+      {"jwt", "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
+       "Authorization: Bearer eyXXXXXXXXXXXXXXXXXXXX.eyXXXXXXXXXXXXXXXXXXXX.XXXXXXXXXXXX\n"},
+      {"database-url-password", "DATABASE_URL=postgres://app:Tr7x9Qp2Lm4@db.internal:5432/app\n",
+       "DATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal:5432/app\n"},
+      {"openai-api-key", "OPENAI=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\n",
+       "OPENAI=sk-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx\n"},
+      {"generic-secret", "client_secret = \"Zr3L0vFh2sWn9Tb7YcKd1Xp4\"\n", "client_secret = \"your_client_secret_here\"\n"},
+  };
+  std::set<std::string> covered;
+  for (const auto& c : cases) {
+    auto pos = Rules(c.positive);
+    EXPECT_TRUE(pos.count(c.rule)) << c.rule << " missed: " << c.positive;
+    auto neg = Rules(c.placeholder);
+    EXPECT_FALSE(neg.count(c.rule)) << c.rule << " flagged placeholder: " << c.placeholder;
+    covered.insert(c.rule);
+  }
+  for (const auto& r : BuiltinRules().rules) EXPECT_TRUE(covered.count(r.id)) << r.id << " untested";
+}
+
+TEST_F(ScannerTest, EntropyFloorDropsLowEntropyValues) {
+  EXPECT_NEAR(ShannonEntropy("aaaa"), 0.0, 1e-9);
+  EXPECT_NEAR(ShannonEntropy("abcd"), 2.0, 1e-9);
+  EXPECT_TRUE(Rules("api_token = \"Zr3L0vFh2sWn9Tb7YcKd1Xp4\"\n").count("generic-secret"));
+  EXPECT_FALSE(Rules("api_token = \"abababababababababab\"\n").count("generic-secret"));
+}
+
+TEST_F(ScannerTest, AllowCommentSuppressesFindingOnItsLine) {
+  EXPECT_EQ(Scan("k = ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm # devops-ai:allow\n").size(), 0u);
+  auto f = Scan("k = ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm # devops-ai:allow\n"
+                "j = ghp_9Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].line, 2u);
+  EXPECT_EQ(f[0].column, 5u);
+}
+
+TEST_F(ScannerTest, FindingsAreRedactedAndFingerprinted) {
+  const std::string secret = "ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm";
+  auto f = Scan("x " + secret + "\n", "a/b.env");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].redacted, "ghp_****");
+  EXPECT_EQ(f[0].redacted.find("8Kd9"), std::string::npos);
+  EXPECT_EQ(f[0].fingerprint, Fingerprint("github-pat", "a/b.env", secret));
+  EXPECT_EQ(f[0].fingerprint.rfind("github-pat:a/b.env:", 0), 0u);
+  // Stable across runs and offsets, different for another secret.
+  auto g = Scan("\n\nx " + secret + "\n", "a/b.env");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].fingerprint, f[0].fingerprint);
+  EXPECT_NE(Fingerprint("github-pat", "a/b.env", secret + "x"), f[0].fingerprint);
+  EXPECT_EQ(Redact("ab"), "****");
+}
+
+TEST_F(ScannerTest, BinaryInputIsSkipped) {
+  std::string data = "ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm";
+  data.insert(0, std::string("\x7f" "ELF\0\0", 6));
+  auto r = scanner_->Scan(data, "bin", *scratch_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value().skipped_binary);
+  EXPECT_TRUE(r.value().findings.empty());
+}
+
+TEST_F(ScannerTest, HugeOneLineBufferScannedWithSecretsAtBothEnds) {
+  // 100 MB minified-style line: memory stays bounded because candidate regions are bounded
+  // (line snapping stops after a few KB) and nothing is copied.
+  std::string data(100u << 20, 'a');
+  for (size_t i = 0; i < data.size(); i += 97) data[i] = ';';
+  const std::string secret = "ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm";
+  data.replace(10, secret.size(), secret);
+  data.replace(data.size() - 100, secret.size(), secret);
+  data[9] = ' ';
+  data[data.size() - 101] = ' ';
+  data[10 + secret.size()] = ' ';
+  data[data.size() - 100 + secret.size()] = ' ';
+  auto r = scanner_->Scan(data, "min.js", *scratch_);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.value().findings.size(), 2u);
+  EXPECT_EQ(r.value().findings[0].offset, 10u);
+  EXPECT_EQ(r.value().findings[1].offset, data.size() - 100);
+  EXPECT_EQ(r.value().findings[1].line, 1u);
+}
+
+TEST(ScannerUserRules, CatastrophicRegexIsLinearInRe2) {
+  // (a+)+$ backtracks exponentially in PCRE on "aaaa...!"; RE2 (the confirmer) is linear and
+  // vectorscan is automaton-based, so the scan finishes; an invalid regex is rejected.
+  RuleSet set;
+  Rule r;
+  r.id = "evil";
+  r.regex = "(a+)+$";
+  set.rules.push_back(r);
+  auto s = SecretScanner::Create(set);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto scratch = s.value()->NewScratch();
+  ASSERT_TRUE(scratch.ok());
+  std::string data(1 << 20, 'a');
+  data += "!";
+  auto res = s.value()->Scan(data, "x", *scratch.value());
+  ASSERT_TRUE(res.ok());
+  EXPECT_TRUE(res.value().findings.empty());
+  RuleSet bad;
+  r.regex = "(a";
+  bad.rules.push_back(r);
+  EXPECT_FALSE(SecretScanner::Create(bad).ok());
+  RuleSet backref;
+  r.regex = "(a)\\1";
+  backref.rules.push_back(r);
+  EXPECT_FALSE(SecretScanner::Create(backref).ok());
+}
+
+TEST(ScannerUserRules, AllowlistTargetsAndConditions) {
+  RuleSet set;
+  Rule r;
+  r.id = "tok";
+  r.regex = R"(tok_([a-z0-9]{8}))";
+  Allowlist and_list;
+  and_list.condition = AllowCondition::kAnd;
+  and_list.regexes = {"^test"};
+  and_list.paths = {R"(\.md$)"};
+  r.allowlists.push_back(and_list);
+  Allowlist line_list;
+  line_list.regex_target = AllowTarget::kLine;
+  line_list.regexes = {"fixture"};
+  r.allowlists.push_back(line_list);
+  set.rules.push_back(r);
+  auto s = SecretScanner::Create(set);
+  ASSERT_TRUE(s.ok());
+  auto scratch = s.value()->NewScratch();
+  ASSERT_TRUE(scratch.ok());
+  auto count = [&](std::string_view text, std::string_view path) {
+    auto res = s.value()->Scan(text, path, *scratch.value());
+    return res.ok() ? res.value().findings.size() : 99u;
+  };
+  EXPECT_EQ(count("x tok_test1234 y", "a.md"), 0u);  // both AND criteria hold
+  EXPECT_EQ(count("x tok_test1234 y", "a.go"), 1u);  // only one holds
+  EXPECT_EQ(count("x tok_abcd1234 fixture", "a.go"), 0u);
+  EXPECT_EQ(count("x tok_abcd1234\nfixture", "a.go"), 1u);  // other line
+}
+
+}  // namespace
+}  // namespace dai::secrets
