@@ -297,7 +297,9 @@ Status App::Start() {
                             std::chrono::duration<double>(d).count());
   };
   http_options.access_log = [](const server::AccessLogEntry& e) {
-    Log(e.status >= 500 ? LogLevel::kWarn : LogLevel::kDebug, "request",
+    const LogLevel level = e.status >= 500 ? LogLevel::kWarn : LogLevel::kDebug;
+    if (!LogEnabled(level)) return;
+    Log(level, "request",
         {{"method", std::string(e.method)}, {"path", std::string(e.path)},
          {"route", std::string(e.route_label)}, {"status", e.status},
          {"bytes", e.body_bytes}, {"request_id", std::string(e.request_id)},

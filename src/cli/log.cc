@@ -23,6 +23,8 @@ const char* Name(LogLevel l) {
 
 void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
 
+bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
+
 LogLevel ParseLogLevel(std::string_view n) {
   if (n == "debug") return LogLevel::kDebug;
   if (n == "warn") return LogLevel::kWarn;

@@ -11,6 +11,8 @@ namespace dai::cli {
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 void SetLogLevel(LogLevel level);
+//! Whether a line at `level` would be written (check before building costly fields).
+bool LogEnabled(LogLevel level);
 LogLevel ParseLogLevel(std::string_view name);
 void Log(LogLevel level, std::string_view msg, const Json& fields = Json::object());
 
