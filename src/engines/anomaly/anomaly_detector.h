@@ -1,0 +1,112 @@
+// AnomalyDetector: a streaming, causal anomaly scorer for one univariate time series (issue #3).
+//
+// Each Update(t, x) folds one point into a bounded model of the series and returns a score in
+// [0, 1] for that point, computed only from points seen so far (no look-ahead). The model learns
+// the series' level (fast and slow EWMAs), its noise (exponentially weighted mean absolute
+// deviations), its daily and weekly seasonality (time-of-day / hour-of-week profiles of the
+// deviation from the slow level) and the range of values it has visited (decaying extremes).
+// Four detectors read the model:
+//   1. novelty   - how far x lies outside the values the series has visited (new extremes);
+//   2. spike     - |x - fast level| against the series' own step noise;
+//   3. seasonal  - |x - seasonal prediction| against the seasonal residual noise, used only
+//                  when the profile explains the series (residual noise well below raw noise);
+//   4. change    - two-sided CUSUM on standardised residuals (level shifts and drifts).
+// The detector z-values are fused by a weighted max into a surprise z and mapped to [0, 1).
+// Post-processing a product also wants: no score during a warm-up (the model has not learned
+// yet), and further scores for the same event are damped
+// for a hold period, so one incident raises one alert: a score is reported in full only when it
+// beats the decaying peak of recent scores.
+//
+// The sampling period is inferred from the timestamps (median-of-3 of positive gaps, smoothed);
+// repeated or out-of-order timestamps are accepted (the point is scored, the clock does not move
+// backwards). NaN or infinite values score 0 and leave the state unchanged.
+//
+// State is a fixed-size object (see StateBytes()), under 4 KiB. One parameter set
+// (DetectorConfig{}) is meant for every series.
+// Thread-safety: not thread-safe; use one detector per series (instances are independent).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace dai::anomaly {
+
+//! The one parameter set. Defaults are the values measured on NAB (scripts/nab-eval).
+struct DetectorConfig {
+  int warmup_points = 150;           //!< points scored 0 while the model learns
+  double fast_alpha = 0.3;           //!< EWMA weight of the fast level
+  double slow_halflife_days = 0.1;   //!< half-life of the slow level, in days of data
+  double noise_alpha = 0.01;         //!< EW weight of the noise (MAD) trackers
+  double season_alpha = 0.05;        //!< EW weight of one seasonal bucket update
+  double range_halflife_days = 30.0; //!< half-life of the visited range, days of data
+  double novelty_mad_weight = 1.0;   //!< novelty scale: this many level MADs ...
+  double novelty_range = 0.1;        //!< ... or this fraction of the visited range
+  double novelty_ref = 2.0;          //!< novelty z that counts as much as a record residual
+  double record_halflife_days = 60.0; //!< half-life of each detector's record z
+  double record_floor = 8.0;         //!< records below this many noise units do not count
+  double w_novelty = 1.0;            //!< weight of the novelty detector in the fusion
+  double w_spike = 0.0;              //!< weight of the spike detector
+  double w_season = 0.8;             //!< weight of the seasonal detector
+  double w_change = 0.5;             //!< weight of the change (CUSUM) detector
+  double cusum_k = 0.5;              //!< CUSUM allowance, in noise units
+  double cusum_h = 16.0;              //!< CUSUM decision level, in noise units
+  double season_min_gain = 0.1;     //!< the seasonal profile must cut the noise by this much
+  double like_halflife_days = 0.0;   //!< half-life of the surprise calibration (0 = off)
+  double like_short_alpha = 0.3;     //!< EW weight of the short-term surprise mean
+  double z_scale = 1.0;              //!< z at which the score is 0.5 (score = z / (z + z_scale))
+  double hold_hours = 3.0;          //!< half-life of the alert hold's peak
+  double hold_margin = 0.1;          //!< a score must beat the peak by this much to count
+  double hold_damp = 0.0;            //!< factor applied to scores that do not beat the peak
+};
+
+class AnomalyDetector {
+ public:
+  explicit AnomalyDetector(const DetectorConfig& config = DetectorConfig{});
+
+  //! Folds (unix_seconds, value) into the model and returns this point's score in [0, 1].
+  //! Never fails: non-finite values score 0 and do not change the model.
+  double Update(int64_t unix_seconds, double value);
+
+  //! Bytes of state one series costs (the object itself; it owns no heap memory).
+  size_t StateBytes() const { return sizeof(*this); }
+
+  //! Points accepted so far (finite values only).
+  int64_t points() const { return n_; }
+  //! The inferred sampling period in seconds (0 until two distinct timestamps were seen).
+  double period_seconds() const { return period_; }
+
+ private:
+  static constexpr int kDayBuckets = 288;   // 5-minute buckets
+  static constexpr int kWeekBuckets = 168;  // hour-of-week buckets
+
+  double Fuse(double x, int64_t t);
+  void Learn(double x, int64_t t);
+  void UpdatePeriod(int64_t t);
+  double PointsPerDay() const;
+
+  DetectorConfig cfg_;
+  int64_t n_ = 0;
+  int64_t last_t_ = 0;
+  bool have_t_ = false;
+  double period_ = 0;
+  std::array<double, 3> gaps_{};  // last positive gaps for the median-of-3
+  int gap_count_ = 0;
+
+  double fast_ = 0, slow_ = 0;
+  double step_mad_ = 0;    // EW mean |x - fast_prev|
+  double level_mad_ = 0;   // EW mean |x - slow_prev|
+  double day_mad_ = 0;     // EW mean |x - (slow + day profile)|
+  double week_mad_ = 0;    // EW mean |x - (slow + week profile)|
+  double lo_ = 0, hi_ = 0; // visited range (decays towards the slow level)
+  double cusum_pos_ = 0, cusum_neg_ = 0;
+  double short_u_ = 0, mean_u_ = 0, var_u_ = 0;  // surprise calibration
+  std::array<double, 3> record_{};  // decaying max z of spike, season, change
+  double peak_ = 0;        // decaying peak of recent scores (the alert hold)
+  std::array<float, kDayBuckets> day_{};   // mean deviation from the slow level
+  std::array<float, kWeekBuckets> week_{};
+  std::array<uint8_t, kDayBuckets> day_seen_{};
+  std::array<uint8_t, kWeekBuckets> week_seen_{};
+};
+
+}  // namespace dai::anomaly
