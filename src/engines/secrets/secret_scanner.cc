@@ -127,14 +127,15 @@ bool Allowed(const CompiledAllow& a, std::string_view secret, std::string_view m
 
 size_t LineStart(std::string_view data, size_t pos) {
   size_t limit = pos > kLineSnapLimit ? pos - kLineSnapLimit : 0;
-  while (pos > limit && data[pos - 1] != '\n') --pos;
-  return pos;
+  const void* nl = memrchr(data.data() + limit, '\n', pos - limit);
+  return nl ? static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1 : limit;
 }
 
 size_t LineEnd(std::string_view data, size_t pos) {
   size_t limit = std::min(data.size(), pos + kLineSnapLimit);
-  while (pos < limit && data[pos] != '\n') ++pos;
-  return pos;
+  if (pos >= limit) return limit;
+  const void* nl = std::memchr(data.data() + pos, '\n', limit - pos);
+  return nl ? static_cast<size_t>(static_cast<const char*>(nl) - data.data()) : limit;
 }
 
 bool HasAllowComment(std::string_view line) {
@@ -427,7 +428,13 @@ static int OnHit(unsigned int id, unsigned long long /*from*/, unsigned long lon
   } else {
     r = id;
     const size_t w = ctx.c->rules[r].window;
-    begin = LineStart(ctx.data, e > w ? e - w : 0);
+    const size_t lo = e > w ? e - w : 0;
+    auto& open = ctx.open[r];
+    if (open.first <= open.second && lo <= open.second) {  // extends the open region: cheap
+      if (e > open.second) open.second = LineEnd(ctx.data, e);
+      return 0;
+    }
+    begin = LineStart(ctx.data, lo);
     end = LineEnd(ctx.data, e);
   }
   const auto& cr = ctx.c->rules[r];
