@@ -15,5 +15,6 @@ void RegisterServerCommands(CLI::App& app, CliState& state);   // serve, migrate
 void RegisterAnomalyCommands(CLI::App& app, CliState& state);  // anomaly score
 void RegisterLogsCommands(CLI::App& app, CliState& state);     // logs mine
 void RegisterRcaCommands(CLI::App& app, CliState& state);      // rca rank
+void RegisterScanCommands(CLI::App& app, CliState& state);     // scan secrets
 
 }  // namespace dai::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   dai::cli::RegisterAnomalyCommands(app, state);
   dai::cli::RegisterLogsCommands(app, state);
   dai::cli::RegisterRcaCommands(app, state);
+  dai::cli::RegisterScanCommands(app, state);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
