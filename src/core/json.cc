@@ -7,6 +7,9 @@ Result<Json> ParseJson(std::string_view text) {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
     return Status::ParseError(std::string("invalid JSON: ") + e.what());
+  } catch (const Json::exception& e) {
+    // e.g. out_of_range 406: a number literal too large for a double ("1e720").
+    return Status::ParseError(std::string("invalid JSON: ") + e.what());
   }
 }
 
