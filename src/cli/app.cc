@@ -370,34 +370,29 @@ Status App::Start() {
   // API token of at least the operator role; a 2xx answer means every alert is committed.
   auto webhook = [pp](bool alertmanager) {
     return [pp, alertmanager](const server::HttpRequest& req) {
+      auto refuse = [](int status, std::string_view message) {
+        auto r = server::HttpResponse::Error(status, message);
+        r.route_label = "webhook";
+        return r;
+      };
       auto id = pp->auth->Authenticate(server::CredentialsFrom(req));
       if (!id.ok() || !id->has_value()) {
-        auto r = server::HttpResponse::Error(401, id.ok() ? "an API token is required (Authorization: Bearer ...)"
-                                                          : id.status().message());
-        r.route_label = "webhook";
-        return r;
+        return refuse(401, id.ok() ? "an API token is required (Authorization: Bearer ...)"
+                                   : id.status().message());
       }
       if (static_cast<int>((*id)->role) < static_cast<int>(Role::kOperator)) {
-        auto r = server::HttpResponse::Error(403, "webhooks need a token with the operator role");
-        r.route_label = "webhook";
-        return r;
+        return refuse(403, "webhooks need a token with the operator role");
       }
       const TimePoint now = pp->clock.Now();
       auto batch = alertmanager ? alerts::DecodeAlertmanagerWebhook(req.body, now)
                                 : alerts::DecodeGenericWebhook(req.body, now);
-      if (!batch.ok()) {
-        auto r = server::HttpResponse::Error(400, batch.status().message());
-        r.route_label = "webhook";
-        return r;
-      }
+      if (!batch.ok()) return refuse(400, batch.status().message());
       auto result = pp->incidents->Ingest(*batch, (*id)->username);
       if (!result.ok()) {
         Log(LogLevel::kError, "webhook ingestion failed",
             {{"request_id", req.request_id}, {"error", result.status().ToString()}});
         pp->metrics->IncStoreErrors("incidents.ingest");
-        auto r = server::HttpResponse::Error(503, "the alerts were not stored; retry (request id " + req.request_id + ")");
-        r.route_label = "webhook";
-        return r;
+        return refuse(503, "the alerts were not stored; retry (request id " + req.request_id + ")");
       }
       auto r = server::HttpResponse::Json(200, DumpJson(result->ToJson()));
       r.route_label = alertmanager ? "webhook.alertmanager" : "webhook.generic";

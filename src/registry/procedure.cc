@@ -22,6 +22,20 @@ Result<Role> ParseRole(std::string_view name) {
                                  std::string(name.substr(0, 32)) + "\"");
 }
 
+Procedure MakeProcedure(std::string path, ProcedureKind kind, std::optional<Role> min_role,
+                        Json input_schema, Json output_schema, std::string summary,
+                        ProcedureHandler handler) {
+  Procedure p;
+  p.path = std::move(path);
+  p.kind = kind;
+  p.min_role = min_role;
+  p.input_schema = std::move(input_schema);
+  p.output_schema = std::move(output_schema);
+  p.summary = std::move(summary);
+  p.handler = std::move(handler);
+  return p;
+}
+
 void ProcedureRegistry::Add(Procedure procedure) {
   if (procedures_.count(procedure.path) != 0) {
     std::fprintf(stderr, "procedure registered twice: %s\n", procedure.path.c_str());
@@ -34,18 +48,13 @@ void ProcedureRegistry::Add(Procedure procedure) {
 void ProcedureRegistry::AddNotImplemented(std::string path, ProcedureKind kind, Role min_role,
                                           Json input_schema, Json output_schema,
                                           std::string summary, std::string issue) {
-  Procedure p;
-  p.path = path;
-  p.kind = kind;
-  p.min_role = min_role;
-  p.input_schema = std::move(input_schema);
-  p.output_schema = std::move(output_schema);
-  p.summary = summary + " (not implemented yet: " + issue + ")";
-  p.implemented = false;
-  p.audit = false;
-  p.handler = [path, issue](const Json&, CallContext&) -> Result<Json> {
+  ProcedureHandler handler = [path, issue](const Json&, CallContext&) -> Result<Json> {
     return Status::Unimplemented(path + " is not implemented yet (" + issue + ")");
   };
+  Procedure p = MakeProcedure(path, kind, min_role, std::move(input_schema), std::move(output_schema),
+                              summary + " (not implemented yet: " + issue + ")", std::move(handler));
+  p.implemented = false;
+  p.audit = false;
   Add(std::move(p));
 }
 

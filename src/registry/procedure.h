@@ -61,6 +61,11 @@ struct Procedure {
   bool implemented = true;      //!< false: answers NOT_IMPLEMENTED (501)
 };
 
+//! Builds a procedure declaration (audit on, implemented); adjust fields afterwards if needed.
+Procedure MakeProcedure(std::string path, ProcedureKind kind, std::optional<Role> min_role,
+                        Json input_schema, Json output_schema, std::string summary,
+                        ProcedureHandler handler);
+
 class ProcedureRegistry {
  public:
   //! Adds a procedure; a duplicate path is a programmer error (aborts at start-up).

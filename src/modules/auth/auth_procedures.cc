@@ -48,26 +48,13 @@ Json TokenJsonOf(const store::ApiTokenRecord& t) {
               {"revokedAt", opt(t.revoked_at)}};
 }
 
-Procedure Make(std::string path, ProcedureKind kind, std::optional<Role> role, Json in, Json out,
-               std::string summary, ProcedureHandler h) {
-  Procedure p;
-  p.path = std::move(path);
-  p.kind = kind;
-  p.min_role = role;
-  p.input_schema = std::move(in);
-  p.output_schema = std::move(out);
-  p.summary = std::move(summary);
-  p.handler = std::move(h);
-  return p;
-}
-
 }  // namespace
 
 void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
   const auto Q = ProcedureKind::kQuery;
   const auto M = ProcedureKind::kMutation;
 
-  registry.Add(Make(
+  registry.Add(MakeProcedure(
       "auth.status", Q, std::nullopt, Json(),
       s::Object({s::Req("setupRequired", s::Bool()), s::Req("user", s::Nullable(UserSchema())),
                  s::Req("csrfToken", s::Nullable(s::String()))}),
@@ -83,7 +70,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
         return out;
       }));
 
-  Procedure setup = Make(
+  Procedure setup = MakeProcedure(
       "auth.setup", M, std::nullopt,
       s::Object({s::Req("setupToken", s::String(1, 256)), s::Req("username", UsernameSchema()),
                  s::Req("password", s::String(1, 1024))}),
@@ -98,7 +85,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
   setup.audit = false;  // CompleteSetup writes its own row, without the token
   registry.Add(std::move(setup));
 
-  Procedure login = Make(
+  Procedure login = MakeProcedure(
       "auth.login", M, std::nullopt,
       s::Object({s::Req("username", UsernameSchema()), s::Req("password", s::String(1, 1024))}),
       SessionSchema(), "Password login; sets the dai_session cookie and returns the CSRF token",
@@ -111,7 +98,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
   login.audit = false;  // Login writes its own rows (success and failure), never the password
   registry.Add(std::move(login));
 
-  registry.Add(Make("auth.logout", M, Role::kViewer, Json(), s::Object({s::Req("ok", s::Bool())}),
+  registry.Add(MakeProcedure("auth.logout", M, Role::kViewer, Json(), s::Object({s::Req("ok", s::Bool())}),
                     "End the current session",
                     [this](const Json&, CallContext& ctx) -> Result<Json> {
                       if (ctx.identity->method == AuthMethod::kSession) {
@@ -121,7 +108,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
                       return Json{{"ok", true}};
                     }));
 
-  registry.Add(Make(
+  registry.Add(MakeProcedure(
       "auth.me", Q, Role::kViewer, Json(),
       s::Object({s::Req("user", s::Nullable(UserSchema())), s::Req("csrfToken", s::String()),
                  s::Req("role", RoleEnum()), s::Req("via", s::Enum({"session", "token"}))}),
@@ -140,7 +127,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
         return out;
       }));
 
-  registry.Add(Make("users.list", Q, Role::kAdmin, s::PageInput(), s::Page(UserSchema()),
+  registry.Add(MakeProcedure("users.list", Q, Role::kAdmin, s::PageInput(), s::Page(UserSchema()),
                     "List users",
                     [this](const Json& in, CallContext&) -> Result<Json> {
                       const int64_t limit = in.value("limit", int64_t{50});
@@ -152,7 +139,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
                       return Json{{"items", items}, {"total", total}, {"limit", limit}, {"offset", offset}};
                     }));
 
-  registry.Add(Make(
+  registry.Add(MakeProcedure(
       "users.create", M, Role::kAdmin,
       s::Object({s::Req("username", UsernameSchema()), s::Req("password", s::String(1, 1024)),
                  s::Req("role", RoleEnum())}),
@@ -164,7 +151,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
         return UserJson(user);
       }));
 
-  registry.Add(Make(
+  registry.Add(MakeProcedure(
       "users.update", M, Role::kAdmin,
       s::Object({s::Req("id", s::Int(1)), s::Opt("role", RoleEnum()), s::Opt("disabled", s::Bool()),
                  s::Opt("password", s::String(1, 1024))}),
@@ -201,7 +188,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
         return UserJson(updated);
       }));
 
-  registry.Add(Make("tokens.list", Q, Role::kAdmin,
+  registry.Add(MakeProcedure("tokens.list", Q, Role::kAdmin,
                     s::Object({s::Opt("includeRevoked", s::Bool())}),
                     s::Object({s::Req("items", s::Array(TokenSchema()))}), "List API tokens",
                     [this](const Json& in, CallContext&) -> Result<Json> {
@@ -211,7 +198,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
                       return Json{{"items", items}};
                     }));
 
-  registry.Add(Make(
+  registry.Add(MakeProcedure(
       "tokens.create", M, Role::kAdmin,
       s::Object({s::Req("name", s::String(1, 100)), s::Req("role", RoleEnum()),
                  s::Opt("expiresInDays", s::Int(1, 3650))}),
@@ -234,7 +221,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
                                                       : Json(nullptr)}};
       }));
 
-  registry.Add(Make("tokens.revoke", M, Role::kAdmin, s::Object({s::Req("id", s::Int(1))}),
+  registry.Add(MakeProcedure("tokens.revoke", M, Role::kAdmin, s::Object({s::Req("id", s::Int(1))}),
                     TokenSchema(), "Revoke an API token",
                     [this](const Json& in, CallContext&) -> Result<Json> {
                       DAI_RETURN_IF_ERROR(tokens_.Revoke(in["id"]));
@@ -247,7 +234,7 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
                           s::Req("procedure", s::String()), s::Req("outcome", s::String()),
                           s::Req("inputDigest", s::String()), s::Req("requestId", s::String()),
                           s::Req("remoteAddr", s::String())});
-  registry.Add(Make(
+  registry.Add(MakeProcedure(
       "audit.list", Q, Role::kAdmin,
       s::Object({s::Opt("limit", s::Int(1, 1000)), s::Opt("beforeId", s::Int(1)),
                  s::Opt("actor", s::String(1, 200)), s::Opt("procedure", s::String(1, 200))}),

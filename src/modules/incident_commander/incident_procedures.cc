@@ -44,51 +44,33 @@ Json DetailSchema() {
 }  // namespace
 
 void IncidentService::RegisterProcedures(ProcedureRegistry& registry) {
-  Procedure list;
-  list.path = "incidentCommander.list";
-  list.kind = ProcedureKind::kQuery;
-  list.min_role = Role::kViewer;
-  list.input_schema = s::PageInput({s::Opt("status", s::Enum({"detected", "investigating", "mitigating", "resolved"})),
-                                    s::Opt("severity", s::Enum({"critical", "high", "medium", "low"})),
-                                    s::Opt("search", s::String(0, 200))});
-  list.output_schema = s::Page(IncidentSchema());
-  list.summary = "List incidents, newest first, filtered by status, severity and title";
-  list.handler = [this](const Json& in, CallContext&) { return List(in); };
-  registry.Add(std::move(list));
-
-  Procedure get;
-  get.path = "incidentCommander.get";
-  get.kind = ProcedureKind::kQuery;
-  get.min_role = Role::kViewer;
-  get.input_schema = s::Object({s::Req("id", s::Int(1))});
-  get.output_schema = DetailSchema();
-  get.summary = "One incident with its timeline and alerts";
-  get.handler = [this](const Json& in, CallContext&) { return Get(in["id"].get<int64_t>()); };
-  registry.Add(std::move(get));
-
-  Procedure ack;
-  ack.path = "incidentCommander.acknowledge";
-  ack.kind = ProcedureKind::kMutation;
-  ack.min_role = Role::kOperator;
-  ack.input_schema = s::Object({s::Req("id", s::Int(1)), s::Opt("note", s::String(0, 4000))});
-  ack.output_schema = DetailSchema();
-  ack.summary = "Acknowledge an incident (who and when are recorded)";
-  ack.handler = [this](const Json& in, CallContext& ctx) {
-    return Acknowledge(in["id"].get<int64_t>(), *ctx.identity, in.value("note", ""));
-  };
-  registry.Add(std::move(ack));
-
-  Procedure resolve;
-  resolve.path = "incidentCommander.resolve";
-  resolve.kind = ProcedureKind::kMutation;
-  resolve.min_role = Role::kOperator;
-  resolve.input_schema = s::Object({s::Req("id", s::Int(1)), s::Opt("resolution", s::String(0, 4000))});
-  resolve.output_schema = DetailSchema();
-  resolve.summary = "Resolve an incident";
-  resolve.handler = [this](const Json& in, CallContext& ctx) {
-    return Resolve(in["id"].get<int64_t>(), *ctx.identity, in.value("resolution", ""));
-  };
-  registry.Add(std::move(resolve));
+  const auto Q = ProcedureKind::kQuery;
+  const auto M = ProcedureKind::kMutation;
+  registry.Add(MakeProcedure(
+      "incidentCommander.list", Q, Role::kViewer,
+      s::PageInput({s::Opt("status", s::Enum({"detected", "investigating", "mitigating", "resolved"})),
+                    s::Opt("severity", s::Enum({"critical", "high", "medium", "low"})),
+                    s::Opt("search", s::String(0, 200))}),
+      s::Page(IncidentSchema()), "List incidents, newest first, filtered by status, severity and title",
+      [this](const Json& in, CallContext&) { return List(in); }));
+  registry.Add(MakeProcedure(
+      "incidentCommander.get", Q, Role::kViewer, s::Object({s::Req("id", s::Int(1))}), DetailSchema(),
+      "One incident with its timeline and alerts",
+      [this](const Json& in, CallContext&) { return Get(in["id"].get<int64_t>()); }));
+  registry.Add(MakeProcedure(
+      "incidentCommander.acknowledge", M, Role::kOperator,
+      s::Object({s::Req("id", s::Int(1)), s::Opt("note", s::String(0, 4000))}), DetailSchema(),
+      "Acknowledge an incident (who and when are recorded)",
+      [this](const Json& in, CallContext& ctx) {
+        return Acknowledge(in["id"].get<int64_t>(), *ctx.identity, in.value("note", ""));
+      }));
+  registry.Add(MakeProcedure(
+      "incidentCommander.resolve", M, Role::kOperator,
+      s::Object({s::Req("id", s::Int(1)), s::Opt("resolution", s::String(0, 4000))}), DetailSchema(),
+      "Resolve an incident",
+      [this](const Json& in, CallContext& ctx) {
+        return Resolve(in["id"].get<int64_t>(), *ctx.identity, in.value("resolution", ""));
+      }));
 }
 
 }  // namespace dai::incidents
