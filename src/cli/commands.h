@@ -16,5 +16,6 @@ void RegisterAnomalyCommands(CLI::App& app, CliState& state);  // anomaly score
 void RegisterLogsCommands(CLI::App& app, CliState& state);     // logs mine
 void RegisterRcaCommands(CLI::App& app, CliState& state);      // rca rank
 void RegisterScanCommands(CLI::App& app, CliState& state);     // scan secrets
+void RegisterSbomCommands(CLI::App& app, CliState& state);     // scan sbom|vuln, db import
 
 }  // namespace dai::cli

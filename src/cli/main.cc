@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   dai::cli::RegisterLogsCommands(app, state);
   dai::cli::RegisterRcaCommands(app, state);
   dai::cli::RegisterScanCommands(app, state);
+  dai::cli::RegisterSbomCommands(app, state);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
