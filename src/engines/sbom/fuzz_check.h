@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "core/json.h"
 #include "engines/sbom/package.h"
 #include "engines/sbom/sbom_document.h"
 
@@ -24,8 +25,8 @@ inline int FuzzOneLockfile(LockfileKind kind, std::string_view text) {
     if (PackageUrl(p).rfind("pkg:", 0) != 0) std::abort();
   }
   inv.packages = r->packages;
-  (void)ToCycloneDx(inv, "2026-01-01T00:00:00Z", "fuzz");
-  (void)ToSpdx(inv, "2026-01-01T00:00:00Z", "fuzz");
+  (void)DumpJson(ToCycloneDx(inv, "2026-01-01T00:00:00Z", "fuzz"));
+  (void)DumpJson(ToSpdx(inv, "2026-01-01T00:00:00Z", "fuzz"));
   return 0;
 }
 
