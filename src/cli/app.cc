@@ -15,6 +15,7 @@
 #include "adapters/prometheus/prometheus_client.h"
 #include "modules/catalog/planned_procedures.h"
 #include "modules/incident_commander/incident_service.h"
+#include "modules/security/security_service.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
@@ -94,6 +95,7 @@ struct App::Parts {
   std::unique_ptr<OpenedStore> store;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<incidents::IncidentService> incidents;
+  std::unique_ptr<security::SecurityService> security;
   std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
@@ -242,6 +244,14 @@ Status BuildRegistry(App::Parts& p) {
         if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
       });
   p.incidents->RegisterProcedures(p.registry);
+  p.security = std::make_unique<security::SecurityService>(
+      *p.store->db, p.clock, security::SecurityServiceOptions{},
+      [pp](const std::string& type, const std::string& json) {
+        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+      });
+  // Scans are durable jobs; the repository is created here so procedures can enqueue them.
+  if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
+  p.security->RegisterProcedures(p.registry, p.jobs.get());
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -414,7 +424,7 @@ Status App::Start() {
   }
 
   // Durable background work.
-  p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
+  if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
   store::JobWorkerOptions worker_options;
   worker_options.threads = std::max(1, p.config.job_workers);
   p.worker = std::make_unique<store::JobWorker>(*p.jobs, p.clock, worker_options);
@@ -427,6 +437,13 @@ Status App::Start() {
     control.SetResult(DumpJson({{"expiredSessions", sessions->affected_rows}, {"prunedJobs", *old_jobs}}));
     control.RescheduleAt(now + std::chrono::minutes(10));
     return Status::Ok();
+  });
+  p.worker->Register("security.scan", [pp](const store::Job& job, store::JobControl&) -> Status {
+    auto payload = ParseJson(job.payload);
+    if (!payload.ok() || !payload->is_object() || !payload->contains("scanId") ||
+        !(*payload)["scanId"].is_number_integer())
+      return Status::InvalidArgument("security.scan job: payload lacks an integer scanId");
+    return pp->security->RunScan((*payload)["scanId"].get<int64_t>());
   });
   // A diagnostic job kind: records that it ran (an `events` row naming the job and the
   // worker) and optionally sleeps (bounded). Used to verify the queue across processes.

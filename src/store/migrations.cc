@@ -609,10 +609,34 @@ ALTER TABLE incidents ADD COLUMN flapping {{BOOL}} NOT NULL DEFAULT {{FALSE}};
 CREATE INDEX incidents_open_signal_idx ON incidents(status, last_signal_at);
 )SQL";
 
+// Migration 4 (issue #6): the offline OSV advisory database (records kept whole, with their
+// ranges, plus one row per affected package for lookup) and per-finding fields of dependency
+// scans. security_scans.scan_type 'container' covers every dependency scan (image, root
+// filesystem, repository, lockfile); report.targetKind says which.
+constexpr std::string_view kMigration4 = R"SQL(
+CREATE TABLE advisories (
+  id TEXT PRIMARY KEY,
+  modified TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT '',
+  record {{JSON}} NOT NULL,
+  imported_at {{TS}} NOT NULL
+);
+CREATE TABLE advisory_packages (
+  advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+  ecosystem TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (advisory_id, ecosystem, name)
+);
+CREATE INDEX advisory_packages_name_idx ON advisory_packages(name);
+CREATE INDEX vulnerabilities_package_idx ON vulnerabilities(package_name);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
       {2, "incident commander signals", kMigration2},
+      {4, "security guardian: OSV advisory database", kMigration4},
   };
   return kAll;
 }

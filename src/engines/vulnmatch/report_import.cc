@@ -32,7 +32,8 @@ Result<ImportedReport> FromTrivy(const Json& doc) {
   r.scanner = "trivy";
   r.artifact = Str(doc, "ArtifactName");
   const Json& results = doc["Results"];
-  if (!results.is_array()) return Status::InvalidArgument("Trivy report: \"Results\" is not an array");
+  if (!results.is_array())
+    return Status::InvalidArgument("Trivy report: \"Results\" is not an array");
   for (const auto& res : results) {
     if (!res.is_object()) continue;
     const std::string target = Str(res, "Target"), type = Str(res, "Type");
@@ -81,7 +82,8 @@ Result<ImportedReport> FromGrype(const Json& doc) {
     r.artifact = target.is_string() ? target.get<std::string>() : Str(target, "userInput");
   }
   const Json& matches = doc["matches"];
-  if (!matches.is_array()) return Status::InvalidArgument("Grype report: \"matches\" is not an array");
+  if (!matches.is_array())
+    return Status::InvalidArgument("Grype report: \"matches\" is not an array");
   for (const auto& m : matches) {
     const Json& v = m["vulnerability"];
     const Json& a = m["artifact"];
@@ -94,10 +96,11 @@ Result<ImportedReport> FromGrype(const Json& doc) {
     f.severity = Upper(Str(v, "severity"));
     f.title = Str(v, "description").substr(0, 200);
     if (f.vuln_id.empty() || f.package_name.empty())
-      return Status::InvalidArgument("Grype report: a match lacks vulnerability.id or artifact.name");
+      return Status::InvalidArgument(
+          "Grype report: a match lacks vulnerability.id or artifact.name");
     if (auto fix = v.find("fix"); fix != v.end() && fix->is_object())
-      if (auto vs = fix->find("versions"); vs != fix->end() && vs->is_array() && !vs->empty() &&
-                                           (*vs)[0].is_string())
+      if (auto vs = fix->find("versions");
+          vs != fix->end() && vs->is_array() && !vs->empty() && (*vs)[0].is_string())
         f.fixed_version = (*vs)[0].get<std::string>();
     if (auto cvss = v.find("cvss"); cvss != v.end() && cvss->is_array())
       for (const auto& c : *cvss)

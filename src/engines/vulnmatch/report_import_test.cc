@@ -66,7 +66,8 @@ TEST(ReportImportTest, GrypeReports) {
   auto empty = ImportScannerReport(Slurp(Reports() / "grype/json/TestEmptyJsonPresenter.json"));
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->findings.empty());
-  auto keycloak = ImportScannerReport(Slurp(Reports() / "grype/explain-testdata/keycloak-test.json"));
+  auto keycloak =
+      ImportScannerReport(Slurp(Reports() / "grype/explain-testdata/keycloak-test.json"));
   ASSERT_TRUE(keycloak.ok());
   EXPECT_EQ(keycloak->findings.size(), 6u);
 }

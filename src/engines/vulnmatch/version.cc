@@ -223,8 +223,9 @@ class Pep440Parser {
   }
   char Peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
   void Trim() {
+    // Trailing first, so the cursor never ends up past the end of the text.
+    while (s_.size() > i_ && std::isspace(static_cast<unsigned char>(s_.back()))) s_.pop_back();
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-    while (!s_.empty() && std::isspace(static_cast<unsigned char>(s_.back()))) s_.pop_back();
   }
   std::string Digits() {
     size_t start = i_;

@@ -68,6 +68,10 @@ TEST(Pep440Test, NormalisationAndEpochs) {
   EXPECT_EQ(Cmp(VersionScheme::kPep440, "1!0.1", "2.0"), 1);
   EXPECT_FALSE(IsValidVersion(VersionScheme::kPep440, "invalid-version"));
   EXPECT_FALSE(IsValidVersion(VersionScheme::kPep440, "%%"));
+  // Found by fuzz_version_compare: whitespace-only input moved the cursor past the end.
+  EXPECT_FALSE(IsValidVersion(VersionScheme::kPep440, " "));
+  EXPECT_FALSE(IsValidVersion(VersionScheme::kPep440, "\v\v"));
+  EXPECT_TRUE(IsValidVersion(VersionScheme::kPep440, " 1.0 "));
   EXPECT_TRUE(IsValidVersion(VersionScheme::kPep440, "2.0.0"));
 }
 

@@ -519,6 +519,18 @@ export interface Procedures {
       "warnings": Array<string>;
     };
   };
+  "securityGuardian.advisoryDatabase": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "advisories": number;
+      "ageHours": number | null;
+      "importedAt": string | null;
+      "newestModified": string | null;
+    };
+  };
   "securityGuardian.applyPatch": {
     kind: "mutation";
     minRole: "operator";
@@ -538,10 +550,77 @@ export interface Procedures {
     };
     output: unknown;
   };
+  "securityGuardian.getSbom": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "format"?: "cyclonedx" | "spdx";
+      "scanId": number;
+    };
+    output: unknown;
+  };
+  "securityGuardian.getScan": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "completedAt": string | null;
+      "createdAt": string | null;
+      "criticalCount": number;
+      "error": string | null;
+      "highCount": number;
+      "id": number;
+      "lowCount": number;
+      "mediumCount": number;
+      "report"?: unknown;
+      "scanType": string;
+      "startedAt": string | null;
+      "status": "pending" | "running" | "completed" | "failed";
+      "target": string;
+      "triggeredBy": string;
+    };
+  };
+  "securityGuardian.getScans": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "status"?: "pending" | "running" | "completed" | "failed";
+    };
+    output: {
+      "items": Array<{
+        "completedAt": string | null;
+        "createdAt": string | null;
+        "criticalCount": number;
+        "error": string | null;
+        "highCount": number;
+        "id": number;
+        "lowCount": number;
+        "mediumCount": number;
+        "report"?: unknown;
+        "scanType": string;
+        "startedAt": string | null;
+        "status": "pending" | "running" | "completed" | "failed";
+        "target": string;
+        "triggeredBy": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
   "securityGuardian.getVulnerabilities": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       /** page size, default 50 */
       "limit"?: number;
@@ -549,9 +628,68 @@ export interface Procedures {
       "offset"?: number;
       "package"?: string;
       "scanId"?: number;
-      "severity"?: "critical" | "high" | "medium" | "low";
+      "severity"?: "critical" | "high" | "medium" | "low" | "unknown";
     };
-    output: unknown;
+    output: {
+      "items": Array<{
+        "aliases": Array<string>;
+        "createdAt": string;
+        "cvssScore": number | null;
+        "details": unknown;
+        "ecosystem": string;
+        "fixedVersion": string | null;
+        "id": number;
+        "location": string | null;
+        "packageName": string;
+        "packageVersion": string;
+        "scanId": number;
+        "severity": "critical" | "high" | "medium" | "low" | "unknown";
+        "status": string;
+        "title": string;
+        "vulnId": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "securityGuardian.importAdvisories": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      /** OSV JSON: one record or an array */
+      "osv": string;
+      "source"?: string;
+    };
+    output: {
+      "imported": number;
+    };
+  };
+  "securityGuardian.importReport": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** a Trivy or Grype JSON report */
+      "report": string;
+    };
+    output: {
+      "completedAt": string | null;
+      "createdAt": string | null;
+      "criticalCount": number;
+      "error": string | null;
+      "highCount": number;
+      "id": number;
+      "lowCount": number;
+      "mediumCount": number;
+      "report"?: unknown;
+      "scanType": string;
+      "startedAt": string | null;
+      "status": "pending" | "running" | "completed" | "failed";
+      "target": string;
+      "triggeredBy": string;
+    };
   };
   "securityGuardian.rotateSecrets": {
     kind: "mutation";
@@ -567,12 +705,28 @@ export interface Procedures {
   "securityGuardian.scan": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "scanType": "container" | "kubernetes" | "secrets" | "compliance";
+      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile */
       "target": string;
     };
-    output: unknown;
+    output: {
+      "completedAt": string | null;
+      "createdAt": string | null;
+      "criticalCount": number;
+      "error": string | null;
+      "highCount": number;
+      "id": number;
+      "lowCount": number;
+      "mediumCount": number;
+      "report"?: unknown;
+      "scanType": string;
+      "startedAt": string | null;
+      "status": "pending" | "running" | "completed" | "failed";
+      "target": string;
+      "triggeredBy": string;
+    };
   };
   "selfHealing.createRule": {
     kind: "mutation";

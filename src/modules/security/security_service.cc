@@ -1,0 +1,514 @@
+#include "modules/security/security_service.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "adapters/inventory/fs_inventory.h"
+#include "adapters/inventory/image_inventory.h"
+#include "engines/sbom/sbom_document.h"
+#include "engines/vulnmatch/patch.h"
+#include "engines/vulnmatch/report_import.h"
+
+namespace dai::security {
+namespace {
+
+using store::Param;
+using store::Params;
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+constexpr const char* kScanColumns =
+    "id, scan_type, target, status, critical_count, high_count, medium_count, low_count, error, "
+    "triggered_by, started_at, completed_at, created_at";
+
+Json ScanJson(const store::Row& r) {
+  auto ts = [&](const char* col) -> Json {
+    auto t = r.GetOptTime(col);
+    return t ? Json(FormatIso8601(*t)) : Json(nullptr);
+  };
+  return Json{{"id", r.GetInt("id")},
+              {"scanType", r.GetString("scan_type")},
+              {"target", r.GetString("target")},
+              {"status", r.GetString("status")},
+              {"criticalCount", r.GetInt("critical_count")},
+              {"highCount", r.GetInt("high_count")},
+              {"mediumCount", r.GetInt("medium_count")},
+              {"lowCount", r.GetInt("low_count")},
+              {"error", r.IsNull("error") ? Json(nullptr) : Json(r.GetString("error"))},
+              {"triggeredBy", r.GetString("triggered_by")},
+              {"startedAt", ts("started_at")},
+              {"completedAt", ts("completed_at")},
+              {"createdAt", ts("created_at")}};
+}
+
+constexpr const char* kVulnColumns =
+    "id, scan_id, vuln_id, aliases, severity, cvss_score, package_name, package_version, "
+    "ecosystem, fixed_version, title, location, status, details, created_at";
+
+Json VulnJson(const store::Row& r) {
+  auto aliases = ParseJson(r.GetString("aliases"));
+  auto details = ParseJson(r.GetString("details"));
+  return Json{
+      {"id", r.GetInt("id")},
+      {"scanId", r.GetInt("scan_id")},
+      {"vulnId", r.GetString("vuln_id")},
+      {"aliases", aliases.ok() ? *aliases : Json::array()},
+      {"severity", r.GetString("severity")},
+      {"cvssScore", r.IsNull("cvss_score") ? Json(nullptr) : Json(r.GetDouble("cvss_score"))},
+      {"packageName", r.GetString("package_name")},
+      {"packageVersion", r.GetString("package_version")},
+      {"ecosystem", r.GetString("ecosystem")},
+      {"fixedVersion",
+       r.IsNull("fixed_version") ? Json(nullptr) : Json(r.GetString("fixed_version"))},
+      {"title", r.GetString("title")},
+      {"location", r.IsNull("location") ? Json(nullptr) : Json(r.GetString("location"))},
+      {"status", r.GetString("status")},
+      {"details", details.ok() ? *details : Json::object()},
+      {"createdAt", FormatIso8601(r.GetTime("created_at"))}};
+}
+
+struct Counts {
+  int64_t critical = 0, high = 0, medium = 0, low = 0, unknown = 0;
+  void Add(const std::string& severity) {
+    if (severity == "critical")
+      ++critical;
+    else if (severity == "high")
+      ++high;
+    else if (severity == "medium")
+      ++medium;
+    else if (severity == "low")
+      ++low;
+    else
+      ++unknown;
+  }
+};
+
+Status InsertFinding(store::Connection& conn, int64_t scan_id, const std::string& vuln_id,
+                     const Json& aliases, const std::string& severity, double cvss,
+                     const std::string& name, const std::string& version, const std::string& eco,
+                     const std::string& fixed, const std::string& title,
+                     const std::string& description, const std::string& location,
+                     const Json& details, TimePoint now) {
+  return conn
+      .Query(
+          "INSERT INTO vulnerabilities (scan_id, vuln_id, aliases, severity, cvss_score, "
+          "package_name, package_version, ecosystem, fixed_version, title, description, "
+          "location, status, details, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+          {scan_id, vuln_id, DumpJson(aliases), severity, cvss >= 0 ? Param(cvss) : Param(nullptr),
+           name, version, eco, fixed.empty() ? Param(nullptr) : Param(fixed), title.substr(0, 500),
+           description.substr(0, 4000), location.empty() ? Param(nullptr) : Param(location),
+           DumpJson(details), now, now})
+      .status();
+}
+
+bool LooksLikeImage(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return fs::exists(fs::path(path) / "oci-layout", ec);
+  for (const char* ext : {".tar", ".tar.gz", ".tgz", ".oci"})
+    if (path.size() > std::string_view(ext).size() &&
+        path.compare(path.size() - std::string_view(ext).size(), std::string::npos, ext) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+SecurityService::SecurityService(
+    store::Database& db, const Clock& clock, SecurityServiceOptions options,
+    std::function<void(const std::string&, const std::string&)> publish)
+    : db_(db), clock_(clock), options_(std::move(options)), publish_(std::move(publish)) {}
+
+Result<int> SecurityService::ImportAdvisories(std::string_view osv_json,
+                                              const std::string& source) {
+  DAI_ASSIGN_OR_RETURN(auto advisories, vulnmatch::ParseOsvDocument(osv_json));
+  // Keep each record's own JSON text: re-parse to split an array into records.
+  DAI_ASSIGN_OR_RETURN(Json doc, ParseJson(osv_json));
+  std::vector<Json> records;
+  if (doc.is_array()) {
+    for (auto& r : doc) records.push_back(std::move(r));
+  } else {
+    records.push_back(std::move(doc));
+  }
+  const TimePoint now = clock_.Now();
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+    for (size_t i = 0; i < advisories.size(); ++i) {
+      const auto& a = advisories[i];
+      DAI_RETURN_IF_ERROR(conn.Query("DELETE FROM advisories WHERE id = ?", {a.id}).status());
+      DAI_RETURN_IF_ERROR(
+          conn.Query(
+                  "INSERT INTO advisories (id, modified, summary, source, record, imported_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?)",
+                  {a.id, a.modified, a.summary.substr(0, 500), source, DumpJson(records[i]), now})
+              .status());
+      std::set<std::pair<std::string, std::string>> pkgs;
+      for (const auto& aff : a.affected) pkgs.insert({aff.ecosystem, aff.name});
+      for (const auto& [eco, name] : pkgs)
+        DAI_RETURN_IF_ERROR(
+            conn.Query("INSERT INTO advisory_packages (advisory_id, ecosystem, name) "
+                       "VALUES (?, ?, ?)",
+                       {a.id, eco, name})
+                .status());
+    }
+    return Status::Ok();
+  }));
+  return static_cast<int>(advisories.size());
+}
+
+Result<Json> SecurityService::DatabaseInfo() {
+  DAI_ASSIGN_OR_RETURN(
+      auto r, db_.Query("SELECT count(*), max(imported_at), max(modified) FROM advisories"));
+  const auto& row = r.rows.at(0);
+  Json info = {{"advisories", row.GetInt(0)},
+               {"importedAt", row.IsNull(1) ? Json(nullptr) : Json(FormatIso8601(row.GetTime(1)))},
+               {"newestModified", row.IsNull(2) ? Json(nullptr) : Json(row.GetString(2))}};
+  if (!row.IsNull(1)) {
+    auto age = std::chrono::duration_cast<std::chrono::hours>(clock_.Now() - row.GetTime(1));
+    info["ageHours"] = age.count();
+  } else {
+    info["ageHours"] = nullptr;
+  }
+  return info;
+}
+
+Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> SecurityService::Index() {
+  DAI_ASSIGN_OR_RETURN(auto stamp_rows,
+                       db_.Query("SELECT count(*), max(imported_at) FROM advisories"));
+  const std::string stamp =
+      stamp_rows.rows.at(0).GetString(0) + "|" + stamp_rows.rows.at(0).GetString(1);
+  std::lock_guard<std::mutex> lock(index_mu_);
+  if (index_ && stamp == index_stamp_) return index_;
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT record FROM advisories ORDER BY id"));
+  auto index = std::make_shared<vulnmatch::AdvisoryIndex>();
+  for (const auto& r : rows.rows) {
+    auto a = vulnmatch::ParseOsv(r.GetString(0));
+    if (a.ok()) index->Add(std::move(*a));
+  }
+  index_ = index;
+  index_stamp_ = stamp;
+  return index_;
+}
+
+Result<Json> SecurityService::StartScan(const std::string& scan_type, const std::string& target,
+                                        const std::string& actor, store::JobRepository* jobs) {
+  if (scan_type != "container")
+    return Status::Unimplemented("scanType \"" + scan_type +
+                                 "\" is built by issue #7; this module scans dependencies "
+                                 "(scanType \"container\": images, root filesystems, repositories, "
+                                 "lockfiles)");
+  namespace fs = std::filesystem;
+  if (target.empty() || target[0] != '/')
+    return Status::InvalidArgument("input.target: must be an absolute server-side path");
+  const std::string normal = fs::path(target).lexically_normal().string();
+  if (!options_.scan_roots.empty()) {
+    bool allowed = std::any_of(options_.scan_roots.begin(), options_.scan_roots.end(),
+                               [&](const std::string& root) { return normal.rfind(root, 0) == 0; });
+    if (!allowed) return Status::PermissionDenied("input.target: outside the allowed scan roots");
+  }
+  std::error_code ec;
+  if (!fs::exists(normal, ec))
+    return Status::InvalidArgument("input.target: " + normal + " does not exist on the server");
+  const TimePoint now = clock_.Now();
+  int64_t id = 0;
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto ins,
+                         conn.Query("INSERT INTO security_scans (scan_type, target, status, "
+                                    "triggered_by, created_at) VALUES (?, ?, 'pending', ?, ?) "
+                                    "RETURNING id",
+                                    {scan_type, normal, actor, now}));
+    id = ins.rows.at(0).GetInt(0);
+    return Status::Ok();
+  }));
+  if (jobs) {
+    store::NewJob job;
+    job.kind = "security.scan";
+    job.payload = DumpJson({{"scanId", id}});
+    job.run_after = now;
+    job.max_attempts = 3;
+    DAI_RETURN_IF_ERROR(jobs->Enqueue(job, now).status());
+  }
+  if (publish_) publish_("security.scan", DumpJson({{"id", id}, {"status", "pending"}}));
+  return GetScan(id, false);
+}
+
+Status SecurityService::RunScan(int64_t scan_id) {
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT target, status FROM security_scans WHERE id = ?", {scan_id}));
+  if (rows.rows.empty())
+    return Status::NotFound("scan " + std::to_string(scan_id) + " does not exist");
+  const std::string target = rows.rows[0].GetString(0);
+  const TimePoint started = clock_.Now();
+  DAI_RETURN_IF_ERROR(
+      db_.Query("UPDATE security_scans SET status = 'running', started_at = ? WHERE id = ?",
+                {started, scan_id})
+          .status());
+  auto fail = [&](const Status& st) -> Status {
+    (void)db_.Query(
+        "UPDATE security_scans SET status = 'failed', error = ?, completed_at = ? WHERE id = ?",
+        {st.message().substr(0, 2000), clock_.Now(), scan_id});
+    if (publish_) publish_("security.scan", DumpJson({{"id", scan_id}, {"status", "failed"}}));
+    return Status::InvalidArgument(st.message());  // permanent: retrying cannot help
+  };
+  std::string kind = "repository";
+  Result<sbom::Inventory> inv = Status::Internal("unset");
+  if (LooksLikeImage(target)) {
+    kind = "image";
+    inventory::ImageLimits limits;
+    inv = inventory::ScanImage(target, limits);
+  } else {
+    std::error_code ec;
+    kind = std::filesystem::is_directory(target, ec)
+               ? (std::filesystem::exists(std::filesystem::path(target) / "etc", ec) ? "rootfs"
+                                                                                     : "repository")
+               : "lockfile";
+    inv = inventory::ScanPath(target);
+  }
+  if (!inv.ok()) return fail(inv.status());
+  auto index = Index();
+  if (!index.ok()) return fail(index.status());
+  DAI_ASSIGN_OR_RETURN(Json db_info, DatabaseInfo());
+  // Queries: OS packages by source name (OSV distro advisories name source packages).
+  std::vector<vulnmatch::PackageQuery> queries;
+  for (const auto& p : inv->packages) {
+    vulnmatch::PackageQuery q;
+    q.ecosystem = sbom::OsvEcosystemFor(p, inv->os);
+    q.name = p.src_name.empty() ? p.name : p.src_name;
+    q.version = p.version;
+    queries.push_back(std::move(q));
+  }
+  std::vector<std::string> warnings = inv->warnings;
+  auto findings = (*index)->Match(queries, &warnings);
+  // Dependents: how many packages name each package as a dependency.
+  std::map<std::string, int> dependents;
+  for (const auto& p : inv->packages)
+    for (const auto& d : p.depends_on) ++dependents[d.substr(0, d.find('@', 1))];
+  Counts counts;
+  const TimePoint now = clock_.Now();
+  Json sbom_doc = sbom::ToCycloneDx(*inv, FormatIso8601(now), "devops-ai");
+  Status st = db_.Transaction([&](store::Connection& conn) -> Status {
+    counts = Counts{};
+    DAI_RETURN_IF_ERROR(
+        conn.Query("DELETE FROM vulnerabilities WHERE scan_id = ?", {scan_id}).status());
+    for (const auto& f : findings) {
+      const auto& pkg = inv->packages[f.package];
+      const auto& adv = (*index)->advisory(f.advisory);
+      const std::string severity = f.severity == "UNKNOWN" ? "unknown" : Lower(f.severity);
+      counts.Add(severity);
+      auto scheme = vulnmatch::SchemeForEcosystem(queries[f.package].ecosystem);
+      vulnmatch::PatchInput pin;
+      pin.scheme = scheme.value_or(vulnmatch::VersionScheme::kSemver);
+      pin.installed = pkg.version;
+      pin.minimal_fix = f.minimal_fix;
+      pin.severity = f.severity;
+      pin.cvss_score = f.cvss_score;
+      pin.direct = pkg.relationship == sbom::Relationship::kDirect ||
+                   pkg.relationship == sbom::Relationship::kUnknown;
+      pin.dev = pkg.dev;
+      pin.dependents = dependents.count(pkg.name) ? dependents[pkg.name] : 0;
+      auto assessment = vulnmatch::AssessPatch(pin);
+      Json details = {
+          {"purl", sbom::PackageUrl(pkg, inv->os)},
+          {"fixedVersions", f.fixed_versions},
+          {"relationship", std::string(sbom::RelationshipName(pkg.relationship))},
+          {"dev", pkg.dev},
+          {"osvEcosystem", queries[f.package].ecosystem},
+          {"references", adv.references},
+          {"patch",
+           {{"minimalFix", f.minimal_fix ? Json(*f.minimal_fix) : Json(nullptr)},
+            {"distance", std::string(vulnmatch::UpgradeDistanceName(assessment.distance))},
+            {"crossesMajor", assessment.crosses_major},
+            {"dependents", pin.dependents},
+            {"riskScore", assessment.risk_score},
+            {"breakingRisk", assessment.breaking_risk},
+            {"rationale", assessment.rationale}}}};
+      if (!pkg.src_name.empty()) details["sourcePackage"] = pkg.src_name;
+      DAI_RETURN_IF_ERROR(InsertFinding(conn, scan_id, adv.id, adv.aliases, severity, f.cvss_score,
+                                        pkg.name, pkg.version, queries[f.package].ecosystem,
+                                        f.minimal_fix.value_or(""), adv.summary, adv.details,
+                                        pkg.location, details, now));
+    }
+    Json report = {
+        {"targetKind", kind},
+        {"packages", inv->packages.size()},
+        {"findings", findings.size()},
+        {"unknownSeverity", counts.unknown},
+        {"database", db_info},
+        {"os", inv->os ? Json{{"id", inv->os->id},
+                              {"versionId", inv->os->version_id},
+                              {"prettyName", inv->os->pretty_name}}
+                       : Json(nullptr)},
+        {"warnings", warnings.size() > 200
+                         ? Json(std::vector<std::string>(warnings.begin(), warnings.begin() + 200))
+                         : Json(warnings)},
+        {"warningCount", warnings.size()}};
+    return conn
+        .Query(
+            "UPDATE security_scans SET status = 'completed', critical_count = ?, high_count = ?, "
+            "medium_count = ?, low_count = ?, report = ?, sbom = ?, completed_at = ?, error = NULL "
+            "WHERE id = ?",
+            {counts.critical, counts.high, counts.medium, counts.low, DumpJson(report),
+             DumpJson(sbom_doc), now, scan_id})
+        .status();
+  });
+  if (!st.ok()) return st;  // store errors are retried by the job
+  if (publish_) publish_("security.scan", DumpJson({{"id", scan_id}, {"status", "completed"}}));
+  return Status::Ok();
+}
+
+Result<Json> SecurityService::ImportReport(std::string_view report_json, const std::string& actor) {
+  DAI_ASSIGN_OR_RETURN(auto report, vulnmatch::ImportScannerReport(report_json));
+  const TimePoint now = clock_.Now();
+  int64_t id = 0;
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+    Counts counts;
+    DAI_ASSIGN_OR_RETURN(
+        auto ins,
+        conn.Query("INSERT INTO security_scans (scan_type, target, status, "
+                   "triggered_by, started_at, completed_at, created_at) "
+                   "VALUES ('container', ?, 'completed', ?, ?, ?, ?) RETURNING id",
+                   {report.artifact.empty() ? report.scanner + " report" : report.artifact, actor,
+                    now, now, now}));
+    id = ins.rows.at(0).GetInt(0);
+    for (const auto& f : report.findings) {
+      const std::string severity = f.severity == "UNKNOWN" ? "unknown" : Lower(f.severity);
+      counts.Add(severity);
+      DAI_RETURN_IF_ERROR(InsertFinding(conn, id, f.vuln_id, f.aliases, severity, f.cvss_score,
+                                        f.package_name, f.package_version, f.ecosystem,
+                                        f.fixed_version, f.title, "", f.location,
+                                        Json{{"importedFrom", f.scanner}}, now));
+    }
+    Json rep = {{"targetKind", "imported"},
+                {"scanner", report.scanner},
+                {"packages", report.packages.size()},
+                {"findings", report.findings.size()},
+                {"unknownSeverity", counts.unknown}};
+    return conn
+        .Query(
+            "UPDATE security_scans SET critical_count = ?, high_count = ?, medium_count = ?, "
+            "low_count = ?, report = ? WHERE id = ?",
+            {counts.critical, counts.high, counts.medium, counts.low, DumpJson(rep), id})
+        .status();
+  }));
+  if (publish_) publish_("security.scan", DumpJson({{"id", id}, {"status", "completed"}}));
+  return GetScan(id, true);
+}
+
+Result<Json> SecurityService::GetScan(int64_t id, bool with_report) {
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kScanColumns +
+                                                ", report FROM security_scans WHERE id = ?",
+                                            {id}));
+  if (rows.rows.empty()) return Status::NotFound("scan " + std::to_string(id) + " does not exist");
+  Json out = ScanJson(rows.rows[0]);
+  if (with_report) {
+    auto report = rows.rows[0].GetOptString("report");
+    auto parsed = report ? ParseJson(*report) : Result<Json>(Json(nullptr));
+    out["report"] = parsed.ok() ? *parsed : Json(nullptr);
+  }
+  return out;
+}
+
+Result<Json> SecurityService::ListScans(const Json& f) {
+  std::string where = " WHERE 1 = 1";
+  Params params;
+  if (f.contains("status")) {
+    where += " AND status = ?";
+    params.push_back(f["status"].get<std::string>());
+  }
+  const int64_t limit = f.value("limit", int64_t{50});
+  const int64_t offset = f.value("offset", int64_t{0});
+  DAI_ASSIGN_OR_RETURN(auto count,
+                       db_.Query("SELECT count(*) FROM security_scans" + where, params));
+  Params page = params;
+  page.push_back(limit);
+  page.push_back(offset);
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query(std::string("SELECT ") + kScanColumns + " FROM security_scans" + where +
+                               " ORDER BY id DESC LIMIT ? OFFSET ?",
+                           page));
+  Json items = Json::array();
+  for (const auto& r : rows.rows) items.push_back(ScanJson(r));
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(0)},
+              {"limit", limit},
+              {"offset", offset}};
+}
+
+Result<Json> SecurityService::ListVulnerabilities(const Json& f) {
+  std::string where = " WHERE 1 = 1";
+  Params params;
+  if (f.contains("severity")) {
+    where += " AND severity = ?";
+    params.push_back(f["severity"].get<std::string>());
+  }
+  if (f.contains("scanId")) {
+    where += " AND scan_id = ?";
+    params.push_back(f["scanId"].get<int64_t>());
+  }
+  if (f.contains("package")) {
+    where += " AND package_name = ?";
+    params.push_back(f["package"].get<std::string>());
+  }
+  const int64_t limit = f.value("limit", int64_t{50});
+  const int64_t offset = f.value("offset", int64_t{0});
+  DAI_ASSIGN_OR_RETURN(auto count,
+                       db_.Query("SELECT count(*) FROM vulnerabilities" + where, params));
+  Params page = params;
+  page.push_back(limit);
+  page.push_back(offset);
+  // Most severe first: an explicit rank, then the score.
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(
+          std::string("SELECT ") + kVulnColumns + " FROM vulnerabilities" + where +
+              " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' "
+              "THEN 2 WHEN 'low' THEN 3 ELSE 4 END, cvss_score DESC, id LIMIT ? OFFSET ?",
+          page));
+  Json items = Json::array();
+  for (const auto& r : rows.rows) items.push_back(VulnJson(r));
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(0)},
+              {"limit", limit},
+              {"offset", offset}};
+}
+
+Result<Json> SecurityService::GetSbom(int64_t scan_id, const std::string& format) {
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       db_.Query("SELECT sbom FROM security_scans WHERE id = ?", {scan_id}));
+  if (rows.rows.empty())
+    return Status::NotFound("scan " + std::to_string(scan_id) + " does not exist");
+  auto text = rows.rows[0].GetOptString(0);
+  if (!text)
+    return Status::FailedPrecondition("scan " + std::to_string(scan_id) +
+                                      " has no SBOM (not completed, or imported)");
+  DAI_ASSIGN_OR_RETURN(Json cdx, ParseJson(*text));
+  if (format == "cyclonedx") return cdx;
+  // SPDX from the stored CycloneDX components (the inventory itself is not kept twice).
+  sbom::Inventory inv;
+  inv.target = cdx["metadata"]["component"].value("name", "");
+  for (const auto& c : cdx["components"]) {
+    if (c.value("type", "") != "library") continue;
+    sbom::Package p;
+    p.name = c.value("name", "");
+    p.version = c.value("version", "");
+    const std::string purl = c.value("purl", "");
+    const std::string type =
+        purl.substr(4, purl.find('/') == std::string::npos ? 0 : purl.find('/') - 4);
+    for (auto e : {sbom::Ecosystem::kNpm, sbom::Ecosystem::kPypi, sbom::Ecosystem::kGolang,
+                   sbom::Ecosystem::kCargo, sbom::Ecosystem::kComposer, sbom::Ecosystem::kGem,
+                   sbom::Ecosystem::kMaven, sbom::Ecosystem::kDeb, sbom::Ecosystem::kApk})
+      if (sbom::EcosystemPurlType(e) == type) p.ecosystem = e;
+    if (p.ecosystem == sbom::Ecosystem::kMaven) {
+      // purl pkg:maven/group/artifact: the name as group:artifact.
+    }
+    inv.packages.push_back(std::move(p));
+  }
+  return sbom::ToSpdx(inv, cdx["metadata"].value("timestamp", ""), "devops-ai");
+}
+
+}  // namespace dai::security

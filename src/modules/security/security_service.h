@@ -1,0 +1,69 @@
+// SecurityService (issue #6, router securityGuardian): dependency scans of images, root
+// filesystems, repositories and lockfiles against the offline OSV database kept in the store;
+// findings, SBOMs and imported Trivy/Grype reports. A scan is a row in security_scans run by a
+// durable job ("security.scan"): the row is committed before the answer, the job does the
+// work, and a crash mid-scan leaves the job to be claimed again.
+// Thread-safety: safe for concurrent use; the in-memory advisory index is rebuilt under a
+// mutex when the database changed.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "engines/vulnmatch/matcher.h"
+#include "registry/procedure.h"
+#include "store/database.h"
+#include "store/job_repository.h"
+
+namespace dai::security {
+
+struct SecurityServiceOptions {
+  //! Directories a scan target must lie under (server-side paths); empty = any absolute path.
+  std::vector<std::string> scan_roots;
+};
+
+class SecurityService {
+ public:
+  SecurityService(store::Database& db, const Clock& clock, SecurityServiceOptions options,
+                  std::function<void(const std::string&, const std::string&)> publish);
+
+  //! Stores OSV records (one file's text: a record or an array), replacing older copies of the
+  //! same ids. Returns how many were stored. `source` names where they came from.
+  Result<int> ImportAdvisories(std::string_view osv_json, const std::string& source);
+  //! {count, newestImport, newestModified}: the database age shown on every report.
+  Result<Json> DatabaseInfo();
+
+  //! Records a pending scan of `target` and, when `jobs` is set, enqueues its job.
+  Result<Json> StartScan(const std::string& scan_type, const std::string& target,
+                         const std::string& actor, store::JobRepository* jobs);
+  //! Runs a recorded scan now (the job handler; also used by the CLI).
+  Status RunScan(int64_t scan_id);
+  //! Imports a Trivy or Grype JSON report as a completed scan with its findings.
+  Result<Json> ImportReport(std::string_view report_json, const std::string& actor);
+
+  Result<Json> GetScan(int64_t id, bool with_report);
+  Result<Json> ListScans(const Json& filter);
+  Result<Json> ListVulnerabilities(const Json& filter);
+  //! The scan's SBOM as CycloneDX 1.5 or SPDX 2.3.
+  Result<Json> GetSbom(int64_t scan_id, const std::string& format);
+
+  void RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs);
+
+  //! The advisory index built from the store (rebuilt when advisories were imported since).
+  Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> Index();
+
+ private:
+  store::Database& db_;
+  const Clock& clock_;
+  SecurityServiceOptions options_;
+  std::function<void(const std::string&, const std::string&)> publish_;
+  std::mutex index_mu_;
+  std::shared_ptr<const vulnmatch::AdvisoryIndex> index_;
+  std::string index_stamp_;  //!< count + newest import of the rows the index was built from
+};
+
+}  // namespace dai::security

@@ -1,0 +1,276 @@
+#include "modules/security/security_service.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/inventory/image_inventory.h"
+#include "store/migrations.h"
+#include "store/test_backends.h"
+
+namespace dai::security {
+namespace {
+
+namespace fs = std::filesystem;
+using store::testing::Backend;
+
+// A real advisory shape (GHSA-gxpj-cx7g-858c, debug < 2.6.9), trimmed to what matching uses.
+constexpr const char* kDebugAdvisory = R"({
+  "id": "GHSA-gxpj-cx7g-858c", "modified": "2023-01-09T05:02:44Z",
+  "aliases": ["CVE-2017-16137"], "summary": "Regular Expression Denial of Service in debug",
+  "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}],
+  "affected": [{"package": {"ecosystem": "npm", "name": "debug"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.6.9"}]},
+               {"type": "ECOSYSTEM", "events": [{"introduced": "3.0.0"}, {"fixed": "3.1.0"}]}]}]})";
+
+constexpr const char* kLock = R"({"lockfileVersion": 3, "packages": {
+  "": {"dependencies": {"debug": "2.5.2"}},
+  "node_modules/debug": {"version": "2.5.2", "dependencies": {"ms": "0.7.2"}},
+  "node_modules/ms": {"version": "0.7.2"}}})";
+
+void WriteFile(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// Writes a tar (optionally gzip) of name -> content entries; a null content writes a symlink
+// to "/etc/shadow".
+std::string TarBytes(const std::vector<std::pair<std::string, const char*>>& entries, bool gzip) {
+  std::string out;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  if (gzip) archive_write_add_filter_gzip(a);
+  archive_write_set_bytes_in_last_block(a, 1);
+  archive_write_open(
+      a, &out, nullptr,
+      [](archive*, void* client, const void* buf, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(client)->append(static_cast<const char*>(buf), n);
+        return static_cast<la_ssize_t>(n);
+      },
+      nullptr);
+  for (const auto& [name, content] : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    if (content) {
+      archive_entry_set_filetype(e, AE_IFREG);
+      archive_entry_set_perm(e, 0644);
+      archive_entry_set_size(e, static_cast<la_int64_t>(strlen(content)));
+      archive_write_header(a, e);
+      archive_write_data(a, content, strlen(content));
+    } else {
+      archive_entry_set_filetype(e, AE_IFLNK);
+      archive_entry_set_symlink(e, "/etc/shadow");
+      archive_write_header(a, e);
+    }
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+class SecurityServiceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string error;
+    tdb_ = store::testing::TestDatabase::Create(GetParam(), &error);
+    if (!tdb_) GTEST_SKIP() << error;
+    ASSERT_TRUE(store::Migrate(tdb_->db()).ok());
+    dir_ = fs::temp_directory_path() / ("dai-security-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(GetParam() == Backend::kSqlite));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    svc_ = std::make_unique<SecurityService>(
+        tdb_->db(), clock_, SecurityServiceOptions{},
+        [this](const std::string& t, const std::string&) { events_.push_back(t); });
+    auto n = svc_->ImportAdvisories(kDebugAdvisory, "test");
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    ASSERT_EQ(*n, 1);
+  }
+  void TearDown() override {
+    svc_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  int64_t ScanNow(const fs::path& target) {
+    auto scan = svc_->StartScan("container", target.string(), "alice", nullptr);
+    EXPECT_TRUE(scan.ok()) << scan.status().ToString();
+    if (!scan.ok()) return 0;
+    const int64_t id = (*scan)["id"].get<int64_t>();
+    EXPECT_EQ((*scan)["status"], "pending");
+    Status st = svc_->RunScan(id);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return id;
+  }
+
+  std::unique_ptr<store::testing::TestDatabase> tdb_;
+  fs::path dir_;
+  FakeClock clock_{1'700'000'000'000};
+  std::unique_ptr<SecurityService> svc_;
+  std::vector<std::string> events_;
+};
+
+TEST_P(SecurityServiceTest, RepositoryScanFindsTheAdvisoryWithPatchAssessment) {
+  WriteFile(dir_ / "repo" / "package-lock.json", kLock);
+  const int64_t id = ScanNow(dir_ / "repo");
+  auto scan = svc_->GetScan(id, true);
+  ASSERT_TRUE(scan.ok());
+  EXPECT_EQ((*scan)["status"], "completed");
+  EXPECT_EQ((*scan)["mediumCount"], 1);  // CVSS:3.1 .../A:L scores 5.3: MEDIUM
+  auto vulns = svc_->ListVulnerabilities(Json{{"scanId", id}});
+  ASSERT_TRUE(vulns.ok()) << vulns.status().ToString();
+  ASSERT_EQ((*vulns)["total"], 1);
+  const Json& v = (*vulns)["items"][0];
+  EXPECT_EQ(v["vulnId"], "GHSA-gxpj-cx7g-858c");
+  EXPECT_EQ(v["aliases"], Json::array({"CVE-2017-16137"}));
+  EXPECT_EQ(v["packageName"], "debug");
+  EXPECT_EQ(v["packageVersion"], "2.5.2");
+  EXPECT_EQ(v["fixedVersion"], "2.6.9");
+  EXPECT_EQ(v["location"], "package-lock.json");
+  EXPECT_EQ(v["details"]["patch"]["distance"], "minor");
+  EXPECT_EQ(v["details"]["relationship"], "direct");
+  EXPECT_EQ((*scan)["report"]["targetKind"], "repository");
+  EXPECT_EQ((*scan)["report"]["packages"], 2);
+  EXPECT_EQ((*scan)["report"]["database"]["advisories"], 1);
+  auto cdx = svc_->GetSbom(id, "cyclonedx");
+  ASSERT_TRUE(cdx.ok());
+  EXPECT_EQ((*cdx)["specVersion"], "1.5");
+  EXPECT_EQ((*cdx)["components"].size(), 2u);
+  auto spdx = svc_->GetSbom(id, "spdx");
+  ASSERT_TRUE(spdx.ok());
+  EXPECT_EQ((*spdx)["packages"].size(), 2u);
+  EXPECT_NE(std::find(events_.begin(), events_.end(), "security.scan"), events_.end());
+}
+
+TEST_P(SecurityServiceTest, BadTargetsAndOtherScanTypes) {
+  EXPECT_EQ(svc_->StartScan("container", "relative/path", "a", nullptr).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(svc_->StartScan("container", (dir_ / "missing").string(), "a", nullptr).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(svc_->StartScan("kubernetes", dir_.string(), "a", nullptr).status().code(),
+            StatusCode::kUnimplemented);
+  // A malformed lockfile as the single target: the scan fails with the parser's message.
+  WriteFile(dir_ / "bad" / "package-lock.json", "{\"lockfileVersion\": 2}");
+  auto scan =
+      svc_->StartScan("container", (dir_ / "bad" / "package-lock.json").string(), "a", nullptr);
+  ASSERT_TRUE(scan.ok());
+  EXPECT_FALSE(svc_->RunScan((*scan)["id"].get<int64_t>()).ok());
+  auto after = svc_->GetScan((*scan)["id"].get<int64_t>(), false);
+  EXPECT_EQ((*after)["status"], "failed");
+  EXPECT_NE((*after)["error"].get<std::string>().find("packages"), std::string::npos);
+}
+
+TEST_P(SecurityServiceTest, DockerSaveImageWithWhiteoutsAndHostileEntries) {
+  // Layer 1: Debian-like OS files and an app lockfile; layer 2 deletes the lockfile's
+  // directory contents (opaque) and adds a new one, plus hostile entries.
+  const std::string layer1 = TarBytes(
+      {{"etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n"},
+       {"var/lib/dpkg/status",
+        "Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\nArchitecture: "
+        "amd64\n\n"},
+       {"app/old/package-lock.json", kLock},
+       {"srv/package-lock.json", kLock}},
+      false);
+  const std::string layer2 = TarBytes({{"app/old/.wh..wh..opq", ""},
+                                       {"srv/.wh.package-lock.json", ""},
+                                       {"../../escape/package-lock.json", kLock},
+                                       {"app/link/package-lock.json", nullptr}},
+                                      true);
+  const std::string manifest =
+      R"([{"Config":"c.json","RepoTags":["t:1"],"Layers":["l1/layer.tar","l2/layer.tar.gz"]}])";
+  // Binary layer content cannot pass through a C string: build the outer tar with lengths.
+  std::string outer;
+  {
+    archive* a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_open(
+        a, &outer, nullptr,
+        [](archive*, void* client, const void* buf, size_t n) -> la_ssize_t {
+          static_cast<std::string*>(client)->append(static_cast<const char*>(buf), n);
+          return static_cast<la_ssize_t>(n);
+        },
+        nullptr);
+    for (const auto& [name, content] : std::vector<std::pair<std::string, std::string>>{
+             {"manifest.json", manifest}, {"l1/layer.tar", layer1}, {"l2/layer.tar.gz", layer2}}) {
+      archive_entry* e = archive_entry_new();
+      archive_entry_set_pathname(e, name.c_str());
+      archive_entry_set_filetype(e, AE_IFREG);
+      archive_entry_set_perm(e, 0644);
+      archive_entry_set_size(e, static_cast<la_int64_t>(content.size()));
+      archive_write_header(a, e);
+      archive_write_data(a, content.data(), content.size());
+      archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+  }
+  WriteFile(dir_ / "image.tar", outer);
+  auto inv = inventory::ScanImage((dir_ / "image.tar").string());
+  ASSERT_TRUE(inv.ok()) << inv.status().ToString();
+  ASSERT_TRUE(inv->os.has_value());
+  EXPECT_EQ(inv->os->version_id, "12");
+  std::vector<std::string> got;
+  for (const auto& p : inv->packages) got.push_back(p.location + " " + p.name + "@" + p.version);
+  EXPECT_EQ(got, (std::vector<std::string>{"/var/lib/dpkg/status bash@5.2.15-2+b2"}));
+  std::string warnings;
+  for (const auto& w : inv->warnings) warnings += w + "\n";
+  EXPECT_NE(warnings.find("climbs out"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("symbolic link"), std::string::npos) << warnings;
+  EXPECT_FALSE(fs::exists(dir_.parent_path() / "escape")) << "nothing may be written outside";
+  // The same image through the module: an image scan of Debian 12 packages.
+  const int64_t id = ScanNow(dir_ / "image.tar");
+  auto scan = svc_->GetScan(id, true);
+  EXPECT_EQ((*scan)["report"]["targetKind"], "image");
+  EXPECT_EQ((*scan)["report"]["os"]["versionId"], "12");
+}
+
+TEST_P(SecurityServiceTest, DecompressionBombIsBounded) {
+  std::string big(4 << 20, 'a');
+  std::string layer = TarBytes({{"var/lib/dpkg/status", big.c_str()}}, true);
+  ASSERT_LT(layer.size(), 64u << 10) << "4 MiB of 'a' compresses well";
+  WriteFile(dir_ / "oci" / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  WriteFile(dir_ / "oci" / "blobs" / "sha256" / "aaaa", layer);
+  WriteFile(dir_ / "oci" / "blobs" / "sha256" / "bbbb",
+            R"({"schemaVersion":2,"layers":[{"digest":"sha256:aaaa"}]})");
+  WriteFile(dir_ / "oci" / "index.json",
+            R"({"schemaVersion":2,"manifests":[{"digest":"sha256:bbbb"}]})");
+  inventory::ImageLimits limits;
+  limits.max_uncompressed_bytes = 1 << 20;
+  auto inv = inventory::ScanImage((dir_ / "oci").string(), limits);
+  ASSERT_FALSE(inv.ok());
+  EXPECT_EQ(inv.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(inv.status().message().find("max_uncompressed_bytes"), std::string::npos);
+  limits = {};
+  limits.max_file_bytes = 1 << 20;
+  inv = inventory::ScanImage((dir_ / "oci").string(), limits);
+  ASSERT_TRUE(inv.ok()) << inv.status().ToString();
+  EXPECT_TRUE(inv->packages.empty());
+  ASSERT_FALSE(inv->warnings.empty());
+  EXPECT_NE(inv->warnings[0].find("over the"), std::string::npos);
+}
+
+TEST_P(SecurityServiceTest, ImportsTrivyReport) {
+  const char* trivy =
+      R"({"SchemaVersion":2,"ArtifactName":"app","Results":[{"Target":"package-lock.json",
+    "Type":"npm","Vulnerabilities":[{"VulnerabilityID":"CVE-2019-11358","PkgName":"jquery",
+    "InstalledVersion":"3.3.9","FixedVersion":"3.4.0","Severity":"MEDIUM","Title":"jquery: prototype pollution"}]}]})";
+  auto scan = svc_->ImportReport(trivy, "bob");
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  EXPECT_EQ((*scan)["mediumCount"], 1);
+  EXPECT_EQ((*scan)["report"]["scanner"], "trivy");
+  auto vulns = svc_->ListVulnerabilities(Json{{"package", "jquery"}});
+  ASSERT_TRUE(vulns.ok());
+  ASSERT_EQ((*vulns)["total"], 1);
+  EXPECT_EQ((*vulns)["items"][0]["details"]["importedFrom"], "trivy");
+  EXPECT_FALSE(svc_->ImportReport("{\"nope\":1}", "bob").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SecurityServiceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         store::testing::BackendName);
+
+}  // namespace
+}  // namespace dai::security
