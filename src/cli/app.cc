@@ -16,6 +16,7 @@
 #include "modules/catalog/planned_procedures.h"
 #include "modules/incident_commander/incident_service.h"
 #include "modules/security/security_service.h"
+#include "modules/incident_commander/runbook_service.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
@@ -96,6 +97,7 @@ struct App::Parts {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<incidents::IncidentService> incidents;
   std::unique_ptr<security::SecurityService> security;
+  std::unique_ptr<incidents::RunbookService> runbooks;
   std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
@@ -252,6 +254,16 @@ Status BuildRegistry(App::Parts& p) {
   // Scans are durable jobs; the repository is created here so procedures can enqueue them.
   if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
   p.security->RegisterProcedures(p.registry, p.jobs.get());
+  if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
+  incidents::RunbookServiceOptions runbook_options;
+  runbook_options.allowed_executables = {p.config.runbook_executables.begin(), p.config.runbook_executables.end()};
+  runbook_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;
+  p.runbooks = std::make_unique<incidents::RunbookService>(
+      *p.store->db, *p.jobs, p.clock, runbook_options,
+      [pp](const std::string& type, const std::string& json) {
+        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+      });
+  p.runbooks->RegisterProcedures(p.registry);
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -404,6 +416,14 @@ Status App::Start() {
         pp->metrics->IncStoreErrors("incidents.ingest");
         return refuse(503, "the alerts were not stored; retry (request id " + req.request_id + ")");
       }
+      // Committed: now start the auto-execute runbooks whose trigger matches a new incident.
+      for (int64_t opened : result->opened_incidents) {
+        Status st = pp->runbooks->OnIncidentOpened(opened);
+        if (!st.ok()) {
+          Log(LogLevel::kWarn, "auto-execute runbooks failed",
+              {{"incident", opened}, {"error", st.ToString()}});
+        }
+      }
       auto r = server::HttpResponse::Json(200, DumpJson(result->ToJson()));
       r.route_label = alertmanager ? "webhook.alertmanager" : "webhook.generic";
       return r;
@@ -457,6 +477,9 @@ Status App::Start() {
     return events.Append("diagnostic.echo", DumpJson({{"jobId", std::to_string(job.id)}, {"owner", owner}}))
         .status();
   });
+  DAI_RETURN_IF_ERROR(p.runbooks->AttachWorker(*p.worker));
+  store::JobWorker* worker = p.worker.get();
+  p.runbooks->SetNotify([worker] { worker->Notify(); });
   DAI_RETURN_IF_ERROR(
       p.jobs->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}", p.clock.Now(), p.clock.Now())
           .status());

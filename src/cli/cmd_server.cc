@@ -94,6 +94,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "password_cost", "argon2id cost: interactive|moderate|minimum");
   AddSetting(serve, *serve_flags, "secure_cookies", "Mark cookies Secure (behind TLS) [false]");
   AddSetting(serve, *serve_flags, "sse_heartbeat_seconds", "Event stream heartbeat [15]");
+  AddSetting(serve, *serve_flags, "runbook_executables",
+             "Comma-separated absolute paths runbook command steps may run [none]");
   serve->callback([&state, serve_flags] { state.exit_code = RunServe(*serve_flags); });
 
   // migrate

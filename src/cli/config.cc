@@ -61,7 +61,7 @@ const std::vector<std::string>& ConfigKeys() {
   static const std::vector<std::string> keys = {
       "listen", "data_dir", "db", "web_dir", "log_level", "threads", "max_body_bytes",
       "job_workers", "prometheus_url", "alertmanager_url", "password_cost", "secure_cookies",
-      "sse_heartbeat_seconds"};
+      "sse_heartbeat_seconds", "runbook_executables"};
   return keys;
 }
 
@@ -120,6 +120,26 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   if (key == "job_workers") {
     DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 0, 64, source));
     c.job_workers = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "runbook_executables") {
+    c.runbook_executables.clear();
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      if (comma == std::string::npos) comma = v.size();
+      std::string item = v.substr(start, comma - start);
+      while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!item.empty()) {
+        if (item[0] != '/' || item.find("..") != std::string::npos) {
+          return Status::InvalidArgument("setting runbook_executables (" + source + "): \"" + item +
+                                         "\" is not an absolute path");
+        }
+        c.runbook_executables.push_back(item);
+      }
+      start = comma + 1;
+    }
     return Status::Ok();
   }
   if (key == "prometheus_url") {
@@ -212,6 +232,7 @@ std::string DescribeConfig(const Config& c) {
     << "threads: " << c.threads << "\n"
     << "max_body_bytes: " << c.max_body_bytes << "\n"
     << "job_workers: " << c.job_workers << "\n"
+    << "runbook_executables: " << c.runbook_executables.size() << " allowed\n"
     << "prometheus_url: " << (c.prometheus_url.empty() ? "(not configured)" : c.prometheus_url) << "\n"
     << "alertmanager_url: " << (c.alertmanager_url.empty() ? "(not configured)" : c.alertmanager_url) << "\n"
     << "password_cost: " << c.password_cost << "\n"

@@ -29,6 +29,9 @@ struct Config {
   std::string password_cost = "interactive";  //!< interactive | moderate | minimum (tests)
   bool secure_cookies = false;
   int sse_heartbeat_seconds = 15;
+  //! Absolute paths of the executables runbook command steps may start (comma-separated in
+  //! flags, environment and YAML). Empty: no command step may run.
+  std::vector<std::string> runbook_executables;
 
   //! The database URL actually used.
   std::string DatabaseUrl() const;

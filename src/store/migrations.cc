@@ -630,6 +630,43 @@ CREATE TABLE advisory_packages (
 );
 CREATE INDEX advisory_packages_name_idx ON advisory_packages(name);
 CREATE INDEX vulnerabilities_package_idx ON vulnerabilities(package_name);
+// Migration 8: runbooks with approvals and durable executions, and watched PromQL queries
+// (issue #3). `runbooks.definition` keeps the text the user wrote; `runbook_executions`
+// snapshots the definition it runs, so editing a runbook never changes a running execution.
+constexpr std::string_view kMigration8 = R"SQL(
+ALTER TABLE runbooks ADD COLUMN auto_execute {{BOOL}} NOT NULL DEFAULT {{FALSE}};
+ALTER TABLE runbooks ADD COLUMN definition TEXT NOT NULL DEFAULT '';
+ALTER TABLE runbook_executions ADD COLUMN requested_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL;
+ALTER TABLE runbook_executions ADD COLUMN parameters {{JSON}} NOT NULL DEFAULT '{}';
+ALTER TABLE runbook_executions ADD COLUMN definition {{JSON}} NOT NULL DEFAULT '{}';
+ALTER TABLE runbook_executions ADD COLUMN runbook_version INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX runbook_executions_status_idx ON runbook_executions(status);
+CREATE TABLE runbook_approvals (
+  id {{ID}},
+  execution_id {{BIGINT}} NOT NULL REFERENCES runbook_executions(id) ON DELETE CASCADE,
+  step_index INTEGER NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('approved','rejected')),
+  decided_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  decided_by_name TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  created_at {{TS}} NOT NULL
+);
+CREATE UNIQUE INDEX runbook_approvals_step_idx ON runbook_approvals(execution_id, step_index);
+CREATE TABLE watched_queries (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  query TEXT NOT NULL,
+  step_seconds INTEGER NOT NULL DEFAULT 60 CHECK (step_seconds > 0),
+  window_seconds INTEGER NOT NULL DEFAULT 86400 CHECK (window_seconds > 0),
+  threshold {{REAL}} NOT NULL DEFAULT 0.9,
+  severity TEXT NOT NULL DEFAULT 'medium' CHECK (severity IN ('critical','high','medium','low')),
+  labels {{JSON}} NOT NULL DEFAULT '{}',
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  last_run_at {{TS}},
+  last_error TEXT,
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
 )SQL";
 
 const std::vector<Migration>& Registry() {
@@ -637,6 +674,7 @@ const std::vector<Migration>& Registry() {
       {1, "foundation and specification tables", kMigration1},
       {2, "incident commander signals", kMigration2},
       {4, "security guardian: OSV advisory database", kMigration4},
+      {8, "runbooks, approvals and watched queries", kMigration8},
   };
   return kAll;
 }

@@ -24,22 +24,7 @@ void RegisterPlannedProcedures(ProcedureRegistry& registry) {
   const Json severity = s::Enum({"critical", "high", "medium", "low"});
   const Json id = s::Int(1);
   const std::vector<Planned> planned = {
-      // AI Incident Commander (issue #3)
-      {"incidentCommander.list", Q, Role::kViewer,
-       s::PageInput({s::Opt("status", s::Enum({"detected", "investigating", "mitigating", "resolved"})),
-                     s::Opt("severity", severity), s::Opt("search", s::String(0, 200))}),
-       "List incidents", "issue #3"},
-      {"incidentCommander.get", Q, Role::kViewer, s::Object({s::Req("id", id)}), "One incident with its timeline", "issue #3"},
-      {"incidentCommander.acknowledge", M, Role::kOperator,
-       s::Object({s::Req("id", id), s::Opt("note", s::String(0, 4000))}), "Acknowledge an incident", "issue #3"},
-      {"incidentCommander.resolve", M, Role::kOperator,
-       s::Object({s::Req("id", id), s::Opt("resolution", s::String(0, 4000))}), "Resolve an incident", "issue #3"},
-      {"incidentCommander.executeRunbook", M, Role::kOperator,
-       s::Object({s::Req("runbookId", id), s::Opt("incidentId", id), s::Opt("dryRun", s::Bool()),
-                  s::Opt("parameters", s::StringMap())}),
-       "Execute a runbook (durable, with approvals)", "issue #3"},
-      {"incidentCommander.generatePostMortem", M, Role::kOperator,
-       s::Object({s::Req("incidentId", id)}), "Generate the post-mortem of an incident", "issue #3"},
+      // AI Incident Commander (issue #3): every procedure is built (modules/incident_commander).
       // AI Security Guardian (issues #6 and #7)
       {"securityGuardian.scan", M, Role::kOperator,
        s::Object({s::Req("scanType", s::Enum({"container", "kubernetes", "secrets", "compliance"})),

@@ -1,5 +1,5 @@
-// incidentCommander.list/get/acknowledge/resolve. executeRunbook and generatePostMortem stay
-// declared in the catalog (NOT_IMPLEMENTED) until runbooks and post-mortems are built.
+// incidentCommander.list/get/acknowledge/resolve/update/addNote and the post-mortem procedures
+// (generatePostMortem keeps the specification's name). Runbook procedures: runbook_procedures.cc.
 #include "modules/incident_commander/incident_service.h"
 #include "registry/schema.h"
 
@@ -70,6 +70,45 @@ void IncidentService::RegisterProcedures(ProcedureRegistry& registry) {
       "Resolve an incident",
       [this](const Json& in, CallContext& ctx) {
         return Resolve(in["id"].get<int64_t>(), *ctx.identity, in.value("resolution", ""));
+      }));
+  registry.Add(MakeProcedure(
+      "incidentCommander.update", M, Role::kOperator,
+      s::Object({s::Req("id", s::Int(1)), s::Opt("status", s::Enum({"detected", "investigating", "mitigating"})),
+                 s::Opt("severity", s::Enum({"critical", "high", "medium", "low"})),
+                 s::Opt("assignee", s::Nullable(s::String(1, 200)))}),
+      DetailSchema(), "Change an incident's status (reopening a resolved one), severity or assignee",
+      [this](const Json& in, CallContext& ctx) { return Update(in["id"].get<int64_t>(), *ctx.identity, in); }));
+  registry.Add(MakeProcedure(
+      "incidentCommander.addNote", M, Role::kOperator,
+      s::Object({s::Req("id", s::Int(1)), s::Req("note", s::String(1, 8000))}), DetailSchema(),
+      "Add a note to an incident's timeline",
+      [this](const Json& in, CallContext& ctx) {
+        return AddNote(in["id"].get<int64_t>(), *ctx.identity, in["note"].get<std::string>());
+      }));
+  const Json revision = s::Object({s::Req("id", s::Int()), s::Req("version", s::Int()), s::Req("content", s::String()),
+                                   s::Req("author", s::String()), s::Req("kind", s::Enum({"generated", "edited"})),
+                                   s::Req("createdAt", s::DateTime())});
+  const Json post_mortem = s::Object({s::Req("incidentId", s::Int()), s::Req("current", s::Nullable(revision)),
+                                      s::Req("revisions", s::Array(revision))});
+  registry.Add(MakeProcedure(
+      "incidentCommander.generatePostMortem", M, Role::kOperator, s::Object({s::Req("incidentId", s::Int(1))}),
+      post_mortem,
+      "Write the incident's post-mortem (Markdown: summary, impact with MTTA/MTTR, timeline, root cause, "
+      "what was done, went well/poorly, action items) as a new revision",
+      [this](const Json& in, CallContext& ctx) {
+        return GeneratePostMortem(in["incidentId"].get<int64_t>(), *ctx.identity);
+      }));
+  registry.Add(MakeProcedure(
+      "incidentCommander.getPostMortem", Q, Role::kViewer, s::Object({s::Req("incidentId", s::Int(1))}), post_mortem,
+      "The incident's current post-mortem and its revisions",
+      [this](const Json& in, CallContext&) { return PostMortem(in["incidentId"].get<int64_t>()); }));
+  registry.Add(MakeProcedure(
+      "incidentCommander.updatePostMortem", M, Role::kOperator,
+      s::Object({s::Req("incidentId", s::Int(1)), s::Req("content", s::String(1, 512 * 1024))}), post_mortem,
+      "Save a person's edit of the post-mortem as a new revision",
+      [this](const Json& in, CallContext& ctx) {
+        return SavePostMortem(in["incidentId"].get<int64_t>(), in["content"].get<std::string>(), ctx.identity->username,
+                              false);
       }));
 }
 

@@ -199,6 +199,7 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
                                      {incident_id, alert.fingerprint, now}).status());
       DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached", "Opened: " + d.reason, actor, true, details, now));
       ++result.opened;
+      result.opened_incidents.push_back(incident_id);
       break;
     }
     case Action::kAttach: {
@@ -372,6 +373,65 @@ Result<Json> IncidentService::Resolve(int64_t id, const Identity& who, const std
         {now, resolution.empty() ? store::Param(nullptr) : store::Param(resolution), now, id}).status());
     return AddAction(conn, id, "resolve", resolution.empty() ? "Resolved" : "Resolved: " + resolution, who.username,
                      false, Json::object(), now);
+  }));
+  if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
+  return Get(id);
+}
+
+Result<Json> IncidentService::AddNote(int64_t id, const Identity& who, const std::string& note) {
+  const TimePoint now = clock_.Now();
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT id FROM incidents WHERE id = ?", {id}));
+    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET updated_at = ? WHERE id = ?", {now, id}).status());
+    return AddAction(conn, id, "comment", note, who.username, false, Json::object(), now);
+  }));
+  if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
+  return Get(id);
+}
+
+Result<Json> IncidentService::Update(int64_t id, const Identity& who, const Json& change) {
+  const TimePoint now = clock_.Now();
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query(
+        "SELECT status, severity, assigned_to, acknowledged_at FROM incidents WHERE id = ?", {id}));
+    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    const std::string status = rows.rows[0].GetString(0);
+    const std::string severity = rows.rows[0].GetString(1);
+    if (change.contains("status")) {
+      const std::string to = change["status"].get<std::string>();
+      if (to == "resolved") return Status::InvalidArgument("status: use incidentCommander.resolve to resolve");
+      if (to != status) {
+        const bool reopen = status == "resolved";
+        DAI_RETURN_IF_ERROR(conn.Query(
+            reopen ? "UPDATE incidents SET status = ?, resolved_at = NULL, reopen_count = reopen_count + 1, updated_at = ? WHERE id = ?"
+                   : "UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?",
+            {to, now, id}).status());
+        DAI_RETURN_IF_ERROR(AddAction(conn, id, reopen ? "reopen" : "status_change", "Status " + status + " → " + to,
+                                      who.username, false, {{"from", status}, {"to", to}}, now));
+      }
+    }
+    if (change.contains("severity")) {
+      const std::string to = change["severity"].get<std::string>();
+      if (to != severity) {
+        DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET severity = ?, updated_at = ? WHERE id = ?", {to, now, id}).status());
+        DAI_RETURN_IF_ERROR(AddAction(conn, id, "severity_change", "Severity " + severity + " → " + to, who.username,
+                                      false, {{"from", severity}, {"to", to}}, now));
+      }
+    }
+    if (change.contains("assignee")) {
+      store::Param user = nullptr;
+      std::string name = "nobody";
+      if (!change["assignee"].is_null()) {
+        name = change["assignee"].get<std::string>();
+        DAI_ASSIGN_OR_RETURN(auto u, conn.Query("SELECT id FROM users WHERE username = ?", {name}));
+        if (u.rows.empty()) return Status::InvalidArgument("assignee: no user named \"" + name + "\"");
+        user = u.rows[0].GetInt(0);
+      }
+      DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET assigned_to = ?, updated_at = ? WHERE id = ?", {user, now, id}).status());
+      DAI_RETURN_IF_ERROR(AddAction(conn, id, "assign", "Assigned to " + name, who.username, false, {{"assignee", name}}, now));
+    }
+    return Status::Ok();
   }));
   if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
   return Get(id);

@@ -29,6 +29,7 @@ struct IngestResult {
   int inhibited = 0;
   int ignored = 0;
   std::vector<int64_t> touched_incidents;
+  std::vector<int64_t> opened_incidents;
   Json ToJson() const;
 };
 
@@ -57,6 +58,19 @@ class IncidentService {
   Result<Json> List(const Json& filter);
   Result<Json> Acknowledge(int64_t id, const Identity& who, const std::string& note);
   Result<Json> Resolve(int64_t id, const Identity& who, const std::string& resolution);
+  //! Renders the post-mortem from the incident's record (timeline, alerts, RCA, runbook
+  //! executions) and stores it as a new revision; people's edits stay as their own revisions.
+  Result<Json> GeneratePostMortem(int64_t incident_id, const Identity& who);
+  //! Stores an edit by a person as a new revision.
+  Result<Json> SavePostMortem(int64_t incident_id, const std::string& content, const std::string& author,
+                              bool generated);
+  //! The current post-mortem (null when none) and every revision, newest first.
+  Result<Json> PostMortem(int64_t incident_id);
+  //! Adds a note to the timeline.
+  Result<Json> AddNote(int64_t id, const Identity& who, const std::string& note);
+  //! Moves the incident along detected → investigating → mitigating → resolved, or edits its
+  //! severity or assignee; each change is a timeline row.
+  Result<Json> Update(int64_t id, const Identity& who, const Json& change);
 
  private:
   Status IngestOne(store::Connection& conn, const alerts::Alert& alert, const std::string& actor,

@@ -5,6 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 
 const kEventRouters: Record<string, string> = {
   incident: 'incidentCommander',
+  runbook: 'incidentCommander',
   healing: 'selfHealing',
   security: 'securityGuardian',
   cost: 'costOptimizer',

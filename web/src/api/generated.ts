@@ -322,26 +322,280 @@ export interface Procedures {
       "updatedAt": string;
     };
   };
+  "incidentCommander.addNote": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "note": string;
+    };
+    output: {
+      "acknowledgedAt": string | null;
+      "acknowledgedBy": number | null;
+      "affectedServices": Array<string>;
+      "alertCount": number;
+      "alerts": Array<{
+        "alertname": string;
+        "annotations": Record<string, string>;
+        "attachedAt": string;
+        "endsAt": string | null;
+        "fingerprint": string;
+        "generatorUrl": string;
+        "labels": Record<string, string>;
+        "receiveCount": number;
+        "resolvedAt": string | null;
+        "severity": string;
+        "startsAt": string;
+        "status": "firing" | "resolved";
+      }>;
+      "description": string;
+      "detectedAt": string;
+      "flapping": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastSignalAt": string | null;
+      "reopenCount": number;
+      "resolvedAt": string | null;
+      "rootCause": string | null;
+      "service": string | null;
+      "severity": "critical" | "high" | "medium" | "low";
+      "source": string;
+      "status": "detected" | "investigating" | "mitigating" | "resolved";
+      "timeline": Array<{
+        "actor": string;
+        "at": string;
+        "automated": boolean;
+        "description": string;
+        "details": unknown;
+        "id": number;
+        "type": string;
+      }>;
+      "title": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.approveExecution": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "note"?: string;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.cancelExecution": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.createRunbook": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "definition": string;
+    };
+    output: {
+      "autoExecute": boolean;
+      "createdAt": string;
+      "definition": string;
+      "description": string;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "name": string;
+      "requiresApproval": boolean;
+      "steps": unknown;
+      "successCount": number;
+      "triggerConditions": unknown;
+      "updatedAt": string;
+      "version": number;
+    };
+  };
+  "incidentCommander.deleteRunbook": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
   "incidentCommander.executeRunbook": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "dryRun"?: boolean;
       "incidentId"?: number;
       "parameters"?: Record<string, string>;
       "runbookId": number;
     };
-    output: unknown;
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
   };
   "incidentCommander.generatePostMortem": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "incidentId": number;
     };
-    output: unknown;
+    output: {
+      "current": {
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      } | null;
+      "incidentId": number;
+      "revisions": Array<{
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      }>;
+    };
   };
   "incidentCommander.get": {
     kind: "query";
@@ -395,6 +649,109 @@ export interface Procedures {
       "updatedAt": string;
     };
   };
+  "incidentCommander.getExecution": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.getPostMortem": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "incidentId": number;
+    };
+    output: {
+      "current": {
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      } | null;
+      "incidentId": number;
+      "revisions": Array<{
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      }>;
+    };
+  };
+  "incidentCommander.getRunbook": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "autoExecute": boolean;
+      "createdAt": string;
+      "definition": string;
+      "description": string;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "name": string;
+      "requiresApproval": boolean;
+      "steps": unknown;
+      "successCount": number;
+      "triggerConditions": unknown;
+      "updatedAt": string;
+      "version": number;
+    };
+  };
   "incidentCommander.list": {
     kind: "query";
     minRole: "viewer";
@@ -433,6 +790,154 @@ export interface Procedures {
       "limit": number;
       "offset": number;
       "total": number;
+    };
+  };
+  "incidentCommander.listExecutions": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "incidentId"?: number;
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "runbookId"?: number;
+      "status"?: "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+    };
+    output: {
+      "items": Array<{
+        "approvals": Array<{
+          "at": string;
+          "by": string;
+          "decision": "approved" | "rejected";
+          "note": string;
+          "stepIndex": number;
+        }>;
+        "awaiting": {
+          "requestedBy": string;
+          "stepIndex": number;
+          "what": string;
+        } | null;
+        "completedAt": string | null;
+        "createdAt": string;
+        "dryRun": boolean;
+        "error": string | null;
+        "id": number;
+        "incidentId": number | null;
+        "parameters": Record<string, string>;
+        "runbookId": number;
+        "runbookName": string;
+        "startedAt": string | null;
+        "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+        "steps": Array<{
+          "approvedBy"?: string;
+          "argv"?: Array<string>;
+          "dryRun"?: boolean;
+          "durationMs"?: number;
+          "error"?: string;
+          "exitCode"?: number;
+          "finishedAt"?: string;
+          "httpStatus"?: number;
+          "name": string;
+          "output"?: string;
+          "outputBytes"?: number;
+          "startedAt"?: string;
+          "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+          "truncated"?: boolean;
+          "type": string;
+        }>;
+        "triggeredBy": string;
+        "updatedAt": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "incidentCommander.listRunbooks": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+    };
+    output: {
+      "items": Array<{
+        "autoExecute": boolean;
+        "createdAt": string;
+        "definition": string;
+        "description": string;
+        "enabled": boolean;
+        "failureCount": number;
+        "id": number;
+        "name": string;
+        "requiresApproval": boolean;
+        "steps": unknown;
+        "successCount": number;
+        "triggerConditions": unknown;
+        "updatedAt": string;
+        "version": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "incidentCommander.rejectExecution": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "note"?: string;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
     };
   };
   "incidentCommander.resolve": {
@@ -486,6 +991,115 @@ export interface Procedures {
       }>;
       "title": string;
       "updatedAt": string;
+    };
+  };
+  "incidentCommander.update": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "assignee"?: string | null;
+      "id": number;
+      "severity"?: "critical" | "high" | "medium" | "low";
+      "status"?: "detected" | "investigating" | "mitigating";
+    };
+    output: {
+      "acknowledgedAt": string | null;
+      "acknowledgedBy": number | null;
+      "affectedServices": Array<string>;
+      "alertCount": number;
+      "alerts": Array<{
+        "alertname": string;
+        "annotations": Record<string, string>;
+        "attachedAt": string;
+        "endsAt": string | null;
+        "fingerprint": string;
+        "generatorUrl": string;
+        "labels": Record<string, string>;
+        "receiveCount": number;
+        "resolvedAt": string | null;
+        "severity": string;
+        "startsAt": string;
+        "status": "firing" | "resolved";
+      }>;
+      "description": string;
+      "detectedAt": string;
+      "flapping": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastSignalAt": string | null;
+      "reopenCount": number;
+      "resolvedAt": string | null;
+      "rootCause": string | null;
+      "service": string | null;
+      "severity": "critical" | "high" | "medium" | "low";
+      "source": string;
+      "status": "detected" | "investigating" | "mitigating" | "resolved";
+      "timeline": Array<{
+        "actor": string;
+        "at": string;
+        "automated": boolean;
+        "description": string;
+        "details": unknown;
+        "id": number;
+        "type": string;
+      }>;
+      "title": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.updatePostMortem": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "content": string;
+      "incidentId": number;
+    };
+    output: {
+      "current": {
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      } | null;
+      "incidentId": number;
+      "revisions": Array<{
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      }>;
+    };
+  };
+  "incidentCommander.updateRunbook": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "definition"?: string;
+      "enabled"?: boolean;
+      "id": number;
+    };
+    output: {
+      "autoExecute": boolean;
+      "createdAt": string;
+      "definition": string;
+      "description": string;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "name": string;
+      "requiresApproval": boolean;
+      "steps": unknown;
+      "successCount": number;
+      "triggerConditions": unknown;
+      "updatedAt": string;
+      "version": number;
     };
   };
   "metrics.query": {

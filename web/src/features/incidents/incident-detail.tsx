@@ -1,10 +1,13 @@
-// One incident (incidentCommander.get): summary, alerts and timeline.
+// One incident (incidentCommander.get): summary, alerts, timeline, runbook executions with
+// approvals, and the post-mortem.
 import { Link, useParams } from 'react-router';
 import { useProcedureQuery } from '../../api/hooks';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { formatAge } from '../../lib/format';
+import { PostMortem } from './post-mortem';
+import { RunbookExecutions } from './runbook-executions';
 
 export function IncidentDetail() {
   const { id } = useParams();
@@ -73,6 +76,10 @@ export function IncidentDetail() {
                   </ol>
                 )}
               </Panel>
+            </div>
+            <div className="grid-2">
+              <RunbookExecutions incidentId={i.id} />
+              <PostMortem incidentId={i.id} />
             </div>
           </>
         )}

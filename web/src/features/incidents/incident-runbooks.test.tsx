@@ -1,0 +1,268 @@
+// The incident page's runbook executions (approve/reject/cancel, start a dry run) and the
+// post-mortem panel (generate, edit as a new revision, switch revisions) against a mocked
+// tRPC server speaking the batch wire format.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { resetClientForTests } from '../../api/client';
+import { SessionContext, type User } from '../../lib/session';
+import { RunbookExecutions } from './runbook-executions';
+import { PostMortem } from './post-mortem';
+
+type Handler = (input: unknown) => unknown;
+let routes: Record<string, Handler>;
+let calls: { path: string; input: unknown }[];
+
+beforeEach(() => {
+  resetClientForTests();
+  calls = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const paths = url.pathname.replace('/trpc/', '').split(',');
+      const inputs = (
+        init.body
+          ? JSON.parse(String(init.body))
+          : JSON.parse(url.searchParams.get('input') ?? '{}')
+      ) as Record<string, unknown>;
+      const out = paths.map((path, i) => {
+        const arg = inputs[String(i)];
+        calls.push({ path, input: arg });
+        const h = routes[path];
+        if (!h) {
+          return {
+            error: {
+              message: `no ${path}`,
+              code: -32004,
+              data: { code: 'NOT_FOUND', httpStatus: 404, path },
+            },
+          };
+        }
+        try {
+          return { result: { data: h(arg) } };
+        } catch (e) {
+          return {
+            error: {
+              message: (e as Error).message,
+              code: -32003,
+              data: { code: 'FORBIDDEN', httpStatus: 403, path },
+            },
+          };
+        }
+      });
+      const status = out.some((o) => 'error' in o) ? (out.length > 1 ? 207 : 403) : 200;
+      return new Response(JSON.stringify(out), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+    }),
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+const operator: User = {
+  id: 2,
+  username: 'bob',
+  role: 'operator',
+  disabled: false,
+  createdAt: '2026-11-28T00:00:00Z',
+  lastLoginAt: null,
+} as User;
+
+function renderWith(ui: React.ReactNode, user: User = operator) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={qc}>
+      <SessionContext.Provider value={{ user, logout: async () => {} }}>
+        {ui}
+      </SessionContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+const t = '2026-11-29T01:00:00Z';
+function execution(status: string, extra: Record<string, unknown> = {}) {
+  return {
+    id: 5,
+    runbookId: 1,
+    runbookName: 'restart-api',
+    incidentId: 9,
+    status,
+    dryRun: false,
+    triggeredBy: 'alice',
+    parameters: { service: 'api' },
+    steps: [
+      {
+        name: 'restart',
+        type: 'command',
+        status: status === 'succeeded' ? 'succeeded' : 'pending',
+        ...(status === 'succeeded'
+          ? { argv: ['/usr/bin/systemctl', 'restart', 'api'], output: 'done\n', exitCode: 0 }
+          : {}),
+      },
+    ],
+    approvals:
+      status === 'succeeded'
+        ? [{ stepIndex: -1, decision: 'approved', by: 'bob', note: '', at: t }]
+        : [],
+    awaiting:
+      status === 'awaiting_approval'
+        ? { stepIndex: -1, what: 'the runbook', requestedBy: 'alice' }
+        : null,
+    error: null,
+    startedAt: null,
+    completedAt: null,
+    createdAt: t,
+    updatedAt: t,
+    ...extra,
+  };
+}
+const runbook = {
+  id: 1,
+  name: 'restart-api',
+  description: '',
+  definition: '',
+  triggerConditions: {},
+  steps: [],
+  version: 1,
+  requiresApproval: true,
+  autoExecute: false,
+  enabled: true,
+  successCount: 0,
+  failureCount: 0,
+  createdAt: t,
+  updatedAt: t,
+};
+const page = (items: unknown[]) => ({ items, total: items.length, limit: 20, offset: 0 });
+
+describe('RunbookExecutions', () => {
+  it('approves a waiting execution and shows the step output afterwards', async () => {
+    let state = 'awaiting_approval';
+    routes = {
+      'incidentCommander.listExecutions': () => page([execution(state)]),
+      'incidentCommander.listRunbooks': () => page([runbook]),
+      'incidentCommander.approveExecution': () => {
+        state = 'succeeded';
+        return execution(state);
+      },
+    };
+    renderWith(<RunbookExecutions incidentId={9} />);
+    await screen.findByText(/Waiting for approval of/);
+    expect(screen.getByText('the runbook')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Note'), { target: { value: 'checked the graphs' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    await screen.findByText(/approved by|done/);
+    expect(calls.find((c) => c.path === 'incidentCommander.approveExecution')?.input).toEqual({
+      id: 5,
+      note: 'checked the graphs',
+    });
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull());
+    expect(screen.getByText('["/usr/bin/systemctl","restart","api"]')).toBeTruthy();
+  });
+
+  it("shows the server's refusal when the requester tries to approve", async () => {
+    routes = {
+      'incidentCommander.listExecutions': () => page([execution('awaiting_approval')]),
+      'incidentCommander.listRunbooks': () => page([runbook]),
+      'incidentCommander.approveExecution': () => {
+        throw new Error(
+          'the operator who started an execution cannot approve it; another operator must',
+        );
+      },
+    };
+    renderWith(<RunbookExecutions incidentId={9} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Approve' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('another operator must');
+  });
+
+  it('starts a dry run by default and hides operator controls from viewers', async () => {
+    routes = {
+      'incidentCommander.listExecutions': () => page([]),
+      'incidentCommander.listRunbooks': () => page([runbook]),
+      'incidentCommander.executeRunbook': () => execution('pending', { dryRun: true }),
+    };
+    const view = renderWith(<RunbookExecutions incidentId={9} />);
+    await screen.findByText('No runbook ran for this incident');
+    fireEvent.click(await screen.findByRole('button', { name: 'Run' }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.path === 'incidentCommander.executeRunbook')?.input).toEqual({
+        runbookId: 1,
+        incidentId: 9,
+        dryRun: true,
+      }),
+    );
+    view.unmount();
+    routes['incidentCommander.listExecutions'] = () => page([execution('awaiting_approval')]);
+    renderWith(<RunbookExecutions incidentId={9} />, { ...operator, role: 'viewer' } as User);
+    await screen.findByText(/Waiting for approval of/);
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Run' })).toBeNull();
+  });
+});
+
+describe('PostMortem', () => {
+  it('generates, then saves an edit as a new revision and can show older ones', async () => {
+    const revisions: {
+      id: number;
+      version: number;
+      content: string;
+      author: string;
+      kind: string;
+      createdAt: string;
+    }[] = [];
+    const state = () => ({
+      incidentId: 9,
+      current: revisions[0] ?? null,
+      revisions: [...revisions],
+    });
+    routes = {
+      'incidentCommander.getPostMortem': () => state(),
+      'incidentCommander.generatePostMortem': () => {
+        revisions.unshift({
+          id: 1,
+          version: 1,
+          content: '# Post-mortem: API down\n\n## Impact',
+          author: 'system',
+          kind: 'generated',
+          createdAt: t,
+        });
+        return state();
+      },
+      'incidentCommander.updatePostMortem': (input) => {
+        const { content } = input as { content: string };
+        revisions.unshift({
+          id: 2,
+          version: 2,
+          content,
+          author: 'bob',
+          kind: 'edited',
+          createdAt: t,
+        });
+        return state();
+      },
+    };
+    renderWith(<PostMortem incidentId={9} />);
+    await screen.findByText('No post-mortem yet');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate post-mortem' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Post-mortem text').textContent).toContain('## Impact'),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    fireEvent.change(screen.getByLabelText('Post-mortem (Markdown)'), {
+      target: { value: '# Post-mortem: API down\n\nReviewed.' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Save revision' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Post-mortem text').textContent).toContain('Reviewed.'),
+    );
+    expect(screen.getByText(/Revision 2 \(edited by bob/)).toBeTruthy();
+    expect(calls.find((c) => c.path === 'incidentCommander.updatePostMortem')?.input).toEqual({
+      incidentId: 9,
+      content: '# Post-mortem: API down\n\nReviewed.',
+    });
+    fireEvent.change(screen.getByLabelText('Revisions'), { target: { value: '1' } });
+    expect(screen.getByLabelText('Post-mortem text').textContent).toContain('## Impact');
+    expect(screen.getByRole('button', { name: 'Regenerate' })).toBeTruthy();
+  });
+});
