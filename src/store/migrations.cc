@@ -630,6 +630,8 @@ CREATE TABLE advisory_packages (
 );
 CREATE INDEX advisory_packages_name_idx ON advisory_packages(name);
 CREATE INDEX vulnerabilities_package_idx ON vulnerabilities(package_name);
+)SQL";
+
 // Migration 8: runbooks with approvals and durable executions, and watched PromQL queries
 // (issue #3). `runbooks.definition` keeps the text the user wrote; `runbook_executions`
 // snapshots the definition it runs, so editing a runbook never changes a running execution.
