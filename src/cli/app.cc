@@ -17,6 +17,7 @@
 #include "modules/incident_commander/incident_service.h"
 #include "modules/security/security_service.h"
 #include "modules/incident_commander/runbook_service.h"
+#include "modules/incident_commander/watch_service.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
@@ -98,6 +99,7 @@ struct App::Parts {
   std::unique_ptr<incidents::IncidentService> incidents;
   std::unique_ptr<security::SecurityService> security;
   std::unique_ptr<incidents::RunbookService> runbooks;
+  std::unique_ptr<incidents::WatchService> watches;
   std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
@@ -264,6 +266,9 @@ Status BuildRegistry(App::Parts& p) {
         if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
       });
   p.runbooks->RegisterProcedures(p.registry);
+  p.watches = std::make_unique<incidents::WatchService>(*p.store->db, *p.jobs, p.clock, *p.incidents,
+                                                        p.prometheus ? &*p.prometheus : nullptr);
+  p.watches->RegisterProcedures(p.registry);
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -478,6 +483,7 @@ Status App::Start() {
         .status();
   });
   DAI_RETURN_IF_ERROR(p.runbooks->AttachWorker(*p.worker));
+  DAI_RETURN_IF_ERROR(p.watches->AttachWorker(*p.worker));
   store::JobWorker* worker = p.worker.get();
   p.runbooks->SetNotify([worker] { worker->Notify(); });
   DAI_RETURN_IF_ERROR(

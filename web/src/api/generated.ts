@@ -504,6 +504,36 @@ export interface Procedures {
       "version": number;
     };
   };
+  "incidentCommander.createWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "enabled"?: boolean;
+      "labels"?: Record<string, string>;
+      "name": string;
+      "query": string;
+      "severity"?: "critical" | "high" | "medium" | "low";
+      "stepSeconds"?: number;
+      "threshold"?: number;
+      "windowSeconds"?: number;
+    };
+    output: {
+      "createdAt": string;
+      "enabled": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastError": string | null;
+      "lastRunAt": string | null;
+      "name": string;
+      "query": string;
+      "severity": "critical" | "high" | "medium" | "low";
+      "stepSeconds": number;
+      "threshold": number;
+      "updatedAt": string;
+      "windowSeconds": number;
+    };
+  };
   "incidentCommander.deleteRunbook": {
     kind: "mutation";
     minRole: "admin";
@@ -513,6 +543,37 @@ export interface Procedures {
     };
     output: {
       "deleted": boolean;
+    };
+  };
+  "incidentCommander.deleteWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
+  "incidentCommander.evaluateWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "ingest": unknown;
+      "series": Array<{
+        "fingerprint": string;
+        "firing": boolean;
+        "maxScore": number;
+        "points": number;
+        "series": string;
+      }>;
+      "signals": number;
+      "watchId": number;
     };
   };
   "incidentCommander.executeRunbook": {
@@ -887,6 +948,29 @@ export interface Procedures {
       "total": number;
     };
   };
+  "incidentCommander.listWatches": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "items": Array<{
+        "createdAt": string;
+        "enabled": boolean;
+        "id": number;
+        "labels": Record<string, string>;
+        "lastError": string | null;
+        "lastRunAt": string | null;
+        "name": string;
+        "query": string;
+        "severity": "critical" | "high" | "medium" | "low";
+        "stepSeconds": number;
+        "threshold": number;
+        "updatedAt": string;
+        "windowSeconds": number;
+      }>;
+    };
+  };
   "incidentCommander.rejectExecution": {
     kind: "mutation";
     minRole: "operator";
@@ -1100,6 +1184,37 @@ export interface Procedures {
       "triggerConditions": unknown;
       "updatedAt": string;
       "version": number;
+    };
+  };
+  "incidentCommander.updateWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "enabled"?: boolean;
+      "id": number;
+      "labels"?: Record<string, string>;
+      "name"?: string;
+      "query"?: string;
+      "severity"?: "critical" | "high" | "medium" | "low";
+      "stepSeconds"?: number;
+      "threshold"?: number;
+      "windowSeconds"?: number;
+    };
+    output: {
+      "createdAt": string;
+      "enabled": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastError": string | null;
+      "lastRunAt": string | null;
+      "name": string;
+      "query": string;
+      "severity": "critical" | "high" | "medium" | "low";
+      "stepSeconds": number;
+      "threshold": number;
+      "updatedAt": string;
+      "windowSeconds": number;
     };
   };
   "metrics.query": {

@@ -1,0 +1,52 @@
+// WatchService: the user's watched PromQL queries (`watched_queries`). A scheduled job
+// (`anomaly.watch`, every 30 s) reads each due query from Prometheus (query_range over its
+// window at its resolution), feeds every series through the streaming anomaly engine, and turns
+// a score at or above the threshold among the points new since the last evaluation into a
+// firing signal (source "anomaly": the series labels, the score, the window and the recent
+// points as evidence) through IncidentService::Ingest; a series that was firing and scores
+// below the threshold again sends the resolved signal. Without a Prometheus configured the
+// procedures still manage watches and evaluation answers FAILED_PRECONDITION naming the
+// setting.
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <string>
+
+#include "adapters/prometheus/prometheus_client.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "modules/incident_commander/incident_service.h"
+#include "registry/procedure.h"
+#include "store/database.h"
+#include "store/job_repository.h"
+#include "store/job_worker.h"
+
+namespace dai::incidents {
+
+class WatchService {
+ public:
+  WatchService(store::Database& db, store::JobRepository& jobs, const Clock& clock,
+               IncidentService& incidents, const prometheus::PrometheusClient* prometheus);
+
+  void RegisterProcedures(ProcedureRegistry& registry);
+  //! Registers the `anomaly.watch` job kind and its 30-second schedule.
+  Status AttachWorker(store::JobWorker& worker);
+
+  Result<Json> Create(const Json& in);
+  Result<Json> Update(int64_t id, const Json& in);
+  Status Delete(int64_t id);
+  Result<Json> List();
+  //! Evaluates one watch now; returns what it found (series, max scores, signals sent).
+  Result<Json> Evaluate(int64_t id);
+  //! Evaluates every enabled watch that is due.
+  Status EvaluateDue();
+
+ private:
+  store::Database& db_;
+  store::JobRepository& jobs_;
+  const Clock& clock_;
+  IncidentService& incidents_;
+  const prometheus::PrometheusClient* prometheus_;
+};
+
+}  // namespace dai::incidents
