@@ -17,5 +17,6 @@ void RegisterLogsCommands(CLI::App& app, CliState& state);     // logs mine
 void RegisterRcaCommands(CLI::App& app, CliState& state);      // rca rank
 void RegisterScanCommands(CLI::App& app, CliState& state);     // scan secrets
 void RegisterSbomCommands(CLI::App& app, CliState& state);     // scan sbom|vuln, db import
+void RegisterK8sCommands(CLI::App& app, CliState& state);      // scan k8s
 
 }  // namespace dai::cli

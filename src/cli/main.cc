@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   dai::cli::RegisterRcaCommands(app, state);
   dai::cli::RegisterScanCommands(app, state);
   dai::cli::RegisterSbomCommands(app, state);
+  dai::cli::RegisterK8sCommands(app, state);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
