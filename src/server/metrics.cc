@@ -6,10 +6,13 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <sstream>
+#include <unordered_map>
 
 namespace dai::server {
 
@@ -63,6 +66,20 @@ struct Metrics::Families {
   std::mutex mu;
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> seen;
 
+  // Request series resolved once per (procedure, status): Family::Add hashes a label map on
+  // every call, which cost more than the rest of a small tRPC query's bookkeeping. Metric
+  // objects live as long as the registry (nothing is removed), so the pointers stay valid.
+  struct RequestSeries {
+    prometheus::Counter* requests;
+    prometheus::Histogram* duration;
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  std::shared_mutex series_mu;
+  std::unordered_map<std::string, RequestSeries, KeyHash, std::equal_to<>> series;
+
   std::string Bounded(std::string_view label, std::string_view value) {
     std::lock_guard lock(mu);
     auto& values = seen[std::string(label)];
@@ -80,9 +97,40 @@ Metrics::Metrics(std::string version) : families_(std::make_unique<Families>()) 
 Metrics::~Metrics() = default;
 
 void Metrics::ObserveRequest(std::string_view procedure, int status, double seconds) {
-  std::string label = families_->Bounded("procedure", procedure);
-  families_->requests.Add({{"procedure", label}, {"status", std::to_string(status)}}).Increment();
-  families_->duration.Add({{"procedure", label}}, LatencyBuckets()).Observe(seconds);
+  Families& f = *families_;
+  char key_buf[320];
+  std::string_view key;
+  std::string long_key;
+  const std::string status_text = std::to_string(status);
+  if (procedure.size() + status_text.size() + 1 <= sizeof(key_buf)) {
+    std::memcpy(key_buf, status_text.data(), status_text.size());
+    key_buf[status_text.size()] = ' ';
+    std::memcpy(key_buf + status_text.size() + 1, procedure.data(), procedure.size());
+    key = std::string_view(key_buf, status_text.size() + 1 + procedure.size());
+  } else {
+    long_key = status_text + ' ' + std::string(procedure);
+    key = long_key;
+  }
+  {
+    std::shared_lock lock(f.series_mu);
+    auto it = f.series.find(key);
+    if (it != f.series.end()) {
+      it->second.requests->Increment();
+      it->second.duration->Observe(seconds);
+      return;
+    }
+  }
+  std::string label = f.Bounded("procedure", procedure);
+  Families::RequestSeries s{&f.requests.Add({{"procedure", label}, {"status", status_text}}),
+                  &f.duration.Add({{"procedure", label}}, LatencyBuckets())};
+  {
+    // Only bounded label values get a cache entry of their own; "other" stays uncached so the
+    // map cannot grow without limit.
+    std::unique_lock lock(f.series_mu);
+    if (label == procedure && f.series.size() < 4 * kMaxLabelValues) f.series.emplace(key, s);
+  }
+  s.requests->Increment();
+  s.duration->Observe(seconds);
 }
 
 void Metrics::SetJobsQueueDepth(std::string_view state, double depth) {

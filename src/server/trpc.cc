@@ -186,6 +186,13 @@ Json SuccessEnvelope(Json data) {
   return Json{{"result", Json{{"data", std::move(data)}}}};
 }
 
+std::string SuccessEnvelopeText(const Json& data) {
+  std::string out = "{\"result\":{\"data\":";
+  out += DumpJson(data);
+  out += "}}";
+  return out;
+}
+
 Json ErrorEnvelope(const ErrorCode& code, std::string_view message, std::string_view path) {
   Json data = {{"code", code.name}, {"httpStatus", code.http_status}};
   if (!path.empty()) data["path"] = std::string(path);

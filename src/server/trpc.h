@@ -58,6 +58,8 @@ ErrorCode ErrorCodeFor(StatusCode code);
 inline constexpr ErrorCode kMethodNotSupported{"METHOD_NOT_SUPPORTED", -32005, 405};
 
 Json SuccessEnvelope(Json data);
+//! DumpJson(SuccessEnvelope(data)) without building the envelope (the hot path of every call).
+std::string SuccessEnvelopeText(const Json& data);
 Json ErrorEnvelope(const ErrorCode& code, std::string_view message, std::string_view path);
 Json ErrorEnvelope(const Status& status, std::string_view path);
 

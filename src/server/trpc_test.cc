@@ -66,6 +66,9 @@ TEST(TrpcDecodeTest, InvalidUtf8IsRefused) {
 
 TEST(TrpcEnvelopeTest, Shapes) {
   EXPECT_EQ(DumpJson(SuccessEnvelope(Json{{"a", 1}})), R"({"result":{"data":{"a":1}}})");
+  for (const Json& data : {Json{{"a", 1}}, Json(), Json::array({1, "x"}), Json("\u00e9\n")}) {
+    EXPECT_EQ(SuccessEnvelopeText(data), DumpJson(SuccessEnvelope(data))) << data.dump();
+  }
   Json e = ErrorEnvelope(Status::InvalidArgument("input.id: expected integer"), "x.y");
   EXPECT_EQ(e["error"]["code"], -32600);
   EXPECT_EQ(e["error"]["data"]["code"], "BAD_REQUEST");

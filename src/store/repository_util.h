@@ -39,8 +39,32 @@ inline Param OptParam(const std::optional<std::string>& v) {
 inline Param OptParam(const std::optional<int64_t>& v) { return v ? Param(*v) : Param(nullptr); }
 inline Param OptParam(const std::optional<TimePoint>& v) { return v ? Param(*v) : Param(nullptr); }
 
-//! Normalizes JSON text as stored (PostgreSQL's jsonb reformats it): compact form.
+//! True when `text` has no whitespace outside string literals: what DumpJson writes and what
+//! SQLite gives back unchanged, so it needs no re-formatting.
+inline bool LooksCompact(std::string_view text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      return false;
+    }
+  }
+  return true;
+}
+
+//! Normalizes JSON text as stored (PostgreSQL's jsonb reformats it): compact form. Text that is
+//! already compact (everything the repositories write, read back from SQLite) is returned as
+//! is without a parse.
 inline std::string CompactJson(const std::string& text) {
+  if (LooksCompact(text)) return text;
   auto parsed = ParseJson(text);
   return parsed.ok() ? DumpJson(*parsed) : text;
 }

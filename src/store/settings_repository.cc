@@ -12,13 +12,15 @@ Result<std::string> SettingsRepository::Get(const std::string& key) {
 
 Status SettingsRepository::Set(const std::string& key, const std::string& json_value) {
   if (key.empty()) return Status::InvalidArgument("setting key is empty");
-  DAI_RETURN_IF_ERROR(internal::CheckJson(json_value, "setting '" + key + "'"));
+  auto parsed = ParseJson(json_value);
+  if (!parsed.ok()) return Status::InvalidArgument("setting '" + key + "' is not valid JSON");
+  // Stored in DumpJson's compact form, which Get returns without re-formatting.
   return db_
       .Query(
           "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
           "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = "
           "excluded.updated_at",
-          {key, json_value, clock_.Now()})
+          {key, DumpJson(*parsed), clock_.Now()})
       .status();
 }
 
