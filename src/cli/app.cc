@@ -197,6 +197,7 @@ void RegisterMetricsProcedures(App::Parts& p) {
     DAI_ASSIGN_OR_RETURN(auto d, pp->prometheus->Query(in["query"].get<std::string>(), at));
     return to_json(d);
   };
+  q.may_block = true;  // a call to Prometheus
   p.registry.Add(std::move(q));
   Procedure r;
   r.path = "metrics.queryRange";
@@ -224,6 +225,7 @@ void RegisterMetricsProcedures(App::Parts& p) {
                                                             Millis(static_cast<int64_t>(step * 1000))));
     return to_json(d);
   };
+  r.may_block = true;
   p.registry.Add(std::move(r));
 }
 

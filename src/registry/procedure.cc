@@ -33,6 +33,7 @@ Procedure MakeProcedure(std::string path, ProcedureKind kind, std::optional<Role
   p.output_schema = std::move(output_schema);
   p.summary = std::move(summary);
   p.handler = std::move(handler);
+  p.may_block = kind == ProcedureKind::kMutation;
   return p;
 }
 

@@ -59,9 +59,14 @@ struct Procedure {
   ProcedureHandler handler;
   bool audit = true;            //!< mutations write an audit_log row unless false (login: own rows)
   bool implemented = true;      //!< false: answers NOT_IMPLEMENTED (501)
+  //! May take long (password hashing, another service, a big scan, a write waiting for the
+  //! store's lock): run off the io threads, on the server's blocking pool. MakeProcedure sets
+  //! it for mutations; set it on a query that calls out or computes for long.
+  bool may_block = false;
 };
 
-//! Builds a procedure declaration (audit on, implemented); adjust fields afterwards if needed.
+//! Builds a procedure declaration (audit on, implemented, may_block for mutations); adjust
+//! fields afterwards if needed.
 Procedure MakeProcedure(std::string path, ProcedureKind kind, std::optional<Role> min_role,
                         Json input_schema, Json output_schema, std::string summary,
                         ProcedureHandler handler);

@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -173,12 +174,18 @@ struct HttpServer::State {
   std::atomic<uint16_t> port{0};
   std::size_t largest_body_limit = 0;  // over the default and every route, set by Start()
 
-  net::io_context ioc;
+  // One io_context per worker thread, each run by that thread alone (as nginx runs one event
+  // loop per worker): a connection lives on one context, so its handlers never hop threads and
+  // no thread wakes another per operation. With one shared context, the scheduler's mutex and
+  // cross-thread wake-ups cost more than a small tRPC query's own work.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::size_t next_ioc = 0;  // round-robin for new connections (accept handler only)
   std::optional<net::strand<net::io_context::executor_type>> accept_strand;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> accept_retry_timer;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+  std::optional<net::thread_pool> blocking_pool;
 
   struct Match {
     const Route* route = nullptr;
@@ -483,6 +490,25 @@ class Session : public std::enable_shared_from_this<Session> {
       StartStream(route);
       return;
     }
+    HttpResponse response = CallHandler(route);
+    if (response.run_on_blocking_pool && !request_.on_blocking_pool) {
+      // The handler may block: run it again on the blocking pool and answer from this
+      // connection's own thread when it is done. Nothing else touches request_ meanwhile (no
+      // read is armed until the response is written).
+      request_.on_blocking_pool = true;
+      net::post(*state_->blocking_pool, [self = shared_from_this(), &route] {
+        HttpResponse r = self->CallHandler(route);
+        net::post(self->get_executor(), [self, r = std::move(r), &route]() mutable {
+          if (self->phase_ == Phase::kClosed) return;  // cut by Stop() meanwhile
+          self->Respond(std::move(r), route.pattern);
+        });
+      });
+      return;
+    }
+    Respond(std::move(response), route.pattern);
+  }
+
+  HttpResponse CallHandler(const Route& route) {
     HttpResponse response;
     try {
       response = route.handler(request_);
@@ -493,7 +519,11 @@ class Session : public std::enable_shared_from_this<Session> {
       ReportException("unknown exception");
       response = WithRequestId(HttpResponse::Error(500, "internal error"));
     }
-    Respond(std::move(response), route.pattern);
+    if (response.run_on_blocking_pool && request_.on_blocking_pool) {
+      // Asked again while already on the pool: a handler bug, not a reason to loop.
+      response = WithRequestId(HttpResponse::Error(500, "internal error"));
+    }
+    return response;
   }
 
   void ReportException(std::string_view what) {
@@ -789,7 +819,9 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void HttpServer::State::Accept() {
-  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  // Each context has a single thread, so its executor is already an implicit strand.
+  net::io_context& target = *iocs[next_ioc++ % iocs.size()];
+  acceptor->async_accept(target.get_executor(), [this](beast::error_code ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket));
   });
 }
@@ -897,7 +929,11 @@ Status HttpServer::Start() {
   }
 
   tcp::endpoint endpoint(address, s.options.port);
-  s.accept_strand.emplace(net::make_strand(s.ioc));
+  int threads = s.options.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.iocs.clear();
+  for (int i = 0; i < threads; ++i) s.iocs.push_back(std::make_unique<net::io_context>(1));
+  s.accept_strand.emplace(net::make_strand(*s.iocs.front()));
   s.acceptor.emplace(*s.accept_strand);
   s.accept_retry_timer.emplace(*s.accept_strand);
   auto fail = [&](std::string_view what) {
@@ -922,15 +958,14 @@ Status HttpServer::Start() {
     std::lock_guard lock(s.mu);
     s.started = true;
   }
-  s.work.emplace(s.ioc.get_executor());
+  s.blocking_pool.emplace(static_cast<std::size_t>(std::max(1, s.options.blocking_threads)));
+  for (auto& ioc : s.iocs) s.work.emplace_back(ioc->get_executor());
   net::dispatch(*s.accept_strand, [&s] { s.Accept(); });
-  int threads = s.options.threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < threads; ++i) {
-    s.threads.emplace_back([&s] {
+    s.threads.emplace_back([&s, i] {
       for (;;) {
         try {
-          s.ioc.run();
+          s.iocs[static_cast<std::size_t>(i)]->run();
           return;
         } catch (const std::exception& e) {
           std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"io thread: %s\"}\n",
@@ -987,12 +1022,16 @@ void HttpServer::Stop() {
     std::unique_lock lock(s.mu);
     s.cv.wait_for(lock, std::chrono::seconds(1), [&s] { return s.connections.load() == 0; });
   }
-  s.work.reset();
-  s.ioc.stop();
+  s.work.clear();
+  for (auto& ioc : s.iocs) ioc->stop();
   for (auto& thread : s.threads) {
     if (thread.joinable()) thread.join();
   }
   s.threads.clear();
+  if (s.blocking_pool) {
+    s.blocking_pool->join();  // a handler still running finishes; its answer is dropped
+    s.blocking_pool.reset();
+  }
   {
     std::lock_guard lock(s.mu);
     s.stopped = true;

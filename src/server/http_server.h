@@ -12,7 +12,11 @@
 // Thread-safety: register routes (Handle*, ServeStatic) before Start(); they are not
 // synchronised with serving. Start/Stop/Wait/port may be called from any thread, but Stop()
 // must not be called from inside a handler (it waits for handlers to finish). Handlers run
-// synchronously on the server's io threads and may be called concurrently.
+// synchronously on the server's io threads and may be called concurrently. Each io thread runs
+// its own event loop and serves its own connections, so a handler that may block (password
+// hashing, a call to another service) should answer HttpResponse::RunOnBlockingPool() when
+// `request.on_blocking_pool` is false: the server then calls it again on a separate pool and
+// the io thread goes on serving its other connections.
 #pragma once
 
 #include <chrono>
@@ -43,6 +47,7 @@ struct HttpRequest {
   std::string body;
   std::string remote_addr;  //!< peer IP address, e.g. "127.0.0.1" or "::1"
   std::string request_id;   //!< the id echoed in X-Request-Id (client's if sane, else new)
+  bool on_blocking_pool = false;  //!< this call runs on the blocking pool, not an io thread
 
   //! First header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
@@ -62,7 +67,14 @@ struct HttpResponse {
   //! Label for metrics and the access log (e.g. the tRPC procedure). Empty: the server uses
   //! the matched route pattern ("unmatched" when none), never the raw path.
   std::string route_label;
+  //! Not an answer: "call me again on the blocking pool" (see the file comment).
+  bool run_on_blocking_pool = false;
 
+  static HttpResponse RunOnBlockingPool() {
+    HttpResponse r;
+    r.run_on_blocking_pool = true;
+    return r;
+  }
   //! `body` must already be JSON text; sets Content-Type application/json.
   static HttpResponse Json(int status, std::string json_text);
   //! Plain text (or the given content type).
@@ -125,6 +137,7 @@ struct HttpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;                         //!< 0: an ephemeral port (see HttpServer::port())
   int threads = 0;                           //!< io threads; 0: std::thread::hardware_concurrency()
+  int blocking_threads = 4;  //!< threads for handlers that asked for the blocking pool
   std::size_t max_header_bytes = 16 * 1024;  //!< request line + headers; beyond: 431
   std::size_t max_body_bytes = 1024 * 1024;  //!< beyond (announced or received): 413
   //! Time allowed to receive one whole request (header + body) once its first byte arrived:

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -420,6 +421,98 @@ TEST_F(HttpServerTest, GracefulStopFinishesInFlightRequestsAndClosesIdleOnes) {
   TestConnection after(port_);
   EXPECT_FALSE(after.connected() && after.Send("GET /hello HTTP/1.1\r\n\r\n") &&
                after.ReadResponse(false, milliseconds(500)).has_value());
+}
+
+// A handler that may block asks for the blocking pool; meanwhile its io thread (the only one
+// here) keeps serving other connections. The blocking handler waits until the test has seen
+// the other answer, so the test needs no timing.
+class BlockingPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HttpServerOptions options = SmallOptions();
+    options.threads = 1;
+    server_ = std::make_unique<HttpServer>(options);
+    server_->Handle("GET", "/hello",
+                    [](const HttpRequest&) { return HttpResponse::Text(200, "hello"); });
+    server_->Handle("GET", "/blocking", [this](const HttpRequest& request) {
+      if (!request.on_blocking_pool) {
+        io_calls_.fetch_add(1);
+        return HttpResponse::RunOnBlockingPool();
+      }
+      pool_calls_.fetch_add(1);
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return released_; });
+      return HttpResponse::Text(200, "done on the pool");
+    });
+    server_->Handle("GET", "/asks-twice",
+                    [](const HttpRequest&) { return HttpResponse::RunOnBlockingPool(); });
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+  }
+  void TearDown() override {
+    Release();
+    server_->Stop();
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  uint16_t port_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+  std::atomic<int> io_calls_{0};
+  std::atomic<int> pool_calls_{0};
+};
+
+TEST_F(BlockingPoolTest, OtherConnectionsAreServedWhileAHandlerBlocks) {
+  TestConnection slow(port_);
+  ASSERT_TRUE(slow.Send("GET /blocking HTTP/1.1\r\nHost: t\r\n\r\n"));
+  for (int i = 0; i < 3; ++i) {
+    TestConnection fast(port_);
+    ASSERT_TRUE(fast.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+    auto response = fast.ReadResponse();
+    ASSERT_TRUE(response) << "the io thread was blocked";
+    EXPECT_EQ(response->body, "hello");
+  }
+  Release();
+  auto response = slow.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "done on the pool");
+  EXPECT_EQ(io_calls_.load(), 1);
+  EXPECT_EQ(pool_calls_.load(), 1);
+  // The connection stays usable (keep-alive) after an answer from the pool.
+  ASSERT_TRUE(slow.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto again = slow.ReadResponse();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "hello");
+}
+
+TEST_F(BlockingPoolTest, AskingForThePoolAgainOnThePoolIs500) {
+  TestConnection c(port_);
+  ASSERT_TRUE(c.Send("GET /asks-twice HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto response = c.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500);
+}
+
+TEST_F(BlockingPoolTest, GracefulStopWaitsForAHandlerOnThePool) {
+  TestConnection slow(port_);
+  ASSERT_TRUE(slow.Send("GET /blocking HTTP/1.1\r\nHost: t\r\n\r\n"));
+  while (pool_calls_.load() == 0) std::this_thread::sleep_for(milliseconds(5));
+  std::thread stopper([&] { server_->Stop(); });
+  Release();
+  auto response = slow.ReadResponse();
+  stopper.join();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->Header("Connection"), "close");
 }
 
 TEST_F(HttpServerTest, WaitReturnsWhenAnotherThreadStops) {

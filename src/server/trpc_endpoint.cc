@@ -63,6 +63,13 @@ HttpResponse TrpcEndpoint::Handle(const HttpRequest& request) {
     return resp;
   }
 
+  if (!request.on_blocking_pool) {
+    for (const auto& call : decoded->calls) {
+      const Procedure* proc = registry_.Find(call.path);
+      if (proc != nullptr && proc->may_block) return HttpResponse::RunOnBlockingPool();
+    }
+  }
+
   const Credentials creds = CredentialsFrom(request);
   std::optional<Result<std::optional<Identity>>> identity;  // authenticated lazily, once
 

@@ -125,6 +125,36 @@ TEST_F(TrpcEndpointTest, QuerySucceeds) {
   EXPECT_EQ(Body(r)["result"]["data"]["id"], 3);
 }
 
+TEST_F(TrpcEndpointTest, ProcedureThatMayBlockIsSentToTheBlockingPool) {
+  Procedure hash = MakeProcedure("things.hash", ProcedureKind::kMutation, std::nullopt, Json(),
+                                 s::Any(), "slow", [](const Json&, CallContext&) -> Result<Json> {
+                                   return Json{{"hashed", true}};
+                                 });
+  EXPECT_TRUE(hash.may_block);  // mutations may block by default
+  registry_.Add(hash);
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/trpc/things.hash";
+  r.request_id = "req-2";
+  HttpResponse first = endpoint_->Handle(r);
+  EXPECT_TRUE(first.run_on_blocking_pool);
+  EXPECT_TRUE(first.body.empty());
+  r.on_blocking_pool = true;
+  HttpResponse second = endpoint_->Handle(r);
+  EXPECT_FALSE(second.run_on_blocking_pool);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(Body(second)["result"]["data"]["hashed"], true);
+  // A batch goes to the pool when any of its calls may block.
+  HttpRequest batch;
+  batch.method = "POST";
+  batch.path = "/trpc/public.ping,things.hash";
+  batch.query = "batch=1";
+  batch.body = "{}";
+  EXPECT_TRUE(endpoint_->Handle(batch).run_on_blocking_pool);
+  // A query stays on the io thread.
+  EXPECT_FALSE(Call("GET", "things.get", "input=%7B%22id%22%3A3%7D", "", kViewer).run_on_blocking_pool);
+}
+
 TEST_F(TrpcEndpointTest, ErrorsHaveTrpcShape) {
   auto r = Call("GET", "things.get", "input=%7B%22id%22%3A404%7D", "", kViewer);
   EXPECT_EQ(r.status, 404);
