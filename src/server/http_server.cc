@@ -304,6 +304,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     DisarmReadDeadline();
+    ++deadline_generation_;
+    deadline_waiting_ = false;
+    deadline_.cancel();
     heartbeat_.cancel();
     if (subscription_) {
       subscription_->SetNotify(nullptr);
@@ -352,6 +355,18 @@ class Session : public std::enable_shared_from_this<Session> {
     // Beast checks Content-Length against the limit as the header completes, before the
     // route is known: start with the largest limit of any route, narrow it in OnHeader.
     parser_->body_limit(state_->largest_body_limit);
+    // Usually the whole header is already buffered (it came with the first bytes): parse it
+    // here instead of through an asynchronous read, which costs a trip through the event loop.
+    if (buffer_.size() > 0) {
+      beast::error_code ec;
+      std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec != http::error::need_more) {  // the header is complete, or malformed/too large
+        ArmReadDeadline(state_->options.read_timeout);  // covers a body still to come
+        OnHeader(ec);
+        return;
+      }
+    }
     stream_.expires_never();
     ArmReadDeadline(state_->options.read_timeout);  // one deadline for header and body
     http::async_read_header(
@@ -445,13 +460,30 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The read deadline: on expiry, pending reads are cancelled and the read path answers 408
-  // (or closes quietly while idle). A generation number ignores stale expiries.
+  // (or closes quietly while idle). The timer is lazy: arming only records the deadline, and
+  // the one pending wait re-arms itself when it fires early, so a kept-alive connection costs
+  // no timer operation per request (cancelling and re-arming per request did: each cancel runs
+  // a handler). A wait is restarted only when the new deadline is earlier than the pending one.
   void ArmReadDeadline(std::chrono::milliseconds timeout) {
     timed_out_ = false;
-    uint64_t generation = ++deadline_generation_;
-    deadline_.expires_after(timeout);
-    deadline_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-      if (ec || generation != self->deadline_generation_ || self->phase_ == Phase::kClosed) return;
+    deadline_active_ = true;
+    read_deadline_ = SteadyClock::now() + timeout;
+    if (deadline_waiting_ && deadline_.expiry() <= read_deadline_) return;
+    StartDeadlineWait();
+  }
+
+  void StartDeadlineWait() {
+    deadline_waiting_ = true;
+    const uint64_t generation = ++deadline_generation_;
+    deadline_.expires_at(read_deadline_);  // cancels a pending wait, which then sees a new generation
+    deadline_.async_wait([self = shared_from_this(), generation](beast::error_code) {
+      if (generation != self->deadline_generation_) return;  // superseded by a newer wait
+      self->deadline_waiting_ = false;
+      if (self->phase_ == Phase::kClosed || !self->deadline_active_) return;
+      if (SteadyClock::now() < self->read_deadline_) {  // re-armed later since: wait on
+        self->StartDeadlineWait();
+        return;
+      }
       self->timed_out_ = true;
       beast::error_code ignored;
       self->stream_.socket().cancel(ignored);
@@ -459,9 +491,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DisarmReadDeadline() {
-    ++deadline_generation_;
+    deadline_active_ = false;
     timed_out_ = false;
-    deadline_.cancel();
   }
 
   void OnRequest() {
@@ -614,9 +645,32 @@ class Session : public std::enable_shared_from_this<Session> {
 
     close_after_write_ = close;
     phase_ = Phase::kWriting;
+    // A response that fits in the socket's send buffer (nearly all) is written at once,
+    // without an asynchronous write and its timer; the rest goes out asynchronously.
+    std::size_t written = 0;
+    {
+      beast::error_code ec;
+      auto& socket = stream_.socket();
+      if (!socket.non_blocking()) socket.non_blocking(true, ec);
+      if (!ec) written = socket.write_some(net::buffer(out_), ec);
+      if (ec && ec != net::error::would_block && ec != net::error::try_again) {
+        OnWritten(ec);
+        return;
+      }
+    }
+    if (written == out_.size()) {
+      if (buffer_.size() > 0) {
+        // A pipelined request is waiting: continue from the event loop, not recursively.
+        net::post(stream_.get_executor(),
+                  [self = shared_from_this()] { self->OnWritten(beast::error_code()); });
+      } else {
+        OnWritten(beast::error_code());
+      }
+      return;
+    }
     stream_.expires_after(state_->options.write_timeout);
     net::async_write(
-        stream_, net::buffer(out_),
+        stream_, net::buffer(out_.data() + written, out_.size() - written),
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWritten(ec); });
   }
 
@@ -807,7 +861,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 4096> discard_{};
   std::size_t lingered_bytes_ = 0;
   net::steady_timer deadline_;
+  SteadyClock::time_point read_deadline_{};
   uint64_t deadline_generation_ = 0;
+  bool deadline_active_ = false;
+  bool deadline_waiting_ = false;
   bool timed_out_ = false;
 
   std::shared_ptr<EventSubscription> subscription_;

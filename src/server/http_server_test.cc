@@ -346,6 +346,42 @@ TEST_F(HttpServerTest, SlowClientIsDroppedWhileOthersAreServed) {
   EXPECT_LT(elapsed, milliseconds(6000));
 }
 
+// The read deadline is lazy (one pending timer wait per connection): after requests on a
+// kept-alive connection have pushed the long idle deadline out, a stalled request must still
+// get the shorter read timeout, and a connection that then goes quiet the idle timeout.
+TEST_F(HttpServerTest, ReadTimeoutStillAppliesAfterKeptAliveRequests) {
+  HttpServerOptions options = SmallOptions();
+  options.read_timeout = milliseconds(600);
+  options.idle_timeout = milliseconds(5000);
+  StartServer(options);
+  TestConnection c(port_);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHo"));  // a header that never completes
+  auto response = c.ReadResponse(false, milliseconds(4000));  // well before the idle timeout
+  ASSERT_TRUE(response) << "the stalled request waited for the idle deadline";
+  EXPECT_EQ(response->status, 408);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(500));
+}
+
+TEST_F(HttpServerTest, IdleKeptAliveConnectionIsClosedAfterIdleTimeout) {
+  HttpServerOptions options = SmallOptions();
+  options.read_timeout = milliseconds(3000);
+  options.idle_timeout = milliseconds(700);
+  StartServer(options);
+  TestConnection c(port_);
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(c.ReadResponse());
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.WaitClosed(milliseconds(2500)));  // before the (longer) read timeout
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(600));
+}
+
 TEST_F(HttpServerTest, SilentConnectionIsClosedAfterReadTimeout) {
   StartServer();
   TestConnection silent(port_);
