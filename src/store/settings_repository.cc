@@ -10,6 +10,11 @@ Result<std::string> SettingsRepository::Get(const std::string& key) {
   return internal::CompactJson(r.rows[0].GetString(size_t{0}));
 }
 
+Result<bool> SettingsRepository::Exists(const std::string& key) {
+  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("SELECT 1 FROM settings WHERE key = ?", {key}));
+  return !r.rows.empty();
+}
+
 Status SettingsRepository::Set(const std::string& key, const std::string& json_value) {
   if (key.empty()) return Status::InvalidArgument("setting key is empty");
   auto parsed = ParseJson(json_value);

@@ -19,6 +19,8 @@ class SettingsRepository {
 
   //! The JSON text stored under `key`. NOT_FOUND when absent.
   Result<std::string> Get(const std::string& key);
+  //! Whether the setting exists (reads its row, not its value).
+  Result<bool> Exists(const std::string& key);
   //! Inserts or replaces. INVALID_ARGUMENT when `json_value` is not valid JSON or key is empty.
   Status Set(const std::string& key, const std::string& json_value);
   //! OK also when absent.

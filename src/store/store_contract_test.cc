@@ -575,6 +575,12 @@ TEST_P(RepositoryTest, Settings) {
   auto smtp = settings.Get("smtp");
   ASSERT_TRUE(smtp.ok());
   EXPECT_EQ(*smtp, R"({"host":"mail","port":587})");
+  // Stored compact (and read back so from either store), whatever the spacing given.
+  ASSERT_TRUE(settings.Set("spaced", "{ \"b\" : [1, 2],\n \"a\": \"x y\" }").ok());
+  EXPECT_EQ(settings.Get("spaced").value_or(""), R"({"a":"x y","b":[1,2]})");
+  EXPECT_EQ(settings.Exists("spaced").value_or(false), true);
+  ASSERT_TRUE(settings.Delete("spaced").ok());
+  EXPECT_EQ(settings.Exists("spaced").value_or(true), false);
   auto all = settings.List();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 2u);

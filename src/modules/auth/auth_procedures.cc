@@ -60,7 +60,10 @@ void AuthService::RegisterProcedures(ProcedureRegistry& registry) {
                  s::Req("csrfToken", s::Nullable(s::String()))}),
       "Whether first-start setup is pending, and who the caller is",
       [this](const Json&, CallContext& ctx) -> Result<Json> {
-        Json out = {{"setupRequired", SetupRequired()}, {"user", nullptr}, {"csrfToken", nullptr}};
+        Json out = Json::object();  // (cheaper than an initializer list, which copies)
+        out["setupRequired"] = SetupRequired();
+        out["user"] = nullptr;
+        out["csrfToken"] = nullptr;
         if (ctx.identity && ctx.identity->user_id != 0) {
           DAI_ASSIGN_OR_RETURN(auto user, users_.FindById(ctx.identity->user_id));
           out["user"] = UserJson(user);

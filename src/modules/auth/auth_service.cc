@@ -122,7 +122,7 @@ Status AuthService::Record(const AuditRecord& r) {
   return audit_.Append(e).status();
 }
 
-bool AuthService::SetupRequired() { return settings_.Get(kSetupKey).ok(); }
+bool AuthService::SetupRequired() { return settings_.Exists(kSetupKey).value_or(false); }
 
 Result<std::optional<std::string>> AuthService::PrepareSetup() {
   DAI_ASSIGN_OR_RETURN(int64_t count, users_.Count());
