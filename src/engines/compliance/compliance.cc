@@ -26,116 +26,215 @@ const std::vector<std::string_view>& Frameworks() {
 const std::vector<Control>& Controls() {
   static const std::vector<Control> kControls = {
       // CIS Kubernetes Benchmark v1.8, section 5 (Policies)
-      {"cis_kubernetes", "5.1.1", "Ensure that the cluster-admin role is only used where required",
+      {"cis_kubernetes",
+       "5.1.1",
+       "Ensure that the cluster-admin role is only used where required",
        {P("rbac-cluster-admin")}},
-      {"cis_kubernetes", "5.1.3", "Minimize wildcard use in Roles and ClusterRoles",
+      {"cis_kubernetes",
+       "5.1.3",
+       "Minimize wildcard use in Roles and ClusterRoles",
        {P("rbac-wildcard"), P("rbac-pod-exec-attach"), P("rbac-binding-pod-exec-attach")}},
-      {"cis_kubernetes", "5.1.6", "Ensure that Service Account Tokens are only mounted where necessary",
+      {"cis_kubernetes",
+       "5.1.6",
+       "Ensure that Service Account Tokens are only mounted where necessary",
        {P("service-account-token")}},
-      {"cis_kubernetes", "5.2.2", "Minimize the admission of privileged containers", {P("privileged")}},
-      {"cis_kubernetes", "5.2.3", "Minimize the admission of containers wishing to share the host process ID namespace",
+      {"cis_kubernetes",
+       "5.2.2",
+       "Minimize the admission of privileged containers",
+       {P("privileged")}},
+      {"cis_kubernetes",
+       "5.2.3",
+       "Minimize the admission of containers wishing to share the host process ID namespace",
        {P("host-pid")}},
-      {"cis_kubernetes", "5.2.4", "Minimize the admission of containers wishing to share the host IPC namespace",
+      {"cis_kubernetes",
+       "5.2.4",
+       "Minimize the admission of containers wishing to share the host IPC namespace",
        {P("host-ipc")}},
-      {"cis_kubernetes", "5.2.5", "Minimize the admission of containers wishing to share the host network namespace",
+      {"cis_kubernetes",
+       "5.2.5",
+       "Minimize the admission of containers wishing to share the host network namespace",
        {P("host-network")}},
-      {"cis_kubernetes", "5.2.6", "Minimize the admission of containers with allowPrivilegeEscalation",
+      {"cis_kubernetes",
+       "5.2.6",
+       "Minimize the admission of containers with allowPrivilegeEscalation",
        {P("allow-privilege-escalation")}},
       {"cis_kubernetes", "5.2.7", "Minimize the admission of root containers", {P("run-as-root")}},
-      {"cis_kubernetes", "5.2.8", "Minimize the admission of containers with the NET_RAW capability",
+      {"cis_kubernetes",
+       "5.2.8",
+       "Minimize the admission of containers with the NET_RAW capability",
        {P("capabilities-drop-all")}},
-      {"cis_kubernetes", "5.2.9", "Minimize the admission of containers with added capabilities",
+      {"cis_kubernetes",
+       "5.2.9",
+       "Minimize the admission of containers with added capabilities",
        {P("dangerous-capabilities")}},
-      {"cis_kubernetes", "5.2.10", "Minimize the admission of containers with capabilities assigned",
+      {"cis_kubernetes",
+       "5.2.10",
+       "Minimize the admission of containers with capabilities assigned",
        {P("capabilities-drop-all")}},
-      {"cis_kubernetes", "5.2.11", "Minimize the admission of Windows HostProcess containers",
+      {"cis_kubernetes",
+       "5.2.11",
+       "Minimize the admission of Windows HostProcess containers",
        {P("windows-host-process")}},
       {"cis_kubernetes", "5.2.12", "Minimize the admission of HostPath volumes", {P("host-path")}},
-      {"cis_kubernetes", "5.2.13", "Minimize the admission of containers which use HostPorts",
+      {"cis_kubernetes",
+       "5.2.13",
+       "Minimize the admission of containers which use HostPorts",
        {P("host-port")}},
-      {"cis_kubernetes", "5.3.2", "Ensure that all Namespaces have Network Policies defined",
+      {"cis_kubernetes",
+       "5.3.2",
+       "Ensure that all Namespaces have Network Policies defined",
        {P("network-policy")}},
-      {"cis_kubernetes", "5.4.1", "Prefer using secrets as files over secrets as environment variables",
+      {"cis_kubernetes",
+       "5.4.1",
+       "Prefer using secrets as files over secrets as environment variables",
        {P("secret-in-env")}},
-      {"cis_kubernetes", "5.7.2", "Ensure that the seccomp profile is set to docker/default in your pod definitions",
+      {"cis_kubernetes",
+       "5.7.2",
+       "Ensure that the seccomp profile is set to docker/default in your pod definitions",
        {P("seccomp-profile"), P("linux-hardening")}},
-      {"cis_kubernetes", "5.7.3", "Apply Security Context to Your Pods and Containers",
+      {"cis_kubernetes",
+       "5.7.3",
+       "Apply Security Context to Your Pods and Containers",
        {P("read-only-root-filesystem"), P("allow-privilege-escalation"), P("run-as-root")}},
-      {"cis_kubernetes", "5.7.4", "The default namespace should not be used", {P("default-namespace")}},
+      {"cis_kubernetes",
+       "5.7.4",
+       "The default namespace should not be used",
+       {P("default-namespace")}},
       // NSA/CISA Kubernetes Hardening Guide v1.2
-      {"nsa_cisa", "pod-non-root", "Use containers built to run applications as non-root users",
+      {"nsa_cisa",
+       "pod-non-root",
+       "Use containers built to run applications as non-root users",
        {P("run-as-root")}},
-      {"nsa_cisa", "pod-immutable-fs", "Run containers with immutable file systems",
+      {"nsa_cisa",
+       "pod-immutable-fs",
+       "Run containers with immutable file systems",
        {P("read-only-root-filesystem")}},
-      {"nsa_cisa", "image-scanning", "Scan containers and pods for vulnerabilities or misconfigurations",
+      {"nsa_cisa",
+       "image-scanning",
+       "Scan containers and pods for vulnerabilities or misconfigurations",
        {V("critical"), P("image-tag")}},
-      {"nsa_cisa", "pod-security", "Enforce pod security: no privileged containers or host namespaces",
+      {"nsa_cisa",
+       "pod-security",
+       "Enforce pod security: no privileged containers or host namespaces",
        {P("privileged"), P("host-network"), P("host-pid"), P("host-ipc"),
         P("allow-privilege-escalation")}},
       {"nsa_cisa", "sa-tokens", "Protect pod service account tokens", {P("service-account-token")}},
-      {"nsa_cisa", "container-hardening", "Harden container environments (seccomp, AppArmor, SELinux, capabilities)",
+      {"nsa_cisa",
+       "container-hardening",
+       "Harden container environments (seccomp, AppArmor, SELinux, capabilities)",
        {P("linux-hardening"), P("capabilities-drop-all")}},
-      {"nsa_cisa", "network-policies", "Use network policies to isolate resources",
+      {"nsa_cisa",
+       "network-policies",
+       "Use network policies to isolate resources",
        {P("network-policy")}},
-      {"nsa_cisa", "resource-policies", "Use resource policies (limits) to limit resource use",
+      {"nsa_cisa",
+       "resource-policies",
+       "Use resource policies (limits) to limit resource use",
        {P("cpu-limits"), P("memory-limits")}},
-      {"nsa_cisa", "secrets", "Keep secrets out of manifests and images", {P("secret-in-env"), S()}},
-      {"nsa_cisa", "rbac", "Use RBAC with least privilege",
+      {"nsa_cisa",
+       "secrets",
+       "Keep secrets out of manifests and images",
+       {P("secret-in-env"), S()}},
+      {"nsa_cisa",
+       "rbac",
+       "Use RBAC with least privilege",
        {P("rbac-cluster-admin"), P("rbac-wildcard")}},
       {"nsa_cisa", "audit-logging", "Enable audit logging", {Pl("audit_log_enabled")}},
-      {"nsa_cisa", "upgrading", "Apply security patches and updates promptly",
+      {"nsa_cisa",
+       "upgrading",
+       "Apply security patches and updates promptly",
        {V("high"), P("deprecated-api-version")}},
       // SOC 2 Trust Services Criteria (2017, revised points of focus 2022)
-      {"soc2", "CC6.1", "Logical access security software, infrastructure and architectures",
+      {"soc2",
+       "CC6.1",
+       "Logical access security software, infrastructure and architectures",
        {P("rbac-cluster-admin"), P("rbac-wildcard"), Pl("role_based_access"), Pl("mfa_enforced")}},
-      {"soc2", "CC6.3", "Role-based access with least privilege",
+      {"soc2",
+       "CC6.3",
+       "Role-based access with least privilege",
        {P("rbac-pod-exec-attach"), P("rbac-binding-pod-exec-attach"), P("service-account-token")}},
-      {"soc2", "CC6.6", "Logical access security measures against threats from outside boundaries",
+      {"soc2",
+       "CC6.6",
+       "Logical access security measures against threats from outside boundaries",
        {P("network-policy"), P("ingress-tls"), P("host-network")}},
-      {"soc2", "CC6.7", "Restrict the transmission of information to authorized parties (encryption in transit)",
+      {"soc2",
+       "CC6.7",
+       "Restrict the transmission of information to authorized parties (encryption in transit)",
        {P("ingress-tls")}},
-      {"soc2", "CC6.8", "Prevent or detect unauthorized or malicious software",
+      {"soc2",
+       "CC6.8",
+       "Prevent or detect unauthorized or malicious software",
        {V("critical"), P("image-tag"), P("privileged")}},
-      {"soc2", "CC7.1", "Detect configuration changes and newly discovered vulnerabilities",
+      {"soc2",
+       "CC7.1",
+       "Detect configuration changes and newly discovered vulnerabilities",
        {V("high"), P("deprecated-api-version")}},
-      {"soc2", "CC7.2", "Monitor system components for anomalies (audit logging)",
+      {"soc2",
+       "CC7.2",
+       "Monitor system components for anomalies (audit logging)",
        {Pl("audit_log_enabled")}},
-      {"soc2", "CC8.1", "Authorize, design, test and implement changes (immutable versions, rollouts)",
+      {"soc2",
+       "CC8.1",
+       "Authorize, design, test and implement changes (immutable versions, rollouts)",
        {P("image-tag"), P("deployment-strategy")}},
-      {"soc2", "A1.2", "Environmental protections, backup and recovery infrastructure",
+      {"soc2",
+       "A1.2",
+       "Environmental protections, backup and recovery infrastructure",
        {Pl("backups_configured"), P("pod-disruption-budget")}},
-      {"soc2", "C1.1", "Identify and maintain confidential information (no leaked secrets)",
+      {"soc2",
+       "C1.1",
+       "Identify and maintain confidential information (no leaked secrets)",
        {S(), P("secret-in-env")}},
       // HIPAA Security Rule
-      {"hipaa", "164.308(a)(1)(ii)(A)", "Risk analysis: known vulnerabilities assessed",
+      {"hipaa",
+       "164.308(a)(1)(ii)(A)",
+       "Risk analysis: known vulnerabilities assessed",
        {V("critical")}},
       {"hipaa", "164.308(a)(7)(ii)(A)", "Data backup plan", {Pl("backups_configured")}},
-      {"hipaa", "164.312(a)(1)", "Access control: unique users, least privilege",
+      {"hipaa",
+       "164.312(a)(1)",
+       "Access control: unique users, least privilege",
        {P("rbac-cluster-admin"), P("rbac-wildcard"), Pl("role_based_access")}},
-      {"hipaa", "164.312(a)(2)(iv)", "Encryption and decryption of stored credentials",
+      {"hipaa",
+       "164.312(a)(2)(iv)",
+       "Encryption and decryption of stored credentials",
        {Pl("credentials_encrypted")}},
       {"hipaa", "164.312(b)", "Audit controls", {Pl("audit_log_enabled")}},
-      {"hipaa", "164.312(c)(1)", "Integrity: protect data from improper alteration",
+      {"hipaa",
+       "164.312(c)(1)",
+       "Integrity: protect data from improper alteration",
        {P("read-only-root-filesystem"), P("image-tag")}},
       {"hipaa", "164.312(d)", "Person or entity authentication", {Pl("mfa_enforced")}},
       {"hipaa", "164.312(e)(1)", "Transmission security", {P("ingress-tls"), P("network-policy")}},
       // PCI DSS v4.0
-      {"pci_dss", "1.3.1", "Inbound traffic to the cardholder data environment is restricted",
+      {"pci_dss",
+       "1.3.1",
+       "Inbound traffic to the cardholder data environment is restricted",
        {P("network-policy")}},
-      {"pci_dss", "2.2.1", "Configuration standards address known security vulnerabilities",
+      {"pci_dss",
+       "2.2.1",
+       "Configuration standards address known security vulnerabilities",
        {P("privileged"), P("run-as-root"), P("allow-privilege-escalation")}},
-      {"pci_dss", "2.2.5", "Insecure services, protocols or ports are justified or removed",
+      {"pci_dss",
+       "2.2.5",
+       "Insecure services, protocols or ports are justified or removed",
        {P("host-network"), P("host-port")}},
       {"pci_dss", "4.2.1", "Strong cryptography protects data in transit", {P("ingress-tls")}},
       {"pci_dss", "6.3.3", "Critical and high security patches are installed", {V("high")}},
-      {"pci_dss", "7.2.1", "An access control model grants least privilege",
+      {"pci_dss",
+       "7.2.1",
+       "An access control model grants least privilege",
        {P("rbac-cluster-admin"), P("rbac-wildcard"), Pl("role_based_access")}},
       {"pci_dss", "8.3.1", "All user access is authenticated", {Pl("role_based_access")}},
       {"pci_dss", "8.4.2", "MFA is implemented for all access into the CDE", {Pl("mfa_enforced")}},
-      {"pci_dss", "8.6.2", "Passwords for system accounts are not hard-coded",
+      {"pci_dss",
+       "8.6.2",
+       "Passwords for system accounts are not hard-coded",
        {S(), P("secret-in-env")}},
       {"pci_dss", "10.2.1", "Audit logs are enabled and active", {Pl("audit_log_enabled")}},
-      {"pci_dss", "11.3.1", "Internal vulnerability scans are performed and high-risk findings resolved",
+      {"pci_dss",
+       "11.3.1",
+       "Internal vulnerability scans are performed and high-risk findings resolved",
        {V("high")}},
   };
   return kControls;
@@ -143,9 +242,12 @@ const std::vector<Control>& Controls() {
 
 std::string_view ControlStatusName(ControlStatus s) {
   switch (s) {
-    case ControlStatus::kPass: return "pass";
-    case ControlStatus::kFail: return "fail";
-    case ControlStatus::kNotAssessed: return "not_assessed";
+    case ControlStatus::kPass:
+      return "pass";
+    case ControlStatus::kFail:
+      return "fail";
+    case ControlStatus::kNotAssessed:
+      return "not_assessed";
   }
   return "not_assessed";
 }
@@ -174,8 +276,8 @@ int Judge(const EvidenceRef& ref, const Evidence& ev, std::string& line) {
   }
   if (ref.kind == kSecrets) {
     if (!ev.secrets_scanned) return 0;
-    line = "secrets findings: " + std::to_string(ev.secrets_findings) + " (" + ev.secrets_source +
-           ")";
+    line =
+        "secrets findings: " + std::to_string(ev.secrets_findings) + " (" + ev.secrets_source + ")";
     return ev.secrets_findings == 0 ? 1 : -1;
   }
   for (const auto& [name, value] : ev.platform) {
@@ -239,11 +341,12 @@ Json ReportToJson(const Report& report) {
   auto rank = [](std::string_view s) { return s == "pass" ? 2 : s == "fail" ? 0 : 1; };
   for (const auto& r : report.controls) {
     std::string status(ControlStatusName(r.status));
-    Json c = {{"id", std::string(r.control->id)},
-              {"title", std::string(r.control->title)},
-              {"status", status},
-              {"evidence", r.evidence},
-              {"previousStatus", r.previous_status.empty() ? Json(nullptr) : Json(r.previous_status)}};
+    Json c = {
+        {"id", std::string(r.control->id)},
+        {"title", std::string(r.control->title)},
+        {"status", status},
+        {"evidence", r.evidence},
+        {"previousStatus", r.previous_status.empty() ? Json(nullptr) : Json(r.previous_status)}};
     if (!r.previous_status.empty()) {
       int d = rank(status) - rank(r.previous_status);
       (d > 0 ? improved : d < 0 ? regressed : unchanged)++;
@@ -274,12 +377,23 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;

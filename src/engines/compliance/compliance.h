@@ -64,7 +64,7 @@ struct ControlResult {
   const Control* control = nullptr;
   ControlStatus status = ControlStatus::kNotAssessed;
   std::vector<std::string> evidence;  // one human line per piece of evidence used
-  std::string previous_status;         // from the previous report, "" when none
+  std::string previous_status;        // from the previous report, "" when none
 };
 
 struct Report {

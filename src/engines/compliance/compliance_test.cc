@@ -35,7 +35,8 @@ TEST(ComplianceTest, PostureEvidenceDrivesCisControls) {
   auto r = Evaluate("cis_kubernetes", ev);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(Find(*r, "5.2.2")->status, ControlStatus::kFail);
-  EXPECT_EQ(Find(*r, "5.2.2")->evidence[0], "FAIL posture check privileged: 1 failed, 3 passed (scan 7)");
+  EXPECT_EQ(Find(*r, "5.2.2")->evidence[0],
+            "FAIL posture check privileged: 1 failed, 3 passed (scan 7)");
   EXPECT_EQ(Find(*r, "5.2.3")->status, ControlStatus::kPass);
   // a check with no applicable object is no evidence
   EXPECT_EQ(Find(*r, "5.1.1")->status, ControlStatus::kNotAssessed);
@@ -99,17 +100,18 @@ TEST(ComplianceTest, EveryPostureReferenceNamesARealCheck) {
 }
 
 TEST(ComplianceTest, ExportsEscapeUntrustedText) {
-  Json report = {{"framework", "soc2"},
-                 {"score", 50},
-                 {"passed", 1},
-                 {"failed", 1},
-                 {"notAssessed", 0},
-                 {"controls",
-                  Json::array({{{"id", "CC6.1"},
-                                {"title", "t"},
-                                {"status", "fail"},
-                                {"previousStatus", nullptr},
-                                {"evidence", Json::array({"FAIL <script>alert(1)</script> | x"})}}})}};
+  Json report = {
+      {"framework", "soc2"},
+      {"score", 50},
+      {"passed", 1},
+      {"failed", 1},
+      {"notAssessed", 0},
+      {"controls",
+       Json::array({{{"id", "CC6.1"},
+                     {"title", "t"},
+                     {"status", "fail"},
+                     {"previousStatus", nullptr},
+                     {"evidence", Json::array({"FAIL <script>alert(1)</script> | x"})}}})}};
   std::string html = ReportToHtml(report, "2026-11-29T03:00:00Z");
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);

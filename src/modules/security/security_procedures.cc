@@ -1,5 +1,6 @@
 // securityGuardian.scan / getScans / getScan / getVulnerabilities / getSbom / importReport /
-// advisoryDatabase / importAdvisories. applyPatch, checkCompliance and rotateSecrets stay
+// advisoryDatabase / importAdvisories (posture and compliance procedures: posture_compliance.cc).
+// applyPatch and rotateSecrets stay
 // declared in the catalog (NOT_IMPLEMENTED) until built.
 #include "modules/security/security_service.h"
 #include "registry/schema.h"
@@ -39,6 +40,7 @@ Json VulnSchema() {
 }  // namespace
 
 void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs) {
+  RegisterPostureProcedures(registry);
   const auto Q = ProcedureKind::kQuery;
   const auto M = ProcedureKind::kMutation;
   registry.Add(MakeProcedure(
@@ -46,7 +48,8 @@ void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::Job
       s::Object({s::Req("scanType", s::Enum({"container", "kubernetes", "secrets", "compliance"})),
                  s::Req("target", s::String(1, 4096),
                         "absolute server-side path: image tarball, OCI layout, root filesystem, "
-                        "repository or lockfile")}),
+                        "repository or lockfile (container); manifest file or directory "
+                        "(kubernetes)")}),
       ScanSchema(),
       "Start a dependency scan (runs as a durable job; poll getScan or watch security.scan events)",
       [this, jobs](const Json& in, CallContext& ctx) {

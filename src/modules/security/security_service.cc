@@ -197,11 +197,11 @@ Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> SecurityService::Index()
 
 Result<Json> SecurityService::StartScan(const std::string& scan_type, const std::string& target,
                                         const std::string& actor, store::JobRepository* jobs) {
-  if (scan_type != "container")
+  if (scan_type != "container" && scan_type != "kubernetes")
     return Status::Unimplemented("scanType \"" + scan_type +
-                                 "\" is built by issue #7; this module scans dependencies "
+                                 "\" is not built yet; this module scans dependencies "
                                  "(scanType \"container\": images, root filesystems, repositories, "
-                                 "lockfiles)");
+                                 "lockfiles) and Kubernetes manifests (scanType \"kubernetes\")");
   namespace fs = std::filesystem;
   if (target.empty() || target[0] != '/')
     return Status::InvalidArgument("input.target: must be an absolute server-side path");
@@ -239,10 +239,18 @@ Result<Json> SecurityService::StartScan(const std::string& scan_type, const std:
 
 Status SecurityService::RunScan(int64_t scan_id) {
   DAI_ASSIGN_OR_RETURN(
-      auto rows, db_.Query("SELECT target, status FROM security_scans WHERE id = ?", {scan_id}));
+      auto rows,
+      db_.Query("SELECT target, status, scan_type FROM security_scans WHERE id = ?", {scan_id}));
   if (rows.rows.empty())
     return Status::NotFound("scan " + std::to_string(scan_id) + " does not exist");
   const std::string target = rows.rows[0].GetString(0);
+  if (rows.rows[0].GetString(2) == "kubernetes") {
+    DAI_RETURN_IF_ERROR(
+        db_.Query("UPDATE security_scans SET status = 'running', started_at = ? WHERE id = ?",
+                  {clock_.Now(), scan_id})
+            .status());
+    return RunPostureScan(scan_id, target);
+  }
   const TimePoint started = clock_.Now();
   DAI_RETURN_IF_ERROR(
       db_.Query("UPDATE security_scans SET status = 'running', started_at = ? WHERE id = ?",

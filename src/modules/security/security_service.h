@@ -14,6 +14,8 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "engines/compliance/compliance.h"
+#include "engines/posture/manifest.h"
 #include "engines/vulnmatch/matcher.h"
 #include "registry/procedure.h"
 #include "store/database.h"
@@ -53,6 +55,23 @@ class SecurityService {
 
   void RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs);
 
+  // ---- Kubernetes posture and compliance (issue #7, posture_compliance.cc)
+  //! Runs the posture checks over the manifests under `target` (a file or a directory of
+  //! *.yaml|*.yml|*.json) and stores the result in the scan row. Invalid files are listed in the
+  //! report's errors; the scan fails only when nothing could be read.
+  Status RunPostureScan(int64_t scan_id, const std::string& target);
+  //! Scans manifests sent as text; stores and returns a completed kubernetes scan.
+  //! INVALID_ARGUMENT naming the line for invalid YAML; PAYLOAD_TOO_LARGE over 16 MB.
+  Result<Json> ScanManifests(const std::string& text, const std::string& name,
+                             const std::string& actor);
+  //! Evaluates a framework against the latest evidence and stores a compliance_reports row.
+  Result<Json> CheckCompliance(const std::string& framework, const std::string& actor);
+  Result<Json> GetComplianceReport(int64_t id);
+  Result<Json> ListComplianceReports(const Json& filter);
+  //! {contentType, filename, body} with the report as Markdown or HTML.
+  Result<Json> ExportComplianceReport(int64_t id, const std::string& format);
+  void RegisterPostureProcedures(ProcedureRegistry& registry);
+
   //! The advisory index built from the store (rebuilt when advisories were imported since).
   Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> Index();
 
@@ -63,6 +82,9 @@ class SecurityService {
   std::function<void(const std::string&, const std::string&)> publish_;
   std::mutex index_mu_;
   std::shared_ptr<const vulnmatch::AdvisoryIndex> index_;
+  Status StorePostureResult(int64_t scan_id, const std::vector<posture::Object>& objects,
+                            const std::vector<std::string>& errors);
+  Result<compliance::Evidence> GatherEvidence();
   std::string index_stamp_;  //!< count + newest import of the rows the index was built from
 };
 

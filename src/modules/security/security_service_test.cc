@@ -150,7 +150,7 @@ TEST_P(SecurityServiceTest, BadTargetsAndOtherScanTypes) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(svc_->StartScan("container", (dir_ / "missing").string(), "a", nullptr).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(svc_->StartScan("kubernetes", dir_.string(), "a", nullptr).status().code(),
+  EXPECT_EQ(svc_->StartScan("secrets", dir_.string(), "a", nullptr).status().code(),
             StatusCode::kUnimplemented);
   // A malformed lockfile as the single target: the scan fails with the parser's message.
   WriteFile(dir_ / "bad" / "package-lock.json", "{\"lockfileVersion\": 2}");
@@ -266,6 +266,84 @@ TEST_P(SecurityServiceTest, ImportsTrivyReport) {
   ASSERT_EQ((*vulns)["total"], 1);
   EXPECT_EQ((*vulns)["items"][0]["details"]["importedFrom"], "trivy");
   EXPECT_FALSE(svc_->ImportReport("{\"nope\":1}", "bob").ok());
+}
+
+constexpr const char* kPrivilegedDeployment = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: registry.example/api:1.2
+        securityContext: {privileged: true}
+)";
+
+TEST_P(SecurityServiceTest, KubernetesScanFromPathStoresFailuresAndTallies) {
+  WriteFile(dir_ / "k8s" / "deploy.yaml", kPrivilegedDeployment);
+  WriteFile(dir_ / "k8s" / "broken.yaml", "kind: Pod\nmetadata: {name: [\n");
+  auto scan = svc_->StartScan("kubernetes", (dir_ / "k8s").string(), "alice", nullptr);
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  const int64_t id = (*scan)["id"].get<int64_t>();
+  ASSERT_TRUE(svc_->RunScan(id).ok());
+  auto got = svc_->GetScan(id, true);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)["status"], "completed");
+  EXPECT_GE((*got)["criticalCount"].get<int>(), 1);  // privileged
+  const Json& rep = (*got)["report"];
+  EXPECT_EQ(rep["objects"], 1);
+  EXPECT_EQ(rep["tally"]["privileged"]["failed"], 1);
+  EXPECT_EQ(rep["tally"]["host-pid"]["passed"], 1);
+  ASSERT_EQ(rep["errors"].size(), 1u);  // the broken file is named, the other still scanned
+  EXPECT_NE(rep["errors"][0].get<std::string>().find("broken.yaml"), std::string::npos);
+  EXPECT_EQ(rep["objectsSummary"][0]["worst"], "critical");
+}
+
+TEST_P(SecurityServiceTest, ComplianceNeedsEvidenceAndTracksTrend) {
+  // No evidence at all yet: CIS controls are not assessed, never passed.
+  auto empty = svc_->CheckCompliance("cis_kubernetes", "alice");
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ((*empty)["passedControls"], 0);
+  EXPECT_EQ((*empty)["failedControls"], 0);
+  EXPECT_EQ((*empty)["report"]["notAssessed"], (*empty)["totalControls"]);
+
+  auto scan = svc_->ScanManifests(kPrivilegedDeployment, "deploy.yaml", "alice");
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  EXPECT_EQ((*scan)["scanType"], "kubernetes");
+  auto report = svc_->CheckCompliance("cis_kubernetes", "alice");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_GT((*report)["failedControls"].get<int>(), 0);
+  EXPECT_GT((*report)["passedControls"].get<int>(), 0);
+  bool saw_privileged = false;
+  for (const auto& c : (*report)["report"]["controls"])
+    if (c["id"] == "5.2.2") {
+      saw_privileged = true;
+      EXPECT_EQ(c["status"], "fail");
+      EXPECT_EQ(c["previousStatus"], "not_assessed");
+    }
+  EXPECT_TRUE(saw_privileged);
+  EXPECT_EQ((*report)["report"]["previousReportId"], (*empty)["id"]);
+
+  auto list = svc_->ListComplianceReports(Json{{"framework", "cis_kubernetes"}});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["total"], 2);
+  auto md = svc_->ExportComplianceReport((*report)["id"].get<int64_t>(), "markdown");
+  ASSERT_TRUE(md.ok());
+  EXPECT_NE((*md)["body"].get<std::string>().find("| 5.2.2 |"), std::string::npos);
+  auto html = svc_->ExportComplianceReport((*report)["id"].get<int64_t>(), "html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE((*html)["body"].get<std::string>().find("<table>"), std::string::npos);
+  EXPECT_EQ(svc_->GetComplianceReport(999999).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->CheckCompliance("iso9001", "a").status().code(), StatusCode::kInvalidArgument);
+  // Invalid YAML sent inline is refused with its line, and nothing is stored.
+  auto bad = svc_->ScanManifests("kind: Pod\n  bad: [\n", "bad.yaml", "alice");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("input.manifests: bad.yaml:"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SecurityServiceTest,

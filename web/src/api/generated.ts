@@ -1273,10 +1273,88 @@ export interface Procedures {
   "securityGuardian.checkCompliance": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
-      "framework": "soc2" | "hipaa" | "pci_dss";
+      "framework": "cis_kubernetes" | "nsa_cisa" | "soc2" | "hipaa" | "pci_dss";
     };
+    output: {
+      "failedControls": number;
+      "framework": string;
+      "generatedAt": string;
+      "id": number;
+      "passedControls": number;
+      "report"?: unknown;
+      "score": number | null;
+      "status": string;
+      "totalControls": number;
+    };
+  };
+  "securityGuardian.exportComplianceReport": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "format": "markdown" | "html";
+      "id": number;
+    };
+    output: {
+      "body": string;
+      "contentType": string;
+      "filename": string;
+    };
+  };
+  "securityGuardian.getComplianceReport": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "failedControls": number;
+      "framework": string;
+      "generatedAt": string;
+      "id": number;
+      "passedControls": number;
+      "report"?: unknown;
+      "score": number | null;
+      "status": string;
+      "totalControls": number;
+    };
+  };
+  "securityGuardian.getComplianceReports": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "framework"?: "cis_kubernetes" | "nsa_cisa" | "soc2" | "hipaa" | "pci_dss";
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+    };
+    output: {
+      "items": Array<{
+        "failedControls": number;
+        "framework": string;
+        "generatedAt": string;
+        "id": number;
+        "passedControls": number;
+        "report"?: unknown;
+        "score": number | null;
+        "status": string;
+        "totalControls": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "securityGuardian.getPostureChecks": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
     output: unknown;
   };
   "securityGuardian.getSbom": {
@@ -1437,7 +1515,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "scanType": "container" | "kubernetes" | "secrets" | "compliance";
-      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile */
+      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile (container); manifest file or directory (kubernetes) */
       "target": string;
     };
     output: {
@@ -1456,6 +1534,18 @@ export interface Procedures {
       "target": string;
       "triggeredBy": string;
     };
+  };
+  "securityGuardian.scanManifests": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** Kubernetes manifests: multi-document YAML or JSON */
+      "manifests": string;
+      /** a label for the scan target */
+      "name"?: string;
+    };
+    output: unknown;
   };
   "selfHealing.createRule": {
     kind: "mutation";

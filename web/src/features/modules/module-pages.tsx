@@ -8,6 +8,7 @@ import {
   ProcedureQueryPanel,
 } from '../../components/procedure-panel';
 import { Empty } from '../../components/states';
+import { CompliancePanel, PosturePanel } from './posture-compliance';
 
 function PageHead({ title, lead }: { title: string; lead: string }) {
   return (
@@ -57,6 +58,8 @@ export function SecurityPage() {
         lead="Vulnerabilities, secrets, Kubernetes posture and compliance."
       />
       <ProcedureListPanel title="Vulnerabilities" path="securityGuardian.getVulnerabilities" />
+      <PosturePanel />
+      <CompliancePanel />
       <Grid>
         <MutationForm
           title="Run a scan"

@@ -1,0 +1,239 @@
+// The Security page's posture and compliance panels against a mocked tRPC server speaking the
+// batch wire format: an operator scans pasted manifests and sees failures by workload; the
+// compliance panel shows the latest report's controls and runs a new assessment; a viewer sees
+// no scan or assess controls.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { resetClientForTests } from '../../api/client';
+import { SessionContext, type User } from '../../lib/session';
+import { CompliancePanel, PosturePanel } from './posture-compliance';
+
+type Handler = (input: unknown) => unknown;
+let routes: Record<string, Handler>;
+let calls: { path: string; input: unknown }[];
+
+beforeEach(() => {
+  resetClientForTests();
+  calls = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const paths = url.pathname.replace('/trpc/', '').split(',');
+      const inputs = (
+        init.body
+          ? JSON.parse(String(init.body))
+          : JSON.parse(url.searchParams.get('input') ?? '{}')
+      ) as Record<string, unknown>;
+      const out = paths.map((path, i) => {
+        const arg = inputs[String(i)];
+        calls.push({ path, input: arg });
+        const h = routes[path];
+        if (!h) {
+          return {
+            error: {
+              message: `no ${path}`,
+              code: -32004,
+              data: { code: 'NOT_FOUND', httpStatus: 404, path },
+            },
+          };
+        }
+        try {
+          return { result: { data: h(arg) } };
+        } catch (e) {
+          return {
+            error: {
+              message: (e as Error).message,
+              code: -32600,
+              data: { code: 'BAD_REQUEST', httpStatus: 400, path },
+            },
+          };
+        }
+      });
+      const status = out.some((o) => 'error' in o) ? (out.length > 1 ? 207 : 400) : 200;
+      return new Response(JSON.stringify(out), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+    }),
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+function user(role: 'viewer' | 'operator'): User {
+  return {
+    id: 2,
+    username: 'bob',
+    role,
+    disabled: false,
+    createdAt: '2026-11-28T00:00:00Z',
+    lastLoginAt: null,
+  } as User;
+}
+
+function renderWith(ui: React.ReactNode, u: User) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={qc}>
+      <SessionContext.Provider value={{ user: u, logout: async () => {} }}>
+        {ui}
+      </SessionContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+const t = '2026-11-29T03:00:00Z';
+function reportRow(id: number, status: string) {
+  return {
+    id,
+    framework: 'cis_kubernetes',
+    status: 'completed',
+    score: status === 'pass' ? 100 : 0,
+    passedControls: status === 'pass' ? 1 : 0,
+    failedControls: status === 'fail' ? 1 : 0,
+    totalControls: 2,
+    generatedAt: t,
+    report: {
+      controls: [
+        {
+          id: '5.2.2',
+          title: 'Minimize the admission of privileged containers',
+          status,
+          evidence: [`${status.toUpperCase()} posture check privileged: 1 failed, 0 passed`],
+          previousStatus: null,
+        },
+        {
+          id: '5.1.1',
+          title: 'cluster-admin',
+          status: 'not_assessed',
+          evidence: [],
+          previousStatus: null,
+        },
+      ],
+    },
+  };
+}
+
+describe('PosturePanel', () => {
+  it('scans pasted manifests and lists failures by workload', async () => {
+    routes = {
+      'securityGuardian.scanManifests': (input) => {
+        const { manifests } = input as { manifests: string };
+        if (!manifests.includes('kind:')) throw new Error('input.manifests: no objects');
+        return {
+          id: 4,
+          scanType: 'kubernetes',
+          status: 'completed',
+          report: {
+            objects: 1,
+            failed: 1,
+            passed: 30,
+            errors: [],
+            objectsSummary: [
+              {
+                kind: 'Deployment',
+                name: 'api',
+                namespace: 'shop',
+                failed: 1,
+                passed: 30,
+                worst: 'critical',
+              },
+            ],
+            failures: [
+              {
+                check: 'privileged',
+                severity: 'critical',
+                kind: 'Deployment',
+                name: 'api',
+                namespace: 'shop',
+                container: 'api',
+                message: 'securityContext.privileged is true',
+                remediation: 'Remove securityContext.privileged: true',
+              },
+            ],
+          },
+        };
+      },
+    };
+    renderWith(<PosturePanel />, user('operator'));
+    fireEvent.change(screen.getByLabelText(/Manifests/), {
+      target: { value: 'kind: Deployment\nmetadata: {name: api}' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Check posture' }));
+    expect(await screen.findByText('securityContext.privileged is true')).toBeTruthy();
+    expect(screen.getByText('Deployment/api [api]')).toBeTruthy();
+    expect(screen.getByText('1 object(s): 1 failed, 30 passed checks')).toBeTruthy();
+    expect(calls.find((c) => c.path === 'securityGuardian.scanManifests')?.input).toEqual({
+      manifests: 'kind: Deployment\nmetadata: {name: api}',
+      name: 'pasted manifests',
+    });
+  });
+
+  it('shows the server error for bad input', async () => {
+    routes = {
+      'securityGuardian.scanManifests': () => {
+        throw new Error(
+          'input.manifests: pasted manifests:2:3: invalid YAML: end of map not found',
+        );
+      },
+    };
+    renderWith(<PosturePanel />, user('operator'));
+    fireEvent.change(screen.getByLabelText(/Manifests/), { target: { value: 'kind: [' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Check posture' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/invalid YAML/);
+  });
+
+  it('offers no scan form to a viewer', () => {
+    routes = {};
+    renderWith(<PosturePanel />, user('viewer'));
+    expect(screen.queryByRole('button', { name: 'Check posture' })).toBeNull();
+  });
+});
+
+describe('CompliancePanel', () => {
+  it('shows the latest report and runs a new assessment', async () => {
+    let assessed = false;
+    routes = {
+      'securityGuardian.getComplianceReports': () => ({
+        items: [reportRow(1, 'fail')],
+        total: 1,
+        limit: 10,
+        offset: 0,
+      }),
+      'securityGuardian.getComplianceReport': (input) =>
+        reportRow(
+          (input as { id: number }).id,
+          (input as { id: number }).id === 2 ? 'pass' : 'fail',
+        ),
+      'securityGuardian.checkCompliance': () => {
+        assessed = true;
+        return reportRow(2, 'pass');
+      },
+    };
+    renderWith(<CompliancePanel />, user('operator'));
+    expect(await screen.findByText(/Report 1/)).toBeTruthy();
+    expect(screen.getByText('fail')).toBeTruthy();
+    expect(screen.getByText('not assessed')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Assess now' }));
+    await waitFor(() => expect(assessed).toBe(true));
+    expect(await screen.findByText(/Report 2/)).toBeTruthy();
+    expect(calls.find((c) => c.path === 'securityGuardian.checkCompliance')?.input).toEqual({
+      framework: 'cis_kubernetes',
+    });
+  });
+
+  it('hides the assess button from a viewer', async () => {
+    routes = {
+      'securityGuardian.getComplianceReports': () => ({
+        items: [],
+        total: 0,
+        limit: 10,
+        offset: 0,
+      }),
+    };
+    renderWith(<CompliancePanel />, user('viewer'));
+    expect(await screen.findByText('No report for cis_kubernetes yet.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Assess now' })).toBeNull();
+  });
+});
