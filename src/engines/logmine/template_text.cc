@@ -138,7 +138,7 @@ void SplitShape(std::string_view s, bool fine, Shape& out) {
   out.delims.clear();
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s.compare(i, 3, kWildcard) == 0) {
+    if (s[i] == '<' && i + 2 < s.size() && s[i + 1] == '*' && s[i + 2] == '>') {
       i += 2;
       continue;
     }
@@ -336,7 +336,9 @@ bool MaskToken(std::string_view token, std::string& out) {
   bool any = false;
   size_t start = 0;
   for (size_t i = 0; i <= token.size(); ++i) {
-    if (i < token.size() && token.compare(i, 3, kWildcard) == 0 && start == i) {
+    // (Checked byte by byte: a compare() per character was a tenth of the miner's time.)
+    if (start == i && i + 2 < token.size() && token[i] == '<' && token[i + 1] == '*' &&
+        token[i + 2] == '>') {
       masked += kWildcard;
       i += 2;
       start = i + 1;
