@@ -91,6 +91,17 @@ std::map<std::string, std::string> GroupLabels(const alerts::Alert& alert,
   return out;
 }
 
+bool MayBeInhibited(const alerts::Alert& alert, const CorrelatorConfig& config) {
+  if (alert.status != alerts::AlertStatus::kFiring) return false;
+  for (const auto& rule : config.inhibit_rules) {
+    if (!Matches(rule.target, alert.labels)) continue;
+    for (const auto& n : rule.equal) {
+      if (alert.labels.count(n) != 0) return true;
+    }
+  }
+  return false;
+}
+
 Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& incidents,
                    const std::vector<alerts::Alert>& active_alerts, TimePoint now,
                    const CorrelatorConfig& config) {
@@ -124,7 +135,10 @@ Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& 
       }
       d.action = Action::kMemberResolved;
       d.severity = inc.severity;
-      d.all_members_resolved = inc.firing_fingerprints.size() == 1;
+      const int64_t firing_members = inc.firing_count >= 0
+                                         ? inc.firing_count
+                                         : static_cast<int64_t>(inc.firing_fingerprints.size());
+      d.all_members_resolved = firing_members == 1;
       d.reason = d.all_members_resolved ? "the last firing alert resolved"
                                         : "an alert resolved; others still fire";
       return d;

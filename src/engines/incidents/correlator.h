@@ -24,8 +24,12 @@ struct IncidentView {
   std::string status;    //!< detected | investigating | mitigating | resolved
   std::string severity;  //!< critical | high | medium | low
   std::map<std::string, std::string> group_labels;
-  std::set<std::string> firing_fingerprints;  //!< members currently firing
-  std::set<std::string> all_fingerprints;     //!< every member ever
+  //! Members currently firing / every member ever. A caller may load only the entries of the
+  //! alert being correlated (membership is all the correlator asks) and give the number of
+  //! firing members in `firing_count`.
+  std::set<std::string> firing_fingerprints;
+  std::set<std::string> all_fingerprints;
+  int64_t firing_count = -1;  //!< members firing; -1: firing_fingerprints.size()
   TimePoint opened_at;
   TimePoint last_signal_at;
   std::optional<TimePoint> resolved_at;
@@ -77,6 +81,10 @@ std::map<std::string, std::string> GroupLabels(const alerts::Alert& alert,
                                                const CorrelatorConfig& config);
 //! The worse of two severities.
 std::string WorseSeverity(const std::string& a, const std::string& b);
+
+//! False when no inhibit rule could hide this alert (so the caller need not load the active
+//! alerts for it).
+bool MayBeInhibited(const alerts::Alert& alert, const CorrelatorConfig& config);
 
 Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& incidents,
                    const std::vector<alerts::Alert>& active_alerts, TimePoint now,

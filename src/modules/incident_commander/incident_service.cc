@@ -53,7 +53,9 @@ Status AddAction(Connection& conn, int64_t incident_id, const std::string& type,
       .status();
 }
 
-Result<IncidentView> LoadView(Connection& conn, int64_t id) {
+// Only the correlated alert's own membership is loaded (plus the number of firing members):
+// loading every member of every candidate made ingestion quadratic in incident size.
+Result<IncidentView> LoadView(Connection& conn, int64_t id, const std::string& fingerprint, bool need_firing_count) {
   DAI_ASSIGN_OR_RETURN(auto rows, conn.Query(
       "SELECT id, status, severity, labels, detected_at, last_signal_at, resolved_at, reopen_count "
       "FROM incidents WHERE id = ?", {id}));
@@ -68,11 +70,17 @@ Result<IncidentView> LoadView(Connection& conn, int64_t id) {
   v.last_signal_at = r.IsNull(5) ? v.opened_at : r.GetTime(5);
   v.resolved_at = r.GetOptTime(6);
   v.reopen_count = static_cast<int>(r.GetInt(7));
-  DAI_ASSIGN_OR_RETURN(auto members, conn.Query(
-      "SELECT fingerprint, resolved_at FROM incident_alerts WHERE incident_id = ?", {id}));
-  for (const auto& m : members.rows) {
-    v.all_fingerprints.insert(m.GetString(0));
-    if (m.IsNull(1)) v.firing_fingerprints.insert(m.GetString(0));
+  DAI_ASSIGN_OR_RETURN(auto member, conn.Query(
+      "SELECT resolved_at FROM incident_alerts WHERE incident_id = ? AND fingerprint = ?", {id, fingerprint}));
+  if (!member.rows.empty()) {
+    v.all_fingerprints.insert(fingerprint);
+    if (member.rows[0].IsNull(0)) v.firing_fingerprints.insert(fingerprint);
+  }
+  // The count matters only when a firing member resolves (is it the last one?).
+  if (need_firing_count && !v.firing_fingerprints.empty()) {
+    DAI_ASSIGN_OR_RETURN(auto firing, conn.Query(
+        "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL", {id}));
+    v.firing_count = firing.rows.at(0).GetInt(0);
   }
   return v;
 }
@@ -161,19 +169,38 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
   for (const auto& r : open.rows) ids.insert(r.GetInt(0));
   std::vector<IncidentView> views;
   for (int64_t id : ids) {
-    DAI_ASSIGN_OR_RETURN(IncidentView v, LoadView(conn, id));
+    DAI_ASSIGN_OR_RETURN(IncidentView v, LoadView(conn, id, alert.fingerprint,
+                                                   alert.status != alerts::AlertStatus::kFiring));
     views.push_back(std::move(v));
   }
   std::vector<alerts::Alert> active;
-  if (alert.status == alerts::AlertStatus::kFiring) {
-    DAI_ASSIGN_OR_RETURN(auto crit, conn.Query(
-        "SELECT fingerprint, labels FROM alerts WHERE status = 'firing' AND severity = 'critical' "
-        "AND fingerprint <> ? LIMIT 1000", {alert.fingerprint}));
-    for (const auto& r : crit.rows) {
-      alerts::Alert a;
-      a.fingerprint = r.GetString(0);
-      a.labels = JsonMap(r.GetString(1));
-      active.push_back(std::move(a));
+  if (MayBeInhibited(alert, options_.correlator)) {
+    // Only critical firing alerts that agree with this one on a rule's `equal` labels can
+    // inhibit it; the store filters on those labels (values as parameters) so a warning does
+    // not read every critical alert. The correlator re-checks every rule on what comes back.
+    const bool pg = db_.dialect() == store::Dialect::kPostgres;
+    std::set<std::string> seen;
+    for (const auto& rule : options_.correlator.inhibit_rules) {
+      std::string sql =
+          "SELECT fingerprint, labels FROM alerts WHERE status = 'firing' AND severity = 'critical' "
+          "AND fingerprint <> ?";
+      Params params{alert.fingerprint};
+      for (const auto& name : rule.equal) {
+        auto it = alert.labels.find(name);
+        if (it == alert.labels.end() || it->second.empty() || name.find('"') != std::string::npos) continue;
+        sql += pg ? " AND labels ->> ? = ?" : " AND json_extract(labels, ?) = ?";
+        params.push_back(pg ? name : "$.\"" + name + "\"");
+        params.push_back(it->second);
+      }
+      sql += " LIMIT 1000";
+      DAI_ASSIGN_OR_RETURN(auto crit, conn.Query(sql, params));
+      for (const auto& r : crit.rows) {
+        if (!seen.insert(r.GetString(0)).second) continue;
+        alerts::Alert a;
+        a.fingerprint = r.GetString(0);
+        a.labels = JsonMap(r.GetString(1));
+        active.push_back(std::move(a));
+      }
     }
   }
   const Decision d = Correlate(alert, views, active, now, options_.correlator);

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -269,6 +270,16 @@ class SqliteDatabase final : public Database {
   }
 
   Status Transaction(const std::function<Status(Connection&)>& fn) override {
+    // One writer at a time in this process: SQLite allows one anyway, and waiting on a mutex
+    // wakes the next writer as soon as the previous commits, where SQLite's busy handler sleeps
+    // in growing steps (with many HTTP threads writing, those sleeps, not the work, set the
+    // pace). Bounded by the busy timeout like SQLite's own wait; other processes still meet
+    // the file lock and its busy handler.
+    std::unique_lock<std::timed_mutex> writer(write_mu_, std::defer_lock);
+    if (!writer.try_lock_for(std::chrono::milliseconds(busy_timeout_ms_))) {
+      return Status::Unavailable("the SQLite store is busy: no write slot within " +
+                                 std::to_string(busy_timeout_ms_) + " ms");
+    }
     auto lease = pool_.Acquire();
     if (!lease.ok()) return lease.status();
     SqliteConnection& conn = **lease;
@@ -323,6 +334,7 @@ class SqliteDatabase final : public Database {
 
   std::string path_;
   int busy_timeout_ms_;
+  std::timed_mutex write_mu_;
   ConnectionPool<SqliteConnection> pool_;
 };
 
