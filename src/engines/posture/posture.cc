@@ -910,15 +910,29 @@ void CheckDefs::Register(std::map<std::string, Evaluator::Handler>& h) {
   h["ingress-targets-service"] = [](E& e) {
     e.ForKind({"Ingress"}, [&](size_t i, const Object& o) {
       std::vector<std::string> names;
+      bool beta =
+          o.api_version == "extensions/v1beta1" || o.api_version == "networking.k8s.io/v1beta1";
+      std::string invalid;
       auto collect = [&](const Json& backend) {
-        std::string n = Str(At(backend, {"service", "name"}));  // networking.k8s.io/v1
-        if (n.empty()) n = Str(At(backend, {"serviceName"}));   // v1beta1
-        if (!n.empty()) names.push_back(n);
+        if (backend.is_null()) return;
+        // v1 names the Service in backend.service.name; serviceName is the v1beta1 field and
+        // means nothing in a v1 Ingress. A resource backend targets no Service.
+        std::string n =
+            beta ? Str(At(backend, {"serviceName"})) : Str(At(backend, {"service", "name"}));
+        if (!n.empty())
+          names.push_back(n);
+        else if (At(backend, {"resource"}).is_null())
+          invalid = beta ? "a backend has no serviceName"
+                         : "a backend has no service.name (v1beta1 fields in a v1 Ingress?)";
       };
       collect(At(o.doc, {"spec", "defaultBackend"}));
       collect(At(o.doc, {"spec", "backend"}));
       for (const auto& rule : Items(At(o.doc, {"spec", "rules"})))
         for (const auto& path : Items(At(rule, {"http", "paths"}))) collect(At(path, {"backend"}));
+      if (!invalid.empty()) {
+        e.Fail(i, invalid);
+        return;
+      }
       for (const auto& n : names) {
         bool found = false;
         for (const auto& s : e.objects_)

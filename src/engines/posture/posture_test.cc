@@ -260,6 +260,19 @@ spec: {scaleTargetRef: {kind: Deployment, name: missing}, minReplicas: 1, maxRep
 )";
   EXPECT_EQ(Failures(yaml, "service-targets-pod").size(), 1u);
   EXPECT_TRUE(Failures(yaml, "ingress-targets-service").empty());
+  const char* v1_with_beta_fields = R"(
+kind: Ingress
+apiVersion: networking.k8s.io/v1
+metadata: {name: ing}
+spec: {rules: [{http: {paths: [{backend: {serviceName: orphan, servicePort: 80}}]}}]}
+---
+kind: Service
+metadata: {name: orphan}
+spec: {selector: {app: x}}
+)";
+  auto f = Failures(v1_with_beta_fields, "ingress-targets-service");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0], "ing/: a backend has no service.name (v1beta1 fields in a v1 Ingress?)");
   EXPECT_EQ(Failures(yaml, "ingress-tls").size(), 1u);
   EXPECT_EQ(Failures(yaml, "hpa-targets-object").size(), 1u);
   EXPECT_EQ(Failures(yaml, "hpa-min-replicas").size(), 1u);
