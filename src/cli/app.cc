@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cli/log.h"
@@ -18,6 +20,10 @@
 #include "modules/security/security_service.h"
 #include "modules/incident_commander/runbook_service.h"
 #include "modules/incident_commander/watch_service.h"
+#include "adapters/runner/process_supervisor.h"
+#include "adapters/webhook/webhook_executor.h"
+#include "engines/healing/rule.h"
+#include "modules/self_healing/healing_service.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
@@ -100,6 +106,11 @@ struct App::Parts {
   std::unique_ptr<security::SecurityService> security;
   std::unique_ptr<incidents::RunbookService> runbooks;
   std::unique_ptr<incidents::WatchService> watches;
+  std::unique_ptr<runner::ProcessSupervisor> supervisor;
+  std::unique_ptr<runner::ProcessRestartExecutor> restart_executor;
+  std::unique_ptr<runner::SystemdRestartExecutor> systemd_executor;
+  std::unique_ptr<webhook::WebhookExecutor> webhook_executor;
+  std::unique_ptr<self_healing::HealingService> healing;  // after its executors: destroyed first
   std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
@@ -233,6 +244,87 @@ void RegisterMetricsProcedures(App::Parts& p) {
 
 namespace {
 
+// Self-healing: supervised processes (from --supervise-file), the executors behind the
+// allow-listed action types, and the service. A supervised process that exits becomes a
+// health_check signal; escalations become incidents through the Incident Commander.
+Status BuildSelfHealing(App::Parts& p) {
+  App::Parts* pp = &p;
+  if (!p.config.supervise_file.empty()) {
+    std::ifstream in(p.config.supervise_file);
+    if (!in) return Status::FailedPrecondition("setting supervise_file: cannot read \"" + p.config.supervise_file + "\"");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto processes = runner::ParseSupervisionFile(text.str());
+    if (!processes.ok()) return processes.status().WithContext("setting supervise_file");
+    DAI_ASSIGN_OR_RETURN(p.supervisor,
+                         runner::ProcessSupervisor::Create(std::move(processes).value(), [pp](const std::string& name,
+                                                                                           const runner::ExitInfo& info) {
+                           Log(LogLevel::kWarn, "supervised process exited",
+                               {{"process", name}, {"pid", info.pid}, {"exit", info.description}});
+                           if (!pp->healing) return;
+                           healing::Signal signal;
+                           signal.kind = healing::ConditionType::kHealthCheck;
+                           signal.labels = {{"alertname", "ProcessDown"}, {"process", name}, {"exit", info.description}};
+                           signal.fingerprint = "process:" + name;
+                           auto r = pp->healing->OnSignal(signal, "supervisor");
+                           if (!r.ok()) Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});
+                         }));
+  }
+  p.restart_executor = std::make_unique<runner::ProcessRestartExecutor>(p.supervisor.get());
+  p.systemd_executor = std::make_unique<runner::SystemdRestartExecutor>();
+  http::HttpClientOptions webhook_options;  // default policy: link-local and metadata refused
+  webhook_options.total_timeout = std::chrono::seconds(30);
+  p.webhook_executor = std::make_unique<webhook::WebhookExecutor>(webhook_options);
+  std::map<std::string, ActionExecutor*> executors = {{"restart_process", p.restart_executor.get()},
+                                                      {"restart_service", p.systemd_executor.get()},
+                                                      {"http_request", p.webhook_executor.get()},
+                                                      {"notify", p.webhook_executor.get()}};
+  self_healing::HealingHooks hooks;
+  hooks.publish = [pp](const std::string& type, const std::string& json) {
+    if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+  };
+  hooks.escalate = [pp](const Json& e) -> Status {
+    alerts::Alert a;
+    a.status = alerts::AlertStatus::kFiring;
+    a.labels = {{"alertname", "HealingEscalated"}, {"severity", "high"}, {"rule", e.value("rule", "")},
+                {"target", e.value("target", "")}};
+    if (e.contains("labels") && e["labels"].is_object()) {
+      for (auto it = e["labels"].begin(); it != e["labels"].end(); ++it) {
+        if (it.value().is_string() && !a.labels.count(it.key()) && it.key() != "alertname" && it.key() != "severity") {
+          a.labels[it.key()] = it.value().get<std::string>();
+        }
+      }
+      if (e["labels"].contains("alertname") && e["labels"]["alertname"].is_string()) {
+        a.labels["healed_alertname"] = e["labels"]["alertname"].get<std::string>();
+      }
+    }
+    a.annotations = {{"summary", "Self-healing gave up on " + e.value("target", std::string("?")) + " (rule " +
+                                     e.value("rule", std::string("?")) + ")"},
+                     {"description", e.value("reason", std::string())}};
+    a.starts_at = pp->clock.Now();
+    a.fingerprint = alerts::LabelFingerprint(a.labels);
+    a.source = "healing";
+    alerts::AlertBatch batch;
+    batch.alerts.push_back(std::move(a));
+    return pp->incidents->Ingest(batch, "self-healing").status();
+  };
+  p.healing = std::make_unique<self_healing::HealingService>(*p.store->db, p.clock, self_healing::HealingOptions{},
+                                                             std::move(executors), hooks);
+  p.healing->RegisterProcedures(p.registry);
+  namespace s = schema;
+  p.registry.Add(MakeProcedure(
+      "selfHealing.listProcesses", ProcedureKind::kQuery, Role::kViewer, s::Object({}),
+      s::Array(s::Object({s::Req("name", s::String()), s::Req("running", s::Bool()), s::Req("pid", s::Nullable(s::Int())),
+                          s::Req("restarts", s::Int()), s::Req("lastExit", s::Nullable(s::String())),
+                          s::Req("argv", s::Array(s::String())), s::Req("healthPort", s::Nullable(s::Int())),
+                          s::Req("healthUrl", s::Nullable(s::String()))})),
+      "Processes this server supervises (--supervise-file), the targets of restart_process",
+      [pp](const Json&, CallContext&) -> Result<Json> {
+        return pp->supervisor ? pp->supervisor->List() : Json::array();
+      }));
+  return Status::Ok();
+}
+
 // The registry of a server: auth, system, and every planned procedure. Shared by Start() and
 // `devops-ai api typescript|openapi`, so the generated documents match the server exactly.
 Status BuildRegistry(App::Parts& p) {
@@ -271,6 +363,7 @@ Status BuildRegistry(App::Parts& p) {
   p.watches = std::make_unique<incidents::WatchService>(*p.store->db, *p.jobs, p.clock, *p.incidents,
                                                         p.prometheus ? &*p.prometheus : nullptr);
   p.watches->RegisterProcedures(p.registry);
+  DAI_RETURN_IF_ERROR(BuildSelfHealing(p));
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -431,6 +524,22 @@ Status App::Start() {
               {{"incident", opened}, {"error", st.ToString()}});
         }
       }
+      if (pp->healing) {
+        // The alerts are committed; healing decisions are recorded separately and never turn
+        // an accepted delivery into an error.
+        for (const auto& a : batch->alerts) {
+          healing::Signal signal;
+          signal.kind = healing::ConditionType::kAlert;
+          signal.firing = a.status == alerts::AlertStatus::kFiring;
+          signal.labels = a.labels;
+          signal.fingerprint = a.fingerprint;
+          auto decided = pp->healing->OnSignal(signal, alertmanager ? "alertmanager" : "webhook");
+          if (!decided.ok()) {
+            Log(LogLevel::kError, "healing decision failed",
+                {{"request_id", req.request_id}, {"error", decided.status().ToString()}});
+          }
+        }
+      }
       auto r = server::HttpResponse::Json(200, DumpJson(result->ToJson()));
       r.route_label = alertmanager ? "webhook.alertmanager" : "webhook.generic";
       return r;
@@ -492,6 +601,26 @@ Status App::Start() {
       p.jobs->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}", p.clock.Now(), p.clock.Now())
           .status());
 
+  if (!p.config.healing_rules_file.empty()) {
+    std::ifstream in(p.config.healing_rules_file);
+    if (!in) {
+      return Status::FailedPrecondition("setting healing_rules_file: cannot read \"" + p.config.healing_rules_file + "\"");
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto rules = healing::ParseRuleFile(text.str());
+    if (!rules.ok()) return rules.status().WithContext("setting healing_rules_file");
+    Identity system;
+    system.username = "healing_rules_file";
+    DAI_ASSIGN_OR_RETURN(Json imported, p.healing->ImportRules(*rules, system));
+    Log(LogLevel::kInfo, "healing rules imported", {{"file", p.config.healing_rules_file}, {"result", imported}});
+  }
+  p.healing->Start();
+  if (p.supervisor) {
+    Status started = p.supervisor->StartAll();
+    if (!started.ok()) Log(LogLevel::kWarn, "a supervised process did not start", {{"error", started.ToString()}});
+  }
+
   DAI_RETURN_IF_ERROR(p.http->Start());
   if (p.config.job_workers > 0) DAI_RETURN_IF_ERROR(p.worker->Start());
 
@@ -516,6 +645,8 @@ void App::Stop() {
   if (p.events) p.events->CloseAll();
   if (p.http) p.http->Stop();
   if (p.worker) p.worker->Stop();
+  if (p.healing) p.healing->Stop();
+  if (p.supervisor) p.supervisor->StopAll();
   Log(LogLevel::kInfo, "stopped");
 }
 

@@ -96,6 +96,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "sse_heartbeat_seconds", "Event stream heartbeat [15]");
   AddSetting(serve, *serve_flags, "runbook_executables",
              "Comma-separated absolute paths runbook command steps may run [none]");
+  AddSetting(serve, *serve_flags, "supervise_file", "YAML list of processes to supervise (self-healing targets)");
+  AddSetting(serve, *serve_flags, "healing_rules_file", "YAML healing rules to import (by name) at start");
   serve->callback([&state, serve_flags] { state.exit_code = RunServe(*serve_flags); });
 
   // migrate

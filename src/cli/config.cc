@@ -61,7 +61,7 @@ const std::vector<std::string>& ConfigKeys() {
   static const std::vector<std::string> keys = {
       "listen", "data_dir", "db", "web_dir", "log_level", "threads", "max_body_bytes",
       "job_workers", "prometheus_url", "alertmanager_url", "password_cost", "secure_cookies",
-      "sse_heartbeat_seconds", "runbook_executables"};
+      "sse_heartbeat_seconds", "runbook_executables", "supervise_file", "healing_rules_file"};
   return keys;
 }
 
@@ -98,6 +98,14 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   }
   if (key == "web_dir") {
     c.web_dir = v;
+    return Status::Ok();
+  }
+  if (key == "supervise_file") {
+    c.supervise_file = v;
+    return Status::Ok();
+  }
+  if (key == "healing_rules_file") {
+    c.healing_rules_file = v;
     return Status::Ok();
   }
   if (key == "log_level") {
@@ -237,7 +245,9 @@ std::string DescribeConfig(const Config& c) {
     << "alertmanager_url: " << (c.alertmanager_url.empty() ? "(not configured)" : c.alertmanager_url) << "\n"
     << "password_cost: " << c.password_cost << "\n"
     << "secure_cookies: " << (c.secure_cookies ? "true" : "false") << "\n"
-    << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n";
+    << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n"
+    << "supervise_file: " << (c.supervise_file.empty() ? "(none)" : c.supervise_file) << "\n"
+    << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file) << "\n";
   return o.str();
 }
 

@@ -32,6 +32,8 @@ struct Config {
   //! Absolute paths of the executables runbook command steps may start (comma-separated in
   //! flags, environment and YAML). Empty: no command step may run.
   std::vector<std::string> runbook_executables;
+  std::string supervise_file;      //!< YAML: processes the platform supervises (self-healing)
+  std::string healing_rules_file;  //!< YAML: healing rules imported (upserted by name) at start
 
   //! The database URL actually used.
   std::string DatabaseUrl() const;

@@ -669,6 +669,57 @@ CREATE TABLE watched_queries (
   created_at {{TS}} NOT NULL DEFAULT {{NOW}},
   updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
 );
+
+// Migration 6: the Self-Healing Engine (issue #5). healing_actions was never written before
+// version 6 (no code used it), so it is recreated with the statuses a decision needs
+// (verifying, escalated, dry_run) and the decision's own columns (verdict, reason, symptom
+// signature, signal fingerprint, verification). healing_rules gains the breaker, verification
+// and learned auto-approval settings.
+constexpr std::string_view kMigration6 = R"SQL(
+DROP TABLE healing_actions;
+CREATE TABLE healing_actions (
+  id {{ID}},
+  rule_id {{BIGINT}} REFERENCES healing_rules(id) ON DELETE SET NULL,
+  incident_id {{BIGINT}} REFERENCES incidents(id) ON DELETE SET NULL,
+  action_type TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','awaiting_approval',
+    'approved','rejected','running','verifying','succeeded','failed','skipped','escalated',
+    'dry_run','rolled_back')),
+  dry_run {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  trigger_event {{JSON}} NOT NULL DEFAULT '{}',
+  action_config {{JSON}} NOT NULL DEFAULT '{}',
+  result {{JSON}},
+  error TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  decided_by TEXT NOT NULL DEFAULT '',
+  approved_by {{BIGINT}} REFERENCES users(id) ON DELETE SET NULL,
+  started_at {{TS}},
+  completed_at {{TS}},
+  duration_ms {{BIGINT}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  rule_name TEXT NOT NULL DEFAULT '',
+  verdict TEXT NOT NULL DEFAULT 'skip' CHECK (verdict IN ('execute','dry_run','needs_approval',
+    'escalate','skip')),
+  reason TEXT NOT NULL DEFAULT '',
+  signature TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL DEFAULT '',
+  confidence {{REAL}} NOT NULL DEFAULT 0,
+  verify_by {{TS}},
+  verified_at {{TS}},
+  recovery_seconds {{REAL}},
+  approval_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX healing_actions_rule_idx ON healing_actions(rule_id, created_at);
+CREATE INDEX healing_actions_status_idx ON healing_actions(status);
+CREATE INDEX healing_actions_created_idx ON healing_actions(created_at);
+CREATE INDEX healing_actions_fingerprint_idx ON healing_actions(fingerprint, status);
+ALTER TABLE healing_rules ADD COLUMN verify_seconds INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE healing_rules ADD COLUMN breaker_failures INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE healing_rules ADD COLUMN breaker_reset_seconds INTEGER NOT NULL DEFAULT 1800;
+ALTER TABLE healing_rules ADD COLUMN auto_approve_min_confidence {{REAL}} NOT NULL DEFAULT 0;
+ALTER TABLE healing_rules ADD COLUMN auto_approve_min_samples INTEGER NOT NULL DEFAULT 5;
 )SQL";
 
 const std::vector<Migration>& Registry() {
@@ -676,6 +727,7 @@ const std::vector<Migration>& Registry() {
       {1, "foundation and specification tables", kMigration1},
       {2, "incident commander signals", kMigration2},
       {4, "security guardian: OSV advisory database", kMigration4},
+      {6, "self-healing engine", kMigration6},
       {8, "runbooks, approvals and watched queries", kMigration8},
   };
   return kAll;

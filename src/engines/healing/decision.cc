@@ -265,7 +265,8 @@ std::vector<Decision> Decide(const RuleIndex& index, const Signal& signal, const
     // Cooldown per rule and target.
     const ActionRecord* last_exec = nullptr;
     for (const auto* rec : mine) {
-      if (IsExecution(rec->outcome)) last_exec = rec;
+      // A dry run keeps the cooldown a real action would have, so it shows what would happen.
+      if (IsExecution(rec->outcome) || rec->outcome == Outcome::kDryRun) last_exec = rec;
     }
     if (last_exec) {
       const auto until = last_exec->at + std::chrono::seconds(rule.cooldown_seconds);

@@ -81,6 +81,12 @@ TEST(Decide, DryRunIsRecordedNotPerformed) {
   auto d = Decide(RuleIndex({MakeRule(1, "r", {{"dryRun", true}})}), Firing(), {}, {}, kNow);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].verdict, Verdict::kDryRun);
+  // A dry run keeps the cooldown a real action would have.
+  History h;
+  h.records.push_back(Rec(1, Outcome::kDryRun, kNow - seconds(10)));
+  d = Decide(RuleIndex({MakeRule(1, "r", {{"dryRun", true}})}), Firing(), h, {}, kNow);
+  EXPECT_EQ(d[0].verdict, Verdict::kSkip);
+  EXPECT_NE(d[0].reason.find("cooldown"), std::string::npos);
 }
 
 TEST(Decide, CooldownPerRuleAndTarget) {

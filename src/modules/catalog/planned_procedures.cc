@@ -89,24 +89,6 @@ void RegisterPlannedProcedures(ProcedureRegistry& registry) {
       {"documentationGenerator.exportDiagram", Q, Role::kViewer,
        s::Object({s::Opt("snapshotId", id), s::Req("format", s::Enum({"svg", "png", "mermaid", "dot"}))}),
        "Export the architecture diagram", "issue #10"},
-      // Self-Healing Engine (issue #5)
-      {"selfHealing.listRules", Q, Role::kViewer, s::PageInput({s::Opt("enabled", s::Bool())}),
-       "List healing rules", "issue #5"},
-      {"selfHealing.createRule", M, Role::kOperator,
-       s::Object({s::Req("name", s::String(1, 200)),
-                  s::Req("conditionType", s::Enum({"alert", "promql", "anomaly", "deployment_failure", "drift"})),
-                  s::Req("conditionConfig", s::Any()),
-                  s::Req("actionType", s::Enum({"restart_process", "restart_pod", "rollout_restart", "scale",
-                                                "rollback", "cordon_node", "run_runbook", "webhook",
-                                                "correct_drift"})),
-                  s::Req("actionConfig", s::Any()), s::Opt("cooldownSeconds", s::Int(0, 86400)),
-                  s::Opt("maxRetries", s::Int(0, 100)), s::Opt("requiresApproval", s::Bool()),
-                  s::Opt("enabled", s::Bool())}),
-       "Create a healing rule", "issue #5"},
-      {"selfHealing.getHistory", Q, Role::kViewer, s::PageInput({s::Opt("ruleId", id)}),
-       "Healing actions taken", "issue #5"},
-      {"selfHealing.toggleRule", M, Role::kOperator,
-       s::Object({s::Req("id", id), s::Req("enabled", s::Bool())}), "Enable or disable a rule", "issue #5"},
   };
   for (const auto& p : planned) {
     if (registry.Find(p.path) != nullptr) continue;

@@ -1,0 +1,398 @@
+#include "modules/self_healing/healing_service.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "adapters/runner/process_supervisor.h"
+#include "store/migrations.h"
+
+namespace dai::self_healing {
+namespace {
+
+using std::chrono::seconds;
+
+// Records requests; answers with a configurable outcome.
+class RecordingExecutor final : public ActionExecutor {
+ public:
+  Result<Json> Execute(const ActionRequest& r) override {
+    std::lock_guard<std::mutex> lock(mu);
+    calls.push_back(r);
+    if (!fail_with.empty()) return Status::Unavailable(fail_with);
+    return Json{{"done", r.target}};
+  }
+  Result<Json> DryRun(const ActionRequest& r) override { return Json{{"would", "restart " + r.target}}; }
+  std::mutex mu;
+  std::vector<ActionRequest> calls;
+  std::string fail_with;
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return calls.size();
+  }
+};
+
+class HealingServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("dai-healing-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto db = store::OpenDatabase({.url = (dir_ / "t.db").string()});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    ASSERT_TRUE(store::Migrate(*db_).ok());
+    Make({{"restart_process", &exec_}});
+    op_.username = "alice";
+    op_.role = Role::kOperator;
+  }
+  void Make(std::map<std::string, ActionExecutor*> executors) {
+    svc_.reset();
+    HealingHooks hooks;
+    hooks.publish = [this](const std::string& type, const std::string&) {
+      std::lock_guard<std::mutex> lock(mu_);
+      events_.push_back(type);
+    };
+    hooks.escalate = [this](const Json& e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      escalations_.push_back(e);
+      return Status::Ok();
+    };
+    HealingOptions options;
+    options.tick = std::chrono::hours(1);  // tests call Tick themselves
+    svc_ = std::make_unique<HealingService>(*db_, clock_, options, std::move(executors), hooks);
+    svc_->Start();
+  }
+  void TearDown() override {
+    svc_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  Json Rule(Json overrides = Json::object()) {
+    Json spec = {{"name", "restart-node-exporter"},
+                 {"conditionType", "alert"},
+                 {"conditionConfig", {{"matchers", {"alertname=\"NodeExporterDown\""}}}},
+                 {"actionType", "restart_process"},
+                 {"actionConfig", {{"target", "node_exporter"}}},
+                 {"requiresApproval", false},
+                 {"cooldownSeconds", 30},
+                 {"maxRetries", 2},
+                 {"verifySeconds", 60}};
+    for (auto it = overrides.begin(); it != overrides.end(); ++it) spec[it.key()] = it.value();
+    auto r = svc_->CreateRule(spec, op_);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : Json();
+  }
+  healing::Signal Signal(bool firing = true, std::string fp = "fp1") {
+    healing::Signal s;
+    s.firing = firing;
+    s.labels = {{"alertname", "NodeExporterDown"}, {"job", "node"}, {"instance", "127.0.0.1:9100"}};
+    s.fingerprint = std::move(fp);
+    return s;
+  }
+  Json Action(int64_t id) {
+    auto a = svc_->GetAction(id);
+    EXPECT_TRUE(a.ok()) << a.status().ToString();
+    return a.ok() ? *a : Json();
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<HealingService> svc_;
+  RecordingExecutor exec_;
+  Identity op_;
+  std::mutex mu_;
+  std::vector<std::string> events_;
+  std::vector<Json> escalations_;
+};
+
+TEST_F(HealingServiceTest, RuleCrudValidatesAndNamesFields) {
+  Json r = Rule();
+  EXPECT_EQ(r["name"], "restart-node-exporter");
+  EXPECT_EQ(r["requiresApproval"], false);
+  auto dup = svc_->CreateRule({{"name", "restart-node-exporter"},
+                               {"conditionType", "alert"},
+                               {"conditionConfig", {{"matchers", {"alertname=X"}}}},
+                               {"actionType", "restart_process"},
+                               {"actionConfig", {{"target", "x"}}}},
+                              op_);
+  EXPECT_EQ(dup.status().code(), StatusCode::kConflict);
+  auto bad = svc_->CreateRule({{"name", "x"},
+                               {"conditionType", "alert"},
+                               {"conditionConfig", {{"matchers", {"alertname=X"}}}},
+                               {"actionType", "restart_process"},
+                               {"actionConfig", {{"target", "$(reboot)"}}}},
+                              op_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("input.actionConfig.target"), std::string::npos) << bad.status().message();
+  const int64_t id = r["id"].get<int64_t>();
+  auto upd = svc_->UpdateRule(id, {{"cooldownSeconds", 5}});
+  ASSERT_TRUE(upd.ok()) << upd.status().ToString();
+  EXPECT_EQ((*upd)["cooldownSeconds"], 5);
+  EXPECT_EQ((*upd)["maxRetries"], 2);
+  EXPECT_FALSE(svc_->UpdateRule(id, {{"maxRetries", -1}}).ok());
+  auto off = svc_->ToggleRule(id, false);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ((*off)["enabled"], false);
+  auto list = svc_->ListRules({{"enabled", false}});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["total"], 1);
+  // A disabled rule decides nothing.
+  auto rec = svc_->OnSignal(Signal(), "test");
+  ASSERT_TRUE(rec.ok());
+  EXPECT_TRUE(rec->empty());
+  ASSERT_TRUE(svc_->DeleteRule(id).ok());
+  EXPECT_EQ(svc_->GetRule(id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->DeleteRule(id).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(HealingServiceTest, ExecutesVerifiesOnResolutionAndLearns) {
+  Rule();
+  auto rec = svc_->OnSignal(Signal(), "alertmanager");
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_EQ(rec->size(), 1u);
+  EXPECT_EQ((*rec)[0]["verdict"], "execute");
+  const int64_t id = (*rec)[0]["id"].get<int64_t>();
+  svc_->Drain();
+  ASSERT_EQ(exec_.count(), 1u);
+  EXPECT_EQ(exec_.calls[0].target, "node_exporter");
+  EXPECT_EQ(exec_.calls[0].signal["labels"]["instance"], "127.0.0.1:9100");
+  Json a = Action(id);
+  EXPECT_EQ(a["status"], "verifying");
+  EXPECT_EQ(a["result"]["done"], "node_exporter");
+  EXPECT_FALSE(a["startedAt"].is_null());
+  clock_.Advance(seconds(12));
+  ASSERT_TRUE(svc_->OnSignal(Signal(false), "alertmanager").ok());
+  a = Action(id);
+  EXPECT_EQ(a["status"], "succeeded");
+  EXPECT_NEAR(a["recoverySeconds"].get<double>(), 12.0, 0.01);
+  auto pats = svc_->Patterns({});
+  ASSERT_TRUE(pats.ok());
+  ASSERT_EQ((*pats)["total"], 1);
+  EXPECT_EQ((*pats)["items"][0]["signature"], "NodeExporterDown{job=\"node\"}");
+  EXPECT_EQ((*pats)["items"][0]["successes"], 1);
+  EXPECT_NEAR((*pats)["items"][0]["meanRecoverySeconds"].get<double>(), 12.0, 0.01);
+  auto rule = svc_->ListRules({});
+  EXPECT_EQ((*rule)["items"][0]["successCount"], 1);
+}
+
+TEST_F(HealingServiceTest, EveryDecisionIsRecordedIncludingNotActing) {
+  Rule();
+  ASSERT_TRUE(svc_->OnSignal(Signal(), "alertmanager").ok());
+  svc_->Drain();
+  clock_.Advance(seconds(5));
+  auto again = svc_->OnSignal(Signal(), "alertmanager");  // a repeated webhook inside the cooldown
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0]["verdict"], "skip");
+  auto hist = svc_->History({{"verdict", "skip"}});
+  ASSERT_TRUE(hist.ok());
+  ASSERT_EQ((*hist)["total"], 1);
+  EXPECT_NE((*hist)["items"][0]["reason"].get<std::string>().find("verified"), std::string::npos)
+      << (*hist)["items"][0]["reason"];
+  EXPECT_EQ(exec_.count(), 1u);
+}
+
+TEST_F(HealingServiceTest, FailingActionsEscalateInsteadOfLooping) {
+  Rule({{"cooldownSeconds", 10}});
+  exec_.fail_with = "process exited with status 1 during start";
+  ASSERT_TRUE(svc_->OnSignal(Signal(), "alertmanager").ok());
+  svc_->Drain();
+  for (int i = 0; i < 6; ++i) {
+    clock_.Advance(seconds(11));
+    ASSERT_TRUE(svc_->Tick().ok());  // re-evaluates the still-firing signal
+    svc_->Drain();
+  }
+  EXPECT_EQ(exec_.count(), 2u);  // maxRetries = 2
+  auto failed = svc_->History({{"status", "failed"}});
+  EXPECT_EQ((*failed)["total"], 2);
+  EXPECT_NE((*failed)["items"][0]["error"].get<std::string>().find("during start"), std::string::npos);
+  auto esc = svc_->History({{"status", "escalated"}});
+  ASSERT_EQ((*esc)["total"], 1);
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSERT_EQ(escalations_.size(), 1u);
+  EXPECT_EQ(escalations_[0]["rule"], "restart-node-exporter");
+  EXPECT_EQ(escalations_[0]["labels"]["alertname"], "NodeExporterDown");
+  auto pats = svc_->Patterns({});
+  EXPECT_EQ((*pats)["items"][0]["failures"], 2);
+}
+
+TEST_F(HealingServiceTest, ApprovalFlowRecordsTheOperator) {
+  Rule({{"requiresApproval", true}});
+  auto rec = svc_->OnSignal(Signal(), "alertmanager");
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ((*rec)[0]["verdict"], "needs_approval");
+  const int64_t id = (*rec)[0]["id"].get<int64_t>();
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 0u);
+  EXPECT_EQ(Action(id)["status"], "awaiting_approval");
+  auto ok = svc_->Approve(id, op_, "looks right");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 1u);
+  Json a = Action(id);
+  EXPECT_EQ(a["status"], "verifying");
+  EXPECT_EQ(a["approvalNote"], "looks right");
+  EXPECT_NE(a["decidedBy"].get<std::string>().find("approved by alice"), std::string::npos);
+  auto twice = svc_->Approve(id, op_, "");
+  EXPECT_EQ(twice.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(svc_->Approve(99999, op_, "").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(HealingServiceTest, RejectedActionsNeverRun) {
+  Rule({{"requiresApproval", true}});
+  auto rec = svc_->OnSignal(Signal(), "alertmanager");
+  const int64_t id = (*rec)[0]["id"].get<int64_t>();
+  auto r = svc_->Reject(id, op_, "not now");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["status"], "rejected");
+  ASSERT_TRUE(svc_->Tick().ok());
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 0u);
+}
+
+TEST_F(HealingServiceTest, VerificationWindowExpiryFailsTheAction) {
+  Rule({{"verifySeconds", 30}});
+  auto rec = svc_->OnSignal(Signal(), "alertmanager");
+  const int64_t id = (*rec)[0]["id"].get<int64_t>();
+  svc_->Drain();
+  clock_.Advance(seconds(31));
+  ASSERT_TRUE(svc_->Tick().ok());
+  svc_->Drain();
+  Json a = Action(id);
+  EXPECT_EQ(a["status"], "failed");
+  EXPECT_NE(a["error"].get<std::string>().find("verification window"), std::string::npos);
+}
+
+TEST_F(HealingServiceTest, DryRunRulesRecordThePlanAndTouchNothing) {
+  Rule({{"dryRun", true}});
+  auto rec = svc_->OnSignal(Signal(), "alertmanager");
+  ASSERT_EQ((*rec)[0]["verdict"], "dry_run");
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 0u);
+  Json a = Action((*rec)[0]["id"].get<int64_t>());
+  EXPECT_EQ(a["status"], "dry_run");
+  EXPECT_EQ(a["result"]["plan"]["would"], "restart node_exporter");
+  // dryRunRule shows a decision without recording anything.
+  auto rules = svc_->ListRules({});
+  const int64_t rule_id = (*rules)["items"][0]["id"].get<int64_t>();
+  auto dr = svc_->DryRunRule(rule_id, {{"alertname", "Other"}});
+  ASSERT_TRUE(dr.ok());
+  EXPECT_EQ((*dr)["matches"], false);
+  EXPECT_EQ((*dr)["unmatched"][0], "alertname=\"NodeExporterDown\"");
+  auto before = svc_->History({});
+  dr = svc_->DryRunRule(rule_id, {{"alertname", "NodeExporterDown"}});
+  ASSERT_TRUE(dr.ok());
+  EXPECT_EQ((*dr)["matches"], true);
+  EXPECT_EQ((*dr)["decision"]["verdict"], "skip");  // in the dry run's own cooldown
+  EXPECT_EQ((*svc_->History({}))["total"], (*before)["total"]);
+}
+
+TEST_F(HealingServiceTest, RecoversIntentsAfterACrash) {
+  Rule();
+  // A decision committed by a process that died before dispatching, and one that died mid-run.
+  auto ins = db_->Query(
+      "INSERT INTO healing_actions (rule_id, action_type, target, status, verdict, fingerprint, created_at, "
+      "updated_at) VALUES (1, 'restart_process', 'node_exporter', 'approved', 'execute', 'fpx', ?, ?) RETURNING id",
+      {clock_.Now(), clock_.Now()});
+  ASSERT_TRUE(ins.ok()) << ins.status().ToString();
+  const int64_t unclaimed = ins->rows[0].GetInt(size_t{0});
+  auto run = db_->Query(
+      "INSERT INTO healing_actions (rule_id, action_type, target, status, verdict, fingerprint, created_at, "
+      "updated_at, started_at) VALUES (1, 'restart_process', 'other', 'running', 'execute', 'fpy', ?, ?, ?) "
+      "RETURNING id",
+      {clock_.Now(), clock_.Now(), clock_.Now()});
+  const int64_t interrupted = run->rows[0].GetInt(size_t{0});
+  clock_.Advance(std::chrono::minutes(11));
+  ASSERT_TRUE(svc_->Tick().ok());
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 1u);
+  EXPECT_EQ(Action(unclaimed)["status"], "verifying");  // its signal state is unknown: the window decides
+  Json i = Action(interrupted);
+  EXPECT_EQ(i["status"], "failed");
+  EXPECT_NE(i["error"].get<std::string>().find("not repeated"), std::string::npos);
+}
+
+TEST_F(HealingServiceTest, MissingExecutorFailsWithAClearError) {
+  Rule({{"name", "hook"}, {"actionType", "http_request"}, {"actionConfig", {{"url", "http://127.0.0.1:1/x"}}}});
+  auto rec = svc_->OnSignal(Signal(), "alertmanager");
+  svc_->Drain();
+  Json a = Action((*rec)[0]["id"].get<int64_t>());
+  EXPECT_EQ(a["status"], "failed");
+  EXPECT_NE(a["error"].get<std::string>().find("no executor for http_request"), std::string::npos);
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A real process: killed with SIGKILL, detected by the supervisor, restarted by the rule.
+TEST_F(HealingServiceTest, HealsARealCrashedProcess) {
+  const int port = FreePort();
+  runner::SupervisedProcess p;
+  p.name = "web";
+  p.argv = {"python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port), "--directory", dir_.string()};
+  p.log_file = (dir_ / "web.log").string();
+  p.health_port = port;
+  p.start_timeout = seconds(15);
+  HealingService* svc = nullptr;
+  std::atomic<int> exits{0};
+  auto sup = runner::ProcessSupervisor::Create({p}, [&](const std::string& name, const runner::ExitInfo& info) {
+    ++exits;
+    healing::Signal s;
+    s.kind = healing::ConditionType::kHealthCheck;
+    s.labels = {{"alertname", "ProcessDown"}, {"process", name}, {"exit", info.description}};
+    s.fingerprint = "process:" + name;
+    if (svc) (void)svc->OnSignal(s, "supervisor");
+  });
+  ASSERT_TRUE(sup.ok());
+  runner::ProcessRestartExecutor restart(sup->get());
+  Make({{"restart_process", &restart}});
+  svc = svc_.get();
+  ASSERT_TRUE(svc_->CreateRule({{"name", "restart-web"},
+                                {"conditionType", "health_check"},
+                                {"conditionConfig", {{"matchers", {"alertname=ProcessDown", "process=web"}}}},
+                                {"actionType", "restart_process"},
+                                {"actionConfig", {{"targetLabel", "process"}, {"allowedTargets", {"web"}}}},
+                                {"requiresApproval", false}},
+                               op_)
+                  .ok());
+  ASSERT_TRUE((*sup)->StartAll().ok());
+  const pid_t pid = (*sup)->Describe("web")->at("pid").get<pid_t>();
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  Json items;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto h = svc_->History({{"status", "succeeded"}});
+    if (h.ok() && (*h)["total"] == 1) {
+      items = (*h)["items"];
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(items.empty()) << "the crashed process was not healed";
+  EXPECT_EQ(items[0]["target"], "web");
+  EXPECT_NE(items[0]["result"]["pid"].get<pid_t>(), pid);
+  EXPECT_TRUE((*sup)->Healthy("web"));
+  EXPECT_EQ(exits.load(), 1);
+  svc_.reset();
+}
+
+}  // namespace
+}  // namespace dai::self_healing
