@@ -205,7 +205,7 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
     ['settings-users', '/settings'], ['settings-integrations', '/settings?tab=integrations'],
   ];
   const notBuilt = {
-    '/self-healing': 'selfHealing.listRules', '/security': 'securityGuardian.getVulnerabilities',
+    '/security': 'securityGuardian.getVulnerabilities',
     '/cost': 'costOptimizer.getCosts', '/cicd': 'cicdOrchestrator.listPipelines',
     '/docs': 'documentationGenerator.listDocs',
   };

@@ -17,7 +17,10 @@ function page<K extends string>(
 
 const OverviewPage = page(() => import('../features/overview/overview-page'), 'OverviewPage');
 const IncidentsPage = page(() => import('../features/incidents/incidents-page'), 'IncidentsPage');
-const SelfHealingPage = page(() => import('../features/modules/module-pages'), 'SelfHealingPage');
+const SelfHealingPage = page(
+  () => import('../features/self-healing/self-healing-page'),
+  'SelfHealingPage',
+);
 const SecurityPage = page(() => import('../features/modules/module-pages'), 'SecurityPage');
 const CostPage = page(() => import('../features/modules/module-pages'), 'CostPage');
 const CicdPage = page(() => import('../features/modules/module-pages'), 'CicdPage');

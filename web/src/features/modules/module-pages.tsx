@@ -28,28 +28,6 @@ function monthStart(): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
 }
 
-export function SelfHealingPage() {
-  return (
-    <>
-      <PageHead title="Self-Healing" lead="Healing rules, executed actions and their outcomes." />
-      <Grid>
-        <ProcedureListPanel title="Rules" path="selfHealing.listRules" />
-        <ProcedureListPanel title="Recent actions" path="selfHealing.getHistory" />
-      </Grid>
-      <MutationForm
-        title="Enable or disable a rule"
-        path="selfHealing.toggleRule"
-        minRole="operator"
-        submitLabel="Apply"
-        fields={[
-          { name: 'id', label: 'Rule id', type: 'number', required: true },
-          { name: 'enabled', label: 'Enabled', type: 'checkbox', initial: 'true' },
-        ]}
-      />
-    </>
-  );
-}
-
 export function SecurityPage() {
   return (
     <>

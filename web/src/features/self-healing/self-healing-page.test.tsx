@@ -1,0 +1,207 @@
+// The Self-Healing page against a mocked tRPC server: rules with their toggle, recent
+// decisions with reasons, learned patterns, and the approval flow for an operator.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { resetClientForTests } from '../../api/client';
+import { SessionContext, type User } from '../../lib/session';
+import { SelfHealingPage } from './self-healing-page';
+
+const rule = {
+  id: 7,
+  name: 'restart-node-exporter',
+  description: '',
+  enabled: true,
+  conditionType: 'alert',
+  conditionConfig: { matchers: ['alertname="NodeExporterDown"'] },
+  actionType: 'restart_process',
+  actionConfig: { target: 'node_exporter' },
+  cooldownSeconds: 60,
+  maxRetries: 3,
+  maxExecutionsPerHour: 10,
+  requiresApproval: true,
+  dryRun: false,
+  priority: 100,
+  verifySeconds: 120,
+  breakerFailures: 3,
+  breakerResetSeconds: 1800,
+  autoApprove: null,
+  successCount: 3,
+  failureCount: 1,
+  successRate: 0.75,
+  lastTriggeredAt: '2026-11-28T10:00:00.000Z',
+  createdAt: '2026-11-28T09:00:00.000Z',
+  updatedAt: '2026-11-28T09:00:00.000Z',
+};
+
+function action(id: number, status: string, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    ruleId: 7,
+    ruleName: 'restart-node-exporter',
+    incidentId: null,
+    actionType: 'restart_process',
+    target: 'node_exporter',
+    status,
+    verdict: status === 'awaiting_approval' ? 'needs_approval' : 'execute',
+    reason: 'the rule requires approval',
+    dryRun: false,
+    signature: 'NodeExporterDown{job="node"}',
+    fingerprint: 'abc',
+    signal: {},
+    result: null,
+    error: null,
+    attempt: 1,
+    decidedBy: 'rule:restart-node-exporter',
+    approvedBy: null,
+    approvalNote: '',
+    confidence: 0,
+    createdAt: '2026-11-28T10:00:00.000Z',
+    startedAt: null,
+    completedAt: null,
+    verifiedAt: null,
+    durationMs: null,
+    recoverySeconds: null,
+    ...extra,
+  };
+}
+
+let calls: { path: string; input: unknown }[];
+let pending: ReturnType<typeof action>[];
+
+function answer(path: string, input: unknown): unknown {
+  const page = (items: unknown[]) => ({ items, total: items.length, limit: 50, offset: 0 });
+  switch (path) {
+    case 'selfHealing.listRules':
+      return page([rule]);
+    case 'selfHealing.getHistory':
+      return (input as { status?: string })?.status === 'awaiting_approval'
+        ? page(pending)
+        : page([
+            action(2, 'succeeded', {
+              reason: 'rule matched; attempt 1 of 3',
+              durationMs: 26,
+              recoverySeconds: 3.2,
+            }),
+            action(1, 'skipped', { verdict: 'skip', reason: 'cooldown: next allowed in 40 s' }),
+          ]);
+    case 'selfHealing.listPatterns':
+      return page([
+        {
+          id: 1,
+          signature: 'NodeExporterDown{job="node"}',
+          conditionType: 'alert',
+          actionType: 'restart_process',
+          attempts: 4,
+          successes: 3,
+          failures: 1,
+          successRate: 0.75,
+          meanRecoverySeconds: 3.5,
+          confidence: 0.3,
+          lastSeenAt: null,
+        },
+      ]);
+    case 'selfHealing.listProcesses':
+      return [];
+    case 'selfHealing.toggleRule':
+      return { ...rule, enabled: (input as { enabled: boolean }).enabled };
+    case 'selfHealing.approveAction':
+      pending = [];
+      return action(9, 'approved');
+    default:
+      throw new Error(`unexpected ${path}`);
+  }
+}
+
+beforeEach(() => {
+  resetClientForTests();
+  calls = [];
+  pending = [action(9, 'awaiting_approval')];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
+      const inputs = (
+        init.body
+          ? JSON.parse(String(init.body))
+          : JSON.parse(url.searchParams.get('input') ?? '{}')
+      ) as Record<string, unknown>;
+      const out = paths.map((p, i) => {
+        calls.push({ path: p, input: inputs[String(i)] });
+        return { result: { data: answer(p, inputs[String(i)]) } };
+      });
+      return new Response(JSON.stringify(out), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    }),
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+function renderAs(role: User['role']) {
+  const user = {
+    id: 1,
+    username: 'alice',
+    role,
+    disabled: false,
+    createdAt: '',
+    lastLoginAt: null,
+  } as User;
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={qc}>
+      <SessionContext.Provider value={{ user, logout: async () => {} }}>
+        <SelfHealingPage />
+      </SessionContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+describe('SelfHealingPage', () => {
+  it('shows rules, decisions with their reasons and learned patterns', async () => {
+    renderAs('viewer');
+    const section = async (name: string) =>
+      (await screen.findByRole('heading', { name })).closest('section') as HTMLElement;
+    const rules = await section('Rules');
+    expect(await within(rules).findByText('restart-node-exporter')).toBeTruthy();
+    expect(within(rules).getByText(/alertname="NodeExporterDown"/)).toBeTruthy();
+    expect(within(rules).getByText('restart_process → node_exporter')).toBeTruthy();
+    expect(within(rules).getByText(/75% of 4/)).toBeTruthy();
+    const recent = await section('Recent decisions and actions');
+    expect(await within(recent).findByText('cooldown: next allowed in 40 s')).toBeTruthy();
+    expect(within(recent).getByText('26 ms')).toBeTruthy();
+    expect(within(recent).getByText('3.2 s')).toBeTruthy();
+    const patterns = await section('Learned patterns');
+    expect(await within(patterns).findByText('NodeExporterDown{job="node"}')).toBeTruthy();
+    expect(await screen.findByText('No supervised processes')).toBeTruthy();
+    // A viewer sees pending approvals but cannot decide them.
+    expect(await screen.findByText('the rule requires approval')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+  });
+
+  it('toggles a rule', async () => {
+    renderAs('operator');
+    const box = await screen.findByRole('checkbox', { name: 'Enable rule restart-node-exporter' });
+    fireEvent.click(box);
+    await waitFor(() => expect(calls.some((c) => c.path === 'selfHealing.toggleRule')).toBe(true));
+    expect(calls.find((c) => c.path === 'selfHealing.toggleRule')?.input).toEqual({
+      id: 7,
+      enabled: false,
+    });
+  });
+
+  it('lets an operator approve a pending action', async () => {
+    renderAs('operator');
+    const panel = (await screen.findByRole('heading', { name: 'Pending approvals' })).closest(
+      'section',
+    )!;
+    fireEvent.click(await within(panel as HTMLElement).findByRole('button', { name: 'Approve' }));
+    await waitFor(() =>
+      expect(calls.some((c) => c.path === 'selfHealing.approveAction')).toBe(true),
+    );
+    expect(calls.find((c) => c.path === 'selfHealing.approveAction')?.input).toEqual({ id: 9 });
+    expect(await within(panel as HTMLElement).findByText('Nothing awaits approval')).toBeTruthy();
+  });
+});
