@@ -18,5 +18,6 @@ void RegisterRcaCommands(CLI::App& app, CliState& state);      // rca rank
 void RegisterScanCommands(CLI::App& app, CliState& state);     // scan secrets
 void RegisterSbomCommands(CLI::App& app, CliState& state);     // scan sbom|vuln, db import
 void RegisterK8sCommands(CLI::App& app, CliState& state);      // scan k8s
+void RegisterHealingCommands(CLI::App& app, CliState& state);  // healing check|decide
 
 }  // namespace dai::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   dai::cli::RegisterScanCommands(app, state);
   dai::cli::RegisterSbomCommands(app, state);
   dai::cli::RegisterK8sCommands(app, state);
+  dai::cli::RegisterHealingCommands(app, state);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

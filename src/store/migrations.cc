@@ -669,6 +669,7 @@ CREATE TABLE watched_queries (
   created_at {{TS}} NOT NULL DEFAULT {{NOW}},
   updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
 );
+)SQL";
 
 // Migration 6: the Self-Healing Engine (issue #5). healing_actions was never written before
 // version 6 (no code used it), so it is recreated with the statuses a decision needs

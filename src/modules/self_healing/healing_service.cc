@@ -12,15 +12,21 @@ using store::Params;
 constexpr int64_t kDecisionLockKey = 0x6461692d6865616c;
 
 constexpr const char* kRuleColumns =
-    "id, name, description, condition_type, condition_config, action_type, action_config, enabled, dry_run, "
-    "requires_approval, cooldown_seconds, max_retries, max_executions_per_hour, priority, verify_seconds, "
-    "breaker_failures, breaker_reset_seconds, auto_approve_min_confidence, auto_approve_min_samples, "
+    "id, name, description, condition_type, condition_config, action_type, action_config, enabled, "
+    "dry_run, "
+    "requires_approval, cooldown_seconds, max_retries, max_executions_per_hour, priority, "
+    "verify_seconds, "
+    "breaker_failures, breaker_reset_seconds, auto_approve_min_confidence, "
+    "auto_approve_min_samples, "
     "success_count, failure_count, last_triggered_at, created_at, updated_at";
 
 constexpr const char* kActionColumns =
-    "id, rule_id, rule_name, incident_id, action_type, target, status, verdict, reason, dry_run, signature, "
-    "fingerprint, trigger_event, result, error, attempt, decided_by, approved_by, approval_note, confidence, "
-    "created_at, started_at, completed_at, verified_at, duration_ms, recovery_seconds, action_config";
+    "id, rule_id, rule_name, incident_id, action_type, target, status, verdict, reason, dry_run, "
+    "signature, "
+    "fingerprint, trigger_event, result, error, attempt, decided_by, approved_by, approval_note, "
+    "confidence, "
+    "created_at, started_at, completed_at, verified_at, duration_ms, recovery_seconds, "
+    "action_config";
 
 Json ParseOr(const std::string& text, Json fallback) {
   auto j = ParseJson(text);
@@ -50,7 +56,9 @@ Json SpecFromRow(const store::Row& r) {
                {"breakerFailures", r.GetInt("breaker_failures")},
                {"breakerResetSeconds", r.GetInt("breaker_reset_seconds")}};
   const double c = r.GetDouble("auto_approve_min_confidence");
-  if (c > 0) spec["autoApprove"] = {{"minConfidence", c}, {"minSamples", r.GetInt("auto_approve_min_samples")}};
+  if (c > 0)
+    spec["autoApprove"] = {{"minConfidence", c},
+                           {"minSamples", r.GetInt("auto_approve_min_samples")}};
   return spec;
 }
 
@@ -61,7 +69,8 @@ Json RuleJson(const store::Row& r) {
   const int64_t f = r.GetInt("failure_count");
   j["successCount"] = s;
   j["failureCount"] = f;
-  j["successRate"] = s + f == 0 ? Json(nullptr) : Json(static_cast<double>(s) / static_cast<double>(s + f));
+  j["successRate"] =
+      s + f == 0 ? Json(nullptr) : Json(static_cast<double>(s) / static_cast<double>(s + f));
   j["lastTriggeredAt"] = OptTime(r, "last_triggered_at");
   j["createdAt"] = FormatIso8601(r.GetTime("created_at"));
   j["updatedAt"] = FormatIso8601(r.GetTime("updated_at"));
@@ -70,38 +79,45 @@ Json RuleJson(const store::Row& r) {
 }
 
 Json ActionJson(const store::Row& r) {
-  return Json{{"id", r.GetInt("id")},
-              {"ruleId", r.GetOptInt("rule_id") ? Json(*r.GetOptInt("rule_id")) : Json(nullptr)},
-              {"ruleName", r.GetString("rule_name")},
-              {"incidentId", r.GetOptInt("incident_id") ? Json(*r.GetOptInt("incident_id")) : Json(nullptr)},
-              {"actionType", r.GetString("action_type")},
-              {"target", r.GetString("target")},
-              {"status", r.GetString("status")},
-              {"verdict", r.GetString("verdict")},
-              {"reason", r.GetString("reason")},
-              {"dryRun", r.GetBool("dry_run")},
-              {"signature", r.GetString("signature")},
-              {"fingerprint", r.GetString("fingerprint")},
-              {"signal", ParseOr(r.GetString("trigger_event"), Json::object())},
-              {"result", r.IsNull("result") ? Json(nullptr) : ParseOr(r.GetString("result"), Json(nullptr))},
-              {"error", r.GetOptString("error") ? Json(*r.GetOptString("error")) : Json(nullptr)},
-              {"attempt", r.GetInt("attempt")},
-              {"decidedBy", r.GetString("decided_by")},
-              {"approvedBy", r.GetOptInt("approved_by") ? Json(*r.GetOptInt("approved_by")) : Json(nullptr)},
-              {"approvalNote", r.GetString("approval_note")},
-              {"confidence", r.GetDouble("confidence")},
-              {"createdAt", FormatIso8601(r.GetTime("created_at"))},
-              {"startedAt", OptTime(r, "started_at")},
-              {"completedAt", OptTime(r, "completed_at")},
-              {"verifiedAt", OptTime(r, "verified_at")},
-              {"durationMs", r.GetOptInt("duration_ms") ? Json(*r.GetOptInt("duration_ms")) : Json(nullptr)},
-              {"recoverySeconds", r.IsNull("recovery_seconds") ? Json(nullptr) : Json(r.GetDouble("recovery_seconds"))}};
+  return Json{
+      {"id", r.GetInt("id")},
+      {"ruleId", r.GetOptInt("rule_id") ? Json(*r.GetOptInt("rule_id")) : Json(nullptr)},
+      {"ruleName", r.GetString("rule_name")},
+      {"incidentId",
+       r.GetOptInt("incident_id") ? Json(*r.GetOptInt("incident_id")) : Json(nullptr)},
+      {"actionType", r.GetString("action_type")},
+      {"target", r.GetString("target")},
+      {"status", r.GetString("status")},
+      {"verdict", r.GetString("verdict")},
+      {"reason", r.GetString("reason")},
+      {"dryRun", r.GetBool("dry_run")},
+      {"signature", r.GetString("signature")},
+      {"fingerprint", r.GetString("fingerprint")},
+      {"signal", ParseOr(r.GetString("trigger_event"), Json::object())},
+      {"result",
+       r.IsNull("result") ? Json(nullptr) : ParseOr(r.GetString("result"), Json(nullptr))},
+      {"error", r.GetOptString("error") ? Json(*r.GetOptString("error")) : Json(nullptr)},
+      {"attempt", r.GetInt("attempt")},
+      {"decidedBy", r.GetString("decided_by")},
+      {"approvedBy",
+       r.GetOptInt("approved_by") ? Json(*r.GetOptInt("approved_by")) : Json(nullptr)},
+      {"approvalNote", r.GetString("approval_note")},
+      {"confidence", r.GetDouble("confidence")},
+      {"createdAt", FormatIso8601(r.GetTime("created_at"))},
+      {"startedAt", OptTime(r, "started_at")},
+      {"completedAt", OptTime(r, "completed_at")},
+      {"verifiedAt", OptTime(r, "verified_at")},
+      {"durationMs",
+       r.GetOptInt("duration_ms") ? Json(*r.GetOptInt("duration_ms")) : Json(nullptr)},
+      {"recoverySeconds",
+       r.IsNull("recovery_seconds") ? Json(nullptr) : Json(r.GetDouble("recovery_seconds"))}};
 }
 
 healing::Outcome OutcomeOf(const std::string& status) {
   using healing::Outcome;
   if (status == "awaiting_approval") return Outcome::kAwaitingApproval;
-  if (status == "approved" || status == "running" || status == "verifying") return Outcome::kRunning;
+  if (status == "approved" || status == "running" || status == "verifying")
+    return Outcome::kRunning;
   if (status == "succeeded") return Outcome::kSucceeded;
   if (status == "failed") return Outcome::kFailed;
   if (status == "escalated") return Outcome::kEscalated;
@@ -143,7 +159,11 @@ Status Lock(Connection& conn) {
 
 HealingService::HealingService(store::Database& db, const Clock& clock, HealingOptions options,
                                std::map<std::string, ActionExecutor*> executors, HealingHooks hooks)
-    : db_(db), clock_(clock), options_(std::move(options)), executors_(std::move(executors)), hooks_(std::move(hooks)) {}
+    : db_(db),
+      clock_(clock),
+      options_(std::move(options)),
+      executors_(std::move(executors)),
+      hooks_(std::move(hooks)) {}
 
 HealingService::~HealingService() { Stop(); }
 
@@ -151,7 +171,8 @@ void HealingService::Start() {
   std::lock_guard<std::mutex> lock(queue_mu_);
   if (!threads_.empty()) return;
   stopping_ = false;
-  for (int i = 0; i < std::max(1, options_.executor_threads); ++i) threads_.emplace_back([this] { ExecutorMain(); });
+  for (int i = 0; i < std::max(1, options_.executor_threads); ++i)
+    threads_.emplace_back([this] { ExecutorMain(); });
   ticker_ = std::thread([this] { TickerMain(); });
 }
 
@@ -226,15 +247,18 @@ void HealingService::InvalidateRules() {
 }
 
 Result<std::shared_ptr<const healing::RuleIndex>> HealingService::Rules() {
-  DAI_ASSIGN_OR_RETURN(auto stamp_rows,
-                       db_.Query("SELECT COUNT(*), COALESCE(MAX(id), 0), MAX(updated_at) FROM healing_rules"));
+  DAI_ASSIGN_OR_RETURN(
+      auto stamp_rows,
+      db_.Query("SELECT COUNT(*), COALESCE(MAX(id), 0), MAX(updated_at) FROM healing_rules"));
   const auto& sr = stamp_rows.rows.at(0);
-  const std::string stamp = sr.GetString(size_t{0}) + "/" + sr.GetString(size_t{1}) + "/" + sr.GetString(size_t{2});
+  const std::string stamp =
+      sr.GetString(size_t{0}) + "/" + sr.GetString(size_t{1}) + "/" + sr.GetString(size_t{2});
   {
     std::lock_guard<std::mutex> lock(rules_mu_);
     if (rules_ && stamp == rules_stamp_) return rules_;
   }
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules ORDER BY id"));
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kRuleColumns +
+                                            " FROM healing_rules ORDER BY id"));
   std::vector<healing::Rule> rules;
   for (const auto& r : rows.rows) {
     auto rule = healing::RuleFromSpec(SpecFromRow(r));
@@ -273,17 +297,22 @@ Params RuleParams(const healing::Rule& r) {
 }
 
 constexpr const char* kRuleInsert =
-    "INSERT INTO healing_rules (name, description, condition_type, condition_config, action_type, action_config, "
-    "enabled, dry_run, requires_approval, cooldown_seconds, max_retries, max_executions_per_hour, priority, "
+    "INSERT INTO healing_rules (name, description, condition_type, condition_config, action_type, "
+    "action_config, "
+    "enabled, dry_run, requires_approval, cooldown_seconds, max_retries, max_executions_per_hour, "
+    "priority, "
     "verify_seconds, breaker_failures, breaker_reset_seconds, auto_approve_min_confidence, "
     "auto_approve_min_samples, created_by, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 constexpr const char* kRuleUpdate =
-    "UPDATE healing_rules SET name = ?, description = ?, condition_type = ?, condition_config = ?, action_type = ?, "
-    "action_config = ?, enabled = ?, dry_run = ?, requires_approval = ?, cooldown_seconds = ?, max_retries = ?, "
+    "UPDATE healing_rules SET name = ?, description = ?, condition_type = ?, condition_config = ?, "
+    "action_type = ?, "
+    "action_config = ?, enabled = ?, dry_run = ?, requires_approval = ?, cooldown_seconds = ?, "
+    "max_retries = ?, "
     "max_executions_per_hour = ?, priority = ?, verify_seconds = ?, breaker_failures = ?, "
-    "breaker_reset_seconds = ?, auto_approve_min_confidence = ?, auto_approve_min_samples = ?, updated_at = ? "
+    "breaker_reset_seconds = ?, auto_approve_min_confidence = ?, auto_approve_min_samples = ?, "
+    "updated_at = ? "
     "WHERE id = ?";
 
 }  // namespace
@@ -307,14 +336,20 @@ Result<Json> HealingService::CreateRule(const Json& spec, const Identity& who) {
 }
 
 Result<Json> HealingService::GetRule(int64_t id) {
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules WHERE id = ?", {id}));
-  if (rows.rows.empty()) return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules WHERE id = ?", {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
   return RuleJson(rows.rows[0]);
 }
 
 Result<Json> HealingService::UpdateRule(int64_t id, const Json& patch) {
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules WHERE id = ?", {id}));
-  if (rows.rows.empty()) return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules WHERE id = ?", {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
   Json spec = SpecFromRow(rows.rows[0]);
   for (auto it = patch.begin(); it != patch.end(); ++it) {
     if (it.key() == "id") continue;
@@ -339,9 +374,11 @@ Result<Json> HealingService::UpdateRule(int64_t id, const Json& patch) {
 }
 
 Result<Json> HealingService::ToggleRule(int64_t id, bool enabled) {
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("UPDATE healing_rules SET enabled = ?, updated_at = ? WHERE id = ?",
-                                         {enabled, clock_.Now(), id}));
-  if (r.affected_rows == 0) return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
+  DAI_ASSIGN_OR_RETURN(
+      auto r, db_.Query("UPDATE healing_rules SET enabled = ?, updated_at = ? WHERE id = ?",
+                        {enabled, clock_.Now(), id}));
+  if (r.affected_rows == 0)
+    return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
   InvalidateRules();
   Publish("healing.rules", {{"id", id}});
   return GetRule(id);
@@ -349,7 +386,8 @@ Result<Json> HealingService::ToggleRule(int64_t id, bool enabled) {
 
 Result<Json> HealingService::DeleteRule(int64_t id) {
   DAI_ASSIGN_OR_RETURN(auto r, db_.Query("DELETE FROM healing_rules WHERE id = ?", {id}));
-  if (r.affected_rows == 0) return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
+  if (r.affected_rows == 0)
+    return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
   InvalidateRules();
   Publish("healing.rules", {{"id", id}});
   return Json{{"id", id}, {"deleted", true}};
@@ -368,15 +406,20 @@ Result<Json> HealingService::ListRules(const Json& in) {
   DAI_ASSIGN_OR_RETURN(auto count, db_.Query("SELECT COUNT(*) FROM healing_rules" + where, params));
   params.push_back(limit);
   params.push_back(offset);
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules" + where +
-                                                " ORDER BY priority, id LIMIT ? OFFSET ?",
-                                            params));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules" + where +
+                               " ORDER BY priority, id LIMIT ? OFFSET ?",
+                           params));
   Json items = Json::array();
   for (const auto& r : rows.rows) items.push_back(RuleJson(r));
-  return Json{{"items", items}, {"total", count.rows.at(0).GetInt(size_t{0})}, {"limit", limit}, {"offset", offset}};
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(size_t{0})},
+              {"limit", limit},
+              {"offset", offset}};
 }
 
-Result<Json> HealingService::ImportRules(const std::vector<healing::Rule>& rules, const Identity& who) {
+Result<Json> HealingService::ImportRules(const std::vector<healing::Rule>& rules,
+                                         const Identity& who) {
   int created = 0;
   int updated = 0;
   const TimePoint now = clock_.Now();
@@ -384,7 +427,8 @@ Result<Json> HealingService::ImportRules(const std::vector<healing::Rule>& rules
     created = updated = 0;
     for (const auto& rule : rules) {
       Params p = RuleParams(rule);
-      DAI_ASSIGN_OR_RETURN(auto existing, conn.Query("SELECT id FROM healing_rules WHERE name = ?", {rule.name}));
+      DAI_ASSIGN_OR_RETURN(auto existing,
+                           conn.Query("SELECT id FROM healing_rules WHERE name = ?", {rule.name}));
       if (existing.rows.empty()) {
         p.push_back(who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr));
         p.push_back(now);
@@ -404,9 +448,13 @@ Result<Json> HealingService::ImportRules(const std::vector<healing::Rule>& rules
   return Json{{"created", created}, {"updated", updated}};
 }
 
-Result<Json> HealingService::DryRunRule(int64_t id, const std::map<std::string, std::string>& labels) {
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules WHERE id = ?", {id}));
-  if (rows.rows.empty()) return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
+Result<Json> HealingService::DryRunRule(int64_t id,
+                                        const std::map<std::string, std::string>& labels) {
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(std::string("SELECT ") + kRuleColumns + " FROM healing_rules WHERE id = ?", {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("healing rule " + std::to_string(id) + " does not exist");
   DAI_ASSIGN_OR_RETURN(healing::Rule rule, healing::RuleFromSpec(SpecFromRow(rows.rows[0])));
   rule.id = id;
   rule.enabled = true;  // show what it would do when enabled
@@ -441,10 +489,13 @@ Result<Json> HealingService::DryRunRule(int64_t id, const std::map<std::string, 
   out["unmatched"] = Json::array();
   auto ex = executors_.find(std::string(healing::ActionTypeName(rule.action)));
   if (ex == executors_.end() || !ex->second) {
-    out["executor"] = {{"error", "no executor for " + std::string(healing::ActionTypeName(rule.action)) + " is configured"}};
+    out["executor"] = {{"error", "no executor for " +
+                                     std::string(healing::ActionTypeName(rule.action)) +
+                                     " is configured"}};
   } else if (!d.target.empty()) {
-    ActionRequest req{0, rule.name, std::string(healing::ActionTypeName(rule.action)), d.target, rule.action_config,
-                      Json{{"labels", LabelsJson(labels)}}};
+    ActionRequest req{
+        0,        rule.name,          std::string(healing::ActionTypeName(rule.action)),
+        d.target, rule.action_config, Json{{"labels", LabelsJson(labels)}}};
     auto plan = ex->second->DryRun(req);
     out["executor"] = plan.ok() ? Json{{"plan", *plan}} : Json{{"error", plan.status().message()}};
   } else {
@@ -455,21 +506,26 @@ Result<Json> HealingService::DryRunRule(int64_t id, const std::map<std::string, 
 
 // ---------------------------------------------------------------------------------- signals
 
-Result<healing::History> HealingService::LoadHistory(Connection& conn, const std::string& signature, TimePoint now) {
+Result<healing::History> HealingService::LoadHistory(Connection& conn, const std::string& signature,
+                                                     TimePoint now) {
   healing::History h;
-  DAI_ASSIGN_OR_RETURN(auto rows,
-                       conn.Query("SELECT rule_id, target, status, COALESCE(started_at, created_at) FROM healing_actions "
-                                  "WHERE created_at >= ? AND rule_id IS NOT NULL AND status <> 'skipped' "
-                                  "ORDER BY id DESC LIMIT 20000",
-                                  {now - options_.history_window}));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      conn.Query(
+          "SELECT rule_id, target, status, COALESCE(started_at, created_at) FROM healing_actions "
+          "WHERE created_at >= ? AND rule_id IS NOT NULL AND status <> 'skipped' "
+          "ORDER BY id DESC LIMIT 20000",
+          {now - options_.history_window}));
   h.records.reserve(rows.rows.size());
   for (auto it = rows.rows.rbegin(); it != rows.rows.rend(); ++it) {
-    h.records.push_back({it->GetInt(size_t{0}), it->GetString(size_t{1}), OutcomeOf(it->GetString(size_t{2})),
-                         it->GetTime(size_t{3})});
+    h.records.push_back({it->GetInt(size_t{0}), it->GetString(size_t{1}),
+                         OutcomeOf(it->GetString(size_t{2})), it->GetTime(size_t{3})});
   }
-  DAI_ASSIGN_OR_RETURN(auto pats, conn.Query("SELECT action_type, success_count, failure_count, avg_recovery_seconds "
-                                             "FROM healing_patterns WHERE signature = ?",
-                                             {signature}));
+  DAI_ASSIGN_OR_RETURN(
+      auto pats,
+      conn.Query("SELECT action_type, success_count, failure_count, avg_recovery_seconds "
+                 "FROM healing_patterns WHERE signature = ?",
+                 {signature}));
   for (const auto& p : pats.rows) {
     healing::PatternStats st;
     st.successes = static_cast<int>(p.GetInt(size_t{1}));
@@ -494,7 +550,8 @@ Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::
   }
   {
     std::lock_guard<std::mutex> lock(signals_mu_);
-    if (firing_.size() < 100000 || firing_.count(signal.fingerprint)) firing_[signal.fingerprint] = signal;
+    if (firing_.size() < 100000 || firing_.count(signal.fingerprint))
+      firing_[signal.fingerprint] = signal;
     resolved_recent_.erase(signal.fingerprint);
   }
   DAI_ASSIGN_OR_RETURN(auto index, Rules());
@@ -527,20 +584,25 @@ Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::
       const std::string status = StatusFor(d.verdict);
       DAI_ASSIGN_OR_RETURN(
           auto ins,
-          conn.Query("INSERT INTO healing_actions (rule_id, incident_id, action_type, target, status, dry_run, "
-                     "trigger_event, action_config, attempt, decided_by, created_at, updated_at, rule_name, verdict, "
-                     "reason, signature, fingerprint, confidence, completed_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                     {d.rule_id, signal.incident_id ? store::Param(*signal.incident_id) : store::Param(nullptr),
-                      std::string(healing::ActionTypeName(d.action)), d.target, status,
-                      d.verdict == healing::Verdict::kDryRun, DumpJson(trigger),
-                      rule ? DumpJson(rule->action_config) : std::string("{}"), int64_t{std::max(1, d.attempt)},
-                      "rule:" + d.rule_name, now, now, d.rule_name, std::string(healing::VerdictName(d.verdict)),
-                      d.reason, d.signature, signal.fingerprint, d.confidence,
-                      (d.verdict == healing::Verdict::kSkip || d.verdict == healing::Verdict::kEscalate ||
-                       d.verdict == healing::Verdict::kDryRun)
-                          ? store::Param(now)
-                          : store::Param(nullptr)}));
+          conn.Query(
+              "INSERT INTO healing_actions (rule_id, incident_id, action_type, target, status, "
+              "dry_run, "
+              "trigger_event, action_config, attempt, decided_by, created_at, updated_at, "
+              "rule_name, verdict, "
+              "reason, signature, fingerprint, confidence, completed_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+              {d.rule_id,
+               signal.incident_id ? store::Param(*signal.incident_id) : store::Param(nullptr),
+               std::string(healing::ActionTypeName(d.action)), d.target, status,
+               d.verdict == healing::Verdict::kDryRun, DumpJson(trigger),
+               rule ? DumpJson(rule->action_config) : std::string("{}"),
+               int64_t{std::max(1, d.attempt)}, "rule:" + d.rule_name, now, now, d.rule_name,
+               std::string(healing::VerdictName(d.verdict)), d.reason, d.signature,
+               signal.fingerprint, d.confidence,
+               (d.verdict == healing::Verdict::kSkip || d.verdict == healing::Verdict::kEscalate ||
+                d.verdict == healing::Verdict::kDryRun)
+                   ? store::Param(now)
+                   : store::Param(nullptr)}));
       const int64_t id = ins.rows.at(0).GetInt(size_t{0});
       recorded.push_back({{"id", id},
                           {"rule", d.rule_name},
@@ -550,14 +612,17 @@ Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::
       if (d.verdict == healing::Verdict::kExecute) {
         to_run.push_back(id);
         DAI_RETURN_IF_ERROR(
-            conn.Query("UPDATE healing_rules SET last_triggered_at = ? WHERE id = ?", {now, d.rule_id}).status());
+            conn.Query("UPDATE healing_rules SET last_triggered_at = ? WHERE id = ?",
+                       {now, d.rule_id})
+                .status());
       } else if (d.verdict == healing::Verdict::kEscalate) {
-        escalations.emplace_back(id, Json{{"rule", d.rule_name},
-                                          {"target", d.target},
-                                          {"actionType", std::string(healing::ActionTypeName(d.action))},
-                                          {"reason", d.reason},
-                                          {"actionId", id},
-                                          {"labels", LabelsJson(signal.labels)}});
+        escalations.emplace_back(
+            id, Json{{"rule", d.rule_name},
+                     {"target", d.target},
+                     {"actionType", std::string(healing::ActionTypeName(d.action))},
+                     {"reason", d.reason},
+                     {"actionId", id},
+                     {"labels", LabelsJson(signal.labels)}});
       } else if (d.verdict == healing::Verdict::kDryRun) {
         dry_runs.emplace_back(id, d);
       }
@@ -569,14 +634,15 @@ Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::
     auto ex = executors_.find(std::string(healing::ActionTypeName(d.action)));
     Json plan;
     if (ex == executors_.end() || !ex->second) {
-      plan = {{"error", "no executor for " + std::string(healing::ActionTypeName(d.action)) + " is configured"}};
+      plan = {{"error", "no executor for " + std::string(healing::ActionTypeName(d.action)) +
+                            " is configured"}};
     } else {
       Json cfg = Json::object();
       for (const auto& r : index->rules()) {
         if (r.id == d.rule_id) cfg = r.action_config;
       }
-      auto p = ex->second->DryRun({id, d.rule_name, std::string(healing::ActionTypeName(d.action)), d.target, cfg,
-                                   Json{{"labels", LabelsJson(signal.labels)}}});
+      auto p = ex->second->DryRun({id, d.rule_name, std::string(healing::ActionTypeName(d.action)),
+                                   d.target, cfg, Json{{"labels", LabelsJson(signal.labels)}}});
       plan = p.ok() ? Json{{"plan", *p}} : Json{{"error", p.status().message()}};
     }
     (void)db_.Query("UPDATE healing_actions SET result = ? WHERE id = ?", {DumpJson(plan), id});
@@ -593,29 +659,39 @@ Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::
   return recorded;
 }
 
-Status HealingService::Learn(Connection& conn, const std::string& signature, const std::string& condition_type,
-                             const std::string& action_type, bool success, double recovery_seconds, TimePoint now) {
-  DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT success_count, failure_count, avg_recovery_seconds FROM "
-                                             "healing_patterns WHERE signature = ? AND action_type = ?",
-                                             {signature, action_type}));
+Status HealingService::Learn(Connection& conn, const std::string& signature,
+                             const std::string& condition_type, const std::string& action_type,
+                             bool success, double recovery_seconds, TimePoint now) {
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       conn.Query("SELECT success_count, failure_count, avg_recovery_seconds FROM "
+                                  "healing_patterns WHERE signature = ? AND action_type = ?",
+                                  {signature, action_type}));
   healing::PatternStats st;
   if (!rows.rows.empty()) {
     st.successes = static_cast<int>(rows.rows[0].GetInt(size_t{0}));
     st.attempts = st.successes + static_cast<int>(rows.rows[0].GetInt(size_t{1}));
-    st.recovery_seconds_sum = rows.rows[0].IsNull(size_t{2}) ? 0 : rows.rows[0].GetDouble(size_t{2}) * st.successes;
+    st.recovery_seconds_sum =
+        rows.rows[0].IsNull(size_t{2}) ? 0 : rows.rows[0].GetDouble(size_t{2}) * st.successes;
   }
   st = healing::Learn(st, success, recovery_seconds);
-  const store::Param avg = st.successes > 0 ? store::Param(st.MeanRecoverySeconds()) : store::Param(nullptr);
+  const store::Param avg =
+      st.successes > 0 ? store::Param(st.MeanRecoverySeconds()) : store::Param(nullptr);
   return conn
-      .Query("INSERT INTO healing_patterns (signature, condition_type, action_type, description, occurrences, "
-             "success_count, failure_count, success_rate, avg_recovery_seconds, confidence, last_seen_at, created_at, "
-             "updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-             "ON CONFLICT (signature, action_type) DO UPDATE SET occurrences = excluded.occurrences, "
-             "success_count = excluded.success_count, failure_count = excluded.failure_count, "
-             "success_rate = excluded.success_rate, avg_recovery_seconds = excluded.avg_recovery_seconds, "
-             "confidence = excluded.confidence, last_seen_at = excluded.last_seen_at, updated_at = excluded.updated_at",
-             {signature, condition_type, action_type, int64_t{st.attempts}, int64_t{st.successes},
-              int64_t{st.attempts - st.successes}, st.SuccessRate(), avg, st.Confidence(), now, now, now})
+      .Query(
+          "INSERT INTO healing_patterns (signature, condition_type, action_type, description, "
+          "occurrences, "
+          "success_count, failure_count, success_rate, avg_recovery_seconds, confidence, "
+          "last_seen_at, created_at, "
+          "updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (signature, action_type) DO UPDATE SET occurrences = excluded.occurrences, "
+          "success_count = excluded.success_count, failure_count = excluded.failure_count, "
+          "success_rate = excluded.success_rate, avg_recovery_seconds = "
+          "excluded.avg_recovery_seconds, "
+          "confidence = excluded.confidence, last_seen_at = excluded.last_seen_at, updated_at = "
+          "excluded.updated_at",
+          {signature, condition_type, action_type, int64_t{st.attempts}, int64_t{st.successes},
+           int64_t{st.attempts - st.successes}, st.SuccessRate(), avg, st.Confidence(), now, now,
+           now})
       .status();
 }
 
@@ -624,23 +700,29 @@ Status HealingService::Verify(const std::string& fingerprint, TimePoint now) {
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
     verified.clear();
     DAI_RETURN_IF_ERROR(Lock(conn));
-    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT id, rule_id, signature, action_type, created_at, trigger_event "
-                                               "FROM healing_actions WHERE fingerprint = ? AND status = 'verifying'",
-                                               {fingerprint}));
+    DAI_ASSIGN_OR_RETURN(
+        auto rows,
+        conn.Query("SELECT id, rule_id, signature, action_type, created_at, trigger_event "
+                   "FROM healing_actions WHERE fingerprint = ? AND status = 'verifying'",
+                   {fingerprint}));
     for (const auto& r : rows.rows) {
       const int64_t id = r.GetInt(size_t{0});
       const double recovery = std::chrono::duration<double>(now - r.GetTime(size_t{4})).count();
-      DAI_RETURN_IF_ERROR(conn.Query("UPDATE healing_actions SET status = 'succeeded', verified_at = ?, completed_at = ?, "
+      DAI_RETURN_IF_ERROR(conn.Query("UPDATE healing_actions SET status = 'succeeded', verified_at "
+                                     "= ?, completed_at = ?, "
                                      "recovery_seconds = ?, updated_at = ? WHERE id = ?",
                                      {now, now, recovery, now, id})
                               .status());
       if (auto rule = r.GetOptInt(size_t{1})) {
         DAI_RETURN_IF_ERROR(
-            conn.Query("UPDATE healing_rules SET success_count = success_count + 1 WHERE id = ?", {*rule}).status());
+            conn.Query("UPDATE healing_rules SET success_count = success_count + 1 WHERE id = ?",
+                       {*rule})
+                .status());
       }
       const Json trig = ParseOr(r.GetString(size_t{5}), Json::object());
-      DAI_RETURN_IF_ERROR(Learn(conn, r.GetString(size_t{2}), trig.value("kind", std::string("alert")),
-                                r.GetString(size_t{3}), true, recovery, now));
+      DAI_RETURN_IF_ERROR(Learn(conn, r.GetString(size_t{2}),
+                                trig.value("kind", std::string("alert")), r.GetString(size_t{3}),
+                                true, recovery, now));
       verified.push_back({{"id", id}, {"status", "succeeded"}, {"recoverySeconds", recovery}});
     }
     return Status::Ok();
@@ -651,13 +733,16 @@ Status HealingService::Verify(const std::string& fingerprint, TimePoint now) {
 
 void HealingService::RunAction(int64_t action_id) {
   const TimePoint started = clock_.Now();
-  auto claim = db_.Query("UPDATE healing_actions SET status = 'running', started_at = ?, updated_at = ? "
-                         "WHERE id = ? AND status = 'approved'",
-                         {started, started, action_id});
+  auto claim = db_.Query(
+      "UPDATE healing_actions SET status = 'running', started_at = ?, updated_at = ? "
+      "WHERE id = ? AND status = 'approved'",
+      {started, started, action_id});
   if (!claim.ok() || claim->affected_rows != 1) return;  // another worker or process has it
   auto rows = db_.Query(
-      "SELECT a.action_type, a.target, a.action_config, a.trigger_event, a.rule_name, a.rule_id, a.signature, "
-      "a.fingerprint, COALESCE(r.verify_seconds, 120) FROM healing_actions a LEFT JOIN healing_rules r ON r.id = "
+      "SELECT a.action_type, a.target, a.action_config, a.trigger_event, a.rule_name, a.rule_id, "
+      "a.signature, "
+      "a.fingerprint, COALESCE(r.verify_seconds, 120) FROM healing_actions a LEFT JOIN "
+      "healing_rules r ON r.id = "
       "a.rule_id WHERE a.id = ?",
       {action_id});
   if (!rows.ok() || rows->rows.empty()) return;
@@ -668,7 +753,8 @@ void HealingService::RunAction(int64_t action_id) {
   req.target = r.GetString(size_t{1});
   req.config = ParseOr(r.GetString(size_t{2}), Json::object());
   const Json trigger = ParseOr(r.GetString(size_t{3}), Json::object());
-  req.signal = {{"labels", trigger.value("labels", Json::object())}, {"fingerprint", trigger.value("fingerprint", "")}};
+  req.signal = {{"labels", trigger.value("labels", Json::object())},
+                {"fingerprint", trigger.value("fingerprint", "")}};
   req.rule_name = r.GetString(size_t{4});
   const auto rule_id = r.GetOptInt(size_t{5});
   const std::string signature = r.GetString(size_t{6});
@@ -677,15 +763,19 @@ void HealingService::RunAction(int64_t action_id) {
   Publish("healing.action", {{"id", action_id}, {"status", "running"}});
 
   const auto t0 = clock_.Monotonic();
-  Result<Json> outcome = Status::FailedPrecondition("no executor for " + req.action_type + " is configured");
+  Result<Json> outcome =
+      Status::FailedPrecondition("no executor for " + req.action_type + " is configured");
   auto ex = executors_.find(req.action_type);
   if (ex != executors_.end() && ex->second) outcome = ex->second->Execute(req);
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic() - t0).count();
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic() - t0).count();
   const TimePoint now = clock_.Now();
   if (outcome.ok()) {
-    (void)db_.Query("UPDATE healing_actions SET status = 'verifying', result = ?, duration_ms = ?, verify_by = ?, "
-                    "updated_at = ? WHERE id = ? AND status = 'running'",
-                    {DumpJson(*outcome), ms, now + std::chrono::seconds(verify_seconds), now, action_id});
+    (void)db_.Query(
+        "UPDATE healing_actions SET status = 'verifying', result = ?, duration_ms = ?, verify_by = "
+        "?, "
+        "updated_at = ? WHERE id = ? AND status = 'running'",
+        {DumpJson(*outcome), ms, now + std::chrono::seconds(verify_seconds), now, action_id});
     Publish("healing.action", {{"id", action_id}, {"status", "verifying"}});
     bool still_firing;
     {
@@ -703,15 +793,19 @@ void HealingService::RunAction(int64_t action_id) {
   }
   const std::string error = outcome.status().ToString();
   (void)db_.Transaction([&](Connection& conn) -> Status {
-    DAI_RETURN_IF_ERROR(conn.Query("UPDATE healing_actions SET status = 'failed', error = ?, duration_ms = ?, "
-                                   "completed_at = ?, updated_at = ? WHERE id = ? AND status = 'running'",
-                                   {error, ms, now, now, action_id})
-                            .status());
+    DAI_RETURN_IF_ERROR(
+        conn.Query("UPDATE healing_actions SET status = 'failed', error = ?, duration_ms = ?, "
+                   "completed_at = ?, updated_at = ? WHERE id = ? AND status = 'running'",
+                   {error, ms, now, now, action_id})
+            .status());
     if (rule_id) {
       DAI_RETURN_IF_ERROR(
-          conn.Query("UPDATE healing_rules SET failure_count = failure_count + 1 WHERE id = ?", {*rule_id}).status());
+          conn.Query("UPDATE healing_rules SET failure_count = failure_count + 1 WHERE id = ?",
+                     {*rule_id})
+              .status());
     }
-    return Learn(conn, signature, trigger.value("kind", std::string("alert")), req.action_type, false, 0, now);
+    return Learn(conn, signature, trigger.value("kind", std::string("alert")), req.action_type,
+                 false, 0, now);
   });
   Publish("healing.action", {{"id", action_id}, {"status", "failed"}});
 }
@@ -723,35 +817,43 @@ Status HealingService::Tick() {
   // 1. Verification windows that passed with the condition still present.
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
     DAI_RETURN_IF_ERROR(Lock(conn));
-    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT id, rule_id, signature, action_type, trigger_event FROM "
-                                               "healing_actions WHERE status = 'verifying' AND verify_by < ?",
-                                               {now}));
+    DAI_ASSIGN_OR_RETURN(
+        auto rows, conn.Query("SELECT id, rule_id, signature, action_type, trigger_event FROM "
+                              "healing_actions WHERE status = 'verifying' AND verify_by < ?",
+                              {now}));
     for (const auto& r : rows.rows) {
-      DAI_RETURN_IF_ERROR(conn.Query("UPDATE healing_actions SET status = 'failed', error = ?, completed_at = ?, "
-                                     "updated_at = ? WHERE id = ?",
-                                     {std::string("the condition did not clear within the verification window"), now,
-                                      now, r.GetInt(size_t{0})})
-                              .status());
+      DAI_RETURN_IF_ERROR(
+          conn.Query("UPDATE healing_actions SET status = 'failed', error = ?, completed_at = ?, "
+                     "updated_at = ? WHERE id = ?",
+                     {std::string("the condition did not clear within the verification window"),
+                      now, now, r.GetInt(size_t{0})})
+              .status());
       if (auto rule = r.GetOptInt(size_t{1})) {
         DAI_RETURN_IF_ERROR(
-            conn.Query("UPDATE healing_rules SET failure_count = failure_count + 1 WHERE id = ?", {*rule}).status());
+            conn.Query("UPDATE healing_rules SET failure_count = failure_count + 1 WHERE id = ?",
+                       {*rule})
+                .status());
       }
       const Json trig = ParseOr(r.GetString(size_t{4}), Json::object());
-      DAI_RETURN_IF_ERROR(Learn(conn, r.GetString(size_t{2}), trig.value("kind", std::string("alert")),
-                                r.GetString(size_t{3}), false, 0, now));
+      DAI_RETURN_IF_ERROR(Learn(conn, r.GetString(size_t{2}),
+                                trig.value("kind", std::string("alert")), r.GetString(size_t{3}),
+                                false, 0, now));
     }
     // 2. Runs whose executor died with its process: never repeated, failed as interrupted.
     return conn
-        .Query("UPDATE healing_actions SET status = 'failed', error = ?, completed_at = ?, updated_at = ? "
-               "WHERE status = 'running' AND started_at < ?",
-               {std::string("interrupted: the process running it stopped; not repeated"), now, now,
-                now - options_.running_timeout})
+        .Query(
+            "UPDATE healing_actions SET status = 'failed', error = ?, completed_at = ?, updated_at "
+            "= ? "
+            "WHERE status = 'running' AND started_at < ?",
+            {std::string("interrupted: the process running it stopped; not repeated"), now, now,
+             now - options_.running_timeout})
         .status();
   }));
   // 3. Intents recorded but never claimed (a crash between commit and dispatch).
-  DAI_ASSIGN_OR_RETURN(auto approved, db_.Query("SELECT id FROM healing_actions WHERE status = 'approved' AND "
-                                                "updated_at < ? ORDER BY id LIMIT 100",
-                                                {now - std::chrono::seconds(5)}));
+  DAI_ASSIGN_OR_RETURN(auto approved,
+                       db_.Query("SELECT id FROM healing_actions WHERE status = 'approved' AND "
+                                 "updated_at < ? ORDER BY id LIMIT 100",
+                                 {now - std::chrono::seconds(5)}));
   for (const auto& r : approved.rows) Dispatch(r.GetInt(size_t{0}));
   // 4. Signals still firing: decide again (cooldowns, retries and breakers make this safe);
   // skips are not recorded again, every other decision is.
@@ -770,9 +872,11 @@ Status HealingService::Tick() {
 // ---------------------------------------------------------------------------------- actions
 
 Result<Json> HealingService::ActionById(int64_t id) {
-  DAI_ASSIGN_OR_RETURN(auto rows,
-                       db_.Query(std::string("SELECT ") + kActionColumns + " FROM healing_actions WHERE id = ?", {id}));
-  if (rows.rows.empty()) return Status::NotFound("healing action " + std::to_string(id) + " does not exist");
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kActionColumns +
+                                                " FROM healing_actions WHERE id = ?",
+                                            {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("healing action " + std::to_string(id) + " does not exist");
   return ActionJson(rows.rows[0]);
 }
 
@@ -796,27 +900,34 @@ Result<Json> HealingService::History(const Json& in) {
   }
   const int64_t limit = f.value("limit", int64_t{50});
   const int64_t offset = f.value("offset", int64_t{0});
-  DAI_ASSIGN_OR_RETURN(auto count, db_.Query("SELECT COUNT(*) FROM healing_actions" + where, params));
+  DAI_ASSIGN_OR_RETURN(auto count,
+                       db_.Query("SELECT COUNT(*) FROM healing_actions" + where, params));
   params.push_back(limit);
   params.push_back(offset);
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kActionColumns + " FROM healing_actions" + where +
-                                                " ORDER BY id DESC LIMIT ? OFFSET ?",
-                                            params));
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       db_.Query(std::string("SELECT ") + kActionColumns + " FROM healing_actions" +
+                                     where + " ORDER BY id DESC LIMIT ? OFFSET ?",
+                                 params));
   Json items = Json::array();
   for (const auto& r : rows.rows) items.push_back(ActionJson(r));
-  return Json{{"items", items}, {"total", count.rows.at(0).GetInt(size_t{0})}, {"limit", limit}, {"offset", offset}};
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(size_t{0})},
+              {"limit", limit},
+              {"offset", offset}};
 }
 
 Result<Json> HealingService::Approve(int64_t id, const Identity& who, const std::string& note) {
   const TimePoint now = clock_.Now();
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("UPDATE healing_actions SET status = 'approved', approved_by = ?, "
-                                         "approval_note = ?, decided_by = decided_by || ?, updated_at = ? "
-                                         "WHERE id = ? AND status = 'awaiting_approval'",
-                                         {who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr), note,
-                                          "; approved by " + who.username, now, id}));
+  DAI_ASSIGN_OR_RETURN(
+      auto r, db_.Query("UPDATE healing_actions SET status = 'approved', approved_by = ?, "
+                        "approval_note = ?, decided_by = decided_by || ?, updated_at = ? "
+                        "WHERE id = ? AND status = 'awaiting_approval'",
+                        {who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr), note,
+                         "; approved by " + who.username, now, id}));
   if (r.affected_rows == 0) {
     DAI_ASSIGN_OR_RETURN(Json a, ActionById(id));
-    return Status::FailedPrecondition("healing action " + std::to_string(id) + " is not awaiting approval (status " +
+    return Status::FailedPrecondition("healing action " + std::to_string(id) +
+                                      " is not awaiting approval (status " +
                                       a["status"].get<std::string>() + ")");
   }
   Publish("healing.action", {{"id", id}, {"status", "approved"}});
@@ -826,14 +937,16 @@ Result<Json> HealingService::Approve(int64_t id, const Identity& who, const std:
 
 Result<Json> HealingService::Reject(int64_t id, const Identity& who, const std::string& reason) {
   const TimePoint now = clock_.Now();
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("UPDATE healing_actions SET status = 'rejected', approved_by = ?, "
-                                         "approval_note = ?, decided_by = decided_by || ?, completed_at = ?, "
-                                         "updated_at = ? WHERE id = ? AND status = 'awaiting_approval'",
-                                         {who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr), reason,
-                                          "; rejected by " + who.username, now, now, id}));
+  DAI_ASSIGN_OR_RETURN(
+      auto r, db_.Query("UPDATE healing_actions SET status = 'rejected', approved_by = ?, "
+                        "approval_note = ?, decided_by = decided_by || ?, completed_at = ?, "
+                        "updated_at = ? WHERE id = ? AND status = 'awaiting_approval'",
+                        {who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr),
+                         reason, "; rejected by " + who.username, now, now, id}));
   if (r.affected_rows == 0) {
     DAI_ASSIGN_OR_RETURN(Json a, ActionById(id));
-    return Status::FailedPrecondition("healing action " + std::to_string(id) + " is not awaiting approval (status " +
+    return Status::FailedPrecondition("healing action " + std::to_string(id) +
+                                      " is not awaiting approval (status " +
                                       a["status"].get<std::string>() + ")");
   }
   Publish("healing.action", {{"id", id}, {"status", "rejected"}});
@@ -845,38 +958,50 @@ Result<Json> HealingService::Patterns(const Json& in) {
   const int64_t limit = f.value("limit", int64_t{50});
   const int64_t offset = f.value("offset", int64_t{0});
   DAI_ASSIGN_OR_RETURN(auto count, db_.Query("SELECT COUNT(*) FROM healing_patterns"));
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT id, signature, condition_type, action_type, occurrences, "
-                                            "success_count, failure_count, success_rate, avg_recovery_seconds, "
-                                            "confidence, last_seen_at FROM healing_patterns "
-                                            "ORDER BY confidence DESC, occurrences DESC, id LIMIT ? OFFSET ?",
-                                            {limit, offset}));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT id, signature, condition_type, action_type, occurrences, "
+                           "success_count, failure_count, success_rate, avg_recovery_seconds, "
+                           "confidence, last_seen_at FROM healing_patterns "
+                           "ORDER BY confidence DESC, occurrences DESC, id LIMIT ? OFFSET ?",
+                           {limit, offset}));
   Json items = Json::array();
   for (const auto& r : rows.rows) {
-    items.push_back({{"id", r.GetInt(size_t{0})},
-                     {"signature", r.GetString(size_t{1})},
-                     {"conditionType", r.GetString(size_t{2})},
-                     {"actionType", r.GetString(size_t{3})},
-                     {"attempts", r.GetInt(size_t{4})},
-                     {"successes", r.GetInt(size_t{5})},
-                     {"failures", r.GetInt(size_t{6})},
-                     {"successRate", r.GetDouble(size_t{7})},
-                     {"meanRecoverySeconds", r.IsNull(size_t{8}) ? Json(nullptr) : Json(r.GetDouble(size_t{8}))},
-                     {"confidence", r.GetDouble(size_t{9})},
-                     {"lastSeenAt", r.IsNull(size_t{10}) ? Json(nullptr) : Json(FormatIso8601(r.GetTime(size_t{10})))}});
+    items.push_back(
+        {{"id", r.GetInt(size_t{0})},
+         {"signature", r.GetString(size_t{1})},
+         {"conditionType", r.GetString(size_t{2})},
+         {"actionType", r.GetString(size_t{3})},
+         {"attempts", r.GetInt(size_t{4})},
+         {"successes", r.GetInt(size_t{5})},
+         {"failures", r.GetInt(size_t{6})},
+         {"successRate", r.GetDouble(size_t{7})},
+         {"meanRecoverySeconds",
+          r.IsNull(size_t{8}) ? Json(nullptr) : Json(r.GetDouble(size_t{8}))},
+         {"confidence", r.GetDouble(size_t{9})},
+         {"lastSeenAt",
+          r.IsNull(size_t{10}) ? Json(nullptr) : Json(FormatIso8601(r.GetTime(size_t{10})))}});
   }
-  return Json{{"items", items}, {"total", count.rows.at(0).GetInt(size_t{0})}, {"limit", limit}, {"offset", offset}};
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(size_t{0})},
+              {"limit", limit},
+              {"offset", offset}};
 }
 
 Result<Json> HealingService::Stats() {
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT status, COUNT(*) FROM healing_actions GROUP BY status"));
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       db_.Query("SELECT status, COUNT(*) FROM healing_actions GROUP BY status"));
   Json by_status = Json::object();
   for (const auto& r : rows.rows) by_status[r.GetString(size_t{0})] = r.GetInt(size_t{1});
   // Timings of executed actions: decision → start (our own part), action duration, recovery.
-  DAI_ASSIGN_OR_RETURN(auto t, db_.Query("SELECT created_at, started_at, duration_ms, recovery_seconds FROM "
-                                         "healing_actions WHERE started_at IS NOT NULL ORDER BY id DESC LIMIT 1000"));
+  DAI_ASSIGN_OR_RETURN(
+      auto t,
+      db_.Query("SELECT created_at, started_at, duration_ms, recovery_seconds FROM "
+                "healing_actions WHERE started_at IS NOT NULL ORDER BY id DESC LIMIT 1000"));
   std::vector<double> start_ms, duration_ms, recovery_s;
   for (const auto& r : t.rows) {
-    start_ms.push_back(std::chrono::duration<double, std::milli>(r.GetTime(size_t{1}) - r.GetTime(size_t{0})).count());
+    start_ms.push_back(
+        std::chrono::duration<double, std::milli>(r.GetTime(size_t{1}) - r.GetTime(size_t{0}))
+            .count());
     if (!r.IsNull(size_t{2})) duration_ms.push_back(static_cast<double>(r.GetInt(size_t{2})));
     if (!r.IsNull(size_t{3})) recovery_s.push_back(r.GetDouble(size_t{3}));
   }

@@ -93,10 +93,12 @@ class HealingService {
  private:
   Result<std::shared_ptr<const healing::RuleIndex>> Rules();
   void InvalidateRules();
-  Result<healing::History> LoadHistory(store::Connection& conn, const std::string& signature, TimePoint now);
+  Result<healing::History> LoadHistory(store::Connection& conn, const std::string& signature,
+                                       TimePoint now);
   Status Verify(const std::string& fingerprint, TimePoint now);
-  Status Learn(store::Connection& conn, const std::string& signature, const std::string& condition_type,
-               const std::string& action_type, bool success, double recovery_seconds, TimePoint now);
+  Status Learn(store::Connection& conn, const std::string& signature,
+               const std::string& condition_type, const std::string& action_type, bool success,
+               double recovery_seconds, TimePoint now);
   void Dispatch(int64_t action_id);
   void RunAction(int64_t action_id);
   void ExecutorMain();
@@ -115,7 +117,7 @@ class HealingService {
   std::string rules_stamp_;
 
   std::mutex signals_mu_;
-  std::map<std::string, healing::Signal> firing_;  //!< by fingerprint, for re-evaluation
+  std::map<std::string, healing::Signal> firing_;     //!< by fingerprint, for re-evaluation
   std::map<std::string, TimePoint> resolved_recent_;  //!< fingerprints seen resolving (last hour)
 
   std::mutex queue_mu_;

@@ -27,7 +27,9 @@ class RecordingExecutor final : public ActionExecutor {
     if (!fail_with.empty()) return Status::Unavailable(fail_with);
     return Json{{"done", r.target}};
   }
-  Result<Json> DryRun(const ActionRequest& r) override { return Json{{"would", "restart " + r.target}}; }
+  Result<Json> DryRun(const ActionRequest& r) override {
+    return Json{{"would", "restart " + r.target}};
+  }
   std::mutex mu;
   std::vector<ActionRequest> calls;
   std::string fail_with;
@@ -132,7 +134,8 @@ TEST_F(HealingServiceTest, RuleCrudValidatesAndNamesFields) {
                                {"actionConfig", {{"target", "$(reboot)"}}}},
                               op_);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("input.actionConfig.target"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("input.actionConfig.target"), std::string::npos)
+      << bad.status().message();
   const int64_t id = r["id"].get<int64_t>();
   auto upd = svc_->UpdateRule(id, {{"cooldownSeconds", 5}});
   ASSERT_TRUE(upd.ok()) << upd.status().ToString();
@@ -214,7 +217,8 @@ TEST_F(HealingServiceTest, FailingActionsEscalateInsteadOfLooping) {
   EXPECT_EQ(exec_.count(), 2u);  // maxRetries = 2
   auto failed = svc_->History({{"status", "failed"}});
   EXPECT_EQ((*failed)["total"], 2);
-  EXPECT_NE((*failed)["items"][0]["error"].get<std::string>().find("during start"), std::string::npos);
+  EXPECT_NE((*failed)["items"][0]["error"].get<std::string>().find("during start"),
+            std::string::npos);
   auto esc = svc_->History({{"status", "escalated"}});
   ASSERT_EQ((*esc)["total"], 1);
   std::lock_guard<std::mutex> lock(mu_);
@@ -300,14 +304,18 @@ TEST_F(HealingServiceTest, RecoversIntentsAfterACrash) {
   Rule();
   // A decision committed by a process that died before dispatching, and one that died mid-run.
   auto ins = db_->Query(
-      "INSERT INTO healing_actions (rule_id, action_type, target, status, verdict, fingerprint, created_at, "
-      "updated_at) VALUES (1, 'restart_process', 'node_exporter', 'approved', 'execute', 'fpx', ?, ?) RETURNING id",
+      "INSERT INTO healing_actions (rule_id, action_type, target, status, verdict, fingerprint, "
+      "created_at, "
+      "updated_at) VALUES (1, 'restart_process', 'node_exporter', 'approved', 'execute', 'fpx', ?, "
+      "?) RETURNING id",
       {clock_.Now(), clock_.Now()});
   ASSERT_TRUE(ins.ok()) << ins.status().ToString();
   const int64_t unclaimed = ins->rows[0].GetInt(size_t{0});
   auto run = db_->Query(
-      "INSERT INTO healing_actions (rule_id, action_type, target, status, verdict, fingerprint, created_at, "
-      "updated_at, started_at) VALUES (1, 'restart_process', 'other', 'running', 'execute', 'fpy', ?, ?, ?) "
+      "INSERT INTO healing_actions (rule_id, action_type, target, status, verdict, fingerprint, "
+      "created_at, "
+      "updated_at, started_at) VALUES (1, 'restart_process', 'other', 'running', 'execute', 'fpy', "
+      "?, ?, ?) "
       "RETURNING id",
       {clock_.Now(), clock_.Now(), clock_.Now()});
   const int64_t interrupted = run->rows[0].GetInt(size_t{0});
@@ -315,14 +323,17 @@ TEST_F(HealingServiceTest, RecoversIntentsAfterACrash) {
   ASSERT_TRUE(svc_->Tick().ok());
   svc_->Drain();
   EXPECT_EQ(exec_.count(), 1u);
-  EXPECT_EQ(Action(unclaimed)["status"], "verifying");  // its signal state is unknown: the window decides
+  EXPECT_EQ(Action(unclaimed)["status"],
+            "verifying");  // its signal state is unknown: the window decides
   Json i = Action(interrupted);
   EXPECT_EQ(i["status"], "failed");
   EXPECT_NE(i["error"].get<std::string>().find("not repeated"), std::string::npos);
 }
 
 TEST_F(HealingServiceTest, MissingExecutorFailsWithAClearError) {
-  Rule({{"name", "hook"}, {"actionType", "http_request"}, {"actionConfig", {{"url", "http://127.0.0.1:1/x"}}}});
+  Rule({{"name", "hook"},
+        {"actionType", "http_request"},
+        {"actionConfig", {{"url", "http://127.0.0.1:1/x"}}}});
   auto rec = svc_->OnSignal(Signal(), "alertmanager");
   svc_->Drain();
   Json a = Action((*rec)[0]["id"].get<int64_t>());
@@ -347,32 +358,36 @@ TEST_F(HealingServiceTest, HealsARealCrashedProcess) {
   const int port = FreePort();
   runner::SupervisedProcess p;
   p.name = "web";
-  p.argv = {"python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port), "--directory", dir_.string()};
+  p.argv = {"python3",     "-m",         "http.server", "--bind", "127.0.0.1", std::to_string(port),
+            "--directory", dir_.string()};
   p.log_file = (dir_ / "web.log").string();
   p.health_port = port;
   p.start_timeout = seconds(15);
   HealingService* svc = nullptr;
   std::atomic<int> exits{0};
-  auto sup = runner::ProcessSupervisor::Create({p}, [&](const std::string& name, const runner::ExitInfo& info) {
-    ++exits;
-    healing::Signal s;
-    s.kind = healing::ConditionType::kHealthCheck;
-    s.labels = {{"alertname", "ProcessDown"}, {"process", name}, {"exit", info.description}};
-    s.fingerprint = "process:" + name;
-    if (svc) (void)svc->OnSignal(s, "supervisor");
-  });
+  auto sup = runner::ProcessSupervisor::Create(
+      {p}, [&](const std::string& name, const runner::ExitInfo& info) {
+        ++exits;
+        healing::Signal s;
+        s.kind = healing::ConditionType::kHealthCheck;
+        s.labels = {{"alertname", "ProcessDown"}, {"process", name}, {"exit", info.description}};
+        s.fingerprint = "process:" + name;
+        if (svc) (void)svc->OnSignal(s, "supervisor");
+      });
   ASSERT_TRUE(sup.ok());
   runner::ProcessRestartExecutor restart(sup->get());
   Make({{"restart_process", &restart}});
   svc = svc_.get();
-  ASSERT_TRUE(svc_->CreateRule({{"name", "restart-web"},
-                                {"conditionType", "health_check"},
-                                {"conditionConfig", {{"matchers", {"alertname=ProcessDown", "process=web"}}}},
-                                {"actionType", "restart_process"},
-                                {"actionConfig", {{"targetLabel", "process"}, {"allowedTargets", {"web"}}}},
-                                {"requiresApproval", false}},
-                               op_)
-                  .ok());
+  ASSERT_TRUE(
+      svc_->CreateRule(
+              {{"name", "restart-web"},
+               {"conditionType", "health_check"},
+               {"conditionConfig", {{"matchers", {"alertname=ProcessDown", "process=web"}}}},
+               {"actionType", "restart_process"},
+               {"actionConfig", {{"targetLabel", "process"}, {"allowedTargets", {"web"}}}},
+               {"requiresApproval", false}},
+              op_)
+          .ok());
   ASSERT_TRUE((*sup)->StartAll().ok());
   const pid_t pid = (*sup)->Describe("web")->at("pid").get<pid_t>();
   ASSERT_EQ(kill(pid, SIGKILL), 0);
