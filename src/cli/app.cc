@@ -24,6 +24,7 @@
 #include "adapters/webhook/webhook_executor.h"
 #include "engines/healing/rule.h"
 #include "modules/self_healing/healing_service.h"
+#include "modules/cost/cost_service.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
@@ -111,6 +112,7 @@ struct App::Parts {
   std::unique_ptr<runner::SystemdRestartExecutor> systemd_executor;
   std::unique_ptr<webhook::WebhookExecutor> webhook_executor;
   std::unique_ptr<self_healing::HealingService> healing;  // after its executors: destroyed first
+  std::unique_ptr<costopt::CostService> cost;
   std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
@@ -364,6 +366,12 @@ Status BuildRegistry(App::Parts& p) {
                                                         p.prometheus ? &*p.prometheus : nullptr);
   p.watches->RegisterProcedures(p.registry);
   DAI_RETURN_IF_ERROR(BuildSelfHealing(p));
+  p.cost = std::make_unique<costopt::CostService>(
+      *p.store->db, p.clock, costopt::CostServiceOptions{},
+      [pp](const std::string& type, const std::string& json) {
+        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+      });
+  p.cost->RegisterProcedures(p.registry);
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }

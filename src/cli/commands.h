@@ -19,5 +19,6 @@ void RegisterScanCommands(CLI::App& app, CliState& state);     // scan secrets
 void RegisterSbomCommands(CLI::App& app, CliState& state);     // scan sbom|vuln, db import
 void RegisterK8sCommands(CLI::App& app, CliState& state);      // scan k8s
 void RegisterHealingCommands(CLI::App& app, CliState& state);  // healing check|decide
+void RegisterCostCommands(CLI::App& app, CliState& state);     // cost import
 
 }  // namespace dai::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   dai::cli::RegisterSbomCommands(app, state);
   dai::cli::RegisterK8sCommands(app, state);
   dai::cli::RegisterHealingCommands(app, state);
+  dai::cli::RegisterCostCommands(app, state);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -669,6 +669,67 @@ CREATE TABLE watched_queries (
   created_at {{TS}} NOT NULL DEFAULT {{NOW}},
   updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
 );
+// Migration 3: the Cost Optimizer's imports and pre-aggregates. `cost_imports` makes a file
+// import idempotent (one committed import per file digest) and staged (rows are written under a
+// 'loading' import and become visible when it commits, replacing the same billing period and
+// account of earlier imports in one short transaction). `cost_daily` holds the daily totals per
+// dimension that breakdowns and forecasts read; `cost_hourly` the on-demand compute profile that
+// commitment sizing reads; `cost_budget_notifications` one row per alerted budget crossing.
+constexpr std::string_view kMigration3 = R"SQL(
+CREATE TABLE cost_imports (
+  id {{ID}},
+  digest TEXT NOT NULL,
+  source TEXT NOT NULL DEFAULT '',
+  format TEXT NOT NULL DEFAULT 'focus',
+  status TEXT NOT NULL DEFAULT 'loading' CHECK (status IN ('loading','committed','failed','replaced')),
+  row_count {{BIGINT}} NOT NULL DEFAULT 0,
+  billed_cost {{REAL}} NOT NULL DEFAULT 0,
+  effective_cost {{REAL}} NOT NULL DEFAULT 0,
+  currency TEXT NOT NULL DEFAULT '',
+  periods {{JSON}} NOT NULL DEFAULT '[]',
+  error TEXT,
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  committed_at {{TS}}
+);
+CREATE UNIQUE INDEX cost_imports_digest_committed_idx ON cost_imports(digest) WHERE status = 'committed';
+CREATE TABLE cost_daily (
+  import_id {{BIGINT}} NOT NULL REFERENCES cost_imports(id) ON DELETE CASCADE,
+  day TEXT NOT NULL,
+  billing_period TEXT NOT NULL,
+  provider TEXT NOT NULL DEFAULT '',
+  billing_account TEXT NOT NULL DEFAULT '',
+  sub_account TEXT NOT NULL DEFAULT '',
+  service TEXT NOT NULL DEFAULT '',
+  service_category TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  charge_category TEXT NOT NULL DEFAULT '',
+  currency TEXT NOT NULL DEFAULT 'USD',
+  billed_cost {{REAL}} NOT NULL DEFAULT 0,
+  effective_cost {{REAL}} NOT NULL DEFAULT 0,
+  list_cost {{REAL}} NOT NULL DEFAULT 0,
+  row_count {{BIGINT}} NOT NULL DEFAULT 0
+);
+CREATE INDEX cost_daily_day_idx ON cost_daily(day);
+CREATE INDEX cost_daily_import_idx ON cost_daily(import_id, billing_period, billing_account);
+CREATE TABLE cost_hourly (
+  import_id {{BIGINT}} NOT NULL REFERENCES cost_imports(id) ON DELETE CASCADE,
+  hour {{TS}} NOT NULL,
+  billing_period TEXT NOT NULL DEFAULT '',
+  on_demand_compute {{REAL}} NOT NULL DEFAULT 0
+);
+CREATE INDEX cost_hourly_hour_idx ON cost_hourly(hour);
+CREATE TABLE cost_budget_notifications (
+  budget_id {{BIGINT}} NOT NULL REFERENCES budget_alerts(id) ON DELETE CASCADE,
+  crossing TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value {{REAL}} NOT NULL DEFAULT 0,
+  notified_at {{TS}} NOT NULL,
+  PRIMARY KEY (budget_id, crossing)
+);
+CREATE INDEX cost_records_billing_idx ON cost_records(billing_period, account_id);
+ALTER TABLE budget_alerts ADD COLUMN thresholds {{JSON}} NOT NULL DEFAULT '[]';
+ALTER TABLE budget_alerts ADD COLUMN burn_rate {{REAL}};
 )SQL";
 
 // Migration 6: the Self-Healing Engine (issue #5). healing_actions was never written before
@@ -727,6 +788,7 @@ const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
       {2, "incident commander signals", kMigration2},
+      {3, "cost optimizer: imports and aggregates", kMigration3},
       {4, "security guardian: OSV advisory database", kMigration4},
       {6, "self-healing engine", kMigration6},
       {8, "runbooks, approvals and watched queries", kMigration8},

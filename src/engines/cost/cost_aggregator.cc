@@ -71,6 +71,7 @@ Status CostAggregator::Add(const CostRecord& r) {
   AppendKeyPart(
       key_, r.Get(Field::kRegionId).empty() ? r.Get(Field::kRegionName) : r.Get(Field::kRegionId));
   AppendKeyPart(key_, r.Get(Field::kChargeCategory));
+  AppendKeyPart(key_, std::to_string(r.billing_period_start));
   const size_t prefix = key_.size();
   const int64_t start = r.charge_period_start;
   const int64_t end = std::max(r.charge_period_end, start);
@@ -119,7 +120,8 @@ Status CostAggregator::Add(const CostRecord& r) {
     const int64_t hours = (h1 - h0) / kHour + 1;
     if (hours <= 24 * 93) {
       for (int64_t h = h0; h <= h1; h += kHour)
-        on_demand_hourly_[h] += r.effective_cost / static_cast<double>(hours);
+        on_demand_hourly_[{r.billing_period_start, h}] +=
+            r.effective_cost / static_cast<double>(hours);
     }
   }
 
@@ -160,7 +162,8 @@ std::vector<DailyCost> CostAggregator::Daily() const {
   out.reserve(daily_.size());
   for (const auto& [key, a] : daily_) {
     const auto parts = SplitKey(key);
-    // provider, account, sub account, service, category, region, charge category, then day.
+    // provider, account, sub account, service, category, region, charge category, billing
+    // period, then day.
     DailyCost d;
     d.provider = parts.size() > 0 ? parts[0] : "";
     d.billing_account = parts.size() > 1 ? parts[1] : "";
@@ -169,7 +172,8 @@ std::vector<DailyCost> CostAggregator::Daily() const {
     d.service_category = parts.size() > 4 ? parts[4] : "";
     d.region = parts.size() > 5 ? parts[5] : "";
     d.charge_category = parts.size() > 6 ? parts[6] : "";
-    d.day = parts.size() > 7 ? std::stoll(parts[7]) : 0;
+    d.billing_period = parts.size() > 7 ? std::stoll(parts[7]) : 0;
+    d.day = parts.size() > 8 ? std::stoll(parts[8]) : 0;
     d.currency = currency_;
     d.billed = a.billed;
     d.effective = a.effective;

@@ -21,7 +21,8 @@ inline constexpr int64_t kHour = 3600;
 
 //! One day's cost for one combination of the pre-aggregated dimensions.
 struct DailyCost {
-  int64_t day = 0;  //!< unix seconds of the UTC day start
+  int64_t day = 0;             //!< unix seconds of the UTC day start
+  int64_t billing_period = 0;  //!< unix seconds of the billing period start
   std::string provider, billing_account, sub_account, service, service_category, region,
       charge_category, currency;
   double billed = 0, effective = 0, list = 0;
@@ -54,8 +55,10 @@ class CostAggregator {
 
   std::vector<DailyCost> Daily() const;
   std::vector<BillingPeriod> Periods() const;
-  //! Hour start → on-demand (Standard pricing) compute usage cost.
-  const std::map<int64_t, double>& OnDemandComputeHourly() const { return on_demand_hourly_; }
+  //! (billing period start, hour start) → on-demand (Standard pricing) compute usage cost.
+  const std::map<std::pair<int64_t, int64_t>, double>& OnDemandComputeHourly() const {
+    return on_demand_hourly_;
+  }
   std::vector<ResourceSummary> Resources() const;
   const std::string& currency() const { return currency_; }
   int64_t records() const { return records_; }
@@ -69,7 +72,7 @@ class CostAggregator {
   };
   std::unordered_map<std::string, Agg> daily_;
   std::map<std::pair<int64_t, int64_t>, BillingPeriod> periods_;
-  std::map<int64_t, double> on_demand_hourly_;
+  std::map<std::pair<int64_t, int64_t>, double> on_demand_hourly_;
   std::unordered_map<std::string, ResourceSummary> resources_;
   std::string currency_;
   int64_t currency_line_ = 0;

@@ -120,7 +120,9 @@ TEST(CostAggregator, OnDemandProfileAndResourceCharging) {
                   .ok());
   const auto& hourly = agg.OnDemandComputeHourly();
   ASSERT_EQ(hourly.size(), 1u);
-  EXPECT_DOUBLE_EQ(hourly.begin()->second, 1.0);  // the committed row is not on-demand
+  EXPECT_DOUBLE_EQ(hourly.begin()->second, 1.0);
+  EXPECT_EQ(hourly.begin()->first.first,
+            *ParseTimestamp("2024-09-01"));  // the committed row is not on-demand
   const auto res = agg.Resources();
   ASSERT_EQ(res.size(), 2u);
   EXPECT_EQ(res[0].resource_id, "i-1");

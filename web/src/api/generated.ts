@@ -170,60 +170,264 @@ export interface Procedures {
   "costOptimizer.applyRecommendation": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "dryRun"?: boolean;
       "id": number;
     };
-    output: unknown;
+    output: {
+      "change": unknown;
+      "dryRun": boolean;
+      "recommendation": {
+        "appliedAt": string | null;
+        "confidence": number | null;
+        "createdAt": string;
+        "currency": string;
+        "currentCost": number;
+        "description": string;
+        "details": unknown;
+        "id": number;
+        "monthlySavings": number;
+        "projectedCost": number;
+        "provider": string;
+        "resourceId": string;
+        "resourceType": string;
+        "risk": "low" | "medium" | "high";
+        "status": "open" | "applied" | "dismissed" | "expired";
+        "title": string;
+        "type": string;
+      };
+    };
   };
   "costOptimizer.forecast": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       "horizon": "month" | "quarter";
+      /** 'all' or '<dimension>=<value>' */
       "scope"?: string;
     };
-    output: unknown;
+    output: {
+      "actualToDate": number;
+      "asOf": string;
+      "backtestMape": number | null;
+      "backtestPoints": number;
+      "currency": string | null;
+      "daily": Array<{
+        "day": string;
+        "hi80": number;
+        "hi95": number;
+        "lo80": number;
+        "lo95": number;
+        "mean": number;
+      }>;
+      "history": Array<{
+        "cost": number;
+        "day": string;
+      }>;
+      "horizon": string;
+      "model": string;
+      "periodEnd": string;
+      "periodStart": string;
+      "projected": {
+        "hi80": number;
+        "hi95": number;
+        "lo80": number;
+        "lo95": number;
+        "mean": number;
+      };
+      "scope": string;
+      "seasonalNaiveMape": number | null;
+    };
   };
   "costOptimizer.getCosts": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       "end": string;
+      /** provider, account, subAccount, service, serviceCategory, region, chargeCategory, resource or tag:<key>; default service */
       "groupBy"?: string;
       "start": string;
+      /** groups shown before (other); default 10 */
+      "top"?: number;
     };
-    output: unknown;
+    output: {
+      "billedCost": number;
+      "currencies": Array<string>;
+      "days": Array<string>;
+      "effectiveCost": number;
+      "end": string;
+      "groupBy": string;
+      "groups": Array<{
+        "billedCost": number;
+        "effectiveCost": number;
+        "key": string;
+        "series": Array<number>;
+      }>;
+      "start": string;
+    };
   };
   "costOptimizer.getRecommendations": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       /** page size, default 50 */
       "limit"?: number;
       /** rows to skip, default 0 */
       "offset"?: number;
       "status"?: "open" | "applied" | "dismissed";
+      "type"?: "rightsizing" | "idle_resource" | "savings_plan";
     };
-    output: unknown;
+    output: {
+      "items": Array<{
+        "appliedAt": string | null;
+        "confidence": number | null;
+        "createdAt": string;
+        "currency": string;
+        "currentCost": number;
+        "description": string;
+        "details": unknown;
+        "id": number;
+        "monthlySavings": number;
+        "projectedCost": number;
+        "provider": string;
+        "resourceId": string;
+        "resourceType": string;
+        "risk": "low" | "medium" | "high";
+        "status": "open" | "applied" | "dismissed" | "expired";
+        "title": string;
+        "type": string;
+      }>;
+      "total": number;
+      "totalMonthlySavings": number;
+    };
+  };
+  "costOptimizer.importCsv": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "csv": string;
+      /** YYYY-MM */
+      "expectedPeriod"?: string;
+      "name": string;
+    };
+    output: {
+      "billedCost": number;
+      "currency": string;
+      "duplicate": boolean;
+      "effectiveCost": number;
+      "format": string;
+      "importId": number;
+      "periods": Array<{
+        "billedCost": number;
+        "effectiveCost": number;
+        "end": string;
+        "rows": number;
+        "start": string;
+      }>;
+      "replacedImports": Array<number>;
+      "rows": number;
+    };
+  };
+  "costOptimizer.listBudgets": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "items": Array<{
+        "actual": number;
+        "actualPercent": number;
+        "amount": number;
+        "asOf": string;
+        "burnRate": number;
+        "crossings": Array<{
+          "kind": string;
+          "threshold": number;
+          "value": number;
+        }>;
+        "currency": string;
+        "forecast": number;
+        "forecastHigh": number;
+        "forecastPercent": number;
+        "id": number;
+        "name": string;
+        "period": string;
+        "periodEnd": string;
+        "periodStart": string;
+        "projectedExhaustion": string | null;
+        "scope": string;
+        "status": "ok" | "warning" | "exceeded";
+        "thresholds": Array<number>;
+      }>;
+    };
+  };
+  "costOptimizer.listImports": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "limit"?: number;
+    };
+    output: {
+      "items": Array<unknown>;
+    };
+  };
+  "costOptimizer.refreshRecommendations": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** savings-plan discount assumed, default 0.28 */
+      "commitmentDiscount"?: number;
+    };
+    output: {
+      "asOf": string;
+      "created": number;
+    };
   };
   "costOptimizer.setbudget": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "amount": number;
       "currency": string;
       "name": string;
       "period": "monthly" | "quarterly" | "yearly";
       "scope": string;
+      /** percents of amount; default [50, 80, 100] */
       "thresholds"?: Array<number>;
     };
-    output: unknown;
+    output: {
+      "actual": number;
+      "actualPercent": number;
+      "amount": number;
+      "asOf": string;
+      "burnRate": number;
+      "crossings": Array<{
+        "kind": string;
+        "threshold": number;
+        "value": number;
+      }>;
+      "currency": string;
+      "forecast": number;
+      "forecastHigh": number;
+      "forecastPercent": number;
+      "id": number;
+      "name": string;
+      "period": string;
+      "periodEnd": string;
+      "periodStart": string;
+      "projectedExhaustion": string | null;
+      "scope": string;
+      "status": "ok" | "warning" | "exceeded";
+      "thresholds": Array<number>;
+    };
   };
   "documentationGenerator.createRunbook": {
     kind: "mutation";

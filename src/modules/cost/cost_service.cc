@@ -1,0 +1,1200 @@
+#include "modules/cost/cost_service.h"
+
+#include <sodium.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "engines/cost/budget.h"
+#include "engines/cost/cost_aggregator.h"
+#include "engines/cost/focus_reader.h"
+#include "engines/cost/forecast.h"
+#include "engines/cost/recommender.h"
+
+namespace dai::costopt {
+namespace {
+
+using cost::kDay;
+using store::Connection;
+using store::Params;
+
+constexpr size_t kChunkBytes = 1 << 20;
+
+// Civil date of a unix day (H. Hinnant's civil_from_days).
+void CivilFromDays(int64_t z, int* y, int* m, int* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t year = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  *y = static_cast<int>(year + (*m <= 2));
+}
+
+int64_t FloorDay(int64_t t) { return (t >= 0 ? t : t - kDay + 1) / kDay * kDay; }
+
+std::string DayString(int64_t unix_seconds) {
+  int y, m, d;
+  CivilFromDays(FloorDay(unix_seconds) / kDay, &y, &m, &d);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+Result<int64_t> ParseDay(const std::string& s) { return cost::ParseTimestamp(s); }
+
+TimePoint ToTime(int64_t unix_seconds) { return FromUnixMillis(unix_seconds * 1000); }
+int64_t ToUnix(TimePoint t) { return ToUnixMillis(t) / 1000; }
+
+// Start of the month / quarter containing `t`, and the start of the next one.
+std::pair<int64_t, int64_t> PeriodBounds(int64_t t, const std::string& period) {
+  int y, m, d;
+  CivilFromDays(FloorDay(t) / kDay, &y, &m, &d);
+  int start_month = m, months = 1;
+  if (period == "quarter" || period == "quarterly") {
+    start_month = (m - 1) / 3 * 3 + 1;
+    months = 3;
+  } else if (period == "year" || period == "yearly") {
+    start_month = 1;
+    months = 12;
+  }
+  auto month_start = [](int year, int month) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-01", year + (month - 1) / 12, (month - 1) % 12 + 1);
+    return *cost::ParseTimestamp(buf);
+  };
+  return {month_start(y, start_month), month_start(y, start_month + months)};
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void AppendMeta(std::string& out, const char* key, std::string_view value) {
+  if (value.empty()) return;
+  if (out.size() > 1) out += ',';
+  AppendJsonString(out, key);
+  out += ':';
+  AppendJsonString(out, value);
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += n;
+  }
+  return true;
+}
+
+Json OptNumber(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+Json IntervalJson(const cost::Interval& iv, double offset = 0) {
+  return {{"mean", iv.mean + offset},
+          {"lo80", iv.lo80 + offset},
+          {"hi80", iv.hi80 + offset},
+          {"lo95", iv.lo95 + offset},
+          {"hi95", iv.hi95 + offset}};
+}
+
+const std::map<std::string, std::string>& DailyColumns() {
+  static const std::map<std::string, std::string> columns = {
+      {"provider", "provider"},
+      {"account", "billing_account"},
+      {"subAccount", "sub_account"},
+      {"service", "service"},
+      {"serviceCategory", "service_category"},
+      {"region", "region"},
+      {"chargeCategory", "charge_category"}};
+  return columns;
+}
+
+std::string DimensionList() {
+  std::string out;
+  for (const auto& [k, v] : DailyColumns()) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+std::string CommittedImports() {
+  return "(SELECT CAST(id AS TEXT) FROM cost_imports WHERE status = 'committed')";
+}
+
+}  // namespace
+
+CostService::CostService(store::Database& db, const Clock& clock, CostServiceOptions options,
+                         std::function<void(const std::string&, const std::string&)> publish)
+    : db_(db), clock_(clock), options_(options), publish_(std::move(publish)) {}
+
+// ------------------------------------------------------------------------------------ import
+
+Result<Json> CostService::ImportFile(const std::string& path, const ImportOptions& options) {
+  gzFile gz = gzopen(path.c_str(), "rb");  // reads plain files unchanged
+  if (gz == nullptr) return Status::NotFound("cannot open " + path);
+  gzbuffer(gz, 1 << 18);
+  ChunkSource source = [gz, &path](char* buffer, size_t capacity) -> Result<size_t> {
+    const int got = gzread(gz, buffer, static_cast<unsigned>(std::min<size_t>(capacity, 1 << 30)));
+    if (got < 0) {
+      int err = 0;
+      const char* msg = gzerror(gz, &err);
+      return Status::InvalidArgument("reading " + path + ": " + (msg ? msg : "read error"));
+    }
+    return static_cast<size_t>(got);
+  };
+  auto result = Import(source, options);
+  gzclose(gz);
+  return result;
+}
+
+Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions& opt) {
+  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  DAI_ASSIGN_OR_RETURN(
+      auto inserted,
+      db_.Query("INSERT INTO cost_imports (digest, source, status, created_by, created_at) "
+                "VALUES ('', ?, 'loading', ?, ?) RETURNING id",
+                {opt.source, opt.actor, clock_.Now()}));
+  const int64_t import_id = inserted.rows.at(0).GetInt(size_t{0});
+  const std::string import_key = std::to_string(import_id);
+
+  cost::CostReader reader;
+  cost::CostAggregator agg;
+  std::set<std::pair<std::string, std::string>> keys;  // (billing period day, billing account)
+  std::vector<Params> batch;
+  crypto_hash_sha256_state sha;
+  crypto_hash_sha256_init(&sha);
+  const std::string insert_sql =
+      "INSERT INTO cost_records (provider, account_id, service, resource_id, resource_type, "
+      "region, charge_category, billed_cost, effective_cost, list_cost, usage_quantity, "
+      "usage_unit, currency, period_start, period_end, billing_period, import_id, tags, metadata) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return Status::Ok();
+    DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+      for (const auto& params : batch) DAI_RETURN_IF_ERROR(conn.Query(insert_sql, params).status());
+      return Status::Ok();
+    }));
+    batch.clear();
+    return Status::Ok();
+  };
+  std::string meta;
+  auto on_record = [&](const cost::CostRecord& r) -> Status {
+    using cost::Field;
+    if (opt.expected_period) {
+      const std::string period = DayString(r.billing_period_start).substr(0, 7);
+      if (period != *opt.expected_period)
+        return Status::InvalidArgument("line " + std::to_string(r.line) +
+                                       ", column BillingPeriodStart: billing period " + period +
+                                       " is not the expected " + *opt.expected_period);
+    }
+    for (const auto& text : r.text) {
+      if (!ValidUtf8(text))
+        return Status::InvalidArgument("line " + std::to_string(r.line) +
+                                       ": text is not valid UTF-8");
+    }
+    DAI_RETURN_IF_ERROR(agg.Add(r));
+    const std::string period = DayString(r.billing_period_start);
+    const std::string account(r.Get(Field::kBillingAccountId));
+    keys.emplace(period, account);
+    meta = "{";
+    meta += "\"line\":" + std::to_string(r.line);
+    AppendMeta(meta, "billingAccountName", r.Get(Field::kBillingAccountName));
+    AppendMeta(meta, "subAccountId", r.Get(Field::kSubAccountId));
+    AppendMeta(meta, "subAccountName", r.Get(Field::kSubAccountName));
+    AppendMeta(meta, "serviceCategory", r.Get(Field::kServiceCategory));
+    AppendMeta(meta, "resourceName", r.Get(Field::kResourceName));
+    AppendMeta(meta, "regionName", r.Get(Field::kRegionName));
+    AppendMeta(meta, "availabilityZone", r.Get(Field::kAvailabilityZone));
+    AppendMeta(meta, "chargeFrequency", r.Get(Field::kChargeFrequency));
+    AppendMeta(meta, "chargeDescription", r.Get(Field::kChargeDescription));
+    AppendMeta(meta, "pricingCategory", r.Get(Field::kPricingCategory));
+    AppendMeta(meta, "consumedUnit", r.Get(Field::kConsumedUnit));
+    AppendMeta(meta, "commitmentDiscountType", r.Get(Field::kCommitmentDiscountType));
+    AppendMeta(meta, "commitmentDiscountId", r.Get(Field::kCommitmentDiscountId));
+    AppendMeta(meta, "skuId", r.Get(Field::kSkuId));
+    if (std::isfinite(r.contracted_cost))
+      meta += ",\"contractedCost\":" + Json(r.contracted_cost).dump();
+    std::string tags = "{}";
+    const std::string_view raw_tags = r.Get(Field::kTags);
+    if (!raw_tags.empty()) {
+      auto parsed = ParseJson(raw_tags);
+      if (parsed.ok() && parsed->is_object()) {
+        tags = std::string(raw_tags);
+      } else {
+        AppendMeta(meta, "tagsRaw", raw_tags);
+      }
+    }
+    if (!r.extra.empty()) {
+      meta += ",\"extra\":{";
+      bool first = true;
+      for (const auto& [k, v] : r.extra) {
+        if (!ValidUtf8(k) || !ValidUtf8(v)) continue;
+        if (!first) meta += ',';
+        first = false;
+        AppendJsonString(meta, k);
+        meta += ':';
+        AppendJsonString(meta, v);
+      }
+      meta += '}';
+    }
+    meta += '}';
+    const std::string_view unit = r.Get(Field::kPricingUnit).empty() ? r.Get(Field::kConsumedUnit)
+                                                                     : r.Get(Field::kPricingUnit);
+    const std::string_view region =
+        r.Get(Field::kRegionId).empty() ? r.Get(Field::kRegionName) : r.Get(Field::kRegionId);
+    batch.push_back(
+        Params{std::string(r.Get(Field::kProviderName)), account,
+               std::string(r.Get(Field::kServiceName)), std::string(r.Get(Field::kResourceId)),
+               std::string(r.Get(Field::kResourceType)), std::string(region),
+               std::string(r.Get(Field::kChargeCategory)), r.billed_cost, r.effective_cost,
+               std::isfinite(r.list_cost) ? store::Param(r.list_cost) : store::Param(nullptr),
+               std::isfinite(r.consumed_quantity) ? store::Param(r.consumed_quantity)
+                                                  : store::Param(nullptr),
+               unit.empty() ? store::Param(nullptr) : store::Param(std::string(unit)),
+               std::string(r.Get(Field::kBillingCurrency)), ToTime(r.charge_period_start),
+               ToTime(r.charge_period_end), period, import_key, tags, meta});
+    if (batch.size() >= opt.batch_rows) return flush();
+    return Status::Ok();
+  };
+
+  std::optional<int64_t> duplicate_of;
+  std::vector<int64_t> replaced;
+  std::string digest_hex;
+  Status st = [&]() -> Status {
+    std::string buffer(kChunkBytes, '\0');
+    while (true) {
+      DAI_ASSIGN_OR_RETURN(size_t got, source(buffer.data(), buffer.size()));
+      if (got == 0) break;
+      crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(buffer.data()), got);
+      DAI_RETURN_IF_ERROR(reader.Feed(std::string_view(buffer.data(), got), on_record));
+    }
+    DAI_RETURN_IF_ERROR(reader.Finish(on_record));
+    if (agg.records() == 0)
+      return Status::InvalidArgument("the file has a header but no cost rows");
+    DAI_RETURN_IF_ERROR(flush());
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&sha, digest);
+    digest_hex.resize(crypto_hash_sha256_BYTES * 2 + 1);
+    sodium_bin2hex(digest_hex.data(), digest_hex.size(), digest, sizeof digest);
+    digest_hex.pop_back();
+
+    Json periods = Json::array();
+    for (const auto& p : agg.Periods()) {
+      periods.push_back({{"start", DayString(p.start)},
+                         {"end", DayString(p.end)},
+                         {"rows", p.rows},
+                         {"billedCost", p.billed},
+                         {"effectiveCost", p.effective}});
+    }
+    const auto daily = agg.Daily();
+    const auto& hourly = agg.OnDemandComputeHourly();
+    return db_.Transaction([&](Connection& conn) -> Status {
+      duplicate_of.reset();
+      replaced.clear();
+      DAI_ASSIGN_OR_RETURN(auto dup, conn.Query("SELECT id FROM cost_imports WHERE digest = ? AND "
+                                                "status = 'committed'",
+                                                {digest_hex}));
+      if (!dup.rows.empty()) {
+        duplicate_of = dup.rows[0].GetInt(size_t{0});
+        return Status::Ok();
+      }
+      std::set<int64_t> replaced_set;
+      for (const auto& [period, account] : keys) {
+        DAI_ASSIGN_OR_RETURN(auto old, conn.Query("SELECT DISTINCT import_id FROM cost_daily WHERE "
+                                                  "billing_period = ? AND billing_account = ? AND "
+                                                  "import_id <> ?",
+                                                  {period, account, import_id}));
+        for (const auto& row : old.rows) replaced_set.insert(row.GetInt(size_t{0}));
+        DAI_RETURN_IF_ERROR(conn.Query("DELETE FROM cost_records WHERE billing_period = ? AND "
+                                       "account_id = ? AND import_id <> ?",
+                                       {period, account, import_key})
+                                .status());
+        DAI_RETURN_IF_ERROR(conn.Query("DELETE FROM cost_daily WHERE billing_period = ? AND "
+                                       "billing_account = ? AND import_id <> ?",
+                                       {period, account, import_id})
+                                .status());
+        for (const int64_t old_id : replaced_set) {
+          DAI_RETURN_IF_ERROR(conn.Query("DELETE FROM cost_hourly WHERE billing_period = ? AND "
+                                         "import_id = ?",
+                                         {period, old_id})
+                                  .status());
+        }
+      }
+      for (const auto& d : daily) {
+        DAI_RETURN_IF_ERROR(
+            conn.Query(
+                    "INSERT INTO cost_daily (import_id, day, billing_period, provider, "
+                    "billing_account, sub_account, service, service_category, region, "
+                    "charge_category, currency, billed_cost, effective_cost, list_cost, row_count) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    {import_id, DayString(d.day), DayString(d.billing_period), d.provider,
+                     d.billing_account, d.sub_account, d.service, d.service_category, d.region,
+                     d.charge_category, d.currency, d.billed, d.effective, d.list, d.rows})
+                .status());
+      }
+      for (const auto& [key, value] : hourly) {
+        DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO cost_hourly (import_id, hour, billing_period, "
+                                       "on_demand_compute) VALUES (?, ?, ?, ?)",
+                                       {import_id, ToTime(key.second), DayString(key.first), value})
+                                .status());
+      }
+      for (const int64_t old_id : replaced_set) {
+        DAI_ASSIGN_OR_RETURN(
+            auto left, conn.Query("SELECT COUNT(*) FROM cost_daily WHERE import_id = ?", {old_id}));
+        if (left.rows.at(0).GetInt(size_t{0}) == 0) {
+          DAI_RETURN_IF_ERROR(
+              conn.Query("UPDATE cost_imports SET status = 'replaced' WHERE id = ?", {old_id})
+                  .status());
+        }
+        replaced.push_back(old_id);
+      }
+      return conn
+          .Query(
+              "UPDATE cost_imports SET status = 'committed', digest = ?, format = ?, row_count = "
+              "?, "
+              "billed_cost = ?, effective_cost = ?, currency = ?, periods = ?, committed_at = ? "
+              "WHERE id = ?",
+              {digest_hex, std::string(cost::CostFormatName(reader.format())), agg.records(),
+               agg.total_billed(), agg.total_effective(), agg.currency(), DumpJson(periods),
+               clock_.Now(), import_id})
+          .status();
+    });
+  }();
+
+  if (!st.ok() || duplicate_of) {
+    // Nothing of this import stays visible: its staged rows go; a failure is recorded.
+    (void)db_.Query("DELETE FROM cost_records WHERE import_id = ?", {import_key});
+    if (duplicate_of) {
+      (void)db_.Query("DELETE FROM cost_imports WHERE id = ?", {import_id});
+    } else {
+      (void)db_.Query("UPDATE cost_imports SET status = 'failed', error = ? WHERE id = ?",
+                      {st.message(), import_id});
+      return st;
+    }
+  }
+  const int64_t id = duplicate_of.value_or(import_id);
+  DAI_ASSIGN_OR_RETURN(auto row, db_.Query("SELECT id, source, format, row_count, billed_cost, "
+                                           "effective_cost, currency, periods FROM cost_imports "
+                                           "WHERE id = ?",
+                                           {id}));
+  const auto& r = row.rows.at(0);
+  auto periods = ParseJson(r.GetString("periods"));
+  Json out = {{"importId", id},
+              {"duplicate", duplicate_of.has_value()},
+              {"format", r.GetString("format")},
+              {"rows", r.GetInt("row_count")},
+              {"currency", r.GetString("currency")},
+              {"billedCost", r.GetDouble("billed_cost")},
+              {"effectiveCost", r.GetDouble("effective_cost")},
+              {"periods", periods.ok() ? *periods : Json::array()},
+              {"replacedImports", replaced}};
+  if (!duplicate_of) {
+    if (publish_) publish_("cost.imported", DumpJson(out));
+    (void)EvaluateBudgets(std::nullopt);
+  }
+  return out;
+}
+
+Result<Json> CostService::ListImports(const Json& input) {
+  const int64_t limit = input.value("limit", int64_t{50});
+  DAI_ASSIGN_OR_RETURN(auto r,
+                       db_.Query("SELECT id, source, format, status, row_count, billed_cost, "
+                                 "effective_cost, currency, periods, error, created_by, "
+                                 "created_at, committed_at FROM cost_imports ORDER BY id DESC "
+                                 "LIMIT ?",
+                                 {limit}));
+  Json items = Json::array();
+  for (const auto& row : r.rows) {
+    auto periods = ParseJson(row.GetString("periods"));
+    const auto committed = row.GetOptTime("committed_at");
+    items.push_back({{"id", row.GetInt("id")},
+                     {"source", row.GetString("source")},
+                     {"format", row.GetString("format")},
+                     {"status", row.GetString("status")},
+                     {"rows", row.GetInt("row_count")},
+                     {"billedCost", row.GetDouble("billed_cost")},
+                     {"effectiveCost", row.GetDouble("effective_cost")},
+                     {"currency", row.GetString("currency")},
+                     {"periods", periods.ok() ? *periods : Json::array()},
+                     {"error", row.IsNull("error") ? Json(nullptr) : Json(row.GetString("error"))},
+                     {"createdBy", row.GetString("created_by")},
+                     {"createdAt", FormatIso8601(row.GetTime("created_at"))},
+                     {"committedAt", committed ? Json(FormatIso8601(*committed)) : Json(nullptr)}});
+  }
+  return Json{{"items", items}};
+}
+
+// -------------------------------------------------------------------------------- breakdowns
+
+Result<CostService::Scope> CostService::ParseScope(const std::string& scope) const {
+  if (scope.empty() || scope == "all") return Scope{};
+  const size_t eq = scope.find('=');
+  if (eq == std::string::npos)
+    return Status::InvalidArgument("scope: want 'all' or '<dimension>=<value>', got '" + scope +
+                                   "'");
+  const std::string dim = scope.substr(0, eq);
+  auto it = DailyColumns().find(dim);
+  if (it == DailyColumns().end())
+    return Status::InvalidArgument("scope: unknown dimension '" + dim + "' (one of " +
+                                   DimensionList() + ")");
+  return Scope{it->second, scope.substr(eq + 1)};
+}
+
+Result<int64_t> CostService::AsOf() {
+  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("SELECT MAX(day) FROM cost_daily"));
+  const int64_t now_day = FloorDay(ToUnix(clock_.Now()));
+  if (r.rows.empty() || r.rows[0].IsNull(size_t{0})) return now_day;
+  DAI_ASSIGN_OR_RETURN(int64_t last, ParseDay(r.rows[0].GetString(size_t{0})));
+  return std::min(now_day, last + kDay);
+}
+
+Result<std::vector<double>> CostService::DailySeries(const Scope& scope, int64_t from_day,
+                                                     int64_t to_day) {
+  std::string sql = "SELECT day, SUM(effective_cost) FROM cost_daily WHERE day >= ? AND day < ?";
+  Params params = {DayString(from_day), DayString(to_day)};
+  if (!scope.column.empty()) {
+    sql += " AND " + scope.column + " = ?";  // column from the fixed list in DailyColumns()
+    params.emplace_back(scope.value);
+  }
+  sql += " GROUP BY day";
+  DAI_ASSIGN_OR_RETURN(auto r, db_.Query(sql, params));
+  std::vector<double> series(static_cast<size_t>(std::max<int64_t>(0, (to_day - from_day) / kDay)),
+                             0.0);
+  for (const auto& row : r.rows) {
+    auto day = ParseDay(row.GetString(size_t{0}));
+    if (!day.ok()) continue;
+    const int64_t idx = (*day - from_day) / kDay;
+    if (idx >= 0 && idx < static_cast<int64_t>(series.size()))
+      series[static_cast<size_t>(idx)] += row.GetDouble(size_t{1});
+  }
+  return series;
+}
+
+Result<Json> CostService::GetCosts(const Json& input) {
+  auto start_tp = ParseIso8601(input.at("start").get<std::string>());
+  auto end_tp = ParseIso8601(input.at("end").get<std::string>());
+  if (!start_tp.ok()) return Status::InvalidArgument("start: " + start_tp.status().message());
+  if (!end_tp.ok()) return Status::InvalidArgument("end: " + end_tp.status().message());
+  const int64_t start = FloorDay(ToUnix(*start_tp));
+  const int64_t end = FloorDay(ToUnix(*end_tp) + kDay - 1);
+  if (end <= start) return Status::InvalidArgument("end: must be after start");
+  if ((end - start) / kDay > 3660)
+    return Status::InvalidArgument("end: the range is limited to 10 years");
+  const std::string group_by = input.value("groupBy", "service");
+  const size_t top = static_cast<size_t>(input.value("top", int64_t{10}));
+  std::vector<cost::BreakdownCell> cells;
+  std::set<std::string> currencies;
+  const bool pg = db_.dialect() == store::Dialect::kPostgres;
+  auto daily_col = DailyColumns().find(group_by);
+  if (daily_col != DailyColumns().end()) {
+    DAI_ASSIGN_OR_RETURN(
+        auto r, db_.Query("SELECT day, " + daily_col->second +
+                              ", currency, SUM(billed_cost), SUM(effective_cost) FROM cost_daily "
+                              "WHERE day >= ? AND day < ? GROUP BY day, " +
+                              daily_col->second + ", currency",
+                          {DayString(start), DayString(end)}));
+    for (const auto& row : r.rows) {
+      auto day = ParseDay(row.GetString(size_t{0}));
+      if (!day.ok()) continue;
+      currencies.insert(row.GetString(size_t{2}));
+      cells.push_back({*day, row.GetString(size_t{1}) + "\x1f" + row.GetString(size_t{2}),
+                       row.GetDouble(size_t{3}), row.GetDouble(size_t{4})});
+    }
+  } else if (group_by == "resource" || group_by.rfind("tag:", 0) == 0) {
+    std::string key_expr = "resource_id";
+    Params params;
+    if (group_by != "resource") {
+      const std::string tag = group_by.substr(4);
+      if (tag.empty() || tag.find_first_of("\"\\") != std::string::npos)
+        return Status::InvalidArgument("groupBy: a tag key must be non-empty without '\"' or '\\'");
+      key_expr = pg ? "(tags->>?)" : "json_extract(tags, ?)";
+      params.emplace_back(pg ? tag : "$.\"" + tag + "\"");
+    }
+    const std::string day_expr = pg ? "to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+                                    : "substr(period_start, 1, 10)";
+    params.emplace_back(ToTime(start));
+    params.emplace_back(ToTime(end));
+    DAI_ASSIGN_OR_RETURN(
+        auto r,
+        db_.Query("SELECT " + day_expr + " AS d, " + key_expr +
+                      " AS k, currency, SUM(billed_cost), SUM(effective_cost) FROM cost_records "
+                      "WHERE period_start >= ? AND period_start < ? AND import_id IN " +
+                      CommittedImports() + " GROUP BY d, k, currency",
+                  params));
+    for (const auto& row : r.rows) {
+      auto day = ParseDay(row.GetString(size_t{0}));
+      if (!day.ok()) continue;
+      currencies.insert(row.GetString(size_t{2}));
+      cells.push_back({*day, row.GetString(size_t{1}) + "\x1f" + row.GetString(size_t{2}),
+                       row.GetDouble(size_t{3}), row.GetDouble(size_t{4})});
+    }
+  } else {
+    return Status::InvalidArgument("groupBy: unknown dimension '" + group_by + "' (one of " +
+                                   DimensionList() + ", resource, tag:<key>)");
+  }
+  // Keys carry their currency; with one currency it is dropped from the shown key.
+  const bool multi = currencies.size() > 1;
+  for (auto& c : cells) {
+    const size_t sep = c.key.find('\x1f');
+    const std::string name = c.key.substr(0, sep);
+    c.key = multi ? (name.empty() ? "(none)" : name) + " [" + c.key.substr(sep + 1) + "]" : name;
+  }
+  const auto b = cost::BuildBreakdown(cells, start, end, top);
+  Json days = Json::array();
+  for (const int64_t d : b.days) days.push_back(DayString(d));
+  Json groups = Json::array();
+  for (const auto& g : b.groups)
+    groups.push_back({{"key", g.key},
+                      {"billedCost", g.billed},
+                      {"effectiveCost", g.effective},
+                      {"series", g.series}});
+  return Json{{"start", DayString(start)},
+              {"end", DayString(end)},
+              {"groupBy", group_by},
+              {"currencies", std::vector<std::string>(currencies.begin(), currencies.end())},
+              {"days", days},
+              {"groups", groups},
+              {"billedCost", b.billed},
+              {"effectiveCost", b.effective}};
+}
+
+// --------------------------------------------------------------------------------- forecasts
+
+Result<Json> CostService::ForecastPeriod(const Scope& scope, const std::string& horizon,
+                                         int64_t as_of) {
+  // The period that contains the last day with data.
+  const auto [period_start, period_end] = PeriodBounds(as_of - kDay, horizon);
+  const int64_t history_start = std::min(period_start, as_of - 365 * kDay);
+  DAI_ASSIGN_OR_RETURN(auto series, DailySeries(scope, history_start, as_of));
+  // Drop the empty days before the first spend.
+  size_t first = 0;
+  while (first < series.size() && series[first] == 0.0) ++first;
+  const int64_t first_day = history_start + static_cast<int64_t>(first) * kDay;
+  std::vector<double> history(series.begin() + static_cast<std::ptrdiff_t>(first), series.end());
+  double actual = 0;
+  for (int64_t d = std::max(period_start, first_day); d < as_of; d += kDay)
+    actual += history[static_cast<size_t>((d - first_day) / kDay)];
+  const int remaining = static_cast<int>((period_end - as_of) / kDay);
+  Json hist = Json::array();
+  for (size_t i = 0; i < history.size(); ++i)
+    hist.push_back(
+        {{"day", DayString(first_day + static_cast<int64_t>(i) * kDay)}, {"cost", history[i]}});
+  Json out = {{"horizon", horizon},
+              {"periodStart", DayString(period_start)},
+              {"periodEnd", DayString(period_end)},
+              {"asOf", DayString(as_of)},
+              {"actualToDate", actual},
+              {"history", hist}};
+  if (remaining <= 0 || history.size() < 3) {
+    out["model"] = history.size() < 3 ? "insufficient_history" : "period_complete";
+    out["projected"] = {
+        {"mean", actual}, {"lo80", actual}, {"hi80", actual}, {"lo95", actual}, {"hi95", actual}};
+    out["daily"] = Json::array();
+    out["backtestMape"] = nullptr;
+    out["seasonalNaiveMape"] = nullptr;
+    out["backtestPoints"] = 0;
+    return out;
+  }
+  DAI_ASSIGN_OR_RETURN(auto f,
+                       cost::Forecast(history, cost::ForecastOptions{.horizon = remaining}));
+  Json daily = Json::array();
+  for (int h = 0; h < remaining; ++h) {
+    Json p = IntervalJson(f.steps[static_cast<size_t>(h)]);
+    p["day"] = DayString(as_of + h * kDay);
+    daily.push_back(p);
+  }
+  out["model"] = std::string(cost::ForecastModelName(f.model));
+  out["projected"] = IntervalJson(f.total, actual);
+  out["daily"] = daily;
+  out["backtestMape"] = OptNumber(f.backtest_mape);
+  out["seasonalNaiveMape"] = OptNumber(f.seasonal_naive_mape);
+  out["backtestPoints"] = f.backtest_points;
+  return out;
+}
+
+Result<Json> CostService::Forecast(const Json& input) {
+  DAI_ASSIGN_OR_RETURN(Scope scope, ParseScope(input.value("scope", "")));
+  DAI_ASSIGN_OR_RETURN(int64_t as_of, AsOf());
+  DAI_ASSIGN_OR_RETURN(auto currency, db_.Query("SELECT DISTINCT currency FROM cost_daily"));
+  DAI_ASSIGN_OR_RETURN(Json out,
+                       ForecastPeriod(scope, input.at("horizon").get<std::string>(), as_of));
+  out["scope"] = input.value("scope", "all");
+  out["currency"] =
+      currency.rows.size() == 1 ? Json(currency.rows[0].GetString(size_t{0})) : Json(nullptr);
+  return out;
+}
+
+// ----------------------------------------------------------------------------------- budgets
+
+Result<Json> CostService::SetBudget(const Json& in, const Identity&) {
+  const std::string name = in.at("name").get<std::string>();
+  const std::string scope = in.at("scope").get<std::string>();
+  DAI_RETURN_IF_ERROR(ParseScope(scope).status());
+  const double amount = in.at("amount").get<double>();
+  if (!(amount > 0) || !std::isfinite(amount))
+    return Status::InvalidArgument("amount: must be a positive number");
+  std::vector<double> thresholds = {50, 80, 100};
+  if (in.contains("thresholds")) {
+    thresholds = in.at("thresholds").get<std::vector<double>>();
+    for (size_t i = 0; i < thresholds.size(); ++i) {
+      if (!(thresholds[i] > 0 && thresholds[i] <= 1000))
+        return Status::InvalidArgument("thresholds[" + std::to_string(i) +
+                                       "]: must be a percent in (0, 1000]");
+    }
+    std::sort(thresholds.begin(), thresholds.end());
+  }
+  if (thresholds.empty()) return Status::InvalidArgument("thresholds: at least one is needed");
+  const std::string currency = in.at("currency").get<std::string>();
+  DAI_ASSIGN_OR_RETURN(auto currencies, db_.Query("SELECT DISTINCT currency FROM cost_daily"));
+  for (const auto& row : currencies.rows) {
+    if (currencies.rows.size() == 1 && row.GetString(size_t{0}) != currency)
+      return Status::InvalidArgument("currency: the billing data is in " +
+                                     row.GetString(size_t{0}) + ", not " + currency);
+  }
+  const std::string period = in.at("period").get<std::string>();
+  const TimePoint now = clock_.Now();
+  DAI_ASSIGN_OR_RETURN(
+      auto r,
+      db_.Query(
+          "INSERT INTO budget_alerts (name, scope, amount, currency, period, threshold_percent, "
+          "thresholds, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (name) DO UPDATE SET scope = excluded.scope, amount = excluded.amount, "
+          "currency = excluded.currency, period = excluded.period, threshold_percent = "
+          "excluded.threshold_percent, thresholds = excluded.thresholds, updated_at = "
+          "excluded.updated_at RETURNING id",
+          {name, DumpJson(Json{{"scope", scope}}), amount, currency, period, thresholds.front(),
+           DumpJson(Json(thresholds)), now, now}));
+  const int64_t id = r.rows.at(0).GetInt(size_t{0});
+  DAI_ASSIGN_OR_RETURN(Json list, EvaluateBudgets(id));
+  return list.at("items").at(0);
+}
+
+Result<Json> CostService::ListBudgets() { return EvaluateBudgets(std::nullopt); }
+
+Result<Json> CostService::EvaluateBudgets(std::optional<int64_t> only_id) {
+  std::string sql =
+      "SELECT id, name, scope, amount, currency, period, thresholds FROM budget_alerts";
+  Params params;
+  if (only_id) {
+    sql += " WHERE id = ?";
+    params.emplace_back(*only_id);
+  }
+  sql += " ORDER BY name";
+  DAI_ASSIGN_OR_RETURN(auto budgets, db_.Query(sql, params));
+  DAI_ASSIGN_OR_RETURN(int64_t as_of, AsOf());
+  Json items = Json::array();
+  for (const auto& b : budgets.rows) {
+    const int64_t id = b.GetInt("id");
+    auto scope_json = ParseJson(b.GetString("scope"));
+    const std::string scope_text =
+        scope_json.ok() && scope_json->is_object() ? scope_json->value("scope", "all") : "all";
+    auto scope = ParseScope(scope_text);
+    if (!scope.ok()) continue;
+    std::string period = b.GetString("period");
+    const std::string horizon = period == "quarterly" ? "quarter"
+                                : period == "yearly"  ? "year"
+                                                      : "month";
+    DAI_ASSIGN_OR_RETURN(Json fc, ForecastPeriod(*scope, horizon, as_of));
+    auto thresholds_json = ParseJson(b.GetString("thresholds"));
+    cost::BudgetSpec spec;
+    spec.amount = b.GetDouble("amount");
+    if (thresholds_json.ok() && thresholds_json->is_array())
+      for (const auto& t : *thresholds_json)
+        if (t.is_number()) spec.thresholds.push_back(t.get<double>());
+    const auto bounds = PeriodBounds(as_of - kDay, horizon);
+    spec.period_start = bounds.first;
+    spec.period_end = bounds.second;
+    cost::BudgetInput bin;
+    bin.actual = fc["actualToDate"].get<double>();
+    bin.forecast = fc["projected"]["mean"].get<double>();
+    bin.forecast_high = fc["projected"]["hi80"].get<double>();
+    bin.now = as_of;
+    const auto ev = cost::EvaluateBudget(spec, bin);
+    // Record and announce only the crossings not alerted before (once per crossing per period).
+    std::vector<cost::BudgetCrossing> fresh;
+    const TimePoint now = clock_.Now();
+    DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+      fresh.clear();
+      DAI_ASSIGN_OR_RETURN(
+          auto seen,
+          conn.Query("SELECT crossing FROM cost_budget_notifications WHERE budget_id = ?", {id}));
+      std::set<std::string> notified;
+      for (const auto& row : seen.rows) notified.insert(row.GetString(size_t{0}));
+      fresh = cost::NewCrossings(ev, notified);
+      for (const auto& c : fresh) {
+        DAI_RETURN_IF_ERROR(
+            conn.Query("INSERT INTO cost_budget_notifications (budget_id, crossing, kind, value, "
+                       "notified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       {id, c.key, c.kind, c.value, now})
+                .status());
+      }
+      Params update = {bin.actual, bin.forecast, std::string(cost::BudgetStatusName(ev.status)),
+                       ev.burn_rate, now};
+      std::string usql =
+          "UPDATE budget_alerts SET current_spend = ?, forecast_spend = ?, status = ?, burn_rate = "
+          "?, updated_at = ?";
+      if (!fresh.empty()) {
+        usql += ", last_triggered_at = ?";
+        update.emplace_back(now);
+      }
+      usql += " WHERE id = ?";
+      update.emplace_back(id);
+      return conn.Query(usql, update).status();
+    }));
+    Json crossings = Json::array();
+    for (const auto& c : ev.crossings)
+      crossings.push_back({{"kind", c.kind}, {"threshold", c.threshold}, {"value", c.value}});
+    Json item = {
+        {"id", id},
+        {"name", b.GetString("name")},
+        {"scope", scope_text},
+        {"amount", spec.amount},
+        {"currency", b.GetString("currency")},
+        {"period", period},
+        {"thresholds", spec.thresholds},
+        {"periodStart", DayString(spec.period_start)},
+        {"periodEnd", DayString(spec.period_end)},
+        {"asOf", DayString(as_of)},
+        {"actual", bin.actual},
+        {"forecast", bin.forecast},
+        {"forecastHigh", bin.forecast_high},
+        {"actualPercent", ev.actual_percent},
+        {"forecastPercent", ev.forecast_percent},
+        {"burnRate", ev.burn_rate},
+        {"projectedExhaustion",
+         ev.projected_exhaustion ? Json(DayString(ev.projected_exhaustion)) : Json(nullptr)},
+        {"status", cost::BudgetStatusName(ev.status)},
+        {"crossings", crossings}};
+    for (const auto& c : fresh) {
+      if (publish_)
+        publish_("cost.budget", DumpJson({{"budgetId", id},
+                                          {"name", b.GetString("name")},
+                                          {"kind", c.kind},
+                                          {"threshold", c.threshold},
+                                          {"value", c.value}}));
+    }
+    items.push_back(item);
+  }
+  return Json{{"items", items}};
+}
+
+// --------------------------------------------------------------------------- recommendations
+
+Result<Json> CostService::RefreshRecommendations(const Json& input) {
+  const double discount = input.value("commitmentDiscount", options_.commitment_discount);
+  if (!(discount > 0 && discount < 1))
+    return Status::InvalidArgument("commitmentDiscount: must be in (0, 1)");
+  DAI_ASSIGN_OR_RETURN(int64_t as_of, AsOf());
+  const int64_t window_start = as_of - 30 * kDay;
+  struct NewRec {
+    std::string type, resource_id, resource_type, provider, title, description, risk;
+    double current = 0, projected = 0, saving = 0, confidence = 0;
+    Json details;
+  };
+  std::vector<NewRec> recs;
+  DAI_ASSIGN_OR_RETURN(auto currency_rows, db_.Query("SELECT DISTINCT currency FROM cost_daily"));
+  const std::string currency =
+      currency_rows.rows.size() == 1 ? currency_rows.rows[0].GetString(size_t{0}) : "USD";
+
+  // Idle resources: per resource and unit, from the committed line items of the window.
+  DAI_ASSIGN_OR_RETURN(
+      auto lines,
+      db_.Query("SELECT resource_id, MAX(resource_type), MAX(service), MAX(provider), MAX(region), "
+                "COALESCE(usage_unit, ''), charge_category, SUM(effective_cost), COUNT(*), "
+                "SUM(CASE WHEN usage_quantity > 0 THEN 1 ELSE 0 END), MIN(period_start), "
+                "MAX(period_end) FROM cost_records WHERE resource_id <> '' AND period_start >= ? "
+                "AND period_start < ? AND import_id IN " +
+                    CommittedImports() +
+                    " GROUP BY resource_id, COALESCE(usage_unit, ''), charge_category",
+                {ToTime(window_start), ToTime(as_of)}));
+  std::map<std::string, cost::ResourceSummary> resources;
+  for (const auto& row : lines.rows) {
+    const std::string id = row.GetString(size_t{0});
+    auto& s = resources[id];
+    if (s.resource_id.empty()) {
+      s.resource_id = id;
+      s.resource_type = row.GetString(size_t{1});
+      s.service = row.GetString(size_t{2});
+      s.provider = row.GetString(size_t{3});
+      s.region = row.GetString(size_t{4});
+      s.first_seen = ToUnix(row.GetTime(size_t{10}));
+      s.last_seen = ToUnix(row.GetTime(size_t{11}));
+    }
+    s.first_seen = std::min(s.first_seen, ToUnix(row.GetTime(size_t{10})));
+    s.last_seen = std::max(s.last_seen, ToUnix(row.GetTime(size_t{11})));
+    s.effective += row.GetDouble(size_t{7});
+    if (row.GetString(size_t{6}) == "Usage") {
+      if (cost::IsTimeUnit(row.GetString(size_t{5}))) {
+        s.time_priced_rows += row.GetInt(size_t{8});
+      } else {
+        s.usage_priced_rows += row.GetInt(size_t{9});
+      }
+    }
+  }
+  // Utilization: daily maxima of the hourly rows.
+  DAI_ASSIGN_OR_RETURN(
+      auto util_rows,
+      db_.Query("SELECT resource_id, period_start, cpu_request, cpu_usage_p95, cpu_usage_max, "
+                "memory_request, memory_usage_max, network_bytes FROM resource_utilization "
+                "WHERE period_start >= ? AND period_start < ? ORDER BY resource_id, period_start",
+                {ToTime(as_of - 14 * kDay), ToTime(as_of)}));
+  std::map<std::string, std::map<int64_t, cost::DailyUtilization>> util_days;
+  std::map<std::string, cost::ContainerUsage> containers;
+  for (const auto& row : util_rows.rows) {
+    const std::string id = row.GetString(size_t{0});
+    const int64_t t = ToUnix(row.GetTime(size_t{1}));
+    auto& d = util_days[id][FloorDay(t)];
+    d.day = FloorDay(t);
+    d.cpu_request = std::max(d.cpu_request, row.GetDouble(size_t{2}));
+    d.cpu_p95 = std::max(d.cpu_p95, row.GetDouble(size_t{3}));
+    d.network_bytes += row.GetDouble(size_t{7});
+    auto& c = containers[id];
+    c.id = id;
+    c.cpu_request = row.GetDouble(size_t{2});
+    c.memory_request = row.GetDouble(size_t{5});
+    if (!row.IsNull(size_t{3})) c.cpu.push_back({t, row.GetDouble(size_t{3})});
+    if (!row.IsNull(size_t{6})) c.memory.push_back({t, row.GetDouble(size_t{6})});
+  }
+  std::map<std::string, std::vector<cost::DailyUtilization>> util;
+  for (auto& [id, days] : util_days)
+    for (auto& [day, d] : days) util[id].push_back(d);
+  std::vector<cost::ResourceSummary> summaries;
+  for (auto& [id, s] : resources) summaries.push_back(s);
+  cost::IdleOptions idle_options;
+  idle_options.min_days = options_.idle_min_days;
+  for (const auto& f : cost::FindIdle(summaries, util, window_start, as_of, idle_options)) {
+    NewRec r;
+    r.type = "idle_resource";
+    r.resource_id = f.resource_id;
+    r.resource_type = f.resource_type.empty() ? f.service : f.resource_type;
+    r.provider = f.provider;
+    r.title = "Idle: " + (f.service.empty() ? f.resource_type : f.service) + " " + f.resource_id;
+    r.description = f.reason == "low_utilization"
+                        ? "Utilization stayed under the idle threshold; remove or stop it."
+                        : "Billed for provisioned hours with no metered use; delete it if unused.";
+    r.current = f.monthly_cost;
+    r.projected = 0;
+    r.saving = f.monthly_cost;
+    r.confidence = f.confidence;
+    r.risk = f.reason == "low_utilization" ? "low" : "medium";
+    r.details = {{"reason", f.reason},
+                 {"evidence", f.evidence},
+                 {"service", f.service},
+                 {"region", f.region}};
+    recs.push_back(r);
+  }
+  // Commitment: the hourly on-demand compute profile over the window (missing hours are 0).
+  DAI_ASSIGN_OR_RETURN(auto hourly_rows,
+                       db_.Query("SELECT hour, SUM(on_demand_compute) FROM cost_hourly WHERE "
+                                 "hour >= ? AND hour < ? GROUP BY hour",
+                                 {ToTime(window_start), ToTime(as_of)}));
+  if (!hourly_rows.rows.empty()) {
+    std::map<int64_t, double> by_hour;
+    for (const auto& row : hourly_rows.rows)
+      by_hour[ToUnix(row.GetTime(size_t{0}))] += row.GetDouble(size_t{1});
+    const int64_t first = by_hour.begin()->first;
+    const int64_t last = by_hour.rbegin()->first;
+    std::vector<double> profile;
+    for (int64_t h = first; h <= last; h += cost::kHour) {
+      auto it = by_hour.find(h);
+      profile.push_back(it == by_hour.end() ? 0.0 : it->second);
+    }
+    const auto c = cost::SizeCommitment(profile, discount);
+    if (c.monthly_saving > 0.005) {
+      NewRec r;
+      r.type = "savings_plan";
+      r.title = "Commit " + Json(std::round(c.hourly_commitment * 1000) / 1000).dump() + " " +
+                currency + "/hour of compute savings plan";
+      r.description =
+          "Sized on " + std::to_string(c.hours) +
+          " hours of on-demand compute spend: the level that maximises net saving at a " +
+          Json(std::round(discount * 100)).dump() + "% discount.";
+      r.current = c.on_demand_monthly;
+      r.projected = c.monthly_cost_with;
+      r.saving = c.monthly_saving;
+      r.confidence = std::min(1.0, c.hours / 720.0);
+      r.risk = c.utilization >= 0.95 ? "low" : c.utilization >= 0.8 ? "medium" : "high";
+      r.details = {
+          {"hourlyCommitment", c.hourly_commitment},
+          {"coveredOnDemandPerHour", c.covered_on_demand},
+          {"coverage", c.coverage},
+          {"utilization", c.utilization},
+          {"hours", c.hours},
+          {"discount", discount},
+          {"evidence", "on-demand compute profile of " + std::to_string(c.hours) + " hours"}};
+      recs.push_back(r);
+    }
+  }
+  // Rightsizing from utilization.
+  std::vector<cost::ContainerUsage> usage;
+  for (auto& [id, c] : containers)
+    if (c.cpu_request > 0 || c.memory_request > 0) usage.push_back(c);
+  cost::RightsizingOptions rs;
+  for (const auto& rr : cost::RecommendRightsizing(usage, rs, as_of)) {
+    if (rr.monthly_saving <= 0) continue;
+    NewRec r;
+    r.type = "rightsizing";
+    r.resource_id = rr.id;
+    r.resource_type = "container";
+    r.title = "Right-size " + rr.id;
+    r.description = "Requests from the usage distribution (p90 + 15% margin, VPA's method).";
+    r.current = rr.current_monthly;
+    r.projected = rr.projected_monthly;
+    r.saving = rr.monthly_saving;
+    r.confidence = std::min(1.0, rr.samples / 168.0);
+    r.risk = rr.risk;
+    r.details = {{"cpuRequest", rr.cpu_request},
+                 {"cpuTarget", rr.cpu_target},
+                 {"cpuUpper", rr.cpu_upper},
+                 {"cpuPeak", rr.cpu_peak},
+                 {"memoryRequest", rr.memory_request},
+                 {"memoryTarget", rr.memory_target},
+                 {"memoryUpper", rr.memory_upper},
+                 {"memoryPeak", rr.memory_peak},
+                 {"evidence", rr.evidence}};
+    recs.push_back(r);
+  }
+  const TimePoint now = clock_.Now();
+  int inserted = 0;
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
+    inserted = 0;
+    DAI_RETURN_IF_ERROR(
+        conn.Query("DELETE FROM cost_recommendations WHERE status = 'open' AND "
+                   "recommendation_type IN ('idle_resource', 'savings_plan', 'rightsizing')")
+            .status());
+    for (const auto& r : recs) {
+      // A recommendation a person applied or dismissed is not raised again for the same resource.
+      DAI_ASSIGN_OR_RETURN(
+          auto done, conn.Query("SELECT id FROM cost_recommendations WHERE recommendation_type = ? "
+                                "AND resource_id = ? AND status IN ('applied', 'dismissed')",
+                                {r.type, r.resource_id}));
+      if (!done.rows.empty()) continue;
+      DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO cost_recommendations (recommendation_type, "
+                                     "resource_id, resource_type, provider, "
+                                     "title, description, current_cost, projected_cost, "
+                                     "estimated_savings, currency, confidence, "
+                                     "risk_level, details, created_at, updated_at) VALUES (?, ?, "
+                                     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     {r.type, r.resource_id, r.resource_type, r.provider, r.title,
+                                      r.description, r.current, r.projected, r.saving, currency,
+                                      r.confidence, r.risk, DumpJson(r.details), now, now})
+                              .status());
+      ++inserted;
+    }
+    return Status::Ok();
+  }));
+  return Json{{"created", inserted}, {"asOf", DayString(as_of)}};
+}
+
+namespace {
+
+Json RecommendationJson(const store::Row& row) {
+  auto details = ParseJson(row.GetString("details"));
+  const auto applied = row.GetOptTime("applied_at");
+  return {
+      {"id", row.GetInt("id")},
+      {"type", row.GetString("recommendation_type")},
+      {"resourceId", row.GetString("resource_id")},
+      {"resourceType", row.GetString("resource_type")},
+      {"provider", row.GetString("provider")},
+      {"title", row.GetString("title")},
+      {"description", row.GetString("description")},
+      {"currentCost", row.GetDouble("current_cost")},
+      {"projectedCost", row.GetDouble("projected_cost")},
+      {"monthlySavings", row.GetDouble("estimated_savings")},
+      {"currency", row.GetString("currency")},
+      {"confidence", row.IsNull("confidence") ? Json(nullptr) : Json(row.GetDouble("confidence"))},
+      {"risk", row.GetString("risk_level")},
+      {"status", row.GetString("status")},
+      {"details", details.ok() ? *details : Json::object()},
+      {"appliedAt", applied ? Json(FormatIso8601(*applied)) : Json(nullptr)},
+      {"createdAt", FormatIso8601(row.GetTime("created_at"))}};
+}
+
+constexpr const char* kRecColumns =
+    "id, recommendation_type, resource_id, resource_type, provider, title, description, "
+    "current_cost, "
+    "projected_cost, estimated_savings, currency, confidence, risk_level, status, details, "
+    "applied_at, created_at";
+
+}  // namespace
+
+Result<Json> CostService::GetRecommendations(const Json& input) {
+  const int64_t limit = input.value("limit", int64_t{50});
+  const int64_t offset = input.value("offset", int64_t{0});
+  std::string where = " WHERE 1 = 1";
+  Params params;
+  if (input.contains("status")) {
+    where += " AND status = ?";
+    params.emplace_back(input["status"].get<std::string>());
+  }
+  if (input.contains("type")) {
+    where += " AND recommendation_type = ?";
+    params.emplace_back(input["type"].get<std::string>());
+  }
+  DAI_ASSIGN_OR_RETURN(auto count,
+                       db_.Query("SELECT COUNT(*), COALESCE(SUM(estimated_savings), 0) FROM "
+                                 "cost_recommendations" +
+                                     where,
+                                 params));
+  Params page = params;
+  page.emplace_back(limit);
+  page.emplace_back(offset);
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query(std::string("SELECT ") + kRecColumns + " FROM cost_recommendations" +
+                               where + " ORDER BY estimated_savings DESC, id LIMIT ? OFFSET ?",
+                           page));
+  Json items = Json::array();
+  for (const auto& row : rows.rows) items.push_back(RecommendationJson(row));
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(size_t{0})},
+              {"totalMonthlySavings", count.rows.at(0).GetDouble(size_t{1})}};
+}
+
+Result<Json> CostService::ApplyRecommendation(const Json& input, const Identity& who) {
+  const int64_t id = input.at("id").get<int64_t>();
+  const bool dry_run = input.value("dryRun", false);
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kRecColumns +
+                                                " FROM cost_recommendations WHERE id = ?",
+                                            {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("recommendation " + std::to_string(id) + " does not exist");
+  Json rec = RecommendationJson(rows.rows[0]);
+  if (rec["status"] != "open" && !dry_run)
+    return Status::FailedPrecondition("recommendation " + std::to_string(id) + " is " +
+                                      rec["status"].get<std::string>());
+  // The change a person would make. Values are data: shell-quoted where they appear in a
+  // command, and nothing here is executed.
+  const std::string type = rec["type"];
+  const std::string resource = rec["resourceId"];
+  const Json& d = rec["details"];
+  Json change;
+  if (type == "rightsizing") {
+    // namespace/workload/container → a strategic-merge patch for the workload's container.
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+      const size_t slash = resource.find('/', start);
+      parts.push_back(resource.substr(start, slash - start));
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+    const std::string ns = parts.size() >= 3 ? parts[0] : "default";
+    const std::string workload = parts.size() >= 2 ? parts[parts.size() - 2] : resource;
+    const std::string container = parts.back();
+    const int64_t cpu_m = static_cast<int64_t>(std::ceil(d.value("cpuTarget", 0.0) * 1000));
+    const int64_t mem_mi =
+        static_cast<int64_t>(std::ceil(d.value("memoryTarget", 0.0) / 1048576.0));
+    const int64_t mem_limit_mi =
+        static_cast<int64_t>(std::ceil(d.value("memoryUpper", 0.0) / 1048576.0));
+    Json patch = {
+        {"spec",
+         {{"template",
+           {{"spec",
+             {{"containers",
+               Json::array(
+                   {{{"name", container},
+                     {"resources",
+                      {{"requests",
+                        {{"cpu", std::to_string(cpu_m) + "m"},
+                         {"memory", std::to_string(mem_mi) + "Mi"}}},
+                       {"limits", {{"memory", std::to_string(mem_limit_mi) + "Mi"}}}}}}})}}}}}}}};
+    change = {
+        {"format", "kubernetes-strategic-merge-patch"},
+        {"target", {{"kind", "Deployment"}, {"namespace", ns}, {"name", workload}}},
+        {"patch", patch},
+        {"command", "kubectl patch deployment " + ShellQuote(workload) + " -n " + ShellQuote(ns) +
+                        " --type strategic --patch " + ShellQuote(DumpJson(patch))}};
+  } else if (type == "idle_resource") {
+    std::string command;
+    if (resource.rfind("arn:", 0) == 0 && resource.find("loadbalancer") != std::string::npos) {
+      command = "aws elbv2 delete-load-balancer --load-balancer-arn " + ShellQuote(resource);
+    } else if (resource.rfind("i-", 0) == 0) {
+      command = "aws ec2 stop-instances --instance-ids " + ShellQuote(resource);
+    } else if (resource.rfind("/subscriptions/", 0) == 0) {
+      command = "az resource delete --ids " + ShellQuote(resource);
+    } else {
+      command = "# remove " + ShellQuote(resource) + " with its provider's console or Terraform";
+    }
+    change = {
+        {"format", "cli"},
+        {"command", command},
+        {"note", "Review first: the resource had no metered use or utilization in the window."}};
+  } else if (type == "savings_plan") {
+    change = {
+        {"format", "cli"},
+        {"command",
+         "aws savingsplans create-savings-plan --savings-plan-offering-id <offering-id> "
+         "--commitment " +
+             ShellQuote(Json(std::round(d.value("hourlyCommitment", 0.0) * 1000) / 1000).dump())},
+        {"note",
+         "Choose the offering (term, payment option) whose discount matches the assumed one."}};
+  } else {
+    change = {{"format", "text"}, {"command", rec["description"]}};
+  }
+  if (!dry_run) {
+    DAI_RETURN_IF_ERROR(
+        db_.Query(
+               "UPDATE cost_recommendations SET status = 'applied', applied_at = ?, applied_by = "
+               "?, "
+               "updated_at = ? WHERE id = ? AND status = 'open'",
+               {clock_.Now(), who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr),
+                clock_.Now(), id})
+            .status());
+    DAI_ASSIGN_OR_RETURN(auto again, db_.Query(std::string("SELECT ") + kRecColumns +
+                                                   " FROM cost_recommendations WHERE id = ?",
+                                               {id}));
+    rec = RecommendationJson(again.rows.at(0));
+  }
+  return Json{{"recommendation", rec}, {"change", change}, {"dryRun", dry_run}};
+}
+
+}  // namespace dai::costopt

@@ -1,0 +1,343 @@
+#include "modules/cost/cost_service.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "store/migrations.h"
+#include "store/test_backends.h"
+
+namespace dai::costopt {
+namespace {
+
+using store::testing::Backend;
+
+const char* kHeader =
+    "BilledCost,EffectiveCost,ListCost,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,"
+    "ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ProviderName,BillingAccountId,SubAccountId,"
+    "ServiceName,ServiceCategory,RegionId,ResourceId,ResourceType,PricingCategory,PricingUnit,"
+    "ConsumedQuantity,Tags\n";
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// `days` days of September 2024 for one account: EC2 on-demand hourly-ish (one row per day
+// with `ec2` cost), S3, and an idle load balancer billed only per hour.
+std::string Month(const std::string& account, int days, double ec2,
+                  const std::string& month = "2024-09") {
+  std::string csv = kHeader;
+  const std::string next = month == "2024-09" ? "2024-10" : "2024-11";
+  for (int d = 1; d <= days; ++d) {
+    char day[16];
+    std::snprintf(day, sizeof day, "%s-%02d", month.c_str(), d);
+    for (int h = 0; h < 24; ++h) {
+      char hs[32], he[32];
+      std::snprintf(hs, sizeof hs, "%sT%02d:00:00Z", day, h);
+      std::snprintf(he, sizeof he, "%sT%02d:00:00Z", day, h + 1);
+      csv += Num(ec2 / 24) + "," + Num(ec2 / 24) + ",," + "USD," + month + "-01," + next + "-01," +
+             hs + "," + he + ",Usage,AWS," + account + ",sub1,Amazon EC2,Compute,us-east-1,i-" +
+             account + ",instance,Standard,Hrs,1,\"{\"\"team\"\": \"\"web\"\"}\"\n";
+    }
+    csv += "2,2,,USD," + month + "-01," + next + "-01," + day + "," + day +
+           "T23:59:59Z,Usage,AWS," + account + ",sub1,Amazon S3,Storage,us-east-1,bucket-" +
+           account + ",bucket,Standard,GB-Mo,10,NULL\n";
+    csv += "0.6,0.6,,USD," + month + "-01," + next + "-01," + day + "," + day +
+           "T23:59:59Z,Usage,AWS," + account +
+           ",sub1,Elastic Load Balancing,Networking,us-east-1,"
+           "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/idle-" +
+           account + ",,Standard,Hrs,24,NULL\n";
+  }
+  return csv;
+}
+
+ChunkSource FromString(const std::string& text, size_t chunk = 777) {
+  auto pos = std::make_shared<size_t>(0);
+  return [text, pos, chunk](char* buffer, size_t capacity) -> Result<size_t> {
+    const size_t n = std::min({capacity, chunk, text.size() - *pos});
+    std::copy_n(text.data() + *pos, n, buffer);
+    *pos += n;
+    return n;
+  };
+}
+
+class CostServiceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string error;
+    test_db_ = store::testing::TestDatabase::Create(GetParam(), &error);
+    if (!test_db_) {
+      if (GetParam() == Backend::kPostgres && !store::testing::InCi()) GTEST_SKIP() << error;
+      FAIL() << error;
+    }
+    ASSERT_TRUE(store::Migrate(test_db_->db()).ok());
+    clock_.SetMillis(ToUnixMillis(*ParseIso8601("2026-11-29T00:00:00Z")));
+    svc_ = std::make_unique<CostService>(test_db_->db(), clock_, CostServiceOptions{},
+                                         [this](const std::string& type, const std::string& json) {
+                                           events_.emplace_back(type, json);
+                                         });
+  }
+  Result<Json> Import(const std::string& csv, const std::string& name = "f.csv",
+                      std::optional<std::string> period = std::nullopt) {
+    ImportOptions o;
+    o.source = name;
+    o.actor = "test";
+    o.expected_period = period;
+    o.batch_rows = 50;  // several staging transactions
+    return svc_->Import(FromString(csv), o);
+  }
+  int64_t Count(const std::string& sql) {
+    auto r = test_db_->db().Query(sql);
+    return r.ok() ? r->rows.at(0).GetInt(size_t{0}) : -1;
+  }
+  FakeClock clock_;
+  std::unique_ptr<store::testing::TestDatabase> test_db_;
+  std::unique_ptr<CostService> svc_;
+  std::vector<std::pair<std::string, std::string>> events_;
+};
+
+TEST_P(CostServiceTest, ImportsOnceAndReimportReplacesThePeriod) {
+  auto first = Import(Month("111", 20, 8.0));
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE((*first)["duplicate"].get<bool>());
+  EXPECT_EQ((*first)["rows"], 20 * 26);
+  EXPECT_NEAR((*first)["billedCost"].get<double>(), 20 * (8 + 2 + 0.6), 1e-6);
+  ASSERT_EQ((*first)["periods"].size(), 1u);
+  EXPECT_EQ((*first)["periods"][0]["start"], "2024-09-01");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 520);
+
+  // The same bytes again: recognised, nothing changes.
+  auto again = Import(Month("111", 20, 8.0), "copy.csv");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)["duplicate"].get<bool>());
+  EXPECT_EQ((*again)["importId"], (*first)["importId"]);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 520);
+
+  // Another account's file for the same period is kept beside it.
+  ASSERT_TRUE(Import(Month("222", 20, 1.0)).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 1040);
+
+  // A corrected file for account 111 replaces its period atomically.
+  auto corrected = Import(Month("111", 25, 4.0));
+  ASSERT_TRUE(corrected.ok()) << corrected.status().message();
+  EXPECT_EQ((*corrected)["replacedImports"], Json::array({(*first)["importId"]}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 25 * 26 + 520);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_imports WHERE status = 'replaced'"), 1);
+  auto costs = svc_->GetCosts(
+      {{"start", "2024-09-01T00:00:00Z"}, {"end", "2024-10-01T00:00:00Z"}, {"groupBy", "account"}});
+  ASSERT_TRUE(costs.ok()) << costs.status().message();
+  EXPECT_EQ((*costs)["days"].size(), 30u);
+  ASSERT_EQ((*costs)["groups"].size(), 2u);
+  EXPECT_EQ((*costs)["groups"][0]["key"], "111");
+  EXPECT_NEAR((*costs)["groups"][0]["effectiveCost"].get<double>(), 25 * (4 + 2 + 0.6), 1e-6);
+  EXPECT_NEAR((*costs)["groups"][1]["effectiveCost"].get<double>(), 20 * (1 + 2 + 0.6), 1e-6);
+  EXPECT_EQ(events_.front().first, "cost.imported");
+}
+
+TEST_P(CostServiceTest, BadFilesLeaveNothingBehind) {
+  std::string bad = Month("111", 3, 8.0);
+  bad +=
+      "oops,1,,USD,2024-09-01,2024-10-01,2024-09-05,2024-09-05,Usage,AWS,111,s,S,C,r,x,t,Standard,"
+      "Hrs,1,NULL\n";
+  auto r = Import(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "line 80, column BilledCost: 'oops' is not a number");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_daily"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_imports WHERE status = 'failed'"), 1);
+  // Another billing period than expected.
+  auto other = Import(Month("111", 2, 1.0), "g.csv", "2024-08");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(
+      other.status().message(),
+      "line 2, column BillingPeriodStart: billing period 2024-09 is not the expected 2024-08");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 0);
+  // Mixed currencies.
+  std::string mixed = Month("111", 1, 1.0);
+  mixed +=
+      "1,1,,EUR,2024-09-01,2024-10-01,2024-09-05,2024-09-05,Usage,AWS,111,s,S,C,r,x,t,Standard,Hrs,"
+      "1,NULL\n";
+  auto m = Import(mixed);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("line 28, column BillingCurrency: 'EUR' differs from 'USD'"),
+            std::string::npos)
+      << m.status().message();
+  EXPECT_FALSE(Import(std::string(kHeader)).ok());  // header only
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 0);
+}
+
+TEST_P(CostServiceTest, BreakdownsByTagAndResource) {
+  ASSERT_TRUE(Import(Month("111", 10, 8.0)).ok());
+  auto tags = svc_->GetCosts({{"start", "2024-09-01T00:00:00Z"},
+                              {"end", "2024-09-11T00:00:00Z"},
+                              {"groupBy", "tag:team"}});
+  ASSERT_TRUE(tags.ok()) << tags.status().message();
+  ASSERT_EQ((*tags)["groups"].size(), 2u);
+  EXPECT_EQ((*tags)["groups"][0]["key"], "web");
+  EXPECT_NEAR((*tags)["groups"][0]["effectiveCost"].get<double>(), 80, 1e-6);
+  EXPECT_EQ((*tags)["groups"][1]["key"], "(none)");
+  auto res = svc_->GetCosts({{"start", "2024-09-01T00:00:00Z"},
+                             {"end", "2024-09-11T00:00:00Z"},
+                             {"groupBy", "resource"},
+                             {"top", 1}});
+  ASSERT_TRUE(res.ok());
+  ASSERT_EQ((*res)["groups"].size(), 2u);
+  EXPECT_EQ((*res)["groups"][0]["key"], "i-111");
+  EXPECT_EQ((*res)["groups"][1]["key"], "(other)");
+  auto bad = svc_->GetCosts(
+      {{"start", "2024-09-01T00:00:00Z"}, {"end", "2024-09-11T00:00:00Z"}, {"groupBy", "color"}});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("groupBy: unknown dimension 'color'"), std::string::npos);
+}
+
+TEST_P(CostServiceTest, ForecastAndBudgetsAlertOncePerCrossing) {
+  ASSERT_TRUE(Import(Month("111", 20, 8.0)).ok());
+  auto f = svc_->Forecast({{"horizon", "month"}});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ((*f)["asOf"], "2024-09-21");
+  EXPECT_EQ((*f)["periodEnd"], "2024-10-01");
+  EXPECT_EQ((*f)["daily"].size(), 10u);
+  EXPECT_NEAR((*f)["actualToDate"].get<double>(), 20 * 10.6, 1e-6);
+  // Constant daily spend: the month lands near 30 x 10.6 and the interval contains it.
+  EXPECT_NEAR((*f)["projected"]["mean"].get<double>(), 318, 5);
+  EXPECT_LE((*f)["projected"]["lo95"].get<double>(), (*f)["projected"]["mean"].get<double>());
+  EXPECT_GE((*f)["projected"]["hi95"].get<double>(), (*f)["projected"]["mean"].get<double>());
+  EXPECT_EQ(svc_->Forecast({{"horizon", "month"}, {"scope", "colour=red"}}).status().code(),
+            StatusCode::kInvalidArgument);
+
+  Identity who;
+  who.user_id = 1;
+  who.username = "alice";
+  who.role = Role::kOperator;
+  auto b = svc_->SetBudget({{"name", "aws"},
+                            {"scope", "provider=AWS"},
+                            {"amount", 300.0},
+                            {"currency", "USD"},
+                            {"period", "monthly"},
+                            {"thresholds", {50, 100}}},
+                           who);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ((*b)["status"], "warning");  // 212 of 300 spent; forecast ~318 > 100%
+  EXPECT_NEAR((*b)["actualPercent"].get<double>(), 212.0 / 3, 1e-6);
+  int budget_events = 0;
+  for (const auto& [type, json] : events_) budget_events += type == "cost.budget";
+  EXPECT_EQ(budget_events, 3);  // actual 50%, forecast 50%, forecast 100%
+  ASSERT_TRUE(svc_->ListBudgets().ok());
+  int again = 0;
+  for (const auto& [type, json] : events_) again += type == "cost.budget";
+  EXPECT_EQ(again, 3);  // no second alert for the same crossings
+  EXPECT_EQ(svc_->SetBudget({{"name", "x"},
+                             {"scope", "all"},
+                             {"amount", 10.0},
+                             {"currency", "EUR"},
+                             {"period", "monthly"}},
+                            who)
+                .status()
+                .message(),
+            "currency: the billing data is in USD, not EUR");
+}
+
+TEST_P(CostServiceTest, RecommendationsAndApply) {
+  ASSERT_TRUE(Import(Month("111", 20, 8.0)).ok());
+  // Utilization of an over-provisioned container, hourly for 7 days.
+  for (int h = 0; h < 7 * 24; ++h) {
+    const TimePoint at =
+        FromUnixMillis(ToUnixMillis(*ParseIso8601("2024-09-14T00:00:00Z")) + int64_t{h} * 3600000);
+    ASSERT_TRUE(
+        test_db_->db()
+            .Query(
+                "INSERT INTO resource_utilization (resource_id, resource_type, cpu_request, "
+                "cpu_usage_p95, "
+                "cpu_usage_max, memory_request, memory_usage_max, network_bytes, sample_count, "
+                "period_start, period_end) VALUES (?, 'container', 2.0, ?, ?, ?, ?, 1e9, 60, ?, ?)",
+                {std::string("shop/web/app"), 0.2 + 0.01 * (h % 5), 0.3, 4096.0 * 1048576,
+                 500.0 * 1048576, at, at + std::chrono::hours(1)})
+            .ok());
+  }
+  auto refreshed = svc_->RefreshRecommendations(Json::object());
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status().message();
+  auto recs = svc_->GetRecommendations({{"status", "open"}});
+  ASSERT_TRUE(recs.ok());
+  std::map<std::string, Json> by_type;
+  for (const auto& r : (*recs)["items"]) by_type[r["type"].get<std::string>()] = r;
+  ASSERT_TRUE(by_type.count("idle_resource")) << recs->dump();
+  EXPECT_NE(
+      by_type["idle_resource"]["resourceId"].get<std::string>().find("loadbalancer/app/idle-111"),
+      std::string::npos);
+  ASSERT_TRUE(by_type.count("savings_plan")) << recs->dump();
+  // Constant on-demand compute spend: the plan covers all of it and saves the discount.
+  const Json sp = by_type["savings_plan"];
+  EXPECT_NEAR(sp["details"]["coverage"].get<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(sp["monthlySavings"].get<double>(), 0.28 * sp["currentCost"].get<double>(), 1e-6);
+  EXPECT_NEAR(sp["currentCost"].get<double>(), 8.0 / 24 * 730, 1e-6);
+  ASSERT_TRUE(by_type.count("rightsizing")) << recs->dump();
+  const Json rs = by_type["rightsizing"];
+  EXPECT_GT(rs["monthlySavings"].get<double>(), 0);
+
+  Identity who;
+  who.username = "cli";
+  who.role = Role::kOperator;
+  auto dry = svc_->ApplyRecommendation({{"id", rs["id"]}, {"dryRun", true}}, who);
+  ASSERT_TRUE(dry.ok()) << dry.status().message();
+  EXPECT_EQ((*dry)["recommendation"]["status"], "open");
+  EXPECT_EQ((*dry)["change"]["format"], "kubernetes-strategic-merge-patch");
+  EXPECT_EQ((*dry)["change"]["target"]["namespace"], "shop");
+  EXPECT_EQ((*dry)["change"]["patch"]["spec"]["template"]["spec"]["containers"][0]["name"], "app");
+  auto applied = svc_->ApplyRecommendation({{"id", rs["id"]}}, who);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ((*applied)["recommendation"]["status"], "applied");
+  EXPECT_EQ(svc_->ApplyRecommendation({{"id", rs["id"]}}, who).status().code(),
+            StatusCode::kFailedPrecondition);
+  auto idle =
+      svc_->ApplyRecommendation({{"id", by_type["idle_resource"]["id"]}, {"dryRun", true}}, who);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_EQ((*idle)["change"]["command"].get<std::string>().rfind(
+                "aws elbv2 delete-load-balancer --load-balancer-arn '", 0),
+            0u);
+  // A refresh keeps the applied one and does not raise it again.
+  ASSERT_TRUE(svc_->RefreshRecommendations(Json::object()).ok());
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM cost_recommendations WHERE recommendation_type = 'rightsizing'"),
+      1);
+  EXPECT_EQ(svc_->ApplyRecommendation({{"id", 9999}}, who).status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(CostServiceTest, ImportsTheFocusSample) {
+  const auto path = std::filesystem::path(DAI_SHARED_DATA) / "cost/focus/focus_sample_1.0.csv";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared data absent: " << path;
+  ImportOptions o;
+  o.source = "focus_sample_1.0.csv";
+  auto r = svc_->ImportFile(path.string(), o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)["rows"], 1000);
+  EXPECT_EQ((*r)["format"], "focus");
+  EXPECT_EQ((*r)["periods"].size(), 2u);  // one row belongs to October's billing period
+  EXPECT_NEAR((*r)["billedCost"].get<double>(), 20.52022672899003, 1e-6);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 1000);
+  auto costs = svc_->GetCosts({{"start", "2024-09-01T00:00:00Z"},
+                               {"end", "2024-10-02T00:00:00Z"},
+                               {"groupBy", "provider"}});
+  ASSERT_TRUE(costs.ok());
+  EXPECT_EQ((*costs)["groups"].size(), 3u);
+  auto f = svc_->Forecast({{"horizon", "month"}});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  auto meta = test_db_->db().Query(
+      "SELECT metadata FROM cost_records WHERE resource_id LIKE "
+      "'%storageaccounts/2b7e6ef8d799420f9aafb807'");
+  ASSERT_TRUE(meta.ok());
+  ASSERT_FALSE(meta->rows.empty());
+  auto m = ParseJson(meta->rows[0].GetString(size_t{0}));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)["extra"]["Id"], "5201819");  // an unmapped column is kept
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CostServiceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         store::testing::BackendName);
+
+}  // namespace
+}  // namespace dai::costopt
