@@ -669,6 +669,8 @@ CREATE TABLE watched_queries (
   created_at {{TS}} NOT NULL DEFAULT {{NOW}},
   updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
 );
+)SQL";
+
 // Migration 3: the Cost Optimizer's imports and pre-aggregates. `cost_imports` makes a file
 // import idempotent (one committed import per file digest) and staged (rows are written under a
 // 'loading' import and become visible when it commits, replacing the same billing period and

@@ -22,7 +22,7 @@ const SelfHealingPage = page(
   'SelfHealingPage',
 );
 const SecurityPage = page(() => import('../features/modules/module-pages'), 'SecurityPage');
-const CostPage = page(() => import('../features/modules/module-pages'), 'CostPage');
+const CostPage = page(() => import('../features/cost/cost-page'), 'CostPage');
 const CicdPage = page(() => import('../features/modules/module-pages'), 'CicdPage');
 const DocsPage = page(() => import('../features/modules/module-pages'), 'DocsPage');
 const LogsPage = page(() => import('../features/modules/module-pages'), 'LogsPage');

@@ -23,11 +23,6 @@ function Grid({ children }: { children: ReactNode }) {
   return <div className="grid-2">{children}</div>;
 }
 
-function monthStart(): string {
-  const d = new Date();
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
-}
-
 export function SecurityPage() {
   return (
     <>
@@ -69,49 +64,6 @@ export function SecurityPage() {
           ]}
         />
       </Grid>
-    </>
-  );
-}
-
-export function CostPage() {
-  return (
-    <>
-      <PageHead title="Cost" lead="Spend, budgets, forecasts and savings recommendations." />
-      <Grid>
-        <ProcedureQueryPanel
-          title="Month to date"
-          path="costOptimizer.getCosts"
-          input={{ start: monthStart(), end: new Date().toISOString() }}
-        />
-        <ProcedureQueryPanel
-          title="Forecast"
-          path="costOptimizer.forecast"
-          input={{ horizon: 'month' }}
-        />
-      </Grid>
-      <ProcedureListPanel
-        title="Recommendations"
-        path="costOptimizer.getRecommendations"
-        input={{ status: 'open' }}
-      />
-      <MutationForm
-        title="Set a budget"
-        path="costOptimizer.setbudget"
-        minRole="operator"
-        submitLabel="Save budget"
-        fields={[
-          { name: 'name', label: 'Name', required: true },
-          { name: 'scope', label: 'Scope', initial: 'all', required: true },
-          { name: 'amount', label: 'Amount', type: 'number', required: true },
-          { name: 'currency', label: 'Currency', initial: 'USD', required: true },
-          {
-            name: 'period',
-            label: 'Period',
-            type: 'select',
-            options: ['monthly', 'quarterly', 'yearly'],
-          },
-        ]}
-      />
     </>
   );
 }

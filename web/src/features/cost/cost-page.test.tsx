@@ -1,0 +1,221 @@
+// The Cost page against a mocked tRPC server speaking the batch wire format: the forecast with
+// its interval, the breakdown table by the chosen dimension, budgets, and recommendations whose
+// "Show change" asks for a dry run and shows the command; a viewer sees no operator controls.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { resetClientForTests } from '../../api/client';
+import { SessionContext, type User } from '../../lib/session';
+import { CostPage, money } from './cost-page';
+
+type Handler = (input: unknown) => unknown;
+let routes: Record<string, Handler>;
+let calls: { path: string; input: unknown }[];
+
+beforeEach(() => {
+  resetClientForTests();
+  calls = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const paths = url.pathname.replace('/trpc/', '').split(',');
+      const inputs = (
+        init.body
+          ? JSON.parse(String(init.body))
+          : JSON.parse(url.searchParams.get('input') ?? '{}')
+      ) as Record<string, unknown>;
+      const out = paths.map((path, i) => {
+        const arg = inputs[String(i)];
+        calls.push({ path, input: arg });
+        const h = routes[path];
+        if (!h)
+          return {
+            error: {
+              message: `no ${path}`,
+              code: -32004,
+              data: { code: 'NOT_FOUND', httpStatus: 404, path },
+            },
+          };
+        return { result: { data: h(arg) } };
+      });
+      return new Response(JSON.stringify(out), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    }),
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+function user(role: 'viewer' | 'operator'): User {
+  return {
+    id: 2,
+    username: 'bob',
+    role,
+    disabled: false,
+    createdAt: '2026-11-28T00:00:00Z',
+    lastLoginAt: null,
+  } as User;
+}
+
+function renderWith(u: User) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={qc}>
+      <SessionContext.Provider value={{ user: u, logout: async () => {} }}>
+        <CostPage />
+      </SessionContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+const forecast = {
+  horizon: 'month',
+  scope: 'all',
+  currency: 'USD',
+  periodStart: '2024-09-01',
+  periodEnd: '2024-10-01',
+  asOf: '2024-09-21',
+  actualToDate: 212,
+  model: 'ets_ann',
+  projected: { mean: 318, lo80: 300, hi80: 336, lo95: 290, hi95: 346 },
+  history: [
+    { day: '2024-09-01', cost: 10.6 },
+    { day: '2024-09-02', cost: 10.6 },
+  ],
+  daily: [{ day: '2024-09-21', mean: 10.6, lo80: 9, hi80: 12, lo95: 8, hi95: 13 }],
+  backtestMape: 3.5,
+  seasonalNaiveMape: 7.25,
+  backtestPoints: 7,
+};
+
+function installRoutes() {
+  routes = {
+    'costOptimizer.forecast': () => forecast,
+    'costOptimizer.listBudgets': () => ({
+      items: [
+        {
+          id: 1,
+          name: 'aws',
+          scope: 'provider=AWS',
+          amount: 300,
+          currency: 'USD',
+          period: 'monthly',
+          thresholds: [50, 100],
+          periodStart: '2024-09-01',
+          periodEnd: '2024-10-01',
+          asOf: '2024-09-21',
+          actual: 212,
+          forecast: 318,
+          forecastHigh: 336,
+          actualPercent: 70.7,
+          forecastPercent: 106,
+          burnRate: 1.06,
+          projectedExhaustion: null,
+          status: 'warning',
+          crossings: [],
+        },
+      ],
+    }),
+    'costOptimizer.getCosts': (input) => {
+      const { groupBy } = input as { groupBy: string };
+      const key = groupBy === 'region' ? 'us-east-1' : 'Amazon EC2';
+      return {
+        start: '2024-08-22',
+        end: '2024-09-21',
+        groupBy,
+        currencies: ['USD'],
+        days: ['2024-09-19', '2024-09-20'],
+        groups: [{ key, billedCost: 20, effectiveCost: 16, series: [8, 8] }],
+        billedCost: 20,
+        effectiveCost: 16,
+      };
+    },
+    'costOptimizer.getRecommendations': () => ({
+      items: [
+        {
+          id: 7,
+          type: 'idle_resource',
+          resourceId: 'arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/idle',
+          resourceType: '',
+          provider: 'AWS',
+          title: 'Idle: Elastic Load Balancing lb',
+          description: '',
+          currentCost: 18.25,
+          projectedCost: 0,
+          monthlySavings: 18.25,
+          currency: 'USD',
+          confidence: 0.6,
+          risk: 'medium',
+          status: 'open',
+          details: { evidence: '480 hourly charges over 20.0 days and no metered usage' },
+          appliedAt: null,
+          createdAt: '2026-11-29T00:00:00Z',
+        },
+      ],
+      total: 1,
+      totalMonthlySavings: 18.25,
+    }),
+    'costOptimizer.applyRecommendation': (input) => ({
+      recommendation: {},
+      dryRun: (input as { dryRun: boolean }).dryRun,
+      change: {
+        format: 'cli',
+        command: "aws elbv2 delete-load-balancer --load-balancer-arn 'arn:x'",
+        note: 'Review first',
+      },
+    }),
+    'costOptimizer.refreshRecommendations': () => ({ created: 1, asOf: '2024-09-21' }),
+  };
+}
+
+describe('CostPage', () => {
+  it('shows the forecast with its interval, the breakdown, budgets and recommendations', async () => {
+    installRoutes();
+    renderWith(user('operator'));
+    expect(await screen.findByText(/Forecast to 2024-10-01/)).toBeTruthy();
+    expect(screen.getByText(/80%: 300 – 336; 95%: 290 – 346/)).toBeTruthy();
+    expect(screen.getByText(/hold-out MAPE 3.5% vs seasonal naive 7.3%/)).toBeTruthy();
+    expect(
+      screen
+        .getByRole('img', { name: /forecast with 80% and 95% intervals/ })
+        .querySelectorAll('polygon').length,
+    ).toBe(2);
+    expect(await screen.findByText('Amazon EC2')).toBeTruthy();
+    const costCall = calls.find((c) => c.path === 'costOptimizer.getCosts');
+    expect(costCall?.input).toMatchObject({
+      start: '2024-08-22T00:00:00Z',
+      end: '2024-09-21T00:00:00Z',
+      groupBy: 'service',
+    });
+    fireEvent.change(screen.getByLabelText(/Group by/), { target: { value: 'region' } });
+    expect(await screen.findByText('us-east-1')).toBeTruthy();
+    expect(screen.getByText('warning')).toBeTruthy();
+    expect(screen.getByText('1.06×')).toBeTruthy();
+    expect(await screen.findByText('Idle: Elastic Load Balancing lb')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Show change' }));
+    await waitFor(() => expect(screen.getByText(/aws elbv2 delete-load-balancer/)).toBeTruthy());
+    expect(calls.find((c) => c.path === 'costOptimizer.applyRecommendation')?.input).toEqual({
+      id: 7,
+      dryRun: true,
+    });
+  });
+
+  it('hides operator controls from a viewer and explains how to import when empty', async () => {
+    installRoutes();
+    routes['costOptimizer.forecast'] = () => ({ ...forecast, history: [], daily: [] });
+    renderWith(user('viewer'));
+    expect(await screen.findByText('No billing data yet')).toBeTruthy();
+    await screen.findByText('Idle: Elastic Load Balancing lb');
+    expect(screen.queryByRole('button', { name: 'Show change' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Save budget' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Refresh recommendations' })).toBeNull();
+  });
+
+  it('formats money by magnitude', () => {
+    expect(money(1234.5, 'USD')).toBe('1235 USD');
+    expect(money(3.14159)).toBe('3.14');
+    expect(money(0.000123)).toBe('0.0001');
+  });
+});

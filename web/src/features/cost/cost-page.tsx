@@ -1,0 +1,456 @@
+// The Cost page: spend per day by a chosen dimension (stacked bars and a table), the forecast
+// to the end of the month with its 80%/95% interval band and the budget line, budgets with burn
+// rate, and savings recommendations (refresh; apply shows the change to make). The date range
+// follows the latest billing data (exports lag behind "now").
+import { useState } from 'react';
+import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import type { ProcedureOutput } from '../../api/generated';
+import { Empty, QueryView } from '../../components/states';
+import { RequireRole } from '../../lib/session';
+
+type Costs = ProcedureOutput<'costOptimizer.getCosts'>;
+type Forecast = ProcedureOutput<'costOptimizer.forecast'>;
+type Budget = ProcedureOutput<'costOptimizer.listBudgets'>['items'][number];
+type Recommendation = ProcedureOutput<'costOptimizer.getRecommendations'>['items'][number];
+
+const dimensions = [
+  'service',
+  'provider',
+  'account',
+  'subAccount',
+  'region',
+  'serviceCategory',
+  'chargeCategory',
+  'resource',
+] as const;
+const palette = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#888',
+];
+
+export function money(v: number, currency = ''): string {
+  const abs = Math.abs(v);
+  const digits = abs >= 100 ? 0 : abs >= 1 ? 2 : 4;
+  return `${v.toFixed(digits)}${currency ? ` ${currency}` : ''}`;
+}
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+function StackedBars({ costs }: { costs: Costs }) {
+  const w = 640;
+  const h = 180;
+  const n = costs.days.length;
+  const totals = costs.days.map((_, i) =>
+    costs.groups.reduce((s, g) => s + Math.max(0, g.series[i] ?? 0), 0),
+  );
+  const max = Math.max(1e-12, ...totals);
+  const bw = w / Math.max(1, n);
+  return (
+    <svg
+      viewBox={`0 0 ${w} ${h}`}
+      role="img"
+      aria-label="Spend per day, stacked by group"
+      className="chart"
+    >
+      {costs.days.map((day, i) => {
+        let y = h;
+        return (
+          <g key={day}>
+            {costs.groups.map((g, gi) => {
+              const v = Math.max(0, g.series[i] ?? 0);
+              const bh = (v / max) * (h - 10);
+              y -= bh;
+              return (
+                <rect
+                  key={g.key}
+                  x={i * bw + 1}
+                  y={y}
+                  width={Math.max(1, bw - 2)}
+                  height={bh}
+                  fill={palette[gi % palette.length]}
+                >
+                  <title>{`${day} ${g.key}: ${money(v)}`}</title>
+                </rect>
+              );
+            })}
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+function Breakdown({ asOf }: { asOf: string }) {
+  const [groupBy, setGroupBy] = useState<string>('service');
+  const start = addDays(asOf, -30);
+  const q = useProcedureQuery('costOptimizer.getCosts', {
+    start: `${start}T00:00:00Z`,
+    end: `${asOf}T00:00:00Z`,
+    groupBy,
+    top: 8,
+  });
+  return (
+    <section className="panel" aria-label="Spend by dimension">
+      <h2>Spend, last 30 days of data</h2>
+      <label>
+        Group by{' '}
+        <select value={groupBy} onChange={(e) => setGroupBy(e.target.value)}>
+          {dimensions.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+      </label>
+      <QueryView q={q}>
+        {(costs) =>
+          costs.groups.length === 0 ? (
+            <Empty title="No spend in this range" />
+          ) : (
+            <>
+              <StackedBars costs={costs} />
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>{groupBy}</th>
+                    <th>Effective (amortized)</th>
+                    <th>Billed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {costs.groups.map((g, i) => (
+                    <tr key={g.key}>
+                      <td>
+                        <span style={{ color: palette[i % palette.length] }}>■</span> {g.key}
+                      </td>
+                      <td>{money(g.effectiveCost, costs.currencies[0])}</td>
+                      <td>{money(g.billedCost, costs.currencies[0])}</td>
+                    </tr>
+                  ))}
+                </tbody>
+                <tfoot>
+                  <tr>
+                    <th>Total</th>
+                    <th>{money(costs.effectiveCost, costs.currencies[0])}</th>
+                    <th>{money(costs.billedCost, costs.currencies[0])}</th>
+                  </tr>
+                </tfoot>
+              </table>
+            </>
+          )
+        }
+      </QueryView>
+    </section>
+  );
+}
+
+/** Cumulative spend in the period: actual, then the forecast with its 80% and 95% bands. */
+function ForecastChart({ f, budget }: { f: Forecast; budget?: number }) {
+  const w = 640;
+  const h = 200;
+  const actual = f.history.filter((p) => p.day >= f.periodStart);
+  let cum = 0;
+  const actualCum = actual.map((p) => (cum += p.cost));
+  const base = cum;
+  const band = f.daily;
+  // The band around the cumulative path grows linearly to the interval of the period total
+  // (computed by the server from simulated paths); a display approximation between the ends.
+  const n = actual.length + band.length;
+  const total = f.projected;
+  const max = Math.max(1e-12, total.hi95, budget ?? 0, base);
+  const x = (i: number) => (i / Math.max(1, n)) * w;
+  const y = (v: number) => h - (v / max) * (h - 10);
+  let m = base;
+  const pts = band.map((d, i) => {
+    m += d.mean;
+    const frac = (i + 1) / band.length;
+    return {
+      x: x(actual.length + i + 1),
+      mean: m,
+      lo95: m - frac * (total.mean - total.lo95),
+      hi95: m + frac * (total.hi95 - total.mean),
+      lo80: m - frac * (total.mean - total.lo80),
+      hi80: m + frac * (total.hi80 - total.mean),
+    };
+  });
+  const start = { x: x(actual.length), v: base };
+  const area = (lo: 'lo95' | 'lo80', hi: 'hi95' | 'hi80') =>
+    [
+      `${start.x},${y(start.v)}`,
+      ...pts.map((p) => `${p.x},${y(p[hi])}`),
+      ...pts.reverse().map((p) => `${p.x},${y(p[lo])}`),
+    ].join(' ');
+  const area95 = area('lo95', 'hi95');
+  pts.reverse();
+  const area80 = area('lo80', 'hi80');
+  pts.reverse();
+  return (
+    <svg
+      viewBox={`0 0 ${w} ${h}`}
+      role="img"
+      aria-label="Cumulative spend and forecast with 80% and 95% intervals"
+      className="chart"
+    >
+      {pts.length > 0 ? <polygon points={area95} fill="#4e79a7" opacity={0.15} /> : null}
+      {pts.length > 0 ? <polygon points={area80} fill="#4e79a7" opacity={0.3} /> : null}
+      <polyline
+        fill="none"
+        stroke="#222"
+        strokeWidth={2}
+        points={actualCum.map((v, i) => `${x(i + 1)},${y(v)}`).join(' ')}
+      />
+      {pts.length > 0 ? (
+        <polyline
+          fill="none"
+          stroke="#4e79a7"
+          strokeDasharray="4 3"
+          strokeWidth={2}
+          points={[`${start.x},${y(start.v)}`, ...pts.map((p) => `${p.x},${y(p.mean)}`)].join(' ')}
+        />
+      ) : null}
+      {budget ? (
+        <line x1={0} x2={w} y1={y(budget)} y2={y(budget)} stroke="#e15759" strokeDasharray="6 4" />
+      ) : null}
+    </svg>
+  );
+}
+
+function ForecastPanel({ f, budget }: { f: Forecast; budget?: Budget }) {
+  const c = f.currency ?? '';
+  return (
+    <section className="panel" aria-label="Forecast">
+      <h2>
+        Forecast to {f.periodEnd} ({f.horizon})
+      </h2>
+      <p>
+        Spent so far: <strong>{money(f.actualToDate, c)}</strong>. Projected:{' '}
+        <strong>{money(f.projected.mean, c)}</strong> (80%: {money(f.projected.lo80)} –{' '}
+        {money(f.projected.hi80)}; 95%: {money(f.projected.lo95)} – {money(f.projected.hi95)})
+      </p>
+      <ForecastChart f={f} budget={budget?.amount} />
+      <p className="muted">
+        Model {f.model}
+        {f.backtestMape !== null ? `; hold-out MAPE ${f.backtestMape.toFixed(1)}%` : ''}
+        {f.seasonalNaiveMape !== null
+          ? ` vs seasonal naive ${f.seasonalNaiveMape.toFixed(1)}%`
+          : ''}
+        {budget ? `; red line: budget "${budget.name}"` : ''}. Data up to {addDays(f.asOf, -1)}.
+      </p>
+    </section>
+  );
+}
+
+function Budgets({ items }: { items: Budget[] }) {
+  const [form, setForm] = useState({ name: '', scope: 'all', amount: '', currency: 'USD' });
+  const save = useProcedureMutation('costOptimizer.setbudget', ['costOptimizer']);
+  return (
+    <section className="panel" aria-label="Budgets">
+      <h2>Budgets</h2>
+      {items.length === 0 ? (
+        <Empty title="No budgets yet" />
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Scope</th>
+              <th>Spent</th>
+              <th>Forecast</th>
+              <th>Burn rate</th>
+              <th>Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((b) => (
+              <tr key={b.id}>
+                <td>{b.name}</td>
+                <td>{b.scope}</td>
+                <td>
+                  {money(b.actual, b.currency)} of {money(b.amount)} ({b.actualPercent.toFixed(0)}%)
+                </td>
+                <td>
+                  {money(b.forecast)} ({b.forecastPercent.toFixed(0)}%)
+                </td>
+                <td>{b.burnRate.toFixed(2)}×</td>
+                <td className={`status-${b.status}`}>{b.status}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <RequireRole min="operator">
+        <form
+          aria-label="Set a budget"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save.mutate({
+              name: form.name,
+              scope: form.scope,
+              amount: Number(form.amount),
+              currency: form.currency,
+              period: 'monthly',
+            });
+          }}
+        >
+          <label>
+            Name{' '}
+            <input
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.target.value })}
+              required
+            />
+          </label>
+          <label>
+            Scope{' '}
+            <input
+              value={form.scope}
+              onChange={(e) => setForm({ ...form, scope: e.target.value })}
+            />
+          </label>
+          <label>
+            Monthly amount{' '}
+            <input
+              type="number"
+              value={form.amount}
+              onChange={(e) => setForm({ ...form, amount: e.target.value })}
+              required
+            />
+          </label>
+          <label>
+            Currency{' '}
+            <input
+              value={form.currency}
+              onChange={(e) => setForm({ ...form, currency: e.target.value })}
+            />
+          </label>
+          <button type="submit" className="btn" disabled={save.isPending}>
+            Save budget
+          </button>
+          {save.error ? <p role="alert">{save.error.message}</p> : null}
+        </form>
+      </RequireRole>
+    </section>
+  );
+}
+
+function Recommendations() {
+  const q = useProcedureQuery('costOptimizer.getRecommendations', { status: 'open', limit: 20 });
+  const refresh = useProcedureMutation('costOptimizer.refreshRecommendations', ['costOptimizer']);
+  const apply = useProcedureMutation('costOptimizer.applyRecommendation', []);
+  const change = apply.data?.change as { command?: string; note?: string } | undefined;
+  return (
+    <section className="panel" aria-label="Recommendations">
+      <h2>Savings recommendations</h2>
+      <RequireRole min="operator">
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => refresh.mutate({})}
+          disabled={refresh.isPending}
+        >
+          Refresh recommendations
+        </button>
+      </RequireRole>
+      <QueryView q={q}>
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty title="No open recommendations" />
+          ) : (
+            <>
+              <p>
+                {data.total} open, {money(data.totalMonthlySavings, data.items[0]?.currency)} per
+                month in total.
+              </p>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>Recommendation</th>
+                    <th>Saving / month</th>
+                    <th>Risk</th>
+                    <th>Evidence</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((r: Recommendation) => (
+                    <tr key={r.id}>
+                      <td>
+                        <strong>{r.title}</strong>
+                        <div className="muted">{r.type}</div>
+                      </td>
+                      <td>{money(r.monthlySavings, r.currency)}</td>
+                      <td>{r.risk}</td>
+                      <td>{String((r.details as { evidence?: string }).evidence ?? '')}</td>
+                      <td>
+                        <RequireRole min="operator">
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            onClick={() => apply.mutate({ id: r.id, dryRun: true })}
+                          >
+                            Show change
+                          </button>
+                        </RequireRole>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )
+        }
+      </QueryView>
+      {change?.command ? (
+        <div aria-label="Change to apply">
+          <pre>{change.command}</pre>
+          {change.note ? <p className="muted">{change.note}</p> : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+export function CostPage() {
+  const forecast = useProcedureQuery('costOptimizer.forecast', { horizon: 'month' });
+  const budgets = useProcedureQuery('costOptimizer.listBudgets', {});
+  return (
+    <>
+      <div className="page-head">
+        <h1>Cost</h1>
+        <p className="muted">
+          Spend from imported FOCUS / AWS CUR billing files (<code>devops-ai cost import FILE</code>
+          ), forecasts, budgets and savings.
+        </p>
+      </div>
+      <QueryView q={forecast}>
+        {(f) =>
+          f.history.length === 0 ? (
+            <Empty title="No billing data yet">
+              Import a FOCUS export: <code>devops-ai cost import focus.csv --data-dir DIR</code>
+            </Empty>
+          ) : (
+            <>
+              <ForecastPanel f={f} budget={budgets.data?.items[0]} />
+              <Breakdown asOf={f.asOf} />
+            </>
+          )
+        }
+      </QueryView>
+      <QueryView q={budgets}>{(b) => <Budgets items={b.items} />}</QueryView>
+      <Recommendations />
+    </>
+  );
+}
