@@ -21,7 +21,7 @@ const SelfHealingPage = page(
   () => import('../features/self-healing/self-healing-page'),
   'SelfHealingPage',
 );
-const SecurityPage = page(() => import('../features/modules/module-pages'), 'SecurityPage');
+const SecurityPage = page(() => import('../features/security/security-page'), 'SecurityPage');
 const CostPage = page(() => import('../features/cost/cost-page'), 'CostPage');
 const CicdPage = page(() => import('../features/modules/module-pages'), 'CicdPage');
 const DocsPage = page(() => import('../features/modules/module-pages'), 'DocsPage');

@@ -8,7 +8,6 @@ import {
   ProcedureQueryPanel,
 } from '../../components/procedure-panel';
 import { Empty } from '../../components/states';
-import { CompliancePanel, PosturePanel } from './posture-compliance';
 
 function PageHead({ title, lead }: { title: string; lead: string }) {
   return (
@@ -21,51 +20,6 @@ function PageHead({ title, lead }: { title: string; lead: string }) {
 
 function Grid({ children }: { children: ReactNode }) {
   return <div className="grid-2">{children}</div>;
-}
-
-export function SecurityPage() {
-  return (
-    <>
-      <PageHead
-        title="Security"
-        lead="Vulnerabilities, secrets, Kubernetes posture and compliance."
-      />
-      <ProcedureListPanel title="Vulnerabilities" path="securityGuardian.getVulnerabilities" />
-      <PosturePanel />
-      <CompliancePanel />
-      <Grid>
-        <MutationForm
-          title="Run a scan"
-          path="securityGuardian.scan"
-          minRole="operator"
-          submitLabel="Scan"
-          fields={[
-            {
-              name: 'scanType',
-              label: 'Type',
-              type: 'select',
-              options: ['container', 'kubernetes', 'secrets', 'compliance'],
-            },
-            { name: 'target', label: 'Target', required: true },
-          ]}
-        />
-        <MutationForm
-          title="Check compliance"
-          path="securityGuardian.checkCompliance"
-          minRole="operator"
-          submitLabel="Check"
-          fields={[
-            {
-              name: 'framework',
-              label: 'Framework',
-              type: 'select',
-              options: ['soc2', 'hipaa', 'pci_dss'],
-            },
-          ]}
-        />
-      </Grid>
-    </>
-  );
 }
 
 export function CicdPage() {
