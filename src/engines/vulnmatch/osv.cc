@@ -97,7 +97,10 @@ Result<Advisory> FromJson(const Json& doc) {
             if (!ev.is_object() || ev.empty())
               return Bad(a.id, where + ": an event is not an object");
             OsvEvent event;
-            const auto& [key, value] = *ev.items().begin();
+            // (items() returns a temporary proxy: binding into it dangles; found by fuzzing.)
+            const auto first = ev.begin();
+            const std::string key = first.key();
+            const Json& value = first.value();
             if (!value.is_string()) return Bad(a.id, where + ": event value is not a string");
             if (key == "introduced")
               event.kind = OsvEvent::Kind::kIntroduced;

@@ -14,6 +14,14 @@ std::string Str(const Json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// obj[key] without operator[]'s preconditions: a missing key or a non-object gives null.
+const Json& Field(const Json& obj, const char* key) {
+  static const Json kNull;
+  if (!obj.is_object()) return kNull;
+  auto it = obj.find(key);
+  return it == obj.end() ? kNull : *it;
+}
+
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
   if (s == "NEGLIGIBLE") return "LOW";
@@ -31,18 +39,18 @@ Result<ImportedReport> FromTrivy(const Json& doc) {
   ImportedReport r;
   r.scanner = "trivy";
   r.artifact = Str(doc, "ArtifactName");
-  const Json& results = doc["Results"];
+  const Json& results = Field(doc, "Results");
   if (!results.is_array())
     return Status::InvalidArgument("Trivy report: \"Results\" is not an array");
   for (const auto& res : results) {
     if (!res.is_object()) continue;
     const std::string target = Str(res, "Target"), type = Str(res, "Type");
-    if (auto pk = res.find("Packages"); pk != res.end() && pk->is_array())
-      for (const auto& p : *pk)
+    if (const Json& pk = Field(res, "Packages"); pk.is_array())
+      for (const auto& p : pk)
         r.packages.push_back({Str(p, "Name"), Str(p, "Version"), type, target});
-    auto vulns = res.find("Vulnerabilities");
-    if (vulns == res.end() || !vulns->is_array()) continue;
-    for (const auto& v : *vulns) {
+    const Json& vulns = Field(res, "Vulnerabilities");
+    if (!vulns.is_array()) continue;
+    for (const auto& v : vulns) {
       ImportedFinding f;
       f.scanner = "trivy";
       f.vuln_id = Str(v, "VulnerabilityID");
@@ -57,7 +65,7 @@ Result<ImportedReport> FromTrivy(const Json& doc) {
         return Status::InvalidArgument("Trivy report: a vulnerability in " + target +
                                        " lacks VulnerabilityID or PkgName");
       // CVSS: prefer the source Trivy used for the severity, then NVD, then any.
-      if (auto cvss = v.find("CVSS"); cvss != v.end() && cvss->is_object()) {
+      if (const Json* cvss = &Field(v, "CVSS"); cvss->is_object()) {
         std::string src = Str(v, "SeveritySource");
         for (const std::string& key : {src, std::string("nvd")}) {
           if (!f.cvss_vector.empty()) break;
@@ -78,15 +86,15 @@ Result<ImportedReport> FromGrype(const Json& doc) {
   ImportedReport r;
   r.scanner = "grype";
   if (auto src = doc.find("source"); src != doc.end() && src->is_object()) {
-    const Json& target = (*src)["target"];
+    const Json& target = Field(*src, "target");
     r.artifact = target.is_string() ? target.get<std::string>() : Str(target, "userInput");
   }
-  const Json& matches = doc["matches"];
+  const Json& matches = Field(doc, "matches");
   if (!matches.is_array())
     return Status::InvalidArgument("Grype report: \"matches\" is not an array");
   for (const auto& m : matches) {
-    const Json& v = m["vulnerability"];
-    const Json& a = m["artifact"];
+    const Json& v = Field(m, "vulnerability");
+    const Json& a = Field(m, "artifact");
     ImportedFinding f;
     f.scanner = "grype";
     f.vuln_id = Str(v, "id");
@@ -98,19 +106,19 @@ Result<ImportedReport> FromGrype(const Json& doc) {
     if (f.vuln_id.empty() || f.package_name.empty())
       return Status::InvalidArgument(
           "Grype report: a match lacks vulnerability.id or artifact.name");
-    if (auto fix = v.find("fix"); fix != v.end() && fix->is_object())
-      if (auto vs = fix->find("versions");
-          vs != fix->end() && vs->is_array() && !vs->empty() && (*vs)[0].is_string())
-        f.fixed_version = (*vs)[0].get<std::string>();
-    if (auto cvss = v.find("cvss"); cvss != v.end() && cvss->is_array())
-      for (const auto& c : *cvss)
+    if (const Json& fix = Field(v, "fix"); fix.is_object())
+      if (const Json& vs = Field(fix, "versions");
+          vs.is_array() && !vs.empty() && vs[0].is_string())
+        f.fixed_version = vs[0].get<std::string>();
+    if (const Json& cvss = Field(v, "cvss"); cvss.is_array())
+      for (const auto& c : cvss)
         if (f.cvss_vector.empty() && Str(c, "vector").rfind("CVSS:3", 0) == 0)
           f.cvss_vector = Str(c, "vector");
-    if (auto rel = m.find("relatedVulnerabilities"); rel != m.end() && rel->is_array())
-      for (const auto& x : *rel)
+    if (const Json& rel = Field(m, "relatedVulnerabilities"); rel.is_array())
+      for (const auto& x : rel)
         if (!Str(x, "id").empty() && Str(x, "id") != f.vuln_id) f.aliases.push_back(Str(x, "id"));
-    if (auto locs = a.find("locations"); locs != a.end() && locs->is_array() && !locs->empty())
-      f.location = Str((*locs)[0], "path");
+    if (const Json& locs = Field(a, "locations"); locs.is_array() && !locs.empty())
+      f.location = Str(locs[0], "path");
     ScoreFromVector(f);
     r.findings.push_back(std::move(f));
   }

@@ -312,12 +312,7 @@ export function DependencySection() {
         submitLabel="Scan"
         fields={[
           { name: 'scanType', label: 'Type', type: 'select', options: ['container'] },
-          {
-            name: 'target',
-            label:
-              'Server-side path (image tarball, OCI layout, root filesystem, repository, lockfile)',
-            required: true,
-          },
+          { name: 'target', label: 'Target', required: true },
         ]}
       />
       <ScanList selected={scanId} onSelect={setScanId} />
