@@ -85,6 +85,12 @@ test('scan a repository, read findings and SBOMs, import a Trivy report', async 
   assert.equal(v.cvssScore, 5.3);
   assert.equal(v.details.patch.distance, 'minor');
   assert.equal(v.details.patch.breakingRisk, 'medium');
+  const patch = await operator.mutation('securityGuardian.applyPatch', { vulnerabilityId: v.id });
+  assert.equal(patch.toVersion, '2.6.9');
+  assert.equal(patch.command, "npm install 'debug@2.6.9'");
+  assert.equal(patch.applied, false);
+  await assert.rejects(viewer.mutation('securityGuardian.applyPatch', { vulnerabilityId: v.id }),
+    (e) => e instanceof TRPCClientError && e.data?.code === 'FORBIDDEN');
   const none = await viewer.query('securityGuardian.getVulnerabilities', { scanId: started.id, severity: 'critical' });
   assert.equal(none.total, 0);
 

@@ -1,7 +1,7 @@
 // securityGuardian.scan / getScans / getScan / getVulnerabilities / getSbom / importReport /
-// advisoryDatabase / importAdvisories (posture and compliance procedures: posture_compliance.cc).
-// applyPatch and rotateSecrets stay
-// declared in the catalog (NOT_IMPLEMENTED) until built.
+// applyPatch (preview) / advisoryDatabase / importAdvisories (posture and compliance
+// procedures: posture_compliance.cc). rotateSecrets stays declared in the catalog
+// (NOT_IMPLEMENTED) until built.
 #include "modules/security/security_service.h"
 #include "registry/schema.h"
 
@@ -87,6 +87,22 @@ void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::Job
       [this](const Json& in, CallContext& ctx) {
         return ImportReport(in["report"].get<std::string>(),
                             ctx.identity ? ctx.identity->username : "");
+      }));
+  registry.Add(MakeProcedure(
+      "securityGuardian.applyPatch", M, Role::kOperator,
+      s::Object(
+          {s::Req("vulnerabilityId", s::Int(1)),
+           s::Opt("dryRun", s::Bool(), "default true; false (write a branch) is not built yet")}),
+      s::Object({s::Req("vulnerabilityId", s::Int()), s::Req("advisory", s::String()),
+                 s::Req("package", s::String()), s::Req("fromVersion", s::String()),
+                 s::Req("toVersion", s::String()), s::Req("file", s::String()),
+                 s::Req("applied", s::Bool()), s::Req("diff", s::Nullable(s::String())),
+                 s::Req("command", s::Nullable(s::String())), s::Req("note", s::String()),
+                 s::Opt("assessment", s::Any())}),
+      "The change that fixes a finding: a unified diff of the manifest or the package manager's "
+      "command",
+      [this](const Json& in, CallContext&) {
+        return ApplyPatch(in["vulnerabilityId"].get<int64_t>(), in.value("dryRun", true));
       }));
   registry.Add(MakeProcedure(
       "securityGuardian.advisoryDatabase", Q, Role::kViewer, s::Object({}),

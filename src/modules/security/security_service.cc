@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "adapters/inventory/fs_inventory.h"
 #include "adapters/inventory/image_inventory.h"
+#include "engines/sbom/manifest_patch.h"
 #include "engines/sbom/sbom_document.h"
 #include "engines/vulnmatch/patch.h"
 #include "engines/vulnmatch/report_import.h"
@@ -483,6 +486,74 @@ Result<Json> SecurityService::ListVulnerabilities(const Json& f) {
               {"total", count.rows.at(0).GetInt(0)},
               {"limit", limit},
               {"offset", offset}};
+}
+
+Result<Json> SecurityService::ApplyPatch(int64_t vulnerability_id, bool dry_run) {
+  namespace fs = std::filesystem;
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT v.package_name, v.package_version, v.fixed_version, v.location, v.vuln_id, "
+                "v.details, s.target, s.report FROM vulnerabilities v JOIN security_scans s ON "
+                "s.id = v.scan_id WHERE v.id = ?",
+                {vulnerability_id}));
+  if (rows.rows.empty())
+    return Status::NotFound("vulnerability " + std::to_string(vulnerability_id) +
+                            " does not exist");
+  const auto& r = rows.rows[0];
+  const std::string name = r.GetString(0), from = r.GetString(1), location = r.GetString(3);
+  const auto fixed = r.GetOptString(2);
+  if (!fixed || fixed->empty())
+    return Status::FailedPrecondition(r.GetString(4) + ": no fixed version is published for " +
+                                      name);
+  auto report = ParseJson(r.GetOptString(7).value_or("{}"));
+  const std::string target_kind = report.ok() ? report->value("targetKind", "") : "";
+  auto details = ParseJson(r.GetString(5));
+  // Distro packages are matched by source name; the installed binary package is the name.
+  auto kind = sbom::DetectLockfileKind(location);
+  if (!kind)
+    return Status::FailedPrecondition("cannot tell the format of " + location + " to patch it");
+  Json out = {{"vulnerabilityId", vulnerability_id},
+              {"advisory", r.GetString(4)},
+              {"package", name},
+              {"fromVersion", from},
+              {"toVersion", *fixed},
+              {"file", location},
+              {"applied", false}};
+  std::string content;
+  const bool edits_file = *kind == sbom::LockfileKind::kRequirements ||
+                          *kind == sbom::LockfileKind::kGoMod ||
+                          *kind == sbom::LockfileKind::kPomXml;
+  if (edits_file) {
+    if (target_kind != "repository" && target_kind != "lockfile")
+      return Status::FailedPrecondition("the scanned " + target_kind +
+                                        " is not a working tree this server can read files from");
+    bool escaped = false;
+    for (const auto& part : fs::path(location)) escaped = escaped || part == "..";
+    if (escaped || fs::path(location).is_absolute())
+      return Status::FailedPrecondition("finding location " + location +
+                                        " is not inside the scan target");
+    const fs::path file =
+        target_kind == "lockfile" ? fs::path(r.GetString(6)) : fs::path(r.GetString(6)) / location;
+    std::error_code ec;
+    if (fs::is_symlink(file, ec) || !fs::is_regular_file(file, ec) ||
+        fs::file_size(file, ec) > sbom::kMaxInputBytes)
+      return Status::FailedPrecondition(file.string() + " is no longer a readable regular file");
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    content = ss.str();
+  }
+  DAI_ASSIGN_OR_RETURN(sbom::ManifestPatch patch,
+                       sbom::ProposeManifestPatch(*kind, location, content, name, from, *fixed));
+  out["diff"] = patch.diff.empty() ? Json(nullptr) : Json(patch.diff);
+  out["command"] = patch.command.empty() ? Json(nullptr) : Json(patch.command);
+  out["note"] = patch.note;
+  if (details.ok() && details->contains("patch")) out["assessment"] = (*details)["patch"];
+  if (!dry_run)
+    return Status::FailedPrecondition(
+        "writing the change (a branch with a commit) is not built yet; use the diff or the "
+        "command from a dry run");
+  return out;
 }
 
 Result<Json> SecurityService::GetSbom(int64_t scan_id, const std::string& format) {

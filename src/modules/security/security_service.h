@@ -50,6 +50,10 @@ class SecurityService {
   Result<Json> GetScan(int64_t id, bool with_report);
   Result<Json> ListScans(const Json& filter);
   Result<Json> ListVulnerabilities(const Json& filter);
+  //! The change that fixes a finding: a unified diff of the manifest (requirements.txt,
+  //! go.mod, pom.xml) or the package manager's command for a lockfile. Preview only: writing
+  //! the change (a git branch with a commit) is not built, so dry_run=false is refused.
+  Result<Json> ApplyPatch(int64_t vulnerability_id, bool dry_run);
   //! The scan's SBOM as CycloneDX 1.5 or SPDX 2.3.
   Result<Json> GetSbom(int64_t scan_id, const std::string& format);
 

@@ -145,6 +145,41 @@ TEST_P(SecurityServiceTest, RepositoryScanFindsTheAdvisoryWithPatchAssessment) {
   EXPECT_NE(std::find(events_.begin(), events_.end(), "security.scan"), events_.end());
 }
 
+TEST_P(SecurityServiceTest, ApplyPatchPreviewsTheManifestChange) {
+  const char* flask = R"({"id": "GHSA-m2qf-hxjv-5gpq", "summary": "Flask session cookie disclosure",
+    "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
+      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}]}]}]})";
+  ASSERT_TRUE(svc_->ImportAdvisories(flask, "test").ok());
+  WriteFile(dir_ / "py" / "requirements.txt", "Flask==2.0.0\nclick==8.0.0\n");
+  WriteFile(dir_ / "py" / "package-lock.json", kLock);
+  const int64_t id = ScanNow(dir_ / "py");
+  auto vulns = svc_->ListVulnerabilities(Json{{"scanId", id}});
+  ASSERT_TRUE(vulns.ok());
+  int64_t flask_id = 0, debug_id = 0;
+  for (const auto& v : (*vulns)["items"]) {
+    if (v["packageName"] == "Flask") flask_id = v["id"];
+    if (v["packageName"] == "debug") debug_id = v["id"];
+  }
+  ASSERT_GT(flask_id, 0);
+  ASSERT_GT(debug_id, 0);
+  auto p = svc_->ApplyPatch(flask_id, true);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ((*p)["toVersion"], "2.2.5");
+  EXPECT_NE((*p)["diff"].get<std::string>().find("+Flask==2.2.5"), std::string::npos);
+  EXPECT_EQ((*p)["applied"], false);
+  auto npm = svc_->ApplyPatch(debug_id, true);
+  ASSERT_TRUE(npm.ok()) << npm.status().ToString();
+  EXPECT_TRUE((*npm)["diff"].is_null());
+  EXPECT_EQ((*npm)["command"], "npm install 'debug@2.6.9'");
+  // The working tree is never edited: the file is unchanged, and writing is refused.
+  EXPECT_EQ(svc_->ApplyPatch(flask_id, false).status().code(), StatusCode::kFailedPrecondition);
+  std::ifstream in(dir_ / "py" / "requirements.txt");
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first, "Flask==2.0.0");
+  EXPECT_EQ(svc_->ApplyPatch(999999, true).status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(SecurityServiceTest, BadTargetsAndOtherScanTypes) {
   EXPECT_EQ(svc_->StartScan("container", "relative/path", "a", nullptr).status().code(),
             StatusCode::kInvalidArgument);

@@ -738,12 +738,25 @@ export interface Procedures {
   "securityGuardian.applyPatch": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
+      /** default true; false (write a branch) is not built yet */
       "dryRun"?: boolean;
       "vulnerabilityId": number;
     };
-    output: unknown;
+    output: {
+      "advisory": string;
+      "applied": boolean;
+      "assessment"?: unknown;
+      "command": string | null;
+      "diff": string | null;
+      "file": string;
+      "fromVersion": string;
+      "note": string;
+      "package": string;
+      "toVersion": string;
+      "vulnerabilityId": number;
+    };
   };
   "securityGuardian.checkCompliance": {
     kind: "mutation";

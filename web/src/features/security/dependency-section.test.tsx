@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { resetClientForTests } from '../../api/client';
+import { SessionContext } from '../../lib/session';
 import { DependencySection } from './dependency-section';
 
 const scan = {
@@ -62,13 +63,12 @@ beforeEach(() => {
   calls = [];
   vi.stubGlobal(
     'fetch',
-    vi.fn(async (input: RequestInfo | URL) => {
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
       const url = new URL(String(input));
       const paths = url.pathname.replace('/trpc/', '').split(',');
-      const inputs = JSON.parse(url.searchParams.get('input') ?? '{}') as Record<
-        string,
-        Record<string, unknown>
-      >;
+      const inputs = JSON.parse(
+        init.body ? String(init.body) : (url.searchParams.get('input') ?? '{}'),
+      ) as Record<string, Record<string, unknown>>;
       const out = paths.map((path, i) => {
         const inp = inputs[String(i)];
         calls.push({ path, input: inp });
@@ -85,6 +85,23 @@ beforeEach(() => {
           };
         if (path === 'securityGuardian.getScans')
           return { result: { data: { items: [scan], total: 1, limit: 20, offset: 0 } } };
+        if (path === 'securityGuardian.applyPatch')
+          return {
+            result: {
+              data: {
+                vulnerabilityId: inp?.vulnerabilityId,
+                advisory: 'GHSA-qwcr-r2fm-qrc7',
+                package: 'body-parser',
+                fromVersion: '1.18.3',
+                toVersion: '1.20.3',
+                file: 'package-lock.json',
+                applied: false,
+                diff: null,
+                command: "npm install 'body-parser@1.20.3'",
+                note: 'package-lock.json lockfiles are rewritten by their package manager',
+              },
+            },
+          };
         if (path === 'securityGuardian.getVulnerabilities') {
           const items = findings.filter((f) => !inp?.severity || f.severity === inp.severity);
           return { result: { data: { items, total: items.length, limit: 25, offset: 0 } } };
@@ -106,11 +123,25 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
+const operator = {
+  user: {
+    id: 3,
+    username: 'olga',
+    role: 'operator' as const,
+    disabled: false,
+    createdAt: '2026-11-28T00:00:00Z',
+    lastLoginAt: null,
+  },
+  logout: async () => {},
+};
+
 function renderSection() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={qc}>
-      <DependencySection />
+      <SessionContext.Provider value={operator}>
+        <DependencySection />
+      </SessionContext.Provider>
     </QueryClientProvider>,
   );
 }
@@ -154,5 +185,9 @@ describe('DependencySection', () => {
     expect(preview.textContent).toContain('body-parser 1.18.3 → 1.20.3');
     expect(preview.textContent).toContain('CVE-2024-0001');
     expect(preview.textContent).toMatch(/Risk of upgrading\s*medium/);
+    fireEvent.click(screen.getByRole('button', { name: 'Show the change' }));
+    const change = await screen.findByTestId('patch-change');
+    expect(change.textContent).toContain("npm install 'body-parser@1.20.3'");
+    expect(calls.some((c) => c.path.endsWith('applyPatch') && c.input?.dryRun === true)).toBe(true);
   });
 });

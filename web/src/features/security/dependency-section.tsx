@@ -3,11 +3,12 @@
 // and the patch preview of a finding (minimal fixing version, upgrade distance, risk).
 import { useState } from 'react';
 import type { ProcedureOutput } from '../../api/generated';
-import { useProcedureQuery } from '../../api/hooks';
+import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { Pagination } from '../../components/pagination';
 import { MutationForm, Panel } from '../../components/procedure-panel';
-import { Empty, QueryView } from '../../components/states';
+import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
+import { RequireRole } from '../../lib/session';
 
 const kPageSize = 25;
 const kSeverities = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
@@ -159,6 +160,36 @@ function ByPackage({ scanId }: { scanId?: number }) {
   );
 }
 
+// The change itself (securityGuardian.applyPatch as a dry run): a unified diff of the manifest
+// or the package manager's command. Nothing is written to the scanned tree.
+function ChangePreview({ vulnerabilityId }: { vulnerabilityId: number }) {
+  const m = useProcedureMutation('securityGuardian.applyPatch', []);
+  return (
+    <div>
+      <button
+        type="button"
+        onClick={() => m.mutate({ vulnerabilityId, dryRun: true })}
+        disabled={m.isPending}
+      >
+        Show the change
+      </button>
+      {m.error ? <ErrorState error={m.error} title="No change available" /> : null}
+      {m.data ? (
+        <div data-testid="patch-change">
+          {m.data.diff ? <pre className="diff">{m.data.diff}</pre> : null}
+          {m.data.command ? (
+            <p>
+              Run: <code>{m.data.command}</code>
+            </p>
+          ) : null}
+          {m.data.note ? <p className="muted">{m.data.note}</p> : null}
+          <p className="muted">Preview only: the scanned files are not modified.</p>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 function PatchPreview({ finding }: { finding: Finding }) {
   const p = patchOf(finding);
   return (
@@ -193,10 +224,9 @@ function PatchPreview({ finding }: { finding: Finding }) {
         <dt>Found in</dt>
         <dd>{finding.location ?? '—'}</dd>
       </dl>
-      <p className="muted">
-        Writing the change (unified diff, git branch) is <code>securityGuardian.applyPatch</code>,
-        not built yet.
-      </p>
+      <RequireRole min="operator">
+        <ChangePreview vulnerabilityId={finding.id} />
+      </RequireRole>
     </Panel>
   );
 }
