@@ -16,6 +16,7 @@
 #include "modules/auth/auth_service.h"
 #include "adapters/prometheus/prometheus_client.h"
 #include "modules/catalog/planned_procedures.h"
+#include "modules/cicd_orchestrator/cicd_service.h"
 #include "modules/incident_commander/incident_service.h"
 #include "modules/security/security_service.h"
 #include "modules/incident_commander/runbook_service.h"
@@ -104,6 +105,7 @@ struct App::Parts {
   std::unique_ptr<OpenedStore> store;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<incidents::IncidentService> incidents;
+  std::unique_ptr<cicd::CicdService> cicd;
   std::unique_ptr<security::SecurityService> security;
   std::unique_ptr<incidents::RunbookService> runbooks;
   std::unique_ptr<incidents::WatchService> watches;
@@ -372,6 +374,14 @@ Status BuildRegistry(App::Parts& p) {
         if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
       });
   p.cost->RegisterProcedures(p.registry);
+  cicd::CicdServiceOptions cicd_options;
+  cicd_options.data_dir = p.config.data_dir;
+  cicd_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;
+  p.cicd = std::make_unique<cicd::CicdService>(
+      *p.store->db, p.clock, cicd_options, [pp](const std::string& type, const std::string& json) {
+        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+      });
+  p.cicd->RegisterProcedures(p.registry, p.jobs.get());
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -588,6 +598,13 @@ Status App::Start() {
         !(*payload)["scanId"].is_number_integer())
       return Status::InvalidArgument("security.scan job: payload lacks an integer scanId");
     return pp->security->RunScan((*payload)["scanId"].get<int64_t>());
+  });
+  p.worker->Register("cicd.run", [pp](const store::Job& job, store::JobControl& control) -> Status {
+    auto payload = ParseJson(job.payload);
+    if (!payload.ok() || !payload->is_object() || !payload->contains("runId") ||
+        !(*payload)["runId"].is_number_integer())
+      return Status::InvalidArgument("cicd.run job: payload lacks an integer runId");
+    return pp->cicd->ExecuteRun((*payload)["runId"].get<int64_t>(), control.cancel_flag());
   });
   // A diagnostic job kind: records that it ran (an `events` row naming the job and the
   // worker) and optionally sleeps (bounded). Used to verify the queue across processes.

@@ -20,5 +20,6 @@ void RegisterSbomCommands(CLI::App& app, CliState& state);     // scan sbom|vuln
 void RegisterK8sCommands(CLI::App& app, CliState& state);      // scan k8s
 void RegisterHealingCommands(CLI::App& app, CliState& state);  // healing check|decide
 void RegisterCostCommands(CLI::App& app, CliState& state);     // cost import
+void RegisterPipelineCommands(CLI::App& app, CliState& state); // pipeline generate|run|judge
 
 }  // namespace dai::cli

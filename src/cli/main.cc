@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   dai::cli::RegisterK8sCommands(app, state);
   dai::cli::RegisterHealingCommands(app, state);
   dai::cli::RegisterCostCommands(app, state);
+  dai::cli::RegisterPipelineCommands(app, state);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,6 +33,8 @@ class JobControl {
  public:
   //! True once the lease was lost or the job cancelled; the handler should return soon.
   bool cancelled() const { return cancelled_.load(); }
+  //! The same flag, for code that polls an atomic (the pipeline runner).
+  const std::atomic<bool>* cancel_flag() const { return &cancelled_; }
   //! Asks the worker to enqueue the next run of this job (same kind, payload and
   //! singleton_key) at `at` when it finishes, in the same transaction (periodic schedules).
   void RescheduleAt(TimePoint at) {

@@ -205,7 +205,6 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
     ['settings-users', '/settings'], ['settings-integrations', '/settings?tab=integrations'],
   ];
   const notBuilt = {
-    '/cicd': 'cicdOrchestrator.listPipelines',
     '/docs': 'documentationGenerator.listDocs',
   };
   for (const [name, path] of pages) {

@@ -479,7 +479,8 @@ std::string ToGithubActionsYaml(const Pipeline& p) {
   YAML::Emitter e;
   e << YAML::BeginMap;
   e << YAML::Key << "name" << YAML::Value << p.name;
-  e << YAML::Key << "on" << YAML::Value << YAML::BeginMap;
+  // Quoted: YAML 1.1 readers (PyYAML) would read a bare on as the boolean true.
+  e << YAML::Key << YAML::DoubleQuoted << "on" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "push" << YAML::Value << YAML::BeginMap << YAML::Key << "branches"
     << YAML::Value << YAML::Flow << p.branches << YAML::EndMap;
   e << YAML::Key << "pull_request" << YAML::Value << YAML::BeginMap << YAML::Key << "branches"

@@ -117,55 +117,427 @@ export interface Procedures {
   "cicdOrchestrator.createPipeline": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "branch"?: string;
+      /** our pipeline model (object) or GitHub Actions YAML (string); generated from the repository when absent */
       "definition"?: unknown;
       "name": string;
       "repository": string;
     };
-    output: unknown;
+    output: {
+      "avgDurationSeconds": number | null;
+      "branch": string;
+      "createdAt": string;
+      "definition": {
+        "branches": Array<string>;
+        "jobs": Array<{
+          "caches": Array<{
+            "key": string;
+            "path": string;
+          }>;
+          "id": string;
+          "image": string;
+          "name": string;
+          "needs": Array<string>;
+          "runsOn": string;
+          "steps": Array<{
+            "argv"?: Array<string>;
+            "env"?: Record<string, string>;
+            "name": string;
+            "run"?: string;
+            "timeoutSeconds"?: number;
+            "uses"?: string;
+            "with"?: Record<string, string>;
+            "workingDirectory"?: string;
+          }>;
+          "timeoutMinutes": number;
+        }>;
+        "name": string;
+      };
+      "generated": boolean;
+      "id": number;
+      "lastRunAt": string | null;
+      "lastRunStatus": string | null;
+      "name": string;
+      "provider": string;
+      "repository": string;
+      "status": string;
+      "successRate": number | null;
+      "yaml"?: string;
+    };
   };
   "cicdOrchestrator.generatePipeline": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "format": "github" | "gitlab";
       "repository": string;
     };
-    output: unknown;
+    output: {
+      "definition": {
+        "branches": Array<string>;
+        "jobs": Array<{
+          "caches": Array<{
+            "key": string;
+            "path": string;
+          }>;
+          "id": string;
+          "image": string;
+          "name": string;
+          "needs": Array<string>;
+          "runsOn": string;
+          "steps": Array<{
+            "argv"?: Array<string>;
+            "env"?: Record<string, string>;
+            "name": string;
+            "run"?: string;
+            "timeoutSeconds"?: number;
+            "uses"?: string;
+            "with"?: Record<string, string>;
+            "workingDirectory"?: string;
+          }>;
+          "timeoutMinutes": number;
+        }>;
+        "name": string;
+      };
+      "format": string;
+      "languages": Array<string>;
+      "toolchains": Array<{
+        "deploy": boolean;
+        "dir": string;
+        "kind": string;
+      }>;
+      "yaml": string;
+    };
   };
   "cicdOrchestrator.getOptimizations": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       "pipelineId"?: number;
     };
-    output: unknown;
+    output: {
+      "items": Array<{
+        "confidence": number;
+        "description": string;
+        "estimatedSecondsSaved": number;
+        "pipelineId": number;
+        "title": string;
+        "type": string;
+      }>;
+    };
+  };
+  "cicdOrchestrator.getPipeline": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "avgDurationSeconds": number | null;
+      "branch": string;
+      "createdAt": string;
+      "definition": {
+        "branches": Array<string>;
+        "jobs": Array<{
+          "caches": Array<{
+            "key": string;
+            "path": string;
+          }>;
+          "id": string;
+          "image": string;
+          "name": string;
+          "needs": Array<string>;
+          "runsOn": string;
+          "steps": Array<{
+            "argv"?: Array<string>;
+            "env"?: Record<string, string>;
+            "name": string;
+            "run"?: string;
+            "timeoutSeconds"?: number;
+            "uses"?: string;
+            "with"?: Record<string, string>;
+            "workingDirectory"?: string;
+          }>;
+          "timeoutMinutes": number;
+        }>;
+        "name": string;
+      };
+      "generated": boolean;
+      "id": number;
+      "lastRunAt": string | null;
+      "lastRunStatus": string | null;
+      "name": string;
+      "provider": string;
+      "repository": string;
+      "status": string;
+      "successRate": number | null;
+      "yaml"?: string;
+    };
+  };
+  "cicdOrchestrator.getRun": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "branch": string | null;
+      "commitSha": string | null;
+      "createdAt": string;
+      "durationMs": number | null;
+      "failureReason": string | null;
+      "finishedAt": string | null;
+      "id": number;
+      "log"?: string;
+      "pipelineId": number;
+      "runNumber": number;
+      "startedAt": string | null;
+      "status": "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
+      "steps": Array<{
+        "durationMs": number;
+        "error": string;
+        "exitCode": number;
+        "job": string;
+        "startedOffsetMs": number;
+        "status": string;
+        "step": string;
+      }>;
+      "triggerType": string;
+      "triggeredBy": string;
+    };
+  };
+  "cicdOrchestrator.ingestJunit": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "commit"?: string;
+      "pipelineId": number;
+      "xml": string;
+    };
+    output: {
+      "suites": number;
+      "tests": number;
+    };
+  };
+  "cicdOrchestrator.judgeCanary": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "alpha"?: number;
+      "end"?: string;
+      "failThreshold"?: number;
+      "metrics": Array<{
+        "allowedChange"?: number;
+        "baseline"?: Array<number>;
+        "baselineQuery"?: string;
+        "canary"?: Array<number>;
+        "canaryQuery"?: string;
+        "critical"?: boolean;
+        "harmful"?: "increase" | "decrease" | "either";
+        "name": string;
+        "weight"?: number;
+      }>;
+      "passThreshold"?: number;
+      "stepSeconds"?: number;
+      "windowSeconds"?: number;
+    };
+    output: {
+      "decision": "pass" | "marginal" | "fail";
+      "metrics": Array<{
+        "baselineMedian": number;
+        "canaryMedian": number;
+        "classification": string;
+        "failed": boolean;
+        "name": string;
+        "pValue": number;
+        "relativeShift": number;
+      }>;
+      "rollback": boolean;
+      "score": number;
+      "summary": string;
+    };
   };
   "cicdOrchestrator.listPipelines": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       /** page size, default 50 */
       "limit"?: number;
       /** rows to skip, default 0 */
       "offset"?: number;
     };
-    output: unknown;
+    output: {
+      "items": Array<{
+        "avgDurationSeconds": number | null;
+        "branch": string;
+        "createdAt": string;
+        "definition": {
+          "branches": Array<string>;
+          "jobs": Array<{
+            "caches": Array<{
+              "key": string;
+              "path": string;
+            }>;
+            "id": string;
+            "image": string;
+            "name": string;
+            "needs": Array<string>;
+            "runsOn": string;
+            "steps": Array<{
+              "argv"?: Array<string>;
+              "env"?: Record<string, string>;
+              "name": string;
+              "run"?: string;
+              "timeoutSeconds"?: number;
+              "uses"?: string;
+              "with"?: Record<string, string>;
+              "workingDirectory"?: string;
+            }>;
+            "timeoutMinutes": number;
+          }>;
+          "name": string;
+        };
+        "generated": boolean;
+        "id": number;
+        "lastRunAt": string | null;
+        "lastRunStatus": string | null;
+        "name": string;
+        "provider": string;
+        "repository": string;
+        "status": string;
+        "successRate": number | null;
+        "yaml"?: string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "cicdOrchestrator.listRuns": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "pipelineId"?: number;
+    };
+    output: {
+      "items": Array<{
+        "branch": string | null;
+        "commitSha": string | null;
+        "createdAt": string;
+        "durationMs": number | null;
+        "failureReason": string | null;
+        "finishedAt": string | null;
+        "id": number;
+        "log"?: string;
+        "pipelineId": number;
+        "runNumber": number;
+        "startedAt": string | null;
+        "status": "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
+        "steps": Array<{
+          "durationMs": number;
+          "error": string;
+          "exitCode": number;
+          "job": string;
+          "startedOffsetMs": number;
+          "status": string;
+          "step": string;
+        }>;
+        "triggerType": string;
+        "triggeredBy": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "cicdOrchestrator.releaseNotes": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "from"?: string;
+      "repository": string;
+      "title"?: string;
+      "to"?: string;
+    };
+    output: {
+      "authors": Array<string>;
+      "breaking": number;
+      "commits": number;
+      "docId": number;
+      "features": number;
+      "fixes": number;
+      "markdown": string;
+      "other": number;
+    };
+  };
+  "cicdOrchestrator.testHealth": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "pipelineId": number;
+    };
+    output: {
+      "items": Array<{
+        "avgDurationMs": number;
+        "failures": number;
+        "flakyScore": number;
+        "isFlaky": boolean;
+        "lastStatus": string | null;
+        "name": string;
+        "suite": string;
+        "totalRuns": number;
+      }>;
+    };
   };
   "cicdOrchestrator.triggerRun": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "pipelineId": number;
       "ref"?: string;
     };
-    output: unknown;
+    output: {
+      "branch": string | null;
+      "commitSha": string | null;
+      "createdAt": string;
+      "durationMs": number | null;
+      "failureReason": string | null;
+      "finishedAt": string | null;
+      "id": number;
+      "log"?: string;
+      "pipelineId": number;
+      "runNumber": number;
+      "startedAt": string | null;
+      "status": "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
+      "steps": Array<{
+        "durationMs": number;
+        "error": string;
+        "exitCode": number;
+        "job": string;
+        "startedOffsetMs": number;
+        "status": string;
+        "step": string;
+      }>;
+      "triggerType": string;
+      "triggeredBy": string;
+    };
   };
   "costOptimizer.applyRecommendation": {
     kind: "mutation";

@@ -1,0 +1,189 @@
+// cicdOrchestrator.*: the specification's five procedures (listPipelines, createPipeline,
+// triggerRun, getOptimizations, generatePipeline) and what the UI needs (getPipeline, listRuns,
+// getRun, ingestJunit, testHealth, judgeCanary, releaseNotes).
+#include "modules/cicd_orchestrator/cicd_service.h"
+#include "registry/schema.h"
+
+namespace dai::cicd {
+namespace {
+
+namespace s = schema;
+
+Json DefinitionSchema() {
+  Json step =
+      s::Object({s::Req("name", s::String()), s::Opt("argv", s::Array(s::String())),
+                 s::Opt("uses", s::String()), s::Opt("run", s::String()),
+                 s::Opt("with", s::StringMap()), s::Opt("env", s::StringMap()),
+                 s::Opt("workingDirectory", s::String()), s::Opt("timeoutSeconds", s::Int())});
+  Json job = s::Object({s::Req("id", s::String()), s::Req("name", s::String()),
+                        s::Req("needs", s::Array(s::String())), s::Req("runsOn", s::String()),
+                        s::Req("image", s::String()), s::Req("timeoutMinutes", s::Int()),
+                        s::Req("steps", s::Array(step)),
+                        s::Req("caches", s::Array(s::Object({s::Req("path", s::String()),
+                                                             s::Req("key", s::String())})))});
+  return s::Object({s::Req("name", s::String()), s::Req("branches", s::Array(s::String())),
+                    s::Req("jobs", s::Array(job))});
+}
+
+Json PipelineSchema() {
+  return s::Object({s::Req("id", s::Int()), s::Req("name", s::String()),
+                    s::Req("repository", s::String()), s::Req("branch", s::String()),
+                    s::Req("provider", s::String()), s::Req("generated", s::Bool()),
+                    s::Req("status", s::String()), s::Req("definition", DefinitionSchema()),
+                    s::Req("lastRunStatus", s::Nullable(s::String())),
+                    s::Req("lastRunAt", s::Nullable(s::DateTime())),
+                    s::Req("successRate", s::Nullable(s::Number())),
+                    s::Req("avgDurationSeconds", s::Nullable(s::Number())),
+                    s::Req("createdAt", s::DateTime()), s::Opt("yaml", s::String())});
+}
+
+Json RunSchema() {
+  Json step = s::Object({s::Req("job", s::String()), s::Req("step", s::String()),
+                         s::Req("status", s::String()), s::Req("exitCode", s::Int()),
+                         s::Req("startedOffsetMs", s::Int()), s::Req("durationMs", s::Int()),
+                         s::Req("error", s::String())});
+  return s::Object(
+      {s::Req("id", s::Int()), s::Req("pipelineId", s::Int()), s::Req("runNumber", s::Int()),
+       s::Req("status",
+              s::Enum({"queued", "running", "succeeded", "failed", "cancelled", "skipped"})),
+       s::Req("triggerType", s::String()), s::Req("commitSha", s::Nullable(s::String())),
+       s::Req("branch", s::Nullable(s::String())), s::Req("triggeredBy", s::String()),
+       s::Req("steps", s::Array(step)), s::Req("failureReason", s::Nullable(s::String())),
+       s::Req("durationMs", s::Nullable(s::Int())), s::Req("startedAt", s::Nullable(s::DateTime())),
+       s::Req("finishedAt", s::Nullable(s::DateTime())), s::Req("createdAt", s::DateTime()),
+       s::Opt("log", s::String())});
+}
+
+}  // namespace
+
+void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs) {
+  const auto Q = ProcedureKind::kQuery;
+  const auto M = ProcedureKind::kMutation;
+  const Json id = s::Int(1);
+  registry.Add(MakeProcedure("cicdOrchestrator.listPipelines", Q, Role::kViewer, s::PageInput(),
+                             s::Page(PipelineSchema()), "List pipelines, newest first",
+                             [this](const Json& in, CallContext&) { return ListPipelines(in); }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.createPipeline", M, Role::kOperator,
+      s::Object({s::Req("name", s::String(1, 200)), s::Req("repository", s::String(1, 4096)),
+                 s::Opt("branch", s::String(1, 255)),
+                 s::Opt("definition", s::Any(),
+                        "our pipeline model (object) or GitHub Actions YAML (string); "
+                        "generated from the repository when absent")}),
+      PipelineSchema(),
+      "Create a pipeline (generated from the repository unless a definition is given)",
+      [this](const Json& in, CallContext& ctx) { return CreatePipeline(in, *ctx.identity); }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.getPipeline", Q, Role::kViewer, s::Object({s::Req("id", id)}),
+      PipelineSchema(), "One pipeline with its definition and GitHub Actions YAML",
+      [this](const Json& in, CallContext&) { return GetPipeline(in["id"].get<int64_t>()); }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.triggerRun", M, Role::kOperator,
+      s::Object({s::Req("pipelineId", id), s::Opt("ref", s::String(1, 255))}), RunSchema(),
+      "Start a pipeline run (a durable job on this server's runner)",
+      [this, jobs](const Json& in, CallContext& ctx) {
+        return TriggerRun(in["pipelineId"].get<int64_t>(), in.value("ref", std::string()),
+                          ctx.identity->username, jobs);
+      }));
+  registry.Add(MakeProcedure("cicdOrchestrator.listRuns", Q, Role::kViewer,
+                             s::PageInput({s::Opt("pipelineId", id)}), s::Page(RunSchema()),
+                             "Pipeline runs, newest first",
+                             [this](const Json& in, CallContext&) { return ListRuns(in); }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.getRun", Q, Role::kViewer, s::Object({s::Req("id", id)}), RunSchema(),
+      "One run with its steps and the last 64 KiB of its log",
+      [this](const Json& in, CallContext&) { return GetRun(in["id"].get<int64_t>()); }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.getOptimizations", Q, Role::kViewer, s::Object({s::Opt("pipelineId", id)}),
+      s::Object({s::Req(
+          "items",
+          s::Array(s::Object({s::Req("pipelineId", s::Int()), s::Req("type", s::String()),
+                              s::Req("title", s::String()), s::Req("description", s::String()),
+                              s::Req("estimatedSecondsSaved", s::Number()),
+                              s::Req("confidence", s::Number())})))}),
+      "Pipeline optimizations from run history (slow steps, caching, parallel jobs, flaky tests)",
+      [this](const Json& in, CallContext&) {
+        return GetOptimizations(in.contains("pipelineId")
+                                    ? std::optional<int64_t>(in["pipelineId"].get<int64_t>())
+                                    : std::nullopt);
+      }));
+  Procedure gen = MakeProcedure(
+      "cicdOrchestrator.generatePipeline", M, Role::kOperator,
+      s::Object({s::Req("repository", s::String(1, 4096)),
+                 s::Req("format", s::Enum({"github", "gitlab"}))}),
+      s::Object({s::Req("format", s::String()), s::Req("yaml", s::String()),
+                 s::Req("languages", s::Array(s::String())),
+                 s::Req("toolchains",
+                        s::Array(s::Object({s::Req("kind", s::String()), s::Req("dir", s::String()),
+                                            s::Req("deploy", s::Bool())}))),
+                 s::Req("definition", DefinitionSchema())}),
+      "Generate a pipeline from code analysis (a server-side path or a git URL)",
+      [this](const Json& in, CallContext&) {
+        return GeneratePipeline(in["repository"].get<std::string>(),
+                                in["format"].get<std::string>());
+      });
+  registry.Add(std::move(gen));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.ingestJunit", M, Role::kOperator,
+      s::Object({s::Req("pipelineId", id), s::Req("xml", s::String(1, 16 << 20)),
+                 s::Opt("commit", s::String(0, 64))}),
+      s::Object({s::Req("tests", s::Int()), s::Req("suites", s::Int())}),
+      "Record a JUnit XML report's outcomes into test intelligence",
+      [this](const Json& in, CallContext&) {
+        return IngestJunit(in["pipelineId"].get<int64_t>(), in["xml"].get<std::string>(),
+                           in.value("commit", std::string()));
+      }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.testHealth", Q, Role::kViewer, s::Object({s::Req("pipelineId", id)}),
+      s::Object({s::Req(
+          "items",
+          s::Array(s::Object({s::Req("suite", s::String()), s::Req("name", s::String()),
+                              s::Req("totalRuns", s::Int()), s::Req("failures", s::Int()),
+                              s::Req("flakyScore", s::Number()), s::Req("isFlaky", s::Bool()),
+                              s::Req("avgDurationMs", s::Number()),
+                              s::Req("lastStatus", s::Nullable(s::String()))}),
+                   500))}),
+      "Flaky and slow tests of a pipeline", [this](const Json& in, CallContext&) {
+        return TestHealth(in["pipelineId"].get<int64_t>());
+      }));
+  Json metric = s::Object(
+      {s::Req("name", s::String(1, 200)), s::Opt("baseline", s::Array(s::Number(), 100000)),
+       s::Opt("canary", s::Array(s::Number(), 100000)), s::Opt("baselineQuery", s::String(1, 4000)),
+       s::Opt("canaryQuery", s::String(1, 4000)),
+       s::Opt("harmful", s::Enum({"increase", "decrease", "either"})),
+       s::Opt("weight", s::Number()), s::Opt("critical", s::Bool()),
+       s::Opt("allowedChange", s::Number())});
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.judgeCanary", M, Role::kOperator,
+      s::Object({s::Req("metrics", s::Array(metric, 50)), s::Opt("end", s::DateTime()),
+                 s::Opt("windowSeconds", s::Int(10, 86400)), s::Opt("stepSeconds", s::Int(1, 3600)),
+                 s::Opt("passThreshold", s::Number()), s::Opt("failThreshold", s::Number()),
+                 s::Opt("alpha", s::Number())}),
+      s::Object(
+          {s::Req("score", s::Number()), s::Req("decision", s::Enum({"pass", "marginal", "fail"})),
+           s::Req("rollback", s::Bool()), s::Req("summary", s::String()),
+           s::Req("metrics",
+                  s::Array(s::Object(
+                      {s::Req("name", s::String()), s::Req("classification", s::String()),
+                       s::Req("failed", s::Bool()), s::Req("pValue", s::Number()),
+                       s::Req("baselineMedian", s::Number()), s::Req("canaryMedian", s::Number()),
+                       s::Req("relativeShift", s::Number())})))}),
+      "Judge a canary against its baseline (Mann-Whitney U per metric; samples or PromQL over a "
+      "window)",
+      [this](const Json& in, CallContext&) { return JudgeCanary(in); }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.releaseNotes", M, Role::kOperator,
+      s::Object({s::Req("repository", s::String(1, 4096)), s::Opt("from", s::String(1, 255)),
+                 s::Opt("to", s::String(1, 255)), s::Opt("title", s::String(1, 200))}),
+      s::Object({s::Req("markdown", s::String()), s::Req("features", s::Int()),
+                 s::Req("fixes", s::Int()), s::Req("breaking", s::Int()), s::Req("other", s::Int()),
+                 s::Req("authors", s::Array(s::String())), s::Req("commits", s::Int()),
+                 s::Req("docId", s::Int())}),
+      "Release notes from git history (Conventional Commits), stored as a generated document",
+      [this](const Json& in, CallContext&) {
+        return ReleaseNotes(in["repository"].get<std::string>(), in.value("from", std::string()),
+                            in.value("to", std::string()), in.value("title", std::string()));
+      }));
+}
+
+}  // namespace dai::cicd

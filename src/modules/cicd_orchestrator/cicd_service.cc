@@ -1,0 +1,711 @@
+#include "modules/cicd_orchestrator/cicd_service.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "adapters/prometheus/prometheus_client.h"
+#include "adapters/runner/pipeline_runner.h"
+#include "adapters/runner/step_process.h"
+#include "core/ids.h"
+#include "engines/cicd/canary.h"
+#include "engines/cicd/junit.h"
+#include "engines/cicd/pipeline.h"
+#include "engines/cicd/release_notes.h"
+#include "engines/cicd/test_intel.h"
+#include "registry/schema.h"
+#include "store/repository_util.h"
+
+namespace dai::cicd {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Json OptTime(const std::optional<TimePoint>& t) {
+  return t ? Json(FormatIso8601(*t)) : Json(nullptr);
+}
+
+Json PipelineJson(const store::Row& r) {
+  auto config = ParseJson(r.GetString("config"));
+  Json cfg = config.ok() ? *config : Json::object();
+  return {
+      {"id", r.GetInt("id")},
+      {"name", r.GetString("name")},
+      {"repository", r.GetString("repository")},
+      {"branch", r.GetString("branch")},
+      {"provider", r.GetString("provider")},
+      {"generated", r.GetBool("generated")},
+      {"status", r.GetString("status")},
+      {"definition", cfg.value("definition", Json::object())},
+      {"lastRunStatus",
+       r.IsNull("last_run_status") ? Json(nullptr) : Json(r.GetString("last_run_status"))},
+      {"lastRunAt", OptTime(r.GetOptTime("last_run_at"))},
+      {"successRate", r.IsNull("success_rate") ? Json(nullptr) : Json(r.GetDouble("success_rate"))},
+      {"avgDurationSeconds", r.IsNull("avg_duration_seconds")
+                                 ? Json(nullptr)
+                                 : Json(r.GetDouble("avg_duration_seconds"))},
+      {"createdAt", FormatIso8601(r.GetTime("created_at"))}};
+}
+
+Json RunJson(const store::Row& r) {
+  auto stages = ParseJson(r.GetString("stages"));
+  return {{"id", r.GetInt("id")},
+          {"pipelineId", r.GetInt("pipeline_id")},
+          {"runNumber", r.GetInt("run_number")},
+          {"status", r.GetString("status")},
+          {"triggerType", r.GetString("trigger_type")},
+          {"commitSha", r.IsNull("commit_sha") ? Json(nullptr) : Json(r.GetString("commit_sha"))},
+          {"branch", r.IsNull("branch") ? Json(nullptr) : Json(r.GetString("branch"))},
+          {"triggeredBy", r.GetString("triggered_by")},
+          {"steps", stages.ok() && stages->is_array() ? *stages : Json::array()},
+          {"failureReason",
+           r.IsNull("failure_reason") ? Json(nullptr) : Json(r.GetString("failure_reason"))},
+          {"durationMs", r.IsNull("duration_ms") ? Json(nullptr) : Json(r.GetInt("duration_ms"))},
+          {"startedAt", OptTime(r.GetOptTime("started_at"))},
+          {"finishedAt", OptTime(r.GetOptTime("finished_at"))},
+          {"createdAt", FormatIso8601(r.GetTime("created_at"))}};
+}
+
+// A repository given to the API: an existing local directory, or a URL to clone.
+bool IsUrl(const std::string& s) {
+  return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0 || s.rfind("git://", 0) == 0 ||
+         s.rfind("ssh://", 0) == 0 || s.rfind("file://", 0) == 0;
+}
+
+Result<Pipeline> DefinitionOf(const store::Row& r) {
+  DAI_ASSIGN_OR_RETURN(Json cfg, ParseJson(r.GetString("config")));
+  if (!cfg.is_object() || !cfg.contains("definition"))
+    return Status::FailedPrecondition("pipeline " + std::to_string(r.GetInt("id")) +
+                                      " has no definition");
+  return PipelineFromJson(cfg["definition"]);
+}
+
+std::string TempName(const std::string& base, const char* what) {
+  return (fs::path(base) / "cicd" / "tmp" / (std::string(what) + "-" + NewProcessId())).string();
+}
+
+}  // namespace
+
+CicdService::CicdService(store::Database& db, const Clock& clock, CicdServiceOptions options,
+                         std::function<void(const std::string&, const std::string&)> publish)
+    : db_(db), clock_(clock), options_(std::move(options)), publish_(std::move(publish)) {
+  if (options_.data_dir.empty()) options_.data_dir = ".";
+  std::error_code ec;
+  auto absolute = fs::absolute(options_.data_dir, ec);
+  if (!ec) options_.data_dir = absolute.lexically_normal().string();
+}
+
+std::string CicdService::RunDir(int64_t run_id) const {
+  return (fs::path(options_.data_dir) / "cicd" / "runs" / std::to_string(run_id)).string();
+}
+
+Result<Json> CicdService::GeneratePipeline(const std::string& repository,
+                                           const std::string& format) {
+  std::string dir = repository, tmp;
+  if (IsUrl(repository)) {
+    tmp = TempName(options_.data_dir, "generate");
+    DAI_RETURN_IF_ERROR(
+        runner::CloneRepository(repository, "", tmp, std::chrono::minutes(2)).status());
+    dir = tmp;
+  }
+  auto snap = runner::SnapshotDirectory(dir);
+  if (!tmp.empty()) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+  }
+  if (!snap.ok()) return snap.status();
+  RepoProfile profile = DetectRepository(*snap);
+  std::string name = fs::path(repository).filename().string();
+  DAI_ASSIGN_OR_RETURN(Pipeline p, cicd::GeneratePipeline(profile, name.empty() ? "ci" : name));
+  Json toolchains = Json::array();
+  for (const auto& t : profile.toolchains)
+    toolchains.push_back({{"kind", t.kind}, {"dir", t.dir}, {"deploy", t.deploy}});
+  return Json{{"format", format},
+              {"yaml", format == "gitlab" ? ToGitlabCiYaml(p) : ToGithubActionsYaml(p)},
+              {"languages", profile.languages},
+              {"toolchains", toolchains},
+              {"definition", PipelineToJson(p)}};
+}
+
+Result<Json> CicdService::CreatePipeline(const Json& in, const Identity& who) {
+  const std::string name = in["name"].get<std::string>();
+  const std::string repository = in["repository"].get<std::string>();
+  Pipeline p;
+  bool generated = false;
+  if (in.contains("definition")) {
+    const Json& d = in["definition"];
+    if (d.is_string()) {
+      auto parsed = ParseGithubWorkflow(d.get<std::string>());
+      if (!parsed.ok()) return Status::InvalidArgument("definition: " + parsed.status().message());
+      p = *parsed;
+    } else {
+      DAI_ASSIGN_OR_RETURN(p, PipelineFromJson(d));
+    }
+  } else {
+    DAI_ASSIGN_OR_RETURN(Json gen, GeneratePipeline(repository, "github"));
+    DAI_ASSIGN_OR_RETURN(p, PipelineFromJson(gen["definition"]));
+    generated = true;
+  }
+  if (p.name.empty()) p.name = name;
+  Json config = {{"definition", PipelineToJson(p)}};
+  const TimePoint now = clock_.Now();
+  auto id = store::internal::InsertReturningId(
+      db_,
+      "INSERT INTO pipelines (name, repository, branch, provider, config, generated, created_by, "
+      "created_at, "
+      "updated_at) VALUES (?, ?, ?, 'local', ?, ?, ?, ?, ?) RETURNING id",
+      {name, repository, in.value("branch", std::string("main")), DumpJson(config), generated,
+       who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr), now, now});
+  if (!id.ok()) {
+    if (id.status().message().find("UNIQUE") != std::string::npos ||
+        id.status().message().find("unique") != std::string::npos)
+      return Status::Conflict("a pipeline named '" + name + "' exists");
+    return id.status();
+  }
+  return GetPipeline(*id);
+}
+
+Result<Json> CicdService::GetPipeline(int64_t id) {
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT * FROM pipelines WHERE id = ?", {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("pipeline " + std::to_string(id) + " does not exist");
+  Json out = PipelineJson(rows.rows[0]);
+  auto p = PipelineFromJson(out["definition"]);
+  out["yaml"] = p.ok() ? ToGithubActionsYaml(*p) : "";
+  return out;
+}
+
+Result<Json> CicdService::ListPipelines(const Json& in) {
+  int64_t limit = in.value("limit", int64_t{50}), offset = in.value("offset", int64_t{0});
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT * FROM pipelines ORDER BY id DESC LIMIT ? OFFSET ?", {limit, offset}));
+  DAI_ASSIGN_OR_RETURN(auto count, db_.Query("SELECT COUNT(*) AS n FROM pipelines"));
+  Json items = Json::array();
+  for (const auto& r : rows.rows) items.push_back(PipelineJson(r));
+  return Json{
+      {"items", items}, {"total", count.rows[0].GetInt("n")}, {"limit", limit}, {"offset", offset}};
+}
+
+Result<Json> CicdService::TriggerRun(int64_t pipeline_id, const std::string& ref,
+                                     const std::string& actor, store::JobRepository* jobs) {
+  if (!ref.empty() && ref[0] == '-') return Status::InvalidArgument("ref: must not start with '-'");
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT * FROM pipelines WHERE id = ?", {pipeline_id}));
+  if (rows.rows.empty())
+    return Status::NotFound("pipeline " + std::to_string(pipeline_id) + " does not exist");
+  DAI_RETURN_IF_ERROR(DefinitionOf(rows.rows[0]).status());
+  const TimePoint now = clock_.Now();
+  int64_t run_id = 0;
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(
+        auto next, conn.Query("SELECT COALESCE(MAX(run_number), 0) + 1 AS n FROM pipeline_runs "
+                              "WHERE pipeline_id = ?",
+                              {pipeline_id}));
+    DAI_ASSIGN_OR_RETURN(
+        auto ins,
+        conn.Query(
+            "INSERT INTO pipeline_runs (pipeline_id, run_number, status, trigger_type, branch, "
+            "triggered_by, created_at, updated_at) VALUES (?, ?, 'queued', 'api', ?, ?, ?, ?) "
+            "RETURNING id",
+            {pipeline_id, next.rows[0].GetInt("n"),
+             ref.empty() ? rows.rows[0].GetString("branch") : ref, actor, now, now}));
+    run_id = ins.rows[0].GetInt("id");
+    return Status::Ok();
+  }));
+  // The job is enqueued after the run row commits; if that fails the run is marked failed
+  // (never left queued without a job).
+  if (jobs) {
+    store::NewJob job;
+    job.kind = "cicd.run";
+    job.payload = DumpJson({{"runId", run_id}, {"ref", ref}});
+    job.run_after = now;
+    job.max_attempts = 2;
+    auto enq = jobs->Enqueue(job, now);
+    if (!enq.ok()) {
+      (void)db_.Query("UPDATE pipeline_runs SET status = 'failed', failure_reason = ? WHERE id = ?",
+                      {"could not queue: " + enq.status().message(), run_id});
+      return enq.status();
+    }
+  }
+  if (publish_) publish_("cicd.run", DumpJson({{"id", run_id}, {"status", "queued"}}));
+  return GetRun(run_id);
+}
+
+Result<Json> CicdService::RunRow(int64_t id) {
+  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT * FROM pipeline_runs WHERE id = ?", {id}));
+  if (rows.rows.empty()) return Status::NotFound("run " + std::to_string(id) + " does not exist");
+  return RunJson(rows.rows[0]);
+}
+
+Result<Json> CicdService::GetRun(int64_t id) {
+  DAI_ASSIGN_OR_RETURN(Json run, RunRow(id));
+  std::ifstream log(fs::path(RunDir(id)) / "log.txt", std::ios::binary);
+  std::string text;
+  if (log) {
+    log.seekg(0, std::ios::end);
+    std::streamoff size = log.tellg();
+    std::streamoff from = size > 65536 ? size - 65536 : 0;
+    log.seekg(from);
+    text.assign(static_cast<size_t>(size - from), '\0');
+    log.read(text.data(), size - from);
+  }
+  run["log"] = text;
+  return run;
+}
+
+Result<Json> CicdService::ListRuns(const Json& in) {
+  int64_t limit = in.value("limit", int64_t{50}), offset = in.value("offset", int64_t{0});
+  store::QueryResult rows;
+  if (in.contains("pipelineId")) {
+    DAI_ASSIGN_OR_RETURN(
+        rows, db_.Query("SELECT * FROM pipeline_runs WHERE pipeline_id = ? ORDER BY id DESC "
+                        "LIMIT ? OFFSET ?",
+                        {in["pipelineId"].get<int64_t>(), limit, offset}));
+  } else {
+    DAI_ASSIGN_OR_RETURN(rows,
+                         db_.Query("SELECT * FROM pipeline_runs ORDER BY id DESC LIMIT ? OFFSET ?",
+                                   {limit, offset}));
+  }
+  Json items = Json::array();
+  for (const auto& r : rows.rows) items.push_back(RunJson(r));
+  return Json{{"items", items},
+              {"total", static_cast<int64_t>(items.size()) + offset},
+              {"limit", limit},
+              {"offset", offset}};
+}
+
+Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) {
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT r.status, r.branch, p.id AS pid, p.repository, p.config, "
+                           "p.name FROM pipeline_runs r JOIN pipelines p ON p.id = r.pipeline_id "
+                           "WHERE r.id = ?",
+                           {run_id}));
+  if (rows.rows.empty())
+    return Status::InvalidArgument("run " + std::to_string(run_id) + " does not exist");
+  const store::Row& row = rows.rows[0];
+  const std::string prior = row.GetString("status");
+  if (prior == "succeeded" || prior == "failed" || prior == "cancelled") return Status::Ok();
+  std::string note;
+  if (prior == "running") note = "interrupted by a restart; run again from the start\n";
+  auto cfg = ParseJson(row.GetString("config"));
+  Result<Pipeline> pipeline = cfg.ok() && cfg->contains("definition")
+                                  ? PipelineFromJson((*cfg)["definition"])
+                                  : Result<Pipeline>(Status::FailedPrecondition("no definition"));
+  const TimePoint start = clock_.Now();
+  DAI_RETURN_IF_ERROR(
+      db_.Query("UPDATE pipeline_runs SET status = 'running', started_at = ?, updated_at = ?, "
+                "failure_reason = ? WHERE id = ?",
+                {start, start, note.empty() ? store::Param(nullptr) : store::Param(note), run_id})
+          .status());
+  if (publish_) publish_("cicd.run", DumpJson({{"id", run_id}, {"status", "running"}}));
+  const std::string dir = RunDir(run_id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string log_path = (fs::path(dir) / "log.txt").string();
+  if (!note.empty()) std::ofstream(log_path, std::ios::app) << "[" << note << "]";
+  Json steps = Json::array();
+  std::string status = "failed", failure, commit;
+  int64_t duration = 0;
+  if (!pipeline.ok()) {
+    failure = pipeline.status().message();
+  } else {
+    runner::PipelineRunOptions opt;
+    opt.source = row.GetString("repository");
+    opt.ref = row.IsNull("branch") ? "" : row.GetString("branch");
+    opt.work_dir = (fs::path(dir) / "work").string();
+    opt.log_path = log_path;
+    opt.default_step_timeout = options_.step_timeout;
+    opt.cancel = cancel;
+    opt.on_step = [&](const runner::StepRecord& s) {
+      steps.push_back({{"job", s.job},
+                       {"step", s.step},
+                       {"status", s.status},
+                       {"exitCode", s.exit_code},
+                       {"startedOffsetMs", s.started_offset_ms},
+                       {"durationMs", s.duration_ms},
+                       {"error", s.error}});
+      (void)db_.Query("UPDATE pipeline_runs SET stages = ?, updated_at = ? WHERE id = ?",
+                      {DumpJson(steps), clock_.Now(), run_id});
+      if (publish_)
+        publish_(
+            "cicd.step",
+            DumpJson({{"runId", run_id}, {"job", s.job}, {"step", s.step}, {"status", s.status}}));
+    };
+    auto result = runner::RunPipeline(*pipeline, opt);
+    if (!result.ok()) {
+      failure = result.status().message();
+      std::ofstream(log_path, std::ios::app) << "\n" << failure << "\n";
+    } else {
+      status = result->status;
+      failure = result->failure;
+      commit = result->commit;
+      duration = result->duration_ms;
+    }
+    // The checkout is not kept: runs are reproducible from their commit.
+    fs::remove_all(opt.work_dir, ec);
+  }
+  const TimePoint end = clock_.Now();
+  if (duration == 0)
+    duration = std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count();
+  int64_t pid = row.GetInt("pid");
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+    DAI_RETURN_IF_ERROR(
+        conn.Query("UPDATE pipeline_runs SET status = ?, stages = ?, commit_sha = ?, "
+                   "failure_reason = ?, "
+                   "duration_ms = ?, logs_path = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+                   {status, DumpJson(steps),
+                    commit.empty() ? store::Param(nullptr) : store::Param(commit),
+                    failure.empty() ? store::Param(nullptr) : store::Param(note + failure),
+                    duration, log_path, end, end, run_id})
+            .status());
+    DAI_ASSIGN_OR_RETURN(
+        auto agg,
+        conn.Query("SELECT COUNT(*) AS n, SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 "
+                   "END) AS ok, AVG(duration_ms) AS d FROM pipeline_runs WHERE "
+                   "pipeline_id = ? AND status IN ('succeeded','failed')",
+                   {pid}));
+    double n = static_cast<double>(agg.rows[0].GetInt("n"));
+    double ok = agg.rows[0].IsNull("ok") ? 0.0 : agg.rows[0].GetDouble("ok");
+    double avg = agg.rows[0].IsNull("d") ? 0.0 : agg.rows[0].GetDouble("d") / 1000.0;
+    return conn
+        .Query(
+            "UPDATE pipelines SET last_run_status = ?, last_run_at = ?, success_rate = ?, "
+            "avg_duration_seconds = ?, updated_at = ? WHERE id = ?",
+            {status, end, n > 0 ? ok / n : 0.0, avg, end, pid})
+        .status();
+  }));
+  if (publish_) publish_("cicd.run", DumpJson({{"id", run_id}, {"status", status}}));
+  return Status::Ok();
+}
+
+Result<Json> CicdService::IngestJunit(int64_t pipeline_id, const std::string& xml,
+                                      const std::string& commit) {
+  DAI_ASSIGN_OR_RETURN(auto report, ParseJunitXml(xml));
+  DAI_ASSIGN_OR_RETURN(auto exists,
+                       db_.Query("SELECT id FROM pipelines WHERE id = ?", {pipeline_id}));
+  if (exists.rows.empty())
+    return Status::NotFound("pipeline " + std::to_string(pipeline_id) + " does not exist");
+  const TimePoint now = clock_.Now();
+  int ingested = 0;
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+    for (const auto& c : report.cases) {
+      DAI_ASSIGN_OR_RETURN(
+          auto cur, conn.Query("SELECT history FROM test_intelligence WHERE pipeline_id = ? AND "
+                               "test_suite = ? AND test_name = ?",
+                               {pipeline_id, c.suite, c.name}));
+      Json history = Json::array();
+      if (!cur.rows.empty()) {
+        auto h = ParseJson(cur.rows[0].GetString("history"));
+        if (h.ok() && h->is_array()) history = *h;
+      }
+      history.push_back({{"commit", commit},
+                         {"outcome", std::string(TestOutcomeName(c.outcome))},
+                         {"durationMs", c.duration_ms},
+                         {"at", FormatIso8601(now)}});
+      while (history.size() > 100) history.erase(history.begin());
+      std::vector<TestObservation> obs;
+      int64_t idx = 0;
+      for (const auto& h : history) {
+        std::string o = h.value("outcome", "passed");
+        obs.push_back({c.suite + "::" + c.name, h.value("commit", ""), idx++,
+                       o == "failed"    ? TestOutcome::kFailed
+                       : o == "error"   ? TestOutcome::kError
+                       : o == "skipped" ? TestOutcome::kSkipped
+                                        : TestOutcome::kPassed,
+                       h.value("durationMs", 0.0)});
+      }
+      auto flaky = AnalyzeFlakiness(obs);
+      FlakinessReport f = flaky.empty() ? FlakinessReport{} : flaky[0];
+      const std::string last = std::string(TestOutcomeName(c.outcome));
+      if (cur.rows.empty()) {
+        DAI_RETURN_IF_ERROR(
+            conn.Query("INSERT INTO test_intelligence (pipeline_id, test_name, test_suite, "
+                       "file_path, total_runs, "
+                       "failures, flaky_score, is_flaky, avg_duration_ms, failure_probability, "
+                       "last_status, "
+                       "last_failure_message, history, last_run_at, created_at, updated_at) VALUES "
+                       "(?, ?, ?, ?, ?, ?, "
+                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       {pipeline_id, c.name, c.suite,
+                        c.file.empty() ? store::Param(nullptr) : store::Param(c.file),
+                        int64_t{f.runs}, int64_t{f.failures}, f.flaky_score, f.is_flaky,
+                        f.avg_duration_ms, f.runs ? static_cast<double>(f.failures) / f.runs : 0.0,
+                        last, c.message.empty() ? store::Param(nullptr) : store::Param(c.message),
+                        DumpJson(history), now, now, now})
+                .status());
+      } else {
+        DAI_RETURN_IF_ERROR(
+            conn.Query("UPDATE test_intelligence SET total_runs = ?, failures = ?, flaky_score = "
+                       "?, is_flaky = ?, "
+                       "avg_duration_ms = ?, failure_probability = ?, last_status = ?, "
+                       "last_failure_message = "
+                       "COALESCE(?, last_failure_message), history = ?, last_run_at = ?, "
+                       "updated_at = ? WHERE "
+                       "pipeline_id = ? AND test_suite = ? AND test_name = ?",
+                       {int64_t{f.runs}, int64_t{f.failures}, f.flaky_score, f.is_flaky,
+                        f.avg_duration_ms, f.runs ? static_cast<double>(f.failures) / f.runs : 0.0,
+                        last, c.message.empty() ? store::Param(nullptr) : store::Param(c.message),
+                        DumpJson(history), now, now, pipeline_id, c.suite, c.name})
+                .status());
+      }
+      ++ingested;
+    }
+    return Status::Ok();
+  }));
+  return Json{{"tests", ingested}, {"suites", report.suites}};
+}
+
+Result<Json> CicdService::TestHealth(int64_t pipeline_id) {
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       db_.Query("SELECT * FROM test_intelligence WHERE pipeline_id = ? ORDER BY "
+                                 "flaky_score DESC, avg_duration_ms DESC LIMIT 500",
+                                 {pipeline_id}));
+  Json items = Json::array();
+  for (const auto& r : rows.rows)
+    items.push_back(
+        {{"suite", r.GetString("test_suite")},
+         {"name", r.GetString("test_name")},
+         {"totalRuns", r.GetInt("total_runs")},
+         {"failures", r.GetInt("failures")},
+         {"flakyScore", r.GetDouble("flaky_score")},
+         {"isFlaky", r.GetBool("is_flaky")},
+         {"avgDurationMs", r.IsNull("avg_duration_ms") ? 0.0 : r.GetDouble("avg_duration_ms")},
+         {"lastStatus",
+          r.IsNull("last_status") ? Json(nullptr) : Json(r.GetString("last_status"))}});
+  return Json{{"items", items}};
+}
+
+Result<Json> CicdService::GetOptimizations(std::optional<int64_t> pipeline_id) {
+  store::QueryResult pipelines;
+  if (pipeline_id) {
+    DAI_ASSIGN_OR_RETURN(pipelines,
+                         db_.Query("SELECT * FROM pipelines WHERE id = ?", {*pipeline_id}));
+    if (pipelines.rows.empty())
+      return Status::NotFound("pipeline " + std::to_string(*pipeline_id) + " does not exist");
+  } else {
+    DAI_ASSIGN_OR_RETURN(pipelines, db_.Query("SELECT * FROM pipelines ORDER BY id"));
+  }
+  Json items = Json::array();
+  for (const auto& pr : pipelines.rows) {
+    int64_t pid = pr.GetInt("id");
+    auto def = DefinitionOf(pr);
+    if (!def.ok()) continue;
+    DAI_ASSIGN_OR_RETURN(
+        auto runs, db_.Query("SELECT stages FROM pipeline_runs WHERE pipeline_id = ? AND status IN "
+                             "('succeeded','failed') ORDER BY id DESC LIMIT 50",
+                             {pid}));
+    std::vector<StepTiming> timings;
+    for (const auto& r : runs.rows) {
+      auto st = ParseJson(r.GetString("stages"));
+      if (!st.ok() || !st->is_array()) continue;
+      for (const auto& s : *st)
+        if (s.value("status", "") == "succeeded" || s.value("status", "") == "failed")
+          timings.push_back({s.value("job", ""),
+                             s.value("step", ""),
+                             {},
+                             s.value("durationMs", 0.0),
+                             s.value("status", "") == "succeeded"});
+    }
+    DAI_ASSIGN_OR_RETURN(
+        auto tests,
+        db_.Query("SELECT test_suite, test_name, flaky_score, is_flaky, total_runs, "
+                  "failures, avg_duration_ms FROM test_intelligence WHERE pipeline_id = ? "
+                  "AND is_flaky = ?",
+                  {pid, true}));
+    std::vector<FlakinessReport> flaky;
+    for (const auto& t : tests.rows) {
+      FlakinessReport f;
+      f.test = t.GetString("test_suite") + "::" + t.GetString("test_name");
+      f.is_flaky = true;
+      f.flaky_score = t.GetDouble("flaky_score");
+      f.flip_rate = f.flaky_score;
+      f.avg_duration_ms = t.IsNull("avg_duration_ms") ? 0.0 : t.GetDouble("avg_duration_ms");
+      flaky.push_back(f);
+    }
+    auto opts = SuggestOptimizations(*def, timings, flaky);
+    const TimePoint now = clock_.Now();
+    DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+      DAI_RETURN_IF_ERROR(
+          conn.Query("DELETE FROM pipeline_optimizations WHERE pipeline_id = ? AND status = 'open'",
+                     {pid})
+              .status());
+      for (const auto& o : opts) {
+        std::string type = o.type == "caching" || o.type == "parallelization" ||
+                                   o.type == "flaky_test" || o.type == "step_removal" ||
+                                   o.type == "test_selection"
+                               ? o.type
+                               : "other";
+        DAI_RETURN_IF_ERROR(
+            conn.Query("INSERT INTO pipeline_optimizations (pipeline_id, optimization_type, title, "
+                       "description, estimated_time_savings_seconds, confidence, details, "
+                       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?)",
+                       {pid, type, o.title, o.description, o.estimated_seconds_saved, o.confidence,
+                        now, now})
+                .status());
+        items.push_back({{"pipelineId", pid},
+                         {"type", type},
+                         {"title", o.title},
+                         {"description", o.description},
+                         {"estimatedSecondsSaved", o.estimated_seconds_saved},
+                         {"confidence", o.confidence}});
+      }
+      return Status::Ok();
+    }));
+  }
+  return Json{{"items", items}};
+}
+
+namespace {
+
+std::vector<double> MatrixValues(const Json& result) {
+  std::vector<double> out;
+  if (!result.is_array()) return out;
+  for (const auto& series : result) {
+    if (!series.contains("values") || !series["values"].is_array()) continue;
+    for (const auto& v : series["values"]) {
+      if (!v.is_array() || v.size() != 2 || !v[1].is_string()) continue;
+      double d = std::strtod(v[1].get<std::string>().c_str(), nullptr);
+      if (std::isfinite(d)) out.push_back(d);
+    }
+  }
+  return out;
+}
+
+std::vector<double> Numbers(const Json& a) {
+  std::vector<double> out;
+  for (const auto& v : a) out.push_back(v.get<double>());
+  return out;
+}
+
+}  // namespace
+
+Result<Json> CicdService::JudgeCanary(const Json& in) {
+  std::vector<CanaryMetric> metrics;
+  TimePoint end = clock_.Now();
+  if (in.contains("end")) {
+    DAI_ASSIGN_OR_RETURN(end, ParseIso8601(in["end"].get<std::string>()));
+  }
+  TimePoint start = end - std::chrono::seconds(in.value("windowSeconds", int64_t{300}));
+  auto step = std::chrono::milliseconds(in.value("stepSeconds", int64_t{5}) * 1000);
+  Json queries = Json::array();
+  for (size_t i = 0; i < in["metrics"].size(); ++i) {
+    const Json& m = in["metrics"][i];
+    CanaryMetric cm;
+    cm.name = m["name"].get<std::string>();
+    std::string harmful = m.value("harmful", "increase");
+    cm.harmful = harmful == "decrease" ? Direction::kDecrease
+                 : harmful == "either" ? Direction::kEither
+                                       : Direction::kIncrease;
+    cm.weight = m.value("weight", 1.0);
+    cm.critical = m.value("critical", false);
+    cm.allowed_change = m.value("allowedChange", 0.1);
+    std::string where = "metrics[" + std::to_string(i) + "]";
+    if (m.contains("baseline") && m.contains("canary")) {
+      cm.baseline = Numbers(m["baseline"]);
+      cm.canary = Numbers(m["canary"]);
+    } else if (m.contains("baselineQuery") && m.contains("canaryQuery")) {
+      if (!options_.prometheus)
+        return Status::FailedPrecondition(
+            where + ": PromQL queries need --prometheus-url to be configured");
+      for (auto [key, target] :
+           {std::pair{"baselineQuery", &cm.baseline}, std::pair{"canaryQuery", &cm.canary}}) {
+        auto data = options_.prometheus->QueryRange(m[key].get<std::string>(), start, end, step);
+        if (!data.ok())
+          return Status(data.status().code(), where + "." + key + ": " + data.status().message());
+        *target = MatrixValues(data->result);
+      }
+      queries.push_back({{"name", cm.name},
+                         {"baselineSamples", cm.baseline.size()},
+                         {"canarySamples", cm.canary.size()}});
+    } else {
+      return Status::InvalidArgument(
+          where + ": give baseline and canary samples, or baselineQuery and canaryQuery");
+    }
+    metrics.push_back(std::move(cm));
+  }
+  CanaryConfig cfg;
+  cfg.pass_threshold = in.value("passThreshold", 95.0);
+  cfg.fail_threshold = in.value("failThreshold", 75.0);
+  cfg.alpha = in.value("alpha", 0.05);
+  DAI_ASSIGN_OR_RETURN(auto v, cicd::JudgeCanary(metrics, cfg));
+  Json ms = Json::array();
+  for (const auto& m : v.metrics)
+    ms.push_back({{"name", m.name},
+                  {"classification", std::string(MetricClassName(m.classification))},
+                  {"failed", m.failed},
+                  {"pValue", m.p_value},
+                  {"baselineMedian", m.baseline_median},
+                  {"canaryMedian", m.canary_median},
+                  {"relativeShift", m.relative_shift}});
+  std::string decision(CanaryDecisionName(v.decision));
+  return Json{{"score", v.score},
+              {"decision", decision},
+              {"rollback", v.decision == CanaryDecision::kFail},
+              {"summary", v.summary},
+              {"metrics", ms}};
+}
+
+Result<Json> CicdService::ReleaseNotes(const std::string& repository, const std::string& from,
+                                       const std::string& to, const std::string& title) {
+  for (const auto* r : {&from, &to})
+    if (!r->empty() && (*r)[0] == '-')
+      return Status::InvalidArgument("refs must not start with '-'");
+  std::string dir = repository, tmp;
+  if (IsUrl(repository)) {
+    tmp = TempName(options_.data_dir, "notes");
+    DAI_RETURN_IF_ERROR(
+        runner::CloneRepository(repository, "", tmp, std::chrono::minutes(2)).status());
+    dir = tmp;
+  }
+  runner::StepProcessSpec spec;
+  std::string range =
+      from.empty() ? (to.empty() ? "HEAD" : to) : from + ".." + (to.empty() ? "HEAD" : to);
+  // %x1e/%x1f separate records and fields; messages may hold anything else.
+  spec.argv = {"git", "log", "--no-merges", "--format=%H%x1f%an%x1f%B%x1e", range, "--"};
+  spec.cwd = dir;
+  spec.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"LC_ALL", "C"}};
+  spec.timeout = std::chrono::minutes(1);
+  spec.max_output_bytes = 16u << 20;
+  auto out = runner::RunStepProcess(spec);
+  if (!tmp.empty()) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+  }
+  if (!out.ok()) return out.status();
+  if (out->exit_code != 0)
+    return Status::InvalidArgument("git log " + range + " failed: " + out->output.substr(0, 500));
+  std::vector<CommitInfo> commits;
+  size_t pos = 0;
+  while (pos < out->output.size()) {
+    size_t end = out->output.find('\x1e', pos);
+    if (end == std::string::npos) end = out->output.size();
+    std::string rec = out->output.substr(pos, end - pos);
+    pos = end + 1;
+    while (!rec.empty() && (rec[0] == '\n')) rec.erase(0, 1);
+    size_t a = rec.find('\x1f'), b = a == std::string::npos ? a : rec.find('\x1f', a + 1);
+    if (b == std::string::npos) continue;
+    commits.push_back({rec.substr(0, a), rec.substr(a + 1, b - a - 1), rec.substr(b + 1)});
+  }
+  auto notes = BuildReleaseNotes(commits, title.empty() ? range : title);
+  const TimePoint now = clock_.Now();
+  auto doc = store::internal::InsertReturningId(
+      db_,
+      "INSERT INTO generated_docs (title, doc_type, content, format, source_type, source_id, "
+      "created_at, updated_at) "
+      "VALUES (?, 'release_notes', ?, 'markdown', 'git', ?, ?, ?) RETURNING id",
+      {title.empty() ? "Release notes " + range : title, notes.markdown, repository + "@" + range,
+       now, now});
+  if (!doc.ok()) return doc.status();
+  return Json{{"markdown", notes.markdown},
+              {"features", notes.features},
+              {"fixes", notes.fixes},
+              {"breaking", notes.breaking},
+              {"other", notes.other},
+              {"authors", notes.authors},
+              {"commits", static_cast<int64_t>(commits.size())},
+              {"docId", doc.value()}};
+}
+
+}  // namespace dai::cicd

@@ -1,0 +1,130 @@
+// CI/CD Orchestrator through the real @trpc/client against the real server: a pipeline
+// generated from a real git repository (npm package with a node:test test), run by the
+// server's runner as a durable job, passing; a commit that breaks the test makes the next run
+// fail at the test step; JUnit ingestion and test health; canary judgement on samples with a
+// known answer; release notes from the repository's conventional commits; bad input named.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTRPCUntypedClient, httpLink } from '@trpc/client';
+import { Server, tempDir } from './harness.mjs';
+
+let server;
+let api;
+let repo;
+
+function git(...args) {
+  execFileSync('git', ['-c', 'user.name=Ann Dev', '-c', 'user.email=ann@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd: repo, stdio: 'pipe' });
+}
+
+async function waitRun(id) {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const run = await api.query('cicdOrchestrator.getRun', { id });
+    if (['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
+    assert.ok(Date.now() < deadline, `run ${id} still ${run.status}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+before(async () => {
+  repo = tempDir('cicd-repo');
+  mkdirSync(join(repo, 'test'), { recursive: true });
+  writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'calc', version: '1.0.0', scripts: { test: 'node --test' } }));
+  writeFileSync(join(repo, 'calc.js'), 'exports.add = (a, b) => a + b;\n');
+  writeFileSync(join(repo, 'test', 'calc.test.js'),
+    "const test = require('node:test');\nconst assert = require('node:assert');\nconst { add } = require('../calc');\n" +
+    "test('adds', () => assert.equal(add(2, 2), 4));\n");
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'feat(calc): add numbers (#1)');
+  server = await new Server().start();
+  const token = server.createToken('operator', 'cicd-test');
+  api = createTRPCUntypedClient({ links: [httpLink({ url: `${server.url}/trpc`, headers: { authorization: `Bearer ${token}` } })] });
+});
+
+after(async () => {
+  await server.stop();
+  server.cleanup();
+  rmSync(repo, { recursive: true, force: true });
+});
+
+test('generatePipeline detects npm and emits GitHub and GitLab YAML', async () => {
+  const gh = await api.mutation('cicdOrchestrator.generatePipeline', { repository: repo, format: 'github' });
+  assert.deepEqual(gh.toolchains.map((t) => t.kind), ['npm']);
+  assert.match(gh.yaml, /actions\/checkout@v4/);
+  assert.match(gh.yaml, /run: npm test/);
+  const gl = await api.mutation('cicdOrchestrator.generatePipeline', { repository: repo, format: 'gitlab' });
+  assert.match(gl.yaml, /stages:/);
+  await assert.rejects(api.mutation('cicdOrchestrator.generatePipeline', { repository: join(repo, 'nope'), format: 'github' }),
+    (err) => err.data?.code === 'NOT_FOUND' && /nope/.test(err.message));
+});
+
+test('a generated pipeline runs green, then a breaking commit fails at the test step', async () => {
+  const p = await api.mutation('cicdOrchestrator.createPipeline', { name: 'calc', repository: repo });
+  assert.equal(p.generated, true);
+  assert.ok(p.definition.jobs.length >= 1);
+  const list = await api.query('cicdOrchestrator.listPipelines', {});
+  assert.ok(list.items.some((x) => x.id === p.id));
+  const queued = await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: p.id });
+  assert.equal(queued.status, 'queued');
+  const ok = await waitRun(queued.id);
+  assert.equal(ok.status, 'succeeded', ok.failureReason ?? '');
+  assert.equal(ok.commitSha.length, 40);
+  assert.ok(ok.steps.some((s) => s.step.includes('npm test') && s.status === 'succeeded'));
+  assert.match(ok.log, /adds/);
+
+  writeFileSync(join(repo, 'calc.js'), 'exports.add = (a, b) => a - b;\n');
+  git('commit', '-qam', 'fix(calc)!: subtract instead\n\nBREAKING CHANGE: add now subtracts');
+  const second = await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: p.id });
+  const bad = await waitRun(second.id);
+  assert.equal(bad.status, 'failed');
+  const failedStep = bad.steps.find((s) => s.status === 'failed');
+  assert.ok(failedStep && failedStep.step.includes('npm test'), JSON.stringify(bad.steps));
+  assert.match(bad.failureReason, /npm test/);
+  const runs = await api.query('cicdOrchestrator.listRuns', { pipelineId: p.id });
+  assert.equal(runs.items.length, 2);
+  const opt = await api.query('cicdOrchestrator.getOptimizations', { pipelineId: p.id });
+  assert.ok(Array.isArray(opt.items));
+
+  const junit = (outcome) => `<testsuite name="calc"><testcase classname="calc" name="adds" time="0.01">${
+    outcome === 'fail' ? '<failure message="boom"/>' : ''}</testcase></testsuite>`;
+  await api.mutation('cicdOrchestrator.ingestJunit', { pipelineId: p.id, xml: junit('fail'), commit: 'abc' });
+  const r = await api.mutation('cicdOrchestrator.ingestJunit', { pipelineId: p.id, xml: junit('pass'), commit: 'abc' });
+  assert.equal(r.tests, 1);
+  const health = await api.query('cicdOrchestrator.testHealth', { pipelineId: p.id });
+  assert.equal(health.items[0].isFlaky, true, 'failed and passed on the same commit');
+  await assert.rejects(api.mutation('cicdOrchestrator.ingestJunit', { pipelineId: p.id, xml: '<testsuite>' }),
+    (err) => err.data?.code === 'PARSE_ERROR' || err.data?.code === 'BAD_REQUEST');
+
+  const notes = await api.mutation('cicdOrchestrator.releaseNotes', { repository: repo, title: 'v2.0.0' });
+  assert.equal(notes.features, 1);
+  assert.equal(notes.breaking, 1);
+  assert.match(notes.markdown, /## Breaking changes/);
+  assert.match(notes.markdown, /add now subtracts/);
+});
+
+test('createPipeline refuses a cyclic definition, naming the cycle', async () => {
+  const step = { name: 's', argv: ['true'] };
+  await assert.rejects(api.mutation('cicdOrchestrator.createPipeline', {
+    name: 'cyc', repository: repo,
+    definition: { name: 'x', branches: ['main'], jobs: [{ id: 'a', needs: ['b'], steps: [step] }, { id: 'b', needs: ['a'], steps: [step] }] },
+  }), (err) => err.data?.code === 'BAD_REQUEST' && /cycle/.test(err.message));
+});
+
+test('judgeCanary: a degraded canary fails and asks for rollback, a healthy one passes', async () => {
+  const base = Array.from({ length: 40 }, (_, i) => 100 + ((i * 37) % 20));
+  const same = Array.from({ length: 40 }, (_, i) => 100 + ((i * 53) % 20));
+  const slow = base.map((v) => v * 1.5);
+  const healthy = await api.mutation('cicdOrchestrator.judgeCanary', { metrics: [{ name: 'latency', baseline: base, canary: same }] });
+  assert.equal(healthy.decision, 'pass');
+  const degraded = await api.mutation('cicdOrchestrator.judgeCanary', { metrics: [{ name: 'latency', baseline: base, canary: slow }] });
+  assert.equal(degraded.decision, 'fail');
+  assert.equal(degraded.rollback, true);
+  assert.equal(degraded.metrics[0].classification, 'high');
+  await assert.rejects(api.mutation('cicdOrchestrator.judgeCanary', { metrics: [{ name: 'q', baselineQuery: 'up', canaryQuery: 'up' }] }),
+    (err) => err.data?.code === 'PRECONDITION_FAILED' && /prometheus-url/.test(err.message));
+});
