@@ -1038,6 +1038,8 @@ uint16_t HttpServer::port() const { return state_->port.load(); }
 
 std::size_t HttpServer::connection_count() const { return state_->connections.load(); }
 
+bool HttpServer::stopping() const { return state_->stopping.load(); }
+
 void HttpServer::Stop() {
   State& s = *state_;
   {

@@ -203,6 +203,8 @@ class HttpServer {
 
   //! Connections currently open (for tests and metrics).
   std::size_t connection_count() const;
+  //! True from the moment Stop() begins (readiness reports it; answers then say close).
+  bool stopping() const;
 
   struct State;  // in http_server.cc (holds all Boost.Beast state)
 

@@ -543,6 +543,8 @@ TEST_F(BlockingPoolTest, GracefulStopWaitsForAHandlerOnThePool) {
   ASSERT_TRUE(slow.Send("GET /blocking HTTP/1.1\r\nHost: t\r\n\r\n"));
   while (pool_calls_.load() == 0) std::this_thread::sleep_for(milliseconds(5));
   std::thread stopper([&] { server_->Stop(); });
+  // Finish the handler only once Stop() is under way, so its answer must say close.
+  while (!server_->stopping()) std::this_thread::sleep_for(milliseconds(1));
   Release();
   auto response = slow.ReadResponse();
   stopper.join();
