@@ -898,26 +898,341 @@ export interface Procedures {
       "updatedAt": string;
     };
   };
+  "incidentCommander.addNote": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "note": string;
+    };
+    output: {
+      "acknowledgedAt": string | null;
+      "acknowledgedBy": number | null;
+      "affectedServices": Array<string>;
+      "alertCount": number;
+      "alerts": Array<{
+        "alertname": string;
+        "annotations": Record<string, string>;
+        "attachedAt": string;
+        "endsAt": string | null;
+        "fingerprint": string;
+        "generatorUrl": string;
+        "labels": Record<string, string>;
+        "receiveCount": number;
+        "resolvedAt": string | null;
+        "severity": string;
+        "startsAt": string;
+        "status": "firing" | "resolved";
+      }>;
+      "description": string;
+      "detectedAt": string;
+      "flapping": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastSignalAt": string | null;
+      "reopenCount": number;
+      "resolvedAt": string | null;
+      "rootCause": string | null;
+      "service": string | null;
+      "severity": "critical" | "high" | "medium" | "low";
+      "source": string;
+      "status": "detected" | "investigating" | "mitigating" | "resolved";
+      "timeline": Array<{
+        "actor": string;
+        "at": string;
+        "automated": boolean;
+        "description": string;
+        "details": unknown;
+        "id": number;
+        "type": string;
+      }>;
+      "title": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.approveExecution": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "note"?: string;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.cancelExecution": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.createRunbook": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "definition": string;
+    };
+    output: {
+      "autoExecute": boolean;
+      "createdAt": string;
+      "definition": string;
+      "description": string;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "name": string;
+      "requiresApproval": boolean;
+      "steps": unknown;
+      "successCount": number;
+      "triggerConditions": unknown;
+      "updatedAt": string;
+      "version": number;
+    };
+  };
+  "incidentCommander.createWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "enabled"?: boolean;
+      "labels"?: Record<string, string>;
+      "name": string;
+      "query": string;
+      "severity"?: "critical" | "high" | "medium" | "low";
+      "stepSeconds"?: number;
+      "threshold"?: number;
+      "windowSeconds"?: number;
+    };
+    output: {
+      "createdAt": string;
+      "enabled": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastError": string | null;
+      "lastRunAt": string | null;
+      "name": string;
+      "query": string;
+      "severity": "critical" | "high" | "medium" | "low";
+      "stepSeconds": number;
+      "threshold": number;
+      "updatedAt": string;
+      "windowSeconds": number;
+    };
+  };
+  "incidentCommander.deleteRunbook": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
+  "incidentCommander.deleteWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
+  "incidentCommander.evaluateWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "ingest": unknown;
+      "series": Array<{
+        "fingerprint": string;
+        "firing": boolean;
+        "maxScore": number;
+        "points": number;
+        "series": string;
+      }>;
+      "signals": number;
+      "watchId": number;
+    };
+  };
   "incidentCommander.executeRunbook": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "dryRun"?: boolean;
       "incidentId"?: number;
       "parameters"?: Record<string, string>;
       "runbookId": number;
     };
-    output: unknown;
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
   };
   "incidentCommander.generatePostMortem": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "incidentId": number;
     };
-    output: unknown;
+    output: {
+      "current": {
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      } | null;
+      "incidentId": number;
+      "revisions": Array<{
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      }>;
+    };
   };
   "incidentCommander.get": {
     kind: "query";
@@ -971,6 +1286,109 @@ export interface Procedures {
       "updatedAt": string;
     };
   };
+  "incidentCommander.getExecution": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.getPostMortem": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "incidentId": number;
+    };
+    output: {
+      "current": {
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      } | null;
+      "incidentId": number;
+      "revisions": Array<{
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      }>;
+    };
+  };
+  "incidentCommander.getRunbook": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "autoExecute": boolean;
+      "createdAt": string;
+      "definition": string;
+      "description": string;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "name": string;
+      "requiresApproval": boolean;
+      "steps": unknown;
+      "successCount": number;
+      "triggerConditions": unknown;
+      "updatedAt": string;
+      "version": number;
+    };
+  };
   "incidentCommander.list": {
     kind: "query";
     minRole: "viewer";
@@ -1009,6 +1427,177 @@ export interface Procedures {
       "limit": number;
       "offset": number;
       "total": number;
+    };
+  };
+  "incidentCommander.listExecutions": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "incidentId"?: number;
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "runbookId"?: number;
+      "status"?: "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+    };
+    output: {
+      "items": Array<{
+        "approvals": Array<{
+          "at": string;
+          "by": string;
+          "decision": "approved" | "rejected";
+          "note": string;
+          "stepIndex": number;
+        }>;
+        "awaiting": {
+          "requestedBy": string;
+          "stepIndex": number;
+          "what": string;
+        } | null;
+        "completedAt": string | null;
+        "createdAt": string;
+        "dryRun": boolean;
+        "error": string | null;
+        "id": number;
+        "incidentId": number | null;
+        "parameters": Record<string, string>;
+        "runbookId": number;
+        "runbookName": string;
+        "startedAt": string | null;
+        "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+        "steps": Array<{
+          "approvedBy"?: string;
+          "argv"?: Array<string>;
+          "dryRun"?: boolean;
+          "durationMs"?: number;
+          "error"?: string;
+          "exitCode"?: number;
+          "finishedAt"?: string;
+          "httpStatus"?: number;
+          "name": string;
+          "output"?: string;
+          "outputBytes"?: number;
+          "startedAt"?: string;
+          "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+          "truncated"?: boolean;
+          "type": string;
+        }>;
+        "triggeredBy": string;
+        "updatedAt": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "incidentCommander.listRunbooks": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+    };
+    output: {
+      "items": Array<{
+        "autoExecute": boolean;
+        "createdAt": string;
+        "definition": string;
+        "description": string;
+        "enabled": boolean;
+        "failureCount": number;
+        "id": number;
+        "name": string;
+        "requiresApproval": boolean;
+        "steps": unknown;
+        "successCount": number;
+        "triggerConditions": unknown;
+        "updatedAt": string;
+        "version": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "incidentCommander.listWatches": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "items": Array<{
+        "createdAt": string;
+        "enabled": boolean;
+        "id": number;
+        "labels": Record<string, string>;
+        "lastError": string | null;
+        "lastRunAt": string | null;
+        "name": string;
+        "query": string;
+        "severity": "critical" | "high" | "medium" | "low";
+        "stepSeconds": number;
+        "threshold": number;
+        "updatedAt": string;
+        "windowSeconds": number;
+      }>;
+    };
+  };
+  "incidentCommander.rejectExecution": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "note"?: string;
+    };
+    output: {
+      "approvals": Array<{
+        "at": string;
+        "by": string;
+        "decision": "approved" | "rejected";
+        "note": string;
+        "stepIndex": number;
+      }>;
+      "awaiting": {
+        "requestedBy": string;
+        "stepIndex": number;
+        "what": string;
+      } | null;
+      "completedAt": string | null;
+      "createdAt": string;
+      "dryRun": boolean;
+      "error": string | null;
+      "id": number;
+      "incidentId": number | null;
+      "parameters": Record<string, string>;
+      "runbookId": number;
+      "runbookName": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "cancelled";
+      "steps": Array<{
+        "approvedBy"?: string;
+        "argv"?: Array<string>;
+        "dryRun"?: boolean;
+        "durationMs"?: number;
+        "error"?: string;
+        "exitCode"?: number;
+        "finishedAt"?: string;
+        "httpStatus"?: number;
+        "name": string;
+        "output"?: string;
+        "outputBytes"?: number;
+        "startedAt"?: string;
+        "status": "pending" | "running" | "succeeded" | "failed" | "skipped" | "awaiting_approval";
+        "truncated"?: boolean;
+        "type": string;
+      }>;
+      "triggeredBy": string;
+      "updatedAt": string;
     };
   };
   "incidentCommander.resolve": {
@@ -1062,6 +1651,146 @@ export interface Procedures {
       }>;
       "title": string;
       "updatedAt": string;
+    };
+  };
+  "incidentCommander.update": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "assignee"?: string | null;
+      "id": number;
+      "severity"?: "critical" | "high" | "medium" | "low";
+      "status"?: "detected" | "investigating" | "mitigating";
+    };
+    output: {
+      "acknowledgedAt": string | null;
+      "acknowledgedBy": number | null;
+      "affectedServices": Array<string>;
+      "alertCount": number;
+      "alerts": Array<{
+        "alertname": string;
+        "annotations": Record<string, string>;
+        "attachedAt": string;
+        "endsAt": string | null;
+        "fingerprint": string;
+        "generatorUrl": string;
+        "labels": Record<string, string>;
+        "receiveCount": number;
+        "resolvedAt": string | null;
+        "severity": string;
+        "startsAt": string;
+        "status": "firing" | "resolved";
+      }>;
+      "description": string;
+      "detectedAt": string;
+      "flapping": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastSignalAt": string | null;
+      "reopenCount": number;
+      "resolvedAt": string | null;
+      "rootCause": string | null;
+      "service": string | null;
+      "severity": "critical" | "high" | "medium" | "low";
+      "source": string;
+      "status": "detected" | "investigating" | "mitigating" | "resolved";
+      "timeline": Array<{
+        "actor": string;
+        "at": string;
+        "automated": boolean;
+        "description": string;
+        "details": unknown;
+        "id": number;
+        "type": string;
+      }>;
+      "title": string;
+      "updatedAt": string;
+    };
+  };
+  "incidentCommander.updatePostMortem": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "content": string;
+      "incidentId": number;
+    };
+    output: {
+      "current": {
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      } | null;
+      "incidentId": number;
+      "revisions": Array<{
+        "author": string;
+        "content": string;
+        "createdAt": string;
+        "id": number;
+        "kind": "generated" | "edited";
+        "version": number;
+      }>;
+    };
+  };
+  "incidentCommander.updateRunbook": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "definition"?: string;
+      "enabled"?: boolean;
+      "id": number;
+    };
+    output: {
+      "autoExecute": boolean;
+      "createdAt": string;
+      "definition": string;
+      "description": string;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "name": string;
+      "requiresApproval": boolean;
+      "steps": unknown;
+      "successCount": number;
+      "triggerConditions": unknown;
+      "updatedAt": string;
+      "version": number;
+    };
+  };
+  "incidentCommander.updateWatch": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "enabled"?: boolean;
+      "id": number;
+      "labels"?: Record<string, string>;
+      "name"?: string;
+      "query"?: string;
+      "severity"?: "critical" | "high" | "medium" | "low";
+      "stepSeconds"?: number;
+      "threshold"?: number;
+      "windowSeconds"?: number;
+    };
+    output: {
+      "createdAt": string;
+      "enabled": boolean;
+      "id": number;
+      "labels": Record<string, string>;
+      "lastError": string | null;
+      "lastRunAt": string | null;
+      "name": string;
+      "query": string;
+      "severity": "critical" | "high" | "medium" | "low";
+      "stepSeconds": number;
+      "threshold": number;
+      "updatedAt": string;
+      "windowSeconds": number;
     };
   };
   "metrics.query": {
@@ -1133,10 +1862,88 @@ export interface Procedures {
   "securityGuardian.checkCompliance": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
-      "framework": "soc2" | "hipaa" | "pci_dss";
+      "framework": "cis_kubernetes" | "nsa_cisa" | "soc2" | "hipaa" | "pci_dss";
     };
+    output: {
+      "failedControls": number;
+      "framework": string;
+      "generatedAt": string;
+      "id": number;
+      "passedControls": number;
+      "report"?: unknown;
+      "score": number | null;
+      "status": string;
+      "totalControls": number;
+    };
+  };
+  "securityGuardian.exportComplianceReport": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "format": "markdown" | "html";
+      "id": number;
+    };
+    output: {
+      "body": string;
+      "contentType": string;
+      "filename": string;
+    };
+  };
+  "securityGuardian.getComplianceReport": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "failedControls": number;
+      "framework": string;
+      "generatedAt": string;
+      "id": number;
+      "passedControls": number;
+      "report"?: unknown;
+      "score": number | null;
+      "status": string;
+      "totalControls": number;
+    };
+  };
+  "securityGuardian.getComplianceReports": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "framework"?: "cis_kubernetes" | "nsa_cisa" | "soc2" | "hipaa" | "pci_dss";
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+    };
+    output: {
+      "items": Array<{
+        "failedControls": number;
+        "framework": string;
+        "generatedAt": string;
+        "id": number;
+        "passedControls": number;
+        "report"?: unknown;
+        "score": number | null;
+        "status": string;
+        "totalControls": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "securityGuardian.getPostureChecks": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
     output: unknown;
   };
   "securityGuardian.getSbom": {
@@ -1297,7 +2104,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "scanType": "container" | "kubernetes" | "secrets" | "compliance";
-      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile */
+      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile (container); manifest file or directory (kubernetes) */
       "target": string;
     };
     output: {
@@ -1317,40 +2124,315 @@ export interface Procedures {
       "triggeredBy": string;
     };
   };
+  "securityGuardian.scanManifests": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** Kubernetes manifests: multi-document YAML or JSON */
+      "manifests": string;
+      /** a label for the scan target */
+      "name"?: string;
+    };
+    output: unknown;
+  };
+  "selfHealing.approveAction": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "note"?: string;
+    };
+    output: {
+      "actionType": string;
+      "approvalNote": string;
+      "approvedBy": number | null;
+      "attempt": number;
+      "completedAt": string | null;
+      "confidence": number;
+      "createdAt": string;
+      "decidedBy": string;
+      "dryRun": boolean;
+      "durationMs": number | null;
+      "error": string | null;
+      "fingerprint": string;
+      "id": number;
+      "incidentId": number | null;
+      "reason": string;
+      "recoverySeconds": number | null;
+      "result": unknown;
+      "ruleId": number | null;
+      "ruleName": string;
+      "signal": unknown;
+      "signature": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run" | "rolled_back";
+      "target": string;
+      "verdict": "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";
+      "verifiedAt": string | null;
+    };
+  };
   "selfHealing.createRule": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "actionConfig": unknown;
-      "actionType": "restart_process" | "restart_pod" | "rollout_restart" | "scale" | "rollback" | "cordon_node" | "run_runbook" | "webhook" | "correct_drift";
+      "actionType": "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify";
+      "autoApprove"?: {
+        "minConfidence": number;
+        "minSamples"?: number;
+      } | null;
+      "breakerFailures"?: number;
+      "breakerResetSeconds"?: number;
       "conditionConfig": unknown;
-      "conditionType": "alert" | "promql" | "anomaly" | "deployment_failure" | "drift";
+      "conditionType": "alert" | "metric_threshold" | "anomaly" | "deployment_failure" | "config_drift" | "log_pattern" | "health_check";
       "cooldownSeconds"?: number;
+      "description"?: string;
+      "dryRun"?: boolean;
       "enabled"?: boolean;
+      "maxExecutionsPerHour"?: number;
       "maxRetries"?: number;
       "name": string;
+      "priority"?: number;
       "requiresApproval"?: boolean;
+      "verifySeconds"?: number;
     };
-    output: unknown;
+    output: {
+      "actionConfig": unknown;
+      "actionType": string;
+      "autoApprove": {
+        "minConfidence": number;
+        "minSamples": number;
+      } | null;
+      "breakerFailures": number;
+      "breakerResetSeconds": number;
+      "conditionConfig": unknown;
+      "conditionType": string;
+      "cooldownSeconds": number;
+      "createdAt": string;
+      "description": string;
+      "dryRun": boolean;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "lastTriggeredAt": string | null;
+      "maxExecutionsPerHour": number;
+      "maxRetries": number;
+      "name": string;
+      "priority": number;
+      "requiresApproval": boolean;
+      "successCount": number;
+      "successRate": number | null;
+      "updatedAt": string;
+      "verifySeconds": number;
+    };
+  };
+  "selfHealing.deleteRule": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+      "id": number;
+    };
+  };
+  "selfHealing.dryRunRule": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+      "labels": Record<string, string>;
+    };
+    output: {
+      "decision": {
+        "attempt": number;
+        "confidence": number;
+        "reason": string;
+        "target": string;
+        "verdict": string;
+      } | null;
+      "executor"?: unknown;
+      "matches": boolean;
+      "ruleId": number;
+      "signature": string;
+      "unmatched": Array<string>;
+    };
+  };
+  "selfHealing.getAction": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "actionType": string;
+      "approvalNote": string;
+      "approvedBy": number | null;
+      "attempt": number;
+      "completedAt": string | null;
+      "confidence": number;
+      "createdAt": string;
+      "decidedBy": string;
+      "dryRun": boolean;
+      "durationMs": number | null;
+      "error": string | null;
+      "fingerprint": string;
+      "id": number;
+      "incidentId": number | null;
+      "reason": string;
+      "recoverySeconds": number | null;
+      "result": unknown;
+      "ruleId": number | null;
+      "ruleName": string;
+      "signal": unknown;
+      "signature": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run" | "rolled_back";
+      "target": string;
+      "verdict": "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";
+      "verifiedAt": string | null;
+    };
   };
   "selfHealing.getHistory": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       /** page size, default 50 */
       "limit"?: number;
       /** rows to skip, default 0 */
       "offset"?: number;
       "ruleId"?: number;
+      "status"?: "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run";
+      "verdict"?: "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";
     };
-    output: unknown;
+    output: {
+      "items": Array<{
+        "actionType": string;
+        "approvalNote": string;
+        "approvedBy": number | null;
+        "attempt": number;
+        "completedAt": string | null;
+        "confidence": number;
+        "createdAt": string;
+        "decidedBy": string;
+        "dryRun": boolean;
+        "durationMs": number | null;
+        "error": string | null;
+        "fingerprint": string;
+        "id": number;
+        "incidentId": number | null;
+        "reason": string;
+        "recoverySeconds": number | null;
+        "result": unknown;
+        "ruleId": number | null;
+        "ruleName": string;
+        "signal": unknown;
+        "signature": string;
+        "startedAt": string | null;
+        "status": "pending" | "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run" | "rolled_back";
+        "target": string;
+        "verdict": "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";
+        "verifiedAt": string | null;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "selfHealing.getRule": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "actionConfig": unknown;
+      "actionType": string;
+      "autoApprove": {
+        "minConfidence": number;
+        "minSamples": number;
+      } | null;
+      "breakerFailures": number;
+      "breakerResetSeconds": number;
+      "conditionConfig": unknown;
+      "conditionType": string;
+      "cooldownSeconds": number;
+      "createdAt": string;
+      "description": string;
+      "dryRun": boolean;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "lastTriggeredAt": string | null;
+      "maxExecutionsPerHour": number;
+      "maxRetries": number;
+      "name": string;
+      "priority": number;
+      "requiresApproval": boolean;
+      "successCount": number;
+      "successRate": number | null;
+      "updatedAt": string;
+      "verifySeconds": number;
+    };
+  };
+  "selfHealing.listPatterns": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+    };
+    output: {
+      "items": Array<{
+        "actionType": string;
+        "attempts": number;
+        "conditionType": string;
+        "confidence": number;
+        "failures": number;
+        "id": number;
+        "lastSeenAt": string | null;
+        "meanRecoverySeconds": number | null;
+        "signature": string;
+        "successRate": number;
+        "successes": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "selfHealing.listProcesses": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: Array<{
+      "argv": Array<string>;
+      "healthPort": number | null;
+      "healthUrl": string | null;
+      "lastExit": string | null;
+      "name": string;
+      "pid": number | null;
+      "restarts": number;
+      "running": boolean;
+    }>;
   };
   "selfHealing.listRules": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       "enabled"?: boolean;
       /** page size, default 50 */
@@ -1358,17 +2440,187 @@ export interface Procedures {
       /** rows to skip, default 0 */
       "offset"?: number;
     };
-    output: unknown;
+    output: {
+      "items": Array<{
+        "actionConfig": unknown;
+        "actionType": string;
+        "autoApprove": {
+          "minConfidence": number;
+          "minSamples": number;
+        } | null;
+        "breakerFailures": number;
+        "breakerResetSeconds": number;
+        "conditionConfig": unknown;
+        "conditionType": string;
+        "cooldownSeconds": number;
+        "createdAt": string;
+        "description": string;
+        "dryRun": boolean;
+        "enabled": boolean;
+        "failureCount": number;
+        "id": number;
+        "lastTriggeredAt": string | null;
+        "maxExecutionsPerHour": number;
+        "maxRetries": number;
+        "name": string;
+        "priority": number;
+        "requiresApproval": boolean;
+        "successCount": number;
+        "successRate": number | null;
+        "updatedAt": string;
+        "verifySeconds": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "selfHealing.rejectAction": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "reason"?: string;
+    };
+    output: {
+      "actionType": string;
+      "approvalNote": string;
+      "approvedBy": number | null;
+      "attempt": number;
+      "completedAt": string | null;
+      "confidence": number;
+      "createdAt": string;
+      "decidedBy": string;
+      "dryRun": boolean;
+      "durationMs": number | null;
+      "error": string | null;
+      "fingerprint": string;
+      "id": number;
+      "incidentId": number | null;
+      "reason": string;
+      "recoverySeconds": number | null;
+      "result": unknown;
+      "ruleId": number | null;
+      "ruleName": string;
+      "signal": unknown;
+      "signature": string;
+      "startedAt": string | null;
+      "status": "pending" | "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run" | "rolled_back";
+      "target": string;
+      "verdict": "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";
+      "verifiedAt": string | null;
+    };
+  };
+  "selfHealing.stats": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "byStatus": unknown;
+      "executedActions": number;
+      "firingSignals": number;
+      "medianActionMs": number | null;
+      "medianDecisionToStartMs": number | null;
+      "medianRecoverySeconds": number | null;
+      "signalsReceived": number;
+    };
   };
   "selfHealing.toggleRule": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "enabled": boolean;
       "id": number;
     };
-    output: unknown;
+    output: {
+      "actionConfig": unknown;
+      "actionType": string;
+      "autoApprove": {
+        "minConfidence": number;
+        "minSamples": number;
+      } | null;
+      "breakerFailures": number;
+      "breakerResetSeconds": number;
+      "conditionConfig": unknown;
+      "conditionType": string;
+      "cooldownSeconds": number;
+      "createdAt": string;
+      "description": string;
+      "dryRun": boolean;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "lastTriggeredAt": string | null;
+      "maxExecutionsPerHour": number;
+      "maxRetries": number;
+      "name": string;
+      "priority": number;
+      "requiresApproval": boolean;
+      "successCount": number;
+      "successRate": number | null;
+      "updatedAt": string;
+      "verifySeconds": number;
+    };
+  };
+  "selfHealing.updateRule": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "actionConfig"?: unknown;
+      "actionType"?: "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify";
+      "autoApprove"?: {
+        "minConfidence": number;
+        "minSamples"?: number;
+      } | null;
+      "breakerFailures"?: number;
+      "breakerResetSeconds"?: number;
+      "conditionConfig"?: unknown;
+      "conditionType"?: "alert" | "metric_threshold" | "anomaly" | "deployment_failure" | "config_drift" | "log_pattern" | "health_check";
+      "cooldownSeconds"?: number;
+      "description"?: string;
+      "dryRun"?: boolean;
+      "enabled"?: boolean;
+      "id": number;
+      "maxExecutionsPerHour"?: number;
+      "maxRetries"?: number;
+      "name"?: string;
+      "priority"?: number;
+      "requiresApproval"?: boolean;
+      "verifySeconds"?: number;
+    };
+    output: {
+      "actionConfig": unknown;
+      "actionType": string;
+      "autoApprove": {
+        "minConfidence": number;
+        "minSamples": number;
+      } | null;
+      "breakerFailures": number;
+      "breakerResetSeconds": number;
+      "conditionConfig": unknown;
+      "conditionType": string;
+      "cooldownSeconds": number;
+      "createdAt": string;
+      "description": string;
+      "dryRun": boolean;
+      "enabled": boolean;
+      "failureCount": number;
+      "id": number;
+      "lastTriggeredAt": string | null;
+      "maxExecutionsPerHour": number;
+      "maxRetries": number;
+      "name": string;
+      "priority": number;
+      "requiresApproval": boolean;
+      "successCount": number;
+      "successRate": number | null;
+      "updatedAt": string;
+      "verifySeconds": number;
+    };
   };
   "system.info": {
     kind: "query";
