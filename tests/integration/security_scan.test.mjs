@@ -111,7 +111,7 @@ test('scan a repository, read findings and SBOMs, import a Trivy report', async 
   // Bad input: named errors, and the server keeps serving.
   await assert.rejects(operator.mutation('securityGuardian.scan', { scanType: 'container', target: 'relative' }),
     (e) => e instanceof TRPCClientError && e.data?.code === 'BAD_REQUEST' && /absolute/.test(e.message));
-  await assert.rejects(operator.mutation('securityGuardian.scan', { scanType: 'kubernetes', target: repo }),
+  await assert.rejects(operator.mutation('securityGuardian.scan', { scanType: 'compliance', target: repo }),
     (e) => e instanceof TRPCClientError && e.data?.code === 'NOT_IMPLEMENTED');
   await assert.rejects(viewer.mutation('securityGuardian.scan', { scanType: 'container', target: repo }),
     (e) => e instanceof TRPCClientError && e.data?.code === 'FORBIDDEN');
