@@ -5,6 +5,9 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <string>
+
+#include "core/json.h"
 
 namespace dai::posture {
 namespace {
@@ -123,17 +126,17 @@ bool MatchLabels(const Json& match, const Json& labels) {
   if (!match.is_object()) return true;
   for (auto it = match.begin(); it != match.end(); ++it) {
     const Json& v = At(labels, {it.key().c_str()});
-    if (v.is_null() || v.dump() != it.value().dump()) {
+    if (v.is_null() || DumpJson(v) != DumpJson(it.value())) {
       // compare as text so 1 and "1" agree (label values are strings in the API)
-      std::string a = v.is_string() ? v.get<std::string>() : v.dump();
-      std::string b = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+      std::string a = v.is_string() ? v.get<std::string>() : DumpJson(v);
+      std::string b = it.value().is_string() ? it.value().get<std::string>() : DumpJson(it.value());
       if (v.is_null() || a != b) return false;
     }
   }
   return true;
 }
 
-std::string LabelText(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string LabelText(const Json& v) { return v.is_string() ? v.get<std::string>() : DumpJson(v); }
 
 }  // namespace
 
@@ -295,7 +298,7 @@ bool HasQuantity(const Json& resources, const char* section, const char* name) {
 std::string QuantityText(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "";
-  return v.dump();
+  return DumpJson(v);
 }
 
 //! Does a Role/ClusterRole rule grant get|create|* on pods/exec or pods/attach in the core group?
@@ -379,9 +382,9 @@ void CheckDefs::Register(std::map<std::string, Evaluator::Handler>& h) {
       const Json& user = E::Effective(w, c, "runAsUser");
       const Json& group = E::Effective(w, c, "runAsGroup");
       if (!user.is_number()) return "runAsUser is not set";
-      if (Int(user, 0) < 10000) return "runAsUser " + user.dump() + " is below 10000";
+      if (Int(user, 0) < 10000) return "runAsUser " + DumpJson(user) + " is below 10000";
       if (!group.is_number()) return "runAsGroup is not set";
-      if (Int(group, 0) < 10000) return "runAsGroup " + group.dump() + " is below 10000";
+      if (Int(group, 0) < 10000) return "runAsGroup " + DumpJson(group) + " is below 10000";
       return "";
     });
   };
@@ -479,7 +482,7 @@ void CheckDefs::Register(std::map<std::string, Evaluator::Handler>& h) {
   h["host-port"] = [](E& e) {
     e.ForContainers(E::kAll, [](const Workload&, const ContainerRef& c) -> std::string {
       for (const auto& p : Items(At(*c.c, {"ports"})))
-        if (Int(At(p, {"hostPort"}), 0) != 0) return "binds hostPort " + At(p, {"hostPort"}).dump();
+        if (Int(At(p, {"hostPort"}), 0) != 0) return "binds hostPort " + DumpJson(At(p, {"hostPort"}));
       return "";
     });
   };
@@ -839,7 +842,7 @@ void CheckDefs::Register(std::map<std::string, Evaluator::Handler>& h) {
         for (const auto& w : e.workloads_)
           if (w.ns == Ns(o) && SelectorMatches(At(o.doc, {"spec", "selector"}), *w.labels) &&
               E::Replicas(w) >= 0 && Int(min_a, 0) >= E::Replicas(w)) {
-            e.Fail(i, "minAvailable " + min_a.dump() + " >= replicas of " + w.obj->name);
+            e.Fail(i, "minAvailable " + DumpJson(min_a) + " >= replicas of " + w.obj->name);
             return;
           }
         e.Pass(i);
@@ -1002,7 +1005,7 @@ void CheckDefs::Register(std::map<std::string, Evaluator::Handler>& h) {
         }
       const Json& r = At(o.doc, {"spec", "replicas"});
       e.Fail(i, r.is_null() ? "spec.replicas is not set (defaults to 1)"
-                            : "spec.replicas is " + r.dump());
+                            : "spec.replicas is " + DumpJson(r));
     });
   };
   h["deployment-strategy"] = [](E& e) {

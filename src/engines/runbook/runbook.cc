@@ -358,7 +358,7 @@ Result<Runbook> ParseRunbookJson(const Json& doc, const Limits& limits) {
       for (const auto& s : sev) {
         const std::string v = s.is_string() ? s.get<std::string>() : "";
         if (v != "critical" && v != "high" && v != "medium" && v != "low") {
-          return Bad("trigger.severity", "expected critical, high, medium or low, got " + s.dump());
+          return Bad("trigger.severity", "expected critical, high, medium or low, got " + DumpJson(s));
         }
         rb.trigger.severities.insert(v);
       }
@@ -369,7 +369,7 @@ Result<Runbook> ParseRunbookJson(const Json& doc, const Limits& limits) {
     if (!doc["parameters"].is_array()) return Bad("parameters", "expected a list of names");
     for (const auto& p : doc["parameters"]) {
       if (!p.is_string() || !ParamName(p.get<std::string>()))
-        return Bad("parameters", "invalid parameter name " + p.dump());
+        return Bad("parameters", "invalid parameter name " + DumpJson(p));
       if (!declared.insert(p.get<std::string>()).second)
         return Bad("parameters", "\"" + p.get<std::string>() + "\" twice");
       rb.parameters.push_back(p.get<std::string>());
