@@ -115,7 +115,12 @@ export class Server {
   async stop(signal = 'SIGTERM', timeoutMs = 15000) {
     if (!this.proc || this.proc.exitCode !== null) return this.exited;
     this.proc.kill(signal);
-    const res = await Promise.race([this.exited, sleep(timeoutMs).then(() => null)]);
+    // The timer is cleared once the process exits: a pending one would keep node (and the
+    // test file) alive for the whole timeout.
+    let timer;
+    const timeout = new Promise((r) => { timer = setTimeout(() => r(null), timeoutMs); });
+    const res = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
     if (!res) {
       this.proc.kill('SIGKILL');
       return this.exited;
