@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,6 +27,8 @@
 #include "engines/healing/rule.h"
 #include "modules/self_healing/healing_service.h"
 #include "modules/cost/cost_service.h"
+#include "modules/notifications/notification_service.h"
+#include "modules/assistant/assistant_service.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
@@ -115,6 +118,8 @@ struct App::Parts {
   std::unique_ptr<webhook::WebhookExecutor> webhook_executor;
   std::unique_ptr<self_healing::HealingService> healing;  // after its executors: destroyed first
   std::unique_ptr<costopt::CostService> cost;
+  std::unique_ptr<notifications::NotificationService> notifications;
+  std::unique_ptr<assistant::AssistantService> assistant;
   std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
@@ -164,9 +169,20 @@ void RegisterSystemProcedures(App::Parts& p) {
                  {{"prometheus", integ(p.config.prometheus_url)},
                   {"alertmanager", integ(p.config.alertmanager_url)},
                   {"kubernetes", integ("")},
-                  {"llm", integ("")}}}};
+                  {"llm", integ(p.config.llm_url)}}}};
   };
   p.registry.Add(std::move(info));
+}
+
+}  // namespace
+
+namespace {
+
+// Every module event goes to the web client's event stream and to the notification router
+// (which queues it and returns at once).
+void PublishEvent(App::Parts& p, const std::string& type, const std::string& json) {
+  if (p.events) p.events->Publish(type, json, static_cast<int>(Role::kViewer));
+  if (p.notifications) p.notifications->OnPublished(type, json);
 }
 
 }  // namespace
@@ -285,7 +301,7 @@ Status BuildSelfHealing(App::Parts& p) {
                                                       {"notify", p.webhook_executor.get()}};
   self_healing::HealingHooks hooks;
   hooks.publish = [pp](const std::string& type, const std::string& json) {
-    if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+    PublishEvent(*pp, type, json);
   };
   hooks.escalate = [pp](const Json& e) -> Status {
     alerts::Alert a;
@@ -329,6 +345,34 @@ Status BuildSelfHealing(App::Parts& p) {
   return Status::Ok();
 }
 
+// The assistant, with the LLM when llm_url is set. The key comes from llm_api_key_file (a
+// mounted secret) or DEVOPS_AI_LLM_API_KEY; it is never logged or shown.
+Status BuildAssistant(App::Parts& p) {
+  std::unique_ptr<llm::LlmClient> client;
+  if (!p.config.llm_url.empty()) {
+    llm::LlmOptions o;
+    o.base_url = p.config.llm_url;
+    o.model = p.config.llm_model;
+    if (!p.config.llm_api_key_file.empty()) {
+      std::ifstream in(p.config.llm_api_key_file);
+      if (!in) return Status::FailedPrecondition("setting llm_api_key_file: cannot read \"" + p.config.llm_api_key_file + "\"");
+      std::getline(in, o.api_key);
+      while (!o.api_key.empty() && (o.api_key.back() == '\r' || o.api_key.back() == ' ')) o.api_key.pop_back();
+    } else if (const char* key = std::getenv("DEVOPS_AI_LLM_API_KEY")) {
+      o.api_key = key;
+    }
+    o.budget_usd = p.config.llm_budget_usd;
+    o.usd_per_1k_prompt_tokens = p.config.llm_usd_per_1k_prompt;
+    o.usd_per_1k_completion_tokens = p.config.llm_usd_per_1k_completion;
+    o.http.policy = http::OutboundPolicy::AllowLocal();  // Ollama, vLLM, llama.cpp on the host
+    o.http.total_timeout = std::chrono::seconds(120);
+    DAI_ASSIGN_OR_RETURN(client, llm::LlmClient::Create(std::move(o)));
+  }
+  p.assistant = std::make_unique<assistant::AssistantService>(*p.store->db, p.clock, p.registry, std::move(client));
+  p.assistant->RegisterProcedures(p.registry);
+  return Status::Ok();
+}
+
 // The registry of a server: auth, system, and every planned procedure. Shared by Start() and
 // `devops-ai api typescript|openapi`, so the generated documents match the server exactly.
 Status BuildRegistry(App::Parts& p) {
@@ -340,16 +384,24 @@ Status BuildRegistry(App::Parts& p) {
   RegisterSystemProcedures(p);
   RegisterMetricsProcedures(p);
   App::Parts* pp = &p;
+  if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
+  notifications::NotificationOptions notify_options;
+  // Webhook receivers are often internal relays: loopback and private addresses are allowed,
+  // link-local and cloud-metadata addresses are not.
+  notify_options.http.policy = http::OutboundPolicy::AllowLocal();
+  notify_options.http.total_timeout = std::chrono::seconds(15);
+  p.notifications = std::make_unique<notifications::NotificationService>(*p.store->db, *p.jobs, p.clock, notify_options);
+  p.notifications->RegisterProcedures(p.registry);
   p.incidents = std::make_unique<incidents::IncidentService>(
       *p.store->db, p.clock, incidents::IncidentServiceOptions{},
       [pp](const std::string& type, const std::string& json) {
-        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+        PublishEvent(*pp, type, json);
       });
   p.incidents->RegisterProcedures(p.registry);
   p.security = std::make_unique<security::SecurityService>(
       *p.store->db, p.clock, security::SecurityServiceOptions{},
       [pp](const std::string& type, const std::string& json) {
-        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+        PublishEvent(*pp, type, json);
       });
   // Scans are durable jobs; the repository is created here so procedures can enqueue them.
   if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
@@ -361,7 +413,7 @@ Status BuildRegistry(App::Parts& p) {
   p.runbooks = std::make_unique<incidents::RunbookService>(
       *p.store->db, *p.jobs, p.clock, runbook_options,
       [pp](const std::string& type, const std::string& json) {
-        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+        PublishEvent(*pp, type, json);
       });
   p.runbooks->RegisterProcedures(p.registry);
   p.watches = std::make_unique<incidents::WatchService>(*p.store->db, *p.jobs, p.clock, *p.incidents,
@@ -371,7 +423,7 @@ Status BuildRegistry(App::Parts& p) {
   p.cost = std::make_unique<costopt::CostService>(
       *p.store->db, p.clock, costopt::CostServiceOptions{},
       [pp](const std::string& type, const std::string& json) {
-        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+        PublishEvent(*pp, type, json);
       });
   p.cost->RegisterProcedures(p.registry);
   cicd::CicdServiceOptions cicd_options;
@@ -379,9 +431,10 @@ Status BuildRegistry(App::Parts& p) {
   cicd_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;
   p.cicd = std::make_unique<cicd::CicdService>(
       *p.store->db, p.clock, cicd_options, [pp](const std::string& type, const std::string& json) {
-        if (pp->events) pp->events->Publish(type, json, static_cast<int>(Role::kViewer));
+        PublishEvent(*pp, type, json);
       });
   p.cicd->RegisterProcedures(p.registry, p.jobs.get());
+  DAI_RETURN_IF_ERROR(BuildAssistant(p));
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -619,9 +672,12 @@ Status App::Start() {
         .status();
   });
   DAI_RETURN_IF_ERROR(p.runbooks->AttachWorker(*p.worker));
+  DAI_RETURN_IF_ERROR(p.notifications->AttachWorker(*p.worker));
   DAI_RETURN_IF_ERROR(p.watches->AttachWorker(*p.worker));
   store::JobWorker* worker = p.worker.get();
   p.runbooks->SetNotify([worker] { worker->Notify(); });
+  p.notifications->SetNotify([worker] { worker->Notify(); });
+  p.notifications->Start();
   DAI_RETURN_IF_ERROR(
       p.jobs->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}", p.clock.Now(), p.clock.Now())
           .status());
@@ -669,6 +725,7 @@ void App::Stop() {
   p.stopped = true;
   if (p.events) p.events->CloseAll();
   if (p.http) p.http->Stop();
+  if (p.notifications) p.notifications->Stop();
   if (p.worker) p.worker->Stop();
   if (p.healing) p.healing->Stop();
   if (p.supervisor) p.supervisor->StopAll();

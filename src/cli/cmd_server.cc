@@ -98,6 +98,12 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
              "Comma-separated absolute paths runbook command steps may run [none]");
   AddSetting(serve, *serve_flags, "supervise_file", "YAML list of processes to supervise (self-healing targets)");
   AddSetting(serve, *serve_flags, "healing_rules_file", "YAML healing rules to import (by name) at start");
+  AddSetting(serve, *serve_flags, "llm_url", "OpenAI-compatible base URL (…/v1); empty: no LLM");
+  AddSetting(serve, *serve_flags, "llm_model", "LLM model name");
+  AddSetting(serve, *serve_flags, "llm_api_key_file", "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
+  AddSetting(serve, *serve_flags, "llm_budget_usd", "Global LLM budget in USD, 0 = none [0]");
+  AddSetting(serve, *serve_flags, "llm_usd_per_1k_prompt", "LLM price per 1000 prompt tokens [0]");
+  AddSetting(serve, *serve_flags, "llm_usd_per_1k_completion", "LLM price per 1000 completion tokens [0]");
   serve->callback([&state, serve_flags] { state.exit_code = RunServe(*serve_flags); });
 
   // migrate

@@ -61,7 +61,9 @@ const std::vector<std::string>& ConfigKeys() {
   static const std::vector<std::string> keys = {
       "listen", "data_dir", "db", "web_dir", "log_level", "threads", "max_body_bytes",
       "job_workers", "prometheus_url", "alertmanager_url", "password_cost", "secure_cookies",
-      "sse_heartbeat_seconds", "runbook_executables", "supervise_file", "healing_rules_file"};
+      "sse_heartbeat_seconds", "runbook_executables", "supervise_file", "healing_rules_file",
+      "llm_url", "llm_model", "llm_api_key_file", "llm_budget_usd", "llm_usd_per_1k_prompt",
+      "llm_usd_per_1k_completion"};
   return keys;
 }
 
@@ -153,6 +155,33 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   if (key == "prometheus_url") {
     DAI_RETURN_IF_ERROR(CheckUrl(key, v, source));
     c.prometheus_url = v;
+    return Status::Ok();
+  }
+  if (key == "llm_url") {
+    DAI_RETURN_IF_ERROR(CheckUrl(key, v, source));
+    c.llm_url = v;
+    return Status::Ok();
+  }
+  if (key == "llm_model") {
+    if (v.size() > 200 || v.find_first_of("\r\n") != std::string::npos) {
+      return Status::InvalidArgument("setting llm_model (from " + source + "): at most 200 bytes on one line");
+    }
+    c.llm_model = v;
+    return Status::Ok();
+  }
+  if (key == "llm_api_key_file") {
+    c.llm_api_key_file = v;
+    return Status::Ok();
+  }
+  if (key == "llm_budget_usd" || key == "llm_usd_per_1k_prompt" || key == "llm_usd_per_1k_completion") {
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || end == v.c_str() || *end != '\0' || !(d >= 0) || d > 1e9) {
+      return Status::InvalidArgument("setting " + key + " (from " + source + "): expected a non-negative number, got \"" +
+                                     v + "\"");
+    }
+    (key == "llm_budget_usd" ? c.llm_budget_usd : key == "llm_usd_per_1k_prompt" ? c.llm_usd_per_1k_prompt
+                                                                                : c.llm_usd_per_1k_completion) = d;
     return Status::Ok();
   }
   if (key == "alertmanager_url") {
@@ -247,7 +276,10 @@ std::string DescribeConfig(const Config& c) {
     << "secure_cookies: " << (c.secure_cookies ? "true" : "false") << "\n"
     << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n"
     << "supervise_file: " << (c.supervise_file.empty() ? "(none)" : c.supervise_file) << "\n"
-    << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file) << "\n";
+    << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file) << "\n"
+    << "llm_url: " << (c.llm_url.empty() ? "(not configured)" : c.llm_url) << "\n"
+    << "llm_model: " << (c.llm_model.empty() ? "(none)" : c.llm_model) << "\n"
+    << "llm_budget_usd: " << c.llm_budget_usd << "\n";
   return o.str();
 }
 

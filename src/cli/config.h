@@ -34,6 +34,15 @@ struct Config {
   std::vector<std::string> runbook_executables;
   std::string supervise_file;      //!< YAML: processes the platform supervises (self-healing)
   std::string healing_rules_file;  //!< YAML: healing rules imported (upserted by name) at start
+  //! The optional LLM (OpenAI-compatible chat completions). Empty llm_url: no LLM; the
+  //! assistant answers its fixed intents. The key is read from llm_api_key_file (a mounted
+  //! secret) or the DEVOPS_AI_LLM_API_KEY environment variable, never from flags or YAML.
+  std::string llm_url;
+  std::string llm_model;
+  std::string llm_api_key_file;
+  double llm_budget_usd = 0;            //!< 0: no budget
+  double llm_usd_per_1k_prompt = 0;     //!< price for the cost accounting
+  double llm_usd_per_1k_completion = 0;
 
   //! The database URL actually used.
   std::string DatabaseUrl() const;

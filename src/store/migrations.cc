@@ -786,6 +786,80 @@ ALTER TABLE healing_rules ADD COLUMN auto_approve_min_confidence {{REAL}} NOT NU
 ALTER TABLE healing_rules ADD COLUMN auto_approve_min_samples INTEGER NOT NULL DEFAULT 5;
 )SQL";
 
+// Migration 10 (issue #12): notifications and the assistant. Channels (webhook, Slack, Teams,
+// email, the web inbox), routes (rule JSON parsed by engines/notify), messages (one row per
+// channel and dedup key: UNIQUE makes "each state change reaches a channel once" a database
+// guarantee), every delivery attempt (the delivery log), and the assistant's answers with the
+// tool calls they made and the token/cost accounting per request.
+constexpr std::string_view kMigration10 = R"SQL(
+CREATE TABLE notification_channels (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+  type TEXT NOT NULL CHECK (type IN ('webhook','slack','teams','email','inbox')),
+  config {{JSON}} NOT NULL DEFAULT '{}',
+  rate_limit_per_hour INTEGER NOT NULL DEFAULT 60 CHECK (rate_limit_per_hour >= 0),
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE TABLE notification_routes (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+  rule {{JSON}} NOT NULL,
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE TABLE notification_messages (
+  id {{ID}},
+  channel_id {{BIGINT}} NOT NULL REFERENCES notification_channels(id) ON DELETE CASCADE,
+  route_id {{BIGINT}} REFERENCES notification_routes(id) ON DELETE SET NULL,
+  dedup_key TEXT NOT NULL,
+  event_kind TEXT NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL DEFAULT 'low',
+  title TEXT NOT NULL,
+  body {{JSON}} NOT NULL DEFAULT '{}',
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','sent','failed','inbox')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  response_status INTEGER,
+  deliver_after {{TS}} NOT NULL,
+  created_at {{TS}} NOT NULL,
+  sent_at {{TS}},
+  read_at {{TS}},
+  UNIQUE (channel_id, dedup_key)
+);
+CREATE INDEX notification_messages_status_idx ON notification_messages(status, created_at);
+CREATE INDEX notification_messages_sent_idx ON notification_messages(channel_id, sent_at);
+CREATE TABLE notification_attempts (
+  id {{ID}},
+  message_id {{BIGINT}} NOT NULL REFERENCES notification_messages(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  at {{TS}} NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('sent','failed','deferred')),
+  response_status INTEGER,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX notification_attempts_message_idx ON notification_attempts(message_id, attempt);
+CREATE TABLE assistant_answers (
+  id {{ID}},
+  asked_by TEXT NOT NULL,
+  question TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('llm','fallback')),
+  tool_calls {{JSON}} NOT NULL DEFAULT '[]',
+  citations {{JSON}} NOT NULL DEFAULT '[]',
+  proposals {{JSON}} NOT NULL DEFAULT '[]',
+  prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd {{REAL}} NOT NULL DEFAULT 0,
+  error TEXT,
+  created_at {{TS}} NOT NULL
+);
+CREATE INDEX assistant_answers_created_idx ON assistant_answers(created_at);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
@@ -794,6 +868,7 @@ const std::vector<Migration>& Registry() {
       {4, "security guardian: OSV advisory database", kMigration4},
       {6, "self-healing engine", kMigration6},
       {8, "runbooks, approvals and watched queries", kMigration8},
+      {10, "notifications and the assistant", kMigration10},
   };
   return kAll;
 }

@@ -2,6 +2,81 @@
 // Do not edit: change the procedure declarations in src/modules and regenerate.
 
 export interface Procedures {
+  "assistant.ask": {
+    kind: "mutation";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "question": string;
+    };
+    output: {
+      "answer": string;
+      "citations": Array<{
+        "ids": Array<unknown>;
+        "input": unknown;
+        "procedure": string;
+      }>;
+      "error": string | null;
+      "id": number;
+      "mode": "llm" | "fallback";
+      "proposals": Array<{
+        "action": string;
+        "reason": string;
+        "status": string;
+      }>;
+      "toolCalls": Array<{
+        "allowed": boolean;
+        "error"?: string;
+        "input"?: unknown;
+        "procedure"?: string;
+        "tool": string;
+      }>;
+      "usage": {
+        "completionTokens": number;
+        "costUsd": number;
+        "promptTokens": number;
+      };
+    };
+  };
+  "assistant.history": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+    };
+    output: {
+      "items": Array<{
+        "answer": string;
+        "askedBy": string;
+        "citations": unknown;
+        "createdAt": string;
+        "id": number;
+        "mode": string;
+        "proposals": unknown;
+        "question": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "assistant.status": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "budgetUsd": number | null;
+      "llmConfigured": boolean;
+      "model": string | null;
+      "spentUsd": number;
+      "tools": Array<string>;
+    };
+  };
   "audit.list": {
     kind: "query";
     minRole: "admin";
@@ -1822,6 +1897,228 @@ export interface Procedures {
       "result": unknown;
       "resultType": "matrix" | "vector" | "scalar" | "string";
       "warnings": Array<string>;
+    };
+  };
+  "notifications.createChannel": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      /** webhook {url, secret?}; slack/teams {url}; email {smtpUrl, from?, to[], username?, password?, starttls?}; inbox {} */
+      "config"?: Record<string, unknown>;
+      "enabled"?: boolean;
+      "name": string;
+      /** 0 = unlimited */
+      "rateLimitPerHour"?: number;
+      "type": "webhook" | "slack" | "teams" | "email" | "inbox";
+    };
+    output: {
+      /** type-specific; secrets are shown as <redacted> */
+      "config": unknown;
+      "createdAt": string;
+      "enabled": boolean;
+      "id": number;
+      "name": string;
+      "rateLimitPerHour": number;
+      "type": "webhook" | "slack" | "teams" | "email" | "inbox";
+    };
+  };
+  "notifications.createRoute": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "channels": Array<number>;
+      /** event kinds; "incident.*" matches a prefix */
+      "kinds"?: Array<string>;
+      "labels"?: Record<string, string>;
+      "minSeverity"?: "critical" | "high" | "medium" | "low";
+      "modules"?: Array<string>;
+      "name": string;
+      /** UTC HH:MM; messages below breakFor wait until the end */
+      "quietHours"?: {
+        "breakFor"?: "critical" | "high" | "medium" | "low";
+        "end": string;
+        "start": string;
+      };
+    };
+    output: {
+      "channels": Array<number>;
+      "enabled": boolean;
+      "id": number;
+      "kinds": Array<string>;
+      "labels": Record<string, string>;
+      "minSeverity": "critical" | "high" | "medium" | "low";
+      "modules": Array<string>;
+      "name": string;
+      "quietHours": {
+        "breakFor": string;
+        "end": string;
+        "start": string;
+      } | null;
+    };
+  };
+  "notifications.deleteChannel": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
+  "notifications.deleteRoute": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
+  "notifications.inbox": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "unreadOnly"?: boolean;
+    };
+    output: {
+      "items": Array<{
+        "createdAt": string;
+        "id": number;
+        "kind": string;
+        "read": boolean;
+        "severity": string;
+        "state": string;
+        "subject": string;
+        "text": string;
+        "title": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "notifications.listChannels": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: Array<{
+      /** type-specific; secrets are shown as <redacted> */
+      "config": unknown;
+      "createdAt": string;
+      "enabled": boolean;
+      "id": number;
+      "name": string;
+      "rateLimitPerHour": number;
+      "type": "webhook" | "slack" | "teams" | "email" | "inbox";
+    }>;
+  };
+  "notifications.listDeliveries": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "channelId"?: number;
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "status"?: "pending" | "sent" | "failed";
+    };
+    output: {
+      "items": Array<{
+        "attempts": number;
+        "channel": string;
+        "channelId": number;
+        "channelType": string;
+        "createdAt": string;
+        "deliverAfter": string;
+        "id": number;
+        "kind": string;
+        "lastError": string | null;
+        "log": Array<{
+          "at": string;
+          "attempt": number;
+          "detail": string;
+          "outcome": "sent" | "failed" | "deferred";
+          "responseStatus": number | null;
+        }>;
+        "responseStatus": number | null;
+        "sentAt": string | null;
+        "severity": string;
+        "state": string;
+        "status": "pending" | "sent" | "failed" | "inbox";
+        "subject": string;
+        "title": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "notifications.listRoutes": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: Array<{
+      "channels": Array<number>;
+      "enabled": boolean;
+      "id": number;
+      "kinds": Array<string>;
+      "labels": Record<string, string>;
+      "minSeverity": "critical" | "high" | "medium" | "low";
+      "modules": Array<string>;
+      "name": string;
+      "quietHours": {
+        "breakFor": string;
+        "end": string;
+        "start": string;
+      } | null;
+    }>;
+  };
+  "notifications.markRead": {
+    kind: "mutation";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "ids": Array<number>;
+    };
+    output: {
+      "updated": number;
+    };
+  };
+  "notifications.retry": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "queued": boolean;
+    };
+  };
+  "notifications.testChannel": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "messageId": number;
     };
   };
   "securityGuardian.advisoryDatabase": {

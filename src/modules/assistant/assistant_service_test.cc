@@ -1,0 +1,348 @@
+// The assistant against the real Incident Commander on SQLite and PostgreSQL, and a fake LLM
+// server on loopback that follows the OpenAI chat-completions wire format (JSON and
+// text/event-stream answers, tool calls, error bodies, 429/500). No LLM server runs here.
+#include "modules/assistant/assistant_service.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <deque>
+
+#include "adapters/http/loopback_test_server.h"
+#include "engines/alerts/alert.h"
+#include "modules/incident_commander/incident_service.h"
+#include "store/migrations.h"
+#include "store/test_backends.h"
+
+namespace dai::assistant {
+namespace {
+
+using http::testing::LoopbackTestServer;
+using store::testing::Backend;
+
+std::string BodyOf(const std::string& request) {
+  return request.substr(request.find("\r\n\r\n") + 4);
+}
+
+std::string JsonAnswer(const Json& message, int prompt = 100, int completion = 20) {
+  return LoopbackTestServer::Response(
+      200,
+      DumpJson(
+          {{"id", "chatcmpl-test"},
+           {"object", "chat.completion"},
+           {"model", "fake-model"},
+           {"choices", Json::array({{{"index", 0},
+                                     {"message", message},
+                                     {"finish_reason",
+                                      message.contains("tool_calls") ? "tool_calls" : "stop"}}})},
+           {"usage", {{"prompt_tokens", prompt}, {"completion_tokens", completion}}}}),
+      "Content-Type: application/json\r\n");
+}
+
+Json ToolCalls(std::vector<std::pair<std::string, Json>> calls) {
+  Json tc = Json::array();
+  int n = 0;
+  for (auto& [name, args] : calls) {
+    tc.push_back({{"id", "call_" + std::to_string(n++)},
+                  {"type", "function"},
+                  {"function",
+                   {{"name", name},
+                    {"arguments", args.is_string() ? args.get<std::string>() : DumpJson(args)}}}});
+  }
+  return {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", tc}};
+}
+
+class AssistantTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string error;
+    test_db_ = store::testing::TestDatabase::Create(GetParam(), &error);
+    if (!test_db_) {
+      if (GetParam() == Backend::kPostgres && !store::testing::InCi()) GTEST_SKIP() << error;
+      FAIL() << error;
+    }
+    ASSERT_TRUE(store::Migrate(db()).ok());
+    clock_.SetMillis(ToUnixMillis(*ParseIso8601("2026-11-29T12:00:00Z")));
+    incidents_ = std::make_unique<incidents::IncidentService>(
+        db(), clock_, incidents::IncidentServiceOptions{}, nullptr);
+    incidents_->RegisterProcedures(registry_);
+    alerts::AlertBatch batch = alerts::DecodeAlertmanagerWebhook(
+                                   R"({"version":"4","status":"firing","alerts":[
+        {"labels":{"alertname":"CheckoutErrors","service":"checkout-api","severity":"critical"},
+         "annotations":{"summary":"checkout-api errors; contact jane.doe@example.com key AKIAZ7QWERTY234ABCDE"},
+         "startsAt":"2026-11-29T11:50:00Z"},
+        {"labels":{"alertname":"DiskFilling","service":"db","severity":"warning"},
+         "annotations":{"summary":"db disk filling"},"startsAt":"2026-11-29T11:55:00Z"}]})",
+                                   clock_.Now())
+                                   .value();
+    ASSERT_TRUE(incidents_->Ingest(batch, "test").ok());
+    viewer_.identity = Identity{};
+    viewer_.identity->username = "vera";
+    viewer_.identity->role = Role::kViewer;
+    viewer_.identity->method = AuthMethod::kSession;
+  }
+  store::Database& db() { return test_db_->db(); }
+
+  std::unique_ptr<AssistantService> Make(std::unique_ptr<llm::LlmClient> client,
+                                         AssistantOptions options = {}) {
+    return std::make_unique<AssistantService>(db(), clock_, registry_, std::move(client),
+                                              std::move(options));
+  }
+  std::unique_ptr<llm::LlmClient> Client(uint16_t port, bool stream = false, double budget = 0) {
+    llm::LlmOptions o;
+    o.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+    o.model = "fake-model";
+    o.api_key = "sk-test-key";
+    o.http.policy = http::OutboundPolicy::AllowLocal();
+    o.http.total_timeout = std::chrono::milliseconds(800);
+    o.stream = stream;
+    o.max_retry_wait = std::chrono::milliseconds(20);
+    o.usd_per_1k_prompt_tokens = 0.5;
+    o.usd_per_1k_completion_tokens = 1.5;
+    o.budget_usd = budget;
+    return llm::LlmClient::Create(o).value();
+  }
+  int64_t OpenIncidents() {
+    auto r = db().Query("SELECT COUNT(*) FROM incidents WHERE status <> 'resolved'");
+    return r.ok() ? r->rows[0].GetInt(0) : -1;
+  }
+
+  FakeClock clock_{0};
+  std::unique_ptr<store::testing::TestDatabase> test_db_;
+  ProcedureRegistry registry_;
+  std::unique_ptr<incidents::IncidentService> incidents_;
+  CallContext viewer_;
+};
+
+TEST_P(AssistantTest, WithoutAnLlmFixedIntentsAreAnsweredFromTheTools) {
+  auto a = Make(nullptr);
+  auto fire = a->Ask("What is on fire?", viewer_);
+  ASSERT_TRUE(fire.ok()) << fire.status().ToString();
+  EXPECT_EQ((*fire)["mode"], "fallback");
+  const std::string text = (*fire)["answer"];
+  EXPECT_NE(text.find("an LLM is not configured"), std::string::npos) << text;
+  EXPECT_NE(text.find("2 open incidents"), std::string::npos) << text;
+  EXPECT_LT(text.find("[critical]"), text.find("[medium]")) << text;  // most severe first
+  ASSERT_EQ((*fire)["citations"].size(), 1u);
+  EXPECT_EQ((*fire)["citations"][0]["procedure"], "incidentCommander.list");
+  EXPECT_EQ((*fire)["citations"][0]["ids"].size(), 2u);
+
+  auto why = a->Ask("why is checkout-api failing", viewer_);
+  ASSERT_TRUE(why.ok());
+  EXPECT_NE((*why)["answer"].get<std::string>().find("checkout-api"), std::string::npos)
+      << (*why)["answer"];
+  EXPECT_EQ((*why)["answer"].get<std::string>().find("db disk"), std::string::npos)
+      << (*why)["answer"];
+
+  auto other = a->Ask("write me a poem", viewer_);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE((*other)["answer"].get<std::string>().find("what is on fire?"), std::string::npos);
+  auto n = db().Query("SELECT COUNT(*) FROM assistant_answers WHERE mode = 'fallback'");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->rows[0].GetInt(0), 3);
+}
+
+TEST_P(AssistantTest, TheModelCanLookButNotTouch) {
+  std::atomic<int> turn{0};
+  LoopbackTestServer llm([&](const std::string&) {
+    if (turn++ == 0) {
+      return JsonAnswer(ToolCalls({{"incidentCommander__list", Json{{"limit", 10}}},
+                                   {"incidentCommander__resolve", Json{{"id", 1}}},  // a mutation
+                                   {"auth__logout", Json::object()},
+                                   {"incidentCommander__get", "{not json"},
+                                   {"propose_action", Json{{"action", "resolve incident 1"},
+                                                           {"reason", "it recovered"}}}}));
+    }
+    return JsonAnswer(
+        {{"role", "assistant"}, {"content", "Incident #1 (checkout-api) is critical and open."}});
+  });
+  auto a = Make(Client(llm.port()));
+  auto r = a->Ask("What is on fire?", viewer_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["mode"], "llm");
+  EXPECT_EQ((*r)["answer"], "Incident #1 (checkout-api) is critical and open.");
+  const Json calls = (*r)["toolCalls"];
+  ASSERT_EQ(calls.size(), 5u);
+  EXPECT_TRUE(calls[0]["allowed"]);
+  EXPECT_FALSE(calls[1]["allowed"]);
+  EXPECT_NE(calls[1]["error"].get<std::string>().find("PERMISSION_DENIED"), std::string::npos);
+  EXPECT_FALSE(calls[2]["allowed"]);
+  EXPECT_FALSE(calls[3]["allowed"]);
+  EXPECT_EQ(calls[3]["error"], "the arguments are not a JSON object");
+  EXPECT_TRUE(calls[4]["allowed"]);
+  ASSERT_EQ((*r)["proposals"].size(), 1u);
+  EXPECT_EQ((*r)["proposals"][0]["status"], "pending approval by a person");
+  EXPECT_EQ(OpenIncidents(), 2);  // nothing was resolved
+  EXPECT_EQ((*r)["usage"]["promptTokens"], 200);
+  EXPECT_DOUBLE_EQ((*r)["usage"]["costUsd"].get<double>(), 2 * (0.1 * 0.5 + 0.02 * 1.5));
+
+  ASSERT_EQ(llm.requests().size(), 2u);
+  const std::string first = llm.requests()[0];
+  EXPECT_NE(first.find("Authorization: Bearer sk-test-key"), std::string::npos);
+  const Json req1 = Json::parse(BodyOf(first));
+  EXPECT_EQ(req1["model"], "fake-model");
+  std::set<std::string> offered;
+  for (const auto& t : req1["tools"]) offered.insert(t["function"]["name"].get<std::string>());
+  EXPECT_TRUE(offered.count("incidentCommander__list"));
+  EXPECT_FALSE(offered.count("incidentCommander__resolve"));
+  // The tool results went back as quoted data, with the secret and the e-mail address redacted.
+  const Json req2 = Json::parse(BodyOf(llm.requests()[1]));
+  const Json& msgs = req2["messages"];
+  ASSERT_GE(msgs.size(), 8u);
+  const std::string list_result = msgs[3]["content"];
+  EXPECT_EQ(msgs[3]["role"], "tool");
+  EXPECT_EQ(msgs[3]["tool_call_id"], "call_0");
+  EXPECT_EQ(list_result.rfind("<data source=\"incidentCommander.list\">", 0), 0u) << list_result;
+  EXPECT_EQ(BodyOf(llm.requests()[1]).find("jane.doe@example.com"), std::string::npos);
+  EXPECT_EQ(BodyOf(llm.requests()[1]).find("AKIAZ7QWERTY234ABCDE"), std::string::npos);
+  EXPECT_NE(msgs[4]["content"].get<std::string>().find("refused"), std::string::npos);
+
+  // Even an allow-list that names a mutation cannot make the server run it.
+  AssistantOptions unsafe;
+  unsafe.tools.push_back("incidentCommander.resolve");
+  auto b = Make(nullptr, unsafe);
+  auto refused = b->CallTool("incidentCommander.resolve", {{"id", 1}}, viewer_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("mutation"), std::string::npos);
+  EXPECT_FALSE(b->ToolDefinitions().dump().find("incidentCommander__resolve") != std::string::npos);
+  EXPECT_EQ(OpenIncidents(), 2);
+  // Bad tool arguments are refused by the procedure's schema, naming the field.
+  auto bad = b->CallTool("incidentCommander.list", {{"limit", "ten"}}, viewer_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("input.limit"), std::string::npos);
+}
+
+TEST_P(AssistantTest, StreamedAnswersWithToolCallDeltas) {
+  std::atomic<int> turn{0};
+  auto sse = [](const std::string& events) {
+    return LoopbackTestServer::Response(200, events, "Content-Type: text/event-stream\r\n");
+  };
+  LoopbackTestServer llm([&](const std::string&) {
+    if (turn++ == 0) {
+      return sse(
+          "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"index\":"
+          "0,\"id\":\"c1\","
+          "\"type\":\"function\",\"function\":{\"name\":\"incidentCommander__list\",\"arguments\":"
+          "\"\"}}]}}]}\n\n"
+          "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{"
+          "\"arguments\":\"{\\\"sev\"}}]}}]}\n\n"
+          "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{"
+          "\"arguments\":\"erity\\\":\\\"critical\\\"}\"}}]},"
+          "\"finish_reason\":\"tool_calls\"}]}\n\n"
+          "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":5}}\n\n"
+          "data: [DONE]\n\n");
+    }
+    return sse(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"One critical \"}}]}\n\n"
+        "data: "
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"incident.\"},\"finish_reason\":"
+        "\"stop\"}]}\n\n"
+        "data: [DONE]\n\n");
+  });
+  auto a = Make(Client(llm.port(), /*stream=*/true));
+  auto r = a->Ask("what is critical?", viewer_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["answer"], "One critical incident.");
+  ASSERT_EQ((*r)["citations"].size(), 1u);
+  EXPECT_EQ((*r)["citations"][0]["input"]["severity"], "critical");
+  EXPECT_EQ((*r)["citations"][0]["ids"].size(), 1u);
+  EXPECT_EQ(Json::parse(BodyOf(llm.requests()[0]))["stream"], true);
+}
+
+TEST_P(AssistantTest, ABadLlmNeverBlocksAnAnswer) {
+  // 429 twice (Retry-After honoured, capped), then an answer.
+  std::atomic<int> calls{0};
+  LoopbackTestServer limited([&](const std::string&) {
+    if (calls++ < 2) {
+      return LoopbackTestServer::Response(
+          429, R"({"error":{"message":"Rate limit reached","type":"requests"}})",
+          "Retry-After: 30\r\n");
+    }
+    return JsonAnswer({{"role", "assistant"}, {"content", "fine"}});
+  });
+  auto r = Make(Client(limited.port()))->Ask("hello", viewer_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["answer"], "fine");
+  EXPECT_EQ(calls.load(), 3);
+
+  LoopbackTestServer broken([](const std::string&) {
+    return LoopbackTestServer::Response(500, R"({"error":{"message":"model crashed"}})");
+  });
+  r = Make(Client(broken.port()))->Ask("what is on fire", viewer_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["mode"], "fallback");
+  EXPECT_NE((*r)["error"].get<std::string>().find("model crashed"), std::string::npos)
+      << (*r)["error"];
+  EXPECT_NE((*r)["answer"].get<std::string>().find("2 open incidents"), std::string::npos);
+  EXPECT_EQ(broken.requests().size(), 3u);  // bounded retries
+
+  LoopbackTestServer garbage([](const std::string&) {
+    return LoopbackTestServer::Response(
+        200, R"({"choices":[{"message":{"tool_calls":[{"function":{"arguments":"{}"}}]}}]})",
+        "Content-Type: application/json\r\n");
+  });
+  r = Make(Client(garbage.port()))->Ask("what is on fire", viewer_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["mode"], "fallback");
+  EXPECT_NE((*r)["error"].get<std::string>().find("function.name"), std::string::npos)
+      << (*r)["error"];
+
+  LoopbackTestServer hangs([](const std::string&) { return std::nullopt; });
+  r = Make(Client(hangs.port()))->Ask("what is on fire", viewer_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["mode"], "fallback");
+  EXPECT_NE((*r)["error"].get<std::string>().find("DEADLINE_EXCEEDED"), std::string::npos)
+      << (*r)["error"];
+
+  // A model that calls tools forever stops after max_rounds; a huge answer is cut.
+  LoopbackTestServer loops([](const std::string&) {
+    return JsonAnswer(ToolCalls({{"incidentCommander__list", Json::object()}}));
+  });
+  AssistantOptions few;
+  few.max_rounds = 2;
+  r = Make(Client(loops.port()), few)->Ask("loop", viewer_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(loops.requests().size(), 2u);
+  EXPECT_NE((*r)["answer"].get<std::string>().find("stopped after 2 rounds"), std::string::npos);
+  LoopbackTestServer huge([](const std::string&) {
+    return JsonAnswer({{"role", "assistant"}, {"content", std::string(100000, 'x')}});
+  });
+  AssistantOptions small;
+  small.max_answer_bytes = 1000;
+  r = Make(Client(huge.port()), small)->Ask("big", viewer_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT((*r)["answer"].get<std::string>().size(), 1100u);
+}
+
+TEST_P(AssistantTest, TheBudgetIsGlobalAndSurvivesRestarts) {
+  LoopbackTestServer llm([](const std::string&) {
+    return JsonAnswer({{"role", "assistant"}, {"content", "ok"}}, 1000, 1000);  // $2.00 per answer
+  });
+  auto a = Make(Client(llm.port(), false, /*budget=*/3.0));
+  auto r1 = a->Ask("one", viewer_);
+  auto r2 = a->Ask("two", viewer_);
+  auto r3 = a->Ask("three", viewer_);
+  ASSERT_TRUE(r1.ok() && r2.ok() && r3.ok());
+  EXPECT_EQ((*r1)["mode"], "llm");
+  EXPECT_EQ((*r2)["mode"], "llm");
+  EXPECT_EQ((*r3)["mode"], "fallback");
+  EXPECT_NE((*r3)["error"].get<std::string>().find("budget"), std::string::npos);
+  EXPECT_EQ(llm.requests().size(), 2u);
+  // A new service (a restart) starts from the recorded spending.
+  auto b = Make(Client(llm.port(), false, 3.0));
+  auto r4 = b->Ask("four", viewer_);
+  ASSERT_TRUE(r4.ok());
+  EXPECT_EQ((*r4)["mode"], "fallback");
+  EXPECT_EQ(llm.requests().size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AssistantTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         store::testing::BackendName);
+
+}  // namespace
+}  // namespace dai::assistant
