@@ -18,8 +18,9 @@ Result<int64_t> ParseInt(const std::string& key, const std::string& v, int64_t l
   int64_t out = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || p != v.data() + v.size() || out < lo || out > hi) {
-    return Status::InvalidArgument("setting " + key + " (from " + source + "): expected an integer in [" +
-                                   std::to_string(lo) + ", " + std::to_string(hi) + "], got \"" + v + "\"");
+    return Status::InvalidArgument("setting " + key + " (from " + source +
+                                   "): expected an integer in [" + std::to_string(lo) + ", " +
+                                   std::to_string(hi) + "], got \"" + v + "\"");
   }
   return out;
 }
@@ -27,7 +28,8 @@ Result<int64_t> ParseInt(const std::string& key, const std::string& v, int64_t l
 Result<bool> ParseBool(const std::string& key, const std::string& v, const std::string& source) {
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-  return Status::InvalidArgument("setting " + key + " (from " + source + "): expected true or false, got \"" + v + "\"");
+  return Status::InvalidArgument("setting " + key + " (from " + source +
+                                 "): expected true or false, got \"" + v + "\"");
 }
 
 Status CheckUrl(const std::string& key, const std::string& v, const std::string& source) {
@@ -58,12 +60,28 @@ std::string Redact(const std::string& url) {
 }  // namespace
 
 const std::vector<std::string>& ConfigKeys() {
-  static const std::vector<std::string> keys = {
-      "listen", "data_dir", "db", "web_dir", "log_level", "threads", "max_body_bytes",
-      "job_workers", "prometheus_url", "alertmanager_url", "password_cost", "secure_cookies",
-      "sse_heartbeat_seconds", "runbook_executables", "supervise_file", "healing_rules_file",
-      "llm_url", "llm_model", "llm_api_key_file", "llm_budget_usd", "llm_usd_per_1k_prompt",
-      "llm_usd_per_1k_completion"};
+  static const std::vector<std::string> keys = {"listen",
+                                                "data_dir",
+                                                "db",
+                                                "web_dir",
+                                                "log_level",
+                                                "threads",
+                                                "max_body_bytes",
+                                                "job_workers",
+                                                "prometheus_url",
+                                                "alertmanager_url",
+                                                "password_cost",
+                                                "secure_cookies",
+                                                "sse_heartbeat_seconds",
+                                                "runbook_executables",
+                                                "supervise_file",
+                                                "healing_rules_file",
+                                                "llm_url",
+                                                "llm_model",
+                                                "llm_api_key_file",
+                                                "llm_budget_usd",
+                                                "llm_usd_per_1k_prompt",
+                                                "llm_usd_per_1k_completion"};
   return keys;
 }
 
@@ -78,8 +96,10 @@ Result<std::pair<std::string, uint16_t>> Config::ListenAddress() const {
     return Status::InvalidArgument("setting listen: expected host:port, got \"" + listen + "\"");
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  DAI_ASSIGN_OR_RETURN(int64_t port, ParseInt("listen", listen.substr(colon + 1), 0, 65535, "listen"));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  DAI_ASSIGN_OR_RETURN(int64_t port,
+                       ParseInt("listen", listen.substr(colon + 1), 0, 65535, "listen"));
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
@@ -90,7 +110,8 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     return c.ListenAddress().status();
   }
   if (key == "data_dir") {
-    if (v.empty()) return Status::InvalidArgument("setting data_dir (from " + source + "): must not be empty");
+    if (v.empty())
+      return Status::InvalidArgument("setting data_dir (from " + source + "): must not be empty");
     c.data_dir = v;
     return Status::Ok();
   }
@@ -164,7 +185,8 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   }
   if (key == "llm_model") {
     if (v.size() > 200 || v.find_first_of("\r\n") != std::string::npos) {
-      return Status::InvalidArgument("setting llm_model (from " + source + "): at most 200 bytes on one line");
+      return Status::InvalidArgument("setting llm_model (from " + source +
+                                     "): at most 200 bytes on one line");
     }
     c.llm_model = v;
     return Status::Ok();
@@ -173,15 +195,17 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     c.llm_api_key_file = v;
     return Status::Ok();
   }
-  if (key == "llm_budget_usd" || key == "llm_usd_per_1k_prompt" || key == "llm_usd_per_1k_completion") {
+  if (key == "llm_budget_usd" || key == "llm_usd_per_1k_prompt" ||
+      key == "llm_usd_per_1k_completion") {
     char* end = nullptr;
     const double d = std::strtod(v.c_str(), &end);
     if (v.empty() || end == v.c_str() || *end != '\0' || !(d >= 0) || d > 1e9) {
-      return Status::InvalidArgument("setting " + key + " (from " + source + "): expected a non-negative number, got \"" +
-                                     v + "\"");
+      return Status::InvalidArgument("setting " + key + " (from " + source +
+                                     "): expected a non-negative number, got \"" + v + "\"");
     }
-    (key == "llm_budget_usd" ? c.llm_budget_usd : key == "llm_usd_per_1k_prompt" ? c.llm_usd_per_1k_prompt
-                                                                                : c.llm_usd_per_1k_completion) = d;
+    (key == "llm_budget_usd"          ? c.llm_budget_usd
+     : key == "llm_usd_per_1k_prompt" ? c.llm_usd_per_1k_prompt
+                                      : c.llm_usd_per_1k_completion) = d;
     return Status::Ok();
   }
   if (key == "alertmanager_url") {
@@ -192,7 +216,8 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   if (key == "password_cost") {
     if (v != "interactive" && v != "moderate" && v != "minimum") {
       return Status::InvalidArgument("setting password_cost (from " + source +
-                                     "): expected interactive, moderate or minimum, got \"" + v + "\"");
+                                     "): expected interactive, moderate or minimum, got \"" + v +
+                                     "\"");
     }
     c.password_cost = v;
     return Status::Ok();
@@ -221,11 +246,14 @@ Result<Config> LoadConfig(const std::optional<std::string>& yaml_path,
       return Status::InvalidArgument("config file " + *yaml_path + ": " + e.what());
     }
     if (root && !root.IsNull()) {
-      if (!root.IsMap()) return Status::InvalidArgument("config file " + *yaml_path + ": expected a mapping of settings");
+      if (!root.IsMap())
+        return Status::InvalidArgument("config file " + *yaml_path +
+                                       ": expected a mapping of settings");
       for (const auto& kv : root) {
         const std::string key = kv.first.as<std::string>();
         if (!kv.second.IsScalar()) {
-          return Status::InvalidArgument("setting " + key + " (from " + *yaml_path + "): expected a single value");
+          return Status::InvalidArgument("setting " + key + " (from " + *yaml_path +
+                                         "): expected a single value");
         }
         DAI_RETURN_IF_ERROR(SetConfigValue(c, key, kv.second.as<std::string>(), *yaml_path));
       }
@@ -234,7 +262,10 @@ Result<Config> LoadConfig(const std::optional<std::string>& yaml_path,
   const auto& keys = ConfigKeys();
   for (const auto& [name, value] : env) {
     if (name == "DEVOPS_AI_CONFIG") continue;
-    auto it = std::find_if(keys.begin(), keys.end(), [&](const std::string& k) { return EnvName(k) == name; });
+    // The LLM key: read where it is used (app.cc), never stored in Config, printed or logged.
+    if (name == "DEVOPS_AI_LLM_API_KEY") continue;
+    auto it = std::find_if(keys.begin(), keys.end(),
+                           [&](const std::string& k) { return EnvName(k) == name; });
     if (it == keys.end()) {
       return Status::InvalidArgument("unknown environment variable " + name +
                                      " (settings are DEVOPS_AI_<SETTING>, e.g. DEVOPS_AI_LISTEN)");
@@ -270,13 +301,16 @@ std::string DescribeConfig(const Config& c) {
     << "max_body_bytes: " << c.max_body_bytes << "\n"
     << "job_workers: " << c.job_workers << "\n"
     << "runbook_executables: " << c.runbook_executables.size() << " allowed\n"
-    << "prometheus_url: " << (c.prometheus_url.empty() ? "(not configured)" : c.prometheus_url) << "\n"
-    << "alertmanager_url: " << (c.alertmanager_url.empty() ? "(not configured)" : c.alertmanager_url) << "\n"
+    << "prometheus_url: " << (c.prometheus_url.empty() ? "(not configured)" : c.prometheus_url)
+    << "\n"
+    << "alertmanager_url: "
+    << (c.alertmanager_url.empty() ? "(not configured)" : c.alertmanager_url) << "\n"
     << "password_cost: " << c.password_cost << "\n"
     << "secure_cookies: " << (c.secure_cookies ? "true" : "false") << "\n"
     << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n"
     << "supervise_file: " << (c.supervise_file.empty() ? "(none)" : c.supervise_file) << "\n"
-    << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file) << "\n"
+    << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file)
+    << "\n"
     << "llm_url: " << (c.llm_url.empty() ? "(not configured)" : c.llm_url) << "\n"
     << "llm_model: " << (c.llm_model.empty() ? "(none)" : c.llm_model) << "\n"
     << "llm_budget_usd: " << c.llm_budget_usd << "\n";

@@ -228,6 +228,21 @@ Result<std::optional<notify::Event>> NotificationService::EventFor(const std::st
         if (it.value().is_string()) e.labels[it.key()] = it.value().get<std::string>();
       }
     }
+    // Routes match the incident's grouping labels and, for keys those lack, its alerts' labels
+    // (team, env ...), so a route on team=web sees the incident its alerts belong to.
+    DAI_ASSIGN_OR_RETURN(auto alert_rows,
+                         db_.Query("SELECT a.labels FROM alerts a JOIN incident_alerts ia ON "
+                                   "ia.fingerprint = a.fingerprint WHERE ia.incident_id = ? "
+                                   "ORDER BY a.id LIMIT 50",
+                                   {id}));
+    for (const auto& a : alert_rows.rows) {
+      auto al = ParseJson(a.GetString(0));
+      if (!al.ok() || !al->is_object()) continue;
+      for (auto it = al->begin(); it != al->end(); ++it) {
+        if (it.value().is_string() && !e.labels.count(it.key()))
+          e.labels[it.key()] = it.value().get<std::string>();
+      }
+    }
     e.fields = {{"incident",
                  {{"id", id},
                   {"title", row.GetString("title")},
