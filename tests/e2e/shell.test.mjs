@@ -202,6 +202,7 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
     ['overview', '/'], ['incidents', '/incidents'], ['self-healing', '/self-healing'],
     ['security', '/security'], ['cost', '/cost'], ['cicd', '/cicd'], ['docs', '/docs'],
     ['metrics', '/explore?q=rate(devops_ai_http_requests_total%5B1m%5D)&range=15m&step=2s'], ['logs', '/logs'], ['notifications', '/notifications'],
+    ['assistant', '/assistant'],
     ['settings-users', '/settings'], ['settings-integrations', '/settings?tab=integrations'],
   ];
   const notBuilt = {
@@ -249,6 +250,17 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   await shot('incident-detail-dark');
   await page.goto(server.base + '/');
   await page.locator('.sev-count.sev-critical .big', { hasText: '1' }).waitFor();
+
+  // The assistant without an LLM: it says so, and answers "what is on fire" from the incidents.
+  await page.goto(server.base + '/assistant');
+  await page.getByTestId('llm-status').filter({ hasText: 'An LLM is not configured' }).waitFor();
+  await page.getByLabel('Question').fill('What is on fire?');
+  await page.getByRole('button', { name: 'Ask' }).click();
+  const answer = page.getByTestId('assistant-answer');
+  await answer.waitFor();
+  assert.match(await answer.textContent(), /open incident/);
+  assert.match(await answer.textContent(), /incidentCommander\.list/);
+  await shot('assistant-fallback-dark');
 
   // Revoking the token in Settings makes the server refuse it.
   await page.goto(server.base + '/settings?tab=tokens');

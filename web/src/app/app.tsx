@@ -27,9 +27,10 @@ const CicdPage = page(() => import('../features/modules/module-pages'), 'CicdPag
 const DocsPage = page(() => import('../features/modules/module-pages'), 'DocsPage');
 const LogsPage = page(() => import('../features/modules/module-pages'), 'LogsPage');
 const NotificationsPage = page(
-  () => import('../features/modules/module-pages'),
+  () => import('../features/notifications/notifications-page'),
   'NotificationsPage',
 );
+const AssistantPage = page(() => import('../features/assistant/assistant-page'), 'AssistantPage');
 const MetricsPage = page(() => import('../features/metrics/metrics-page'), 'MetricsPage');
 const SettingsPage = page(() => import('../features/settings/settings-page'), 'SettingsPage');
 
@@ -43,6 +44,7 @@ const kRoutes: [string, string, LazyExoticComponent<ComponentType>][] = [
   ['explore', 'Metrics', MetricsPage],
   ['logs', 'Logs', LogsPage],
   ['notifications', 'Notifications', NotificationsPage],
+  ['assistant', 'Assistant', AssistantPage],
   ['settings', 'Settings', SettingsPage],
 ];
 

@@ -17,5 +17,6 @@ export const kNav: NavItem[] = [
   { path: '/explore', label: 'Metrics', key: 'm', group: 'observe' },
   { path: '/logs', label: 'Logs', key: 'l', group: 'observe' },
   { path: '/notifications', label: 'Notifications', key: 'n', group: 'observe' },
+  { path: '/assistant', label: 'Assistant', key: 'a', group: 'observe' },
   { path: '/settings', label: 'Settings', key: ',', group: 'admin' },
 ];

@@ -102,13 +102,3 @@ export function LogsPage() {
     />
   );
 }
-
-export function NotificationsPage() {
-  return (
-    <Unregistered
-      title="Notifications"
-      lead="Channels (e-mail, webhooks) and what was sent to whom."
-      router="notifications"
-    />
-  );
-}

@@ -1,0 +1,139 @@
+// The Assistant page against a mocked tRPC server: the plain "no LLM" notice, an answer with
+// its sources, refused tool calls and proposed actions.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { resetClientForTests } from '../../api/client';
+import { SessionContext, type User } from '../../lib/session';
+import { AssistantPage } from './assistant-page';
+
+let calls: { path: string; input: unknown }[];
+let llmConfigured = false;
+
+function answer(path: string, input: unknown): unknown {
+  switch (path) {
+    case 'assistant.status':
+      return llmConfigured
+        ? {
+            llmConfigured: true,
+            model: 'llama3',
+            budgetUsd: 10,
+            spentUsd: 1.5,
+            tools: ['incidentCommander.list'],
+          }
+        : {
+            llmConfigured: false,
+            model: null,
+            budgetUsd: null,
+            spentUsd: 0,
+            tools: ['incidentCommander.list'],
+          };
+    case 'assistant.history':
+      return { items: [], total: 0, limit: 10, offset: 0 };
+    case 'assistant.ask':
+      return {
+        id: 1,
+        answer: `Answer to: ${(input as { question: string }).question}`,
+        mode: 'llm',
+        toolCalls: [
+          {
+            tool: 'incidentCommander__list',
+            procedure: 'incidentCommander.list',
+            input: {},
+            allowed: true,
+          },
+          {
+            tool: 'incidentCommander__resolve',
+            procedure: 'incidentCommander.resolve',
+            input: { id: 1 },
+            allowed: false,
+            error: 'PERMISSION_DENIED: tool "incidentCommander.resolve" refused',
+          },
+        ],
+        citations: [{ procedure: 'incidentCommander.list', input: {}, ids: [1, 2] }],
+        proposals: [
+          { action: 'run runbook 3', reason: 'disk full', status: 'pending approval by a person' },
+        ],
+        usage: { promptTokens: 120, completionTokens: 30, costUsd: 0.0012 },
+        error: null,
+      };
+    default:
+      throw new Error(`unexpected ${path}`);
+  }
+}
+
+beforeEach(() => {
+  resetClientForTests();
+  calls = [];
+  llmConfigured = false;
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
+      const inputs = (
+        init.body
+          ? JSON.parse(String(init.body))
+          : JSON.parse(url.searchParams.get('input') ?? '{}')
+      ) as Record<string, unknown>;
+      const out = paths.map((p, i) => {
+        calls.push({ path: p, input: inputs[String(i)] });
+        return { result: { data: answer(p, inputs[String(i)]) } };
+      });
+      return new Response(JSON.stringify(out), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    }),
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+function renderPage() {
+  const user = {
+    id: 1,
+    username: 'vera',
+    role: 'viewer',
+    disabled: false,
+    createdAt: '',
+    lastLoginAt: null,
+  } as User;
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={qc}>
+      <SessionContext.Provider value={{ user, logout: async () => {} }}>
+        <AssistantPage />
+      </SessionContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+describe('AssistantPage', () => {
+  it('says plainly when no LLM is configured', async () => {
+    renderPage();
+    expect((await screen.findByTestId('llm-status')).textContent).toMatch(
+      /An LLM is not configured/,
+    );
+  });
+
+  it('asks, and shows sources, refused tool calls and proposals', async () => {
+    llmConfigured = true;
+    renderPage();
+    expect((await screen.findByTestId('llm-status')).textContent).toMatch(
+      /llama3 · budget \$10\.00, spent \$1\.50/,
+    );
+    fireEvent.change(screen.getByLabelText('Question'), { target: { value: 'What is on fire?' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Ask' }));
+    const a = await screen.findByTestId('assistant-answer');
+    expect(within(a).getByText('Answer to: What is on fire?')).toBeTruthy();
+    expect(within(a).getByText(/records 1, 2/)).toBeTruthy();
+    expect(within(a).getByText('refused')).toBeTruthy();
+    expect(within(a).getByText(/run runbook 3/)).toBeTruthy();
+    expect(within(a).getByText('pending approval by a person')).toBeTruthy();
+    await waitFor(() =>
+      expect(calls.find((c) => c.path === 'assistant.ask')?.input).toEqual({
+        question: 'What is on fire?',
+      }),
+    );
+  });
+});

@@ -1,0 +1,204 @@
+// The Notifications page against a mocked tRPC server: inbox, delivery log with the receiver's
+// answer and retry, channels with secrets redacted, routes, and the admin-only forms.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { resetClientForTests } from '../../api/client';
+import { SessionContext, type User } from '../../lib/session';
+import { NotificationsPage } from './notifications-page';
+
+let calls: { path: string; input: unknown }[];
+
+const delivery = (id: number, status: string, log: unknown[]) => ({
+  id,
+  channelId: 1,
+  channel: 'ops-hook',
+  channelType: 'webhook',
+  kind: 'incident.open',
+  subject: `incident:${id}`,
+  state: 'detected/critical',
+  severity: 'critical',
+  title: `[critical] Incident #${id} detected: Checkout errors`,
+  status,
+  attempts: log.length,
+  lastError: status === 'failed' ? 'HTTP 500: boom' : null,
+  responseStatus: status === 'failed' ? 500 : 200,
+  deliverAfter: '2026-11-29T10:00:00.000Z',
+  createdAt: '2026-11-29T10:00:00.000Z',
+  sentAt: status === 'sent' ? '2026-11-29T10:00:01.000Z' : null,
+  log,
+});
+
+function answer(path: string, input: unknown): unknown {
+  const page = (items: unknown[]) => ({ items, total: items.length, limit: 50, offset: 0 });
+  switch (path) {
+    case 'notifications.inbox':
+      return page([
+        {
+          id: 5,
+          kind: 'incident.open',
+          subject: 'incident:3',
+          state: 'detected/high',
+          severity: 'high',
+          title: 'Disk filling on db1',
+          text: '',
+          createdAt: '2026-11-29T10:00:00.000Z',
+          read: false,
+        },
+      ]);
+    case 'notifications.listDeliveries':
+      return page([
+        delivery(2, 'failed', [
+          {
+            attempt: 1,
+            at: '2026-11-29T10:00:00.000Z',
+            outcome: 'failed',
+            responseStatus: 500,
+            detail: 'HTTP 500: boom',
+          },
+        ]),
+        delivery(1, 'sent', [
+          {
+            attempt: 1,
+            at: '2026-11-29T10:00:00.000Z',
+            outcome: 'sent',
+            responseStatus: 200,
+            detail: 'ok',
+          },
+        ]),
+      ]);
+    case 'notifications.listChannels':
+      return [
+        {
+          id: 1,
+          name: 'ops-hook',
+          type: 'webhook',
+          config: { url: 'https://hooks.example.com/x', secret: '<redacted>' },
+          rateLimitPerHour: 60,
+          enabled: true,
+          createdAt: '2026-11-29T09:00:00.000Z',
+        },
+      ];
+    case 'notifications.listRoutes':
+      return [
+        {
+          id: 1,
+          name: 'oncall',
+          modules: [],
+          kinds: ['incident.*'],
+          minSeverity: 'high',
+          labels: { team: 'web' },
+          quietHours: { start: '22:00', end: '07:00', breakFor: 'critical' },
+          channels: [1],
+          enabled: true,
+        },
+      ];
+    case 'notifications.retry':
+      return { queued: true };
+    case 'notifications.markRead':
+      return { updated: 1 };
+    case 'notifications.createChannel':
+      return { ...(input as object), id: 2, rateLimitPerHour: 60, enabled: true, createdAt: '' };
+    default:
+      throw new Error(`unexpected ${path}`);
+  }
+}
+
+beforeEach(() => {
+  resetClientForTests();
+  calls = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
+      const inputs = (
+        init.body
+          ? JSON.parse(String(init.body))
+          : JSON.parse(url.searchParams.get('input') ?? '{}')
+      ) as Record<string, unknown>;
+      const out = paths.map((p, i) => {
+        calls.push({ path: p, input: inputs[String(i)] });
+        return { result: { data: answer(p, inputs[String(i)]) } };
+      });
+      return new Response(JSON.stringify(out), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    }),
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+function renderAs(role: User['role']) {
+  const user = {
+    id: 1,
+    username: 'alice',
+    role,
+    disabled: false,
+    createdAt: '',
+    lastLoginAt: null,
+  } as User;
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={qc}>
+      <SessionContext.Provider value={{ user, logout: async () => {} }}>
+        <NotificationsPage />
+      </SessionContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+const section = async (name: string) =>
+  (await screen.findByRole('heading', { name })).closest('section') as HTMLElement;
+
+describe('NotificationsPage', () => {
+  it('shows the inbox, the delivery log with the receiver answers, channels and routes', async () => {
+    renderAs('viewer');
+    expect(await within(await section('Inbox')).findByText('Disk filling on db1')).toBeTruthy();
+    const log = await section('Delivery log');
+    expect(await within(log).findByText('failed (500): HTTP 500: boom')).toBeTruthy();
+    expect(within(log).getByText('sent (200): ok')).toBeTruthy();
+    const channels = await section('Channels');
+    expect(await within(channels).findByText('https://hooks.example.com/x')).toBeTruthy();
+    expect(within(channels).queryByText(/redacted/)).toBeNull();
+    const routes = await section('Routes');
+    expect(await within(routes).findByText(/team=web, quiet 22:00–07:00 UTC/)).toBeTruthy();
+    // A viewer cannot retry, test or configure.
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+    expect(screen.queryByRole('form', { name: 'Add a channel' })).toBeNull();
+  });
+
+  it('lets an operator retry a failed message and mark the inbox read', async () => {
+    renderAs('operator');
+    fireEvent.click(await screen.findByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(calls.some((c) => c.path === 'notifications.retry')).toBe(true));
+    expect(calls.find((c) => c.path === 'notifications.retry')?.input).toEqual({ id: 2 });
+    fireEvent.click(await screen.findByRole('button', { name: 'Mark message 5 read' }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.path === 'notifications.markRead')?.input).toEqual({ ids: [5] }),
+    );
+  });
+
+  it('lets an admin add an e-mail channel', async () => {
+    renderAs('admin');
+    const form = await screen.findByRole('form', { name: 'Add a channel' });
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'mail' } });
+    fireEvent.change(within(form).getByLabelText('Type'), { target: { value: 'email' } });
+    fireEvent.change(within(form).getByLabelText('SMTP URL'), {
+      target: { value: 'smtp://127.0.0.1:25' },
+    });
+    fireEvent.change(within(form).getByLabelText('To (comma-separated)'), {
+      target: { value: 'ops@example.com, lead@example.com' },
+    });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add' }));
+    await waitFor(() =>
+      expect(calls.some((c) => c.path === 'notifications.createChannel')).toBe(true),
+    );
+    expect(calls.find((c) => c.path === 'notifications.createChannel')?.input).toEqual({
+      name: 'mail',
+      type: 'email',
+      config: { smtpUrl: 'smtp://127.0.0.1:25', to: ['ops@example.com', 'lead@example.com'] },
+    });
+  });
+});
