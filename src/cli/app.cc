@@ -453,6 +453,21 @@ Result<std::string> GenerateApiDocument(const std::string& kind) {
   return Status::InvalidArgument("unknown API document \"" + kind + "\" (typescript or openapi)");
 }
 
+Result<Json> AskLocally(const Config& config, const std::string& question) {
+  if (question.empty() || question.size() > 4000) return Status::InvalidArgument("QUESTION: 1 to 4000 bytes");
+  App::Parts p;
+  p.config = config;
+  DAI_ASSIGN_OR_RETURN(p.store, OpenStore(config, true));
+  DAI_RETURN_IF_ERROR(BuildRegistry(p));
+  CallContext ctx;
+  ctx.identity = Identity{};
+  ctx.identity->username = "cli";
+  ctx.identity->role = Role::kViewer;
+  ctx.identity->method = AuthMethod::kInternal;
+  ctx.request_id = "cli-ask";
+  return p.assistant->Ask(question, ctx);
+}
+
 Status App::Start() {
   Parts& p = *parts_;
   p.started_at = p.clock.Now();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/config.h"
+#include "core/json.h"
 #include "core/status.h"
 #include "store/database.h"
 
@@ -37,6 +38,9 @@ class App {
 
 //! The generated API document of this binary: "typescript" or "openapi".
 Result<std::string> GenerateApiDocument(const std::string& kind);
+//! `devops-ai ask`: the assistant over the configured store, as an internal viewer (read-only
+//! tools only), with the LLM when llm_url is set.
+Result<Json> AskLocally(const Config& config, const std::string& question);
 
 //! Opens the store named by the config and applies migrations (for `migrate`, `user add` ...).
 struct OpenedStore {

@@ -106,6 +106,43 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "llm_usd_per_1k_completion", "LLM price per 1000 completion tokens [0]");
   serve->callback([&state, serve_flags] { state.exit_code = RunServe(*serve_flags); });
 
+  // ask: the assistant over the local store (the same read-only tools as the web chat)
+  auto ask_flags = std::make_shared<SettingFlags>();
+  auto ask_question = std::make_shared<std::string>();
+  auto ask_json = std::make_shared<bool>(false);
+  auto* ask = app.add_subcommand("ask", "Ask the assistant a question about this platform's data");
+  ask->add_option("QUESTION", *ask_question, "The question, e.g. \"what is on fire?\"")->required();
+  AddStoreSettings(ask, *ask_flags);
+  AddSetting(ask, *ask_flags, "llm_url", "OpenAI-compatible base URL (…/v1); empty: templated answers");
+  AddSetting(ask, *ask_flags, "llm_model", "LLM model name");
+  AddSetting(ask, *ask_flags, "llm_api_key_file", "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
+  ask->add_flag("--json", *ask_json, "Print the whole answer (tool calls, citations) as JSON");
+  ask->callback([&state, ask_flags, ask_question, ask_json] {
+    auto config = Resolve(*ask_flags);
+    if (!config.ok()) {
+      state.exit_code = Fail("ask", config.status());
+      return;
+    }
+    auto answer = AskLocally(*config, *ask_question);
+    if (!answer.ok()) {
+      state.exit_code = Fail("ask", answer.status());
+      return;
+    }
+    const Json& a = *answer;
+    if (*ask_json) {
+      std::printf("%s\n", a.dump(2).c_str());
+    } else {
+      std::printf("%s\n", a["answer"].get<std::string>().c_str());
+      for (const auto& c : a["citations"]) {
+        std::printf("  source: %s %s\n", c["procedure"].get<std::string>().c_str(), c["ids"].dump().c_str());
+      }
+      for (const auto& pr : a["proposals"]) {
+        std::printf("  proposed (a person decides): %s\n", pr["action"].get<std::string>().c_str());
+      }
+    }
+    state.exit_code = 0;
+  });
+
   // migrate
   auto migrate_flags = std::make_shared<SettingFlags>();
   auto* migrate = app.add_subcommand("migrate", "Apply pending store migrations and exit");

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { Server, sleep, waitFor } from './harness.mjs';
+import { Server, runCli, sleep, waitFor } from './harness.mjs';
 
 let server;
 let receiver;
@@ -157,4 +157,15 @@ test('the assistant reads through tools and the server refuses a mutation the mo
   await assert.rejects(viewer.mutation('assistant.ask', { question: '' }), /input\.question/);
   const history = await viewer.query('assistant.history', {});
   assert.equal(history.total, 1);
+});
+
+test('devops-ai ask answers from the same store without an LLM, and says so', async () => {
+  const r = runCli(['ask', 'What is on fire?', '--data-dir', server.dataDir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /an LLM is not configured/);
+  assert.match(r.stdout, /1 open incident:\n- #1 \[critical\] Checkout errors/);
+  assert.match(r.stdout, /source: incidentCommander\.list \[1\]/);
+  const bad = runCli(['ask', '', '--data-dir', server.dataDir]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /QUESTION/);
 });
