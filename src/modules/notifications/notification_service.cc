@@ -276,6 +276,43 @@ Result<std::optional<notify::Event>> NotificationService::EventFor(const std::st
     e.fields = {{"budget", budget}};
     return std::optional<notify::Event>(std::move(e));
   }
+  if (type == "security.scan") {
+    // A completed scan with critical or high findings is news; a clean one is not.
+    if (!payload.contains("id") || !payload["id"].is_number_integer() ||
+        payload.value("status", std::string()) != "completed") {
+      return std::optional<notify::Event>();
+    }
+    const int64_t id = payload["id"].get<int64_t>();
+    DAI_ASSIGN_OR_RETURN(
+        auto r,
+        db_.Query("SELECT scan_type, target, critical_count, high_count, medium_count, low_count "
+                  "FROM security_scans WHERE id = ?",
+                  {id}));
+    if (r.rows.empty()) return std::optional<notify::Event>();
+    const auto& row = r.rows[0];
+    const int64_t critical = row.GetInt("critical_count");
+    const int64_t high = row.GetInt("high_count");
+    if (critical == 0 && high == 0) return std::optional<notify::Event>();
+    e.module = "securityGuardian";
+    e.kind = "security.findings";
+    e.subject = "scan:" + std::to_string(id);
+    e.state = "completed";
+    e.severity = critical > 0 ? notify::Severity::kCritical : notify::Severity::kHigh;
+    const std::string target = row.GetString("target");
+    e.labels = {{"scanType", row.GetString("scan_type")}};
+    e.fields = {{"finding",
+                 {{"title", std::to_string(critical) + " critical and " + std::to_string(high) +
+                                " high findings in " + row.GetString("scan_type") + " scan " +
+                                std::to_string(id)},
+                  {"severity", critical > 0 ? "critical" : "high"},
+                  {"target", target},
+                  {"scanId", id},
+                  {"critical", critical},
+                  {"high", high},
+                  {"medium", row.GetInt("medium_count")},
+                  {"low", row.GetInt("low_count")}}}};
+    return std::optional<notify::Event>(std::move(e));
+  }
   if (type == "cicd.run") {
     const std::string status = payload.value("status", std::string());
     if (!payload.contains("id") || !payload["id"].is_number_integer() ||

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -322,6 +323,51 @@ TEST_P(NotificationTest, InboxAndBadInput) {
   ASSERT_FALSE(route.ok());
   EXPECT_EQ(route.status().code(), StatusCode::kNotFound);
   EXPECT_NE(route.status().message().find("input.channels[0]"), std::string::npos);
+}
+
+TEST_P(NotificationTest, BudgetsFailedRunsAndSecurityFindingsAreRouted) {
+  const int64_t inbox = Channel("web", "inbox", Json::object());
+  Route({{"name", "everything"}, {"channels", {inbox}}});
+  auto scan = db().Query(
+      "INSERT INTO security_scans (scan_type, target, status, critical_count, high_count) VALUES "
+      "('container', 'app:1.2', 'completed', 2, 1) RETURNING id");
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  auto clean = db().Query(
+      "INSERT INTO security_scans (scan_type, target, status) VALUES ('container', 'ok:1', "
+      "'completed') RETURNING id");
+  ASSERT_TRUE(clean.ok());
+  svc_->OnPublished("security.scan",
+                    DumpJson({{"id", scan->rows[0].GetInt(0)}, {"status", "completed"}}));
+  svc_->OnPublished("security.scan",
+                    DumpJson({{"id", clean->rows[0].GetInt(0)}, {"status", "completed"}}));
+  svc_->OnPublished("security.scan",
+                    DumpJson({{"id", scan->rows[0].GetInt(0)}, {"status", "running"}}));
+  svc_->OnPublished("cost.budget", DumpJson({{"budgetId", 3},
+                                             {"name", "web"},
+                                             {"kind", "threshold"},
+                                             {"threshold", 80},
+                                             {"status", "warning"},
+                                             {"spend", 812.5},
+                                             {"amount", 1000}}));
+  svc_->OnPublished("cost.budget", DumpJson({{"budgetId", 3},
+                                             {"name", "web"},
+                                             {"kind", "threshold"},
+                                             {"threshold", 80},
+                                             {"status", "warning"},
+                                             {"spend", 815.0},
+                                             {"amount", 1000}}));
+  svc_->OnPublished("cicd.run", DumpJson({{"id", 77}, {"status", "succeeded"}}));
+  svc_->OnPublished("not.json", "{");
+  svc_->Drain();
+  auto page = svc_->Inbox(Json::object());
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ((*page)["total"], 2) << (*page).dump();
+  std::set<std::string> titles;
+  for (const auto& m : (*page)["items"]) titles.insert(m["title"].get<std::string>());
+  EXPECT_TRUE(titles.count("Security: 2 critical and 1 high findings in container scan " +
+                           std::to_string(scan->rows[0].GetInt(0))))
+      << (*page).dump();
+  EXPECT_TRUE(titles.count("Budget web: warning")) << (*page).dump();
 }
 
 // A real SMTP server (Python's standard smtpd, Debian's python3 on Debian 12) on a loopback
