@@ -29,6 +29,8 @@
 #include "modules/cost/cost_service.h"
 #include "modules/notifications/notification_service.h"
 #include "modules/assistant/assistant_service.h"
+#include "modules/logs/log_service.h"
+#include "engines/logmine/push_decoder.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
@@ -120,6 +122,7 @@ struct App::Parts {
   std::unique_ptr<costopt::CostService> cost;
   std::unique_ptr<notifications::NotificationService> notifications;
   std::unique_ptr<assistant::AssistantService> assistant;
+  std::unique_ptr<logs::LogService> logs;  // after incidents: destroyed (and stopped) first
   std::optional<prometheus::PrometheusClient> prometheus;
   ProcedureRegistry registry;
   std::unique_ptr<server::Metrics> metrics;
@@ -435,6 +438,12 @@ Status BuildRegistry(App::Parts& p) {
       });
   p.cicd->RegisterProcedures(p.registry, p.jobs.get());
   DAI_RETURN_IF_ERROR(BuildAssistant(p));
+  p.logs = std::make_unique<logs::LogService>(
+      *p.store->db, p.clock, p.incidents.get(), logs::LogServiceOptions{},
+      [pp](const std::string& type, const std::string& json) {
+        PublishEvent(*pp, type, json);
+      });
+  p.logs->RegisterProcedures(p.registry);
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -631,6 +640,75 @@ Status App::Start() {
       return r;
     };
   };
+  // Log lines in: newline-separated lines (plain or JSON) for a named source, and Loki's push
+  // API (JSON body; the source is ?source=, else the stream's job/service_name/app label).
+  // Operator tokens; a 2xx answer means the lines' counts are committed.
+  auto log_push = [pp](bool loki) {
+    return [pp, loki](const server::HttpRequest& req) {
+      if (!req.on_blocking_pool) return server::HttpResponse::RunOnBlockingPool();
+      auto refuse = [](int status, std::string_view message) {
+        auto r = server::HttpResponse::Error(status, message);
+        r.route_label = "logs.push";
+        return r;
+      };
+      auto id = pp->auth->Authenticate(server::CredentialsFrom(req));
+      if (!id.ok() || !id->has_value()) {
+        return refuse(401, id.ok() ? "an API token is required (Authorization: Bearer ...)" : id.status().message());
+      }
+      if (static_cast<int>((*id)->role) < static_cast<int>(Role::kOperator)) {
+        return refuse(403, "pushing logs needs a token with the operator role");
+      }
+      std::map<std::string, std::vector<logs::LogService::PushLine>> by_source;
+      const std::string named = req.QueryParam("source").value_or("");
+      if (loki) {
+        auto ct = req.Header("content-type");
+        if (ct && ct->find("json") == std::string_view::npos) {
+          auto r = refuse(415, "only Loki's JSON push body is accepted (Content-Type: application/json), not " +
+                                   std::string(*ct));
+          return r;
+        }
+        auto streams = logmine::DecodeLokiPush(req.body);
+        if (!streams.ok()) return refuse(400, streams.status().message());
+        for (auto& st : *streams) {
+          std::string source = named;
+          for (const char* k : {"job", "service_name", "app", "service"}) {
+            if (source.empty() && st.labels.count(k)) source = st.labels[k];
+          }
+          if (source.empty()) source = "loki";
+          auto& dest = by_source[source];
+          for (auto& l : st.lines) dest.push_back({l.unix_ms, std::move(l.line)});
+        }
+      } else {
+        if (named.empty()) return refuse(400, "source: the query parameter ?source=NAME is required");
+        auto& dest = by_source[named];
+        size_t start = 0;
+        while (start < req.body.size()) {
+          size_t end = req.body.find('\n', start);
+          if (end == std::string::npos) end = req.body.size();
+          dest.push_back({0, req.body.substr(start, end - start)});
+          start = end + 1;
+        }
+      }
+      Json results = Json::array();
+      for (const auto& [source, lines] : by_source) {
+        auto r = pp->logs->Push(source, lines, true);
+        if (!r.ok()) {
+          const int status = r.status().code() == StatusCode::kInvalidArgument ? 400
+                             : r.status().code() == StatusCode::kFailedPrecondition ? 409
+                                                                                    : 503;
+          return refuse(status, "source \"" + source + "\": " + r.status().message());
+        }
+        results.push_back(*r);
+      }
+      auto r = loki ? server::HttpResponse::Text(204, "") : server::HttpResponse::Json(200, DumpJson({{"sources", results}}));
+      r.route_label = loki ? "logs.loki_push" : "logs.push";
+      return r;
+    };
+  };
+  server::RouteOptions push_route;
+  push_route.max_body_bytes = std::max<std::size_t>(static_cast<std::size_t>(p.config.max_body_bytes), 16u << 20);
+  p.http->Handle("POST", "/api/logs/push", log_push(false), push_route);
+  p.http->Handle("POST", "/loki/api/v1/push", log_push(true), push_route);
   p.http->Handle("POST", "/api/alertmanager/webhook", webhook(true));
   p.http->Handle("POST", "/api/webhooks/generic", webhook(false));
   p.web_dir = FindWebDir(p.config);
@@ -689,6 +767,8 @@ Status App::Start() {
   DAI_RETURN_IF_ERROR(p.runbooks->AttachWorker(*p.worker));
   DAI_RETURN_IF_ERROR(p.notifications->AttachWorker(*p.worker));
   DAI_RETURN_IF_ERROR(p.watches->AttachWorker(*p.worker));
+  DAI_RETURN_IF_ERROR(p.logs->AttachWorker(*p.worker, *p.jobs));
+  DAI_RETURN_IF_ERROR(p.logs->Start().WithContext("starting the log sources"));
   store::JobWorker* worker = p.worker.get();
   p.runbooks->SetNotify([worker] { worker->Notify(); });
   p.notifications->SetNotify([worker] { worker->Notify(); });
@@ -742,6 +822,7 @@ void App::Stop() {
   if (p.http) p.http->Stop();
   if (p.notifications) p.notifications->Stop();
   if (p.worker) p.worker->Stop();
+  if (p.logs) p.logs->Stop();
   if (p.healing) p.healing->Stop();
   if (p.supervisor) p.supervisor->StopAll();
   Log(LogLevel::kInfo, "stopped");

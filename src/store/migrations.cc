@@ -671,6 +671,74 @@ CREATE TABLE watched_queries (
 );
 )SQL";
 
+// Migration 11: log intelligence (issue #4). Sources with their read position and the miner's
+// saved state; templates per source (the miner's cluster id is the identity within a source);
+// per-template counts per minute (never the raw lines); a bounded sample of lines per template;
+// the signals raised (one row per fingerprint, reopened when it fires again).
+constexpr std::string_view kMigration11 = R"SQL(
+CREATE TABLE log_sources (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('file','journald','push')),
+  path TEXT NOT NULL DEFAULT '',
+  format TEXT NOT NULL DEFAULT '',
+  masks {{JSON}} NOT NULL DEFAULT '[]',
+  options {{JSON}} NOT NULL DEFAULT '{}',
+  enabled {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  position {{JSON}} NOT NULL DEFAULT '{}',
+  miner_state TEXT,
+  lines_total {{BIGINT}} NOT NULL DEFAULT 0,
+  rejected_total {{BIGINT}} NOT NULL DEFAULT 0,
+  rejected_reasons {{JSON}} NOT NULL DEFAULT '{}',
+  last_error TEXT,
+  last_line_at {{TS}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TS}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE TABLE log_templates (
+  id {{ID}},
+  source_id {{BIGINT}} NOT NULL REFERENCES log_sources(id) ON DELETE CASCADE,
+  cluster_id {{BIGINT}} NOT NULL,
+  template TEXT NOT NULL,
+  level TEXT NOT NULL DEFAULT 'unknown',
+  mark TEXT NOT NULL DEFAULT 'none' CHECK (mark IN ('none','noise','critical')),
+  total {{BIGINT}} NOT NULL DEFAULT 0,
+  first_seen {{TS}} NOT NULL,
+  last_seen {{TS}} NOT NULL
+);
+CREATE UNIQUE INDEX log_templates_cluster_idx ON log_templates(source_id, cluster_id);
+CREATE TABLE log_template_counts (
+  template_id {{BIGINT}} NOT NULL REFERENCES log_templates(id) ON DELETE CASCADE,
+  minute {{TS}} NOT NULL,
+  count {{BIGINT}} NOT NULL,
+  PRIMARY KEY (template_id, minute)
+);
+CREATE INDEX log_template_counts_minute_idx ON log_template_counts(minute);
+CREATE TABLE log_samples (
+  id {{ID}},
+  template_id {{BIGINT}} NOT NULL REFERENCES log_templates(id) ON DELETE CASCADE,
+  source_id {{BIGINT}} NOT NULL REFERENCES log_sources(id) ON DELETE CASCADE,
+  at {{TS}} NOT NULL,
+  line TEXT NOT NULL
+);
+CREATE INDEX log_samples_template_idx ON log_samples(template_id, id);
+CREATE TABLE log_signals (
+  id {{ID}},
+  fingerprint TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  source_id {{BIGINT}} REFERENCES log_sources(id) ON DELETE CASCADE,
+  template_id {{BIGINT}} REFERENCES log_templates(id) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('firing','resolved')),
+  severity TEXT NOT NULL,
+  summary TEXT NOT NULL DEFAULT '',
+  details {{JSON}} NOT NULL DEFAULT '{}',
+  count INTEGER NOT NULL DEFAULT 1,
+  fired_at {{TS}} NOT NULL,
+  last_at {{TS}} NOT NULL,
+  resolved_at {{TS}}
+);
+)SQL";
+
 // Migration 3: the Cost Optimizer's imports and pre-aggregates. `cost_imports` makes a file
 // import idempotent (one committed import per file digest) and staged (rows are written under a
 // 'loading' import and become visible when it commits, replacing the same billing period and
@@ -869,6 +937,7 @@ const std::vector<Migration>& Registry() {
       {6, "self-healing engine", kMigration6},
       {8, "runbooks, approvals and watched queries", kMigration8},
       {10, "notifications and the assistant", kMigration10},
+      {11, "log intelligence", kMigration11},
   };
   return kAll;
 }

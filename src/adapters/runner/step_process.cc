@@ -126,10 +126,9 @@ Result<StepProcessOutcome> RunStepProcess(const StepProcessSpec& spec) {
                         ? spec.max_output_bytes - outcome.output.size()
                         : 0;
       size_t keep = std::min(room, static_cast<size_t>(r));
-      if (keep) {
-        outcome.output.append(buf, keep);
-        if (spec.on_output) spec.on_output(std::string_view(buf, keep));
-      }
+      if (keep) outcome.output.append(buf, keep);
+      const size_t live = spec.stream_all_output ? static_cast<size_t>(r) : keep;
+      if (live && spec.on_output) spec.on_output(std::string_view(buf, live));
     }
     const auto now = Clock::now();
     bool cancel = spec.cancel && spec.cancel->load();

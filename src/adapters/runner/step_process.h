@@ -33,6 +33,9 @@ struct StepProcessSpec {
   const std::atomic<bool>* cancel = nullptr;  //!< checked every 50 ms when set
   //! Called with each chunk of output as it arrives (live logs); may be empty.
   std::function<void(std::string_view)> on_output;
+  //! true: on_output gets every byte, also beyond max_output_bytes (a follower such as
+  //! `journalctl --follow` that runs for days and keeps nothing in `output`).
+  bool stream_all_output = false;
 };
 
 struct StepProcessOutcome {

@@ -426,6 +426,24 @@ const MineResult& TemplateMiner::Classify(std::string_view content, uint64_t hin
   return result_;
 }
 
+std::string TemplateMiner::TemplateOf(uint64_t cluster_id) const {
+  auto it = clusters_.find(cluster_id);
+  if (it == clusters_.end()) return "";
+  std::string out;
+  for (size_t i = 0; i < it->second.columns.size(); ++i) {
+    if (i > 0) out.push_back(' ');
+    const Column& col = it->second.columns[i];
+    if (col.variable) {
+      out += col.shape.empty() ? kWildcard : std::string_view(col.shape);
+    } else if (col.values.size() == 1) {
+      out += col.values[0].text;
+    } else {
+      out += kWildcard;
+    }
+  }
+  return out;
+}
+
 std::vector<TemplateInfo> TemplateMiner::Templates() const {
   std::vector<TemplateInfo> out;
   out.reserve(clusters_.size());

@@ -86,6 +86,13 @@ class TemplateMiner {
   size_t cluster_count() const { return clusters_.size(); }
   uint64_t evictions() const { return evictions_; }
   uint64_t lines() const { return seq_; }
+  //! Makes every cluster created from now on get an id above `id` (ids a caller stored from a
+  //! state that was not saved stay unique).
+  void ReserveIdsThrough(uint64_t id) {
+    if (next_id_ <= id) next_id_ = id + 1;
+  }
+  //! The current template of a cluster (split positions as `<*>`), or empty when it is unknown.
+  std::string TemplateOf(uint64_t cluster_id) const;
   //! All clusters, most frequent first.
   std::vector<TemplateInfo> Templates() const;
 

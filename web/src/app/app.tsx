@@ -25,7 +25,7 @@ const SecurityPage = page(() => import('../features/security/security-page'), 'S
 const CostPage = page(() => import('../features/cost/cost-page'), 'CostPage');
 const CicdPage = page(() => import('../features/modules/module-pages'), 'CicdPage');
 const DocsPage = page(() => import('../features/modules/module-pages'), 'DocsPage');
-const LogsPage = page(() => import('../features/modules/module-pages'), 'LogsPage');
+const LogsPage = page(() => import('../features/logs/logs-page'), 'LogsPage');
 const NotificationsPage = page(
   () => import('../features/notifications/notifications-page'),
   'NotificationsPage',

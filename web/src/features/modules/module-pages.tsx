@@ -3,11 +3,9 @@
 import type { ReactNode } from 'react';
 import {
   MutationForm,
-  Panel,
   ProcedureListPanel,
   ProcedureQueryPanel,
 } from '../../components/procedure-panel';
-import { Empty } from '../../components/states';
 
 function PageHead({ title, lead }: { title: string; lead: string }) {
   return (
@@ -69,36 +67,5 @@ export function DocsPage() {
         ]}
       />
     </>
-  );
-}
-
-/** Pages whose server side has no procedure registered at all yet. */
-function Unregistered({ title, lead, router }: { title: string; lead: string; router: string }) {
-  return (
-    <>
-      <PageHead title={title} lead={lead} />
-      <Panel title={title}>
-        <div className="state state-notbuilt" data-testid="not-built">
-          <div className="state-badge">Not built yet</div>
-          <div className="state-title">
-            No <code>{router}.*</code> procedure is registered on this server
-          </div>
-          <div className="state-body">
-            This page fills in when the server exposes the {router} router.
-          </div>
-        </div>
-      </Panel>
-      <Empty title="No data is shown until the server provides it." />
-    </>
-  );
-}
-
-export function LogsPage() {
-  return (
-    <Unregistered
-      title="Logs"
-      lead="Log templates mined from your services, with their counts and anomalies."
-      router="logs"
-    />
   );
 }

@@ -1,0 +1,57 @@
+// LogService's in-memory state per source (private to the module's .cc files): the parsed
+// format, the template miner, the tailer or journal reader, and the aggregates not yet committed.
+// Guarded by LogService::mu_.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/logsource/file_tailer.h"
+#include "adapters/logsource/journald_reader.h"
+#include "engines/logmine/log_format.h"
+#include "engines/logmine/log_line.h"
+#include "engines/logmine/template_miner.h"
+#include "modules/logs/log_service.h"
+
+namespace dai::logs {
+
+struct PendingTemplate {
+  std::string text;
+  logmine::LogLevel level = logmine::LogLevel::kUnknown;
+  std::map<int64_t, uint64_t> counts;  // minute -> lines
+  std::vector<std::pair<TimePoint, std::string>> samples;
+  uint64_t lines = 0;
+};
+
+struct LogService::Runtime {
+  int64_t id = 0;
+  std::string name;
+  std::string kind;
+  std::string path;
+  bool enabled = true;
+  std::unique_ptr<logmine::LogFormat> format;  // null: auto-detect per line
+  int level_field = -1;                         // index of a Level-like field of the format
+  std::unique_ptr<logmine::TemplateMiner> miner;
+  std::unique_ptr<logsource::FileTailer> tailer;
+  std::unique_ptr<logsource::JournaldReader> journal;
+  std::string cursor;  // journald: cursor of the last entry mined
+  std::vector<std::string> journal_args;  // journald: --unit NAME ... as argv elements
+  std::map<uint64_t, int64_t> rows;  // cluster id -> log_templates.id
+  std::map<uint64_t, PendingTemplate> pending;
+  std::map<std::string, uint64_t> pending_rejected;
+  uint64_t pending_lines = 0;
+  bool position_dirty = false;
+  bool state_dirty = false;
+  TimePoint state_saved_at{};
+  std::string last_error;
+  bool error_dirty = false;
+  // scratch
+  logmine::SplitLine split;
+  logmine::ParsedLine parsed;
+  std::string clean;
+};
+
+}  // namespace dai::logs
