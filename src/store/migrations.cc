@@ -672,7 +672,7 @@ CREATE TABLE watched_queries (
 )SQL";
 
 // Migration 11: log intelligence (issue #4). Sources with their read position and the miner's
-// saved state; templates per source (the miner's cluster id is the identity within a source);
+// saved state; templates per source (the miner's cluster id and template text are the identity);
 // per-template counts per minute (never the raw lines); a bounded sample of lines per template;
 // the signals raised (one row per fingerprint, reopened when it fires again).
 constexpr std::string_view kMigration11 = R"SQL(
@@ -706,7 +706,7 @@ CREATE TABLE log_templates (
   first_seen {{TS}} NOT NULL,
   last_seen {{TS}} NOT NULL
 );
-CREATE UNIQUE INDEX log_templates_cluster_idx ON log_templates(source_id, cluster_id);
+CREATE INDEX log_templates_cluster_idx ON log_templates(source_id, cluster_id);
 CREATE TABLE log_template_counts (
   template_id {{BIGINT}} NOT NULL REFERENCES log_templates(id) ON DELETE CASCADE,
   minute {{TS}} NOT NULL,

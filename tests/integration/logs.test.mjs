@@ -118,7 +118,7 @@ test('bad pushes are refused with a clear message', async () => {
 
 test('a tailed file follows rotation and resumes after a restart without duplicates', async () => {
   const path = join(server.dataDir, 'app.log');
-  const a = client(admin);
+  let a = client(admin);
   const src = await a.mutation('logs.createSource', { name: 'app', kind: 'file', path });
   assert.equal(src.kind, 'file');
   let text = '';
@@ -131,6 +131,7 @@ test('a tailed file follows rotation and resumes after a restart without duplica
   renameSync(path, `${path}.1`);
   appendFileSync(path, '2026-11-29T00:00:06Z INFO job 6 finished in 18ms\n');
   await server.start();
+  a = client(admin);  // the restarted server listens on a new port
   await waitFor('7 lines counted after the restart', async () => (await totalOf(a, 'finished')) === 7);
   appendFileSync(path, '2026-11-29T00:00:07Z INFO job 7 finished in 21ms\n');
   await waitFor('8 lines counted', async () => (await totalOf(a, 'finished')) === 8);

@@ -10,10 +10,7 @@
 namespace dai::logsource {
 
 FileTailer::FileTailer(std::string path, TailPosition start, TailOptions options)
-    : path_(std::move(path)),
-      options_(options),
-      start_(start),
-      splitter_(options.max_line_bytes) {
+    : path_(std::move(path)), options_(options), start_(start), splitter_(options.max_line_bytes) {
   buffer_.resize(64 * 1024);
 }
 

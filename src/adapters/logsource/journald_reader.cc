@@ -22,7 +22,8 @@ Result<JournalEntry> DecodeJournalLine(std::string_view line) {
         return Status::InvalidArgument("journal line: MESSAGE array holds a non-number");
       }
       const int64_t v = b.get<int64_t>();
-      if (v < 0 || v > 255) return Status::InvalidArgument("journal line: MESSAGE byte out of range");
+      if (v < 0 || v > 255)
+        return Status::InvalidArgument("journal line: MESSAGE byte out of range");
       e.message.push_back(static_cast<char>(v));
     }
   } else {
@@ -116,8 +117,7 @@ void JournaldReader::Run() {
     if (!outcome.ok()) {
       on_error_("journalctl: " + outcome.status().message());
     } else {
-      on_error_("journalctl exited (code " + std::to_string(outcome->exit_code) +
-                "); restarting");
+      on_error_("journalctl exited (code " + std::to_string(outcome->exit_code) + "); restarting");
     }
     for (auto waited = std::chrono::milliseconds(0); waited < options_.restart_delay && !stop_;
          waited += std::chrono::milliseconds(50)) {

@@ -47,7 +47,8 @@ TEST(JournaldReader, RunsJournalctlByArgvResumesAfterTheCursorAndRestarts) {
     std::ofstream out(script);
     out << "#!/bin/sh\n"
         << "echo \"$@\" >> '" << argv_log.string() << "'\n"
-        << "echo '{\"__CURSOR\":\"c1\",\"MESSAGE\":\"disk sda failed\",\"PRIORITY\":\"3\",\"_SYSTEMD_UNIT\":\"smartd.service\"}'\n"
+        << "echo '{\"__CURSOR\":\"c1\",\"MESSAGE\":\"disk sda "
+           "failed\",\"PRIORITY\":\"3\",\"_SYSTEMD_UNIT\":\"smartd.service\"}'\n"
         << "echo 'garbage line'\n"
         << "echo '{\"__CURSOR\":\"c2\",\"MESSAGE\":\"ok\",\"PRIORITY\":\"6\"}'\n"
         << "exit 0\n";
@@ -92,7 +93,8 @@ TEST(JournaldReader, RunsJournalctlByArgvResumesAfterTheCursorAndRestarts) {
   // First run starts at the end; the restart resumes after the last cursor handed out. The
   // extra argument arrives as one argv element, unparsed by any shell.
   EXPECT_EQ(first, "-o json --follow --no-pager -n 0 --unit smartd.service; rm -rf /");
-  EXPECT_EQ(second, "-o json --follow --no-pager --after-cursor=c2 --unit smartd.service; rm -rf /");
+  EXPECT_EQ(second,
+            "-o json --follow --no-pager --after-cursor=c2 --unit smartd.service; rm -rf /");
   fs::remove_all(dir);
 }
 

@@ -76,8 +76,8 @@ bool ParseJsonLine(std::string_view line, ParsedLine& out) {
   if (line.size() < 2 || line.front() != '{' || line.back() != '}') return false;
   auto j = ParseJson(line);
   if (!j.ok() || !j->is_object()) return false;
-  static constexpr const char* kMessageKeys[] = {"msg", "message", "MESSAGE", "log", "@message",
-                                                 "text", "event"};
+  static constexpr const char* kMessageKeys[] = {"msg",      "message", "MESSAGE", "log",
+                                                 "@message", "text",    "event"};
   const Json* message = nullptr;
   for (const char* k : kMessageKeys) {
     auto it = j->find(k);
@@ -96,7 +96,7 @@ bool ParseJsonLine(std::string_view line, ParsedLine& out) {
     out.storage.assign(line);
   }
   out.message = out.storage;
-  static constexpr const char* kLevelKeys[] = {"level", "lvl", "severity", "loglevel",
+  static constexpr const char* kLevelKeys[] = {"level",     "lvl",       "severity", "loglevel",
                                                "log.level", "levelname", "@level"};
   for (const char* k : kLevelKeys) {
     auto it = j->find(k);
@@ -305,7 +305,9 @@ bool ParseAccess(std::string_view line, ParsedLine& out) {
   // The message is the request and what follows: the client's address and time are variables
   // for every line and carry no template information.
   out.message = line.substr(close + 2);
-  out.level = status[0] == '5' ? LogLevel::kError : status[0] == '4' ? LogLevel::kWarn : LogLevel::kInfo;
+  out.level = status[0] == '5'   ? LogLevel::kError
+              : status[0] == '4' ? LogLevel::kWarn
+                                 : LogLevel::kInfo;
   return true;
 }
 
@@ -313,13 +315,20 @@ bool ParseAccess(std::string_view line, ParsedLine& out) {
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kFatal: return "fatal";
-    case LogLevel::kUnknown: break;
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kFatal:
+      return "fatal";
+    case LogLevel::kUnknown:
+      break;
   }
   return "unknown";
 }
@@ -339,28 +348,39 @@ LogLevel ParseLevelWord(std::string_view word) {
     LogLevel level;
   };
   static constexpr Entry kWords[] = {
-      {"trace", LogLevel::kTrace},     {"finest", LogLevel::kTrace},   {"finer", LogLevel::kTrace},
-      {"debug", LogLevel::kDebug},     {"dbg", LogLevel::kDebug},      {"fine", LogLevel::kDebug},
-      {"info", LogLevel::kInfo},       {"information", LogLevel::kInfo},
-      {"informational", LogLevel::kInfo},  {"notice", LogLevel::kInfo},   {"inf", LogLevel::kInfo},
-      {"warn", LogLevel::kWarn},       {"warning", LogLevel::kWarn},   {"wrn", LogLevel::kWarn},
-      {"error", LogLevel::kError},     {"err", LogLevel::kError},      {"severe", LogLevel::kError},
-      {"failure", LogLevel::kError},   {"fatal", LogLevel::kFatal},    {"critical", LogLevel::kFatal},
-      {"crit", LogLevel::kFatal},      {"alert", LogLevel::kFatal},    {"emerg", LogLevel::kFatal},
-      {"emergency", LogLevel::kFatal}, {"panic", LogLevel::kFatal},
+      {"trace", LogLevel::kTrace},        {"finest", LogLevel::kTrace},
+      {"finer", LogLevel::kTrace},        {"debug", LogLevel::kDebug},
+      {"dbg", LogLevel::kDebug},          {"fine", LogLevel::kDebug},
+      {"info", LogLevel::kInfo},          {"information", LogLevel::kInfo},
+      {"informational", LogLevel::kInfo}, {"notice", LogLevel::kInfo},
+      {"inf", LogLevel::kInfo},           {"warn", LogLevel::kWarn},
+      {"warning", LogLevel::kWarn},       {"wrn", LogLevel::kWarn},
+      {"error", LogLevel::kError},        {"err", LogLevel::kError},
+      {"severe", LogLevel::kError},       {"failure", LogLevel::kError},
+      {"fatal", LogLevel::kFatal},        {"critical", LogLevel::kFatal},
+      {"crit", LogLevel::kFatal},         {"alert", LogLevel::kFatal},
+      {"emerg", LogLevel::kFatal},        {"emergency", LogLevel::kFatal},
+      {"panic", LogLevel::kFatal},
   };
   for (const Entry& e : kWords) {
     if (EqualsLower(word, e.name)) return e.level;
   }
   if (word.size() == 1) {
     switch (word[0]) {
-      case 'T': return LogLevel::kTrace;
-      case 'D': return LogLevel::kDebug;
-      case 'I': return LogLevel::kInfo;
-      case 'W': return LogLevel::kWarn;
-      case 'E': return LogLevel::kError;
-      case 'F': return LogLevel::kFatal;
-      default: break;
+      case 'T':
+        return LogLevel::kTrace;
+      case 'D':
+        return LogLevel::kDebug;
+      case 'I':
+        return LogLevel::kInfo;
+      case 'W':
+        return LogLevel::kWarn;
+      case 'E':
+        return LogLevel::kError;
+      case 'F':
+        return LogLevel::kFatal;
+      default:
+        break;
     }
   }
   return LogLevel::kUnknown;
@@ -370,13 +390,19 @@ LogLevel SyslogSeverityLevel(int severity) {
   switch (severity) {
     case 0:
     case 1:
-    case 2: return LogLevel::kFatal;
-    case 3: return LogLevel::kError;
-    case 4: return LogLevel::kWarn;
+    case 2:
+      return LogLevel::kFatal;
+    case 3:
+      return LogLevel::kError;
+    case 4:
+      return LogLevel::kWarn;
     case 5:
-    case 6: return LogLevel::kInfo;
-    case 7: return LogLevel::kDebug;
-    default: return LogLevel::kUnknown;
+    case 6:
+      return LogLevel::kInfo;
+    case 7:
+      return LogLevel::kDebug;
+    default:
+      return LogLevel::kUnknown;
   }
 }
 
@@ -388,7 +414,8 @@ void LineSplitter::Deliver(std::string_view line, const LineFn& on_line) {
 void LineSplitter::Feed(std::string_view chunk, const LineFn& on_line) {
   size_t pos = 0;
   while (pos < chunk.size()) {
-    const char* nl = static_cast<const char*>(std::memchr(chunk.data() + pos, '\n', chunk.size() - pos));
+    const char* nl =
+        static_cast<const char*>(std::memchr(chunk.data() + pos, '\n', chunk.size() - pos));
     const size_t end = nl == nullptr ? chunk.size() : static_cast<size_t>(nl - chunk.data());
     std::string_view piece = chunk.substr(pos, end - pos);
     if (skipping_) {
@@ -482,12 +509,18 @@ bool LooksBinary(std::string_view line) {
 
 std::string_view LineKindName(LineKind kind) {
   switch (kind) {
-    case LineKind::kJson: return "json";
-    case LineKind::kLogfmt: return "logfmt";
-    case LineKind::kSyslog: return "syslog";
-    case LineKind::kAccess: return "access";
-    case LineKind::kContainer: return "container";
-    case LineKind::kPlain: break;
+    case LineKind::kJson:
+      return "json";
+    case LineKind::kLogfmt:
+      return "logfmt";
+    case LineKind::kSyslog:
+      return "syslog";
+    case LineKind::kAccess:
+      return "access";
+    case LineKind::kContainer:
+      return "container";
+    case LineKind::kPlain:
+      break;
   }
   return "plain";
 }

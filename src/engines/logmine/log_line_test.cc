@@ -43,8 +43,11 @@ TEST(LineSplitter, PartialLineWaitsUntilFinish) {
 
 TEST(LineSplitter, OverLongLinesAreCountedAndSkippedWithBoundedMemory) {
   LineSplitter s(16);
-  std::vector<std::string> chunks = {"short\n", std::string(10, 'x'), std::string(10, 'y'),
-                                     std::string(1 << 20, 'z'), "tail-of-long\nok\n",
+  std::vector<std::string> chunks = {"short\n",
+                                     std::string(10, 'x'),
+                                     std::string(10, 'y'),
+                                     std::string(1 << 20, 'z'),
+                                     "tail-of-long\nok\n",
                                      std::string(40, 'q') + "\nafter\n"};
   std::vector<std::string> lines;
   size_t max_pending = 0;
@@ -110,8 +113,8 @@ TEST(ParseLine, RecognisesCommonFormats) {
        LineKind::kAccess, LogLevel::kError, R"("GET /a.gif HTTP/1.0" 503 2326 "-" "curl")"},
       {"2016-10-06T00:17:09.669794202Z stderr F [WARN] cache miss rate high", LineKind::kContainer,
        LogLevel::kWarn, "[WARN] cache miss rate high"},
-      {R"(2016-10-06T00:17:09.669794202Z stdout F {"level":"info","msg":"ready"})",
-       LineKind::kJson, LogLevel::kInfo, "ready"},
+      {R"(2016-10-06T00:17:09.669794202Z stdout F {"level":"info","msg":"ready"})", LineKind::kJson,
+       LogLevel::kInfo, "ready"},
       {"2024-01-01 10:00:00,123 ERROR [main] Failed to bind port 80", LineKind::kPlain,
        LogLevel::kError, "ERROR [main] Failed to bind port 80"},
       {"nothing to see: an error in a sentence is not a level", LineKind::kPlain,
@@ -198,11 +201,13 @@ TEST(LogSignals, PrecisionAndRecallOnLabelledBgl) {
     for (int64_t m : predicted) tp += static_cast<int>(labelled.count(m));
     const double precision = predicted.empty() ? 0 : static_cast<double>(tp) / predicted.size();
     const double recall = static_cast<double>(tp) / static_cast<double>(labelled.size());
-    std::printf("BGL_2k %s: %zu signal minutes, %d with labelled anomalies: precision %.3f recall %.3f\n", name,
-                predicted.size(), tp, precision, recall);
+    std::printf(
+        "BGL_2k %s: %zu signal minutes, %d with labelled anomalies: precision %.3f recall %.3f\n",
+        name, predicted.size(), tp, precision, recall);
     return tp;
   };
-  std::printf("BGL_2k: %zu minutes with lines, %zu with labelled anomalies\n", minutes.size(), labelled.size());
+  std::printf("BGL_2k: %zu minutes with lines, %zu with labelled anomalies\n", minutes.size(),
+              labelled.size());
   report("error bursts", bursts);
   const int novel_tp = report("new error templates", novel);
   std::set<int64_t> both = bursts;

@@ -24,7 +24,8 @@ Result<std::vector<PushedStream>> DecodeLokiPush(std::string_view body, const Pu
     PushedStream ps;
     auto labels = s.find("stream");
     if (labels != s.end()) {
-      if (!labels->is_object()) return Status::InvalidArgument(where + ".stream: expected an object");
+      if (!labels->is_object())
+        return Status::InvalidArgument(where + ".stream: expected an object");
       if (labels->size() > limits.max_labels) {
         return Status::InvalidArgument(where + ".stream: too many labels");
       }
@@ -45,8 +46,10 @@ Result<std::vector<PushedStream>> DecodeLokiPush(std::string_view body, const Pu
       if (!v.is_array() || v.size() < 2 || v.size() > 3) {
         return Status::InvalidArgument(vw + ": expected [\"<unix ns>\", \"<line>\"]");
       }
-      if (!v[0].is_string()) return Status::InvalidArgument(vw + "[0]: expected a string of nanoseconds");
-      if (!v[1].is_string()) return Status::InvalidArgument(vw + "[1]: expected the log line as a string");
+      if (!v[0].is_string())
+        return Status::InvalidArgument(vw + "[0]: expected a string of nanoseconds");
+      if (!v[1].is_string())
+        return Status::InvalidArgument(vw + "[1]: expected the log line as a string");
       const std::string& ns = v[0].get_ref<const std::string&>();
       if (ns.empty() || ns.size() > 19 || ns.find_first_not_of("0123456789") != std::string::npos) {
         return Status::InvalidArgument(vw + "[0]: expected a string of nanoseconds");

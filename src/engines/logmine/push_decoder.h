@@ -34,6 +34,7 @@ struct PushLimits {
 
 //! INVALID_ARGUMENT naming the field ("streams[0].values[3][0]: expected a string of
 //! nanoseconds") or PARSE_ERROR for malformed JSON; nothing partial is returned.
-Result<std::vector<PushedStream>> DecodeLokiPush(std::string_view body, const PushLimits& limits = {});
+Result<std::vector<PushedStream>> DecodeLokiPush(std::string_view body,
+                                                 const PushLimits& limits = {});
 
 }  // namespace dai::logmine

@@ -3,6 +3,8 @@
 // Guarded by LogService::mu_.
 #pragma once
 
+#include <string_view>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -33,14 +35,16 @@ struct LogService::Runtime {
   std::string path;
   bool enabled = true;
   std::unique_ptr<logmine::LogFormat> format;  // null: auto-detect per line
-  int level_field = -1;                         // index of a Level-like field of the format
+  int level_field = -1;                        // index of a Level-like field of the format
   std::unique_ptr<logmine::TemplateMiner> miner;
   std::unique_ptr<logsource::FileTailer> tailer;
   std::unique_ptr<logsource::JournaldReader> journal;
-  std::string cursor;  // journald: cursor of the last entry mined
+  std::string cursor;                     // journald: cursor of the last entry mined
   std::vector<std::string> journal_args;  // journald: --unit NAME ... as argv elements
-  std::map<uint64_t, int64_t> rows;  // cluster id -> log_templates.id
-  std::map<uint64_t, PendingTemplate> pending;
+  // (cluster id, template text) -> log_templates.id. The miner's template text is the event
+  // identity (positions holding a few distinct words split a cluster into several events).
+  std::map<std::pair<uint64_t, std::string>, int64_t> rows;
+  std::map<std::pair<uint64_t, std::string>, PendingTemplate> pending;
   std::map<std::string, uint64_t> pending_rejected;
   uint64_t pending_lines = 0;
   bool position_dirty = false;
@@ -53,5 +57,10 @@ struct LogService::Runtime {
   logmine::ParsedLine parsed;
   std::string clean;
 };
+
+//! True when template `text` is an instance of template `pattern`: the same tokens, each equal or
+//! matched by the pattern's token with `<*>` standing for any run of characters. A cluster whose
+//! template generalised (a constant became a variable) renames its row instead of starting anew.
+bool TemplateCovers(std::string_view pattern, std::string_view text);
 
 }  // namespace dai::logs

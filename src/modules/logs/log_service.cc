@@ -38,9 +38,47 @@ std::string LevelName(LogLevel l) { return std::string(logmine::LogLevelName(l))
 
 }  // namespace
 
-LogService::LogService(store::Database& db, const Clock& clock, incidents::IncidentService* incidents,
-                       LogServiceOptions options, Publish publish)
-    : db_(db), clock_(clock), incidents_(incidents), options_(std::move(options)), publish_(std::move(publish)) {}
+bool TemplateCovers(std::string_view pattern, std::string_view text) {
+  // Token by token; within a token `<*>` matches any run of characters (greedy with
+  // backtracking to the last wildcard, as a glob matcher does).
+  auto token_matches = [](std::string_view pat, std::string_view txt) {
+    size_t p = 0, t = 0, star_p = std::string_view::npos, star_t = 0;
+    while (t < txt.size()) {
+      if (p + 3 <= pat.size() && pat.compare(p, 3, "<*>") == 0) {
+        star_p = p += 3;
+        star_t = t;
+      } else if (p < pat.size() && pat[p] == txt[t]) {
+        ++p, ++t;
+      } else if (star_p != std::string_view::npos) {
+        p = star_p;
+        t = ++star_t;
+      } else {
+        return false;
+      }
+    }
+    while (p + 3 <= pat.size() && pat.compare(p, 3, "<*>") == 0) p += 3;
+    return p == pat.size();
+  };
+  size_t pi = 0, ti = 0;
+  while (true) {
+    const size_t pe = std::min(pattern.find(' ', pi), pattern.size());
+    const size_t te = std::min(text.find(' ', ti), text.size());
+    if (!token_matches(pattern.substr(pi, pe - pi), text.substr(ti, te - ti))) return false;
+    const bool pend = pe >= pattern.size(), tend = te >= text.size();
+    if (pend || tend) return pend && tend;
+    pi = pe + 1;
+    ti = te + 1;
+  }
+}
+
+LogService::LogService(store::Database& db, const Clock& clock,
+                       incidents::IncidentService* incidents, LogServiceOptions options,
+                       Publish publish)
+    : db_(db),
+      clock_(clock),
+      incidents_(incidents),
+      options_(std::move(options)),
+      publish_(std::move(publish)) {}
 
 LogService::~LogService() { Stop(); }
 
@@ -84,12 +122,13 @@ Result<LogService::Runtime*> LogService::LoadRuntime(const store::Row& row) {
     miner = std::make_unique<logmine::TemplateMiner>(std::move(m));
   }
   rt->miner = std::move(miner);
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT id, cluster_id FROM log_templates WHERE source_id = ?",
-                                            {rt->id}));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT id, cluster_id, template FROM log_templates WHERE source_id = ?",
+                           {rt->id}));
   uint64_t max_cluster = 0;
   for (const auto& r : rows.rows) {
     const auto cluster = static_cast<uint64_t>(r.GetInt(1));
-    rt->rows[cluster] = r.GetInt(0);
+    rt->rows[{cluster, r.GetString(2)}] = r.GetInt(0);
     max_cluster = std::max(max_cluster, cluster);
   }
   rt->miner->ReserveIdsThrough(max_cluster);
@@ -135,7 +174,8 @@ void LogService::StartJournal(Runtime* rt) {
           // The journal's message with its priority, as a JSON line the parser reads.
           std::string clean;
           logmine::SanitizeLine(e.message, clean, kMaxMessageBytes);
-          Json line = {{"MESSAGE", clean}, {"PRIORITY", e.priority >= 0 ? std::to_string(e.priority) : ""}};
+          Json line = {{"MESSAGE", clean},
+                       {"PRIORITY", e.priority >= 0 ? std::to_string(e.priority) : ""}};
           IngestLine(*r, DumpJson(line), now);
           if (!e.cursor.empty()) r->cursor = e.cursor;
         }
@@ -160,8 +200,9 @@ Status LogService::Start() {
       auto rt = LoadRuntime(row);
       if (!rt.ok()) {
         // A source that cannot load (a format an older build accepted) must not stop the server.
-        if (publish_) publish_("logs.source_error", DumpJson({{"source", row.GetString("name")},
-                                                              {"error", rt.status().ToString()}}));
+        if (publish_)
+          publish_("logs.source_error", DumpJson({{"source", row.GetString("name")},
+                                                  {"error", rt.status().ToString()}}));
         continue;
       }
       if ((*rt)->kind == "journald" && (*rt)->enabled) journals.push_back(*rt);
@@ -206,7 +247,8 @@ Status LogService::PollOnce() {
     for (auto& [id, rt] : runtimes_) {
       if (!rt->tailer || !rt->enabled) continue;
       Runtime* r = rt.get();
-      auto polled = r->tailer->Poll([this, r, now](std::string_view line) { IngestLine(*r, line, now); });
+      auto polled =
+          r->tailer->Poll([this, r, now](std::string_view line) { IngestLine(*r, line, now); });
       if (!polled.ok()) {
         if (r->last_error != polled.status().message()) {
           r->last_error = polled.status().message();
@@ -214,8 +256,10 @@ Status LogService::PollOnce() {
         }
         continue;
       }
-      if (polled->bytes > 0 || polled->rotations > 0 || polled->truncations > 0) r->position_dirty = true;
-      const std::string error = polled->missing ? "file \"" + r->path + "\" does not exist (waiting for it)" : "";
+      if (polled->bytes > 0 || polled->rotations > 0 || polled->truncations > 0)
+        r->position_dirty = true;
+      const std::string error =
+          polled->missing ? "file \"" + r->path + "\" does not exist (waiting for it)" : "";
       if (error != r->last_error) {
         r->last_error = error;
         r->error_dirty = true;
@@ -250,8 +294,8 @@ void LogService::IngestLine(Runtime& rt, std::string_view line, TimePoint at) {
   logmine::SanitizeLine(message, rt.clean, kMaxMessageBytes);
   const logmine::MineResult& mined = rt.miner->Add(rt.clean);
   if (mined.new_cluster) rt.state_dirty = true;
-  PendingTemplate& p = rt.pending[mined.cluster_id];
-  if (p.text != mined.template_text) p.text.assign(mined.template_text);
+  PendingTemplate& p = rt.pending[{mined.cluster_id, std::string(mined.template_text)}];
+  if (p.text.empty()) p.text.assign(mined.template_text);
   if (level > p.level) p.level = level;
   ++p.counts[MinuteOf(at)];
   ++p.lines;
@@ -264,8 +308,8 @@ void LogService::IngestLine(Runtime& rt, std::string_view line, TimePoint at) {
 }
 
 Status LogService::FlushSource(Runtime& rt, std::vector<alerts::Alert>& signals) {
-  const bool any = !rt.pending.empty() || !rt.pending_rejected.empty() || rt.position_dirty || rt.error_dirty ||
-                   (force_state_ && rt.state_dirty);
+  const bool any = !rt.pending.empty() || !rt.pending_rejected.empty() || rt.position_dirty ||
+                   rt.error_dirty || (force_state_ && rt.state_dirty);
   if (!any) return Status::Ok();
   const TimePoint now = clock_.Now();
   std::string state;
@@ -275,7 +319,8 @@ Status LogService::FlushSource(Runtime& rt, std::vector<alerts::Alert>& signals)
   }
   struct Created {
     int64_t row;
-    uint64_t cluster;
+    std::pair<uint64_t, std::string> key;
+    std::pair<uint64_t, std::string> renamed_from;  // empty text: a new row
   };
   std::vector<Created> created;
   std::vector<std::pair<int64_t, PendingTemplate*>> critical_seen;
@@ -284,50 +329,73 @@ Status LogService::FlushSource(Runtime& rt, std::vector<alerts::Alert>& signals)
     created.clear();
     critical_seen.clear();
     new_errors.clear();
-    for (auto& [cluster, p] : rt.pending) {
+    std::set<int64_t> renamed_rows;
+    for (auto& [key, p] : rt.pending) {
+      const uint64_t cluster = key.first;
       int64_t row_id = 0;
-      auto known = rt.rows.find(cluster);
+      auto known = rt.rows.find(key);
       TimePoint first = p.samples.empty() ? now : p.samples.front().first;
       if (known == rt.rows.end()) {
-        DAI_ASSIGN_OR_RETURN(
-            auto ins, c.Query("INSERT INTO log_templates (source_id, cluster_id, template, level, total, "
-                              "first_seen, last_seen) VALUES (?, ?, ?, ?, 0, ?, ?) "
-                              "ON CONFLICT (source_id, cluster_id) DO UPDATE SET template = excluded.template "
-                              "RETURNING id, mark, total",
-                              {rt.id, static_cast<int64_t>(cluster), p.text, LevelName(p.level), first, now}));
-        row_id = ins.rows.at(0).GetInt(0);
-        created.push_back({row_id, cluster});
-        if (ins.rows[0].GetInt(2) == 0 && p.level >= LogLevel::kError) new_errors.emplace_back(row_id, &p);
-        if (ins.rows[0].GetString(1) == "critical") critical_seen.emplace_back(row_id, &p);
+        // The cluster's template may have generalised: rename the row it had for an instance.
+        const std::pair<uint64_t, std::string>* older = nullptr;
+        for (auto it = rt.rows.lower_bound({cluster, std::string()});
+             it != rt.rows.end() && it->first.first == cluster; ++it) {
+          if (!renamed_rows.count(it->second) && TemplateCovers(key.second, it->first.second)) {
+            older = &it->first;
+            row_id = it->second;
+            break;
+          }
+        }
+        if (older != nullptr) {
+          renamed_rows.insert(row_id);
+          created.push_back({row_id, key, *older});
+        } else {
+          DAI_ASSIGN_OR_RETURN(
+              auto ins,
+              c.Query(
+                  "INSERT INTO log_templates (source_id, cluster_id, template, level, "
+                  "total, first_seen, last_seen) VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
+                  {rt.id, static_cast<int64_t>(cluster), p.text, LevelName(p.level), first, now}));
+          row_id = ins.rows.at(0).GetInt(0);
+          created.push_back({row_id, key, {0, std::string()}});
+          if (p.level >= LogLevel::kError) new_errors.emplace_back(row_id, &p);
+        }
       } else {
         row_id = known->second;
-        DAI_ASSIGN_OR_RETURN(auto m, c.Query("SELECT mark, level FROM log_templates WHERE id = ?", {row_id}));
-        if (!m.rows.empty() && m.rows[0].GetString(0) == "critical") critical_seen.emplace_back(row_id, &p);
-        if (!m.rows.empty()) {
-          LogLevel stored = LevelFromName(m.rows[0].GetString(1));
-          if (stored > p.level) p.level = stored;
-        }
       }
-      DAI_RETURN_IF_ERROR(c.Query("UPDATE log_templates SET template = ?, level = ?, total = total + ?, "
-                                  "last_seen = ? WHERE id = ?",
-                                  {p.text, LevelName(p.level), static_cast<int64_t>(p.lines), now, row_id})
-                              .status());
+      DAI_ASSIGN_OR_RETURN(auto m,
+                           c.Query("SELECT mark, level FROM log_templates WHERE id = ?", {row_id}));
+      if (!m.rows.empty() && m.rows[0].GetString(0) == "critical")
+        critical_seen.emplace_back(row_id, &p);
+      if (!m.rows.empty()) {
+        LogLevel stored = LevelFromName(m.rows[0].GetString(1));
+        if (stored > p.level) p.level = stored;
+      }
+      DAI_RETURN_IF_ERROR(
+          c.Query("UPDATE log_templates SET template = ?, level = ?, total = total + ?, "
+                  "last_seen = ? WHERE id = ?",
+                  {p.text, LevelName(p.level), static_cast<int64_t>(p.lines), now, row_id})
+              .status());
       for (const auto& [minute, n] : p.counts) {
         DAI_RETURN_IF_ERROR(
             c.Query("INSERT INTO log_template_counts (template_id, minute, count) VALUES (?, ?, ?) "
-                    "ON CONFLICT (template_id, minute) DO UPDATE SET count = log_template_counts.count + "
+                    "ON CONFLICT (template_id, minute) DO UPDATE SET count = "
+                    "log_template_counts.count + "
                     "excluded.count",
                     {row_id, MinuteTime(minute), static_cast<int64_t>(n)})
                 .status());
       }
       if (!p.samples.empty()) {
         for (const auto& [at, line] : p.samples) {
-          DAI_RETURN_IF_ERROR(c.Query("INSERT INTO log_samples (template_id, source_id, at, line) VALUES (?, ?, ?, ?)",
-                                      {row_id, rt.id, at, line})
-                                  .status());
+          DAI_RETURN_IF_ERROR(
+              c.Query(
+                   "INSERT INTO log_samples (template_id, source_id, at, line) VALUES (?, ?, ?, ?)",
+                   {row_id, rt.id, at, line})
+                  .status());
         }
         DAI_RETURN_IF_ERROR(
-            c.Query("DELETE FROM log_samples WHERE template_id = ? AND id NOT IN (SELECT id FROM log_samples "
+            c.Query("DELETE FROM log_samples WHERE template_id = ? AND id NOT IN (SELECT id FROM "
+                    "log_samples "
                     "WHERE template_id = ? ORDER BY id DESC LIMIT ?)",
                     {row_id, row_id, static_cast<int64_t>(options_.samples_per_template)})
                 .status());
@@ -342,18 +410,22 @@ Status LogService::FlushSource(Runtime& rt, std::vector<alerts::Alert>& signals)
     }
     int64_t rejected = 0;
     for (const auto& [reason, n] : rt.pending_rejected) rejected += static_cast<int64_t>(n);
-    DAI_ASSIGN_OR_RETURN(auto cur, c.Query("SELECT rejected_reasons FROM log_sources WHERE id = ?", {rt.id}));
-    if (cur.rows.empty()) return Status::NotFound("log source " + std::to_string(rt.id) + " was deleted");
+    DAI_ASSIGN_OR_RETURN(auto cur,
+                         c.Query("SELECT rejected_reasons FROM log_sources WHERE id = ?", {rt.id}));
+    if (cur.rows.empty())
+      return Status::NotFound("log source " + std::to_string(rt.id) + " was deleted");
     DAI_ASSIGN_OR_RETURN(Json reasons, ParseJson(cur.rows[0].GetString(0)));
     if (!reasons.is_object()) reasons = Json::object();
     for (const auto& [reason, n] : rt.pending_rejected) {
       reasons[reason] = reasons.value(reason, uint64_t{0}) + n;
     }
     const bool write_state = !state.empty();
-    store::Params params = {DumpJson(position), static_cast<int64_t>(rt.pending_lines), rejected, DumpJson(reasons),
-                     rt.last_error.empty() ? store::Param(nullptr) : store::Param(rt.last_error)};
+    store::Params params = {
+        DumpJson(position), static_cast<int64_t>(rt.pending_lines), rejected, DumpJson(reasons),
+        rt.last_error.empty() ? store::Param(nullptr) : store::Param(rt.last_error)};
     std::string sql =
-        "UPDATE log_sources SET position = ?, lines_total = lines_total + ?, rejected_total = rejected_total + ?, "
+        "UPDATE log_sources SET position = ?, lines_total = lines_total + ?, rejected_total = "
+        "rejected_total + ?, "
         "rejected_reasons = ?, last_error = ?, updated_at = ?";
     params.push_back(now);
     if (rt.pending_lines > 0) {
@@ -369,17 +441,22 @@ Status LogService::FlushSource(Runtime& rt, std::vector<alerts::Alert>& signals)
     return c.Query(sql, params).status();
   });
   if (!st.ok()) return st;
-  for (const auto& c : created) rt.rows[c.cluster] = c.row;
+  for (const auto& c : created) {
+    if (!c.renamed_from.second.empty()) rt.rows.erase(c.renamed_from);
+    rt.rows[c.key] = c.row;
+  }
   if (!state.empty()) {
     rt.state_dirty = false;
     rt.state_saved_at = now;
   }
-  auto make = [&](const std::string& alertname, const std::string& severity, int64_t row, const PendingTemplate& p,
-                  const std::string& summary) {
+  auto make = [&](const std::string& alertname, const std::string& severity, int64_t row,
+                  const PendingTemplate& p, const std::string& summary) {
     alerts::Alert a;
     a.source = "logs";
     a.status = alerts::AlertStatus::kFiring;
-    a.labels = {{"alertname", alertname}, {"severity", severity}, {"log_source", rt.name},
+    a.labels = {{"alertname", alertname},
+                {"severity", severity},
+                {"log_source", rt.name},
                 {"template_id", std::to_string(row)}};
     a.fingerprint = alerts::LabelFingerprint(a.labels);
     a.starts_at = now;
@@ -394,7 +471,8 @@ Status LogService::FlushSource(Runtime& rt, std::vector<alerts::Alert>& signals)
   };
   for (const auto& [row, p] : new_errors) {
     make("LogNewErrorTemplate", p->level == LogLevel::kFatal ? "critical" : "high", row, *p,
-         "New " + LevelName(p->level) + " log template in " + rt.name + ": " + p->text.substr(0, 200));
+         "New " + LevelName(p->level) + " log template in " + rt.name + ": " +
+             p->text.substr(0, 200));
   }
   for (const auto& [row, p] : critical_seen) {
     make("LogCriticalTemplate", "critical", row, *p,
@@ -429,23 +507,32 @@ Status LogService::SendSignals(std::vector<alerts::Alert>& signals) {
     const std::string tid_text = label(a, "template_id");
     const int64_t template_id = tid_text.empty() ? 0 : std::stoll(tid_text);
     Status st = db_.Transaction([&](store::Connection& c) -> Status {
-      DAI_ASSIGN_OR_RETURN(auto src, c.Query("SELECT id FROM log_sources WHERE name = ?", {label(a, "log_source")}));
-      const store::Param source_id = src.rows.empty() ? store::Param(nullptr) : store::Param(src.rows[0].GetInt(0));
+      DAI_ASSIGN_OR_RETURN(
+          auto src, c.Query("SELECT id FROM log_sources WHERE name = ?", {label(a, "log_source")}));
+      const store::Param source_id =
+          src.rows.empty() ? store::Param(nullptr) : store::Param(src.rows[0].GetInt(0));
       const store::Param tid = template_id > 0 ? store::Param(template_id) : store::Param(nullptr);
       Json annotations = Json::object();
       for (const auto& [k, v] : a.annotations) annotations[k] = v;
       if (a.status == alerts::AlertStatus::kFiring) {
-        return c.Query("INSERT INTO log_signals (fingerprint, kind, source_id, template_id, status, severity, summary, "
-                       "details, fired_at, last_at) VALUES (?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (fingerprint) DO UPDATE SET status = 'firing', summary = excluded.summary, "
-                       "details = excluded.details, last_at = excluded.last_at, resolved_at = NULL, "
-                       "count = log_signals.count + 1",
-                       {a.fingerprint, label(a, "alertname"), source_id, tid, label(a, "severity"),
-                        a.annotations.count("summary") ? a.annotations.at("summary") : "", DumpJson(annotations), now, now})
+        return c
+            .Query(
+                "INSERT INTO log_signals (fingerprint, kind, source_id, template_id, status, "
+                "severity, summary, "
+                "details, fired_at, last_at) VALUES (?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?) "
+                "ON CONFLICT (fingerprint) DO UPDATE SET status = 'firing', summary = "
+                "excluded.summary, "
+                "details = excluded.details, last_at = excluded.last_at, resolved_at = NULL, "
+                "count = log_signals.count + 1",
+                {a.fingerprint, label(a, "alertname"), source_id, tid, label(a, "severity"),
+                 a.annotations.count("summary") ? a.annotations.at("summary") : "",
+                 DumpJson(annotations), now, now})
             .status();
       }
-      return c.Query("UPDATE log_signals SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?",
-                     {now, a.fingerprint})
+      return c
+          .Query(
+              "UPDATE log_signals SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?",
+              {now, a.fingerprint})
           .status();
     });
     if (!st.ok()) return st;
@@ -470,9 +557,11 @@ Status LogService::Flush() {
   return st.ok() ? sent : st;
 }
 
-Result<Json> LogService::Push(const std::string& source, const std::vector<PushLine>& lines, bool create) {
+Result<Json> LogService::Push(const std::string& source, const std::vector<PushLine>& lines,
+                              bool create) {
   if (lines.size() > options_.max_push_lines) {
-    return Status::InvalidArgument("lines: at most " + std::to_string(options_.max_push_lines) + " lines per push");
+    return Status::InvalidArgument("lines: at most " + std::to_string(options_.max_push_lines) +
+                                   " lines per push");
   }
   std::vector<alerts::Alert> signals;
   Json out;
@@ -488,11 +577,12 @@ Result<Json> LogService::Push(const std::string& source, const std::vector<PushL
         return Status::InvalidArgument("source: a name of 1 to 200 characters is required");
       }
       const TimePoint now = clock_.Now();
-      DAI_ASSIGN_OR_RETURN(
-          auto ins, db_.Query("INSERT INTO log_sources (name, kind, created_at, updated_at) VALUES (?, 'push', ?, ?) "
-                              "ON CONFLICT (name) DO NOTHING RETURNING id",
-                              {source, now, now}));
-      DAI_ASSIGN_OR_RETURN(auto row, db_.Query("SELECT * FROM log_sources WHERE name = ?", {source}));
+      DAI_ASSIGN_OR_RETURN(auto ins, db_.Query("INSERT INTO log_sources (name, kind, created_at, "
+                                               "updated_at) VALUES (?, 'push', ?, ?) "
+                                               "ON CONFLICT (name) DO NOTHING RETURNING id",
+                                               {source, now, now}));
+      DAI_ASSIGN_OR_RETURN(auto row,
+                           db_.Query("SELECT * FROM log_sources WHERE name = ?", {source}));
       if (row.rows.empty()) return Status::Internal("log source \"" + source + "\" vanished");
       DAI_ASSIGN_OR_RETURN(rt, LoadRuntime(row.rows[0]));
     }
@@ -500,7 +590,8 @@ Result<Json> LogService::Push(const std::string& source, const std::vector<PushL
       return Status::FailedPrecondition("log source \"" + source + "\" is a " + rt->kind +
                                         " source; lines can be pushed only to push sources");
     }
-    if (!rt->enabled) return Status::FailedPrecondition("log source \"" + source + "\" is disabled");
+    if (!rt->enabled)
+      return Status::FailedPrecondition("log source \"" + source + "\" is disabled");
     const TimePoint now = clock_.Now();
     uint64_t rejected_before = 0;
     for (const auto& [r, n] : rt->pending_rejected) rejected_before += n;

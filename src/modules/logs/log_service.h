@@ -47,17 +47,17 @@ struct LogServiceOptions {
   std::string journalctl = "journalctl";          //!< program run for journald sources
   std::chrono::milliseconds poll_interval{1000};  //!< file polling and flushing
   std::chrono::seconds state_save_interval{30};
-  int retention_days = 7;                //!< per-minute counts older than this are deleted
-  size_t samples_per_template = 20;      //!< sample lines kept per template
-  size_t samples_per_flush = 3;          //!< new samples per template per flush
-  int rate_window_minutes = 240;         //!< minutes the rate detector reads
-  int rate_warmup_minutes = 60;          //!< history a template needs before rate signals
-  double rate_threshold = 0.9;           //!< anomaly score that raises LogRateAnomaly
-  double rate_min_lines = 5;             //!< the minute or the typical rate must reach this
+  int retention_days = 7;            //!< per-minute counts older than this are deleted
+  size_t samples_per_template = 20;  //!< sample lines kept per template
+  size_t samples_per_flush = 3;      //!< new samples per template per flush
+  int rate_window_minutes = 240;     //!< minutes the rate detector reads
+  int rate_warmup_minutes = 60;      //!< history a template needs before rate signals
+  double rate_threshold = 0.9;       //!< anomaly score that raises LogRateAnomaly
+  double rate_min_lines = 5;         //!< the minute or the typical rate must reach this
   logmine::BurstOptions burst;
   std::chrono::minutes point_signal_hold{15};  //!< novelty/critical signals resolve after this
-  size_t max_push_lines = 10000;         //!< per logs.push call
-  bool run_readers = true;               //!< false: no poll thread or journalctl (tests drive)
+  size_t max_push_lines = 10000;               //!< per logs.push call
+  bool run_readers = true;  //!< false: no poll thread or journalctl (tests drive)
 };
 
 class LogService {

@@ -1868,6 +1868,262 @@ export interface Procedures {
       "windowSeconds": number;
     };
   };
+  "logs.createSource": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      /** Loghub-style <Field> format; empty: auto-detect per line */
+      "format"?: string;
+      "kind": "file" | "journald" | "push";
+      /** extra variable masks (RE2) */
+      "masks"?: Array<string>;
+      "name": string;
+      /** file sources: absolute path of the file to tail */
+      "path"?: string;
+      /** journald sources: units to follow */
+      "units"?: Array<string>;
+    };
+    output: {
+      "createdAt": string;
+      "enabled": boolean;
+      "format": string;
+      "id": number;
+      "kind": "file" | "journald" | "push";
+      "lastError": string | null;
+      "lastLineAt": string | null;
+      "linesTotal": number;
+      "masks": Array<string>;
+      "name": string;
+      "path": string;
+      "rejectedReasons": unknown;
+      "rejectedTotal": number;
+      "templates": number;
+      "units": Array<string>;
+    };
+  };
+  "logs.deleteSource": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
+  "logs.evaluate": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: Record<string, never>;
+    output: Record<string, unknown>;
+  };
+  "logs.getTemplate": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+      /** series length, default 180 */
+      "minutes"?: number;
+    };
+    output: {
+      "firstSeen": string;
+      "id": number;
+      "lastSeen": string;
+      "level": string;
+      "mark": "none" | "noise" | "critical";
+      "samples": Array<{
+        "at": string;
+        "line": string;
+      }>;
+      "series": Array<number>;
+      "seriesStart": string;
+      "sourceId": number;
+      "sourceName": string;
+      "template": string;
+      "total": number;
+    };
+  };
+  "logs.listSignals": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "status"?: "firing" | "resolved";
+    };
+    output: {
+      "items": Array<{
+        "count": number;
+        "details": unknown;
+        "firedAt": string;
+        "id": number;
+        "kind": string;
+        "lastAt": string;
+        "resolvedAt": string | null;
+        "severity": string;
+        "sourceId": number | null;
+        "sourceName": string | null;
+        "status": "firing" | "resolved";
+        "summary": string;
+        "template": string | null;
+        "templateId": number | null;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "logs.listSources": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: Array<{
+      "createdAt": string;
+      "enabled": boolean;
+      "format": string;
+      "id": number;
+      "kind": "file" | "journald" | "push";
+      "lastError": string | null;
+      "lastLineAt": string | null;
+      "linesTotal": number;
+      "masks": Array<string>;
+      "name": string;
+      "path": string;
+      "rejectedReasons": unknown;
+      "rejectedTotal": number;
+      "templates": number;
+      "units": Array<string>;
+    }>;
+  };
+  "logs.listTemplates": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      "mark"?: "none" | "noise" | "critical";
+      "minLevel"?: "unknown" | "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "search"?: string;
+      /** default change */
+      "sort"?: "change" | "count" | "recent" | "new";
+      "sourceId"?: number;
+      /** default 60 */
+      "windowMinutes"?: number;
+    };
+    output: {
+      "items": Array<{
+        "change": number;
+        "examples": Array<string>;
+        "firstSeen": string;
+        "id": number;
+        "isNew": boolean;
+        "lastSeen": string;
+        "level": string;
+        "mark": "none" | "noise" | "critical";
+        "previousCount": number;
+        "sourceId": number;
+        "sourceName": string;
+        "sparkline": Array<number>;
+        "template": string;
+        "total": number;
+        "windowCount": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "logs.markTemplate": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+      "mark": "none" | "noise" | "critical";
+    };
+    output: Record<string, unknown>;
+  };
+  "logs.push": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** create a push source of that name when missing (default true) */
+      "createSource"?: boolean;
+      "lines": Array<string>;
+      "source": string;
+    };
+    output: {
+      "accepted": number;
+      "rejected": number;
+      "source": string;
+    };
+  };
+  "logs.searchLines": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "contains"?: string;
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "sourceId"?: number;
+      "templateId"?: number;
+    };
+    output: {
+      "items": Array<{
+        "at": string;
+        "id": number;
+        "line": string;
+        "sourceId": number;
+        "sourceName": string;
+        "template": string;
+        "templateId": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "logs.updateSource": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "enabled"?: boolean;
+      "id": number;
+    };
+    output: {
+      "createdAt": string;
+      "enabled": boolean;
+      "format": string;
+      "id": number;
+      "kind": "file" | "journald" | "push";
+      "lastError": string | null;
+      "lastLineAt": string | null;
+      "linesTotal": number;
+      "masks": Array<string>;
+      "name": string;
+      "path": string;
+      "rejectedReasons": unknown;
+      "rejectedTotal": number;
+      "templates": number;
+      "units": Array<string>;
+    };
+  };
   "metrics.query": {
     kind: "query";
     minRole: "viewer";
