@@ -93,8 +93,8 @@ Result<int> ParseClock(std::string_view text) {
 
 Result<Route> ParseRoute(const Json& json) {
   if (!json.is_object()) return Status::InvalidArgument("route: must be an object");
-  static const std::vector<std::string> kKnown = {"name",   "modules",    "kinds",   "minSeverity",
-                                                  "labels", "quietHours", "channels"};
+  static const std::vector<std::string> kKnown = {"name",   "modules",    "kinds",    "minSeverity",
+                                                  "labels", "quietHours", "channels", "template"};
   for (auto it = json.begin(); it != json.end(); ++it) {
     if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end()) {
       return Status::InvalidArgument("route." + it.key() + ": unknown field");
@@ -172,6 +172,26 @@ Result<Route> ParseRoute(const Json& json) {
     }
     r.channels.push_back(c.get<int64_t>());
   }
+  if (json.contains("template") && !json["template"].is_null()) {
+    const Json& t = json["template"];
+    if (!t.is_object())
+      return Status::InvalidArgument("route.template: must be an object {title, text}");
+    Template tmpl;
+    for (const char* key : {"title", "text"}) {
+      if (!t.contains(key) || !t[key].is_string() || t[key].get<std::string>().size() > 4000) {
+        return Status::InvalidArgument(std::string("route.template.") + key +
+                                       ": required, a string of at most 4000 bytes");
+      }
+      const std::string value = t[key].get<std::string>();
+      auto checked = RenderTemplate(value, Json::object());
+      if (!checked.ok()) {
+        return Status::InvalidArgument(std::string("route.template.") + key + ": " +
+                                       checked.status().message());
+      }
+      (std::string_view(key) == "title" ? tmpl.title : tmpl.text) = value;
+    }
+    r.message_template = tmpl;
+  }
   return r;
 }
 
@@ -186,6 +206,9 @@ Json RouteToJson(const Route& route) {
   } else {
     j["quietHours"] = nullptr;
   }
+  j["template"] = route.message_template ? Json{{"title", route.message_template->title},
+                                                {"text", route.message_template->text}}
+                                         : Json(nullptr);
   return j;
 }
 

@@ -46,6 +46,12 @@ struct QuietHours {
   Severity min_severity_to_break = Severity::kCritical;
 };
 
+//! A message's title and text templates ({{path}} fields, see RenderTemplate).
+struct Template {
+  std::string title;
+  std::string text;
+};
+
 struct Route {
   std::string name;
   std::vector<std::string> modules;  //!< empty: any module
@@ -54,10 +60,13 @@ struct Route {
   std::map<std::string, std::string> labels;  //!< each must be equal on the event
   std::optional<QuietHours> quiet_hours;
   std::vector<int64_t> channels;  //!< channel ids, at least one
+  //! Overrides the built-in template of the event's kind for this route's messages.
+  std::optional<Template> message_template;
 };
 
 //! Parses {"name", "modules"?, "kinds"?, "minSeverity"?, "labels"?,
-//! "quietHours"? {"start":"22:00","end":"07:00","breakFor"?:"critical"}, "channels":[ids]}.
+//! "quietHours"? {"start":"22:00","end":"07:00","breakFor"?:"critical"}, "channels":[ids],
+//! "template"? {"title","text"}} (templates are checked for syntax here).
 //! INVALID_ARGUMENT naming the field ("route.quietHours.start: ...").
 Result<Route> ParseRoute(const Json& json);
 Json RouteToJson(const Route& route);
@@ -84,10 +93,6 @@ Result<std::string> RenderTemplate(std::string_view tmpl, const Json& fields,
                                    size_t max_bytes = 16384);
 
 //! The built-in title and text templates for an event kind.
-struct Template {
-  std::string title;
-  std::string text;
-};
 Template DefaultTemplate(std::string_view kind);
 
 //! A rendered message, ready for a channel.

@@ -53,6 +53,9 @@ TEST(NotifyRoute, BadInputNamesTheField) {
       {R"({"name":"a","channels":[1],"labels":{"x":1}})", "route.labels.x"},
       {R"({"name":"a","channels":[1],"kinds":[""]})", "route.kinds[0]"},
       {R"({"name":"a","channels":[1],"chanels":[1]})", "route.chanels"},
+      {R"({"name":"a","channels":[1],"template":{"title":"{{x"}})", "route.template.title"},
+      {R"({"name":"a","channels":[1],"template":{"title":"ok","text":"{{a b}}"}})",
+       "route.template.text"},
   };
   for (const auto& c : cases) {
     auto r = ParseRoute(Json::parse(c.json));
@@ -135,6 +138,18 @@ TEST(NotifyTemplate, RendersPathsAndRejectsBrokenTemplates) {
   EXPECT_FALSE(RenderTemplate("{{a..b}}", f).ok());
   EXPECT_FALSE(RenderTemplate("{{a b}}", f).ok());
   EXPECT_EQ(RenderTemplate(std::string(100, 'x'), f, 10).value(), "xxxxxxxxxx…");
+}
+
+TEST(NotifyTemplate, ARouteTemplateOverridesTheDefault) {
+  Route r = ParseRoute(Json::parse(R"({"name":"a","channels":[1],
+    "template":{"title":"PAGE {{incident.service}}","text":"{{incident.title}} is {{incident.status}}"}})"))
+                .value();
+  ASSERT_TRUE(r.message_template.has_value());
+  Message m = Render(Incident("detected"), r.message_template).value();
+  EXPECT_EQ(m.title, "PAGE api");
+  EXPECT_EQ(m.text, "API <latency> & errors is detected");
+  EXPECT_EQ(ParseRoute(RouteToJson(r)).value().message_template->title,
+            "PAGE {{incident.service}}");
 }
 
 TEST(NotifyBodies, EachChannelGetsItsWireFormat) {

@@ -357,8 +357,6 @@ Result<int> NotificationService::Dispatch(const notify::Event& event) {
       auto routes,
       db_.Query("SELECT id, rule FROM notification_routes WHERE enabled = ? ORDER BY id", {true}));
   const TimePoint now = clock_.Now();
-  auto message = notify::Render(event);
-  if (!message.ok()) return message.status();
   int created = 0;
   std::vector<std::pair<int64_t, TimePoint>> to_enqueue;
   for (const auto& row : routes.rows) {
@@ -367,6 +365,8 @@ Result<int> NotificationService::Dispatch(const notify::Event& event) {
     auto route = notify::ParseRoute(*rule_json);
     if (!route.ok() || !notify::Matches(*route, event)) continue;
     const TimePoint at = notify::DeliverAt(*route, event, now);
+    auto message = notify::Render(event, route->message_template);
+    if (!message.ok()) continue;  // templates were checked at creation; a value cannot break them
     for (int64_t channel_id : route->channels) {
       DAI_ASSIGN_OR_RETURN(
           auto ch,

@@ -328,6 +328,13 @@ TEST_P(NotificationTest, InboxAndBadInput) {
 TEST_P(NotificationTest, BudgetsFailedRunsAndSecurityFindingsAreRouted) {
   const int64_t inbox = Channel("web", "inbox", Json::object());
   Route({{"name", "everything"}, {"channels", {inbox}}});
+  const int64_t finops = Channel("finops", "inbox", Json::object());
+  Route({{"name", "budgets"},
+         {"kinds", {"cost.budget"}},
+         {"template",
+          {{"title", "FinOps: {{budget.name}} at {{budget.spend}} of {{budget.amount}}"},
+           {"text", ""}}},
+         {"channels", {finops}}});
   auto scan = db().Query(
       "INSERT INTO security_scans (scan_type, target, status, critical_count, high_count) VALUES "
       "('container', 'app:1.2', 'completed', 2, 1) RETURNING id");
@@ -361,13 +368,14 @@ TEST_P(NotificationTest, BudgetsFailedRunsAndSecurityFindingsAreRouted) {
   svc_->Drain();
   auto page = svc_->Inbox(Json::object());
   ASSERT_TRUE(page.ok());
-  ASSERT_EQ((*page)["total"], 2) << (*page).dump();
+  ASSERT_EQ((*page)["total"], 3) << (*page).dump();
   std::set<std::string> titles;
   for (const auto& m : (*page)["items"]) titles.insert(m["title"].get<std::string>());
   EXPECT_TRUE(titles.count("Security: 2 critical and 1 high findings in container scan " +
                            std::to_string(scan->rows[0].GetInt(0))))
       << (*page).dump();
   EXPECT_TRUE(titles.count("Budget web: warning")) << (*page).dump();
+  EXPECT_TRUE(titles.count("FinOps: web at 812.5 of 1000")) << (*page).dump();
 }
 
 // A real SMTP server (Python's standard smtpd, Debian's python3 on Debian 12) on a loopback

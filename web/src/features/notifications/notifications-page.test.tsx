@@ -90,6 +90,7 @@ function answer(path: string, input: unknown): unknown {
           labels: { team: 'web' },
           quietHours: { start: '22:00', end: '07:00', breakFor: 'critical' },
           channels: [1],
+          template: null,
           enabled: true,
         },
       ];
