@@ -1,5 +1,7 @@
 #include "engines/logmine/log_format.h"
 
+#include <algorithm>
+
 #include <re2/re2.h>
 
 #include <cctype>
@@ -11,15 +13,24 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-bool IsNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
+bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
 // Characters that make a fragment a real regex (beyond escaped literals).
 bool IsRegexMeta(char c) {
   switch (c) {
-    case '.': case '^': case '$': case '*': case '+': case '?': case '(': case ')':
-    case '[': case ']': case '{': case '}': case '|':
+    case '.':
+    case '^':
+    case '$':
+    case '*':
+    case '+':
+    case '?':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '|':
       return true;
     default:
       return false;
@@ -74,9 +85,12 @@ bool ConvertFragment(std::string_view frag, std::string& regex, std::vector<std:
 
 std::string_view RejectReasonName(RejectReason reason) {
   switch (reason) {
-    case RejectReason::kNone: return "none";
-    case RejectReason::kFormatMismatch: return "format_mismatch";
-    case RejectReason::kTooLong: return "too_long";
+    case RejectReason::kNone:
+      return "none";
+    case RejectReason::kFormatMismatch:
+      return "format_mismatch";
+    case RejectReason::kTooLong:
+      return "too_long";
   }
   return "unknown";
 }
@@ -174,8 +188,73 @@ Result<LogFormat> LogFormat::Parse(std::string_view format) {
   if (plain) {
     f.prefix_ = seps.front();
     f.after_.assign(seps.begin() + 1, seps.end());
+  } else {
+    // One optional group without nested groups, `(X)?`, in an otherwise plain format: keep the
+    // two plain formats (X present, X absent) for the fast path.
+    const size_t open = format.find('(');
+    const size_t close = open == std::string_view::npos ? open : format.find(")?", open);
+    if (close != std::string_view::npos && (open == 0 || format[open - 1] != '\\') &&
+        format.find('(', open + 1) > close && format.find('(', close) == std::string_view::npos &&
+        format[close - 1] != '\\') {
+      std::string with(format.substr(0, open));
+      with.append(format.substr(open + 1, close - open - 1));
+      with.append(format.substr(close + 2));
+      std::string without(format.substr(0, open));
+      without.append(format.substr(close + 2));
+      auto a = Parse(with);
+      auto b = Parse(without);
+      if (a.ok() && b.ok() && a->fast_path_ && b->fast_path_ && a->field_names_ == f.field_names_) {
+        // The field just before the group: the last field name before `open`.
+        int before = -1;
+        const size_t lt = format.rfind('<', open);
+        if (lt != std::string_view::npos) {
+          const size_t gt = format.find('>', lt);
+          const std::string name(format.substr(lt + 1, gt - lt - 1));
+          for (size_t k = 0; k < f.field_names_.size(); ++k) {
+            if (f.field_names_[k] == name) before = static_cast<int>(k);
+          }
+        }
+        bool mapped = before >= 0;
+        std::vector<int> map;
+        for (const auto& n : b->field_names_) {
+          auto it = std::find(f.field_names_.begin(), f.field_names_.end(), n);
+          if (it == f.field_names_.end()) mapped = false;
+          map.push_back(static_cast<int>(it - f.field_names_.begin()));
+        }
+        if (mapped) {
+          f.group_field_ = before;
+          f.without_map_ = std::move(map);
+          f.with_group_ = std::make_unique<LogFormat>(std::move(*a));
+          f.without_group_ = std::make_unique<LogFormat>(std::move(*b));
+        }
+      }
+    }
   }
   return f;
+}
+
+bool LogFormat::SplitAlternatives(std::string_view line, SplitLine& out) const {
+  // A backtracking matcher tries, at each end position of the field before the group, the group
+  // first and then its absence: the earlier end wins, the group on a tie. The fast path finds
+  // each variant's first candidate; when a variant has none, no later one exists either.
+  SplitLine a, b;
+  a.fields.assign(with_group_->field_names_.size(), std::string_view());
+  b.fields.assign(without_group_->field_names_.size(), std::string_view());
+  const bool has_a = with_group_->FastSplit(line, a);
+  const bool has_b = without_group_->FastSplit(line, b);
+  if (!has_a && !has_b) return false;
+  const size_t bk = static_cast<size_t>(
+      std::find(without_map_.begin(), without_map_.end(), group_field_) - without_map_.begin());
+  auto end_of = [&](const std::string_view& v) {
+    return static_cast<size_t>(v.data() - line.data()) + v.size();
+  };
+  const bool use_a = has_a && (!has_b || end_of(a.fields[group_field_]) <= end_of(b.fields[bk]));
+  if (use_a) {
+    out.fields = a.fields;
+  } else {
+    for (size_t k = 0; k < b.fields.size(); ++k) out.fields[without_map_[k]] = b.fields[k];
+  }
+  return true;
 }
 
 size_t LogFormat::MatchSeparatorAt(const Separator& sep, std::string_view line, size_t pos) {
@@ -253,6 +332,11 @@ void LogFormat::Split(std::string_view line, SplitLine& out) const {
     return;
   }
   if (fast_path_ && FastSplit(line, out)) {
+    out.ok = true;
+    out.content = out.fields[content_index_];
+    return;
+  }
+  if (with_group_ && SplitAlternatives(line, out)) {
     out.ok = true;
     out.content = out.fields[content_index_];
     return;

@@ -84,6 +84,13 @@ class LogFormat {
   std::vector<Separator> after_;     // after_[i]: separator following field i (last may be empty)
   std::unique_ptr<re2::RE2> regex_;  // null for the identity format
   std::unique_ptr<re2::RE2> prefix_regex_;  // the pattern without a trailing `(.*?)$` Content
+  // One optional group `(...)?` in an otherwise plain format (Thunderbird's `(\[<PID>\])?`):
+  // the plain formats with the group present and absent, tried by the fast path before RE2.
+  std::unique_ptr<LogFormat> with_group_;
+  std::unique_ptr<LogFormat> without_group_;
+  int group_field_ = -1;          // index of the field just before the group
+  std::vector<int> without_map_;  // without_group_ field index -> our field index
+  bool SplitAlternatives(std::string_view line, SplitLine& out) const;
 };
 
 //! Human-readable name of a reject reason ("format_mismatch", "too_long").
