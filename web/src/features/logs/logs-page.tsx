@@ -22,7 +22,15 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
   const h = 20;
   const bw = values.length > 0 ? w / values.length : w;
   return (
-    <svg width={w} height={h} role="img" aria-label={label} className="sparkline">
+    <svg
+      width={w}
+      height={h}
+      role="img"
+      aria-label={label}
+      className="sparkline"
+      fill="currentColor"
+      style={{ color: 'var(--accent, #6ea8fe)' }}
+    >
       {values.map((v, i) => {
         const bh = v === 0 ? 0 : Math.max(1, (v / max) * h);
         return <rect key={i} x={i * bw} y={h - bh} width={Math.max(1, bw - 1)} height={bh} />;
@@ -62,7 +70,7 @@ function Templates() {
   const canMark = hasRole(useSession().user.role, 'operator');
   return (
     <Panel title="Templates" actions={<code className="proc">logs.listTemplates</code>}>
-      <div className="toolbar">
+      <div className="filters">
         <label>
           Sort{' '}
           <select value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
