@@ -18,6 +18,7 @@
 #include "adapters/prometheus/prometheus_client.h"
 #include "modules/catalog/planned_procedures.h"
 #include "modules/cicd_orchestrator/cicd_service.h"
+#include "modules/docs/docs_service.h"
 #include "modules/incident_commander/incident_service.h"
 #include "modules/security/security_service.h"
 #include "modules/incident_commander/runbook_service.h"
@@ -111,6 +112,7 @@ struct App::Parts {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<incidents::IncidentService> incidents;
   std::unique_ptr<cicd::CicdService> cicd;
+  std::unique_ptr<docs::DocsService> docs;
   std::unique_ptr<security::SecurityService> security;
   std::unique_ptr<incidents::RunbookService> runbooks;
   std::unique_ptr<incidents::WatchService> watches;
@@ -444,6 +446,16 @@ Status BuildRegistry(App::Parts& p) {
         PublishEvent(*pp, type, json);
       });
   p.logs->RegisterProcedures(p.registry);
+  docs::DocsServiceOptions docs_options;
+  docs_options.registry = &p.registry;
+  docs_options.version = DAI_VERSION;
+  docs_options.incidents = p.incidents.get();
+  docs_options.runbooks = p.runbooks.get();
+  p.docs = std::make_unique<docs::DocsService>(
+      *p.store->db, p.clock, docs_options, [pp](const std::string& type, const std::string& json) {
+        PublishEvent(*pp, type, json);
+      });
+  p.docs->RegisterProcedures(p.registry);
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
 }
@@ -752,6 +764,15 @@ Status App::Start() {
       return Status::InvalidArgument("cicd.run job: payload lacks an integer runId");
     return pp->cicd->ExecuteRun((*payload)["runId"].get<int64_t>(), control.cancel_flag());
   });
+  // Template-backed documents whose refresh interval elapsed are regenerated (a person's edit is
+  // never overwritten: the new output is stored beside it).
+  p.worker->Register("docs.regenerate", [pp](const store::Job&, store::JobControl& control) -> Status {
+    auto done = pp->docs->RegenerateDue();
+    DAI_RETURN_IF_ERROR(done.status());
+    control.SetResult(DumpJson({{"regenerated", *done}}));
+    control.RescheduleAt(pp->clock.Now() + std::chrono::minutes(1));
+    return Status::Ok();
+  });
   // A diagnostic job kind: records that it ran (an `events` row naming the job and the
   // worker) and optionally sleeps (bounded). Used to verify the queue across processes.
   const std::string owner = p.worker->owner();
@@ -775,6 +796,9 @@ Status App::Start() {
   p.notifications->Start();
   DAI_RETURN_IF_ERROR(
       p.jobs->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}", p.clock.Now(), p.clock.Now())
+          .status());
+  DAI_RETURN_IF_ERROR(
+      p.jobs->EnsureScheduled("docs.regenerate", "schedule:docs.regenerate", "{}", p.clock.Now(), p.clock.Now())
           .status());
 
   if (!p.config.healing_rules_file.empty()) {

@@ -21,5 +21,6 @@ void RegisterK8sCommands(CLI::App& app, CliState& state);      // scan k8s
 void RegisterHealingCommands(CLI::App& app, CliState& state);  // healing check|decide
 void RegisterCostCommands(CLI::App& app, CliState& state);     // cost import
 void RegisterPipelineCommands(CLI::App& app, CliState& state); // pipeline generate|run|judge
+void RegisterDocsCommands(CLI::App& app, CliState& state);     // docs diagram|generate
 
 }  // namespace dai::cli

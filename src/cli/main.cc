@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   dai::cli::RegisterHealingCommands(app, state);
   dai::cli::RegisterCostCommands(app, state);
   dai::cli::RegisterPipelineCommands(app, state);
+  dai::cli::RegisterDocsCommands(app, state);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -854,6 +854,29 @@ ALTER TABLE healing_rules ADD COLUMN auto_approve_min_confidence {{REAL}} NOT NU
 ALTER TABLE healing_rules ADD COLUMN auto_approve_min_samples INTEGER NOT NULL DEFAULT 5;
 )SQL";
 
+// Migration 9 (issue #10, documentation generator): document versions (every generated or human
+// revision), a human-edit flag so regeneration never overwrites people's edits, document links
+// (incidents, runbooks, services) and tags for the knowledge base, template data sources and
+// refresh intervals, and snapshot lookups by name.
+constexpr std::string_view kMigration9 = R"SQL(
+CREATE TABLE doc_versions (
+  id {{ID}},
+  doc_id {{BIGINT}} NOT NULL REFERENCES generated_docs(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  origin TEXT NOT NULL CHECK (origin IN ('generated','human','imported')),
+  author TEXT NOT NULL DEFAULT '',
+  applied {{BOOL}} NOT NULL DEFAULT {{TRUE}},
+  created_at {{TS}} NOT NULL DEFAULT {{NOW}},
+  UNIQUE (doc_id, version)
+);
+ALTER TABLE generated_docs ADD COLUMN human_edited {{BOOL}} NOT NULL DEFAULT {{FALSE}};
+ALTER TABLE generated_docs ADD COLUMN links {{JSON}} NOT NULL DEFAULT '[]';
+CREATE INDEX generated_docs_updated_idx ON generated_docs(updated_at);
+ALTER TABLE doc_templates ADD COLUMN data_source TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE doc_templates ADD COLUMN refresh_seconds INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX architecture_snapshots_name_idx ON architecture_snapshots(name, version);
 // Migration 10 (issue #12): notifications and the assistant. Channels (webhook, Slack, Teams,
 // email, the web inbox), routes (rule JSON parsed by engines/notify), messages (one row per
 // channel and dedup key: UNIQUE makes "each state change reaches a channel once" a database
@@ -936,6 +959,7 @@ const std::vector<Migration>& Registry() {
       {4, "security guardian: OSV advisory database", kMigration4},
       {6, "self-healing engine", kMigration6},
       {8, "runbooks, approvals and watched queries", kMigration8},
+      {9, "documentation: versions, links, template sources", kMigration9},
       {10, "notifications and the assistant", kMigration10},
       {11, "log intelligence", kMigration11},
   };

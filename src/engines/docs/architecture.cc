@@ -331,7 +331,9 @@ Snapshot SnapshotBuilder::Build() {
   // Services select workloads in their namespace whose pod labels contain the selector.
   for (const auto& sel : selectors_) {
     bool matched = false;
-    for (const auto& [wid, labels] : pod_labels_) {
+    for (const auto& workload : pod_labels_) {
+      const std::string& wid = workload.first;
+      const auto& labels = workload.second;
       const Component* w = Find(wid);
       if (w == nullptr || w->namespace_ != sel.ns) continue;
       bool all = std::all_of(sel.selector.begin(), sel.selector.end(), [&](const auto& kv) {

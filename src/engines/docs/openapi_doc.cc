@@ -50,6 +50,12 @@ Result<Json> YamlToJson(const YAML::Node& n, int depth, size_t& budget) {
   }
 }
 
+bool Flag(const Json& j, const char* k) {
+  if (!j.is_object()) return false;
+  auto it = j.find(k);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string Str(const Json& j, const char* k) {
   if (!j.is_object()) return "";
   auto it = j.find(k);
@@ -137,7 +143,7 @@ bool BodyRequired(const Json& root, const Json& op) {
   if (!op.is_object()) return false;
   if (op.contains("requestBody")) {
     const Json& rb = Resolve(root, op["requestBody"]);
-    return rb.is_object() && rb.value("required", false);
+    return rb.is_object() && Flag(rb, "required");
   }
   return false;
 }
@@ -212,7 +218,7 @@ std::string OpenApiToMarkdown(const Json& doc) {
       if (!Str(op, "summary").empty()) md += Str(op, "summary") + "\n\n";
       if (!Str(op, "description").empty() && Str(op, "description") != Str(op, "summary"))
         md += Str(op, "description") + "\n\n";
-      if (op.is_object() && op.value("deprecated", false)) md += "**Deprecated.**\n\n";
+      if (op.is_object() && Flag(op, "deprecated")) md += "**Deprecated.**\n\n";
       Json params = Parameters(doc, item, op);
       bool header = false;
       for (const Json& p : params) {
@@ -223,7 +229,7 @@ std::string OpenApiToMarkdown(const Json& doc) {
         }
         md += "| `" + Cell(Str(p, "name")) + "` | " + Cell(Str(p, "in")) + " | " +
               Cell(p.contains("schema") ? TypeOf(doc, p["schema"]) : Str(p, "type")) + " | " +
-              (p.value("required", false) ? "yes" : "no") + " | " + Cell(Str(p, "description")) + " |\n";
+              (Flag(p, "required") ? "yes" : "no") + " | " + Cell(Str(p, "description")) + " |\n";
       }
       if (header) md += "\n";
       const Json& body = BodySchema(doc, op);
@@ -305,7 +311,7 @@ std::vector<ApiChange> DiffOpenApi(const Json& before, const Json& after) {
           out.push_back({true, pw, "parameter removed"});
           continue;
         }
-        if (!p.value("required", false) && q->value("required", false))
+        if (!Flag(p, "required") && Flag(*q, "required"))
           out.push_back({true, pw, "parameter became required"});
         std::string ta = p.contains("schema") ? TypeOf(before, p["schema"]) : Str(p, "type");
         std::string tb = q->contains("schema") ? TypeOf(after, (*q)["schema"]) : Str(*q, "type");
@@ -316,12 +322,12 @@ std::vector<ApiChange> DiffOpenApi(const Json& before, const Json& after) {
             sa["enum"].is_array() && sb["enum"].is_array())
           for (const auto& v : sa["enum"])
             if (std::find(sb["enum"].begin(), sb["enum"].end(), v) == sb["enum"].end())
-              out.push_back({true, pw, "enum value " + v.dump() + " removed"});
+              out.push_back({true, pw, "enum value " + DumpJson(v) + " removed"});
       }
       for (const Json& q : params_b) {
         if (Str(q, "in") == "body" || find(params_a, q) != nullptr) continue;
         const std::string pw = where + " parameter " + Str(q, "name");
-        if (q.value("required", false)) out.push_back({true, pw, "new required parameter"});
+        if (Flag(q, "required")) out.push_back({true, pw, "new required parameter"});
         else out.push_back({false, pw, "new optional parameter"});
       }
       if (!BodyRequired(before, oa) && BodyRequired(after, ob))

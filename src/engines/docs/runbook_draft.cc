@@ -56,6 +56,12 @@ std::string Literal(std::string s) {
   return s;
 }
 
+std::string DetailStr(const Json& details, const char* key) {
+  if (!details.is_object()) return "";
+  auto it = details.find(key);
+  return it != details.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 struct Candidate {
   std::string key;
   Json step;  // without a name
@@ -102,11 +108,11 @@ std::vector<Candidate> ActionsBeforeResolution(const IncidentRecord& inc) {
   for (const TimelineEntry& e : inc.timeline) {
     if (e.type == "resolve" ||
         (e.type == "status_change" && e.description.find("resolved") != std::string::npos &&
-         e.details.is_object() && e.details.value("to", "") == "resolved"))
+         DetailStr(e.details, "to") == "resolved"))
       break;
     if (e.status == "failed") continue;
     if (e.type == "runbook_execution") {
-      std::string name = e.details.is_object() ? e.details.value("runbook", "") : "";
+      std::string name = DetailStr(e.details, "runbook");
       if (name.empty()) {
         const std::string marker = "Runbook ";
         if (e.description.rfind(marker, 0) == 0) {
@@ -118,8 +124,8 @@ std::vector<Candidate> ActionsBeforeResolution(const IncidentRecord& inc) {
       if (name.empty() || Slug(name, 200) != name) continue;
       out.push_back({"runbook:" + name, Json{{"runbook", name}}, "Run runbook " + name});
     } else if (e.type == "healing_action") {
-      std::string action = e.details.is_object() ? e.details.value("action", "") : "";
-      std::string target = e.details.is_object() ? e.details.value("target", "") : "";
+      std::string action = DetailStr(e.details, "action");
+      std::string target = DetailStr(e.details, "target");
       if (action.empty()) continue;
       out.push_back({"healing:" + action + ":" + target,
                      Json{{"healing", Json{{"action", Literal(action)}, {"target", Literal(target)}}}},

@@ -46,26 +46,3 @@ export function CicdPage() {
   );
 }
 
-export function DocsPage() {
-  return (
-    <>
-      <PageHead title="Docs" lead="Generated documentation, runbooks and architecture diagrams." />
-      <ProcedureListPanel title="Documents" path="documentationGenerator.listDocs" />
-      <MutationForm
-        title="Generate a document"
-        path="documentationGenerator.generate"
-        minRole="operator"
-        submitLabel="Generate"
-        fields={[
-          {
-            name: 'docType',
-            label: 'Type',
-            type: 'select',
-            options: ['architecture', 'runbook', 'api', 'changelog', 'postmortem'],
-          },
-          { name: 'target', label: 'Target' },
-        ]}
-      />
-    </>
-  );
-}

@@ -1,0 +1,180 @@
+// The Docs page against a mocked tRPC server: search with highlighted snippets, a document with
+// its sources and versions, editing as an operator, the diagram and a snapshot diff, and a runbook
+// draft from an incident cluster.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { resetClientForTests } from '../../api/client';
+import { SessionContext, type User } from '../../lib/session';
+import { DocsPage } from './docs-page';
+
+function doc(id: number, title: string, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    title,
+    docType: 'runbook',
+    format: 'markdown',
+    templateId: null,
+    sourceType: 'runbook',
+    sourceId: '3',
+    version: 1,
+    status: 'draft',
+    tags: ['runbook', 'learned'],
+    links: [{ type: 'incident', id: '4' }],
+    generatedBy: 'ann',
+    humanEdited: false,
+    createdAt: '2026-11-28T10:00:00.000Z',
+    updatedAt: '2026-11-28T10:00:00.000Z',
+    ...extra,
+  };
+}
+
+const snapshots = [
+  { id: 2, name: 'prod', version: 2, source: 'manifests', componentCount: 4, connectionCount: 3, warnings: [], capturedAt: '2026-11-28T11:00:00.000Z' },
+  { id: 1, name: 'prod', version: 1, source: 'manifests', componentCount: 3, connectionCount: 2, warnings: ['x'], capturedAt: '2026-11-28T10:00:00.000Z' },
+];
+
+let calls: { path: string; input: unknown }[];
+
+function answer(path: string, input: unknown): unknown {
+  const page = (items: unknown[]) => ({ items, total: items.length, limit: 50, offset: 0 });
+  switch (path) {
+    case 'documentationGenerator.listDocs':
+      return (input as { search?: string })?.search
+        ? page([doc(7, 'Restart the API', { snippet: 'then <mark>restart</mark> it &amp; wait' })])
+        : page([doc(7, 'Restart the API'), doc(8, 'Database failover', { docType: 'custom' })]);
+    case 'documentationGenerator.getDoc':
+      return {
+        ...doc(7, 'Restart the API'),
+        content: '# Restart the API\n\nsteps',
+        html: '<h1>Restart the API</h1><p>steps</p>',
+        versions: [
+          { version: 2, title: 't', origin: 'generated', author: 'schedule', applied: false, createdAt: '2026-11-28T12:00:00.000Z' },
+          { version: 1, title: 't', origin: 'human', author: 'ann', applied: true, createdAt: '2026-11-28T10:00:00.000Z' },
+        ],
+      };
+    case 'documentationGenerator.updateDoc':
+      return { ...doc(7, 'Restart the API'), version: 2 };
+    case 'documentationGenerator.listSnapshots':
+      return page(snapshots);
+    case 'documentationGenerator.exportDiagram':
+      return { snapshotId: 2, format: 'svg', components: 4, content: '<svg xmlns="http://www.w3.org/2000/svg"></svg>', encoding: 'utf-8' };
+    case 'documentationGenerator.diffSnapshots':
+      return {
+        fromId: 1,
+        toId: 2,
+        added: [{ id: 'deployment/shop/worker' }],
+        removed: [],
+        changed: [{ id: 'deployment/shop/api', fields: ['attributes.image'] }],
+        addedConnections: [],
+        removedConnections: [],
+        markdown: '',
+      };
+    case 'documentationGenerator.runbookCandidates':
+      return { items: [{ label: 'HighLatency, service=api', incidentIds: [1, 3, 4], steps: 2, draftable: true }], incidents: 5 };
+    case 'documentationGenerator.createRunbook':
+      return { runbookId: 3, name: 'respond-to-highlatency', enabled: false, definition: {}, incidentIds: [1, 3, 4], docId: 7, markdown: '' };
+    default:
+      throw new Error(`unexpected ${path}`);
+  }
+}
+
+beforeEach(() => {
+  resetClientForTests();
+  calls = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
+      const inputs = (
+        init.body ? JSON.parse(String(init.body)) : JSON.parse(url.searchParams.get('input') ?? '{}')
+      ) as Record<string, unknown>;
+      const out = paths.map((p, i) => {
+        calls.push({ path: p, input: inputs[String(i)] });
+        return { result: { data: answer(p, inputs[String(i)]) } };
+      });
+      return new Response(JSON.stringify(out), { status: 200, headers: { 'content-type': 'application/json' } });
+    }),
+  );
+});
+afterEach(() => vi.unstubAllGlobals());
+
+function renderAs(role: User['role']) {
+  const user = { id: 1, username: 'alice', role, disabled: false, createdAt: '', lastLoginAt: null } as User;
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={qc}>
+      <SessionContext.Provider value={{ user, logout: async () => {} }}>
+        <DocsPage />
+      </SessionContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+const section = async (name: string) =>
+  (await screen.findByRole('heading', { name })).closest('section') as HTMLElement;
+
+describe('DocsPage', () => {
+  it('searches the knowledge base and shows highlighted snippets', async () => {
+    renderAs('viewer');
+    const kb = await section('Knowledge base');
+    expect(await within(kb).findByText('Database failover')).toBeTruthy();
+    fireEvent.change(within(kb).getByRole('searchbox'), { target: { value: 'restart' } });
+    fireEvent.click(within(kb).getByRole('button', { name: 'Search' }));
+    const mark = await within(kb).findByText('restart', { selector: 'mark' });
+    expect(mark.parentElement?.textContent).toBe('then restart it & wait');
+    expect(calls.some((c) => c.path === 'documentationGenerator.listDocs' && (c.input as { search?: string }).search === 'restart')).toBe(true);
+    expect(within(kb).queryByText('Database failover')).toBeNull();
+  });
+
+  it('opens a document with its sources and versions; a viewer cannot edit', async () => {
+    renderAs('viewer');
+    const kb = await section('Knowledge base');
+    fireEvent.click(await within(kb).findByRole('button', { name: 'Restart the API' }));
+    const view = await section('Document');
+    expect(await within(view).findByRole('heading', { name: 'Restart the API', level: 1 })).toBeTruthy();
+    expect(within(view).getByText(/source: runbook 3/)).toBeTruthy();
+    expect(within(view).getByText(/Links: incident 4/)).toBeTruthy();
+    expect(within(view).getByText(/not applied/)).toBeTruthy();
+    expect(within(view).queryByRole('button', { name: 'Edit' })).toBeNull();
+  });
+
+  it('lets an operator save an edit as a new version with the expected version', async () => {
+    renderAs('operator');
+    const kb = await section('Knowledge base');
+    fireEvent.click(await within(kb).findByRole('button', { name: 'Restart the API' }));
+    const view = await section('Document');
+    fireEvent.click(await within(view).findByRole('button', { name: 'Edit' }));
+    fireEvent.change(within(view).getByRole('textbox'), { target: { value: '# Restart\n\nnew' } });
+    fireEvent.click(within(view).getByRole('button', { name: 'Save version' }));
+    await waitFor(() => expect(calls.some((c) => c.path === 'documentationGenerator.updateDoc')).toBe(true));
+    expect(calls.find((c) => c.path === 'documentationGenerator.updateDoc')?.input).toEqual({
+      id: 7,
+      content: '# Restart\n\nnew',
+      expectedVersion: 1,
+    });
+  });
+
+  it('shows the diagram, zooms, and compares two snapshots', async () => {
+    renderAs('viewer');
+    const arch = await section('Architecture');
+    const img = (await within(arch).findByRole('img')) as HTMLImageElement;
+    expect(img.src.startsWith('data:image/svg+xml;base64,')).toBe(true);
+    expect(img.alt).toContain('4 components');
+    fireEvent.click(within(arch).getByRole('button', { name: 'Zoom in' }));
+    expect(within(arch).getByText('125%')).toBeTruthy();
+    fireEvent.click(within(arch).getByRole('button', { name: 'Compare' }));
+    expect(await within(arch).findByText('added deployment/shop/worker')).toBeTruthy();
+    expect(within(arch).getByText('changed deployment/shop/api: attributes.image')).toBeTruthy();
+  });
+
+  it('drafts a runbook from an incident cluster', async () => {
+    renderAs('operator');
+    const rb = await section('Runbooks from incident history');
+    expect(await within(rb).findByText('HighLatency, service=api')).toBeTruthy();
+    fireEvent.click(within(rb).getByRole('button', { name: 'Draft runbook' }));
+    expect(await within(rb).findByText(/stays disabled until a person enables it/)).toBeTruthy();
+    expect(calls.find((c) => c.path === 'documentationGenerator.createRunbook')?.input).toEqual({ incidentIds: [1, 3, 4] });
+  });
+});
