@@ -876,40 +876,302 @@ export interface Procedures {
       "thresholds": Array<number>;
     };
   };
+  "documentationGenerator.captureSnapshot": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "components"?: Array<unknown>;
+      "connections"?: Array<unknown>;
+      /** a file or directory on the server */
+      "manifestPath"?: string;
+      /** Kubernetes YAML/JSON */
+      "manifests"?: string;
+      "name"?: string;
+      /** the answer of GET /api/v1/targets */
+      "prometheusTargets"?: unknown;
+      "traffic"?: Array<{
+        "destination": string;
+        "rate"?: number;
+        "source": string;
+      }>;
+    };
+    output: {
+      "capturedAt": string;
+      "componentCount": number;
+      "components"?: Array<unknown>;
+      "connectionCount": number;
+      "connections"?: Array<unknown>;
+      "diffFromPrevious"?: unknown;
+      "id": number;
+      "name": string;
+      "source": string;
+      "version": number;
+      "warnings": Array<string>;
+    };
+  };
+  "documentationGenerator.createDoc": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "content": string;
+      "docType"?: "runbook" | "post_mortem" | "architecture" | "api" | "release_notes" | "changelog" | "onboarding" | "custom";
+      "tags"?: Array<string>;
+      "title"?: string;
+    };
+    output: {
+      "content"?: string;
+      "createdAt": string;
+      "docType": string;
+      "format": string;
+      "generatedBy": string;
+      /** sanitised HTML of the Markdown */
+      "html"?: string;
+      "humanEdited": boolean;
+      "id": number;
+      "links": Array<{
+        "id": string;
+        "type": string;
+      }>;
+      "metadata"?: unknown;
+      "score"?: number;
+      /** search hit: escaped HTML with <mark> */
+      "snippet"?: string;
+      "sourceId": string | null;
+      "sourceType": string | null;
+      "status": "draft" | "published" | "archived";
+      "tags": Array<string>;
+      "templateId": number | null;
+      "title": string;
+      "updatedAt": string;
+      "version": number;
+      "versions"?: Array<{
+        "applied": boolean;
+        "author": string;
+        "createdAt": string;
+        "origin": string;
+        "title": string;
+        "version": number;
+      }>;
+    };
+  };
   "documentationGenerator.createRunbook": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
+      /** default: the largest cluster of resolved incidents */
       "incidentIds"?: Array<number>;
+      /** fraction of the incidents that must share a step (0-1) */
+      "minSupport"?: number;
       "title"?: string;
     };
-    output: unknown;
+    output: {
+      "definition": unknown;
+      "docId": number;
+      "enabled": boolean;
+      "incidentIds": Array<number>;
+      "markdown": string;
+      "name": string;
+      "runbookId": number;
+    };
+  };
+  "documentationGenerator.diffApi": {
+    kind: "mutation";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "after": string;
+      "before": string;
+    };
+    output: {
+      "breaking": number;
+      "changes": Array<{
+        "breaking": boolean;
+        "what": string;
+        "where": string;
+      }>;
+      "markdown": string;
+    };
+  };
+  "documentationGenerator.diffSnapshots": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "fromId": number;
+      "toId": number;
+    };
+    output: {
+      "added": Array<unknown>;
+      "addedConnections": Array<unknown>;
+      "changed": Array<{
+        "fields": Array<string>;
+        "id": string;
+      }>;
+      "fromId": number;
+      "markdown": string;
+      "removed": Array<unknown>;
+      "removedConnections": Array<unknown>;
+      "toId": number;
+    };
   };
   "documentationGenerator.exportDiagram": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       "format": "svg" | "png" | "mermaid" | "dot";
+      "groupBy"?: "namespace" | "team" | "none";
       "snapshotId"?: number;
     };
-    output: unknown;
+    output: {
+      "components": number;
+      "content": string;
+      "encoding": "utf-8" | "base64";
+      "format": string;
+      "snapshotId": number;
+    };
   };
   "documentationGenerator.generate": {
     kind: "mutation";
     minRole: "operator";
-    implemented: false;
+    implemented: true;
     input: {
       "docType": "architecture" | "runbook" | "api" | "changelog" | "postmortem";
+      "from"?: string;
+      "incidentIds"?: Array<number>;
+      "service"?: string;
+      /** architecture: snapshot id; api: an OpenAPI file or repository path on the server (default: this platform's API); postmortem: incident id */
       "target"?: string;
+      "templateId"?: number;
+      "title"?: string;
+      "to"?: string;
     };
-    output: unknown;
+    output: {
+      "content"?: string;
+      "createdAt": string;
+      "docType": string;
+      "format": string;
+      "generatedBy": string;
+      /** sanitised HTML of the Markdown */
+      "html"?: string;
+      "humanEdited": boolean;
+      "id": number;
+      "links": Array<{
+        "id": string;
+        "type": string;
+      }>;
+      "metadata"?: unknown;
+      "score"?: number;
+      /** search hit: escaped HTML with <mark> */
+      "snippet"?: string;
+      "sourceId": string | null;
+      "sourceType": string | null;
+      "status": "draft" | "published" | "archived";
+      "tags": Array<string>;
+      "templateId": number | null;
+      "title": string;
+      "updatedAt": string;
+      "version": number;
+      "versions"?: Array<{
+        "applied": boolean;
+        "author": string;
+        "createdAt": string;
+        "origin": string;
+        "title": string;
+        "version": number;
+      }>;
+    };
+  };
+  "documentationGenerator.getDoc": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "content"?: string;
+      "createdAt": string;
+      "docType": string;
+      "format": string;
+      "generatedBy": string;
+      /** sanitised HTML of the Markdown */
+      "html"?: string;
+      "humanEdited": boolean;
+      "id": number;
+      "links": Array<{
+        "id": string;
+        "type": string;
+      }>;
+      "metadata"?: unknown;
+      "score"?: number;
+      /** search hit: escaped HTML with <mark> */
+      "snippet"?: string;
+      "sourceId": string | null;
+      "sourceType": string | null;
+      "status": "draft" | "published" | "archived";
+      "tags": Array<string>;
+      "templateId": number | null;
+      "title": string;
+      "updatedAt": string;
+      "version": number;
+      "versions"?: Array<{
+        "applied": boolean;
+        "author": string;
+        "createdAt": string;
+        "origin": string;
+        "title": string;
+        "version": number;
+      }>;
+    };
+  };
+  "documentationGenerator.getSnapshot": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "capturedAt": string;
+      "componentCount": number;
+      "components"?: Array<unknown>;
+      "connectionCount": number;
+      "connections"?: Array<unknown>;
+      "diffFromPrevious"?: unknown;
+      "id": number;
+      "name": string;
+      "source": string;
+      "version": number;
+      "warnings": Array<string>;
+    };
+  };
+  "documentationGenerator.importDocs": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "path": string;
+    };
+    output: {
+      "errors": Array<{
+        "error": string;
+        "path": string;
+      }>;
+      "imported": Array<{
+        "id": number;
+        "path": string;
+        "updated": boolean;
+      }>;
+    };
   };
   "documentationGenerator.listDocs": {
     kind: "query";
     minRole: "viewer";
-    implemented: false;
+    implemented: true;
     input: {
       "docType"?: string;
       /** page size, default 50 */
@@ -917,8 +1179,214 @@ export interface Procedures {
       /** rows to skip, default 0 */
       "offset"?: number;
       "search"?: string;
+      "status"?: "draft" | "published" | "archived";
+      "tag"?: string;
     };
-    output: unknown;
+    output: {
+      "items": Array<{
+        "createdAt": string;
+        "docType": string;
+        "format": string;
+        "generatedBy": string;
+        "humanEdited": boolean;
+        "id": number;
+        "links": Array<{
+          "id": string;
+          "type": string;
+        }>;
+        "score"?: number;
+        /** search hit: escaped HTML with <mark> */
+        "snippet"?: string;
+        "sourceId": string | null;
+        "sourceType": string | null;
+        "status": "draft" | "published" | "archived";
+        "tags": Array<string>;
+        "templateId": number | null;
+        "title": string;
+        "updatedAt": string;
+        "version": number;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "documentationGenerator.listSnapshots": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+    };
+    output: {
+      "items": Array<{
+        "capturedAt": string;
+        "componentCount": number;
+        "components"?: Array<unknown>;
+        "connectionCount": number;
+        "connections"?: Array<unknown>;
+        "diffFromPrevious"?: unknown;
+        "id": number;
+        "name": string;
+        "source": string;
+        "version": number;
+        "warnings": Array<string>;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
+  "documentationGenerator.listTemplates": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "items": Array<unknown>;
+    };
+  };
+  "documentationGenerator.regenerate": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "applied": boolean;
+      "changed": boolean;
+      "id": number;
+      "reason": string;
+      "version": number | null;
+    };
+  };
+  "documentationGenerator.runbookCandidates": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "limit"?: number;
+      "threshold"?: number;
+    };
+    output: {
+      "incidents": number;
+      "items": Array<{
+        "draftable": boolean;
+        "incidentIds": Array<number>;
+        "label": string;
+        "steps": number;
+      }>;
+    };
+  };
+  "documentationGenerator.saveTemplate": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "dataSource"?: "none" | "architecture" | "incidents" | "api";
+      "description"?: string;
+      "docType": "runbook" | "post_mortem" | "architecture" | "api" | "release_notes" | "changelog" | "onboarding" | "custom";
+      "name": string;
+      "refreshSeconds"?: number;
+      "template": string;
+    };
+    output: {
+      "id": number;
+      "variables": Array<string>;
+    };
+  };
+  "documentationGenerator.searchDocs": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "docType"?: string;
+      "limit"?: number;
+      "query": string;
+      "tags"?: Array<string>;
+    };
+    output: {
+      "indexed": number;
+      "items": Array<{
+        "docType": string;
+        "id": number;
+        "score": number;
+        "snippet": string;
+        "title": string;
+      }>;
+    };
+  };
+  "documentationGenerator.similarIncidents": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "incidentId": number;
+      "limit"?: number;
+    };
+    output: {
+      "docs": Array<unknown>;
+      "similar": Array<{
+        "id": number;
+        "rootCause": string | null;
+        "similarity": number;
+        "status": string;
+        "title": string;
+      }>;
+    };
+  };
+  "documentationGenerator.updateDoc": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "content"?: string;
+      /** CONFLICT when the document moved on */
+      "expectedVersion"?: number;
+      "id": number;
+      "status"?: "draft" | "published" | "archived";
+      "tags"?: Array<string>;
+      "title"?: string;
+    };
+    output: {
+      "content"?: string;
+      "createdAt": string;
+      "docType": string;
+      "format": string;
+      "generatedBy": string;
+      /** sanitised HTML of the Markdown */
+      "html"?: string;
+      "humanEdited": boolean;
+      "id": number;
+      "links": Array<{
+        "id": string;
+        "type": string;
+      }>;
+      "metadata"?: unknown;
+      "score"?: number;
+      /** search hit: escaped HTML with <mark> */
+      "snippet"?: string;
+      "sourceId": string | null;
+      "sourceType": string | null;
+      "status": "draft" | "published" | "archived";
+      "tags": Array<string>;
+      "templateId": number | null;
+      "title": string;
+      "updatedAt": string;
+      "version": number;
+      "versions"?: Array<{
+        "applied": boolean;
+        "author": string;
+        "createdAt": string;
+        "origin": string;
+        "title": string;
+        "version": number;
+      }>;
+    };
   };
   "incidentCommander.acknowledge": {
     kind: "mutation";

@@ -30,8 +30,26 @@ function doc(id: number, title: string, extra: Record<string, unknown> = {}) {
 }
 
 const snapshots = [
-  { id: 2, name: 'prod', version: 2, source: 'manifests', componentCount: 4, connectionCount: 3, warnings: [], capturedAt: '2026-11-28T11:00:00.000Z' },
-  { id: 1, name: 'prod', version: 1, source: 'manifests', componentCount: 3, connectionCount: 2, warnings: ['x'], capturedAt: '2026-11-28T10:00:00.000Z' },
+  {
+    id: 2,
+    name: 'prod',
+    version: 2,
+    source: 'manifests',
+    componentCount: 4,
+    connectionCount: 3,
+    warnings: [],
+    capturedAt: '2026-11-28T11:00:00.000Z',
+  },
+  {
+    id: 1,
+    name: 'prod',
+    version: 1,
+    source: 'manifests',
+    componentCount: 3,
+    connectionCount: 2,
+    warnings: ['x'],
+    capturedAt: '2026-11-28T10:00:00.000Z',
+  },
 ];
 
 let calls: { path: string; input: unknown }[];
@@ -49,8 +67,22 @@ function answer(path: string, input: unknown): unknown {
         content: '# Restart the API\n\nsteps',
         html: '<h1>Restart the API</h1><p>steps</p>',
         versions: [
-          { version: 2, title: 't', origin: 'generated', author: 'schedule', applied: false, createdAt: '2026-11-28T12:00:00.000Z' },
-          { version: 1, title: 't', origin: 'human', author: 'ann', applied: true, createdAt: '2026-11-28T10:00:00.000Z' },
+          {
+            version: 2,
+            title: 't',
+            origin: 'generated',
+            author: 'schedule',
+            applied: false,
+            createdAt: '2026-11-28T12:00:00.000Z',
+          },
+          {
+            version: 1,
+            title: 't',
+            origin: 'human',
+            author: 'ann',
+            applied: true,
+            createdAt: '2026-11-28T10:00:00.000Z',
+          },
         ],
       };
     case 'documentationGenerator.updateDoc':
@@ -58,7 +90,13 @@ function answer(path: string, input: unknown): unknown {
     case 'documentationGenerator.listSnapshots':
       return page(snapshots);
     case 'documentationGenerator.exportDiagram':
-      return { snapshotId: 2, format: 'svg', components: 4, content: '<svg xmlns="http://www.w3.org/2000/svg"></svg>', encoding: 'utf-8' };
+      return {
+        snapshotId: 2,
+        format: 'svg',
+        components: 4,
+        content: '<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+        encoding: 'utf-8',
+      };
     case 'documentationGenerator.diffSnapshots':
       return {
         fromId: 1,
@@ -71,9 +109,22 @@ function answer(path: string, input: unknown): unknown {
         markdown: '',
       };
     case 'documentationGenerator.runbookCandidates':
-      return { items: [{ label: 'HighLatency, service=api', incidentIds: [1, 3, 4], steps: 2, draftable: true }], incidents: 5 };
+      return {
+        items: [
+          { label: 'HighLatency, service=api', incidentIds: [1, 3, 4], steps: 2, draftable: true },
+        ],
+        incidents: 5,
+      };
     case 'documentationGenerator.createRunbook':
-      return { runbookId: 3, name: 'respond-to-highlatency', enabled: false, definition: {}, incidentIds: [1, 3, 4], docId: 7, markdown: '' };
+      return {
+        runbookId: 3,
+        name: 'respond-to-highlatency',
+        enabled: false,
+        definition: {},
+        incidentIds: [1, 3, 4],
+        docId: 7,
+        markdown: '',
+      };
     default:
       throw new Error(`unexpected ${path}`);
   }
@@ -88,20 +139,32 @@ beforeEach(() => {
       const url = new URL(String(input));
       const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
       const inputs = (
-        init.body ? JSON.parse(String(init.body)) : JSON.parse(url.searchParams.get('input') ?? '{}')
+        init.body
+          ? JSON.parse(String(init.body))
+          : JSON.parse(url.searchParams.get('input') ?? '{}')
       ) as Record<string, unknown>;
       const out = paths.map((p, i) => {
         calls.push({ path: p, input: inputs[String(i)] });
         return { result: { data: answer(p, inputs[String(i)]) } };
       });
-      return new Response(JSON.stringify(out), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify(out), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     }),
   );
 });
 afterEach(() => vi.unstubAllGlobals());
 
 function renderAs(role: User['role']) {
-  const user = { id: 1, username: 'alice', role, disabled: false, createdAt: '', lastLoginAt: null } as User;
+  const user = {
+    id: 1,
+    username: 'alice',
+    role,
+    disabled: false,
+    createdAt: '',
+    lastLoginAt: null,
+  } as User;
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
     <QueryClientProvider client={qc}>
@@ -124,7 +187,13 @@ describe('DocsPage', () => {
     fireEvent.click(within(kb).getByRole('button', { name: 'Search' }));
     const mark = await within(kb).findByText('restart', { selector: 'mark' });
     expect(mark.parentElement?.textContent).toBe('then restart it & wait');
-    expect(calls.some((c) => c.path === 'documentationGenerator.listDocs' && (c.input as { search?: string }).search === 'restart')).toBe(true);
+    expect(
+      calls.some(
+        (c) =>
+          c.path === 'documentationGenerator.listDocs' &&
+          (c.input as { search?: string }).search === 'restart',
+      ),
+    ).toBe(true);
     expect(within(kb).queryByText('Database failover')).toBeNull();
   });
 
@@ -133,7 +202,9 @@ describe('DocsPage', () => {
     const kb = await section('Knowledge base');
     fireEvent.click(await within(kb).findByRole('button', { name: 'Restart the API' }));
     const view = await section('Document');
-    expect(await within(view).findByRole('heading', { name: 'Restart the API', level: 1 })).toBeTruthy();
+    expect(
+      await within(view).findByRole('heading', { name: 'Restart the API', level: 1 }),
+    ).toBeTruthy();
     expect(within(view).getByText(/source: runbook 3/)).toBeTruthy();
     expect(within(view).getByText(/Links: incident 4/)).toBeTruthy();
     expect(within(view).getByText(/not applied/)).toBeTruthy();
@@ -148,7 +219,9 @@ describe('DocsPage', () => {
     fireEvent.click(await within(view).findByRole('button', { name: 'Edit' }));
     fireEvent.change(within(view).getByRole('textbox'), { target: { value: '# Restart\n\nnew' } });
     fireEvent.click(within(view).getByRole('button', { name: 'Save version' }));
-    await waitFor(() => expect(calls.some((c) => c.path === 'documentationGenerator.updateDoc')).toBe(true));
+    await waitFor(() =>
+      expect(calls.some((c) => c.path === 'documentationGenerator.updateDoc')).toBe(true),
+    );
     expect(calls.find((c) => c.path === 'documentationGenerator.updateDoc')?.input).toEqual({
       id: 7,
       content: '# Restart\n\nnew',
@@ -175,6 +248,8 @@ describe('DocsPage', () => {
     expect(await within(rb).findByText('HighLatency, service=api')).toBeTruthy();
     fireEvent.click(within(rb).getByRole('button', { name: 'Draft runbook' }));
     expect(await within(rb).findByText(/stays disabled until a person enables it/)).toBeTruthy();
-    expect(calls.find((c) => c.path === 'documentationGenerator.createRunbook')?.input).toEqual({ incidentIds: [1, 3, 4] });
+    expect(calls.find((c) => c.path === 'documentationGenerator.createRunbook')?.input).toEqual({
+      incidentIds: [1, 3, 4],
+    });
   });
 });

@@ -54,7 +54,10 @@ function KnowledgeBase({ onOpen }: { onOpen: (id: number) => void }) {
     search ? { search, limit: 50 } : { limit: 50 },
   );
   return (
-    <Panel title="Knowledge base" actions={<code className="proc">documentationGenerator.listDocs</code>}>
+    <Panel
+      title="Knowledge base"
+      actions={<code className="proc">documentationGenerator.listDocs</code>}
+    >
       <form
         className="form-inline"
         role="search"
@@ -126,15 +129,17 @@ function DocView({ id, onClose }: { id: number; onClose: () => void }) {
               {doc.humanEdited ? ' · edited by a person' : ''}
             </p>
             {doc.links.length > 0 ? (
-              <p className="muted">
-                Links: {doc.links.map((l) => `${l.type} ${l.id}`).join(', ')}
-              </p>
+              <p className="muted">Links: {doc.links.map((l) => `${l.type} ${l.id}`).join(', ')}</p>
             ) : null}
             {draft === null ? (
               <>
                 <div className="doc-body" dangerouslySetInnerHTML={{ __html: doc.html ?? '' }} />
                 <RequireRole min="operator">
-                  <button type="button" className="btn btn-small" onClick={() => setDraft(doc.content ?? '')}>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    onClick={() => setDraft(doc.content ?? '')}
+                  >
                     Edit
                   </button>
                 </RequireRole>
@@ -238,13 +243,16 @@ function NewDoc({ onCreated }: { onCreated: (id: number) => void }) {
 
 function Generate({ onCreated }: { onCreated: (id: number) => void }) {
   const gen = useProcedureMutation('documentationGenerator.generate');
-  const [docType, setDocType] = useState<'architecture' | 'api' | 'changelog' | 'runbook' | 'postmortem'>(
-    'architecture',
-  );
+  const [docType, setDocType] = useState<
+    'architecture' | 'api' | 'changelog' | 'runbook' | 'postmortem'
+  >('architecture');
   const [target, setTarget] = useState('');
   return (
     <RequireRole min="operator">
-      <Panel title="Generate a document" actions={<code className="proc">documentationGenerator.generate</code>}>
+      <Panel
+        title="Generate a document"
+        actions={<code className="proc">documentationGenerator.generate</code>}
+      >
         <form
           className="form-inline"
           onSubmit={(e) => {
@@ -297,17 +305,31 @@ function Diagram({ snapshotId }: { snapshotId: number }) {
             <option value="none">none</option>
           </select>
         </label>
-        <button type="button" className="btn btn-small" onClick={() => setZoom((z) => Math.min(z * 1.25, 8))}>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setZoom((z) => Math.min(z * 1.25, 8))}
+        >
           Zoom in
         </button>
-        <button type="button" className="btn btn-small" onClick={() => setZoom((z) => Math.max(z / 1.25, 0.1))}>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setZoom((z) => Math.max(z / 1.25, 0.1))}
+        >
           Zoom out
         </button>
         <span className="muted">{Math.round(zoom * 100)}%</span>
       </div>
       <QueryView q={q} loadingLabel="Laying out the diagram">
         {(d) => (
-          <div style={{ overflow: 'auto', maxHeight: '36rem', border: '1px solid var(--border, #ddd)' }}>
+          <div
+            style={{
+              overflow: 'auto',
+              maxHeight: '36rem',
+              border: '1px solid var(--border, #ddd)',
+            }}
+          >
             <img
               alt={`Architecture diagram of snapshot ${d.snapshotId} (${d.components} components)`}
               src={svgDataUrl(d.content)}
@@ -329,7 +351,10 @@ function SnapshotDiff({ fromId, toId }: { fromId: number; toId: number }) {
           <h3>
             Changes from snapshot {fromId} to {toId}
           </h3>
-          {d.added.length + d.removed.length + d.changed.length + d.addedConnections.length +
+          {d.added.length +
+            d.removed.length +
+            d.changed.length +
+            d.addedConnections.length +
             d.removedConnections.length ===
           0 ? (
             <Empty title="No infrastructure changes" />
@@ -369,7 +394,10 @@ function Architecture() {
   const [selected, setSelected] = useState<number | null>(null);
   const [compare, setCompare] = useState<number | null>(null);
   return (
-    <Panel title="Architecture" actions={<code className="proc">documentationGenerator.exportDiagram</code>}>
+    <Panel
+      title="Architecture"
+      actions={<code className="proc">documentationGenerator.exportDiagram</code>}
+    >
       <QueryView q={q} loadingLabel="Loading snapshots">
         {(data) => {
           if (data.items.length === 0)
@@ -409,7 +437,11 @@ function Architecture() {
                         <Time iso={s.capturedAt} />
                       </td>
                       <td>
-                        <button type="button" className="btn btn-small" onClick={() => setSelected(s.id)}>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => setSelected(s.id)}
+                        >
                           Show
                         </button>{' '}
                         {s.id !== current ? (
@@ -428,7 +460,10 @@ function Architecture() {
               </table>
               <Diagram snapshotId={current} />
               {compare !== null && compare !== current ? (
-                <SnapshotDiff fromId={Math.min(compare, current)} toId={Math.max(compare, current)} />
+                <SnapshotDiff
+                  fromId={Math.min(compare, current)}
+                  toId={Math.max(compare, current)}
+                />
               ) : null}
             </>
           );
@@ -445,7 +480,10 @@ function RunbookDrafts({ onCreated }: { onCreated: (id: number) => void }) {
     'incidentCommander',
   ]);
   return (
-    <Panel title="Runbooks from incident history" actions={<code className="proc">documentationGenerator.createRunbook</code>}>
+    <Panel
+      title="Runbooks from incident history"
+      actions={<code className="proc">documentationGenerator.createRunbook</code>}
+    >
       {create.error ? <ErrorState error={create.error} title="No runbook drafted" /> : null}
       {create.data ? (
         <p role="status">
