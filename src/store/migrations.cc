@@ -877,6 +877,8 @@ CREATE INDEX generated_docs_updated_idx ON generated_docs(updated_at);
 ALTER TABLE doc_templates ADD COLUMN data_source TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE doc_templates ADD COLUMN refresh_seconds INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX architecture_snapshots_name_idx ON architecture_snapshots(name, version);
+)SQL";
+
 // Migration 10 (issue #12): notifications and the assistant. Channels (webhook, Slack, Teams,
 // email, the web inbox), routes (rule JSON parsed by engines/notify), messages (one row per
 // channel and dedup key: UNIQUE makes "each state change reaches a channel once" a database

@@ -190,9 +190,8 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
     .waitFor({ timeout: 10_000 });
 
   // Figure (printed, not asserted): Overview from a cold cache (a fresh navigation: empty query
-  // cache), until every tile has its answer, beside the anchor of the Docs page, whose one
-  // call answers NOT_IMPLEMENTED at once (every page without API calls is built now), measured
-  // the same way in the same run.
+  // cache), until every tile has its answer, beside the anchor of the Docs page (its lists are
+  // empty on this server, so they answer at once), measured the same way in the same run.
   const settled = (tiles) =>
     page.waitForFunction(
       (n) => document.querySelectorAll(n ? '.tile' : '.page-head h1').length >= Math.max(n, 1) &&
