@@ -5,7 +5,7 @@
 //     same documents and queries, ORDER BY bm25() LIMIT 20 with snippet()).
 //  2. Architecture diagrams at 200 and 2,000 components: DOT generation and in-process layout +
 //     SVG rendering through libgvc, against Graphviz's `dot -Tsvg` process on the same DOT text.
-// Usage: docs_bench [documents] [queries]
+// Usage: docs_bench [documents] [queries] [largest diagram, default 2000]
 #include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -69,6 +69,8 @@ double RunDot(const std::string& path) {
 int main(int argc, char** argv) {
   const size_t n_docs = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100000;
   const size_t n_queries = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1000;
+  const size_t max_diagram = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 2000;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::mt19937_64 rng(42);
   const size_t vocab = 50000;
   std::vector<double> cdf(vocab);
@@ -154,7 +156,8 @@ int main(int argc, char** argv) {
   std::printf("  hits       ours %zu | FTS5 %zu\n", ours_hits, fts_hits);
 
   // Diagrams.
-  for (size_t n : {200, 2000}) {
+  for (size_t n : {size_t{200}, size_t{2000}}) {
+    if (n > max_diagram) break;
     dai::Json comps = dai::Json::array(), conns = dai::Json::array();
     std::mt19937 g(7);
     for (size_t i = 0; i < n; ++i)
