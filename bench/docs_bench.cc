@@ -37,7 +37,8 @@ double Pct(std::vector<double> v, double p) {
 }
 
 std::string Word(size_t rank) {
-  static const char* syll[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "po", "da", "gi"};
+  static const char* syll[] = {"ka", "lo", "mi", "ne", "ru", "sa",
+                               "ti", "vo", "ze", "po", "da", "gi"};
   std::string w;
   size_t r = rank + 1;
   while (r > 0) {
@@ -58,7 +59,8 @@ double RunDot(const std::string& path) {
   const char* argv[] = {"dot", "-Tsvg", "-o", "/dev/null", path.c_str(), nullptr};
   auto t0 = Clock::now();
   pid_t pid;
-  if (posix_spawnp(&pid, "dot", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) return -1;
+  if (posix_spawnp(&pid, "dot", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
+    return -1;
   int status = 0;
   waitpid(pid, &status, 0);
   return Ms(Clock::now() - t0);
@@ -75,9 +77,12 @@ int main(int argc, char** argv) {
   const size_t vocab = 50000;
   std::vector<double> cdf(vocab);
   double sum = 0;
-  for (size_t i = 0; i < vocab; ++i) cdf[i] = (sum += 1.0 / std::pow(static_cast<double>(i + 1), 1.07));
+  for (size_t i = 0; i < vocab; ++i)
+    cdf[i] = (sum += 1.0 / std::pow(static_cast<double>(i + 1), 1.07));
   std::uniform_real_distribution<double> u(0, sum);
-  auto draw = [&] { return static_cast<size_t>(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin()); };
+  auto draw = [&] {
+    return static_cast<size_t>(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin());
+  };
   std::vector<dai::docs::SearchDocument> docs;
   docs.reserve(n_docs);
   size_t bytes = 0;
@@ -111,9 +116,13 @@ int main(int argc, char** argv) {
   // Anchor: SQLite FTS5.
   sqlite3* db = nullptr;
   sqlite3_open(":memory:", &db);
-  Check(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(title, body)", nullptr, nullptr, nullptr), db, "create");
+  Check(
+      sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(title, body)", nullptr, nullptr, nullptr),
+      db, "create");
   sqlite3_stmt* ins = nullptr;
-  Check(sqlite3_prepare_v2(db, "INSERT INTO t(rowid, title, body) VALUES (?, ?, ?)", -1, &ins, nullptr), db, "prep");
+  Check(sqlite3_prepare_v2(db, "INSERT INTO t(rowid, title, body) VALUES (?, ?, ?)", -1, &ins,
+                           nullptr),
+        db, "prep");
   t0 = Clock::now();
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   for (const auto& d : docs) {
@@ -127,10 +136,11 @@ int main(int argc, char** argv) {
   const double fts_index_ms = Ms(Clock::now() - t0);
   sqlite3_finalize(ins);
   sqlite3_stmt* sel = nullptr;
-  Check(sqlite3_prepare_v2(db,
-                           "SELECT rowid, snippet(t, 1, '<mark>', '</mark>', '…', 24) FROM t WHERE t MATCH ? "
-                           "ORDER BY bm25(t, 3.0, 1.0) LIMIT 20",
-                           -1, &sel, nullptr),
+  Check(sqlite3_prepare_v2(
+            db,
+            "SELECT rowid, snippet(t, 1, '<mark>', '</mark>', '…', 24) FROM t WHERE t MATCH ? "
+            "ORDER BY bm25(t, 3.0, 1.0) LIMIT 20",
+            -1, &sel, nullptr),
         db, "prep select");
   std::vector<double> fts;
   size_t fts_hits = 0;
@@ -144,15 +154,17 @@ int main(int argc, char** argv) {
   }
   sqlite3_finalize(sel);
   sqlite3_close(db);
-  std::printf("search: %zu documents (%.1f MB), %zu two-term queries, top 20 with snippets\n", n_docs,
-              static_cast<double>(bytes) / 1e6, n_queries);
-  std::printf("  indexing   ours %.0f docs/s (%.2f s) | SQLite FTS5 %.0f docs/s (%.2f s) | ratio %.2f\n",
-              static_cast<double>(n_docs) / ours_index_ms * 1000, ours_index_ms / 1000,
-              static_cast<double>(n_docs) / fts_index_ms * 1000, fts_index_ms / 1000, fts_index_ms / ours_index_ms);
-  std::printf("  query p50  ours %.3f ms | FTS5 %.3f ms | ratio %.2f\n", Pct(ours, 0.5), Pct(fts, 0.5),
-              Pct(fts, 0.5) / Pct(ours, 0.5));
-  std::printf("  query p99  ours %.3f ms | FTS5 %.3f ms | ratio %.2f (goal: ours < 20 ms)\n", Pct(ours, 0.99),
-              Pct(fts, 0.99), Pct(fts, 0.99) / Pct(ours, 0.99));
+  std::printf("search: %zu documents (%.1f MB), %zu two-term queries, top 20 with snippets\n",
+              n_docs, static_cast<double>(bytes) / 1e6, n_queries);
+  std::printf(
+      "  indexing   ours %.0f docs/s (%.2f s) | SQLite FTS5 %.0f docs/s (%.2f s) | ratio %.2f\n",
+      static_cast<double>(n_docs) / ours_index_ms * 1000, ours_index_ms / 1000,
+      static_cast<double>(n_docs) / fts_index_ms * 1000, fts_index_ms / 1000,
+      fts_index_ms / ours_index_ms);
+  std::printf("  query p50  ours %.3f ms | FTS5 %.3f ms | ratio %.2f\n", Pct(ours, 0.5),
+              Pct(fts, 0.5), Pct(fts, 0.5) / Pct(ours, 0.5));
+  std::printf("  query p99  ours %.3f ms | FTS5 %.3f ms | ratio %.2f (goal: ours < 20 ms)\n",
+              Pct(ours, 0.99), Pct(fts, 0.99), Pct(fts, 0.99) / Pct(ours, 0.99));
   std::printf("  hits       ours %zu | FTS5 %zu\n", ours_hits, fts_hits);
 
   // Diagrams.
@@ -163,11 +175,14 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < n; ++i)
       comps.push_back({{"id", "c" + std::to_string(i)},
                        {"name", "service-" + std::to_string(i)},
-                       {"kind", i % 10 == 0 ? "database" : i % 3 == 0 ? "service" : "deployment"},
+                       {"kind", i % 10 == 0  ? "database"
+                                : i % 3 == 0 ? "service"
+                                             : "deployment"},
                        {"namespace", "ns" + std::to_string(i % 20)}});
     for (size_t i = 1; i < n; ++i) {
       conns.push_back({{"from", "c" + std::to_string(g() % i)}, {"to", "c" + std::to_string(i)}});
-      if (i % 2 == 0) conns.push_back({{"from", "c" + std::to_string(i)}, {"to", "c" + std::to_string(g() % n)}});
+      if (i % 2 == 0)
+        conns.push_back({{"from", "c" + std::to_string(i)}, {"to", "c" + std::to_string(g() % n)}});
     }
     auto snap = dai::docs::SnapshotFromJson(comps, conns);
     auto t = Clock::now();
@@ -180,10 +195,12 @@ int main(int argc, char** argv) {
     std::ofstream(path) << dot;
     const double dot_ms = RunDot(path);
     std::remove(path.c_str());
-    std::printf("diagram %zu components, %zu connections: DOT text %.1f ms; libgvc layout+SVG %.0f ms (%s, %zu KB) | "
-                "`dot -Tsvg` %.0f ms | ratio %.2f\n",
-                n, snap->edges.size(), gen_ms, ours_ms, svg.ok() ? "ok" : svg.status().message().c_str(),
-                svg.ok() ? svg->size() / 1024 : 0, dot_ms, dot_ms / ours_ms);
+    std::printf(
+        "diagram %zu components, %zu connections: DOT text %.1f ms; libgvc layout+SVG %.0f ms (%s, "
+        "%zu KB) | "
+        "`dot -Tsvg` %.0f ms | ratio %.2f\n",
+        n, snap->edges.size(), gen_ms, ours_ms, svg.ok() ? "ok" : svg.status().message().c_str(),
+        svg.ok() ? svg->size() / 1024 : 0, dot_ms, dot_ms / ours_ms);
   }
   return 0;
 }

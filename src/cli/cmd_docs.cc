@@ -51,10 +51,11 @@ Status RunDiagram(const std::vector<std::string>& paths, const std::string& form
     std::vector<fs::path> files;
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(path, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const std::string ext = it->path().extension().string();
-        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) files.push_back(it->path());
+        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+          files.push_back(it->path());
       }
       std::sort(files.begin(), files.end());
     } else {
@@ -71,12 +72,15 @@ Status RunDiagram(const std::vector<std::string>& paths, const std::string& form
   docs::Snapshot s = b.Build();
   for (const auto& w : s.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   docs::DiagramOptions o;
-  o.group_by = group_by == "team" ? docs::GroupBy::kTeam : group_by == "none" ? docs::GroupBy::kNone
-                                                                               : docs::GroupBy::kNamespace;
+  o.group_by = group_by == "team"   ? docs::GroupBy::kTeam
+               : group_by == "none" ? docs::GroupBy::kNone
+                                    : docs::GroupBy::kNamespace;
   if (format == "mermaid") return Write(out, docs::ToMermaid(s, o));
   if (format == "dot") return Write(out, docs::ToDot(s, o));
-  DAI_ASSIGN_OR_RETURN(std::string bytes, graphviz::RenderDot(docs::ToDot(s, o), format == "png" ? graphviz::Format::kPng
-                                                                                                 : graphviz::Format::kSvg));
+  DAI_ASSIGN_OR_RETURN(
+      std::string bytes,
+      graphviz::RenderDot(docs::ToDot(s, o),
+                          format == "png" ? graphviz::Format::kPng : graphviz::Format::kSvg));
   return Write(out, bytes);
 }
 
@@ -114,9 +118,11 @@ Result<int64_t> RunApiDiff(const std::string& before, const std::string& after) 
 }  // namespace
 
 void RegisterDocsCommands(CLI::App& app, CliState& state) {
-  auto* docs_cmd = app.add_subcommand("docs", "Documentation: architecture diagrams and API references");
+  auto* docs_cmd =
+      app.add_subcommand("docs", "Documentation: architecture diagrams and API references");
   docs_cmd->require_subcommand(1);
-  auto* diagram = docs_cmd->add_subcommand("diagram", "Architecture diagram of Kubernetes manifests");
+  auto* diagram =
+      docs_cmd->add_subcommand("diagram", "Architecture diagram of Kubernetes manifests");
   auto paths = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>("mermaid");
   auto group = std::make_shared<std::string>("namespace");
@@ -124,7 +130,8 @@ void RegisterDocsCommands(CLI::App& app, CliState& state) {
   diagram->add_option("paths", *paths, "manifest files or directories")->required();
   diagram->add_option("--format", *format, "mermaid, dot, svg or png")
       ->check(CLI::IsMember({"mermaid", "dot", "svg", "png"}));
-  diagram->add_option("--group-by", *group, "namespace, team or none")->check(CLI::IsMember({"namespace", "team", "none"}));
+  diagram->add_option("--group-by", *group, "namespace, team or none")
+      ->check(CLI::IsMember({"namespace", "team", "none"}));
   diagram->add_option("--out", *out, "output file (default: standard output)");
   diagram->callback([&state, paths, format, group, out] {
     Status st = RunDiagram(*paths, *format, *group, *out);
@@ -135,12 +142,14 @@ void RegisterDocsCommands(CLI::App& app, CliState& state) {
   });
   auto* generate = docs_cmd->add_subcommand("generate", "Generate a document");
   generate->require_subcommand(1);
-  auto* api = generate->add_subcommand("api", "API reference (this platform's, or an OpenAPI/Swagger file's)");
+  auto* api = generate->add_subcommand(
+      "api", "API reference (this platform's, or an OpenAPI/Swagger file's)");
   auto openapi = std::make_shared<std::string>();
   auto api_format = std::make_shared<std::string>("markdown");
   auto api_out = std::make_shared<std::string>();
   api->add_option("--openapi", *openapi, "an OpenAPI 3 / Swagger 2 file (JSON or YAML)");
-  api->add_option("--format", *api_format, "markdown or html")->check(CLI::IsMember({"markdown", "html"}));
+  api->add_option("--format", *api_format, "markdown or html")
+      ->check(CLI::IsMember({"markdown", "html"}));
   api->add_option("--out", *api_out, "output file (default: standard output)");
   api->callback([&state, openapi, api_format, api_out] {
     Status st = RunApi(*openapi, *api_format, *api_out);
@@ -149,7 +158,8 @@ void RegisterDocsCommands(CLI::App& app, CliState& state) {
       state.exit_code = 2;
     }
   });
-  auto* diff = generate->add_subcommand("api-diff", "Breaking changes between two OpenAPI documents");
+  auto* diff =
+      generate->add_subcommand("api-diff", "Breaking changes between two OpenAPI documents");
   auto before = std::make_shared<std::string>();
   auto after = std::make_shared<std::string>();
   diff->add_option("old", *before, "the previous document")->required();

@@ -36,8 +36,8 @@ Result<std::string> RenderDot(std::string_view dot, Format format, size_t max_no
   const size_t nodes = static_cast<size_t>(agnnodes(g));
   if (nodes > max_nodes) {
     agclose(g);
-    return Status::InvalidArgument("graphviz: " + std::to_string(nodes) + " nodes is over the limit of " +
-                                   std::to_string(max_nodes));
+    return Status::InvalidArgument("graphviz: " + std::to_string(nodes) +
+                                   " nodes is over the limit of " + std::to_string(max_nodes));
   }
   if (gvLayout(gvc, g, "dot") != 0) {
     agclose(g);
@@ -52,7 +52,9 @@ Result<std::string> RenderDot(std::string_view dot, Format format, size_t max_no
   if (data != nullptr) gvFreeRenderData(data);
   gvFreeLayout(gvc, g);
   agclose(g);
-  if (rc != 0) return Status::Internal(std::string("graphviz: rendering ") + fmt + " failed (plugin missing?)");
+  if (rc != 0)
+    return Status::Internal(std::string("graphviz: rendering ") + fmt +
+                            " failed (plugin missing?)");
   return out;
 }
 

@@ -26,8 +26,10 @@ std::map<std::string, std::string> StringMap(const Json& j) {
   std::map<std::string, std::string> out;
   if (!j.is_object()) return out;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it->is_string()) out[it.key()] = it->get<std::string>();
-    else if (it->is_number() || it->is_boolean()) out[it.key()] = it->dump();
+    if (it->is_string())
+      out[it.key()] = it->get<std::string>();
+    else if (it->is_number() || it->is_boolean())
+      out[it.key()] = it->dump();
   }
   return out;
 }
@@ -51,14 +53,22 @@ struct Scheme {
   const char* tech;
 };
 constexpr Scheme kSchemes[] = {
-    {"postgresql://", "database", "postgresql"}, {"postgres://", "database", "postgresql"},
-    {"jdbc:postgresql://", "database", "postgresql"}, {"mysql://", "database", "mysql"},
-    {"jdbc:mysql://", "database", "mysql"},      {"mariadb://", "database", "mariadb"},
-    {"mongodb+srv://", "database", "mongodb"},   {"mongodb://", "database", "mongodb"},
-    {"redis://", "cache", "redis"},              {"rediss://", "cache", "redis"},
-    {"memcached://", "cache", "memcached"},      {"amqp://", "queue", "rabbitmq"},
-    {"amqps://", "queue", "rabbitmq"},           {"kafka://", "queue", "kafka"},
-    {"nats://", "queue", "nats"},                {"clickhouse://", "database", "clickhouse"},
+    {"postgresql://", "database", "postgresql"},
+    {"postgres://", "database", "postgresql"},
+    {"jdbc:postgresql://", "database", "postgresql"},
+    {"mysql://", "database", "mysql"},
+    {"jdbc:mysql://", "database", "mysql"},
+    {"mariadb://", "database", "mariadb"},
+    {"mongodb+srv://", "database", "mongodb"},
+    {"mongodb://", "database", "mongodb"},
+    {"redis://", "cache", "redis"},
+    {"rediss://", "cache", "redis"},
+    {"memcached://", "cache", "memcached"},
+    {"amqp://", "queue", "rabbitmq"},
+    {"amqps://", "queue", "rabbitmq"},
+    {"kafka://", "queue", "kafka"},
+    {"nats://", "queue", "nats"},
+    {"clickhouse://", "database", "clickhouse"},
 };
 
 //! The host of a connection URL (user info and port stripped; never the password).
@@ -69,8 +79,8 @@ std::string UrlHost(std::string_view rest) {
   if (at != std::string_view::npos) authority = authority.substr(at + 1);
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    return std::string(authority.substr(1, close == std::string_view::npos ? authority.size() - 1
-                                                                           : close - 1));
+    return std::string(
+        authority.substr(1, close == std::string_view::npos ? authority.size() - 1 : close - 1));
   }
   size_t comma = authority.find(',');  // multi-host URLs: the first host names it
   if (comma != std::string_view::npos) authority = authority.substr(0, comma);
@@ -90,9 +100,9 @@ Status Bad(const std::string& field, const std::string& what) {
 }  // namespace
 
 Json ComponentToJson(const Component& c) {
-  return Json{{"id", c.id},       {"name", c.name},     {"kind", c.kind},
-              {"namespace", c.namespace_}, {"team", c.team}, {"labels", c.labels},
-              {"ports", c.ports}, {"attributes", c.attributes}};
+  return Json{
+      {"id", c.id},     {"name", c.name},     {"kind", c.kind},   {"namespace", c.namespace_},
+      {"team", c.team}, {"labels", c.labels}, {"ports", c.ports}, {"attributes", c.attributes}};
 }
 
 Json EdgeToJson(const Edge& e) {
@@ -144,7 +154,8 @@ void SnapshotBuilder::ScanConfigValue(const std::string& owner, const std::strin
   for (const auto& s : kSchemes) {
     size_t pos = Lower(value.substr(0, 64)).find(s.prefix);
     if (pos == std::string::npos) continue;
-    std::string host = UrlHost(std::string_view(value).substr(pos + std::char_traits<char>::length(s.prefix)));
+    std::string host =
+        UrlHost(std::string_view(value).substr(pos + std::char_traits<char>::length(s.prefix)));
     if (host.empty()) return;
     refs_.push_back({owner, s.kind, s.tech, host, "connects"});
     return;
@@ -215,7 +226,8 @@ Status SnapshotBuilder::AddKubernetesObjects(const std::vector<Json>& objects) {
       if (volumes.is_array())
         for (const Json& v : volumes)
           if (!Str(Child(v, "configMap"), "name").empty())
-            refs_.push_back({c.id, "configmap", "", Str(Child(v, "configMap"), "name"), "uses_config"});
+            refs_.push_back(
+                {c.id, "configmap", "", Str(Child(v, "configMap"), "name"), "uses_config"});
       if (!images.empty()) {
         std::string joined;
         for (const auto& i : images) joined += (joined.empty() ? "" : ", ") + i;
@@ -274,7 +286,8 @@ Status SnapshotBuilder::AddKubernetesObjects(const std::vector<Json>& objects) {
 Status SnapshotBuilder::AddPrometheusTargets(const Json& answer) {
   const Json& targets = Child(Child(answer, "data"), "activeTargets");
   if (!targets.is_array())
-    return Status::InvalidArgument("prometheusTargets: expected data.activeTargets[] (GET /api/v1/targets)");
+    return Status::InvalidArgument(
+        "prometheusTargets: expected data.activeTargets[] (GET /api/v1/targets)");
   bool any = false;
   std::map<std::string, std::pair<int, int>> health;  // job → (up, total)
   for (const Json& t : targets) {
@@ -392,7 +405,8 @@ Snapshot SnapshotBuilder::Build() {
     const Component* owner = Find(r.from);
     std::string owner_ns = owner ? owner->namespace_ : "default";
     std::string first = r.name.substr(0, r.name.find('.'));
-    std::string rest = r.name.find('.') == std::string::npos ? "" : r.name.substr(r.name.find('.') + 1);
+    std::string rest =
+        r.name.find('.') == std::string::npos ? "" : r.name.substr(r.name.find('.') + 1);
     std::string svc_ns = rest.empty() ? owner_ns : rest.substr(0, rest.find('.'));
     std::string svc_id = "service/" + svc_ns + "/" + first;
     if (Find(svc_id) != nullptr) {
@@ -421,7 +435,8 @@ Result<Snapshot> SnapshotFromJson(const Json& components, const Json& connection
                                   const SnapshotLimits& limits) {
   Snapshot s;
   if (!components.is_array()) return Bad("components", "expected an array");
-  if (!connections.is_null() && !connections.is_array()) return Bad("connections", "expected an array");
+  if (!connections.is_null() && !connections.is_array())
+    return Bad("connections", "expected an array");
   if (components.size() > limits.max_components)
     return Bad("components", "more than " + std::to_string(limits.max_components) + " (limit)");
   if (connections.is_array() && connections.size() > limits.max_edges)
@@ -434,7 +449,8 @@ Result<Snapshot> SnapshotFromJson(const Json& components, const Json& connection
     Component c;
     c.id = Str(j, "id");
     if (c.id.empty() || c.id.size() > 512) return Bad(f + ".id", "required, 1-512 characters");
-    if (!ids.insert(c.id).second) return Bad(f + ".id", "duplicate id \"" + c.id.substr(0, 100) + "\"");
+    if (!ids.insert(c.id).second)
+      return Bad(f + ".id", "duplicate id \"" + c.id.substr(0, 100) + "\"");
     c.name = Str(j, "name").empty() ? c.id : Str(j, "name");
     c.kind = Str(j, "kind").empty() ? "component" : Str(j, "kind");
     c.namespace_ = Str(j, "namespace");
@@ -511,8 +527,10 @@ SnapshotDiff DiffSnapshots(const Snapshot& before, const Snapshot& after) {
 }
 
 Json SnapshotDiff::ToJson() const {
-  Json j{{"added", Json::array()},        {"removed", Json::array()},
-         {"changed", Json::array()},      {"addedConnections", Json::array()},
+  Json j{{"added", Json::array()},
+         {"removed", Json::array()},
+         {"changed", Json::array()},
+         {"addedConnections", Json::array()},
          {"removedConnections", Json::array()}};
   for (const auto& c : added) j["added"].push_back(ComponentToJson(c));
   for (const auto& c : removed) j["removed"].push_back(ComponentToJson(c));
@@ -544,10 +562,12 @@ std::string SnapshotDiff::ToMarkdown() const {
   }
   list("Changed components", l);
   l.clear();
-  for (const auto& e : added_edges) l.push_back("`" + e.from + "` → `" + e.to + "` (" + e.kind + ")");
+  for (const auto& e : added_edges)
+    l.push_back("`" + e.from + "` → `" + e.to + "` (" + e.kind + ")");
   list("Added connections", l);
   l.clear();
-  for (const auto& e : removed_edges) l.push_back("`" + e.from + "` → `" + e.to + "` (" + e.kind + ")");
+  for (const auto& e : removed_edges)
+    l.push_back("`" + e.from + "` → `" + e.to + "` (" + e.kind + ")");
   list("Removed connections", l);
   if (md.empty()) md = "No infrastructure changes.\n";
   return md;
@@ -565,14 +585,31 @@ std::string MermaidText(const std::string& s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '"': out += "#quot;"; break;
-      case '<': out += "#lt;"; break;
-      case '>': out += "#gt;"; break;
-      case '&': out += "#amp;"; break;
-      case '#': out += "#35;"; break;
-      case '\n': case '\r': case '\t': out += ' '; break;
-      case '`': out += "#96;"; break;
-      default: out += ch;
+      case '"':
+        out += "#quot;";
+        break;
+      case '<':
+        out += "#lt;";
+        break;
+      case '>':
+        out += "#gt;";
+        break;
+      case '&':
+        out += "#amp;";
+        break;
+      case '#':
+        out += "#35;";
+        break;
+      case '\n':
+      case '\r':
+      case '\t':
+        out += ' ';
+        break;
+      case '`':
+        out += "#96;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -613,24 +650,31 @@ std::string ToMermaid(const Snapshot& s, const DiagramOptions& options) {
     ids[s.components[comp_idx].id] = "n" + std::to_string(comp_idx);
   std::string out = std::string("flowchart ") + (options.left_to_right ? "LR" : "TB") + "\n";
   int group_no = 0;
-  ForEachGroup(s, options.group_by, [&](const std::string& group, const std::vector<size_t>& members) {
-    std::string indent = "  ";
-    if (options.group_by != GroupBy::kNone) {
-      out += "  subgraph g" + std::to_string(group_no++) + "[\"" + MermaidText(group) + "\"]\n";
-      indent = "    ";
-    }
-    for (size_t comp_idx : members) {
-      const Component& c = s.components[comp_idx];
-      std::string label = MermaidText(c.name) + "<br/><small>" + MermaidText(c.kind) + "</small>";
-      std::string id = ids[c.id];
-      if (c.kind == "database") out += indent + id + "[(\"" + label + "\")]\n";
-      else if (c.kind == "queue") out += indent + id + "[[\"" + label + "\"]]\n";
-      else if (c.kind == "ingress" || c.kind == "external") out += indent + id + "([\"" + label + "\"])\n";
-      else if (c.kind == "service") out += indent + id + "{{\"" + label + "\"}}\n";
-      else out += indent + id + "[\"" + label + "\"]\n";
-    }
-    if (options.group_by != GroupBy::kNone) out += "  end\n";
-  });
+  ForEachGroup(
+      s, options.group_by, [&](const std::string& group, const std::vector<size_t>& members) {
+        std::string indent = "  ";
+        if (options.group_by != GroupBy::kNone) {
+          out += "  subgraph g" + std::to_string(group_no++) + "[\"" + MermaidText(group) + "\"]\n";
+          indent = "    ";
+        }
+        for (size_t comp_idx : members) {
+          const Component& c = s.components[comp_idx];
+          std::string label =
+              MermaidText(c.name) + "<br/><small>" + MermaidText(c.kind) + "</small>";
+          std::string id = ids[c.id];
+          if (c.kind == "database")
+            out += indent + id + "[(\"" + label + "\")]\n";
+          else if (c.kind == "queue")
+            out += indent + id + "[[\"" + label + "\"]]\n";
+          else if (c.kind == "ingress" || c.kind == "external")
+            out += indent + id + "([\"" + label + "\"])\n";
+          else if (c.kind == "service")
+            out += indent + id + "{{\"" + label + "\"}}\n";
+          else
+            out += indent + id + "[\"" + label + "\"]\n";
+        }
+        if (options.group_by != GroupBy::kNone) out += "  end\n";
+      });
   for (const auto& e : s.edges) {
     auto a = ids.find(e.from), b = ids.find(e.to);
     if (a == ids.end() || b == ids.end()) continue;
@@ -648,33 +692,35 @@ std::string ToDot(const Snapshot& s, const DiagramOptions& options) {
     ids[s.components[comp_idx].id] = "n" + std::to_string(comp_idx);
   std::string out =
       "digraph architecture {\n"
-      "  graph [rankdir=" + std::string(options.left_to_right ? "LR" : "TB") +
+      "  graph [rankdir=" +
+      std::string(options.left_to_right ? "LR" : "TB") +
       ", fontname=\"Helvetica\", fontsize=11, nodesep=0.25, ranksep=0.9, splines=true, "
       "newrank=true];\n"
       "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef2fb\", color=\"#5b6b8c\", "
       "fontname=\"Helvetica\", fontsize=10];\n"
       "  edge [color=\"#7a869a\", fontname=\"Helvetica\", fontsize=8, arrowsize=0.6];\n";
   int group_no = 0;
-  ForEachGroup(s, options.group_by, [&](const std::string& group, const std::vector<size_t>& members) {
-    std::string indent = "  ";
-    if (options.group_by != GroupBy::kNone) {
-      out += "  subgraph \"cluster_" + std::to_string(group_no++) + "\" {\n    label=\"" +
-             DotText(group) + "\"; style=\"rounded\"; color=\"#b8c2d6\";\n";
-      indent = "    ";
-    }
-    for (size_t comp_idx : members) {
-      const Component& c = s.components[comp_idx];
-      std::string shape = c.kind == "database" ? "cylinder"
-                          : c.kind == "queue"  ? "box3d"
-                          : c.kind == "ingress" || c.kind == "external" ? "oval"
-                          : c.kind == "service" ? "hexagon"
-                          : c.kind == "configmap" ? "note"
-                                                  : "box";
-      out += indent + "\"" + ids[c.id] + "\" [label=\"" + DotText(c.name) + "\\n" +
-             DotText(c.kind) + "\", shape=" + shape + ", tooltip=\"" + DotText(c.id) + "\"];\n";
-    }
-    if (options.group_by != GroupBy::kNone) out += "  }\n";
-  });
+  ForEachGroup(
+      s, options.group_by, [&](const std::string& group, const std::vector<size_t>& members) {
+        std::string indent = "  ";
+        if (options.group_by != GroupBy::kNone) {
+          out += "  subgraph \"cluster_" + std::to_string(group_no++) + "\" {\n    label=\"" +
+                 DotText(group) + "\"; style=\"rounded\"; color=\"#b8c2d6\";\n";
+          indent = "    ";
+        }
+        for (size_t comp_idx : members) {
+          const Component& c = s.components[comp_idx];
+          std::string shape = c.kind == "database"                          ? "cylinder"
+                              : c.kind == "queue"                           ? "box3d"
+                              : c.kind == "ingress" || c.kind == "external" ? "oval"
+                              : c.kind == "service"                         ? "hexagon"
+                              : c.kind == "configmap"                       ? "note"
+                                                                            : "box";
+          out += indent + "\"" + ids[c.id] + "\" [label=\"" + DotText(c.name) + "\\n" +
+                 DotText(c.kind) + "\", shape=" + shape + ", tooltip=\"" + DotText(c.id) + "\"];\n";
+        }
+        if (options.group_by != GroupBy::kNone) out += "  }\n";
+      });
   for (const auto& e : s.edges) {
     auto a = ids.find(e.from), b = ids.find(e.to);
     if (a == ids.end() || b == ids.end()) continue;

@@ -19,14 +19,14 @@
 namespace dai::docs {
 
 struct Component {
-  std::string id;    //!< unique: "<kind>/<namespace>/<name>" for Kubernetes objects
+  std::string id;  //!< unique: "<kind>/<namespace>/<name>" for Kubernetes objects
   std::string name;
   std::string kind;  //!< deployment, statefulset, daemonset, service, ingress, configmap,
                      //!< database, queue, cache, prometheus_target, external, ...
   std::string namespace_;
   std::string team;  //!< from the team / app.kubernetes.io/part-of label ("" when none)
   std::map<std::string, std::string> labels;
-  std::vector<std::string> ports;  //!< "80/TCP", "http:8080"
+  std::vector<std::string> ports;                 //!< "80/TCP", "http:8080"
   std::map<std::string, std::string> attributes;  //!< image, replicas, host, health ...
 };
 

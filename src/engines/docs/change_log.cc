@@ -10,17 +10,18 @@ std::string BuildChangeLog(std::vector<ChangeEntry> entries, const std::string& 
   std::string md = "# Change log " + from.substr(0, 10) + " – " + to.substr(0, 10);
   if (!service.empty()) md += " (" + service + ")";
   md += "\n\n";
-  entries.erase(std::remove_if(entries.begin(), entries.end(),
-                               [&](const ChangeEntry& e) {
-                                 return e.at < from || e.at >= to ||
-                                        (!service.empty() && e.service != service &&
-                                         !e.service.empty());
-                               }),
-                entries.end());
+  entries.erase(
+      std::remove_if(entries.begin(), entries.end(),
+                     [&](const ChangeEntry& e) {
+                       return e.at < from || e.at >= to ||
+                              (!service.empty() && e.service != service && !e.service.empty());
+                     }),
+      entries.end());
   if (entries.empty()) return md + "No changes recorded in this period.\n";
   std::stable_sort(entries.begin(), entries.end(),
                    [](const ChangeEntry& a, const ChangeEntry& b) { return a.at < b.at; });
-  std::map<std::string, std::map<std::string, std::vector<const ChangeEntry*>>, std::greater<>> days;
+  std::map<std::string, std::map<std::string, std::vector<const ChangeEntry*>>, std::greater<>>
+      days;
   for (const auto& e : entries) days[e.at.substr(0, 10)][e.service].push_back(&e);
   int counts[3] = {0, 0, 0};
   for (const auto& e : entries)

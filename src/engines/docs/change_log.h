@@ -14,8 +14,8 @@ struct ChangeEntry {
   std::string kind;     //!< release, infrastructure, configuration
   std::string service;  //!< "" = platform-wide
   std::string title;
-  std::string detail;   //!< Markdown, may be empty
-  std::string source;   //!< "doc:12", "snapshot:3..4", "audit:88"
+  std::string detail;  //!< Markdown, may be empty
+  std::string source;  //!< "doc:12", "snapshot:3..4", "audit:88"
 };
 
 //! Markdown headed "# Change log <from> – <to>" (optionally for one service); entries outside

@@ -47,8 +47,10 @@ Result<std::vector<Node>> Parse(std::string_view t, const TemplateLimits& limits
   // Sections are built in place; a section node's children list is pushed onto the stack.
   while (pos < t.size()) {
     size_t open = t.find("{{", pos);
-    std::string_view text = t.substr(pos, open == std::string_view::npos ? t.size() - pos : open - pos);
-    if (!text.empty()) stack.back().list->push_back({Node::Kind::kText, std::string(text), line, {}});
+    std::string_view text =
+        t.substr(pos, open == std::string_view::npos ? t.size() - pos : open - pos);
+    if (!text.empty())
+      stack.back().list->push_back({Node::Kind::kText, std::string(text), line, {}});
     line += static_cast<int>(std::count(text.begin(), text.end(), '\n'));
     if (open == std::string_view::npos) break;
     size_t close = t.find("}}", open + 2);
@@ -60,7 +62,8 @@ Result<std::vector<Node>> Parse(std::string_view t, const TemplateLimits& limits
     if (tag.substr(0, 6) == "#each " || tag.substr(0, 4) == "#if ") {
       const bool each = tag[1] == 'e';
       std::string_view path = Trim(tag.substr(each ? 6 : 4));
-      if (!ValidPath(path)) return Err(tag_line, "bad field name \"" + std::string(path.substr(0, 60)) + "\"");
+      if (!ValidPath(path))
+        return Err(tag_line, "bad field name \"" + std::string(path.substr(0, 60)) + "\"");
       if (static_cast<int>(stack.size()) > limits.max_depth)
         return Err(tag_line, "sections nested deeper than " + std::to_string(limits.max_depth));
       auto& list = *stack.back().list;
@@ -77,8 +80,7 @@ Result<std::vector<Node>> Parse(std::string_view t, const TemplateLimits& limits
       return Err(tag_line, "unknown tag {{" + std::string(tag.substr(0, 60)) + "}}");
     }
   }
-  if (stack.size() > 1)
-    return Err(stack.back().line, "section is never closed");
+  if (stack.size() > 1) return Err(stack.back().line, "section is never closed");
   return root;
 }
 
@@ -94,8 +96,10 @@ const Json* Lookup(const std::string& path, const std::vector<const Json*>& scop
   for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
     const Json* cur = *it;
     size_t first = 0;
-    if (parts[0] == "this") first = 1;
-    else if (!cur->is_object() || !cur->contains(parts[0])) continue;
+    if (parts[0] == "this")
+      first = 1;
+    else if (!cur->is_object() || !cur->contains(parts[0]))
+      continue;
     bool ok = true;
     for (size_t part_idx = first; part_idx < parts.size(); ++part_idx) {
       if (!cur->is_object() || !cur->contains(parts[part_idx])) {
@@ -136,7 +140,9 @@ Status Render(const std::vector<Node>& nodes, std::vector<const Json*>& scopes, 
       return Status::InvalidArgument("template: output over the limit of " +
                                      std::to_string(limits.max_output_bytes) + " bytes");
     switch (n.kind) {
-      case Node::Kind::kText: out += n.text; break;
+      case Node::Kind::kText:
+        out += n.text;
+        break;
       case Node::Kind::kVar: {
         const Json* v = Lookup(n.text, scopes);
         if (v == nullptr) return Err(n.line, "unknown field \"" + n.text + "\"");
@@ -189,7 +195,8 @@ Result<std::string> RenderTemplate(std::string_view tmpl, const Json& data,
   return out;
 }
 
-Result<std::vector<std::string>> TemplateVariables(std::string_view tmpl, const TemplateLimits& limits) {
+Result<std::vector<std::string>> TemplateVariables(std::string_view tmpl,
+                                                   const TemplateLimits& limits) {
   DAI_ASSIGN_OR_RETURN(auto nodes, Parse(tmpl, limits));
   std::vector<std::string> out;
   Collect(nodes, 0, out);

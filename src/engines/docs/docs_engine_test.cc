@@ -16,7 +16,8 @@ namespace {
 
 std::vector<Json> Shop() {
   return {
-      Json::parse(R"({"kind":"Deployment","metadata":{"name":"api","namespace":"shop","labels":{"team":"payments"}},
+      Json::parse(
+          R"({"kind":"Deployment","metadata":{"name":"api","namespace":"shop","labels":{"team":"payments"}},
         "spec":{"replicas":3,"template":{"metadata":{"labels":{"app":"api"}},"spec":{"containers":[{"name":"api",
         "image":"shop/api:1.4","ports":[{"containerPort":8080}],
         "env":[{"name":"DATABASE_URL","value":"postgres://app:s3cret@orders-db.example.com:5432/orders"},
@@ -33,12 +34,14 @@ std::vector<Json> Shop() {
       Json::parse(R"({"kind":"Ingress","metadata":{"name":"web","namespace":"shop"},
         "spec":{"rules":[{"host":"shop.example.com","http":{"paths":[{"path":"/","backend":{"service":{"name":"api","port":{"number":80}}}},
           {"path":"/old","backend":{"service":{"name":"gone","port":{"number":80}}}}]}}]}})"),
-      Json::parse(R"({"kind":"Secret","metadata":{"name":"creds","namespace":"shop"},"data":{"url":"cG9zdGdyZXM6Ly94"}})"),
+      Json::parse(
+          R"({"kind":"Secret","metadata":{"name":"creds","namespace":"shop"},"data":{"url":"cG9zdGdyZXM6Ly94"}})"),
       Json::parse(R"({"kind":"Role","metadata":{"name":"r","namespace":"shop"}})"),
   };
 }
 
-bool HasEdge(const Snapshot& s, const std::string& from, const std::string& to, const std::string& kind) {
+bool HasEdge(const Snapshot& s, const std::string& from, const std::string& to,
+             const std::string& kind) {
   for (const auto& e : s.edges)
     if (e.from == from && e.to == to && e.kind == kind) return true;
   return false;
@@ -87,10 +90,12 @@ TEST(Architecture, TrafficAndPrometheusTargets) {
   SnapshotBuilder b;
   ASSERT_TRUE(b.AddKubernetesObjects(Shop()).ok());
   ASSERT_TRUE(b.AddTraffic(Json::parse(R"([{"source":"api","destination":"redis","rate":12.5},
-                                          {"source":"frontend","destination":"shop/api","rate":3}])")).ok());
+                                          {"source":"frontend","destination":"shop/api","rate":3}])"))
+                  .ok());
   ASSERT_TRUE(b.AddPrometheusTargets(Json::parse(R"({"status":"success","data":{"activeTargets":[
      {"labels":{"job":"node","instance":"a:9100"},"health":"up"},
-     {"labels":{"job":"node","instance":"b:9100"},"health":"down"}]}})")).ok());
+     {"labels":{"job":"node","instance":"b:9100"},"health":"down"}]}})"))
+                  .ok());
   Snapshot s = b.Build();
   EXPECT_TRUE(HasEdge(s, "deployment/shop/api", "statefulset/shop/redis", "calls"));
   EXPECT_TRUE(HasEdge(s, "external/frontend", "deployment/shop/api", "calls"));
@@ -101,14 +106,16 @@ TEST(Architecture, TrafficAndPrometheusTargets) {
       EXPECT_EQ(c.attributes.at("up"), "1");
     }
   EXPECT_FALSE(b.AddTraffic(Json::parse(R"([{"source":"a"}])")).ok());
-  auto bad = SnapshotBuilder().AddTraffic(Json::parse(R"([{"source":"a","destination":"b","rate":-1}])"));
+  auto bad =
+      SnapshotBuilder().AddTraffic(Json::parse(R"([{"source":"a","destination":"b","rate":-1}])"));
   EXPECT_NE(bad.message().find("traffic[0].rate"), std::string::npos);
   EXPECT_FALSE(SnapshotBuilder().AddPrometheusTargets(Json::object()).ok());
 }
 
 TEST(Architecture, ManualSnapshotValidatesAndDropsDanglingEdges) {
-  auto s = SnapshotFromJson(Json::parse(R"([{"id":"a"},{"id":"b","kind":"database"}])"),
-                            Json::parse(R"([{"from":"a","to":"b"},{"from":"a","to":"zz"},{"from":"b","to":"a"}])"));
+  auto s = SnapshotFromJson(
+      Json::parse(R"([{"id":"a"},{"id":"b","kind":"database"}])"),
+      Json::parse(R"([{"from":"a","to":"b"},{"from":"a","to":"zz"},{"from":"b","to":"a"}])"));
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->edges.size(), 2u);  // the cycle a→b→a is kept as data; zz dropped
   EXPECT_EQ(s->warnings.size(), 1u);
@@ -117,7 +124,8 @@ TEST(Architecture, ManualSnapshotValidatesAndDropsDanglingEdges) {
   EXPECT_NE(dup.status().message().find("components[1].id"), std::string::npos);
   SnapshotLimits lim;
   lim.max_components = 1;
-  EXPECT_FALSE(SnapshotFromJson(Json::parse(R"([{"id":"a"},{"id":"b"}])"), Json::array(), lim).ok());
+  EXPECT_FALSE(
+      SnapshotFromJson(Json::parse(R"([{"id":"a"},{"id":"b"}])"), Json::array(), lim).ok());
 }
 
 TEST(Architecture, DiffListsAddedRemovedChanged) {
@@ -127,7 +135,8 @@ TEST(Architecture, DiffListsAddedRemovedChanged) {
   auto objs = Shop();
   objs[0]["spec"]["template"]["spec"]["containers"][0]["image"] = "shop/api:1.5";
   objs.erase(objs.begin() + 5);  // the ingress goes
-  objs.push_back(Json::parse(R"({"kind":"Deployment","metadata":{"name":"worker","namespace":"shop"},"spec":{}})"));
+  objs.push_back(Json::parse(
+      R"({"kind":"Deployment","metadata":{"name":"worker","namespace":"shop"},"spec":{}})"));
   SnapshotBuilder b2;
   ASSERT_TRUE(b2.AddKubernetesObjects(objs).ok());
   Snapshot after = b2.Build();
@@ -146,10 +155,10 @@ TEST(Architecture, DiffListsAddedRemovedChanged) {
 }
 
 TEST(Architecture, DiagramsEscapeLabelsAndGroup) {
-  auto s = SnapshotFromJson(
-      Json::parse(R"([{"id":"a","name":"evil\"];</script><b>x","namespace":"n1"},
+  auto s =
+      SnapshotFromJson(Json::parse(R"([{"id":"a","name":"evil\"];</script><b>x","namespace":"n1"},
                       {"id":"b","name":"db","kind":"database","namespace":"n2"}])"),
-      Json::parse(R"([{"from":"a","to":"b","kind":"connects"}])"));
+                       Json::parse(R"([{"from":"a","to":"b","kind":"connects"}])"));
   ASSERT_TRUE(s.ok());
   std::string mm = ToMermaid(*s);
   EXPECT_EQ(mm.rfind("flowchart LR\n", 0), 0u);
@@ -168,8 +177,16 @@ TEST(Architecture, DiagramsEscapeLabelsAndGroup) {
 
 TEST(Search, Bm25RanksTitleAndRareTermsHigher) {
   SearchIndex idx;
-  idx.Upsert({1, "Restarting the API", "When the api stops answering, restart it with systemctl.", "runbook", {"api"}});
-  idx.Upsert({2, "Database failover", "Promote the replica. The api reconnects by itself.", "custom", {"db"}});
+  idx.Upsert({1,
+              "Restarting the API",
+              "When the api stops answering, restart it with systemctl.",
+              "runbook",
+              {"api"}});
+  idx.Upsert({2,
+              "Database failover",
+              "Promote the replica. The api reconnects by itself.",
+              "custom",
+              {"db"}});
   idx.Upsert({3, "Onboarding", "Welcome. Read the architecture docs first.", "onboarding", {}});
   auto hits = idx.Search("restart api");
   ASSERT_EQ(hits.size(), 2u);
@@ -216,7 +233,8 @@ TEST(Search, SnippetsAreEscaped) {
 
 TEST(Markdown, RendersSafely) {
   auto html = RenderMarkdown(
-      "# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n**bold**");
+      "# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x "
+      "onerror=alert(1)>\n\n**bold**");
   ASSERT_TRUE(html.ok());
   EXPECT_NE(html->find("<h1>Title</h1>"), std::string::npos);
   EXPECT_NE(html->find("<strong>bold</strong>"), std::string::npos);
@@ -224,7 +242,9 @@ TEST(Markdown, RendersSafely) {
   EXPECT_EQ(html->find("javascript:"), std::string::npos);
   EXPECT_EQ(html->find("onerror"), std::string::npos);
   EXPECT_FALSE(RenderMarkdown(std::string(100, 'x'), 10).ok());
-  auto refs = ExtractReferences("see [[incident:12]] and [[runbook:restart-api]], [[incident:12]], [[bad:1]] [[service:a b]]");
+  auto refs = ExtractReferences(
+      "see [[incident:12]] and [[runbook:restart-api]], [[incident:12]], [[bad:1]] [[service:a "
+      "b]]");
   ASSERT_EQ(refs.size(), 2u);
   EXPECT_EQ(refs[0].type, "incident");
   EXPECT_EQ(refs[1].id, "restart-api");
@@ -233,13 +253,18 @@ TEST(Markdown, RendersSafely) {
 }
 
 TEST(Template, FillsFieldsSectionsAndNamesUnknownFields) {
-  Json data = Json::parse(R"({"service":{"name":"api","owners":["ann","bob"]},"incidents":[{"id":1,"title":"down"},{"id":2,"title":"slow"}],"empty":[],"n":0})");
-  auto out = RenderTemplate("# {{service.name}}\nOwners: {{service.owners}}\n{{#each incidents}}- #{{id}} {{title}} ({{service.name}})\n{{/each}}{{#if empty}}never{{/if}}{{#if n}}never{{/if}}", data);
+  Json data = Json::parse(
+      R"({"service":{"name":"api","owners":["ann","bob"]},"incidents":[{"id":1,"title":"down"},{"id":2,"title":"slow"}],"empty":[],"n":0})");
+  auto out = RenderTemplate(
+      "# {{service.name}}\nOwners: {{service.owners}}\n{{#each incidents}}- #{{id}} {{title}} "
+      "({{service.name}})\n{{/each}}{{#if empty}}never{{/if}}{{#if n}}never{{/if}}",
+      data);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(*out, "# api\nOwners: ann, bob\n- #1 down (api)\n- #2 slow (api)\n");
   auto unknown = RenderTemplate("line1\n{{service.nope}}", data);
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.status().message().find("line 2: unknown field \"service.nope\""), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("line 2: unknown field \"service.nope\""),
+            std::string::npos);
   EXPECT_FALSE(RenderTemplate("{{#each incidents}}x", data).ok());
   EXPECT_FALSE(RenderTemplate("{{/if}}", data).ok());
   EXPECT_FALSE(RenderTemplate("{{ a b }}", data).ok());
@@ -266,7 +291,8 @@ IncidentRecord Inc(int64_t id, const std::string& alert, const std::string& serv
   r.title = alert + " on " + service + " instance 10.0.0." + std::to_string(id);
   r.severity = "high";
   r.service = service;
-  r.labels = {{"alertname", alert}, {"service", service}, {"instance", "10.0.0." + std::to_string(id)}};
+  r.labels = {
+      {"alertname", alert}, {"service", service}, {"instance", "10.0.0." + std::to_string(id)}};
   r.alertnames = {alert};
   r.root_cause = rc;
   r.resolved = true;
@@ -287,22 +313,32 @@ TEST(RunbookDraft, ClustersBySignature) {
   EXPECT_EQ(clusters[0].incident_ids, (std::vector<int64_t>{1, 3, 4}));
   EXPECT_EQ(clusters[1].incident_ids, (std::vector<int64_t>{2, 5}));
   EXPECT_NE(clusters[0].label.find("HighLatency"), std::string::npos);
-  EXPECT_DOUBLE_EQ(SignatureSimilarity(IncidentSignature(incs[0]), IncidentSignature(incs[0])), 1.0);
+  EXPECT_DOUBLE_EQ(SignatureSimilarity(IncidentSignature(incs[0]), IncidentSignature(incs[0])),
+                   1.0);
   EXPECT_LT(SignatureSimilarity(IncidentSignature(incs[0]), IncidentSignature(incs[1])), 0.1);
 }
 
 TEST(RunbookDraft, ExtractsOrderedDeduplicatedSteps) {
-  auto note = [](const std::string& text) { return TimelineEntry{"comment", text, "completed", Json::object(), 0}; };
-  TimelineEntry heal{"healing_action", "restarted", "completed", Json{{"action", "restart_pod"}, {"target", "api"}}, 0};
-  TimelineEntry rb{"runbook_execution", "Runbook flush-cache succeeded", "completed", Json::object(), 0};
-  TimelineEntry failed_rb{"runbook_execution", "Runbook other failed: x", "failed", Json::object(), 0};
+  auto note = [](const std::string& text) {
+    return TimelineEntry{"comment", text, "completed", Json::object(), 0};
+  };
+  TimelineEntry heal{"healing_action", "restarted", "completed",
+                     Json{{"action", "restart_pod"}, {"target", "api"}}, 0};
+  TimelineEntry rb{"runbook_execution", "Runbook flush-cache succeeded", "completed",
+                   Json::object(), 0};
+  TimelineEntry failed_rb{"runbook_execution", "Runbook other failed: x", "failed", Json::object(),
+                          0};
   TimelineEntry resolve{"resolve", "Resolved", "completed", Json::object(), 0};
-  TimelineEntry after{"comment", "$ /usr/bin/echo after-resolution", "completed", Json::object(), 0};
+  TimelineEntry after{"comment", "$ /usr/bin/echo after-resolution", "completed", Json::object(),
+                      0};
   std::vector<IncidentRecord> incs = {
       Inc(1, "HighLatency", "api",
-          {note("checked\n$ /usr/bin/systemctl status api"), heal, rb, note("ran `kubectl rollout restart deploy/api` too"), resolve, after}),
-      Inc(2, "HighLatency", "api", {note("$ /usr/bin/systemctl status api"), failed_rb, heal, rb, resolve}),
-      Inc(3, "HighLatency", "api", {note("$ /usr/bin/systemctl status api | grep x"), heal, resolve}),
+          {note("checked\n$ /usr/bin/systemctl status api"), heal, rb,
+           note("ran `kubectl rollout restart deploy/api` too"), resolve, after}),
+      Inc(2, "HighLatency", "api",
+          {note("$ /usr/bin/systemctl status api"), failed_rb, heal, rb, resolve}),
+      Inc(3, "HighLatency", "api",
+          {note("$ /usr/bin/systemctl status api | grep x"), heal, resolve}),
   };
   auto draft = DraftRunbook(incs);
   ASSERT_TRUE(draft.ok()) << draft.status().message();
@@ -329,8 +365,10 @@ TEST(RunbookDraft, ExtractsOrderedDeduplicatedSteps) {
   auto all_draft = DraftRunbook(incs, all);
   ASSERT_TRUE(all_draft.ok()) << all_draft.status().message();
   std::string dumped = DumpJson(all_draft->definition);
-  EXPECT_NE(dumped.find("Run by hand and confirm: kubectl rollout restart deploy/api"), std::string::npos);
-  EXPECT_NE(dumped.find("Run by hand and confirm: /usr/bin/systemctl status api | grep x"), std::string::npos);
+  EXPECT_NE(dumped.find("Run by hand and confirm: kubectl rollout restart deploy/api"),
+            std::string::npos);
+  EXPECT_NE(dumped.find("Run by hand and confirm: /usr/bin/systemctl status api | grep x"),
+            std::string::npos);
   EXPECT_FALSE(DraftRunbook({}).ok());
   EXPECT_FALSE(DraftRunbook({Inc(9, "X", "y", {resolve})}).ok());
 }
@@ -383,7 +421,8 @@ TEST(OpenApi, RendersMarkdownAndHtml) {
   EXPECT_FALSE(ParseOpenApi("openapi: 3\n").ok());
   EXPECT_FALSE(ParseOpenApi("a: [").ok());
   // A cyclic $ref ends.
-  auto cyc = ParseOpenApi(R"({"openapi":"3.0.0","paths":{"/a":{"get":{"responses":{"200":{"$ref":"#/x"}}}}},"x":{"$ref":"#/x"}})");
+  auto cyc = ParseOpenApi(
+      R"({"openapi":"3.0.0","paths":{"/a":{"get":{"responses":{"200":{"$ref":"#/x"}}}}},"x":{"$ref":"#/x"}})");
   ASSERT_TRUE(cyc.ok());
   EXPECT_NE(OpenApiToMarkdown(*cyc).find("/a"), std::string::npos);
 }
@@ -408,10 +447,13 @@ TEST(OpenApi, DiffFindsBreakingChanges) {
   std::string md = ApiChangesToMarkdown(changes);
   EXPECT_NE(md.find("`/pets/{id}`: path removed"), std::string::npos) << md;
   EXPECT_NE(md.find("`GET /pets parameter limit`: parameter became required"), std::string::npos);
-  EXPECT_NE(md.find("`GET /pets parameter limit`: type changed from integer to string"), std::string::npos);
+  EXPECT_NE(md.find("`GET /pets parameter limit`: type changed from integer to string"),
+            std::string::npos);
   EXPECT_NE(md.find("enum value \"dog\" removed"), std::string::npos);
-  EXPECT_NE(md.find("`POST /pets body field tag`: request field became required"), std::string::npos);
-  EXPECT_NE(md.find("`GET /pets response 200 field total`: response field removed"), std::string::npos);
+  EXPECT_NE(md.find("`POST /pets body field tag`: request field became required"),
+            std::string::npos);
+  EXPECT_NE(md.find("`GET /pets response 200 field total`: response field removed"),
+            std::string::npos);
   EXPECT_NE(md.find("## Other changes\n\n- `GET /owners`: operation added"), std::string::npos);
   EXPECT_TRUE(DiffOpenApi(*v1, *v1).empty());
 }
@@ -419,7 +461,8 @@ TEST(OpenApi, DiffFindsBreakingChanges) {
 TEST(ChangeLog, GroupsByDayAndServiceWithinThePeriod) {
   std::vector<ChangeEntry> e = {
       {"2026-11-02T10:00:00Z", "release", "api", "v1.2.0", "### Features\n- x", "doc:4"},
-      {"2026-11-02T09:00:00Z", "configuration", "", "healing rule restart-api enabled", "", "audit:9"},
+      {"2026-11-02T09:00:00Z", "configuration", "", "healing rule restart-api enabled", "",
+       "audit:9"},
       {"2026-11-03T08:00:00Z", "infrastructure", "", "1 component added", "", "snapshot:1..2"},
       {"2026-10-30T08:00:00Z", "release", "api", "too early", "", ""},
       {"2026-11-03T09:00:00Z", "release", "billing", "v9", "", ""},
@@ -427,7 +470,8 @@ TEST(ChangeLog, GroupsByDayAndServiceWithinThePeriod) {
   std::string md = BuildChangeLog(e, "2026-11-01T00:00:00Z", "2026-11-04T00:00:00Z");
   EXPECT_EQ(md.find("too early"), std::string::npos);
   EXPECT_LT(md.find("## 2026-11-03"), md.find("## 2026-11-02"));
-  EXPECT_NE(md.find("2 release(s), 1 infrastructure change(s), 1 configuration change(s)"), std::string::npos);
+  EXPECT_NE(md.find("2 release(s), 1 infrastructure change(s), 1 configuration change(s)"),
+            std::string::npos);
   EXPECT_NE(md.find("  ### Features"), std::string::npos);
   std::string api = BuildChangeLog(e, "2026-11-01T00:00:00Z", "2026-11-04T00:00:00Z", "api");
   EXPECT_EQ(api.find("billing"), std::string::npos);

@@ -10,11 +10,13 @@
 namespace dai::docs {
 namespace {
 
-constexpr const char* kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
+constexpr const char* kMethods[] = {"get",     "put",  "post",  "delete",
+                                    "options", "head", "patch", "trace"};
 
 Result<Json> YamlToJson(const YAML::Node& n, int depth, size_t& budget) {
   if (depth > 64) return Status::InvalidArgument("openapi: nested deeper than 64 levels");
-  if (budget == 0) return Status::InvalidArgument("openapi: more than 2,000,000 YAML nodes (limit)");
+  if (budget == 0)
+    return Status::InvalidArgument("openapi: more than 2,000,000 YAML nodes (limit)");
   --budget;
   switch (n.Type()) {
     case YAML::NodeType::Map: {
@@ -46,7 +48,8 @@ Result<Json> YamlToJson(const YAML::Node& n, int depth, size_t& budget) {
       }
       return Json(s);
     }
-    default: return Json(nullptr);
+    default:
+      return Json(nullptr);
   }
 }
 
@@ -73,7 +76,8 @@ const Json& Resolve(const Json& root, const Json& node, int depth = 0) {
   size_t pos = 2;
   while (pos <= ref.size()) {
     size_t slash = ref.find('/', pos);
-    std::string part = ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+    std::string part =
+        ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
     if (!cur->is_object() || !cur->contains(part)) return kNull;
     cur = &(*cur)[part];
     if (slash == std::string::npos) break;
@@ -100,8 +104,10 @@ std::string Cell(std::string s) {
     if (c == '\n' || c == '\r') c = ' ';
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -110,7 +116,8 @@ Json Parameters(const Json& root, const Json& path_item, const Json& op) {
   Json out = Json::array();
   std::set<std::string> seen;
   for (const Json* src : {&op, &path_item}) {
-    if (!src->is_object() || !src->contains("parameters") || !(*src)["parameters"].is_array()) continue;
+    if (!src->is_object() || !src->contains("parameters") || !(*src)["parameters"].is_array())
+      continue;
     for (const Json& p0 : (*src)["parameters"]) {
       const Json& p = Resolve(root, p0);
       std::string key = Str(p, "in") + ":" + Str(p, "name");
@@ -188,13 +195,14 @@ Result<Json> ParseOpenApi(std::string_view text, size_t max_bytes) {
       size_t budget = 2'000'000;
       DAI_ASSIGN_OR_RETURN(doc, YamlToJson(n, 0, budget));
     } catch (const YAML::Exception& e) {
-      return Status::InvalidArgument("openapi: invalid YAML at line " + std::to_string(e.mark.line + 1) +
-                                     ": " + e.msg);
+      return Status::InvalidArgument("openapi: invalid YAML at line " +
+                                     std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
   }
   if (!doc.is_object()) return Status::InvalidArgument("openapi: expected a map at the top");
   if (!doc.contains("openapi") && !doc.contains("swagger"))
-    return Status::InvalidArgument("openapi: neither an \"openapi\" nor a \"swagger\" version field");
+    return Status::InvalidArgument(
+        "openapi: neither an \"openapi\" nor a \"swagger\" version field");
   if (!doc.contains("paths") || !doc["paths"].is_object())
     return Status::InvalidArgument("openapi: \"paths\" is missing or not a map");
   return doc;
@@ -266,7 +274,8 @@ Result<std::string> OpenApiToHtml(const Json& doc) {
   std::string md = OpenApiToMarkdown(doc);
   DAI_ASSIGN_OR_RETURN(std::string body, RenderMarkdown(md, 64u << 20));
   std::string title = doc.contains("info") ? Str(doc["info"], "title") : "";
-  return "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + HtmlEscape(title.empty() ? "API" : title) +
+  return "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" +
+         HtmlEscape(title.empty() ? "API" : title) +
          "</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
          "padding:0 1rem;color:#1f2933}table{border-collapse:collapse}td,th{border:1px solid "
          "#cbd2d9;padding:.25rem .5rem}h2{border-top:1px solid #e4e7eb;padding-top:1rem}code{"
@@ -327,14 +336,17 @@ std::vector<ApiChange> DiffOpenApi(const Json& before, const Json& after) {
       for (const Json& q : params_b) {
         if (Str(q, "in") == "body" || find(params_a, q) != nullptr) continue;
         const std::string pw = where + " parameter " + Str(q, "name");
-        if (Flag(q, "required")) out.push_back({true, pw, "new required parameter"});
-        else out.push_back({false, pw, "new optional parameter"});
+        if (Flag(q, "required"))
+          out.push_back({true, pw, "new required parameter"});
+        else
+          out.push_back({false, pw, "new optional parameter"});
       }
       if (!BodyRequired(before, oa) && BodyRequired(after, ob))
         out.push_back({true, where, "request body became required"});
       auto ra = RequiredProps(BodySchema(before, oa)), rb = RequiredProps(BodySchema(after, ob));
       for (const auto& r : rb)
-        if (!ra.count(r)) out.push_back({true, where + " body field " + r, "request field became required"});
+        if (!ra.count(r))
+          out.push_back({true, where + " body field " + r, "request field became required"});
       const Json& resp_a = oa.is_object() && oa.contains("responses") ? oa["responses"] : Json();
       const Json& resp_b = ob.is_object() && ob.contains("responses") ? ob["responses"] : Json();
       if (resp_a.is_object()) {
@@ -346,7 +358,8 @@ std::vector<ApiChange> DiffOpenApi(const Json& before, const Json& after) {
           }
           const Json& sa = SuccessSchema(before, resp_a, r.key());
           const Json& sb = SuccessSchema(after, resp_b, r.key());
-          if (sa.is_object() && sb.is_object() && sa.contains("properties") && sa["properties"].is_object()) {
+          if (sa.is_object() && sb.is_object() && sa.contains("properties") &&
+              sa["properties"].is_object()) {
             for (auto prop = sa["properties"].begin(); prop != sa["properties"].end(); ++prop)
               if (!sb.contains("properties") || !sb["properties"].is_object() ||
                   !sb["properties"].contains(prop.key()))

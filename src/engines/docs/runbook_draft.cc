@@ -10,18 +10,19 @@ namespace dai::docs {
 namespace {
 
 const std::set<std::string> kStopwords = {
-    "the", "a",   "an",  "and", "or",  "of",   "to",   "in",   "on",   "for", "is",
+    "the", "a",   "an",  "and", "or",  "of",   "to",   "in",   "on",   "for",  "is",
     "was", "by",  "at",  "it",  "be",  "as",   "with", "from", "this", "that", "after",
     "due", "has", "had", "not", "too", "high", "low",  "when", "were", "are"};
-const std::set<std::string> kVolatileLabels = {"instance", "pod", "container", "fingerprint",
-                                                "id", "uid", "pod_name", "endpoint", "ip"};
+const std::set<std::string> kVolatileLabels = {
+    "instance", "pod", "container", "fingerprint", "id", "uid", "pod_name", "endpoint", "ip"};
 
 std::vector<std::string> Words(const std::string& text) {
   std::vector<std::string> out;
   std::string cur;
   auto flush = [&] {
     if (cur.size() > 2 && !kStopwords.count(cur) &&
-        !std::any_of(cur.begin(), cur.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+        !std::any_of(cur.begin(), cur.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
       out.push_back(cur);
     cur.clear();
   };
@@ -39,8 +40,10 @@ std::string Slug(const std::string& s, size_t max) {
   std::string out;
   for (char c : s) {
     char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9')) out += l;
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9'))
+      out += l;
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
     if (out.size() >= max) break;
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
@@ -94,8 +97,8 @@ std::vector<std::string> CommandsInNote(const std::string& note) {
       if (sp == std::string::npos || sp == 0) continue;
       std::string exe = span.substr(0, sp);
       if (std::all_of(exe.begin(), exe.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '_' ||
-                   c == '-';
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' ||
+                   c == '_' || c == '-';
           }))
         out.push_back(span);
     }
@@ -118,7 +121,8 @@ std::vector<Candidate> ActionsBeforeResolution(const IncidentRecord& inc) {
         if (e.description.rfind(marker, 0) == 0) {
           size_t sp = e.description.find(' ', marker.size());
           std::string rest = sp == std::string::npos ? "" : e.description.substr(sp + 1);
-          if (rest.rfind("succeeded", 0) == 0) name = e.description.substr(marker.size(), sp - marker.size());
+          if (rest.rfind("succeeded", 0) == 0)
+            name = e.description.substr(marker.size(), sp - marker.size());
         }
       }
       if (name.empty() || Slug(name, 200) != name) continue;
@@ -127,9 +131,10 @@ std::vector<Candidate> ActionsBeforeResolution(const IncidentRecord& inc) {
       std::string action = DetailStr(e.details, "action");
       std::string target = DetailStr(e.details, "target");
       if (action.empty()) continue;
-      out.push_back({"healing:" + action + ":" + target,
-                     Json{{"healing", Json{{"action", Literal(action)}, {"target", Literal(target)}}}},
-                     "Healing: " + action + (target.empty() ? "" : " " + target)});
+      out.push_back(
+          {"healing:" + action + ":" + target,
+           Json{{"healing", Json{{"action", Literal(action)}, {"target", Literal(target)}}}},
+           "Healing: " + action + (target.empty() ? "" : " " + target)});
     } else if (e.type == "comment") {
       for (const std::string& cmd : CommandsInNote(e.description)) {
         auto argv = SplitCommand(cmd);
@@ -163,9 +168,12 @@ Result<std::vector<std::string>> SplitCommand(const std::string& line) {
   for (size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (quote != 0) {
-      if (c == quote) quote = 0;
-      else if (c == '\\' && quote == '"' && i + 1 < line.size()) cur += line[++i];
-      else cur += c;
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < line.size())
+        cur += line[++i];
+      else
+        cur += c;
       continue;
     }
     if (c == '\'' || c == '"') {
@@ -174,7 +182,8 @@ Result<std::vector<std::string>> SplitCommand(const std::string& line) {
       continue;
     }
     if (c == '|' || c == ';' || c == '&' || c == '>' || c == '<' || c == '`' || c == '*' ||
-        c == '?' || c == '~' || (c == '$' && i + 1 < line.size() && (line[i + 1] == '(' || line[i + 1] == '{')))
+        c == '?' || c == '~' ||
+        (c == '$' && i + 1 < line.size() && (line[i + 1] == '(' || line[i + 1] == '{')))
       return Status::InvalidArgument("command needs a shell (" + std::string(1, c) + ")");
     if (c == '\\' && i + 1 < line.size()) {
       cur += line[++i];
@@ -200,7 +209,8 @@ std::map<std::string, double> IncidentSignature(const IncidentRecord& inc) {
   std::map<std::string, double> sig;
   for (const auto& a : inc.alertnames)
     if (!a.empty()) sig["alert:" + a] = 3;
-  if (inc.alertnames.empty() && inc.labels.count("alertname")) sig["alert:" + inc.labels.at("alertname")] = 3;
+  if (inc.alertnames.empty() && inc.labels.count("alertname"))
+    sig["alert:" + inc.labels.at("alertname")] = 3;
   if (!inc.service.empty()) sig["label:service=" + inc.service] = 1.5;
   for (const auto& [k, v] : inc.labels) {
     if (kVolatileLabels.count(k) || k == "alertname" || v.size() > 100) continue;
@@ -211,7 +221,8 @@ std::map<std::string, double> IncidentSignature(const IncidentRecord& inc) {
   return sig;
 }
 
-double SignatureSimilarity(const std::map<std::string, double>& a, const std::map<std::string, double>& b) {
+double SignatureSimilarity(const std::map<std::string, double>& a,
+                           const std::map<std::string, double>& b) {
   double inter = 0, uni = 0;
   auto ia = a.begin(), ib = b.begin();
   while (ia != a.end() || ib != b.end()) {
@@ -230,7 +241,8 @@ double SignatureSimilarity(const std::map<std::string, double>& a, const std::ma
   return uni == 0 ? 0 : inter / uni;
 }
 
-std::vector<IncidentCluster> ClusterIncidents(const std::vector<IncidentRecord>& incidents, double threshold) {
+std::vector<IncidentCluster> ClusterIncidents(const std::vector<IncidentRecord>& incidents,
+                                              double threshold) {
   std::vector<const IncidentRecord*> order;
   for (const auto& i : incidents) order.push_back(&i);
   std::sort(order.begin(), order.end(), [](auto* x, auto* y) { return x->id < y->id; });
@@ -242,12 +254,15 @@ std::vector<IncidentCluster> ClusterIncidents(const std::vector<IncidentRecord>&
     size_t best_cluster = 0;
     for (size_t cl_idx = 0; cl_idx < clusters.size(); ++cl_idx) {
       double sum = 0;
-      for (size_t member : clusters[cl_idx]) sum += SignatureSimilarity(sigs[inc_idx], sigs[member]);
+      for (size_t member : clusters[cl_idx])
+        sum += SignatureSimilarity(sigs[inc_idx], sigs[member]);
       double avg = sum / static_cast<double>(clusters[cl_idx].size());
       if (avg > best) best = avg, best_cluster = cl_idx;
     }
-    if (best >= threshold) clusters[best_cluster].push_back(inc_idx);
-    else clusters.push_back({inc_idx});
+    if (best >= threshold)
+      clusters[best_cluster].push_back(inc_idx);
+    else
+      clusters.push_back({inc_idx});
   }
   std::vector<IncidentCluster> out;
   for (const auto& members : clusters) {
@@ -262,7 +277,8 @@ std::vector<IncidentCluster> ClusterIncidents(const std::vector<IncidentRecord>&
     for (auto& [k, w] : shared)
       if (k.rfind("t:", 0) != 0) ranked.emplace_back(-w, k.substr(k.find(':') + 1));
     std::sort(ranked.begin(), ranked.end());
-    for (size_t r = 0; r < ranked.size() && r < 3; ++r) c.label += (r ? ", " : "") + ranked[r].second;
+    for (size_t r = 0; r < ranked.size() && r < 3; ++r)
+      c.label += (r ? ", " : "") + ranked[r].second;
     if (c.label.empty()) c.label = order[members[0]]->title.substr(0, 100);
     out.push_back(std::move(c));
   }
@@ -272,7 +288,8 @@ std::vector<IncidentCluster> ClusterIncidents(const std::vector<IncidentRecord>&
   return out;
 }
 
-Result<RunbookDraft> DraftRunbook(const std::vector<IncidentRecord>& incidents, const DraftOptions& options) {
+Result<RunbookDraft> DraftRunbook(const std::vector<IncidentRecord>& incidents,
+                                  const DraftOptions& options) {
   if (incidents.empty()) return Status::InvalidArgument("incidentIds: no incidents to learn from");
   RunbookDraft draft;
   std::map<std::string, DraftStep> by_key;
@@ -285,7 +302,9 @@ Result<RunbookDraft> DraftRunbook(const std::vector<IncidentRecord>& incidents, 
       if (s.support == 0) s.definition = actions[pos].step;
       summaries[actions[pos].key] = actions[pos].summary;
       s.support++;
-      s.position += actions.size() > 1 ? static_cast<double>(pos) / static_cast<double>(actions.size() - 1) : 0;
+      s.position += actions.size() > 1
+                        ? static_cast<double>(pos) / static_cast<double>(actions.size() - 1)
+                        : 0;
       s.incidents.push_back(inc.id);
     }
   }
@@ -317,7 +336,8 @@ Result<RunbookDraft> DraftRunbook(const std::vector<IncidentRecord>& incidents, 
   for (const auto& inc : incidents) {
     for (auto it = common.begin(); it != common.end();) {
       auto f = inc.labels.find(it->first);
-      bool keep = f != inc.labels.end() && f->second == it->second && !kVolatileLabels.count(it->first);
+      bool keep =
+          f != inc.labels.end() && f->second == it->second && !kVolatileLabels.count(it->first);
       it = keep ? std::next(it) : common.erase(it);
     }
     if (!inc.severity.empty()) severities.insert(inc.severity);
@@ -348,28 +368,28 @@ Result<RunbookDraft> DraftRunbook(const std::vector<IncidentRecord>& incidents, 
                                             : std::to_string(step_no) + "-" + Slug(summary, 50);
     s.definition = def;
     steps.push_back(def);
-    md += std::to_string(step_no) + ". " + summary + " — seen in " + std::to_string(s.support) + " of " +
-          std::to_string(incidents.size()) + " incidents\n";
+    md += std::to_string(step_no) + ". " + summary + " — seen in " + std::to_string(s.support) +
+          " of " + std::to_string(incidents.size()) + " incidents\n";
     draft.steps.push_back(s);
   }
   steps.push_back(Json{{"name", "confirm-resolved"},
                        {"approval", "Confirm the incident's alerts have resolved"}});
-  md += std::to_string(step_no + 1) + ". Confirm the incident's alerts have resolved\n\n## Learned from\n\n";
+  md += std::to_string(step_no + 1) +
+        ". Confirm the incident's alerts have resolved\n\n## Learned from\n\n";
   for (int64_t id : draft.source_incidents) md += "- [[incident:" + std::to_string(id) + "]]\n";
   Json trigger = Json::object();
   if (!common.empty()) trigger["labels"] = common;
-  if (!severities.empty()) trigger["severity"] = Json(std::vector<std::string>(severities.begin(), severities.end()));
+  if (!severities.empty())
+    trigger["severity"] = Json(std::vector<std::string>(severities.begin(), severities.end()));
   std::string description = "Learned from incidents";
   for (int64_t id : draft.source_incidents) description += " #" + std::to_string(id);
   if (description.size() > 900) description = description.substr(0, 900) + " ...";
-  draft.definition = Json{{"name", name},
-                          {"description", description},
-                          {"trigger", trigger},
-                          {"autoExecute", false},
-                          {"requiresApproval", true},
-                          {"steps", steps}};
+  draft.definition =
+      Json{{"name", name},         {"description", description}, {"trigger", trigger},
+           {"autoExecute", false}, {"requiresApproval", true},   {"steps", steps}};
   auto valid = runbook::ParseRunbookJson(draft.definition);
-  if (!valid.ok()) return Status::Internal("learned runbook failed validation: " + valid.status().message());
+  if (!valid.ok())
+    return Status::Internal("learned runbook failed validation: " + valid.status().message());
   draft.markdown = md;
   return draft;
 }

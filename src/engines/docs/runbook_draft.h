@@ -71,7 +71,7 @@ struct RunbookDraft {
 };
 
 struct DraftOptions {
-  std::string title;       //!< "" = from the cluster's common alert/title
+  std::string title;         //!< "" = from the cluster's common alert/title
   double min_support = 0.5;  //!< fraction of the cluster's incidents that must share a step
 };
 

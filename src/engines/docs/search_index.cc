@@ -30,8 +30,9 @@ std::vector<QueryTerm> ParseQuery(std::string_view q) {
     QueryTerm t;
     for (size_t k = start; k < i && t.text.size() < kMaxTermBytes; ++k) t.text += LowerByte(q[k]);
     if (i < q.size() && q[i] == '*') t.prefix = true;
-    bool dup = std::any_of(out.begin(), out.end(),
-                           [&](const QueryTerm& o) { return o.text == t.text && o.prefix == t.prefix; });
+    bool dup = std::any_of(out.begin(), out.end(), [&](const QueryTerm& o) {
+      return o.text == t.text && o.prefix == t.prefix;
+    });
     if (!dup) out.push_back(std::move(t));
   }
   return out;
@@ -72,12 +73,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size() + 16);
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -135,7 +147,8 @@ void SearchIndex::Remove(int64_t id) {
   docs_.erase(it);
 }
 
-std::vector<SearchHit> SearchIndex::Search(std::string_view query, const SearchOptions& options) const {
+std::vector<SearchHit> SearchIndex::Search(std::string_view query,
+                                           const SearchOptions& options) const {
   std::vector<SearchHit> hits;
   auto terms = ParseQuery(query);
   if (terms.empty() || docs_.empty()) return hits;
@@ -245,9 +258,12 @@ std::string SearchIndex::Snippet(std::string_view text, const std::vector<std::s
     while (pos < window.size() && IsWordByte(static_cast<unsigned char>(window[pos]))) ++pos;
     std::string_view word = window.substr(start, pos - start);
     std::string tok;
-    for (size_t k = 0; k < word.size() && tok.size() < kMaxTermBytes; ++k) tok += LowerByte(word[k]);
-    if (MatchesAny(tok, terms)) out += "<mark>" + HtmlEscape(word) + "</mark>";
-    else out += HtmlEscape(word);
+    for (size_t k = 0; k < word.size() && tok.size() < kMaxTermBytes; ++k)
+      tok += LowerByte(word[k]);
+    if (MatchesAny(tok, terms))
+      out += "<mark>" + HtmlEscape(word) + "</mark>";
+    else
+      out += HtmlEscape(word);
   }
   if (end < text.size()) out += "…";
   return out;

@@ -70,7 +70,8 @@ std::vector<std::string> TagList(const Json& tags) {
 
 Json LinksJson(const std::string& content) {
   Json links = Json::array();
-  for (const auto& r : ExtractReferences(content)) links.push_back(Json{{"type", r.type}, {"id", r.id}});
+  for (const auto& r : ExtractReferences(content))
+    links.push_back(Json{{"type", r.type}, {"id", r.id}});
   return links;
 }
 
@@ -79,8 +80,8 @@ Result<std::string> ReadFileBounded(const fs::path& path, size_t max_bytes) {
   auto size = fs::file_size(path, ec);
   if (ec) return Status::InvalidArgument("cannot read " + path.string() + ": " + ec.message());
   if (size > max_bytes)
-    return Status::InvalidArgument(path.string() + ": " + std::to_string(size) + " bytes is over the limit of " +
-                                   std::to_string(max_bytes));
+    return Status::InvalidArgument(path.string() + ": " + std::to_string(size) +
+                                   " bytes is over the limit of " + std::to_string(max_bytes));
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::InvalidArgument("cannot read " + path.string());
   std::ostringstream ss;
@@ -123,29 +124,37 @@ DocsService::~DocsService() = default;
 Result<Json> DocsService::InsertDoc(const std::string& title, const std::string& doc_type,
                                     const std::string& content, const std::string& format,
                                     const std::string& source_type, const std::string& source_id,
-                                    const Json& tags, const Json& metadata, const std::string& origin,
-                                    const std::string& author, std::optional<int64_t> template_id) {
+                                    const Json& tags, const Json& metadata,
+                                    const std::string& origin, const std::string& author,
+                                    std::optional<int64_t> template_id) {
   if (content.size() > options_.max_doc_bytes)
     return Status::InvalidArgument("content: " + std::to_string(content.size()) +
-                                   " bytes is over the limit of " + std::to_string(options_.max_doc_bytes));
+                                   " bytes is over the limit of " +
+                                   std::to_string(options_.max_doc_bytes));
   const TimePoint now = clock_.Now();
   int64_t id = 0;
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
     DAI_ASSIGN_OR_RETURN(
         auto ins,
-        conn.Query("INSERT INTO generated_docs (title, doc_type, content, format, template_id, source_type, "
-                   "source_id, version, status, tags, metadata, generated_by, human_edited, links, created_at, "
-                   "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                   {title, doc_type, content, format, store::internal::OptParam(template_id),
-                    source_type.empty() ? Param(nullptr) : Param(source_type),
-                    source_id.empty() ? Param(nullptr) : Param(source_id),
-                    origin == "human" || origin == "imported" ? "published" : "draft", DumpJson(tags),
-                    DumpJson(metadata), author, origin == "human", DumpJson(LinksJson(content)), now, now}));
+        conn.Query(
+            "INSERT INTO generated_docs (title, doc_type, content, format, template_id, "
+            "source_type, "
+            "source_id, version, status, tags, metadata, generated_by, human_edited, links, "
+            "created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            {title, doc_type, content, format, store::internal::OptParam(template_id),
+             source_type.empty() ? Param(nullptr) : Param(source_type),
+             source_id.empty() ? Param(nullptr) : Param(source_id),
+             origin == "human" || origin == "imported" ? "published" : "draft", DumpJson(tags),
+             DumpJson(metadata), author, origin == "human", DumpJson(LinksJson(content)), now,
+             now}));
     id = ins.rows.at(0).GetInt(size_t{0});
     return conn
-        .Query("INSERT INTO doc_versions (doc_id, version, title, content, origin, author, applied, created_at) "
-               "VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
-               {id, title, content, origin, author, true, now})
+        .Query(
+            "INSERT INTO doc_versions (doc_id, version, title, content, origin, author, applied, "
+            "created_at) "
+            "VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
+            {id, title, content, origin, author, true, now})
         .status();
   }));
   if (publish_) publish_("docs.updated", DumpJson({{"id", id}}));
@@ -155,11 +164,13 @@ Result<Json> DocsService::InsertDoc(const std::string& title, const std::string&
 Result<Json> DocsService::DocRow(int64_t id, bool with_content) {
   DAI_ASSIGN_OR_RETURN(
       auto rows,
-      db_.Query("SELECT id, title, doc_type, content, format, template_id, source_type, source_id, version, "
+      db_.Query("SELECT id, title, doc_type, content, format, template_id, source_type, source_id, "
+                "version, "
                 "status, tags, metadata, generated_by, human_edited, links, created_at, updated_at "
                 "FROM generated_docs WHERE id = ?",
                 {id}));
-  if (rows.rows.empty()) return Status::NotFound("document " + std::to_string(id) + " does not exist");
+  if (rows.rows.empty())
+    return Status::NotFound("document " + std::to_string(id) + " does not exist");
   const auto& r = rows.rows[0];
   Json j{{"id", r.GetInt("id")},
          {"title", r.GetString("title")},
@@ -187,26 +198,32 @@ Result<Json> DocsService::CreateDoc(const Json& in, const std::string& author) {
   const std::string content = in["content"].get<std::string>();
   std::string title = in.value("title", std::string());
   if (title.empty()) title = FirstHeading(content);
-  if (title.empty()) return Status::InvalidArgument("title: required when the content has no # heading");
-  return InsertDoc(title, in.value("docType", std::string("custom")), content, "markdown", "",
-                   "", in.value("tags", Json::array()), Json::object(), "human", author, std::nullopt);
+  if (title.empty())
+    return Status::InvalidArgument("title: required when the content has no # heading");
+  return InsertDoc(title, in.value("docType", std::string("custom")), content, "markdown", "", "",
+                   in.value("tags", Json::array()), Json::object(), "human", author, std::nullopt);
 }
 
 Result<Json> DocsService::UpdateDoc(const Json& in, const std::string& author) {
   const int64_t id = in["id"].get<int64_t>();
   if (in.contains("content") && in["content"].get<std::string>().size() > options_.max_doc_bytes)
-    return Status::InvalidArgument("content: over the limit of " + std::to_string(options_.max_doc_bytes) + " bytes");
+    return Status::InvalidArgument("content: over the limit of " +
+                                   std::to_string(options_.max_doc_bytes) + " bytes");
   const TimePoint now = clock_.Now();
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto cur, conn.Query("SELECT title, content, version, tags, status FROM generated_docs "
-                                              "WHERE id = ?",
-                                              {id}));
-    if (cur.rows.empty()) return Status::NotFound("document " + std::to_string(id) + " does not exist");
+    DAI_ASSIGN_OR_RETURN(
+        auto cur, conn.Query("SELECT title, content, version, tags, status FROM generated_docs "
+                             "WHERE id = ?",
+                             {id}));
+    if (cur.rows.empty())
+      return Status::NotFound("document " + std::to_string(id) + " does not exist");
     const auto& r = cur.rows[0];
-    if (in.contains("expectedVersion") && in["expectedVersion"].get<int64_t>() != r.GetInt("version"))
+    if (in.contains("expectedVersion") &&
+        in["expectedVersion"].get<int64_t>() != r.GetInt("version"))
       return Status::Conflict("document " + std::to_string(id) + " is at version " +
                               std::to_string(r.GetInt("version")) + ", not " +
-                              std::to_string(in["expectedVersion"].get<int64_t>()) + ": reload and edit again");
+                              std::to_string(in["expectedVersion"].get<int64_t>()) +
+                              ": reload and edit again");
     std::string title = in.value("title", r.GetString("title"));
     std::string content = in.value("content", r.GetString("content"));
     std::string tags = in.contains("tags") ? DumpJson(in["tags"]) : r.GetString("tags");
@@ -214,18 +231,22 @@ Result<Json> DocsService::UpdateDoc(const Json& in, const std::string& author) {
     const bool text_changed = title != r.GetString("title") || content != r.GetString("content");
     int64_t version = r.GetInt("version") + (text_changed ? 1 : 0);
     if (text_changed) {
-      DAI_ASSIGN_OR_RETURN(auto mx, conn.Query("SELECT max(version) FROM doc_versions WHERE doc_id = ?", {id}));
+      DAI_ASSIGN_OR_RETURN(
+          auto mx, conn.Query("SELECT max(version) FROM doc_versions WHERE doc_id = ?", {id}));
       version = std::max(version, mx.rows.at(0).GetInt(size_t{0}) + 1);
-      DAI_RETURN_IF_ERROR(
-          conn.Query("INSERT INTO doc_versions (doc_id, version, title, content, origin, author, applied, "
-                     "created_at) VALUES (?, ?, ?, ?, 'human', ?, ?, ?)",
-                     {id, version, title, content, author, true, now})
-              .status());
+      DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO doc_versions (doc_id, version, title, content, "
+                                     "origin, author, applied, "
+                                     "created_at) VALUES (?, ?, ?, ?, 'human', ?, ?, ?)",
+                                     {id, version, title, content, author, true, now})
+                              .status());
     }
     return conn
-        .Query("UPDATE generated_docs SET title = ?, content = ?, tags = ?, status = ?, version = ?, links = ?, "
-               "human_edited = CASE WHEN ? THEN ? ELSE human_edited END, updated_at = ? WHERE id = ?",
-               {title, content, tags, status, version, DumpJson(LinksJson(content)), text_changed, true, now, id})
+        .Query(
+            "UPDATE generated_docs SET title = ?, content = ?, tags = ?, status = ?, version = ?, "
+            "links = ?, "
+            "human_edited = CASE WHEN ? THEN ? ELSE human_edited END, updated_at = ? WHERE id = ?",
+            {title, content, tags, status, version, DumpJson(LinksJson(content)), text_changed,
+             true, now, id})
         .status();
   }));
   if (publish_) publish_("docs.updated", DumpJson({{"id", id}}));
@@ -241,10 +262,11 @@ Result<Json> DocsService::GetDoc(int64_t id) {
   } else {
     doc["html"] = "<pre>" + HtmlEscape(content) + "</pre>";
   }
-  DAI_ASSIGN_OR_RETURN(auto versions,
-                       db_.Query("SELECT version, title, origin, author, applied, created_at FROM doc_versions "
-                                 "WHERE doc_id = ? ORDER BY version DESC LIMIT 50",
-                                 {id}));
+  DAI_ASSIGN_OR_RETURN(
+      auto versions,
+      db_.Query("SELECT version, title, origin, author, applied, created_at FROM doc_versions "
+                "WHERE doc_id = ? ORDER BY version DESC LIMIT 50",
+                {id}));
   Json list = Json::array();
   for (const auto& v : versions.rows)
     list.push_back(Json{{"version", v.GetInt("version")},
@@ -271,7 +293,9 @@ Result<Json> DocsService::ListDocs(const Json& in) {
       (*row)["score"] = h["score"];
       items.push_back(*row);
     }
-    return Json{{"items", items}, {"total", static_cast<int64_t>(items.size())}, {"limit", in.value("limit", int64_t{50})},
+    return Json{{"items", items},
+                {"total", static_cast<int64_t>(items.size())},
+                {"limit", in.value("limit", int64_t{50})},
                 {"offset", 0}};
   }
   std::string where = " WHERE 1 = 1";
@@ -292,23 +316,29 @@ Result<Json> DocsService::ListDocs(const Json& in) {
     params.push_back("%" + DumpJson(in["tag"]) + "%");
   }
   const int64_t limit = in.value("limit", int64_t{50}), offset = in.value("offset", int64_t{0});
-  DAI_ASSIGN_OR_RETURN(auto count, db_.Query("SELECT count(*) FROM generated_docs" + where, params));
+  DAI_ASSIGN_OR_RETURN(auto count,
+                       db_.Query("SELECT count(*) FROM generated_docs" + where, params));
   Params page = params;
   page.push_back(limit);
   page.push_back(offset);
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT id FROM generated_docs" + where +
-                                                " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
-                                            page));
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       db_.Query("SELECT id FROM generated_docs" + where +
+                                     " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+                                 page));
   Json items = Json::array();
   for (const auto& r : rows.rows) {
     DAI_ASSIGN_OR_RETURN(Json d, DocRow(r.GetInt(size_t{0}), false));
     items.push_back(std::move(d));
   }
-  return Json{{"items", items}, {"total", count.rows.at(0).GetInt(size_t{0})}, {"limit", limit}, {"offset", offset}};
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(size_t{0})},
+              {"limit", limit},
+              {"offset", offset}};
 }
 
 Status DocsService::SyncIndex() {
-  DAI_ASSIGN_OR_RETURN(auto head, db_.Query("SELECT count(*), max(updated_at) FROM generated_docs"));
+  DAI_ASSIGN_OR_RETURN(auto head,
+                       db_.Query("SELECT count(*), max(updated_at) FROM generated_docs"));
   const int64_t count = head.rows.at(0).GetInt(size_t{0});
   const std::optional<TimePoint> newest = head.rows.at(0).GetOptTime(size_t{1});
   {
@@ -357,17 +387,22 @@ Result<Json> DocsService::Search(const Json& in) {
   }
   Json items = Json::array();
   for (const auto& h : hits)
-    items.push_back(Json{{"id", h.id}, {"title", h.title}, {"docType", h.doc_type}, {"score", h.score},
+    items.push_back(Json{{"id", h.id},
+                         {"title", h.title},
+                         {"docType", h.doc_type},
+                         {"score", h.score},
                          {"snippet", h.snippet}});
   return Json{{"items", items}, {"indexed", static_cast<int64_t>(indexed)}};
 }
 
 Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::string& author) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::InvalidArgument("path: " + dir + " is not a directory on the server");
+  if (!fs::is_directory(dir, ec))
+    return Status::InvalidArgument("path: " + dir + " is not a directory on the server");
   Json imported = Json::array(), errors = Json::array();
   size_t seen = 0;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  for (auto it =
+           fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_directory() && it->path().filename().string().rfind('.', 0) == 0) {
       it.disable_recursion_pending();  // .git and other hidden trees
@@ -377,7 +412,8 @@ Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::str
     const std::string ext = it->path().extension().string();
     if (ext != ".md" && ext != ".markdown") continue;
     if (++seen > 5000) {
-      errors.push_back(Json{{"path", it->path().string()}, {"error", "more than 5000 files: the rest were not imported"}});
+      errors.push_back(Json{{"path", it->path().string()},
+                            {"error", "more than 5000 files: the rest were not imported"}});
       break;
     }
     auto text = ReadFileBounded(it->path(), options_.max_doc_bytes);
@@ -393,19 +429,25 @@ Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::str
     std::string title = FirstHeading(*text);
     if (title.empty()) title = it->path().stem().string();
     // Re-importing the same file updates its document instead of adding a copy.
-    auto existing = db_.Query("SELECT id FROM generated_docs WHERE source_type = 'file' AND source_id = ?",
-                              {fs::absolute(it->path()).string()});
+    auto existing =
+        db_.Query("SELECT id FROM generated_docs WHERE source_type = 'file' AND source_id = ?",
+                  {fs::absolute(it->path()).string()});
     if (existing.ok() && !existing->rows.empty()) {
       const int64_t id = existing->rows[0].GetInt(size_t{0});
       auto up = UpdateDoc(Json{{"id", id}, {"title", title}, {"content", *text}}, author);
-      if (up.ok()) imported.push_back(Json{{"id", id}, {"path", rel}, {"updated", true}});
-      else errors.push_back(Json{{"path", rel}, {"error", up.status().message()}});
+      if (up.ok())
+        imported.push_back(Json{{"id", id}, {"path", rel}, {"updated", true}});
+      else
+        errors.push_back(Json{{"path", rel}, {"error", up.status().message()}});
       continue;
     }
-    auto doc = InsertDoc(title, "custom", *text, "markdown", "file", fs::absolute(it->path()).string(),
-                         Json::array({"imported"}), Json{{"path", rel}}, "imported", author, std::nullopt);
-    if (doc.ok()) imported.push_back(Json{{"id", (*doc)["id"]}, {"path", rel}, {"updated", false}});
-    else errors.push_back(Json{{"path", rel}, {"error", doc.status().message()}});
+    auto doc =
+        InsertDoc(title, "custom", *text, "markdown", "file", fs::absolute(it->path()).string(),
+                  Json::array({"imported"}), Json{{"path", rel}}, "imported", author, std::nullopt);
+    if (doc.ok())
+      imported.push_back(Json{{"id", (*doc)["id"]}, {"path", rel}, {"updated", false}});
+    else
+      errors.push_back(Json{{"path", rel}, {"error", doc.status().message()}});
   }
   if (ec) errors.push_back(Json{{"path", dir}, {"error", ec.message()}});
   return Json{{"imported", imported}, {"errors", errors}};
@@ -414,20 +456,25 @@ Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::str
 // ---------------------------------------------------------------- generation
 
 Result<Json> DocsService::LatestSnapshotRow(std::optional<int64_t> id) {
-  auto rows = id ? db_.Query(std::string("SELECT ") + kSnapshotColumns + " FROM architecture_snapshots WHERE id = ?",
-                             {*id})
-                 : db_.Query(std::string("SELECT ") + kSnapshotColumns +
-                             " FROM architecture_snapshots ORDER BY captured_at DESC, id DESC LIMIT 1");
+  auto rows =
+      id ? db_.Query(std::string("SELECT ") + kSnapshotColumns +
+                         " FROM architecture_snapshots WHERE id = ?",
+                     {*id})
+         : db_.Query(std::string("SELECT ") + kSnapshotColumns +
+                     " FROM architecture_snapshots ORDER BY captured_at DESC, id DESC LIMIT 1");
   if (!rows.ok()) return rows.status();
   if (rows->rows.empty())
     return id ? Status::NotFound("snapshot " + std::to_string(*id) + " does not exist")
-              : Status::FailedPrecondition("no architecture snapshot yet: capture one first (captureSnapshot)");
+              : Status::FailedPrecondition(
+                    "no architecture snapshot yet: capture one first (captureSnapshot)");
   return SnapshotJson(rows->rows[0], true);
 }
 
 Result<std::vector<Json>> DocsService::ResolvedIncidents(int limit) {
-  if (options_.incidents == nullptr) return Status::FailedPrecondition("incidents are not available");
-  DAI_ASSIGN_OR_RETURN(Json list, options_.incidents->List(Json{{"status", "resolved"}, {"limit", limit}}));
+  if (options_.incidents == nullptr)
+    return Status::FailedPrecondition("incidents are not available");
+  DAI_ASSIGN_OR_RETURN(Json list,
+                       options_.incidents->List(Json{{"status", "resolved"}, {"limit", limit}}));
   std::vector<Json> out;
   for (const auto& i : list["items"]) {
     DAI_ASSIGN_OR_RETURN(Json full, options_.incidents->Get(i["id"].get<int64_t>()));
@@ -452,13 +499,14 @@ IncidentRecord ToRecord(const Json& inc) {
   std::set<std::string> names;
   if (inc.contains("alerts"))
     for (const auto& a : inc["alerts"])
-      if (a.contains("alertname") && a["alertname"].is_string() && !a["alertname"].get<std::string>().empty())
+      if (a.contains("alertname") && a["alertname"].is_string() &&
+          !a["alertname"].get<std::string>().empty())
         names.insert(a["alertname"].get<std::string>());
   r.alertnames.assign(names.begin(), names.end());
   if (inc.contains("timeline"))
     for (const auto& t : inc["timeline"])
-      r.timeline.push_back({t.value("type", ""), t.value("description", ""), t.value("status", "completed"),
-                            t.value("details", Json::object()), 0});
+      r.timeline.push_back({t.value("type", ""), t.value("description", ""),
+                            t.value("status", "completed"), t.value("details", Json::object()), 0});
   return r;
 }
 
@@ -470,15 +518,19 @@ Result<Json> DocsService::TemplateData(const std::string& source) {
     DAI_ASSIGN_OR_RETURN(Json snap, LatestSnapshotRow(std::nullopt));
     data["snapshot"] = snap;
   } else if (source == "incidents") {
-    if (options_.incidents == nullptr) return Status::FailedPrecondition("incidents are not available");
+    if (options_.incidents == nullptr)
+      return Status::FailedPrecondition("incidents are not available");
     DAI_ASSIGN_OR_RETURN(Json open, options_.incidents->List(Json{{"limit", 100}}));
     data["incidents"] = open["items"];
     data["incidentCount"] = open["total"];
   } else if (source == "api") {
-    if (options_.registry == nullptr) return Status::FailedPrecondition("the procedure registry is not available");
+    if (options_.registry == nullptr)
+      return Status::FailedPrecondition("the procedure registry is not available");
     Json procs = Json::array();
     for (const auto& [path, p] : options_.registry->All())
-      procs.push_back(Json{{"path", path}, {"summary", p.summary}, {"kind", p.kind == ProcedureKind::kQuery ? "query" : "mutation"},
+      procs.push_back(Json{{"path", path},
+                           {"summary", p.summary},
+                           {"kind", p.kind == ProcedureKind::kQuery ? "query" : "mutation"},
                            {"implemented", p.implemented}});
     data["procedures"] = procs;
   }
@@ -488,15 +540,17 @@ Result<Json> DocsService::TemplateData(const std::string& source) {
 Result<Json> DocsService::ChangeLog(const Json& in) {
   const TimePoint now = clock_.Now();
   TimePoint to = in.contains("to") ? *ParseIso8601(in["to"].get<std::string>()) : now;
-  TimePoint from = in.contains("from") ? *ParseIso8601(in["from"].get<std::string>()) : to - std::chrono::hours(24 * 7);
+  TimePoint from = in.contains("from") ? *ParseIso8601(in["from"].get<std::string>())
+                                       : to - std::chrono::hours(24 * 7);
   if (!(from < to)) return Status::InvalidArgument("from: must be before to");
   const std::string service = in.value("service", std::string());
   std::vector<ChangeEntry> entries;
   // Release notes (the CI/CD module stores them as documents).
-  DAI_ASSIGN_OR_RETURN(auto rel, db_.Query("SELECT id, title, content, source_id, created_at FROM generated_docs "
-                                           "WHERE doc_type = 'release_notes' AND created_at >= ? AND created_at < ? "
-                                           "ORDER BY created_at LIMIT 500",
-                                           {from, to}));
+  DAI_ASSIGN_OR_RETURN(
+      auto rel, db_.Query("SELECT id, title, content, source_id, created_at FROM generated_docs "
+                          "WHERE doc_type = 'release_notes' AND created_at >= ? AND created_at < ? "
+                          "ORDER BY created_at LIMIT 500",
+                          {from, to}));
   for (const auto& r : rel.rows) {
     std::string src = r.GetString("source_id");
     std::string svc = src.substr(0, src.find('@'));
@@ -511,16 +565,18 @@ Result<Json> DocsService::ChangeLog(const Json& in) {
     while (std::getline(lines, line)) {
       size_t h = 0;
       while (h < line.size() && line[h] == '#') ++h;
-      flat += (h > 0 && h < line.size() && line[h] == ' ') ? "**" + line.substr(h + 1) + "**\n" : line + "\n";
+      flat += (h > 0 && h < line.size() && line[h] == ' ') ? "**" + line.substr(h + 1) + "**\n"
+                                                           : line + "\n";
     }
-    entries.push_back({FormatIso8601(r.GetTime("created_at")), "release", svc, r.GetString("title"), flat,
-                       "doc:" + std::to_string(r.GetInt("id"))});
+    entries.push_back({FormatIso8601(r.GetTime("created_at")), "release", svc, r.GetString("title"),
+                       flat, "doc:" + std::to_string(r.GetInt("id"))});
   }
   // Infrastructure: consecutive snapshots of the same name captured in the period.
-  DAI_ASSIGN_OR_RETURN(auto snaps, db_.Query(std::string("SELECT ") + kSnapshotColumns +
-                                                 " FROM architecture_snapshots WHERE captured_at < ? "
-                                                 "ORDER BY name, version",
-                                             {to}));
+  DAI_ASSIGN_OR_RETURN(auto snaps,
+                       db_.Query(std::string("SELECT ") + kSnapshotColumns +
+                                     " FROM architecture_snapshots WHERE captured_at < ? "
+                                     "ORDER BY name, version",
+                                 {to}));
   std::map<std::string, Json> prev;
   for (const auto& r : snaps.rows) {
     Json cur = SnapshotJson(r, true);
@@ -531,32 +587,37 @@ Result<Json> DocsService::ChangeLog(const Json& in) {
       auto b = SnapshotFromJson(cur["components"], cur["connections"]);
       if (a.ok() && b.ok()) {
         auto d = docs::DiffSnapshots(*a, *b);
-        const size_t n = d.added.size() + d.removed.size() + d.changed.size() + d.added_edges.size() +
-                         d.removed_edges.size();
+        const size_t n = d.added.size() + d.removed.size() + d.changed.size() +
+                         d.added_edges.size() + d.removed_edges.size();
         if (n > 0)
-          entries.push_back({FormatIso8601(r.GetTime("captured_at")), "infrastructure", "",
-                             "Snapshot " + name + " v" + std::to_string(cur["version"].get<int64_t>()) + ": " +
-                                 std::to_string(d.added.size()) + " added, " + std::to_string(d.removed.size()) +
-                                 " removed, " + std::to_string(d.changed.size()) + " changed",
-                             d.ToMarkdown(),
-                             "snapshot:" + std::to_string(p->second["id"].get<int64_t>()) + ".." +
-                                 std::to_string(cur["id"].get<int64_t>())});
+          entries.push_back(
+              {FormatIso8601(r.GetTime("captured_at")), "infrastructure", "",
+               "Snapshot " + name + " v" + std::to_string(cur["version"].get<int64_t>()) + ": " +
+                   std::to_string(d.added.size()) + " added, " + std::to_string(d.removed.size()) +
+                   " removed, " + std::to_string(d.changed.size()) + " changed",
+               d.ToMarkdown(),
+               "snapshot:" + std::to_string(p->second["id"].get<int64_t>()) + ".." +
+                   std::to_string(cur["id"].get<int64_t>())});
       }
     }
     prev[name] = std::move(cur);
   }
   // Configuration and rule changes from the audit log (successful mutations that change setup).
   static const std::regex kConfigProcedure(
-      "^(selfHealing|incidentCommander|securityGuardian|costOptimizer|cicdOrchestrator|documentationGenerator)\\."
+      "^(selfHealing|incidentCommander|securityGuardian|costOptimizer|cicdOrchestrator|"
+      "documentationGenerator)\\."
       "(create|update|delete|set|save|toggle|enable|disable)[A-Za-z]*$",
       std::regex::icase);
-  DAI_ASSIGN_OR_RETURN(auto audit, db_.Query("SELECT id, at, actor, procedure FROM audit_log WHERE at >= ? AND at < ? "
-                                             "AND outcome = 'ok' ORDER BY id LIMIT 5000",
-                                             {from, to}));
+  DAI_ASSIGN_OR_RETURN(
+      auto audit,
+      db_.Query("SELECT id, at, actor, procedure FROM audit_log WHERE at >= ? AND at < ? "
+                "AND outcome = 'ok' ORDER BY id LIMIT 5000",
+                {from, to}));
   for (const auto& r : audit.rows) {
     const std::string proc = r.GetString("procedure");
     if (!std::regex_match(proc, kConfigProcedure)) continue;
-    entries.push_back({FormatIso8601(r.GetTime("at")), "configuration", "", proc + " by " + r.GetString("actor"), "",
+    entries.push_back({FormatIso8601(r.GetTime("at")), "configuration", "",
+                       proc + " by " + r.GetString("actor"), "",
                        "audit:" + std::to_string(r.GetInt("id"))});
   }
   std::string md = BuildChangeLog(entries, FormatIso8601(from), FormatIso8601(to), service);
@@ -569,14 +630,21 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
   std::string title = in.value("title", std::string());
   if (in.contains("templateId")) {
     const int64_t tid = in["templateId"].get<int64_t>();
-    DAI_ASSIGN_OR_RETURN(auto t, db_.Query("SELECT name, doc_type, template, data_source FROM doc_templates WHERE id = ?", {tid}));
-    if (t.rows.empty()) return Status::NotFound("template " + std::to_string(tid) + " does not exist");
+    DAI_ASSIGN_OR_RETURN(
+        auto t,
+        db_.Query("SELECT name, doc_type, template, data_source FROM doc_templates WHERE id = ?",
+                  {tid}));
+    if (t.rows.empty())
+      return Status::NotFound("template " + std::to_string(tid) + " does not exist");
     DAI_ASSIGN_OR_RETURN(Json data, TemplateData(t.rows[0].GetString("data_source")));
-    DAI_ASSIGN_OR_RETURN(std::string content, RenderTemplate(t.rows[0].GetString("template"), data));
+    DAI_ASSIGN_OR_RETURN(std::string content,
+                         RenderTemplate(t.rows[0].GetString("template"), data));
     if (title.empty()) title = FirstHeading(content);
     if (title.empty()) title = t.rows[0].GetString("name");
-    return InsertDoc(title, t.rows[0].GetString("doc_type"), content, "markdown", "template", std::to_string(tid),
-                     Json::array(), Json{{"dataSource", t.rows[0].GetString("data_source")}}, "generated", author, tid);
+    return InsertDoc(title, t.rows[0].GetString("doc_type"), content, "markdown", "template",
+                     std::to_string(tid), Json::array(),
+                     Json{{"dataSource", t.rows[0].GetString("data_source")}}, "generated", author,
+                     tid);
   }
   if (type == "architecture") {
     std::optional<int64_t> sid;
@@ -591,15 +659,19 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
     DAI_ASSIGN_OR_RETURN(Snapshot s, SnapshotFromJson(snap["components"], snap["connections"]));
     std::map<std::string, int> kinds;
     for (const auto& c : s.components) kinds[c.kind]++;
-    std::string md = "# Architecture: " + snap["name"].get<std::string>() + " (v" +
-                     std::to_string(snap["version"].get<int64_t>()) + ")\n\n" + "Captured " +
-                     snap["capturedAt"].get<std::string>() + " from " + snap["source"].get<std::string>() + ": " +
-                     std::to_string(s.components.size()) + " components, " + std::to_string(s.edges.size()) +
-                     " connections.\n\n```mermaid\n" + ToMermaid(s) + "```\n\n## Components\n\n| component | kind | namespace | team | ports |\n|---|---|---|---|---|\n";
+    std::string md =
+        "# Architecture: " + snap["name"].get<std::string>() + " (v" +
+        std::to_string(snap["version"].get<int64_t>()) + ")\n\n" + "Captured " +
+        snap["capturedAt"].get<std::string>() + " from " + snap["source"].get<std::string>() +
+        ": " + std::to_string(s.components.size()) + " components, " +
+        std::to_string(s.edges.size()) + " connections.\n\n```mermaid\n" + ToMermaid(s) +
+        "```\n\n## Components\n\n| component | kind | namespace | team | ports "
+        "|\n|---|---|---|---|---|\n";
     for (const auto& c : s.components) {
       std::string ports;
       for (const auto& p : c.ports) ports += (ports.empty() ? "" : ", ") + p;
-      md += "| `" + c.id + "` | " + c.kind + " | " + c.namespace_ + " | " + c.team + " | " + ports + " |\n";
+      md += "| `" + c.id + "` | " + c.kind + " | " + c.namespace_ + " | " + c.team + " | " + ports +
+            " |\n";
     }
     md += "\n## Connections\n\n";
     for (const auto& e : s.edges) md += "- `" + e.from + "` → `" + e.to + "` (" + e.kind + ")\n";
@@ -607,15 +679,17 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
       md += "\n## Warnings\n\n";
       for (const auto& w : snap["warnings"]) md += "- " + w.get<std::string>() + "\n";
     }
-    return InsertDoc(title.empty() ? "Architecture: " + snap["name"].get<std::string>() : title, "architecture", md,
-                     "markdown", "snapshot", std::to_string(snap["id"].get<int64_t>()), Json::array({"architecture"}),
+    return InsertDoc(title.empty() ? "Architecture: " + snap["name"].get<std::string>() : title,
+                     "architecture", md, "markdown", "snapshot",
+                     std::to_string(snap["id"].get<int64_t>()), Json::array({"architecture"}),
                      Json{{"snapshotId", snap["id"]}}, "generated", author, std::nullopt);
   }
   if (type == "api") {
     Json spec;
     std::string source_type = "registry", source_id = "devops-ai";
     if (target.empty()) {
-      if (options_.registry == nullptr) return Status::FailedPrecondition("the procedure registry is not available");
+      if (options_.registry == nullptr)
+        return Status::FailedPrecondition("the procedure registry is not available");
       spec = BuildOpenApi(*options_.registry, options_.version);
     } else {
       // A server-side file, or a repository directory searched for OpenAPI/Swagger files.
@@ -623,7 +697,8 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
       std::error_code ec;
       if (fs::is_directory(p, ec)) {
         fs::path found;
-        for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
+        for (auto it = fs::recursive_directory_iterator(
+                 p, fs::directory_options::skip_permission_denied, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
           if (it->is_directory() && it->path().filename().string().rfind('.', 0) == 0) {
             it.disable_recursion_pending();
@@ -631,13 +706,15 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
           }
           std::string name = it->path().filename().string();
           std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-          if (it->is_regular_file() && (name.rfind("openapi", 0) == 0 || name.rfind("swagger", 0) == 0) &&
+          if (it->is_regular_file() &&
+              (name.rfind("openapi", 0) == 0 || name.rfind("swagger", 0) == 0) &&
               (name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml"))) {
             found = it->path();
             break;
           }
         }
-        if (found.empty()) return Status::InvalidArgument("target: no openapi.* or swagger.* file under " + target);
+        if (found.empty())
+          return Status::InvalidArgument("target: no openapi.* or swagger.* file under " + target);
         p = found;
       }
       DAI_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(p, 8u << 20));
@@ -647,15 +724,15 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
     }
     std::string md = OpenApiToMarkdown(spec);
     std::string t = title.empty() ? FirstHeading(md) + " API reference" : title;
-    return InsertDoc(t, "api", md, "markdown", source_type, source_id, Json::array({"api"}), Json::object(),
-                     "generated", author, std::nullopt);
+    return InsertDoc(t, "api", md, "markdown", source_type, source_id, Json::array({"api"}),
+                     Json::object(), "generated", author, std::nullopt);
   }
   if (type == "changelog") {
     DAI_ASSIGN_OR_RETURN(Json log, ChangeLog(in));
     std::string md = log["markdown"].get<std::string>();
-    return InsertDoc(title.empty() ? FirstHeading(md) : title, "changelog", md, "markdown", "changelog",
-                     in.value("service", std::string()), Json::array({"changelog"}), Json::object(), "generated",
-                     author, std::nullopt);
+    return InsertDoc(title.empty() ? FirstHeading(md) : title, "changelog", md, "markdown",
+                     "changelog", in.value("service", std::string()), Json::array({"changelog"}),
+                     Json::object(), "generated", author, std::nullopt);
   }
   if (type == "runbook") {
     Json req = Json::object();
@@ -667,7 +744,8 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
     return DocRow(made["docId"].get<int64_t>(), true);
   }
   if (type == "postmortem") {
-    if (options_.incidents == nullptr) return Status::FailedPrecondition("incidents are not available");
+    if (options_.incidents == nullptr)
+      return Status::FailedPrecondition("incidents are not available");
     int64_t iid = 0;
     try {
       iid = std::stoll(target);
@@ -681,9 +759,9 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
     if (content.empty() && pm.contains("current") && pm["current"].is_object())
       content = pm["current"].value("content", std::string());
     if (content.empty()) return Status::Internal("the post-mortem came back empty");
-    return InsertDoc(title.empty() ? "Post-mortem: incident " + target : title, "post_mortem", content, "markdown",
-                     "incident", target, Json::array({"postmortem"}), Json::object(), "generated", author,
-                     std::nullopt);
+    return InsertDoc(title.empty() ? "Post-mortem: incident " + target : title, "post_mortem",
+                     content, "markdown", "incident", target, Json::array({"postmortem"}),
+                     Json::object(), "generated", author, std::nullopt);
   }
   return Status::InvalidArgument("docType: unknown \"" + type + "\"");
 }
@@ -698,19 +776,26 @@ Result<Json> DocsService::SaveTemplate(const Json& in) {
   const TimePoint now = clock_.Now();
   DAI_ASSIGN_OR_RETURN(
       auto up,
-      db_.Query("INSERT INTO doc_templates (name, doc_type, description, template, variables, data_source, "
+      db_.Query("INSERT INTO doc_templates (name, doc_type, description, template, variables, "
+                "data_source, "
                 "refresh_seconds, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET doc_type = excluded.doc_type, description = excluded.description, "
-                "template = excluded.template, variables = excluded.variables, data_source = excluded.data_source, "
-                "refresh_seconds = excluded.refresh_seconds, updated_at = excluded.updated_at RETURNING id",
-                {in["name"].get<std::string>(), in["docType"].get<std::string>(), in.value("description", std::string()),
-                 tmpl, DumpJson(Json(vars)), source, in.value("refreshSeconds", int64_t{0}), now, now}));
+                "ON CONFLICT (name) DO UPDATE SET doc_type = excluded.doc_type, description = "
+                "excluded.description, "
+                "template = excluded.template, variables = excluded.variables, data_source = "
+                "excluded.data_source, "
+                "refresh_seconds = excluded.refresh_seconds, updated_at = excluded.updated_at "
+                "RETURNING id",
+                {in["name"].get<std::string>(), in["docType"].get<std::string>(),
+                 in.value("description", std::string()), tmpl, DumpJson(Json(vars)), source,
+                 in.value("refreshSeconds", int64_t{0}), now, now}));
   return Json{{"id", up.rows.at(0).GetInt(size_t{0})}, {"variables", vars}};
 }
 
 Result<Json> DocsService::ListTemplates() {
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT id, name, doc_type, description, template, variables, data_source, "
-                                            "refresh_seconds, updated_at FROM doc_templates ORDER BY name"));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT id, name, doc_type, description, template, variables, data_source, "
+                "refresh_seconds, updated_at FROM doc_templates ORDER BY name"));
   Json items = Json::array();
   for (const auto& r : rows.rows)
     items.push_back(Json{{"id", r.GetInt("id")},
@@ -726,12 +811,15 @@ Result<Json> DocsService::ListTemplates() {
 }
 
 Result<Json> DocsService::Regenerate(int64_t doc_id, const std::string& author) {
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT d.template_id, d.human_edited, d.title, t.template, t.data_source "
-                                            "FROM generated_docs d JOIN doc_templates t ON t.id = d.template_id "
-                                            "WHERE d.id = ?",
-                                            {doc_id}));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT d.template_id, d.human_edited, d.title, t.template, t.data_source "
+                "FROM generated_docs d JOIN doc_templates t ON t.id = d.template_id "
+                "WHERE d.id = ?",
+                {doc_id}));
   if (rows.rows.empty())
-    return Status::FailedPrecondition("document " + std::to_string(doc_id) + " was not generated from a template");
+    return Status::FailedPrecondition("document " + std::to_string(doc_id) +
+                                      " was not generated from a template");
   const auto& r = rows.rows[0];
   DAI_ASSIGN_OR_RETURN(Json data, TemplateData(r.GetString("data_source")));
   DAI_ASSIGN_OR_RETURN(std::string content, RenderTemplate(r.GetString("template"), data));
@@ -740,37 +828,50 @@ Result<Json> DocsService::Regenerate(int64_t doc_id, const std::string& author) 
   int64_t version = 0;
   bool unchanged = false;
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto last, conn.Query("SELECT content FROM doc_versions WHERE doc_id = ? AND origin = "
-                                               "'generated' ORDER BY version DESC LIMIT 1",
-                                               {doc_id}));
+    DAI_ASSIGN_OR_RETURN(
+        auto last, conn.Query("SELECT content FROM doc_versions WHERE doc_id = ? AND origin = "
+                              "'generated' ORDER BY version DESC LIMIT 1",
+                              {doc_id}));
     if (!last.rows.empty() && last.rows[0].GetString(size_t{0}) == content) {
       unchanged = true;
       return Status::Ok();
     }
-    DAI_ASSIGN_OR_RETURN(auto mx, conn.Query("SELECT max(version) FROM doc_versions WHERE doc_id = ?", {doc_id}));
+    DAI_ASSIGN_OR_RETURN(
+        auto mx, conn.Query("SELECT max(version) FROM doc_versions WHERE doc_id = ?", {doc_id}));
     version = mx.rows.at(0).GetInt(size_t{0}) + 1;
-    DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO doc_versions (doc_id, version, title, content, origin, author, applied, "
-                                   "created_at) VALUES (?, ?, ?, ?, 'generated', ?, ?, ?)",
-                                   {doc_id, version, r.GetString("title"), content, author, !human, now})
-                            .status());
-    if (human) return Status::Ok();  // a person's edit stays current; the new output waits beside it
+    DAI_RETURN_IF_ERROR(
+        conn.Query("INSERT INTO doc_versions (doc_id, version, title, content, origin, author, "
+                   "applied, "
+                   "created_at) VALUES (?, ?, ?, ?, 'generated', ?, ?, ?)",
+                   {doc_id, version, r.GetString("title"), content, author, !human, now})
+            .status());
+    if (human)
+      return Status::Ok();  // a person's edit stays current; the new output waits beside it
     return conn
-        .Query("UPDATE generated_docs SET content = ?, version = ?, links = ?, updated_at = ? WHERE id = ?",
-               {content, version, DumpJson(LinksJson(content)), now, doc_id})
+        .Query(
+            "UPDATE generated_docs SET content = ?, version = ?, links = ?, updated_at = ? WHERE "
+            "id = ?",
+            {content, version, DumpJson(LinksJson(content)), now, doc_id})
         .status();
   }));
   if (publish_ && !unchanged) publish_("docs.updated", DumpJson({{"id", doc_id}}));
-  return Json{{"id", doc_id}, {"changed", !unchanged}, {"applied", !unchanged && !human},
-              {"version", unchanged ? Json(nullptr) : Json(version)},
-              {"reason", unchanged ? "the template's output did not change"
-                         : human   ? "a person edited this document: the new output is stored as an unapplied version"
-                                   : "updated"}};
+  return Json{
+      {"id", doc_id},
+      {"changed", !unchanged},
+      {"applied", !unchanged && !human},
+      {"version", unchanged ? Json(nullptr) : Json(version)},
+      {"reason",
+       unchanged ? "the template's output did not change"
+       : human   ? "a person edited this document: the new output is stored as an unapplied version"
+                 : "updated"}};
 }
 
 Result<int> DocsService::RegenerateDue() {
-  DAI_ASSIGN_OR_RETURN(auto rows,
-                       db_.Query("SELECT d.id, d.updated_at, t.refresh_seconds FROM generated_docs d JOIN doc_templates t "
-                                 "ON t.id = d.template_id WHERE t.refresh_seconds > 0 AND d.status <> 'archived'"));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(
+          "SELECT d.id, d.updated_at, t.refresh_seconds FROM generated_docs d JOIN doc_templates t "
+          "ON t.id = d.template_id WHERE t.refresh_seconds > 0 AND d.status <> 'archived'"));
   int done = 0;
   const TimePoint now = clock_.Now();
   for (const auto& r : rows.rows) {
@@ -784,7 +885,8 @@ Result<int> DocsService::RegenerateDue() {
 // ---------------------------------------------------------------- runbooks from incidents
 
 Result<Json> DocsService::RunbookCandidates(const Json& in) {
-  DAI_ASSIGN_OR_RETURN(auto incs, ResolvedIncidents(static_cast<int>(in.value("limit", int64_t{500}))));
+  DAI_ASSIGN_OR_RETURN(auto incs,
+                       ResolvedIncidents(static_cast<int>(in.value("limit", int64_t{500}))));
   std::vector<IncidentRecord> records;
   for (const auto& i : incs) records.push_back(ToRecord(i));
   auto clusters = ClusterIncidents(records, in.value("threshold", 0.45));
@@ -792,7 +894,8 @@ Result<Json> DocsService::RunbookCandidates(const Json& in) {
   for (const auto& c : clusters) {
     std::vector<IncidentRecord> members;
     for (const auto& r : records)
-      if (std::find(c.incident_ids.begin(), c.incident_ids.end(), r.id) != c.incident_ids.end()) members.push_back(r);
+      if (std::find(c.incident_ids.begin(), c.incident_ids.end(), r.id) != c.incident_ids.end())
+        members.push_back(r);
     auto draft = DraftRunbook(members);
     items.push_back(Json{{"label", c.label},
                          {"incidentIds", c.incident_ids},
@@ -819,7 +922,8 @@ Result<Json> DocsService::CreateRunbook(const Json& in, const Identity& who) {
     for (const auto& c : ClusterIncidents(all)) {
       std::vector<IncidentRecord> members;
       for (const auto& r : all)
-        if (std::find(c.incident_ids.begin(), c.incident_ids.end(), r.id) != c.incident_ids.end()) members.push_back(r);
+        if (std::find(c.incident_ids.begin(), c.incident_ids.end(), r.id) != c.incident_ids.end())
+          members.push_back(r);
       if (DraftRunbook(members).ok()) {
         records = std::move(members);
         break;
@@ -827,7 +931,8 @@ Result<Json> DocsService::CreateRunbook(const Json& in, const Identity& who) {
     }
     if (records.empty())
       return Status::FailedPrecondition(
-          "no resolved incident recorded an action before its resolution: nothing to learn a runbook from");
+          "no resolved incident recorded an action before its resolution: nothing to learn a "
+          "runbook from");
   }
   DraftOptions o;
   o.title = in.value("title", std::string());
@@ -850,24 +955,24 @@ Result<Json> DocsService::CreateRunbook(const Json& in, const Identity& who) {
     return disabled.status();
   }
   (void)db_.Query("UPDATE runbooks SET source = 'generated' WHERE id = ?", {runbook_id});
-  std::string md = draft.markdown + "\n[[runbook:" + draft.definition["name"].get<std::string>() + "]]\n";
+  std::string md =
+      draft.markdown + "\n[[runbook:" + draft.definition["name"].get<std::string>() + "]]\n";
   Json ids = Json::array();
   for (auto id : draft.source_incidents) ids.push_back(id);
-  DAI_ASSIGN_OR_RETURN(Json doc, InsertDoc(FirstHeading(md), "runbook", md, "markdown", "runbook",
-                                           std::to_string(runbook_id), Json::array({"runbook", "learned"}),
-                                           Json{{"incidentIds", ids}, {"definition", draft.definition}}, "generated",
-                                           who.username, std::nullopt));
-  return Json{{"runbookId", runbook_id},
-              {"name", draft.definition["name"]},
-              {"enabled", false},
-              {"definition", draft.definition},
-              {"incidentIds", ids},
-              {"docId", doc["id"]},
+  DAI_ASSIGN_OR_RETURN(
+      Json doc, InsertDoc(FirstHeading(md), "runbook", md, "markdown", "runbook",
+                          std::to_string(runbook_id), Json::array({"runbook", "learned"}),
+                          Json{{"incidentIds", ids}, {"definition", draft.definition}}, "generated",
+                          who.username, std::nullopt));
+  return Json{{"runbookId", runbook_id}, {"name", draft.definition["name"]},
+              {"enabled", false},        {"definition", draft.definition},
+              {"incidentIds", ids},      {"docId", doc["id"]},
               {"markdown", md}};
 }
 
 Result<Json> DocsService::SimilarIncidents(int64_t incident_id, int limit) {
-  if (options_.incidents == nullptr) return Status::FailedPrecondition("incidents are not available");
+  if (options_.incidents == nullptr)
+    return Status::FailedPrecondition("incidents are not available");
   DAI_ASSIGN_OR_RETURN(Json target, options_.incidents->Get(incident_id));
   IncidentRecord me = ToRecord(target);
   auto sig = IncidentSignature(me);
@@ -880,7 +985,8 @@ Result<Json> DocsService::SimilarIncidents(int64_t incident_id, int limit) {
     double s = SignatureSimilarity(sig, IncidentSignature(r));
     if (s > 0.15) scored.emplace_back(s, i);
   }
-  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   Json similar = Json::array();
   for (size_t k = 0; k < scored.size() && static_cast<int>(k) < limit; ++k)
     similar.push_back(Json{{"id", scored[k].second["id"]},
@@ -914,17 +1020,21 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
     std::error_code ec;
     std::vector<fs::path> files;
     if (fs::is_directory(path, ec)) {
-      for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+      for (auto it = fs::recursive_directory_iterator(
+               path, fs::directory_options::skip_permission_denied, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const std::string ext = it->path().extension().string();
-        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) files.push_back(it->path());
-        if (files.size() > 2000) return Status::InvalidArgument("manifestPath: more than 2000 manifest files");
+        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+          files.push_back(it->path());
+        if (files.size() > 2000)
+          return Status::InvalidArgument("manifestPath: more than 2000 manifest files");
       }
       std::sort(files.begin(), files.end());
     } else if (fs::is_regular_file(path, ec)) {
       files.push_back(path);
     } else {
-      return Status::InvalidArgument("manifestPath: " + path + " is neither a file nor a directory on the server");
+      return Status::InvalidArgument("manifestPath: " + path +
+                                     " is neither a file nor a directory on the server");
     }
     for (const auto& f : files) {
       DAI_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(f, 16u << 20));
@@ -957,14 +1067,18 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
   const TimePoint now = clock_.Now();
   int64_t id = 0;
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto mx, conn.Query("SELECT max(version) FROM architecture_snapshots WHERE name = ?", {name}));
+    DAI_ASSIGN_OR_RETURN(
+        auto mx,
+        conn.Query("SELECT max(version) FROM architecture_snapshots WHERE name = ?", {name}));
     const int64_t version = mx.rows.at(0).GetOptInt(size_t{0}).value_or(0) + 1;
     DAI_ASSIGN_OR_RETURN(
-        auto ins, conn.Query("INSERT INTO architecture_snapshots (name, version, source, components, connections, "
-                             "diagram, diagram_format, metadata, captured_at, created_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, 'mermaid', ?, ?, ?) RETURNING id",
-                             {name, version, source, DumpJson(comps), DumpJson(conns), ToMermaid(s),
-                              DumpJson(Json{{"warnings", s.warnings}}), now, now}));
+        auto ins,
+        conn.Query(
+            "INSERT INTO architecture_snapshots (name, version, source, components, connections, "
+            "diagram, diagram_format, metadata, captured_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'mermaid', ?, ?, ?) RETURNING id",
+            {name, version, source, DumpJson(comps), DumpJson(conns), ToMermaid(s),
+             DumpJson(Json{{"warnings", s.warnings}}), now, now}));
     id = ins.rows.at(0).GetInt(size_t{0});
     return Status::Ok();
   }));
@@ -973,8 +1087,10 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
   row.erase("components");
   row.erase("connections");
   // The diff against the previous version of the same name, when there is one.
-  auto prev = db_.Query("SELECT id FROM architecture_snapshots WHERE name = ? AND id <> ? ORDER BY version DESC LIMIT 1",
-                        {name, id});
+  auto prev = db_.Query(
+      "SELECT id FROM architecture_snapshots WHERE name = ? AND id <> ? ORDER BY version DESC "
+      "LIMIT 1",
+      {name, id});
   if (prev.ok() && !prev->rows.empty()) {
     auto d = DiffSnapshots(prev->rows[0].GetInt(size_t{0}), id);
     if (d.ok()) row["diffFromPrevious"] = *d;
@@ -985,13 +1101,17 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
 Result<Json> DocsService::ListSnapshots(const Json& in) {
   const int64_t limit = in.value("limit", int64_t{50}), offset = in.value("offset", int64_t{0});
   DAI_ASSIGN_OR_RETURN(auto count, db_.Query("SELECT count(*) FROM architecture_snapshots"));
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kSnapshotColumns +
-                                                " FROM architecture_snapshots ORDER BY captured_at DESC, id DESC "
-                                                "LIMIT ? OFFSET ?",
-                                            {limit, offset}));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query(std::string("SELECT ") + kSnapshotColumns +
+                               " FROM architecture_snapshots ORDER BY captured_at DESC, id DESC "
+                               "LIMIT ? OFFSET ?",
+                           {limit, offset}));
   Json items = Json::array();
   for (const auto& r : rows.rows) items.push_back(SnapshotJson(r, false));
-  return Json{{"items", items}, {"total", count.rows.at(0).GetInt(size_t{0})}, {"limit", limit}, {"offset", offset}};
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(size_t{0})},
+              {"limit", limit},
+              {"offset", offset}};
 }
 
 Result<Json> DocsService::GetSnapshot(int64_t id) { return LatestSnapshotRow(id); }
@@ -1016,9 +1136,13 @@ Result<Json> DocsService::ExportDiagram(const Json& in) {
   DAI_ASSIGN_OR_RETURN(Snapshot s, SnapshotFromJson(snap["components"], snap["connections"]));
   DiagramOptions o;
   const std::string group = in.value("groupBy", std::string("namespace"));
-  o.group_by = group == "team" ? GroupBy::kTeam : group == "none" ? GroupBy::kNone : GroupBy::kNamespace;
+  o.group_by = group == "team"   ? GroupBy::kTeam
+               : group == "none" ? GroupBy::kNone
+                                 : GroupBy::kNamespace;
   const std::string format = in["format"].get<std::string>();
-  Json out{{"snapshotId", snap["id"]}, {"format", format}, {"components", static_cast<int64_t>(s.components.size())}};
+  Json out{{"snapshotId", snap["id"]},
+           {"format", format},
+           {"components", static_cast<int64_t>(s.components.size())}};
   if (format == "mermaid") {
     out["content"] = ToMermaid(s, o);
     out["encoding"] = "utf-8";
@@ -1026,8 +1150,10 @@ Result<Json> DocsService::ExportDiagram(const Json& in) {
     out["content"] = ToDot(s, o);
     out["encoding"] = "utf-8";
   } else {
-    DAI_ASSIGN_OR_RETURN(std::string bytes, graphviz::RenderDot(ToDot(s, o), format == "svg" ? graphviz::Format::kSvg
-                                                                                           : graphviz::Format::kPng));
+    DAI_ASSIGN_OR_RETURN(
+        std::string bytes,
+        graphviz::RenderDot(ToDot(s, o),
+                            format == "svg" ? graphviz::Format::kSvg : graphviz::Format::kPng));
     if (format == "svg") {
       out["content"] = bytes;
       out["encoding"] = "utf-8";
@@ -1051,7 +1177,8 @@ Result<Json> DocsService::DiffApi(const Json& in) {
     items.push_back(Json{{"breaking", c.breaking}, {"where", c.where}, {"what", c.what}});
     breaking += c.breaking ? 1 : 0;
   }
-  return Json{{"changes", items}, {"breaking", breaking}, {"markdown", ApiChangesToMarkdown(changes)}};
+  return Json{
+      {"changes", items}, {"breaking", breaking}, {"markdown", ApiChangesToMarkdown(changes)}};
 }
 
 }  // namespace dai::docs

@@ -52,10 +52,10 @@ class DocsServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(store::Migrate(test_db_->db()).ok());
     clock_.SetMillis(ToUnixMillis(*ParseIso8601("2026-11-29T00:00:00Z")));
     jobs_ = std::make_unique<store::JobRepository>(test_db_->db());
-    incidents_ = std::make_unique<incidents::IncidentService>(test_db_->db(), clock_,
-                                                              incidents::IncidentServiceOptions{}, nullptr);
-    runbooks_ = std::make_unique<incidents::RunbookService>(test_db_->db(), *jobs_, clock_,
-                                                            incidents::RunbookServiceOptions{}, nullptr);
+    incidents_ = std::make_unique<incidents::IncidentService>(
+        test_db_->db(), clock_, incidents::IncidentServiceOptions{}, nullptr);
+    runbooks_ = std::make_unique<incidents::RunbookService>(
+        test_db_->db(), *jobs_, clock_, incidents::RunbookServiceOptions{}, nullptr);
     registry_.Add(MakeProcedure("demo.echo", ProcedureKind::kQuery, Role::kViewer,
                                 schema::Object({schema::Req("text", schema::String(1, 10))}),
                                 schema::Object({}), "Echo text back",
@@ -77,19 +77,23 @@ class DocsServiceTest : public ::testing::TestWithParam<Backend> {
                       const std::vector<std::pair<std::string, std::string>>& actions) {
     auto& db = test_db_->db();
     auto ins = db.Query(
-        "INSERT INTO incidents (title, severity, status, service, labels, root_cause, detected_at, resolved_at, "
+        "INSERT INTO incidents (title, severity, status, service, labels, root_cause, detected_at, "
+        "resolved_at, "
         "created_at, updated_at) VALUES (?, 'high', 'resolved', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        {alert + " on " + service, service, DumpJson(Json{{"alertname", alert}, {"service", service}}),
-         "connection pool exhausted", clock_.Now(), clock_.Now(), clock_.Now(), clock_.Now()});
+        {alert + " on " + service, service,
+         DumpJson(Json{{"alertname", alert}, {"service", service}}), "connection pool exhausted",
+         clock_.Now(), clock_.Now(), clock_.Now(), clock_.Now()});
     EXPECT_TRUE(ins.ok()) << ins.status().ToString();
     const int64_t id = ins->rows.at(0).GetInt(size_t{0});
     for (const auto& [type, text] : actions) {
       clock_.Advance(Millis(1000));
-      EXPECT_TRUE(db.Query("INSERT INTO incident_actions (incident_id, action_type, description, actor, details, "
+      EXPECT_TRUE(db.Query("INSERT INTO incident_actions (incident_id, action_type, description, "
+                           "actor, details, "
                            "created_at) VALUES (?, ?, ?, 'ann', ?, ?)",
                            {id, type, text,
-                            type == "healing_action" ? DumpJson(Json{{"action", "restart_pod"}, {"target", service}})
-                                                     : std::string("{}"),
+                            type == "healing_action"
+                                ? DumpJson(Json{{"action", "restart_pod"}, {"target", service}})
+                                : std::string("{}"),
                             clock_.Now()})
                       .ok());
     }
@@ -107,15 +111,19 @@ class DocsServiceTest : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(DocsServiceTest, KnowledgeBaseVersionsSearchAndSafeHtml) {
-  auto doc = svc_->CreateDoc(Json{{"content", "# Restart the API\n\nRun `systemctl restart api`.\n\n"
-                                              "<script>alert(1)</script>\n\nSee [[incident:4]]."},
+  auto doc = svc_->CreateDoc(Json{{"content",
+                                   "# Restart the API\n\nRun `systemctl restart api`.\n\n"
+                                   "<script>alert(1)</script>\n\nSee [[incident:4]]."},
                                   {"tags", {"api", "ops"}}},
                              "ann");
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   const int64_t id = (*doc)["id"].get<int64_t>();
   EXPECT_EQ((*doc)["title"], "Restart the API");
   EXPECT_EQ((*doc)["links"], Json::parse(R"([{"type":"incident","id":"4"}])"));
-  ASSERT_TRUE(svc_->CreateDoc(Json{{"title", "Database failover"}, {"content", "Promote the replica."}}, "bob").ok());
+  ASSERT_TRUE(
+      svc_->CreateDoc(Json{{"title", "Database failover"}, {"content", "Promote the replica."}},
+                      "bob")
+          .ok());
   EXPECT_FALSE(svc_->CreateDoc(Json{{"content", "no heading here"}}, "ann").ok());
 
   auto got = svc_->GetDoc(id);
@@ -128,11 +136,13 @@ TEST_P(DocsServiceTest, KnowledgeBaseVersionsSearchAndSafeHtml) {
   ASSERT_TRUE(hits.ok());
   ASSERT_EQ((*hits)["items"].size(), 1u);
   EXPECT_EQ((*hits)["items"][0]["id"], id);
-  EXPECT_NE((*hits)["items"][0]["snippet"].get<std::string>().find("<mark>restart</mark>"), std::string::npos);
+  EXPECT_NE((*hits)["items"][0]["snippet"].get<std::string>().find("<mark>restart</mark>"),
+            std::string::npos);
 
   // An edit is a new version by a person; a stale expectedVersion is a conflict.
   clock_.Advance(Millis(5000));
-  auto up = svc_->UpdateDoc(Json{{"id", id}, {"content", "# Restart the API\n\nUse the healing rule instead."},
+  auto up = svc_->UpdateDoc(Json{{"id", id},
+                                 {"content", "# Restart the API\n\nUse the healing rule instead."},
                                  {"expectedVersion", 1}},
                             "bob");
   ASSERT_TRUE(up.ok()) << up.status().ToString();
@@ -159,7 +169,8 @@ TEST_P(DocsServiceTest, KnowledgeBaseVersionsSearchAndSafeHtml) {
   ASSERT_EQ((*searched)["items"].size(), 1u);
   EXPECT_TRUE((*searched)["items"][0].contains("snippet"));
   EXPECT_EQ(svc_->GetDoc(999).status().code(), StatusCode::kNotFound);
-  EXPECT_FALSE(svc_->CreateDoc(Json{{"content", std::string(3u << 20, 'x')}, {"title", "big"}}, "ann").ok());
+  EXPECT_FALSE(
+      svc_->CreateDoc(Json{{"content", std::string(3u << 20, 'x')}, {"title", "big"}}, "ann").ok());
 }
 
 TEST_P(DocsServiceTest, ImportsMarkdownDirectories) {
@@ -187,7 +198,8 @@ TEST_P(DocsServiceTest, ImportsMarkdownDirectories) {
 }
 
 TEST_P(DocsServiceTest, SnapshotsDiffsAndDiagrams) {
-  EXPECT_EQ(svc_->ExportDiagram(Json{{"format", "mermaid"}}).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(svc_->ExportDiagram(Json{{"format", "mermaid"}}).status().code(),
+            StatusCode::kFailedPrecondition);
   auto s1 = svc_->CaptureSnapshot(Json{{"name", "prod"}, {"manifests", kManifests}});
   ASSERT_TRUE(s1.ok()) << s1.status().ToString();
   EXPECT_EQ((*s1)["version"], 1);
@@ -197,7 +209,9 @@ TEST_P(DocsServiceTest, SnapshotsDiffsAndDiagrams) {
   second.replace(second.find("shop/api:1.0"), 12, "shop/api:1.1");
   clock_.Advance(Millis(60000));
   auto s2 = svc_->CaptureSnapshot(
-      Json{{"name", "prod"}, {"manifests", second}, {"traffic", Json::parse(R"([{"source":"web","destination":"api","rate":5}])")}});
+      Json{{"name", "prod"},
+           {"manifests", second},
+           {"traffic", Json::parse(R"([{"source":"web","destination":"api","rate":5}])")}});
   ASSERT_TRUE(s2.ok()) << s2.status().ToString();
   EXPECT_EQ((*s2)["version"], 2);
   EXPECT_EQ((*s2)["source"], "combined");
@@ -233,12 +247,18 @@ TEST_P(DocsServiceTest, SnapshotsDiffsAndDiagrams) {
 }
 
 TEST_P(DocsServiceTest, TemplatesRegenerateWithoutOverwritingHumanEdits) {
-  auto bad = svc_->SaveTemplate(Json{{"name", "t"}, {"docType", "architecture"}, {"dataSource", "architecture"},
+  auto bad = svc_->SaveTemplate(Json{{"name", "t"},
+                                     {"docType", "architecture"},
+                                     {"dataSource", "architecture"},
                                      {"template", "# {{snapshot.nme}}"}});
   EXPECT_TRUE(bad.ok());
-  EXPECT_FALSE(svc_->SaveTemplate(Json{{"name", "u"}, {"docType", "architecture"}, {"template", "{{#if x}}"}}).ok());
+  EXPECT_FALSE(svc_->SaveTemplate(
+                       Json{{"name", "u"}, {"docType", "architecture"}, {"template", "{{#if x}}"}})
+                   .ok());
   ASSERT_TRUE(svc_->CaptureSnapshot(Json{{"name", "prod"}, {"manifests", kManifests}}).ok());
-  bad = svc_->SaveTemplate(Json{{"name", "t"}, {"docType", "architecture"}, {"dataSource", "architecture"},
+  bad = svc_->SaveTemplate(Json{{"name", "t"},
+                                {"docType", "architecture"},
+                                {"dataSource", "architecture"},
                                 {"template", "# {{snapshot.nme}}"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("unknown field \"snapshot.nme\""), std::string::npos);
@@ -246,8 +266,9 @@ TEST_P(DocsServiceTest, TemplatesRegenerateWithoutOverwritingHumanEdits) {
                                    {"docType", "architecture"},
                                    {"dataSource", "architecture"},
                                    {"refreshSeconds", 60},
-                                   {"template", "# Inventory {{snapshot.name}} v{{snapshot.version}}\n"
-                                                "{{#each snapshot.components}}- {{id}}\n{{/each}}"}});
+                                   {"template",
+                                    "# Inventory {{snapshot.name}} v{{snapshot.version}}\n"
+                                    "{{#each snapshot.components}}- {{id}}\n{{/each}}"}});
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ((*t)["variables"], Json::array({"snapshot"}));
   auto doc = svc_->Generate(Json{{"docType", "architecture"}, {"templateId", (*t)["id"]}}, "ann");
@@ -312,7 +333,8 @@ TEST_P(DocsServiceTest, RunbooksLearnedFromIncidentsAreStoredDisabled) {
   auto rb = runbooks_->Get((*made)["runbookId"].get<int64_t>());
   ASSERT_TRUE(rb.ok());
   EXPECT_EQ(Count("SELECT count(*) FROM runbooks WHERE enabled = " +
-                  std::string(GetParam() == Backend::kPostgres ? "false" : "0") + " AND source = 'generated'"),
+                  std::string(GetParam() == Backend::kPostgres ? "false" : "0") +
+                  " AND source = 'generated'"),
             1);
   // The same cluster again: a second runbook with a suffixed name, never a replaced one.
   auto again = svc_->CreateRunbook(Json{{"incidentIds", Json(ids)}}, who_);
@@ -339,46 +361,62 @@ TEST_P(DocsServiceTest, ApiDocumentsAndDiffs) {
   EXPECT_NE((*api)["content"].get<std::string>().find("/trpc/demo.echo"), std::string::npos);
   EXPECT_EQ((*api)["docType"], "api");
   auto diff = svc_->DiffApi(Json{
-      {"before", R"({"openapi":"3.0.0","paths":{"/a":{"get":{"responses":{"200":{"description":"ok"}}}}}})"},
-      {"after", R"({"openapi":"3.0.0","paths":{"/b":{"get":{"responses":{"200":{"description":"ok"}}}}}})"}});
+      {"before",
+       R"({"openapi":"3.0.0","paths":{"/a":{"get":{"responses":{"200":{"description":"ok"}}}}}})"},
+      {"after",
+       R"({"openapi":"3.0.0","paths":{"/b":{"get":{"responses":{"200":{"description":"ok"}}}}}})"}});
   ASSERT_TRUE(diff.ok());
   EXPECT_EQ((*diff)["breaking"], 1);
   auto bad = svc_->DiffApi(Json{{"before", "nope: 1"}, {"after", "{}"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message().rfind("before:", 0), 0u);
-  EXPECT_FALSE(svc_->Generate(Json{{"docType", "api"}, {"target", "/nonexistent/openapi.yaml"}}, "ann").ok());
+  EXPECT_FALSE(
+      svc_->Generate(Json{{"docType", "api"}, {"target", "/nonexistent/openapi.yaml"}}, "ann")
+          .ok());
 }
 
 TEST_P(DocsServiceTest, ChangeLogFromReleasesSnapshotsAndAudit) {
   auto& db = test_db_->db();
-  ASSERT_TRUE(db.Query("INSERT INTO generated_docs (title, doc_type, content, source_id, created_at, updated_at) "
-                       "VALUES ('v1.2.0', 'release_notes', '# v1.2.0\n\n## Features\n- fast', '/src/shop.git@v1.1..v1.2', ?, ?)",
+  ASSERT_TRUE(db.Query("INSERT INTO generated_docs (title, doc_type, content, source_id, "
+                       "created_at, updated_at) "
+                       "VALUES ('v1.2.0', 'release_notes', '# v1.2.0\n\n## Features\n- fast', "
+                       "'/src/shop.git@v1.1..v1.2', ?, ?)",
                        {clock_.Now(), clock_.Now()})
                   .ok());
-  ASSERT_TRUE(db.Query("INSERT INTO audit_log (at, actor, actor_type, procedure, outcome) VALUES (?, 'ann', 'user', "
-                       "'selfHealing.updateRule', 'ok'), (?, 'ann', 'user', 'incidentCommander.list', 'ok')",
-                       {clock_.Now(), clock_.Now()})
-                  .ok());
+  ASSERT_TRUE(
+      db.Query(
+            "INSERT INTO audit_log (at, actor, actor_type, procedure, outcome) VALUES (?, 'ann', "
+            "'user', "
+            "'selfHealing.updateRule', 'ok'), (?, 'ann', 'user', 'incidentCommander.list', 'ok')",
+            {clock_.Now(), clock_.Now()})
+          .ok());
   ASSERT_TRUE(svc_->CaptureSnapshot(Json{{"name", "prod"}, {"manifests", kManifests}}).ok());
   clock_.Advance(Millis(3600000));
   std::string second = kManifests;
   second.replace(second.find("replicas: 2"), 11, "replicas: 3");
   ASSERT_TRUE(svc_->CaptureSnapshot(Json{{"name", "prod"}, {"manifests", second}}).ok());
-  auto log = svc_->Generate(Json{{"docType", "changelog"}, {"from", "2026-11-28T00:00:00Z"}, {"to", "2026-11-30T00:00:00Z"}},
+  auto log = svc_->Generate(Json{{"docType", "changelog"},
+                                 {"from", "2026-11-28T00:00:00Z"},
+                                 {"to", "2026-11-30T00:00:00Z"}},
                             "ann");
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   const std::string md = (*log)["content"].get<std::string>();
-  EXPECT_NE(md.find("1 release(s), 1 infrastructure change(s), 1 configuration change(s)"), std::string::npos) << md;
+  EXPECT_NE(md.find("1 release(s), 1 infrastructure change(s), 1 configuration change(s)"),
+            std::string::npos)
+      << md;
   EXPECT_NE(md.find("### shop"), std::string::npos) << md;
   EXPECT_NE(md.find("selfHealing.updateRule by ann"), std::string::npos);
   EXPECT_EQ(md.find("incidentCommander.list"), std::string::npos);
   EXPECT_NE(md.find("attributes.replicas"), std::string::npos);
-  EXPECT_FALSE(svc_->Generate(Json{{"docType", "changelog"}, {"from", "2026-11-30T00:00:00Z"}, {"to", "2026-11-28T00:00:00Z"}},
+  EXPECT_FALSE(svc_->Generate(Json{{"docType", "changelog"},
+                                   {"from", "2026-11-30T00:00:00Z"},
+                                   {"to", "2026-11-28T00:00:00Z"}},
                               "ann")
                    .ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, DocsServiceTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+INSTANTIATE_TEST_SUITE_P(Backends, DocsServiceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          store::testing::BackendName);
 
 }  // namespace
