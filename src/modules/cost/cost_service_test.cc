@@ -33,10 +33,10 @@ std::string Month(const std::string& account, int days, double ec2,
   std::string csv = kHeader;
   const std::string next = month == "2024-09" ? "2024-10" : "2024-11";
   for (int d = 1; d <= days; ++d) {
-    char day[16];
+    char day[64];
     std::snprintf(day, sizeof day, "%s-%02d", month.c_str(), d);
     for (int h = 0; h < 24; ++h) {
-      char hs[32], he[32];
+      char hs[96], he[96];
       std::snprintf(hs, sizeof hs, "%sT%02d:00:00Z", day, h);
       std::snprintf(he, sizeof he, "%sT%02d:00:00Z", day, h + 1);
       csv += Num(ec2 / 24) + "," + Num(ec2 / 24) + ",," + "USD," + month + "-01," + next + "-01," +
