@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -127,7 +128,10 @@ class CostReader {
   std::vector<ColumnMap> map_;
   std::vector<std::string_view> fields_;
   std::vector<bool> quoted_;
-  std::vector<std::string> unescaped_;  //!< per column scratch for fields with "" escapes
+  //! Per column scratch for fields with "" escapes. A deque: growing it at the end keeps the
+  //! earlier strings in place, so views of them already in fields_ stay valid (a vector
+  //! reallocated and moved them — a use-after-free found by fuzz_focus_csv).
+  std::deque<std::string> unescaped_;
   std::string tags_scratch_;
   CostRecord record_;
   int64_t row_line_ = 0;
