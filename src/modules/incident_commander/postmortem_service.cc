@@ -49,7 +49,7 @@ Result<postmortem::IncidentFacts> GatherFacts(store::Database& db, int64_t id) {
         cf.score = c.contains("score") && c["score"].is_number() ? c["score"].get<double>() : 0.0;
         if (c.contains("evidence") && c["evidence"].is_array()) {
           for (const auto& e : c["evidence"])
-            cf.evidence.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+            cf.evidence.push_back(e.is_string() ? e.get<std::string>() : DumpJson(e));
         }
         f.causes.push_back(std::move(cf));
       }
