@@ -393,9 +393,20 @@ Result<HttpClientResponse> HttpClient::SendOnce(const HttpClientRequest& request
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are re-checked in Send
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect.count()));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, options_.insecure_skip_tls_verify ? 0L : 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, options_.insecure_skip_tls_verify ? 0L : 2L);
   if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  // PEM blobs (curl copies them): a kubeconfig's inline CA data and client certificate/key.
+  auto set_blob = [h](CURLoption option, const std::string& pem) {
+    if (pem.empty()) return;
+    curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(h, option, &blob);
+  };
+  set_blob(CURLOPT_CAINFO_BLOB, options_.ca_pem);
+  set_blob(CURLOPT_SSLCERT_BLOB, options_.client_cert_pem);
+  set_blob(CURLOPT_SSLKEY_BLOB, options_.client_key_pem);
+  if (!options_.client_cert_pem.empty()) curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+  if (!options_.client_key_pem.empty()) curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
   curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,

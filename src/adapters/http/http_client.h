@@ -59,6 +59,15 @@ struct HttpClientOptions {
   int max_redirects = 0;  //!< 0: a 3xx is returned as is
   //! Extra CA bundle (PEM file) for private CAs; the system store is used otherwise.
   std::string ca_file;
+  //! CA certificates as PEM text (a kubeconfig's certificate-authority-data); used instead of
+  //! the system store when set.
+  std::string ca_pem;
+  //! Client certificate and private key as PEM text (mutual TLS, e.g. a kubeconfig user).
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  //! Skips server certificate verification (a kubeconfig's insecure-skip-tls-verify). Off by
+  //! default; only an explicit integration setting turns it on.
+  bool insecure_skip_tls_verify = false;
   std::string user_agent = "devops-ai";
   Resolver resolver;  //!< empty: getaddrinfo
   //! Called from the socket callback just before curl connects to an address (tests use it

@@ -255,8 +255,10 @@ Status ValidateAction(ActionType type, const Json& cfg, std::string_view where,
     case ActionType::kRollback:
     case ActionType::kScaleUp:
     case ActionType::kScaleDown: {
-      DAI_RETURN_IF_ERROR(keys({"namespace", "kind", "minReplicas", "maxReplicas", "step"}));
+      DAI_RETURN_IF_ERROR(
+          keys({"namespace", "kind", "minReplicas", "maxReplicas", "step", "verifyTimeoutSeconds"}));
       DAI_ASSIGN_OR_RETURN(target, ParseTarget(cfg, where, ""));
+      DAI_RETURN_IF_ERROR(IntField(cfg, "verifyTimeoutSeconds", 120, 1, 1800, where).status());
       DAI_ASSIGN_OR_RETURN(std::string ns, StringField(cfg, "namespace", true, 63, where));
       if (!SafeName(ns)) return Bad(Field(where, "namespace"), "not a valid namespace name");
       DAI_ASSIGN_OR_RETURN(std::string kind, StringField(cfg, "kind", false, 32, where));
