@@ -52,6 +52,12 @@ Json RolloutState(const Json& o) {
               {"resourceVersion", StringAt(o, {"metadata", "resourceVersion"})}};
 }
 
+// RFC 3339 in seconds, as `kubectl rollout restart` writes restartedAt.
+std::string Rfc3339Seconds(TimePoint t) {
+  std::string s = FormatIso8601(t);  // "2026-11-28T15:19:24.123Z"
+  return s.size() >= 19 ? s.substr(0, 19) + "Z" : s;
+}
+
 }  // namespace
 
 struct KubernetesExecutor::Plan {
@@ -127,7 +133,7 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
     plan.patch_type = PatchType::kStrategicMerge;
     plan.patch = Json{{"spec",
                        {{"template",
-                         {{"metadata", {{"annotations", {{kRestartedAt, FormatIso8601(clock_.Now())}}}}}}}}}};
+                         {{"metadata", {{"annotations", {{kRestartedAt, Rfc3339Seconds(clock_.Now())}}}}}}}}}};
     return plan;
   }
   if (req.action_type == "scale_up" || req.action_type == "scale_down") {
@@ -202,7 +208,7 @@ Result<Json> KubernetesExecutor::DryRun(const ActionRequest& request) {
 Result<Json> KubernetesExecutor::VerifyRollout(const Plan& plan, int64_t min_generation,
                                                int64_t want_replicas,
                                                std::chrono::milliseconds timeout) const {
-  const auto deadline = clock_.Monotonic() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   Json last;
   for (;;) {
     DAI_ASSIGN_OR_RETURN(last, client_->Get(*plan.ref, plan.ns, plan.name));
@@ -213,7 +219,7 @@ Result<Json> KubernetesExecutor::VerifyRollout(const Plan& plan, int64_t min_gen
     const bool updated = s["updatedReplicas"].get<int64_t>() >= want;
     const bool ready = s["readyReplicas"].get<int64_t>() >= want && s["replicas"].get<int64_t>() == want;
     if (observed && updated && ready) return s;
-    if (clock_.Monotonic() >= deadline) {
+    if (std::chrono::steady_clock::now() >= deadline) {
       return Status::DeadlineExceeded(
           plan.ref->resource + " " + plan.ns + "/" + plan.name + ": not rolled out after " +
           std::to_string(timeout.count() / 1000) + " s (generation " + std::to_string(gen) +
@@ -232,7 +238,7 @@ Result<Json> KubernetesExecutor::Execute(const ActionRequest& request) {
   if (plan.action == "restart_pod") {
     DAI_RETURN_IF_ERROR(client_->DeletePod(plan.ns, plan.name).status());
     // Verified when the pod is gone, terminating, or replaced by a new object of that name.
-    const auto deadline = clock_.Monotonic() + plan.verify_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + plan.verify_timeout;
     for (;;) {
       auto now = client_->Get(*plan.ref, plan.ns, plan.name);
       if (!now.ok() && now.status().code() == StatusCode::kNotFound) {
@@ -248,7 +254,7 @@ Result<Json> KubernetesExecutor::Execute(const ActionRequest& request) {
         out["verified"] = Json{{"terminating", true}};
         return out;
       }
-      if (clock_.Monotonic() >= deadline)
+      if (std::chrono::steady_clock::now() >= deadline)
         return Status::DeadlineExceeded("pods " + plan.ns + "/" + plan.name +
                                         ": still running after the delete");
       std::this_thread::sleep_for(options_.poll_interval);

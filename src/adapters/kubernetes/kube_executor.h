@@ -12,7 +12,8 @@
 // request: method, path, content type and patch body. Execute then re-reads the object until
 // the controller reports the change (observedGeneration >= generation and updated/ready
 // replicas == spec.replicas) or verifyTimeoutSeconds pass (DEADLINE_EXCEEDED naming what is
-// missing). Names reach URLs only percent-encoded.
+// missing; polled on the steady clock). `clock` gives the restartedAt time. Names reach URLs
+// only percent-encoded.
 // Thread-safety: safe for concurrent calls (the client is immutable).
 #pragma once
 
