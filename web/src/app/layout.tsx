@@ -55,9 +55,12 @@ export function Layout() {
   const location = useLocation();
   useShortcuts(() => setHelp((h) => !h));
   useLiveEvents(true);
-  const current = kNav.find((n) =>
-    n.path === '/' ? location.pathname === '/' : location.pathname.startsWith(n.path),
-  );
+  // The longest matching path names the page (/incidents/runbooks is Runbooks, not Incidents).
+  const current = kNav
+    .filter((n) =>
+      n.path === '/' ? location.pathname === '/' : location.pathname.startsWith(n.path),
+    )
+    .sort((a, b) => b.path.length - a.path.length)[0];
 
   return (
     <div className="shell">
@@ -83,7 +86,7 @@ export function Layout() {
                       <NavLink
                         to={n.path}
                         end={n.path === '/'}
-                        className={({ isActive }) => (isActive ? 'nav-link active' : 'nav-link')}
+                        className={() => (current === n ? 'nav-link active' : 'nav-link')}
                       >
                         <span>{n.label}</span>
                         <kbd aria-label={`shortcut g ${n.key}`}>g {n.key}</kbd>

@@ -9,6 +9,8 @@ export interface NavItem {
 export const kNav: NavItem[] = [
   { path: '/', label: 'Overview', key: 'o', group: 'main' },
   { path: '/incidents', label: 'Incidents', key: 'i', group: 'modules' },
+  { path: '/incidents/runbooks', label: 'Runbooks', key: 'r', group: 'modules' },
+  { path: '/incidents/watches', label: 'Watched queries', key: 'w', group: 'modules' },
   { path: '/self-healing', label: 'Self-Healing', key: 'h', group: 'modules' },
   { path: '/security', label: 'Security', key: 's', group: 'modules' },
   { path: '/cost', label: 'Cost', key: 'c', group: 'modules' },

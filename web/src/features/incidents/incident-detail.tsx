@@ -1,4 +1,5 @@
-// One incident (incidentCommander.get): summary, alerts, timeline, runbook executions with
+// One incident (incidentCommander.get): summary, operator controls (status, severity,
+// assignee, notes), alerts, anomaly evidence charts, timeline, runbook executions with
 // approvals, and the post-mortem.
 import { Link, useParams } from 'react-router';
 import { useProcedureQuery } from '../../api/hooks';
@@ -6,6 +7,8 @@ import { Panel } from '../../components/procedure-panel';
 import { Empty, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { formatAge } from '../../lib/format';
+import { AnomalyEvidence } from './anomaly-evidence';
+import { IncidentControls } from './incident-controls';
 import { PostMortem } from './post-mortem';
 import { RunbookExecutions } from './runbook-executions';
 
@@ -31,6 +34,8 @@ export function IncidentDetail() {
               </p>
             </div>
             {i.description ? <p>{i.description}</p> : null}
+            <IncidentControls key={`${i.id}-${i.updatedAt}`} incident={i} />
+            <AnomalyEvidence alerts={i.alerts} />
             <div className="grid-2">
               <Panel title={`Alerts (${i.alertCount})`}>
                 {i.alerts.length === 0 ? (

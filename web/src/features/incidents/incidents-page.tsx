@@ -10,6 +10,8 @@ import { Time } from '../../components/time';
 import { formatAge } from '../../lib/format';
 import { RequireRole } from '../../lib/session';
 import { IncidentDetail } from './incident-detail';
+import { RunbooksPage } from './runbooks-page';
+import { WatchesPage } from './watches-page';
 
 const kPageSize = 25;
 type ListInput = ProcedureInput<'incidentCommander.list'>;
@@ -18,6 +20,8 @@ export function IncidentsPage() {
   return (
     <Routes>
       <Route index element={<IncidentList />} />
+      <Route path="runbooks" element={<RunbooksPage />} />
+      <Route path="watches" element={<WatchesPage />} />
       <Route path=":id" element={<IncidentDetail />} />
     </Routes>
   );
@@ -45,7 +49,10 @@ function IncidentList() {
     <>
       <div className="page-head">
         <h1>Incidents</h1>
-        <p className="muted">Grouped alerts and anomalies, newest first.</p>
+        <p className="muted">
+          Grouped alerts and anomalies, newest first. <Link to="/incidents/runbooks">Runbooks</Link>{' '}
+          · <Link to="/incidents/watches">Watched queries</Link>
+        </p>
       </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>

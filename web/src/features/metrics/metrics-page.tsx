@@ -10,7 +10,7 @@ import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { formatNumber, parseDuration } from '../../lib/format';
 import { toSeries } from './prometheus';
-import { TimeSeriesChart } from './time-series-chart';
+import { TimeSeriesChart } from '../../components/time-series-chart';
 
 const kRanges = ['15m', '1h', '6h', '24h', '7d'];
 

@@ -1,12 +1,8 @@
 // Turns a Prometheus API `data` object (matrix or vector) into chart series.
-import type uPlot from 'uplot';
+import { type Series } from '../../components/series';
 
-export interface Series {
-  label: string;
-  /** Unix seconds, ascending. */
-  times: number[];
-  values: (number | null)[];
-}
+// Series and alignSeries live with the shared chart component (the incident page charts too).
+export { alignSeries, type Series } from '../../components/series';
 
 interface Sample {
   metric: Record<string, string>;
@@ -44,18 +40,4 @@ export function toSeries(data: unknown): Series[] {
     }));
   }
   throw new Error(`result type ${d.resultType ?? 'unknown'} cannot be charted`);
-}
-
-/** Aligns series on the union of their timestamps (uPlot needs one shared x axis). */
-export function alignSeries(series: Series[]): uPlot.AlignedData {
-  const xs = Array.from(new Set(series.flatMap((s) => s.times))).sort((a, b) => a - b);
-  const index = new Map(xs.map((x, i) => [x, i]));
-  const ys = series.map((s) => {
-    const col: (number | null)[] = new Array(xs.length).fill(null);
-    s.times.forEach((t, i) => {
-      col[index.get(t)!] = s.values[i] ?? null;
-    });
-    return col;
-  });
-  return [xs, ...ys] as uPlot.AlignedData;
 }

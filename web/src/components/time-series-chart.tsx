@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
-import { alignSeries, type Series } from './prometheus';
+import { alignSeries, type Series } from './series';
 
 const kPalette = [
   '#5b8def',
