@@ -953,6 +953,67 @@ CREATE TABLE assistant_answers (
 CREATE INDEX assistant_answers_created_idx ON assistant_answers(created_at);
 )SQL";
 
+// Migration 17: the Cost Optimizer's collectors (issue #8). resource_utilization rows say which
+// collector wrote them (`source`: prometheus, ...) so an hour collected again replaces its own
+// rows only; `cost_collector_state` keeps each scheduled collector's cursor (the first hour not
+// yet collected) so missed hours are backfilled; `cost_allocations` holds OpenCost's allocation
+// API answers (one row per window and allocation name: namespace, controller, pod, costs);
+// `cost_anomalies` one row per raised daily spend anomaly (dimension, key, day), so a day is
+// signalled once.
+constexpr std::string_view kMigration17 = R"SQL(
+ALTER TABLE resource_utilization ADD COLUMN source TEXT NOT NULL DEFAULT '';
+CREATE INDEX resource_utilization_source_idx ON resource_utilization(source, period_start);
+CREATE TABLE cost_collector_state (
+  name TEXT PRIMARY KEY,
+  cursor_at {{TS}},
+  last_run_at {{TS}},
+  last_error TEXT,
+  details {{JSON}} NOT NULL DEFAULT '{}'
+);
+CREATE TABLE cost_allocations (
+  id {{ID}},
+  source TEXT NOT NULL DEFAULT 'opencost',
+  window_start {{TS}} NOT NULL,
+  window_end {{TS}} NOT NULL,
+  day TEXT NOT NULL,
+  name TEXT NOT NULL,
+  cluster TEXT NOT NULL DEFAULT '',
+  namespace TEXT NOT NULL DEFAULT '',
+  controller_kind TEXT NOT NULL DEFAULT '',
+  controller TEXT NOT NULL DEFAULT '',
+  pod TEXT NOT NULL DEFAULT '',
+  container TEXT NOT NULL DEFAULT '',
+  cpu_cost {{REAL}} NOT NULL DEFAULT 0,
+  ram_cost {{REAL}} NOT NULL DEFAULT 0,
+  gpu_cost {{REAL}} NOT NULL DEFAULT 0,
+  pv_cost {{REAL}} NOT NULL DEFAULT 0,
+  network_cost {{REAL}} NOT NULL DEFAULT 0,
+  load_balancer_cost {{REAL}} NOT NULL DEFAULT 0,
+  shared_cost {{REAL}} NOT NULL DEFAULT 0,
+  external_cost {{REAL}} NOT NULL DEFAULT 0,
+  total_cost {{REAL}} NOT NULL DEFAULT 0,
+  currency TEXT NOT NULL DEFAULT 'USD',
+  properties {{JSON}} NOT NULL DEFAULT '{}',
+  collected_at {{TS}} NOT NULL
+);
+CREATE UNIQUE INDEX cost_allocations_key_idx ON cost_allocations(source, window_start, name);
+CREATE INDEX cost_allocations_day_idx ON cost_allocations(day);
+CREATE TABLE cost_anomalies (
+  id {{ID}},
+  dimension TEXT NOT NULL,
+  dim_key TEXT NOT NULL,
+  day TEXT NOT NULL,
+  cost {{REAL}} NOT NULL,
+  expected {{REAL}} NOT NULL,
+  score {{REAL}} NOT NULL,
+  currency TEXT NOT NULL DEFAULT 'USD',
+  fingerprint TEXT NOT NULL,
+  evidence {{JSON}} NOT NULL DEFAULT '[]',
+  created_at {{TS}} NOT NULL,
+  UNIQUE (dimension, dim_key, day)
+);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
@@ -964,6 +1025,7 @@ const std::vector<Migration>& Registry() {
       {9, "documentation: versions, links, template sources", kMigration9},
       {10, "notifications and the assistant", kMigration10},
       {11, "log intelligence", kMigration11},
+      {17, "cost optimizer: collectors, allocations, anomalies", kMigration17},
   };
   return kAll;
 }
