@@ -425,8 +425,19 @@ Status BuildRegistry(App::Parts& p) {
                                                         p.prometheus ? &*p.prometheus : nullptr);
   p.watches->RegisterProcedures(p.registry);
   DAI_RETURN_IF_ERROR(BuildSelfHealing(p));
+  costopt::CostServiceOptions cost_options;
+  cost_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;
+  cost_options.prices.vcpu_hour = p.config.cost_price_vcpu_hour;
+  cost_options.prices.gib_hour = p.config.cost_price_gib_hour;
+  cost_options.opencost_url = p.config.opencost_url;
+  cost_options.opencost_http.policy = http::OutboundPolicy::AllowLocal();
+  cost_options.opencost_http.total_timeout = std::chrono::seconds(30);
+  // Cost anomalies enter the Incident Commander like watched-query anomalies.
+  cost_options.signals = [pp](const alerts::AlertBatch& batch) -> Status {
+    return pp->incidents->Ingest(batch, "cost-anomaly").status();
+  };
   p.cost = std::make_unique<costopt::CostService>(
-      *p.store->db, p.clock, costopt::CostServiceOptions{},
+      *p.store->db, p.clock, cost_options,
       [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);
       });
@@ -788,6 +799,7 @@ Status App::Start() {
   DAI_RETURN_IF_ERROR(p.runbooks->AttachWorker(*p.worker));
   DAI_RETURN_IF_ERROR(p.notifications->AttachWorker(*p.worker));
   DAI_RETURN_IF_ERROR(p.watches->AttachWorker(*p.worker));
+  DAI_RETURN_IF_ERROR(p.cost->AttachWorker(*p.worker, *p.jobs));
   DAI_RETURN_IF_ERROR(p.logs->AttachWorker(*p.worker, *p.jobs));
   DAI_RETURN_IF_ERROR(p.logs->Start().WithContext("starting the log sources"));
   store::JobWorker* worker = p.worker.get();

@@ -104,6 +104,9 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "llm_budget_usd", "Global LLM budget in USD, 0 = none [0]");
   AddSetting(serve, *serve_flags, "llm_usd_per_1k_prompt", "LLM price per 1000 prompt tokens [0]");
   AddSetting(serve, *serve_flags, "llm_usd_per_1k_completion", "LLM price per 1000 completion tokens [0]");
+  AddSetting(serve, *serve_flags, "cost_price_vcpu_hour", "Price sheet: per vCPU-hour [0.031611]");
+  AddSetting(serve, *serve_flags, "cost_price_gib_hour", "Price sheet: per GiB-hour of memory [0.004237]");
+  AddSetting(serve, *serve_flags, "opencost_url", "OpenCost base URL for the allocation pull; empty: none");
   serve->callback([&state, serve_flags] { state.exit_code = RunServe(*serve_flags); });
 
   // ask: the assistant over the local store (the same read-only tools as the web chat)

@@ -81,7 +81,10 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "llm_api_key_file",
                                                 "llm_budget_usd",
                                                 "llm_usd_per_1k_prompt",
-                                                "llm_usd_per_1k_completion"};
+                                                "llm_usd_per_1k_completion",
+                                                "cost_price_vcpu_hour",
+                                                "cost_price_gib_hour",
+                                                "opencost_url"};
   return keys;
 }
 
@@ -208,6 +211,21 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
                                       : c.llm_usd_per_1k_completion) = d;
     return Status::Ok();
   }
+  if (key == "cost_price_vcpu_hour" || key == "cost_price_gib_hour") {
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || end == v.c_str() || *end != '\0' || !(d >= 0) || d > 1e6) {
+      return Status::InvalidArgument("setting " + key + " (from " + source +
+                                     "): expected a non-negative price, got \"" + v + "\"");
+    }
+    (key == "cost_price_vcpu_hour" ? c.cost_price_vcpu_hour : c.cost_price_gib_hour) = d;
+    return Status::Ok();
+  }
+  if (key == "opencost_url") {
+    if (!v.empty()) DAI_RETURN_IF_ERROR(CheckUrl(key, v, source));
+    c.opencost_url = v;
+    return Status::Ok();
+  }
   if (key == "alertmanager_url") {
     DAI_RETURN_IF_ERROR(CheckUrl(key, v, source));
     c.alertmanager_url = v;
@@ -313,7 +331,10 @@ std::string DescribeConfig(const Config& c) {
     << "\n"
     << "llm_url: " << (c.llm_url.empty() ? "(not configured)" : c.llm_url) << "\n"
     << "llm_model: " << (c.llm_model.empty() ? "(none)" : c.llm_model) << "\n"
-    << "llm_budget_usd: " << c.llm_budget_usd << "\n";
+    << "llm_budget_usd: " << c.llm_budget_usd << "\n"
+    << "cost_price_vcpu_hour: " << c.cost_price_vcpu_hour << "\n"
+    << "cost_price_gib_hour: " << c.cost_price_gib_hour << "\n"
+    << "opencost_url: " << (c.opencost_url.empty() ? "(not configured)" : c.opencost_url) << "\n";
   return o.str();
 }
 

@@ -43,6 +43,11 @@ struct Config {
   double llm_budget_usd = 0;            //!< 0: no budget
   double llm_usd_per_1k_prompt = 0;     //!< price for the cost accounting
   double llm_usd_per_1k_completion = 0;
+  //! The Cost Optimizer's price sheet for the real-time estimate of hosts and containers
+  //! (OpenCost's default custom prices) and OpenCost's base URL (empty: no allocation pull).
+  double cost_price_vcpu_hour = 0.031611;
+  double cost_price_gib_hour = 0.004237;
+  std::string opencost_url;
 
   //! The database URL actually used.
   std::string DatabaseUrl() const;

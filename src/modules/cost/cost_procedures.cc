@@ -72,6 +72,21 @@ Json RecommendationSchema() {
                     s::Req("createdAt", s::String())});
 }
 
+Json RealizedSchema() {
+  return s::Nullable(s::Object({s::Req("beforeDaily", s::Number()),
+                                s::Req("afterDaily", s::Number()), s::Req("beforeDays", s::Int()),
+                                s::Req("afterDays", s::Int()), s::Req("monthly", s::Number())}));
+}
+
+Json RecommendationItemSchema() {
+  Json item = RecommendationSchema();
+  item["properties"]["realizedSavings"] = RealizedSchema();
+  item["required"].push_back("realizedSavings");
+  return item;
+}
+
+Json NumOrNull() { return s::Nullable(s::Number()); }
+
 }  // namespace
 
 void CostService::RegisterProcedures(ProcedureRegistry& registry) {
@@ -84,7 +99,7 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
            s::Opt(
                "groupBy", s::String(1, 100),
                "provider, account, subAccount, service, serviceCategory, region, chargeCategory, "
-               "resource or tag:<key>; default service"),
+               "namespace (OpenCost), resource or tag:<key>; default service"),
            s::Opt("top", s::Int(1, 100), "groups shown before (other); default 10")}),
       s::Object(
           {s::Req("start", s::String()), s::Req("end", s::String()), s::Req("groupBy", s::String()),
@@ -122,7 +137,7 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
       "costOptimizer.getRecommendations", Q, Role::kViewer,
       s::PageInput({s::Opt("status", s::Enum({"open", "applied", "dismissed"})),
                     s::Opt("type", s::Enum({"rightsizing", "idle_resource", "savings_plan"}))}),
-      s::Object({s::Req("items", s::Array(RecommendationSchema())), s::Req("total", s::Int(0)),
+      s::Object({s::Req("items", s::Array(RecommendationItemSchema())), s::Req("total", s::Int(0)),
                  s::Req("totalMonthlySavings", s::Number())}),
       "Savings recommendations, largest monthly saving first",
       [this](const Json& in, CallContext&) { return GetRecommendations(in); }));
@@ -146,6 +161,123 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
       "costOptimizer.listImports", Q, Role::kViewer, s::Object({s::Opt("limit", s::Int(1, 500))}),
       s::Object({s::Req("items", s::Array(s::Any()))}), "Billing file imports, newest first",
       [this](const Json& in, CallContext&) { return ListImports(in); }));
+  {
+    auto p = MakeProcedure(
+        "costOptimizer.collectUtilization", M, Role::kOperator,
+        s::Object({s::Opt("hours", s::Int(1, 168), "hours back from now, the current one included; "
+                                                    "default 1"),
+                   s::Opt("stepSeconds", s::Int(1, 3600), "sample spacing; default 60")}),
+        s::Object({s::Req("from", s::String()), s::Req("to", s::String()), s::Req("hours", s::Int()),
+                   s::Req("rows", s::Int()), s::Req("containers", s::Int()),
+                   s::Req("hosts", s::Int())}),
+        "Read container (cAdvisor, kube-state-metrics) and host (node_exporter) utilization from "
+        "Prometheus into resource_utilization now (the hourly job does this by itself)",
+        [this](const Json& in, CallContext&) {
+          const TimePoint now = clock_.Now();
+          return CollectUtilization(now - std::chrono::hours(in.value("hours", int64_t{1})), now,
+                                    std::chrono::seconds(in.value("stepSeconds", int64_t{60})));
+        });
+    registry.Add(std::move(p));
+  }
+  registry.Add(MakeProcedure(
+      "costOptimizer.getUtilization", Q, Role::kViewer,
+      s::Object({s::Opt("hours", s::Int(1, 336), "default 24")}),
+      s::Object(
+          {s::Req("hours", s::Int()),
+           s::Req("items",
+                  s::Array(s::Object(
+                      {s::Req("resourceId", s::String()), s::Req("resourceType", s::String()),
+                       s::Req("namespace", s::Nullable(s::String())), s::Req("cpuRequest", NumOrNull()),
+                       s::Req("cpuAvg", NumOrNull()), s::Req("cpuP95", NumOrNull()),
+                       s::Req("cpuMax", NumOrNull()), s::Req("memoryRequest", NumOrNull()),
+                       s::Req("memoryAvg", NumOrNull()), s::Req("memoryP95", NumOrNull()),
+                       s::Req("memoryMax", NumOrNull()), s::Req("networkBytes", NumOrNull()),
+                       s::Req("samples", s::Int()), s::Req("hours", s::Int()),
+                       s::Req("from", s::String()), s::Req("to", s::String())})))}),
+      "Utilization per resource (CPU in cores, memory in bytes) over the last hours",
+      [this](const Json& in, CallContext&) { return GetUtilization(in); }));
+  registry.Add(MakeProcedure(
+      "costOptimizer.collectorStatus", Q, Role::kViewer, s::Object({}),
+      s::Object({s::Req("prometheusConfigured", s::Bool()), s::Req("openCostConfigured", s::Bool()),
+                 s::Req("collectors",
+                        s::Array(s::Object({s::Req("name", s::String()),
+                                            s::Req("cursor", s::Nullable(s::String())),
+                                            s::Req("lastRunAt", s::Nullable(s::String())),
+                                            s::Req("lastError", s::Nullable(s::String())),
+                                            s::Req("details", s::Any())})))}),
+      "The scheduled collectors (Prometheus utilization, OpenCost): cursor, last run, last error",
+      [this](const Json&, CallContext&) { return CollectorStatus(); }));
+  {
+    auto p = MakeProcedure(
+        "costOptimizer.getEstimate", Q, Role::kViewer, s::Object({}),
+        s::Object(
+            {s::Req("asOf", s::String()), s::Req("currency", s::String()),
+             s::Req("prices", s::Object({s::Req("vcpuHour", s::Number()),
+                                         s::Req("gibHour", s::Number())})),
+             s::Req("method", s::String()),
+             s::Req("hosts",
+                    s::Array(s::Object(
+                        {s::Req("instance", s::String()), s::Req("cpuCores", s::Number()),
+                         s::Req("memoryBytes", s::Number()), s::Req("cpuUsed", s::Number()),
+                         s::Req("memoryUsed", s::Number()), s::Req("assetHourly", s::Number()),
+                         s::Req("usedHourly", s::Number()), s::Req("assetMonthly", s::Number())}))),
+             s::Req("containers",
+                    s::Array(s::Object(
+                        {s::Req("id", s::String()), s::Req("namespace", s::String()),
+                         s::Req("cpuRequest", s::Number()), s::Req("cpuUsage", s::Number()),
+                         s::Req("memoryRequest", s::Number()), s::Req("memoryUsage", s::Number()),
+                         s::Req("hourly", s::Number()), s::Req("monthly", s::Number())}))),
+             s::Req("totals",
+                    s::Object({s::Req("assetHourly", s::Number()), s::Req("usedHourly", s::Number()),
+                               s::Req("allocatedHourly", s::Number()),
+                               s::Req("idleHourly", s::Number()),
+                               s::Req("assetMonthly", s::Number()),
+                               s::Req("allocatedMonthly", s::Number()),
+                               s::Req("idleMonthly", s::Number())}))}),
+        "Real-time cost estimate from Prometheus and the price sheet: hosts (node_exporter), "
+        "containers (max(request, usage) x price) and idle",
+        [this](const Json&, CallContext&) { return Estimate(); });
+    p.may_block = true;  // calls Prometheus
+    registry.Add(std::move(p));
+  }
+  Json anomaly_item = s::Object(
+      {s::Req("dimension", s::String()), s::Req("key", s::String()), s::Req("day", s::String()),
+       s::Req("cost", s::Number()), s::Req("expected", s::Number()), s::Req("score", s::Number()),
+       s::Req("evidence", s::Array(s::Any()))});
+  registry.Add(MakeProcedure(
+      "costOptimizer.detectAnomalies", M, Role::kOperator,
+      s::Object({s::Opt("threshold", s::Number(), "anomaly score in (0, 1); default 0.8")}),
+      s::Object({s::Req("scored", s::Int()), s::Req("found", s::Int()), s::Req("raised", s::Int()),
+                 s::Req("signalled", s::Bool()), s::Req("items", s::Array(anomaly_item))}),
+      "Score daily spend per service and account; new anomalies become Incident Commander "
+      "signals with their top line items (also run after each import)",
+      [this](const Json& in, CallContext&) { return DetectAnomalies(in); }));
+  {
+    Json listed = anomaly_item;
+    listed["properties"]["id"] = s::Int();
+    listed["properties"]["currency"] = s::String();
+    listed["properties"]["createdAt"] = s::String();
+    for (const char* f : {"id", "currency", "createdAt"}) listed["required"].push_back(f);
+    registry.Add(MakeProcedure(
+        "costOptimizer.listAnomalies", Q, Role::kViewer,
+        s::Object({s::Opt("limit", s::Int(1, 500))}),
+        s::Object({s::Req("items", s::Array(listed))}), "Raised cost anomalies, newest day first",
+        [this](const Json& in, CallContext&) { return ListAnomalies(in); }));
+  }
+  {
+    auto p = MakeProcedure(
+        "costOptimizer.pullOpenCost", M, Role::kOperator,
+        s::Object({s::Opt("days", s::Int(1, 90), "daily windows back from today; default 3")}),
+        s::Object({s::Req("allocations", s::Int()), s::Req("namespaces", s::Int()),
+                   s::Req("totalCost", s::Number()), s::Req("from", s::String()),
+                   s::Req("to", s::String())}),
+        "Pull OpenCost's /allocation/compute (by namespace, daily) now (the hourly job does this "
+        "by itself)",
+        [this](const Json& in, CallContext&) {
+          return PullOpenCost(static_cast<int>(in.value("days", int64_t{3})));
+        });
+    registry.Add(std::move(p));
+  }
   registry.Add(MakeProcedure(
       "costOptimizer.importCsv", M, Role::kOperator,
       s::Object({s::Req("name", s::String(1, 200)), s::Req("csv", s::String(1, 1000000)),

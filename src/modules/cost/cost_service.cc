@@ -19,6 +19,7 @@ namespace dai::costopt {
 namespace {
 
 using cost::kDay;
+using cost::kHour;
 using store::Connection;
 using store::Params;
 
@@ -439,6 +440,8 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
   if (!duplicate_of) {
     if (publish_) publish_("cost.imported", DumpJson(out));
     (void)EvaluateBudgets(std::nullopt);
+    // New billing days may hold a spend anomaly; a failure here does not undo the import.
+    if (options_.signals) (void)DetectAnomalies(Json::object());
   }
   return out;
 }
@@ -548,6 +551,20 @@ Result<Json> CostService::GetCosts(const Json& input) {
       cells.push_back({*day, row.GetString(size_t{1}) + "\x1f" + row.GetString(size_t{2}),
                        row.GetDouble(size_t{3}), row.GetDouble(size_t{4})});
     }
+  } else if (group_by == "namespace") {
+    // Kubernetes namespaces from OpenCost's allocation API (cost_allocations).
+    DAI_ASSIGN_OR_RETURN(
+        auto r, db_.Query("SELECT day, namespace, currency, SUM(total_cost) FROM cost_allocations "
+                          "WHERE day >= ? AND day < ? GROUP BY day, namespace, currency",
+                          {DayString(start), DayString(end)}));
+    for (const auto& row : r.rows) {
+      auto day = ParseDay(row.GetString(size_t{0}));
+      if (!day.ok()) continue;
+      currencies.insert(row.GetString(size_t{2}));
+      const std::string ns = row.GetString(size_t{1});
+      cells.push_back({*day, (ns.empty() ? "(unallocated)" : ns) + "\x1f" + row.GetString(size_t{2}),
+                       row.GetDouble(size_t{3}), row.GetDouble(size_t{3})});
+    }
   } else if (group_by == "resource" || group_by.rfind("tag:", 0) == 0) {
     std::string key_expr = "resource_id";
     Params params;
@@ -578,7 +595,7 @@ Result<Json> CostService::GetCosts(const Json& input) {
     }
   } else {
     return Status::InvalidArgument("groupBy: unknown dimension '" + group_by + "' (one of " +
-                                   DimensionList() + ", resource, tag:<key>)");
+                                   DimensionList() + ", namespace, resource, tag:<key>)");
   }
   // Keys carry their currency; with one currency it is dropped from the shown key.
   const bool multi = currencies.size() > 1;
@@ -879,13 +896,19 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
       }
     }
   }
-  // Utilization: daily maxima of the hourly rows.
+  // Utilization: daily maxima of the hourly rows of the latest 14 days of utilization data
+  // (collected from Prometheus up to now, whatever the date of the latest billing data).
+  DAI_ASSIGN_OR_RETURN(auto util_last, db_.Query("SELECT MAX(period_end) FROM resource_utilization"));
+  int64_t util_end = as_of;
+  if (!util_last.rows.empty() && !util_last.rows[0].IsNull(size_t{0}))
+    util_end = std::min(ToUnix(util_last.rows[0].GetTime(size_t{0})),
+                        std::max(as_of, ToUnix(clock_.Now()) + kHour));
   DAI_ASSIGN_OR_RETURN(
       auto util_rows,
       db_.Query("SELECT resource_id, period_start, cpu_request, cpu_usage_p95, cpu_usage_max, "
                 "memory_request, memory_usage_max, network_bytes FROM resource_utilization "
                 "WHERE period_start >= ? AND period_start < ? ORDER BY resource_id, period_start",
-                {ToTime(as_of - 14 * kDay), ToTime(as_of)}));
+                {ToTime(util_end - 14 * kDay), ToTime(util_end)}));
   std::map<std::string, std::map<int64_t, cost::DailyUtilization>> util_days;
   std::map<std::string, cost::ContainerUsage> containers;
   for (const auto& row : util_rows.rows) {
@@ -978,7 +1001,7 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
   for (auto& [id, c] : containers)
     if (c.cpu_request > 0 || c.memory_request > 0) usage.push_back(c);
   cost::RightsizingOptions rs;
-  for (const auto& rr : cost::RecommendRightsizing(usage, rs, as_of)) {
+  for (const auto& rr : cost::RecommendRightsizing(usage, rs, util_end)) {
     if (rr.monthly_saving <= 0) continue;
     NewRec r;
     r.type = "rightsizing";
@@ -1093,7 +1116,16 @@ Result<Json> CostService::GetRecommendations(const Json& input) {
                                where + " ORDER BY estimated_savings DESC, id LIMIT ? OFFSET ?",
                            page));
   Json items = Json::array();
-  for (const auto& row : rows.rows) items.push_back(RecommendationJson(row));
+  for (const auto& row : rows.rows) {
+    Json item = RecommendationJson(row);
+    item["realizedSavings"] = nullptr;
+    const auto applied = row.GetOptTime("applied_at");
+    if (applied && item["status"] == "applied") {
+      DAI_ASSIGN_OR_RETURN(item["realizedSavings"],
+                           RealizedSavings(row.GetString("resource_id"), *applied));
+    }
+    items.push_back(std::move(item));
+  }
   return Json{{"items", items},
               {"total", count.rows.at(0).GetInt(size_t{0})},
               {"totalMonthlySavings", count.rows.at(0).GetDouble(size_t{1})}};

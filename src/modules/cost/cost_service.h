@@ -12,10 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "adapters/prometheus/prometheus_client.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "engines/alerts/alert.h"
+#include "engines/cost/utilization.h"
 #include "registry/procedure.h"
 #include "store/database.h"
+#include "store/job_repository.h"
+#include "store/job_worker.h"
 
 namespace dai::costopt {
 
@@ -33,6 +38,17 @@ struct ImportOptions {
 struct CostServiceOptions {
   double commitment_discount = 0.28;  //!< savings-plan discount assumed for sizing
   int idle_min_days = 7;
+  //! Where utilization and the real-time estimate come from; null: not configured (the
+  //! collector does nothing, the estimate answers FAILED_PRECONDITION naming the setting).
+  const prometheus::PrometheusClient* prometheus = nullptr;
+  cost::PriceSheet prices;  //!< the price sheet of the real-time estimate
+  //! Cost anomalies go to the Incident Commander through this (IncidentService::Ingest in the
+  //! server); empty: anomalies are recorded and listed but not signalled.
+  std::function<Status(const alerts::AlertBatch&)> signals;
+  double anomaly_threshold = 0.8;  //!< anomaly engine score at or above which a day is raised
+  //! OpenCost's base URL ("http://opencost.opencost:9003"); empty: the pull does nothing.
+  std::string opencost_url;
+  http::HttpClientOptions opencost_http;  //!< timeouts and the outbound policy of the pull
 };
 
 class CostService {
@@ -57,6 +73,34 @@ class CostService {
   Result<Json> ApplyRecommendation(const Json& input, const Identity& who);
   Result<Json> ListImports(const Json& input);
 
+  //! Reads CPU/memory usage and requests per container (cAdvisor, kube-state-metrics) and per
+  //! host (node_exporter) from Prometheus over [from, to) at `step`, and writes one
+  //! resource_utilization row per resource and hour (an hour collected again is replaced).
+  //! Answers {from, to, hours, rows, containers, hosts}. FAILED_PRECONDITION without Prometheus.
+  Result<Json> CollectUtilization(TimePoint from, TimePoint to, std::chrono::seconds step);
+  //! The hourly job's body: collects the completed hours since the cursor (at most 7 days
+  //! back, so missed hours are backfilled), then moves the cursor. Errors are recorded in
+  //! cost_collector_state and returned.
+  Status CollectUtilizationDue();
+  //! Collector cursors, last runs and errors.
+  Result<Json> CollectorStatus();
+  //! Utilization per resource over the last `hours` hours (from resource_utilization).
+  Result<Json> GetUtilization(const Json& input);
+  //! The real-time estimate from Prometheus now: each host's asset cost (capacity × price
+  //! sheet), each container's max(request, usage) × price, and idle = asset − allocated.
+  Result<Json> Estimate();
+  //! Scores daily spend per service and per account with the anomaly engine; days at or above
+  //! the threshold not raised before are recorded and sent as signals with their top line items.
+  Result<Json> DetectAnomalies(const Json& input);
+  Result<Json> ListAnomalies(const Json& input);
+  //! Pulls OpenCost's /allocation/compute for the last `days` days (daily windows, aggregated by
+  //! namespace) into cost_allocations. FAILED_PRECONDITION without opencost_url.
+  Result<Json> PullOpenCost(int days);
+
+  //! Registers the `cost.utilization` (hourly) and `cost.opencost` (hourly) job kinds and their
+  //! schedules.
+  Status AttachWorker(store::JobWorker& worker, store::JobRepository& jobs);
+
   //! Declares the costOptimizer.* procedures.
   void RegisterProcedures(ProcedureRegistry& registry);
 
@@ -71,6 +115,11 @@ class CostService {
   Result<std::vector<double>> DailySeries(const Scope& scope, int64_t from_day, int64_t to_day);
   Result<Json> ForecastPeriod(const Scope& scope, const std::string& horizon, int64_t as_of);
   Result<Json> EvaluateBudgets(std::optional<int64_t> only_id);
+  //! Spend of a resource per day in the 30 days before and after `applied_at`: null when
+  //! either side has no billing data.
+  Result<Json> RealizedSavings(const std::string& resource_id, TimePoint applied_at);
+  Status RecordCollectorRun(const std::string& name, std::optional<TimePoint> cursor,
+                            const Status& outcome, const Json& details);
 
   store::Database& db_;
   const Clock& clock_;

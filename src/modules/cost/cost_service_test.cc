@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "modules/incident_commander/incident_service.h"
 #include "store/migrations.h"
 #include "store/test_backends.h"
 
@@ -333,6 +334,152 @@ TEST_P(CostServiceTest, ImportsTheFocusSample) {
   auto m = ParseJson(meta->rows[0].GetString(size_t{0}));
   ASSERT_TRUE(m.ok());
   EXPECT_EQ((*m)["extra"]["Id"], "5201819");  // an unmapped column is kept
+}
+
+// Daily rows for 2024-09-01 onwards: `services` each with a steady weekday/weekend level and
+// deterministic noise; `spike` multiplies one service's cost on one day.
+std::string DailyCsv(int days, const std::string& spike_service, int spike_day, double factor) {
+  std::string csv = kHeader;
+  uint32_t seed = 12345;
+  auto noise = [&seed]() {
+    seed = seed * 1103515245u + 12345u;
+    return (static_cast<double>((seed >> 8) % 10000) / 10000.0 - 0.5) * 0.06;
+  };
+  const struct {
+    const char* name;
+    double level;
+  } services[] = {{"Amazon EC2", 400}, {"Amazon S3", 60}, {"Amazon RDS", 150}};
+  for (int d = 0; d < days; ++d) {
+    const int64_t day = 1725148800 + int64_t{d} * 86400;  // 2024-09-01
+    const std::string ds = FormatIso8601(FromUnixMillis(day * 1000)).substr(0, 10);
+    const std::string month = ds.substr(0, 7);
+    const std::string next = month == "2024-09" ? "2024-10" : month == "2024-10" ? "2024-11" : "2024-12";
+    for (const auto& svc : services) {
+      double cost = svc.level * ((d % 7) >= 5 ? 0.85 : 1.0) * (1 + noise());
+      if (svc.name == spike_service && d == spike_day) cost *= factor;
+      // Two line items per service and day: a big one and a small one.
+      for (int part = 0; part < 2; ++part) {
+        const double c = part == 0 ? cost * 0.8 : cost * 0.2;
+        csv += Num(c) + "," + Num(c) + ",,USD," + month + "-01," + next + "-01," + ds + "," + ds +
+               "T23:59:59Z,Usage,AWS,acct-1,sub1," + svc.name + ",Compute,us-east-1," +
+               std::string(part == 0 ? "big-" : "small-") + svc.name + ",x,Standard,Hrs,24,NULL\n";
+      }
+    }
+  }
+  return csv;
+}
+
+TEST_P(CostServiceTest, CostAnomaliesBecomeIncidentSignalsWithLineItems) {
+  incidents::IncidentService incidents(test_db_->db(), clock_, incidents::IncidentServiceOptions{},
+                                       nullptr);
+  CostServiceOptions options;
+  int batches = 0;
+  options.signals = [&](const alerts::AlertBatch& batch) -> Status {
+    ++batches;
+    return incidents.Ingest(batch, "cost-anomaly").status();
+  };
+  CostService svc(test_db_->db(), clock_, options, nullptr);
+  // 50 days, Amazon RDS spends 3x on day 40 (2024-10-11).
+  ImportOptions o;
+  o.source = "daily.csv";
+  auto imported = svc.Import(FromString(DailyCsv(50, "Amazon RDS", 40, 3.0)), o);
+  ASSERT_TRUE(imported.ok()) << imported.status().message();
+  // The import ran the detection: one anomaly per dimension it shows in (service; the account
+  // total moves too).
+  auto listed = svc.ListAnomalies(Json::object());
+  ASSERT_TRUE(listed.ok());
+  bool service_found = false;
+  for (const auto& a : (*listed)["items"]) {
+    EXPECT_EQ(a["day"], "2024-10-11") << a.dump();
+    if (a["dimension"] == "service") {
+      service_found = true;
+      EXPECT_EQ(a["key"], "Amazon RDS");
+      EXPECT_NEAR(a["expected"].get<double>(), 150, 30);
+      EXPECT_GT(a["cost"].get<double>(), 350);  // 3x a (weekend-level) day
+      ASSERT_FALSE(a["evidence"].empty());
+      EXPECT_EQ(a["evidence"][0]["resourceId"], "big-Amazon RDS");  // largest line item first
+    } else {
+      EXPECT_EQ(a["dimension"], "account");
+      EXPECT_EQ(a["key"], "acct-1");
+    }
+  }
+  EXPECT_TRUE(service_found) << listed->dump();
+  EXPECT_EQ(batches, 1);
+  EXPECT_GE(Count("SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM alerts WHERE source = 'cost'"),
+            static_cast<int64_t>((*listed)["items"].size()));
+  auto labels = test_db_->db().Query(
+      "SELECT CAST(labels AS TEXT), CAST(annotations AS TEXT) FROM alerts WHERE source = 'cost' AND "
+      "CAST(labels AS TEXT) LIKE '%Amazon RDS%'");
+  ASSERT_TRUE(labels.ok());
+  ASSERT_EQ(labels->rows.size(), 1u);
+  EXPECT_NE(labels->rows[0].GetString(size_t{1}).find("big-Amazon RDS"), std::string::npos);
+  // A second run raises nothing new (one signal per day and dimension value).
+  auto again = svc.DetectAnomalies(Json::object());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)["raised"], 0);
+  EXPECT_EQ(batches, 1);
+  EXPECT_EQ(svc.DetectAnomalies({{"threshold", 1.5}}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_P(CostServiceTest, NoSpikeNoAnomalyAndNoSinkRecordsNothing) {
+  ASSERT_TRUE(Import(DailyCsv(50, "", -1, 1.0)).ok());
+  auto found = svc_->DetectAnomalies(Json::object());
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ((*found)["found"], 0) << found->dump();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_anomalies"), 0);
+}
+
+TEST_P(CostServiceTest, RealizedSavingsCompareSpendBeforeAndAfterApplying) {
+  // i-big costs 24 a day for 10 days, then 6 a day after it was right-sized on day 10.
+  std::string csv = kHeader;
+  for (int d = 1; d <= 20; ++d) {
+    char day[32];
+    std::snprintf(day, sizeof day, "2024-09-%02d", d);
+    const double c = d <= 10 ? 24 : 6;
+    csv += Num(c) + "," + Num(c) + ",,USD,2024-09-01,2024-10-01," + day + "," + day +
+           "T23:59:59Z,Usage,AWS,1,sub1,Amazon EC2,Compute,us-east-1,i-big,instance,Standard,Hrs,"
+           "24,NULL\n";
+  }
+  ASSERT_TRUE(Import(csv).ok());
+  ASSERT_TRUE(test_db_->db()
+                  .Query("INSERT INTO cost_recommendations (recommendation_type, resource_id, "
+                         "title, estimated_savings) VALUES ('rightsizing', 'i-big', 'Right-size', "
+                         "500)")
+                  .ok());
+  auto open = svc_->GetRecommendations({{"status", "open"}});
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ((*open)["items"].size(), 1u);
+  EXPECT_TRUE((*open)["items"][0]["realizedSavings"].is_null());
+  clock_.SetMillis(ToUnixMillis(*ParseIso8601("2024-09-10T12:00:00Z")));
+  Identity who;
+  who.username = "op";
+  ASSERT_TRUE(svc_->ApplyRecommendation({{"id", (*open)["items"][0]["id"]}}, who).ok());
+  auto applied = svc_->GetRecommendations({{"status", "applied"}});
+  ASSERT_TRUE(applied.ok());
+  const Json r = (*applied)["items"][0]["realizedSavings"];
+  ASSERT_TRUE(r.is_object()) << applied->dump();
+  EXPECT_DOUBLE_EQ(r["beforeDaily"].get<double>(), 24);
+  EXPECT_EQ(r["beforeDays"], 9);  // the day of the change is left out
+  EXPECT_EQ(r["afterDays"], 10);  // 09-11 .. 09-20
+  EXPECT_DOUBLE_EQ(r["afterDaily"].get<double>(), 6);
+  EXPECT_NEAR(r["monthly"].get<double>(), 18 * 30.4, 1e-9);
+}
+
+TEST_P(CostServiceTest, CollectorsWithoutConfigurationSayWhichSetting) {
+  const TimePoint now = clock_.Now();
+  auto u = svc_->CollectUtilization(now - std::chrono::hours(1), now, std::chrono::seconds(60));
+  EXPECT_EQ(u.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(u.status().message().find("--prometheus-url"), std::string::npos);
+  EXPECT_EQ(svc_->Estimate().status().code(), StatusCode::kFailedPrecondition);
+  auto oc = svc_->PullOpenCost(3);
+  EXPECT_EQ(oc.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(oc.status().message().find("--opencost-url"), std::string::npos);
+  EXPECT_TRUE(svc_->CollectUtilizationDue().ok());  // nothing to do, not an error
+  auto st = svc_->CollectorStatus();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ((*st)["prometheusConfigured"], false);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CostServiceTest,
