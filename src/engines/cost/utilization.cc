@@ -7,9 +7,9 @@
 namespace dai::cost {
 
 SampleStats SummarizeSamples(std::vector<double> values) {
-  values.erase(std::remove_if(values.begin(), values.end(),
-                              [](double v) { return !std::isfinite(v); }),
-               values.end());
+  values.erase(
+      std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
+      values.end());
   SampleStats s;
   if (values.empty()) return s;
   std::sort(values.begin(), values.end());
@@ -27,7 +27,8 @@ namespace {
 
 bool AllLowerAlnum(std::string_view s) {
   for (const char c : s)
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c))))
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c))))
       return false;
   return !s.empty();
 }
@@ -73,7 +74,8 @@ HostEstimate EstimateHost(const PriceSheet& prices, double cores, double memory_
                           double cpu_used, double memory_used, double allocated_hourly) {
   HostEstimate e;
   e.asset_hourly = HourlyCost(prices, cores, memory_bytes);
-  e.used_hourly = HourlyCost(prices, std::min(cpu_used, cores), std::min(memory_used, memory_bytes));
+  e.used_hourly =
+      HourlyCost(prices, std::min(cpu_used, cores), std::min(memory_used, memory_bytes));
   e.allocated_hourly = std::max(0.0, allocated_hourly);
   e.idle_hourly = std::max(0.0, e.asset_hourly - e.allocated_hourly);
   return e;

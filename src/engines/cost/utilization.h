@@ -28,8 +28,8 @@ std::string WorkloadOfPod(std::string_view pod);
 //! A price sheet for on-premises hosts and containers (OpenCost's custom pricing). Defaults are
 //! OpenCost's default custom prices.
 struct PriceSheet {
-  double vcpu_hour = 0.031611;    //!< per vCPU (core) hour
-  double gib_hour = 0.004237;     //!< per GiB of memory per hour
+  double vcpu_hour = 0.031611;  //!< per vCPU (core) hour
+  double gib_hour = 0.004237;   //!< per GiB of memory per hour
   std::string currency = "USD";
 };
 

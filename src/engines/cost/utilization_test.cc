@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engines/cost/cost_anomaly.h"
+#include "engines/cost/opencost.h"
 #include "engines/cost/utilization.h"
 
 namespace dai::cost {
@@ -111,6 +112,50 @@ TEST(CostAnomalies, CausalJudgeFromAndDropsAreNotReported) {
   std::vector<DailySpend> young = {NoisySeries("new", 10, 300, 5)};
   young[0].costs[9] *= 4;
   EXPECT_TRUE(FindCostAnomalies(young, CostAnomalyOptions{}).empty());
+}
+
+}  // namespace
+}  // namespace dai::cost
+
+namespace dai::cost {
+namespace {
+
+TEST(OpenCost, ParsesTheDocumentedAnswer) {
+  auto a = ParseOpenCostAllocations(
+      R"({"code":200,"data":[{"shop":{"name":"shop","properties":{"cluster":"c1",)"
+      R"("namespace":"shop"},"window":{"start":"2026-11-27T00:00:00Z","end":)"
+      R"("2026-11-28T00:00:00Z"},"cpuCost":1.5,"ramCost":0.4,"pvCost":0.1,"totalCost":2.0},)"
+      R"("__idle__":{"name":"__idle__","window":{"start":"2026-11-27T00:00:00Z","end":)"
+      R"("2026-11-28T00:00:00Z"},"cpuCost":0.3,"ramCost":0.1}},null]})");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_EQ(a->size(), 2u);
+  const auto& idle = (*a)[0].name == "__idle__" ? (*a)[0] : (*a)[1];
+  const auto& shop = (*a)[0].name == "shop" ? (*a)[0] : (*a)[1];
+  EXPECT_EQ(shop.ns, "shop");
+  EXPECT_EQ(shop.cluster, "c1");
+  EXPECT_DOUBLE_EQ(shop.total, 2.0);
+  EXPECT_EQ(shop.end - shop.start, 86400);
+  EXPECT_EQ(idle.ns, "");             // idle belongs to no namespace
+  EXPECT_DOUBLE_EQ(idle.total, 0.4);  // no totalCost: the sum of the parts
+}
+
+TEST(OpenCost, RefusesOtherShapesNamingTheField) {
+  auto bad = ParseOpenCostAllocations(
+      R"({"code":200,"data":[{"shop":{"window":{"start":"2026-11-27T00:00:00Z","end":)"
+      R"("2026-11-28T00:00:00Z"},"cpuCost":"lots"}}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "OpenCost answer: data[0][\"shop\"].cpuCost: expected a number");
+  EXPECT_EQ(ParseOpenCostAllocations(R"({"code":500,"message":"boom"})").status().code(),
+            StatusCode::kUnavailable);
+  EXPECT_NE(ParseOpenCostAllocations(R"({"data":[{"x":{"window":{}}}]})")
+                .status()
+                .message()
+                .find("data[0][\"x\"].window"),
+            std::string::npos);
+  EXPECT_FALSE(ParseOpenCostAllocations("[").ok());
+  EXPECT_FALSE(ParseOpenCostAllocations(R"({"data":{}})").ok());
+  EXPECT_TRUE(ParseOpenCostAllocations(R"({"code":200,"data":[]})")->empty());
 }
 
 }  // namespace

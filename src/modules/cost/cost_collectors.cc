@@ -9,9 +9,10 @@
 #include <map>
 #include <set>
 
-#include "engines/cost/cost_anomaly.h"
 #include "engines/cost/cost_aggregator.h"
+#include "engines/cost/cost_anomaly.h"
 #include "engines/cost/focus_reader.h"
+#include "engines/cost/opencost.h"
 #include "engines/cost/utilization.h"
 #include "modules/cost/cost_service.h"
 
@@ -38,9 +39,11 @@ std::string Label(const MetricSeries& s, const std::string& name) {
 
 // The queries of the collector: cAdvisor (kubelet) and kube-state-metrics names for containers,
 // node_exporter's for hosts. Container series without a container name (the pod cgroup) and the
-// pause container are left out.
+// pause container are left out. CPU is irate() at each step: the usage between the last two
+// scrapes, like the per-minute samples VPA's recommender takes (rate() over a fixed window would
+// also understate a series younger than the window).
 constexpr const char* kContainerCpu =
-    "sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=\"\","
+    "sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{container!=\"\","
     "container!=\"POD\"}[5m]))";
 constexpr const char* kContainerMemory =
     "sum by (namespace, pod, container) (container_memory_working_set_bytes{container!=\"\","
@@ -51,15 +54,15 @@ constexpr const char* kContainerMemoryRequest =
     "sum by (namespace, pod, container) "
     "(kube_pod_container_resource_requests{resource=\"memory\"})";
 constexpr const char* kHostCpuUsed =
-    "sum by (instance) (rate(node_cpu_seconds_total{mode!=\"idle\",mode!=\"iowait\","
+    "sum by (instance) (irate(node_cpu_seconds_total{mode!=\"idle\",mode!=\"iowait\","
     "mode!=\"steal\"}[5m]))";
 constexpr const char* kHostCores = "count by (instance) (node_cpu_seconds_total{mode=\"idle\"})";
 constexpr const char* kHostMemoryUsed =
     "sum by (instance) (node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes)";
 constexpr const char* kHostMemoryTotal = "sum by (instance) (node_memory_MemTotal_bytes)";
 constexpr const char* kHostNetwork =
-    "sum by (instance) (rate(node_network_receive_bytes_total{device!=\"lo\"}[5m])) + "
-    "sum by (instance) (rate(node_network_transmit_bytes_total{device!=\"lo\"}[5m]))";
+    "sum by (instance) (irate(node_network_receive_bytes_total{device!=\"lo\"}[5m])) + "
+    "sum by (instance) (irate(node_network_transmit_bytes_total{device!=\"lo\"}[5m]))";
 
 // Samples of one resource within one hour.
 struct HourSamples {
@@ -107,8 +110,8 @@ Result<Json> CostService::CollectUtilization(TimePoint from, TimePoint to,
           const std::string name = Label(s, "container");
           if (pod.empty() || name.empty()) continue;
           key.ns = Label(s, "namespace");
-          key.id = (key.ns.empty() ? "default" : key.ns) + "/" + cost::WorkloadOfPod(pod) + "/" +
-                   name;
+          key.id =
+              (key.ns.empty() ? "default" : key.ns) + "/" + cost::WorkloadOfPod(pod) + "/" + name;
           key.type = "container";
         } else {
           const std::string instance = Label(s, "instance");
@@ -230,27 +233,30 @@ Status CostService::RecordCollectorRun(const std::string& name, std::optional<Ti
   const store::Param error =
       outcome.ok() ? store::Param(nullptr) : store::Param(outcome.ToString());
   return db_.Transaction([&](store::Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto r,
-                         conn.Query("SELECT name FROM cost_collector_state WHERE name = ?", {name}));
+    DAI_ASSIGN_OR_RETURN(
+        auto r, conn.Query("SELECT name FROM cost_collector_state WHERE name = ?", {name}));
     if (r.rows.empty()) {
       return conn
-          .Query("INSERT INTO cost_collector_state (name, cursor_at, last_run_at, last_error, "
-                 "details) VALUES (?, ?, ?, ?, ?)",
-                 {name, cursor ? store::Param(*cursor) : store::Param(nullptr), now, error,
-                  DumpJson(details)})
+          .Query(
+              "INSERT INTO cost_collector_state (name, cursor_at, last_run_at, last_error, "
+              "details) VALUES (?, ?, ?, ?, ?)",
+              {name, cursor ? store::Param(*cursor) : store::Param(nullptr), now, error,
+               DumpJson(details)})
           .status();
     }
     if (cursor) {
       return conn
-          .Query("UPDATE cost_collector_state SET cursor_at = ?, last_run_at = ?, last_error = ?, "
-                 "details = ? WHERE name = ?",
-                 {*cursor, now, error, DumpJson(details), name})
+          .Query(
+              "UPDATE cost_collector_state SET cursor_at = ?, last_run_at = ?, last_error = ?, "
+              "details = ? WHERE name = ?",
+              {*cursor, now, error, DumpJson(details), name})
           .status();
     }
     return conn
-        .Query("UPDATE cost_collector_state SET last_run_at = ?, last_error = ?, details = ? "
-               "WHERE name = ?",
-               {now, error, DumpJson(details), name})
+        .Query(
+            "UPDATE cost_collector_state SET last_run_at = ?, last_error = ?, details = ? "
+            "WHERE name = ?",
+            {now, error, DumpJson(details), name})
         .status();
   });
 }
@@ -258,18 +264,20 @@ Status CostService::RecordCollectorRun(const std::string& name, std::optional<Ti
 Status CostService::CollectUtilizationDue() {
   if (!options_.prometheus) return Status::Ok();
   const int64_t now_hour = FloorTo(UnixOf(clock_.Now()), kCollectHour);
-  DAI_ASSIGN_OR_RETURN(auto r, db_.Query("SELECT cursor_at FROM cost_collector_state WHERE name = ?",
-                                         {std::string(kUtilizationCollector)}));
+  DAI_ASSIGN_OR_RETURN(auto r,
+                       db_.Query("SELECT cursor_at FROM cost_collector_state WHERE name = ?",
+                                 {std::string(kUtilizationCollector)}));
   // First run: the last day; after a pause: at most the last 7 days (Prometheus's usual
   // retention is longer, and rightsizing reads 14 days).
   int64_t cursor = now_hour - kCollectDay;
-  if (!r.rows.empty() && !r.rows[0].IsNull(size_t{0})) cursor = UnixOf(r.rows[0].GetTime(size_t{0}));
+  if (!r.rows.empty() && !r.rows[0].IsNull(size_t{0}))
+    cursor = UnixOf(r.rows[0].GetTime(size_t{0}));
   cursor = std::max(cursor, now_hour - 7 * kCollectDay);
   if (cursor >= now_hour) return Status::Ok();
   auto collected = CollectUtilization(TimeOf(cursor), TimeOf(now_hour), std::chrono::seconds(60));
   if (!collected.ok()) {
-    DAI_RETURN_IF_ERROR(
-        RecordCollectorRun(kUtilizationCollector, std::nullopt, collected.status(), Json::object()));
+    DAI_RETURN_IF_ERROR(RecordCollectorRun(kUtilizationCollector, std::nullopt, collected.status(),
+                                           Json::object()));
     return collected.status();
   }
   return RecordCollectorRun(kUtilizationCollector, TimeOf(now_hour), Status::Ok(), *collected);
@@ -283,12 +291,12 @@ Result<Json> CostService::CollectorStatus() {
     auto details = ParseJson(row.GetString(size_t{4}));
     const auto cursor = row.GetOptTime(size_t{1});
     const auto last = row.GetOptTime(size_t{2});
-    items.push_back({{"name", row.GetString(size_t{0})},
-                     {"cursor", cursor ? Json(FormatIso8601(*cursor)) : Json(nullptr)},
-                     {"lastRunAt", last ? Json(FormatIso8601(*last)) : Json(nullptr)},
-                     {"lastError", row.IsNull(size_t{3}) ? Json(nullptr)
-                                                         : Json(row.GetString(size_t{3}))},
-                     {"details", details.ok() ? *details : Json::object()}});
+    items.push_back(
+        {{"name", row.GetString(size_t{0})},
+         {"cursor", cursor ? Json(FormatIso8601(*cursor)) : Json(nullptr)},
+         {"lastRunAt", last ? Json(FormatIso8601(*last)) : Json(nullptr)},
+         {"lastError", row.IsNull(size_t{3}) ? Json(nullptr) : Json(row.GetString(size_t{3}))},
+         {"details", details.ok() ? *details : Json::object()}});
   }
   return Json{{"prometheusConfigured", options_.prometheus != nullptr},
               {"openCostConfigured", !options_.opencost_url.empty()},
@@ -311,23 +319,23 @@ Result<Json> CostService::GetUtilization(const Json& input) {
   };
   Json items = Json::array();
   for (const auto& row : r.rows) {
-    items.push_back({{"resourceId", row.GetString(size_t{0})},
-                     {"resourceType", row.GetString(size_t{1})},
-                     {"namespace", row.IsNull(size_t{2}) ? Json(nullptr)
-                                                         : Json(row.GetString(size_t{2}))},
-                     {"cpuRequest", num(row, 3)},
-                     {"cpuAvg", num(row, 4)},
-                     {"cpuP95", num(row, 5)},
-                     {"cpuMax", num(row, 6)},
-                     {"memoryRequest", num(row, 7)},
-                     {"memoryAvg", num(row, 8)},
-                     {"memoryP95", num(row, 9)},
-                     {"memoryMax", num(row, 10)},
-                     {"networkBytes", num(row, 11)},
-                     {"samples", row.GetInt(size_t{12})},
-                     {"hours", row.GetInt(size_t{13})},
-                     {"from", FormatIso8601(row.GetTime(size_t{14}))},
-                     {"to", FormatIso8601(row.GetTime(size_t{15}))}});
+    items.push_back(
+        {{"resourceId", row.GetString(size_t{0})},
+         {"resourceType", row.GetString(size_t{1})},
+         {"namespace", row.IsNull(size_t{2}) ? Json(nullptr) : Json(row.GetString(size_t{2}))},
+         {"cpuRequest", num(row, 3)},
+         {"cpuAvg", num(row, 4)},
+         {"cpuP95", num(row, 5)},
+         {"cpuMax", num(row, 6)},
+         {"memoryRequest", num(row, 7)},
+         {"memoryAvg", num(row, 8)},
+         {"memoryP95", num(row, 9)},
+         {"memoryMax", num(row, 10)},
+         {"networkBytes", num(row, 11)},
+         {"samples", row.GetInt(size_t{12})},
+         {"hours", row.GetInt(size_t{13})},
+         {"from", FormatIso8601(row.GetTime(size_t{14}))},
+         {"to", FormatIso8601(row.GetTime(size_t{15}))}});
   }
   return Json{{"hours", hours}, {"items", items}};
 }
@@ -508,40 +516,44 @@ Result<Json> CostService::DetectAnomalies(const Json& input) {
                     {TimeOf(a.day), TimeOf(a.day + kCollectDay), a.key}));
       Json evidence = Json::array();
       for (const auto& l : lines.rows) {
-        evidence.push_back({{"resourceId", l.GetString(size_t{0})},
-                            {"service", l.GetString(size_t{1})},
-                            {"account", l.GetString(size_t{2})},
-                            {"region", l.GetString(size_t{3})},
-                            {"chargeCategory", l.GetString(size_t{4})},
-                            {"effectiveCost", l.GetDouble(size_t{5})},
-                            {"billedCost", l.GetDouble(size_t{6})},
-                            {"usageQuantity", l.IsNull(size_t{7}) ? Json(nullptr)
-                                                                  : Json(l.GetDouble(size_t{7}))},
-                            {"usageUnit", l.GetString(size_t{8})}});
+        evidence.push_back(
+            {{"resourceId", l.GetString(size_t{0})},
+             {"service", l.GetString(size_t{1})},
+             {"account", l.GetString(size_t{2})},
+             {"region", l.GetString(size_t{3})},
+             {"chargeCategory", l.GetString(size_t{4})},
+             {"effectiveCost", l.GetDouble(size_t{5})},
+             {"billedCost", l.GetDouble(size_t{6})},
+             {"usageQuantity", l.IsNull(size_t{7}) ? Json(nullptr) : Json(l.GetDouble(size_t{7}))},
+             {"usageUnit", l.GetString(size_t{8})}});
       }
       std::map<std::string, std::string> labels = {{"alertname", "CostAnomaly"},
                                                    {"dimension", dim.name},
                                                    {dim.name, a.key},
                                                    {"module", "costOptimizer"}};
       const double increase = a.expected > 0 ? a.cost / a.expected - 1 : 0;
-      labels["severity"] = a.score >= 0.95 && (a.expected <= 0 || increase >= 1) ? "high" : "medium";
+      labels["severity"] =
+          a.score >= 0.95 && (a.expected <= 0 || increase >= 1) ? "high" : "medium";
       const std::string fingerprint = alerts::LabelFingerprint(labels);
       // Without a signal sink (the CLI) nothing is recorded: the server raises it later.
       bool inserted = false;
-      if (options_.signals) DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
-        DAI_ASSIGN_OR_RETURN(auto seen, conn.Query("SELECT id FROM cost_anomalies WHERE "
-                                                   "dimension = ? AND dim_key = ? AND day = ?",
-                                                   {std::string(dim.name), a.key, IsoDay(a.day)}));
-        inserted = seen.rows.empty();
-        if (!inserted) return Status::Ok();
-        return conn
-            .Query("INSERT INTO cost_anomalies (dimension, dim_key, day, cost, expected, score, "
-                   "currency, fingerprint, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                   "?, ?)",
-                   {std::string(dim.name), a.key, IsoDay(a.day), a.cost, a.expected, a.score,
-                    currency, fingerprint, DumpJson(evidence), now})
-            .status();
-      }));
+      if (options_.signals)
+        DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+          DAI_ASSIGN_OR_RETURN(auto seen,
+                               conn.Query("SELECT id FROM cost_anomalies WHERE "
+                                          "dimension = ? AND dim_key = ? AND day = ?",
+                                          {std::string(dim.name), a.key, IsoDay(a.day)}));
+          inserted = seen.rows.empty();
+          if (!inserted) return Status::Ok();
+          return conn
+              .Query(
+                  "INSERT INTO cost_anomalies (dimension, dim_key, day, cost, expected, score, "
+                  "currency, fingerprint, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                  "?, ?)",
+                  {std::string(dim.name), a.key, IsoDay(a.day), a.cost, a.expected, a.score,
+                   currency, fingerprint, DumpJson(evidence), now})
+              .status();
+        }));
       if (options_.signals && !inserted) continue;
       char summary[256];
       std::snprintf(summary, sizeof summary, "%.2f %s on %s against a usual %.2f (score %.3f)",
@@ -632,8 +644,7 @@ Result<Json> CostService::RealizedSavings(const std::string& resource_id, TimePo
   DAI_ASSIGN_OR_RETURN(auto last, db_.Query("SELECT MAX(day) FROM cost_daily"));
   if (last.rows.empty() || last.rows[0].IsNull(size_t{0})) return Json(nullptr);
   DAI_ASSIGN_OR_RETURN(int64_t last_day, cost::ParseTimestamp(last.rows[0].GetString(size_t{0})));
-  const int64_t after_days =
-      std::min<int64_t>(30, (last_day - applied_day) / kCollectDay);
+  const int64_t after_days = std::min<int64_t>(30, (last_day - applied_day) / kCollectDay);
   if (after_days <= 0) return Json(nullptr);
   double before_sum = 0, after_sum = 0;
   for (const auto& [d, v] : before) before_sum += v;
@@ -662,9 +673,8 @@ Result<Json> CostService::PullOpenCost(int days) {
   // aggregated by namespace.
   std::string base = options_.opencost_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  const std::string url = base + "/allocation/compute?window=" +
-                          FormatIso8601(TimeOf(start)) + "," +
-                          FormatIso8601(TimeOf(today + kCollectDay)) +
+  const std::string url = base + "/allocation/compute?window=" + FormatIso8601(TimeOf(start)) +
+                          "," + FormatIso8601(TimeOf(today + kCollectDay)) +
                           "&aggregate=namespace&step=1d&accumulate=false";
   http::HttpClient client(options_.opencost_http);
   http::HttpClientRequest request;
@@ -674,81 +684,7 @@ Result<Json> CostService::PullOpenCost(int days) {
   if (response.status != 200)
     return Status::Unavailable("OpenCost answered HTTP " + std::to_string(response.status) +
                                " to " + http::RedactUrl(url));
-  auto parsed = ParseJson(response.body);
-  if (!parsed.ok() || !parsed->is_object())
-    return Status::InvalidArgument("OpenCost answer: not a JSON object");
-  const Json& body = *parsed;
-  if (body.contains("code") && body["code"].is_number() && body["code"].get<int>() != 200)
-    return Status::Unavailable("OpenCost answer: code " + body["code"].dump() + ": " +
-                               body.value("message", std::string()));
-  if (!body.contains("data") || !body["data"].is_array())
-    return Status::InvalidArgument("OpenCost answer: data: expected an array of allocation sets");
-  struct Alloc {
-    int64_t start, end;
-    std::string name, cluster, ns, kind, controller, pod, container, props;
-    double cpu, ram, gpu, pv, network, lb, shared, external, total;
-  };
-  std::vector<Alloc> allocs;
-  auto num = [](const Json& o, const char* key) {
-    auto it = o.find(key);
-    return it != o.end() && it->is_number() ? it->get<double>() : 0.0;
-  };
-  const Json& sets = body["data"];
-  for (size_t i = 0; i < sets.size(); ++i) {
-    if (sets[i].is_null()) continue;
-    if (!sets[i].is_object())
-      return Status::InvalidArgument("OpenCost answer: data[" + std::to_string(i) +
-                                     "]: expected an object of allocations");
-    for (auto it = sets[i].begin(); it != sets[i].end(); ++it) {
-      const std::string where = "data[" + std::to_string(i) + "][\"" + it.key() + "\"]";
-      const Json& a = it.value();
-      if (!a.is_object()) return Status::InvalidArgument("OpenCost answer: " + where + ": expected an object");
-      const Json window = a.value("window", Json::object());
-      if (!window.is_object() || !window.contains("start") || !window["start"].is_string() ||
-          !window.contains("end") || !window["end"].is_string())
-        return Status::InvalidArgument("OpenCost answer: " + where +
-                                       ".window: expected {start, end} times");
-      auto ws = ParseIso8601(window["start"].get<std::string>());
-      auto we = ParseIso8601(window["end"].get<std::string>());
-      if (!ws.ok() || !we.ok())
-        return Status::InvalidArgument("OpenCost answer: " + where + ".window: bad time");
-      for (const char* key : {"cpuCost", "ramCost", "totalCost"}) {
-        if (a.contains(key) && !a[key].is_number())
-          return Status::InvalidArgument("OpenCost answer: " + where + "." + key +
-                                         ": expected a number");
-      }
-      const Json props = a.value("properties", Json::object());
-      auto prop = [&](const char* key) {
-        return props.is_object() && props.contains(key) && props[key].is_string()
-                   ? props[key].get<std::string>()
-                   : std::string();
-      };
-      Alloc x;
-      x.start = UnixOf(*ws);
-      x.end = UnixOf(*we);
-      x.name = a.value("name", it.key());
-      x.cluster = prop("cluster");
-      x.ns = prop("namespace");
-      if (x.ns.empty() && x.name != "__idle__" && x.name != "__unallocated__") x.ns = x.name;
-      x.kind = prop("controllerKind");
-      x.controller = prop("controller");
-      x.pod = prop("pod");
-      x.container = prop("container");
-      x.props = props.is_object() ? DumpJson(props) : "{}";
-      x.cpu = num(a, "cpuCost");
-      x.ram = num(a, "ramCost");
-      x.gpu = num(a, "gpuCost");
-      x.pv = num(a, "pvCost");
-      x.network = num(a, "networkCost");
-      x.lb = num(a, "loadBalancerCost");
-      x.shared = num(a, "sharedCost");
-      x.external = num(a, "externalCost");
-      x.total = a.contains("totalCost") ? num(a, "totalCost")
-                                        : x.cpu + x.ram + x.gpu + x.pv + x.network + x.lb +
-                                              x.shared + x.external;
-      allocs.push_back(std::move(x));
-    }
-  }
+  DAI_ASSIGN_OR_RETURN(auto allocs, cost::ParseOpenCostAllocations(response.body));
   const TimePoint now = clock_.Now();
   std::set<std::string> namespaces;
   double total = 0;
@@ -767,10 +703,28 @@ Result<Json> CostService::PullOpenCost(int days) {
                      "shared_cost, external_cost, total_cost, currency, properties, "
                      "collected_at) VALUES ('opencost', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                      "?, ?, ?, ?, ?, ?, ?, ?)",
-                     {TimeOf(x.start), TimeOf(x.end), IsoDay(x.start), x.name, x.cluster, x.ns,
-                      x.kind, x.controller, x.pod, x.container, x.cpu, x.ram, x.gpu, x.pv,
-                      x.network, x.lb, x.shared, x.external, x.total, options_.prices.currency,
-                      x.props, now})
+                     {TimeOf(x.start),
+                      TimeOf(x.end),
+                      IsoDay(x.start),
+                      x.name,
+                      x.cluster,
+                      x.ns,
+                      x.controller_kind,
+                      x.controller,
+                      x.pod,
+                      x.container,
+                      x.cpu,
+                      x.ram,
+                      x.gpu,
+                      x.pv,
+                      x.network,
+                      x.load_balancer,
+                      x.shared,
+                      x.external,
+                      x.total,
+                      options_.prices.currency,
+                      x.properties,
+                      now})
               .status());
       namespaces.insert(x.ns);
       total += x.total;

@@ -164,12 +164,13 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
   {
     auto p = MakeProcedure(
         "costOptimizer.collectUtilization", M, Role::kOperator,
-        s::Object({s::Opt("hours", s::Int(1, 168), "hours back from now, the current one included; "
-                                                    "default 1"),
+        s::Object({s::Opt("hours", s::Int(1, 168),
+                          "hours back from now, the current one included; "
+                          "default 1"),
                    s::Opt("stepSeconds", s::Int(1, 3600), "sample spacing; default 60")}),
-        s::Object({s::Req("from", s::String()), s::Req("to", s::String()), s::Req("hours", s::Int()),
-                   s::Req("rows", s::Int()), s::Req("containers", s::Int()),
-                   s::Req("hosts", s::Int())}),
+        s::Object({s::Req("from", s::String()), s::Req("to", s::String()),
+                   s::Req("hours", s::Int()), s::Req("rows", s::Int()),
+                   s::Req("containers", s::Int()), s::Req("hosts", s::Int())}),
         "Read container (cAdvisor, kube-state-metrics) and host (node_exporter) utilization from "
         "Prometheus into resource_utilization now (the hourly job does this by itself)",
         [this](const Json& in, CallContext&) {
@@ -182,29 +183,29 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
   registry.Add(MakeProcedure(
       "costOptimizer.getUtilization", Q, Role::kViewer,
       s::Object({s::Opt("hours", s::Int(1, 336), "default 24")}),
-      s::Object(
-          {s::Req("hours", s::Int()),
-           s::Req("items",
-                  s::Array(s::Object(
-                      {s::Req("resourceId", s::String()), s::Req("resourceType", s::String()),
-                       s::Req("namespace", s::Nullable(s::String())), s::Req("cpuRequest", NumOrNull()),
-                       s::Req("cpuAvg", NumOrNull()), s::Req("cpuP95", NumOrNull()),
-                       s::Req("cpuMax", NumOrNull()), s::Req("memoryRequest", NumOrNull()),
-                       s::Req("memoryAvg", NumOrNull()), s::Req("memoryP95", NumOrNull()),
-                       s::Req("memoryMax", NumOrNull()), s::Req("networkBytes", NumOrNull()),
-                       s::Req("samples", s::Int()), s::Req("hours", s::Int()),
-                       s::Req("from", s::String()), s::Req("to", s::String())})))}),
+      s::Object({s::Req("hours", s::Int()),
+                 s::Req("items",
+                        s::Array(s::Object(
+                            {s::Req("resourceId", s::String()), s::Req("resourceType", s::String()),
+                             s::Req("namespace", s::Nullable(s::String())),
+                             s::Req("cpuRequest", NumOrNull()), s::Req("cpuAvg", NumOrNull()),
+                             s::Req("cpuP95", NumOrNull()), s::Req("cpuMax", NumOrNull()),
+                             s::Req("memoryRequest", NumOrNull()), s::Req("memoryAvg", NumOrNull()),
+                             s::Req("memoryP95", NumOrNull()), s::Req("memoryMax", NumOrNull()),
+                             s::Req("networkBytes", NumOrNull()), s::Req("samples", s::Int()),
+                             s::Req("hours", s::Int()), s::Req("from", s::String()),
+                             s::Req("to", s::String())})))}),
       "Utilization per resource (CPU in cores, memory in bytes) over the last hours",
       [this](const Json& in, CallContext&) { return GetUtilization(in); }));
   registry.Add(MakeProcedure(
       "costOptimizer.collectorStatus", Q, Role::kViewer, s::Object({}),
-      s::Object({s::Req("prometheusConfigured", s::Bool()), s::Req("openCostConfigured", s::Bool()),
-                 s::Req("collectors",
-                        s::Array(s::Object({s::Req("name", s::String()),
-                                            s::Req("cursor", s::Nullable(s::String())),
-                                            s::Req("lastRunAt", s::Nullable(s::String())),
-                                            s::Req("lastError", s::Nullable(s::String())),
-                                            s::Req("details", s::Any())})))}),
+      s::Object(
+          {s::Req("prometheusConfigured", s::Bool()), s::Req("openCostConfigured", s::Bool()),
+           s::Req("collectors", s::Array(s::Object({s::Req("name", s::String()),
+                                                    s::Req("cursor", s::Nullable(s::String())),
+                                                    s::Req("lastRunAt", s::Nullable(s::String())),
+                                                    s::Req("lastError", s::Nullable(s::String())),
+                                                    s::Req("details", s::Any())})))}),
       "The scheduled collectors (Prometheus utilization, OpenCost): cursor, last run, last error",
       [this](const Json&, CallContext&) { return CollectorStatus(); }));
   {
@@ -212,8 +213,8 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
         "costOptimizer.getEstimate", Q, Role::kViewer, s::Object({}),
         s::Object(
             {s::Req("asOf", s::String()), s::Req("currency", s::String()),
-             s::Req("prices", s::Object({s::Req("vcpuHour", s::Number()),
-                                         s::Req("gibHour", s::Number())})),
+             s::Req("prices",
+                    s::Object({s::Req("vcpuHour", s::Number()), s::Req("gibHour", s::Number())})),
              s::Req("method", s::String()),
              s::Req("hosts",
                     s::Array(s::Object(
@@ -227,23 +228,23 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
                          s::Req("cpuRequest", s::Number()), s::Req("cpuUsage", s::Number()),
                          s::Req("memoryRequest", s::Number()), s::Req("memoryUsage", s::Number()),
                          s::Req("hourly", s::Number()), s::Req("monthly", s::Number())}))),
-             s::Req("totals",
-                    s::Object({s::Req("assetHourly", s::Number()), s::Req("usedHourly", s::Number()),
-                               s::Req("allocatedHourly", s::Number()),
-                               s::Req("idleHourly", s::Number()),
-                               s::Req("assetMonthly", s::Number()),
-                               s::Req("allocatedMonthly", s::Number()),
-                               s::Req("idleMonthly", s::Number())}))}),
+             s::Req(
+                 "totals",
+                 s::Object({s::Req("assetHourly", s::Number()), s::Req("usedHourly", s::Number()),
+                            s::Req("allocatedHourly", s::Number()),
+                            s::Req("idleHourly", s::Number()), s::Req("assetMonthly", s::Number()),
+                            s::Req("allocatedMonthly", s::Number()),
+                            s::Req("idleMonthly", s::Number())}))}),
         "Real-time cost estimate from Prometheus and the price sheet: hosts (node_exporter), "
         "containers (max(request, usage) x price) and idle",
         [this](const Json&, CallContext&) { return Estimate(); });
     p.may_block = true;  // calls Prometheus
     registry.Add(std::move(p));
   }
-  Json anomaly_item = s::Object(
-      {s::Req("dimension", s::String()), s::Req("key", s::String()), s::Req("day", s::String()),
-       s::Req("cost", s::Number()), s::Req("expected", s::Number()), s::Req("score", s::Number()),
-       s::Req("evidence", s::Array(s::Any()))});
+  Json anomaly_item = s::Object({s::Req("dimension", s::String()), s::Req("key", s::String()),
+                                 s::Req("day", s::String()), s::Req("cost", s::Number()),
+                                 s::Req("expected", s::Number()), s::Req("score", s::Number()),
+                                 s::Req("evidence", s::Array(s::Any()))});
   registry.Add(MakeProcedure(
       "costOptimizer.detectAnomalies", M, Role::kOperator,
       s::Object({s::Opt("threshold", s::Number(), "anomaly score in (0, 1); default 0.8")}),
@@ -258,11 +259,11 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
     listed["properties"]["currency"] = s::String();
     listed["properties"]["createdAt"] = s::String();
     for (const char* f : {"id", "currency", "createdAt"}) listed["required"].push_back(f);
-    registry.Add(MakeProcedure(
-        "costOptimizer.listAnomalies", Q, Role::kViewer,
-        s::Object({s::Opt("limit", s::Int(1, 500))}),
-        s::Object({s::Req("items", s::Array(listed))}), "Raised cost anomalies, newest day first",
-        [this](const Json& in, CallContext&) { return ListAnomalies(in); }));
+    registry.Add(MakeProcedure("costOptimizer.listAnomalies", Q, Role::kViewer,
+                               s::Object({s::Opt("limit", s::Int(1, 500))}),
+                               s::Object({s::Req("items", s::Array(listed))}),
+                               "Raised cost anomalies, newest day first",
+                               [this](const Json& in, CallContext&) { return ListAnomalies(in); }));
   }
   {
     auto p = MakeProcedure(

@@ -562,7 +562,8 @@ Result<Json> CostService::GetCosts(const Json& input) {
       if (!day.ok()) continue;
       currencies.insert(row.GetString(size_t{2}));
       const std::string ns = row.GetString(size_t{1});
-      cells.push_back({*day, (ns.empty() ? "(unallocated)" : ns) + "\x1f" + row.GetString(size_t{2}),
+      cells.push_back({*day,
+                       (ns.empty() ? "(unallocated)" : ns) + "\x1f" + row.GetString(size_t{2}),
                        row.GetDouble(size_t{3}), row.GetDouble(size_t{3})});
     }
   } else if (group_by == "resource" || group_by.rfind("tag:", 0) == 0) {
@@ -898,7 +899,8 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
   }
   // Utilization: daily maxima of the hourly rows of the latest 14 days of utilization data
   // (collected from Prometheus up to now, whatever the date of the latest billing data).
-  DAI_ASSIGN_OR_RETURN(auto util_last, db_.Query("SELECT MAX(period_end) FROM resource_utilization"));
+  DAI_ASSIGN_OR_RETURN(auto util_last,
+                       db_.Query("SELECT MAX(period_end) FROM resource_utilization"));
   int64_t util_end = as_of;
   if (!util_last.rows.empty() && !util_last.rows[0].IsNull(size_t{0}))
     util_end = std::min(ToUnix(util_last.rows[0].GetTime(size_t{0})),
@@ -1001,6 +1003,8 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
   for (auto& [id, c] : containers)
     if (c.cpu_request > 0 || c.memory_request > 0) usage.push_back(c);
   cost::RightsizingOptions rs;
+  rs.cpu_price_per_core_hour = options_.prices.vcpu_hour;
+  rs.memory_price_per_gib_hour = options_.prices.gib_hour;
   for (const auto& rr : cost::RecommendRightsizing(usage, rs, util_end)) {
     if (rr.monthly_saving <= 0) continue;
     NewRec r;

@@ -353,7 +353,9 @@ std::string DailyCsv(int days, const std::string& spike_service, int spike_day, 
     const int64_t day = 1725148800 + int64_t{d} * 86400;  // 2024-09-01
     const std::string ds = FormatIso8601(FromUnixMillis(day * 1000)).substr(0, 10);
     const std::string month = ds.substr(0, 7);
-    const std::string next = month == "2024-09" ? "2024-10" : month == "2024-10" ? "2024-11" : "2024-12";
+    const std::string next = month == "2024-09"   ? "2024-10"
+                             : month == "2024-10" ? "2024-11"
+                                                  : "2024-12";
     for (const auto& svc : services) {
       double cost = svc.level * ((d % 7) >= 5 ? 0.85 : 1.0) * (1 + noise());
       if (svc.name == spike_service && d == spike_day) cost *= factor;
@@ -409,7 +411,8 @@ TEST_P(CostServiceTest, CostAnomaliesBecomeIncidentSignalsWithLineItems) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM alerts WHERE source = 'cost'"),
             static_cast<int64_t>((*listed)["items"].size()));
   auto labels = test_db_->db().Query(
-      "SELECT CAST(labels AS TEXT), CAST(annotations AS TEXT) FROM alerts WHERE source = 'cost' AND "
+      "SELECT CAST(labels AS TEXT), CAST(annotations AS TEXT) FROM alerts WHERE source = 'cost' "
+      "AND "
       "CAST(labels AS TEXT) LIKE '%Amazon RDS%'");
   ASSERT_TRUE(labels.ok());
   ASSERT_EQ(labels->rows.size(), 1u);

@@ -646,6 +646,66 @@ export interface Procedures {
       };
     };
   };
+  "costOptimizer.collectUtilization": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** hours back from now, the current one included; default 1 */
+      "hours"?: number;
+      /** sample spacing; default 60 */
+      "stepSeconds"?: number;
+    };
+    output: {
+      "containers": number;
+      "from": string;
+      "hosts": number;
+      "hours": number;
+      "rows": number;
+      "to": string;
+    };
+  };
+  "costOptimizer.collectorStatus": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "collectors": Array<{
+        "cursor": string | null;
+        "details": unknown;
+        "lastError": string | null;
+        "lastRunAt": string | null;
+        "name": string;
+      }>;
+      "openCostConfigured": boolean;
+      "prometheusConfigured": boolean;
+    };
+  };
+  "costOptimizer.detectAnomalies": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** anomaly score in (0, 1); default 0.8 */
+      "threshold"?: number;
+    };
+    output: {
+      "found": number;
+      "items": Array<{
+        "cost": number;
+        "day": string;
+        "dimension": string;
+        "evidence": Array<unknown>;
+        "expected": number;
+        "key": string;
+        "score": number;
+      }>;
+      "raised": number;
+      "scored": number;
+      "signalled": boolean;
+    };
+  };
   "costOptimizer.forecast": {
     kind: "query";
     minRole: "viewer";
@@ -694,7 +754,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "end": string;
-      /** provider, account, subAccount, service, serviceCategory, region, chargeCategory, resource or tag:<key>; default service */
+      /** provider, account, subAccount, service, serviceCategory, region, chargeCategory, namespace (OpenCost), resource or tag:<key>; default service */
       "groupBy"?: string;
       "start": string;
       /** groups shown before (other); default 10 */
@@ -714,6 +774,50 @@ export interface Procedures {
         "series": Array<number>;
       }>;
       "start": string;
+    };
+  };
+  "costOptimizer.getEstimate": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "asOf": string;
+      "containers": Array<{
+        "cpuRequest": number;
+        "cpuUsage": number;
+        "hourly": number;
+        "id": string;
+        "memoryRequest": number;
+        "memoryUsage": number;
+        "monthly": number;
+        "namespace": string;
+      }>;
+      "currency": string;
+      "hosts": Array<{
+        "assetHourly": number;
+        "assetMonthly": number;
+        "cpuCores": number;
+        "cpuUsed": number;
+        "instance": string;
+        "memoryBytes": number;
+        "memoryUsed": number;
+        "usedHourly": number;
+      }>;
+      "method": string;
+      "prices": {
+        "gibHour": number;
+        "vcpuHour": number;
+      };
+      "totals": {
+        "allocatedHourly": number;
+        "allocatedMonthly": number;
+        "assetHourly": number;
+        "assetMonthly": number;
+        "idleHourly": number;
+        "idleMonthly": number;
+        "usedHourly": number;
+      };
     };
   };
   "costOptimizer.getRecommendations": {
@@ -741,6 +845,13 @@ export interface Procedures {
         "monthlySavings": number;
         "projectedCost": number;
         "provider": string;
+        "realizedSavings": {
+          "afterDaily": number;
+          "afterDays": number;
+          "beforeDaily": number;
+          "beforeDays": number;
+          "monthly": number;
+        } | null;
         "resourceId": string;
         "resourceType": string;
         "risk": "low" | "medium" | "high";
@@ -750,6 +861,36 @@ export interface Procedures {
       }>;
       "total": number;
       "totalMonthlySavings": number;
+    };
+  };
+  "costOptimizer.getUtilization": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** default 24 */
+      "hours"?: number;
+    };
+    output: {
+      "hours": number;
+      "items": Array<{
+        "cpuAvg": number | null;
+        "cpuMax": number | null;
+        "cpuP95": number | null;
+        "cpuRequest": number | null;
+        "from": string;
+        "hours": number;
+        "memoryAvg": number | null;
+        "memoryMax": number | null;
+        "memoryP95": number | null;
+        "memoryRequest": number | null;
+        "namespace": string | null;
+        "networkBytes": number | null;
+        "resourceId": string;
+        "resourceType": string;
+        "samples": number;
+        "to": string;
+      }>;
     };
   };
   "costOptimizer.importCsv": {
@@ -778,6 +919,28 @@ export interface Procedures {
       }>;
       "replacedImports": Array<number>;
       "rows": number;
+    };
+  };
+  "costOptimizer.listAnomalies": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "limit"?: number;
+    };
+    output: {
+      "items": Array<{
+        "cost": number;
+        "createdAt": string;
+        "currency": string;
+        "day": string;
+        "dimension": string;
+        "evidence": Array<unknown>;
+        "expected": number;
+        "id": number;
+        "key": string;
+        "score": number;
+      }>;
     };
   };
   "costOptimizer.listBudgets": {
@@ -822,6 +985,22 @@ export interface Procedures {
     };
     output: {
       "items": Array<unknown>;
+    };
+  };
+  "costOptimizer.pullOpenCost": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** daily windows back from today; default 3 */
+      "days"?: number;
+    };
+    output: {
+      "allocations": number;
+      "from": string;
+      "namespaces": number;
+      "to": string;
+      "totalCost": number;
     };
   };
   "costOptimizer.refreshRecommendations": {

@@ -132,30 +132,109 @@ function installRoutes() {
         effectiveCost: 16,
       };
     },
-    'costOptimizer.getRecommendations': () => ({
+    'costOptimizer.getRecommendations': (input) =>
+      (input as { status?: string }).status === 'applied'
+        ? {
+            items: [
+              {
+                id: 9,
+                type: 'rightsizing',
+                resourceId: 'i-big',
+                resourceType: 'container',
+                provider: 'AWS',
+                title: 'Right-size i-big',
+                description: '',
+                currentCost: 700,
+                projectedCost: 200,
+                monthlySavings: 500,
+                currency: 'USD',
+                confidence: 1,
+                risk: 'low',
+                status: 'applied',
+                details: {},
+                appliedAt: '2024-09-10T12:00:00Z',
+                createdAt: '2024-09-01T00:00:00Z',
+                realizedSavings: {
+                  beforeDaily: 24,
+                  afterDaily: 6,
+                  beforeDays: 9,
+                  afterDays: 10,
+                  monthly: 547.2,
+                },
+              },
+            ],
+            total: 1,
+            totalMonthlySavings: 500,
+          }
+        : {
+            items: [
+              {
+                id: 7,
+                type: 'idle_resource',
+                resourceId: 'arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/idle',
+                resourceType: '',
+                provider: 'AWS',
+                title: 'Idle: Elastic Load Balancing lb',
+                description: '',
+                currentCost: 18.25,
+                projectedCost: 0,
+                monthlySavings: 18.25,
+                currency: 'USD',
+                confidence: 0.6,
+                risk: 'medium',
+                status: 'open',
+                details: { evidence: '480 hourly charges over 20.0 days and no metered usage' },
+                appliedAt: null,
+                createdAt: '2026-11-29T00:00:00Z',
+                realizedSavings: null,
+              },
+            ],
+            total: 1,
+            totalMonthlySavings: 18.25,
+          },
+    'costOptimizer.getEstimate': () => ({
+      asOf: '2026-11-29T10:00:00Z',
+      currency: 'USD',
+      prices: { vcpuHour: 0.04, gibHour: 0.005 },
+      method: 'OpenCost',
+      hosts: [
+        {
+          instance: '127.0.0.1:9100',
+          cpuCores: 2,
+          memoryBytes: 8 * 1024 ** 3,
+          cpuUsed: 0.5,
+          memoryUsed: 2 * 1024 ** 3,
+          assetHourly: 0.12,
+          usedHourly: 0.03,
+          assetMonthly: 87.6,
+        },
+      ],
+      containers: [],
+      totals: {
+        assetHourly: 0.12,
+        usedHourly: 0.03,
+        allocatedHourly: 0,
+        idleHourly: 0.12,
+        assetMonthly: 87.6,
+        allocatedMonthly: 0,
+        idleMonthly: 87.6,
+      },
+    }),
+    'costOptimizer.listAnomalies': () => ({
       items: [
         {
-          id: 7,
-          type: 'idle_resource',
-          resourceId: 'arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/idle',
-          resourceType: '',
-          provider: 'AWS',
-          title: 'Idle: Elastic Load Balancing lb',
-          description: '',
-          currentCost: 18.25,
-          projectedCost: 0,
-          monthlySavings: 18.25,
+          id: 1,
+          dimension: 'service',
+          key: 'Amazon RDS',
+          day: '2024-10-11',
+          cost: 450,
+          expected: 150,
+          score: 0.97,
           currency: 'USD',
-          confidence: 0.6,
-          risk: 'medium',
-          status: 'open',
-          details: { evidence: '480 hourly charges over 20.0 days and no metered usage' },
-          appliedAt: null,
+          evidence: [{ resourceId: 'big-rds', effectiveCost: 360 }],
           createdAt: '2026-11-29T00:00:00Z',
         },
       ],
-      total: 1,
-      totalMonthlySavings: 18.25,
     }),
     'costOptimizer.applyRecommendation': (input) => ({
       recommendation: {},
@@ -200,6 +279,26 @@ describe('CostPage', () => {
       id: 7,
       dryRun: true,
     });
+  });
+
+  it('shows the real-time estimate, cost anomalies and realized savings', async () => {
+    installRoutes();
+    renderWith(user('viewer'));
+    expect(await screen.findByText('host 127.0.0.1:9100')).toBeTruthy();
+    expect(screen.getByText(/Hosts 87.60 USD \/ month/)).toBeTruthy();
+    expect(await screen.findByText('service Amazon RDS')).toBeTruthy();
+    expect(screen.getByText(/big-rds 360/)).toBeTruthy();
+    expect(await screen.findByText('Right-size i-big')).toBeTruthy();
+    expect(screen.getByText('547 USD')).toBeTruthy();
+    expect(screen.getByText(/24.00 USD → 6.00 USD/)).toBeTruthy();
+  });
+
+  it('says what is missing when Prometheus is not configured', async () => {
+    installRoutes();
+    delete routes['costOptimizer.getEstimate'];
+    renderWith(user('viewer'));
+    await screen.findByText('service Amazon RDS');
+    expect(await screen.findByText(/no costOptimizer.getEstimate/)).toBeTruthy();
   });
 
   it('hides operator controls from a viewer and explains how to import when empty', async () => {

@@ -1,7 +1,10 @@
 // The Cost page: spend per day by a chosen dimension (stacked bars and a table), the forecast
 // to the end of the month with its 80%/95% interval band and the budget line, budgets with burn
 // rate, and savings recommendations (refresh; apply shows the change to make). The date range
-// follows the latest billing data (exports lag behind "now").
+// follows the latest billing data (exports lag behind "now"). Live before any billing export:
+// the real-time estimate (this host and containers from Prometheus, priced by the price sheet),
+// and below the billing panels the cost anomalies raised and the realized savings of applied
+// recommendations.
 import { useState } from 'react';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import type { ProcedureOutput } from '../../api/generated';
@@ -12,6 +15,8 @@ type Costs = ProcedureOutput<'costOptimizer.getCosts'>;
 type Forecast = ProcedureOutput<'costOptimizer.forecast'>;
 type Budget = ProcedureOutput<'costOptimizer.listBudgets'>['items'][number];
 type Recommendation = ProcedureOutput<'costOptimizer.getRecommendations'>['items'][number];
+type Estimate = ProcedureOutput<'costOptimizer.getEstimate'>;
+type Anomaly = ProcedureOutput<'costOptimizer.listAnomalies'>['items'][number];
 
 const dimensions = [
   'service',
@@ -21,6 +26,7 @@ const dimensions = [
   'region',
   'serviceCategory',
   'chargeCategory',
+  'namespace',
   'resource',
 ] as const;
 const palette = [
@@ -423,6 +429,182 @@ function Recommendations() {
   );
 }
 
+function bytes(v: number): string {
+  const gib = v / 1024 ** 3;
+  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(v / 1024 ** 2).toFixed(0)} MiB`;
+}
+
+/** The real-time estimate: hosts from node_exporter, containers at max(request, usage). */
+function LiveEstimate() {
+  const q = useProcedureQuery('costOptimizer.getEstimate', {});
+  return (
+    <section className="panel" aria-label="Real-time estimate">
+      <h2>Real-time estimate</h2>
+      <QueryView q={q}>
+        {(e: Estimate) => (
+          <>
+            <p>
+              Hosts {money(e.totals.assetMonthly, e.currency)} / month; containers allocated{' '}
+              {money(e.totals.allocatedMonthly, e.currency)}; idle{' '}
+              {money(e.totals.idleMonthly, e.currency)}.
+            </p>
+            <p className="muted">
+              Price sheet: {e.prices.vcpuHour} per vCPU-hour, {e.prices.gibHour} per GiB-hour.{' '}
+              {e.method}.
+            </p>
+            {e.hosts.length === 0 && e.containers.length === 0 ? (
+              <Empty title="Prometheus has no node_exporter or container metrics" />
+            ) : (
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>Host or container</th>
+                    <th>CPU (used / capacity or request)</th>
+                    <th>Memory</th>
+                    <th>Per hour</th>
+                    <th>Per month</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {e.hosts.map((h) => (
+                    <tr key={h.instance}>
+                      <td>host {h.instance}</td>
+                      <td>
+                        {h.cpuUsed.toFixed(2)} / {h.cpuCores} cores
+                      </td>
+                      <td>
+                        {bytes(h.memoryUsed)} / {bytes(h.memoryBytes)}
+                      </td>
+                      <td>{money(h.assetHourly, e.currency)}</td>
+                      <td>{money(h.assetMonthly, e.currency)}</td>
+                    </tr>
+                  ))}
+                  {e.containers.slice(0, 20).map((c) => (
+                    <tr key={c.id}>
+                      <td>{c.id}</td>
+                      <td>
+                        {c.cpuUsage.toFixed(2)} / {c.cpuRequest.toFixed(2)} cores
+                      </td>
+                      <td>
+                        {bytes(c.memoryUsage)} / {bytes(c.memoryRequest)}
+                      </td>
+                      <td>{money(c.hourly, e.currency)}</td>
+                      <td>{money(c.monthly, e.currency)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </QueryView>
+    </section>
+  );
+}
+
+/** Daily spend anomalies raised as Incident Commander signals, with the top line item. */
+function Anomalies() {
+  const q = useProcedureQuery('costOptimizer.listAnomalies', { limit: 10 });
+  return (
+    <section className="panel" aria-label="Cost anomalies">
+      <h2>Cost anomalies</h2>
+      <QueryView q={q}>
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty title="No cost anomalies raised" />
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Day</th>
+                  <th>Where</th>
+                  <th>Spend (usual)</th>
+                  <th>Score</th>
+                  <th>Largest line item</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((a: Anomaly) => {
+                  const top = a.evidence[0] as
+                    { resourceId?: string; effectiveCost?: number } | undefined;
+                  return (
+                    <tr key={a.id}>
+                      <td>{a.day}</td>
+                      <td>
+                        {a.dimension} {a.key}
+                      </td>
+                      <td>
+                        {money(a.cost, a.currency)} ({money(a.expected, a.currency)})
+                      </td>
+                      <td>{a.score.toFixed(2)}</td>
+                      <td>
+                        {top ? `${top.resourceId ?? ''} ${money(top.effectiveCost ?? 0)}` : ''}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
+    </section>
+  );
+}
+
+/** Applied recommendations: spend per day before and after, from the billing data. */
+function RealizedSavings() {
+  const q = useProcedureQuery('costOptimizer.getRecommendations', { status: 'applied', limit: 20 });
+  return (
+    <section className="panel" aria-label="Realized savings">
+      <h2>Realized savings</h2>
+      <QueryView q={q}>
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty title="No applied recommendations" />
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Applied</th>
+                  <th>Expected / month</th>
+                  <th>Per day before → after</th>
+                  <th>Realized / month</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((r: Recommendation) => (
+                  <tr key={r.id}>
+                    <td>
+                      <strong>{r.title}</strong>
+                      <div className="muted">{r.appliedAt ?? ''}</div>
+                    </td>
+                    <td>{money(r.monthlySavings, r.currency)}</td>
+                    {r.realizedSavings ? (
+                      <>
+                        <td>
+                          {money(r.realizedSavings.beforeDaily, r.currency)} →{' '}
+                          {money(r.realizedSavings.afterDaily, r.currency)} (
+                          {r.realizedSavings.afterDays} days after)
+                        </td>
+                        <td>{money(r.realizedSavings.monthly, r.currency)}</td>
+                      </>
+                    ) : (
+                      <td colSpan={2} className="muted">
+                        waiting for billing data on both sides of the change
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
+    </section>
+  );
+}
+
 export function CostPage() {
   const forecast = useProcedureQuery('costOptimizer.forecast', { horizon: 'month' });
   const budgets = useProcedureQuery('costOptimizer.listBudgets', {});
@@ -451,6 +633,9 @@ export function CostPage() {
       </QueryView>
       <QueryView q={budgets}>{(b) => <Budgets items={b.items} />}</QueryView>
       <Recommendations />
+      <LiveEstimate />
+      <Anomalies />
+      <RealizedSavings />
     </>
   );
 }
