@@ -1,12 +1,8 @@
 # dai_add_test(NAME name SOURCES a_test.cc ... LIBS lib ... [LABELS l ...] [DEFINITIONS d ...])
 # One GoogleTest executable = one CTest test. Label "slow" for the slow tier. Every test gets
 # DAI_SHARED_DATA, the path of ../shared/data (tests skip with a message when it is absent).
-# Not built in the fuzz build: guard any later target_* call with if(TARGET ...).
 function(dai_add_test)
   cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS;DEFINITIONS" ${ARGN})
-  if(DAI_FUZZ)
-    return()
-  endif()
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${T_NAME} PRIVATE ${T_DEFINITIONS})
