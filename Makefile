@@ -27,6 +27,11 @@ test: bootstrap
 bench: build
 	@scripts/bench
 
+# The published soak figure: an hour on SQLite, then an hour with two instances on PostgreSQL.
+soak: build
+	@SOAK_SECONDS=$${SOAK_SECONDS:-3600} SOAK_OUT=build/soak-sqlite.json node tests/soak/soak.mjs
+	@SOAK_PG=1 SOAK_SECONDS=$${SOAK_SECONDS:-3600} SOAK_OUT=build/soak-postgres.json node tests/soak/soak.mjs
+
 fuzz: bootstrap
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} scripts/fuzz
 
