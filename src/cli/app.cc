@@ -43,6 +43,7 @@
 #include "store/database.h"
 #include "store/event_repository.h"
 #include "store/job_repository.h"
+#include "store/retention.h"
 #include "store/job_worker.h"
 #include "store/migrations.h"
 
@@ -757,7 +758,14 @@ Status App::Start() {
     DAI_RETURN_IF_ERROR(sessions.status());
     auto old_jobs = pp->jobs->DeleteFinishedBefore(now - std::chrono::hours(24 * 7));
     DAI_RETURN_IF_ERROR(old_jobs.status());
-    control.SetResult(DumpJson({{"expiredSessions", sessions->affected_rows}, {"prunedJobs", *old_jobs}}));
+    store::RetentionPolicy retention;
+    retention.days = pp->config.retention_days;
+    retention.audit_days = pp->config.audit_retention_days;
+    auto pruned = store::PruneExpired(*pp->store->db, now, retention);
+    DAI_RETURN_IF_ERROR(pruned.status());
+    control.SetResult(DumpJson({{"expiredSessions", sessions->affected_rows},
+                                {"prunedJobs", *old_jobs},
+                                {"pruned", *pruned}}));
     control.RescheduleAt(now + std::chrono::minutes(10));
     return Status::Ok();
   });

@@ -94,6 +94,9 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "password_cost", "argon2id cost: interactive|moderate|minimum");
   AddSetting(serve, *serve_flags, "secure_cookies", "Mark cookies Secure (behind TLS) [false]");
   AddSetting(serve, *serve_flags, "sse_heartbeat_seconds", "Event stream heartbeat [15]");
+  AddSetting(serve, *serve_flags, "retention_days",
+             "Days finished alerts, notifications, runs and actions are kept, 0 = forever [90]");
+  AddSetting(serve, *serve_flags, "audit_retention_days", "Days the audit log is kept, 0 = forever [365]");
   AddSetting(serve, *serve_flags, "runbook_executables",
              "Comma-separated absolute paths runbook command steps may run [none]");
   AddSetting(serve, *serve_flags, "supervise_file", "YAML list of processes to supervise (self-healing targets)");

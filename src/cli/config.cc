@@ -73,6 +73,8 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "password_cost",
                                                 "secure_cookies",
                                                 "sse_heartbeat_seconds",
+                                                "retention_days",
+                                                "audit_retention_days",
                                                 "runbook_executables",
                                                 "supervise_file",
                                                 "healing_rules_file",
@@ -249,6 +251,16 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     c.sse_heartbeat_seconds = static_cast<int>(n);
     return Status::Ok();
   }
+  if (key == "retention_days") {
+    DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 0, 36500, source));
+    c.retention_days = static_cast<int>(n);
+    return Status::Ok();
+  }
+  if (key == "audit_retention_days") {
+    DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 0, 36500, source));
+    c.audit_retention_days = static_cast<int>(n);
+    return Status::Ok();
+  }
   return Status::InvalidArgument("unknown setting \"" + key + "\" (from " + source + ")");
 }
 
@@ -326,6 +338,8 @@ std::string DescribeConfig(const Config& c) {
     << "password_cost: " << c.password_cost << "\n"
     << "secure_cookies: " << (c.secure_cookies ? "true" : "false") << "\n"
     << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n"
+    << "retention_days: " << c.retention_days << "\n"
+    << "audit_retention_days: " << c.audit_retention_days << "\n"
     << "supervise_file: " << (c.supervise_file.empty() ? "(none)" : c.supervise_file) << "\n"
     << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file)
     << "\n"

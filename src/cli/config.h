@@ -29,6 +29,11 @@ struct Config {
   std::string password_cost = "interactive";  //!< interactive | moderate | minimum (tests)
   bool secure_cookies = false;
   int sse_heartbeat_seconds = 15;
+  //! Retention (store/retention.h): finished alerts, notifications, log signals, runbook
+  //! executions, healing actions and assistant answers older than this many days are deleted
+  //! by the housekeeping job; the audit log after audit_retention_days. 0: keep forever.
+  int retention_days = 90;
+  int audit_retention_days = 365;
   //! Absolute paths of the executables runbook command steps may start (comma-separated in
   //! flags, environment and YAML). Empty: no command step may run.
   std::vector<std::string> runbook_executables;

@@ -10,6 +10,7 @@
 #include "store/audit_repository.h"
 #include "store/event_repository.h"
 #include "store/migrations.h"
+#include "store/retention.h"
 #include "store/session_repository.h"
 #include "store/settings_repository.h"
 #include "store/test_backends.h"
@@ -618,6 +619,69 @@ TEST_P(RepositoryTest, Events) {
   auto pruned = events.DeleteBefore(FromUnixMillis(1'764'343'164'000) + minutes(3));
   ASSERT_TRUE(pruned.ok());
   EXPECT_EQ(*pruned, 3);
+}
+
+TEST_P(RepositoryTest, RetentionDeletesOnlyFinishedRowsPastTheirPolicy) {
+  const TimePoint now = clock_.Now();
+  const TimePoint old = now - hours(24 * 40);
+  const TimePoint recent = now - hours(24 * 5);
+  auto exec = [&](std::string_view sql, const Params& params) {
+    auto r = db().Query(sql, params);
+    ASSERT_TRUE(r.ok()) << r.status().ToString() << " in " << sql;
+  };
+  const char* kAlert =
+      "INSERT INTO alerts (fingerprint, status, severity, starts_at, first_received_at, "
+      "last_received_at) VALUES (?, ?, 'low', ?, ?, ?)";
+  exec(kAlert, {std::string("old-resolved"), std::string("resolved"), old, old, old});
+  exec(kAlert, {std::string("old-firing"), std::string("firing"), old, old, old});
+  exec(kAlert, {std::string("recent-resolved"), std::string("resolved"), recent, recent, recent});
+  exec("INSERT INTO notification_channels (name, type) VALUES ('c', 'inbox')", {});
+  const char* kMessage =
+      "INSERT INTO notification_messages (channel_id, dedup_key, event_kind, title, status, "
+      "deliver_after, created_at) VALUES ((SELECT id FROM notification_channels), ?, 'k', 't', ?, "
+      "?, ?)";
+  exec(kMessage, {std::string("a"), std::string("sent"), old, old});
+  exec(kMessage, {std::string("b"), std::string("pending"), old, old});
+  exec("INSERT INTO notification_attempts (message_id, attempt, at, outcome) SELECT id, 1, ?, "
+       "'sent' FROM notification_messages WHERE dedup_key = 'a'",
+       {old});
+  const char* kAudit =
+      "INSERT INTO audit_log (at, actor, actor_type, procedure, outcome) VALUES (?, 'a', 'user', "
+      "'p', 'ok')";
+  exec(kAudit, {old});
+  exec(kAudit, {now - hours(24 * 400)});
+  exec("INSERT INTO events (type, created_at) VALUES ('x', ?)", {old});
+  exec("INSERT INTO events (type, created_at) VALUES ('x', ?)", {now});
+
+  RetentionPolicy policy;
+  policy.days = 30;
+  policy.batch = 1;  // several batches per table
+  auto deleted = PruneExpired(db(), now, policy);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ((*deleted)["alerts"], 1);
+  EXPECT_EQ((*deleted)["notification_messages"], 1);
+  EXPECT_EQ((*deleted)["audit_log"], 1);  // only the one older than 365 days
+  EXPECT_EQ((*deleted)["events"], 1);     // events: 7 days
+  auto left = db().Query("SELECT fingerprint FROM alerts ORDER BY fingerprint");
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->rows.size(), 2u);
+  EXPECT_EQ(left->rows[0].GetString(0), "old-firing");  // still firing: kept however old
+  EXPECT_EQ(left->rows[1].GetString(0), "recent-resolved");
+  auto attempts = db().Query("SELECT count(*) FROM notification_attempts");
+  ASSERT_TRUE(attempts.ok());
+  EXPECT_EQ(attempts->rows[0].GetInt(0), 0);  // cascaded with their message
+  auto pending = db().Query("SELECT dedup_key FROM notification_messages");
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->rows.size(), 1u);
+  EXPECT_EQ(pending->rows[0].GetString(0), "b");
+
+  RetentionPolicy keep;
+  keep.days = 0;
+  keep.audit_days = 0;
+  keep.event_days = 0;
+  auto none = PruneExpired(db(), now + hours(24 * 1000), keep);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RepositoryTest,
