@@ -294,8 +294,9 @@ Result<Config> LoadConfig(const std::optional<std::string>& yaml_path,
     if (name == "DEVOPS_AI_CONFIG") continue;
     // The LLM key: read where it is used (app.cc), never stored in Config, printed or logged.
     if (name == "DEVOPS_AI_LLM_API_KEY") continue;
+    const std::string& env_name = name;  // (clang 14 cannot capture structured bindings)
     auto it = std::find_if(keys.begin(), keys.end(),
-                           [&](const std::string& k) { return EnvName(k) == name; });
+                           [&](const std::string& k) { return EnvName(k) == env_name; });
     if (it == keys.end()) {
       return Status::InvalidArgument("unknown environment variable " + name +
                                      " (settings are DEVOPS_AI_<SETTING>, e.g. DEVOPS_AI_LISTEN)");
