@@ -9,6 +9,7 @@
 
 #include "adapters/kubernetes/kube_client.h"
 #include "adapters/kubernetes/kube_executor.h"
+#include "adapters/kubernetes/kube_inventory.h"
 #include "core/clock.h"
 #include "process_harness.h"
 
@@ -98,7 +99,8 @@ TEST_F(FakeKubeTest, SendsTheBearerTokenAndNamesAuthFailures) {
   ASSERT_FALSE(reqs.empty());
   bool saw = false;
   for (const auto& r : reqs)
-    if (r["path"] == "/api/v1/namespaces/shop/pods") saw = r["authorization"] == "Bearer" && r["tokenMatches"] == true;
+    if (r["path"] == "/api/v1/namespaces/shop/pods")
+      saw = r["authorization"] == "Bearer" && r["tokenMatches"] == true;
   EXPECT_TRUE(saw);
   auto denied = Client("wrong").List(R("pods"), {});
   EXPECT_EQ(denied.status().code(), StatusCode::kUnauthenticated);
@@ -117,14 +119,17 @@ TEST_F(FakeKubeTest, ListFollowsPaginationAndFillsTypeMeta) {
   EXPECT_FALSE(all->resource_version.empty());
   bool continued = false;
   for (const auto& r : Requests())
-    if (r["path"] == "/api/v1/pods" && r["query"].get<std::string>().find("continue=") != std::string::npos) continued = true;
+    if (r["path"] == "/api/v1/pods" &&
+        r["query"].get<std::string>().find("continue=") != std::string::npos)
+      continued = true;
   EXPECT_TRUE(continued);
   auto bounded = Client().List(R("pods"), {.page_size = 1, .max_items = 1});
   EXPECT_EQ(bounded.status().code(), StatusCode::kResourceExhausted);
 }
 
 TEST_F(FakeKubeTest, SelectorsAreEncodedAndApplied) {
-  auto web = Client().List(R("deployments"), {.namespace_ = "shop", .label_selector = "app in (web,other)"});
+  auto web = Client().List(R("deployments"),
+                           {.namespace_ = "shop", .label_selector = "app in (web,other)"});
   ASSERT_TRUE(web.ok()) << web.status().ToString();
   ASSERT_EQ(web->items.size(), 1u);
   EXPECT_EQ(web->items[0]["metadata"]["name"], "web");
@@ -145,14 +150,17 @@ TEST_F(FakeKubeTest, ErrorsCarryTheApiMessageAndReason) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(Has(missing.status(), "deployments.apps \"nope\" not found"));
   EXPECT_TRUE(Has(missing.status(), "reason NotFound"));
-  auto forbidden = Client().Patch(R("statefulsets"), "shop", "db", Json{{"metadata", {{"labels", {{"x", "y"}}}}}},
-                                  PatchType::kMerge);
+  auto forbidden =
+      Client().Patch(R("statefulsets"), "shop", "db",
+                     Json{{"metadata", {{"labels", {{"x", "y"}}}}}}, PatchType::kMerge);
   EXPECT_EQ(forbidden.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_TRUE(Has(forbidden.status(), "cannot patch resource \"statefulsets\" in API group \"apps\""));
+  EXPECT_TRUE(
+      Has(forbidden.status(), "cannot patch resource \"statefulsets\" in API group \"apps\""));
   EXPECT_TRUE(Has(forbidden.status(), "grant the \"patch\" verb"));
-  auto stale = Client().Patch(R("deployments"), "shop", "web",
-                              Json{{"metadata", {{"resourceVersion", "1"}}}, {"spec", {{"paused", false}}}},
-                              PatchType::kMerge);
+  auto stale =
+      Client().Patch(R("deployments"), "shop", "web",
+                     Json{{"metadata", {{"resourceVersion", "1"}}}, {"spec", {{"paused", false}}}},
+                     PatchType::kMerge);
   EXPECT_EQ(stale.status().code(), StatusCode::kConflict);
   EXPECT_TRUE(Has(stale.status(), "the object has been modified"));
   auto dangerous = Client().Get(R("deployments"), "shop", "../../api/v1/secrets");
@@ -165,12 +173,16 @@ TEST_F(FakeKubeTest, WatchIsBoundedAndReplaysFromAResourceVersion) {
   ASSERT_TRUE(list.ok());
   // Change something after the list, then watch from the list's resourceVersion.
   http::HttpClient h({.policy = http::OutboundPolicy::AllowLocal()});
-  auto applied = h.Send({.method = "POST",
-                         .url = "http://127.0.0.1:" + std::to_string(port_) + "/fake/apply",
-                         .body = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"shop"},"data":{"a":"1"}})"});
+  auto applied = h.Send(
+      {.method = "POST",
+       .url = "http://127.0.0.1:" + std::to_string(port_) + "/fake/apply",
+       .body =
+           R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"shop"},"data":{"a":"1"}})"});
   ASSERT_TRUE(applied.ok() && applied->status == 200);
   const auto start = std::chrono::steady_clock::now();
-  auto events = client.Watch(R("configmaps"), {.namespace_ = "shop", .resource_version = list->resource_version, .timeout_seconds = 1});
+  auto events = client.Watch(
+      R("configmaps"),
+      {.namespace_ = "shop", .resource_version = list->resource_version, .timeout_seconds = 1});
   ASSERT_TRUE(events.ok()) << events.status().ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 8s);  // bounded by timeoutSeconds
   ASSERT_EQ(events->size(), 1u);
@@ -225,10 +237,13 @@ TEST_F(FakeKubeTest, RolloutRestartDryRunShowsThePatchAndExecuteVerifies) {
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ((*done)["verified"], true);
   auto after = client->Get(R("deployments"), "shop", "web").value();
-  EXPECT_EQ(after["metadata"]["generation"].get<int>(), before["metadata"]["generation"].get<int>() + 1);
-  EXPECT_EQ(after["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"],
-            "2026-03-01T10:00:00Z");
-  EXPECT_EQ(after["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.26");  // merged, not replaced
+  EXPECT_EQ(after["metadata"]["generation"].get<int>(),
+            before["metadata"]["generation"].get<int>() + 1);
+  EXPECT_EQ(
+      after["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"],
+      "2026-03-01T10:00:00Z");
+  EXPECT_EQ(after["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:1.26");  // merged, not replaced
 }
 
 TEST_F(FakeKubeTest, ScaleStaysWithinThePolicyBounds) {
@@ -249,7 +264,8 @@ TEST_F(FakeKubeTest, ScaleStaysWithinThePolicyBounds) {
   auto again = ex.Execute(Req("scale_up", "web", cfg));
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Has(again.status(), "already at maxReplicas"));
-  auto down = ex.Execute(Req("scale_down", "web", {{"namespace", "shop"}, {"minReplicas", start}, {"maxReplicas", 10}}));
+  auto down = ex.Execute(Req("scale_down", "web",
+                             {{"namespace", "shop"}, {"minReplicas", start}, {"maxReplicas", 10}}));
   ASSERT_TRUE(down.ok()) << down.status().ToString();
   EXPECT_EQ(client->Get(R("deployments"), "shop", "web").value()["status"]["readyReplicas"], start);
 }
@@ -266,7 +282,8 @@ TEST_F(FakeKubeTest, RollbackRestoresThePreviousReplicaSetTemplate) {
   EXPECT_EQ(ops[0]["op"], "test");
   EXPECT_EQ(ops[1]["path"], "/spec/template");
   EXPECT_FALSE(ops[1]["value"]["metadata"]["labels"].contains("pod-template-hash"));
-  const std::string target_image = ops[1]["value"]["spec"]["containers"][0]["image"].get<std::string>();
+  const std::string target_image =
+      ops[1]["value"]["spec"]["containers"][0]["image"].get<std::string>();
   auto done = ex.Execute(Req("rollback", "web", {{"namespace", "shop"}}));
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   auto after = client->Get(R("deployments"), "shop", "web").value();
@@ -287,7 +304,8 @@ TEST_F(FakeKubeTest, RestartPodDeletesAndTheControllerReplacesIt) {
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ((*plan)["request"]["method"], "DELETE");
   EXPECT_EQ((*plan)["request"]["path"], "/api/v1/namespaces/shop/pods/web-6f7b8c-aaaaa");
-  auto before = client->List(R("pods"), {.namespace_ = "shop", .label_selector = "app=web"}).value();
+  auto before =
+      client->List(R("pods"), {.namespace_ = "shop", .label_selector = "app=web"}).value();
   auto done = ex.Execute(Req("restart_pod", "web-6f7b8c-aaaaa", {{"namespace", "shop"}}));
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ((*done)["verified"]["deleted"], true);
@@ -295,7 +313,8 @@ TEST_F(FakeKubeTest, RestartPodDeletesAndTheControllerReplacesIt) {
   EXPECT_EQ(after.items.size(), before.items.size());  // replaced by its ReplicaSet
   auto gone = ex.Execute(Req("restart_pod", "web-6f7b8c-aaaaa", {{"namespace", "shop"}}));
   EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
-  auto wrong = ex.DryRun(Req("restart_pod", "web", {{"namespace", "shop"}, {"kind", "deployment"}}));
+  auto wrong =
+      ex.DryRun(Req("restart_pod", "web", {{"namespace", "shop"}, {"kind", "deployment"}}));
   EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -305,7 +324,9 @@ TEST_F(FakeKubeTest, AStuckRolloutFailsVerificationNamingWhatIsMissing) {
   KubernetesExecutor ex(client, clock, {.verify_timeout = 5s, .poll_interval = 50ms});
   // The stuck deployment never gets more ready replicas than it had (0 here... or 2 from the
   // initial status); scaling up past that must not be reported as done.
-  auto r = ex.Execute(Req("scale_up", "stuck", {{"namespace", "shop"}, {"maxReplicas", 6}, {"step", 3}, {"verifyTimeoutSeconds", 1}}));
+  auto r = ex.Execute(
+      Req("scale_up", "stuck",
+          {{"namespace", "shop"}, {"maxReplicas", 6}, {"step", 3}, {"verifyTimeoutSeconds", 1}}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(Has(r.status(), "not rolled out after 1 s"));
@@ -313,6 +334,29 @@ TEST_F(FakeKubeTest, AStuckRolloutFailsVerificationNamingWhatIsMissing) {
   KubernetesExecutor unconfigured(nullptr, clock);
   EXPECT_EQ(unconfigured.DryRun(Req("rollout_restart", "web", {})).status().code(),
             StatusCode::kFailedPrecondition);
+}
+
+TEST_F(FakeKubeTest, ClusterInventorySkipsOwnedObjectsAndNeverReadsSecrets) {
+  auto listed = ListClusterObjects(Client());
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  bool debug = false, deployment = false, cron = false;
+  for (const auto& o : listed->objects) {
+    const std::string kind = o["kind"], name = o["metadata"]["name"];
+    EXPECT_FALSE(o["metadata"].contains("managedFields"));
+    EXPECT_FALSE(kind == "ReplicaSet") << name;  // all owned by the web deployment
+    EXPECT_FALSE(kind == "Pod" && name.rfind("web-", 0) == 0) << name;
+    debug |= kind == "Pod" && name == "debug";
+    deployment |= kind == "Deployment" && name == "web";
+    cron |= kind == "CronJob" && name == "report";
+  }
+  EXPECT_TRUE(debug && deployment && cron);
+  EXPECT_TRUE(listed->errors.empty());
+  for (const auto& r : Requests()) EXPECT_EQ(r["path"].get<std::string>().find("secrets"), std::string::npos);
+  auto shop = ListClusterObjects(Client(), "ops");
+  ASSERT_TRUE(shop.ok());
+  for (const auto& o : shop->objects) EXPECT_EQ(o["metadata"]["namespace"], "ops");
+  auto denied = ListClusterObjects(Client("wrong"));
+  EXPECT_EQ(denied.status().code(), StatusCode::kUnauthenticated);
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ std::string UrlHost(const std::string& url) {
   if (start == std::string::npos) return "";
   start += 3;
   size_t end = url.find_first_of("/?#", start);
-  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::string authority =
+      url.substr(start, end == std::string::npos ? std::string::npos : end - start);
   if (auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
   if (!authority.empty() && authority[0] == '[') {
     auto close = authority.find(']');
@@ -82,7 +83,8 @@ Result<KubeClient> KubeClient::Create(KubeConfig config, KubeClientOptions optio
                                    "\" is plain http; only https is accepted (http only for a "
                                    "loopback test server)");
   if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0)
-    return Status::InvalidArgument("kubernetes: server \"" + config.server + "\" is not an https URL");
+    return Status::InvalidArgument("kubernetes: server \"" + config.server +
+                                   "\" is not an https URL");
   if (!config.client_cert_file.empty() && config.client_cert_pem.empty()) {
     DAI_ASSIGN_OR_RETURN(config.client_cert_pem,
                          ReadSmallFile(config.client_cert_file, "kubeconfig client-certificate"));
@@ -92,7 +94,8 @@ Result<KubeClient> KubeClient::Create(KubeConfig config, KubeClientOptions optio
                          ReadSmallFile(config.client_key_file, "kubeconfig client-key"));
   }
   if (config.client_cert_pem.empty() != config.client_key_pem.empty())
-    return Status::InvalidArgument("kubernetes: a client certificate needs its key (and a key its certificate)");
+    return Status::InvalidArgument(
+        "kubernetes: a client certificate needs its key (and a key its certificate)");
   http::HttpClientOptions h;
   h.policy = http::OutboundPolicy::AllowLocal();  // API servers are usually on private networks
   h.connect_timeout = options.connect_timeout;
@@ -155,10 +158,11 @@ Result<ListResult> KubeClient::List(const ResourceRef& ref, const ListOptions& o
   std::string cont;
   const std::string what = What(ref, options.namespace_, "");
   for (;;) {
-    const std::string q = QueryString({{"labelSelector", options.label_selector},
-                                       {"fieldSelector", options.field_selector},
-                                       {"limit", options.page_size > 0 ? std::to_string(options.page_size) : ""},
-                                       {"continue", cont}});
+    const std::string q =
+        QueryString({{"labelSelector", options.label_selector},
+                     {"fieldSelector", options.field_selector},
+                     {"limit", options.page_size > 0 ? std::to_string(options.page_size) : ""},
+                     {"continue", cont}});
     DAI_ASSIGN_OR_RETURN(std::string body, Call("GET", path + q, "", "", "list", what));
     auto j = ParseJson(body);
     if (!j.ok() || !j->is_object() || !j->contains("items") || !(*j)["items"].is_array())
@@ -183,7 +187,8 @@ Result<ListResult> KubeClient::List(const ResourceRef& ref, const ListOptions& o
       cont.clear();
     }
     if (cont.empty()) break;
-    if (out.pages > 100000) return Status::Unavailable("kubernetes list " + what + ": endless pagination");
+    if (out.pages > 100000)
+      return Status::Unavailable("kubernetes list " + what + ": endless pagination");
   }
   return out;
 }
@@ -194,7 +199,8 @@ Result<Json> KubeClient::Get(const ResourceRef& ref, const std::string& ns,
   DAI_ASSIGN_OR_RETURN(std::string body, Call("GET", path, "", "", "get", What(ref, ns, name)));
   auto j = ParseJson(body);
   if (!j.ok() || !j->is_object())
-    return Status::Unavailable("kubernetes get " + What(ref, ns, name) + ": the answer is not an object");
+    return Status::Unavailable("kubernetes get " + What(ref, ns, name) +
+                               ": the answer is not an object");
   FillTypeMeta(*j, ref);
   return std::move(j).value();
 }
@@ -209,9 +215,8 @@ Result<std::vector<WatchEvent>> KubeClient::Watch(const ResourceRef& ref,
                                      {"allowWatchBookmarks", "true"},
                                      {"timeoutSeconds", std::to_string(timeout)}});
   const std::string what = What(ref, options.namespace_, "");
-  DAI_ASSIGN_OR_RETURN(std::string body,
-                       Call("GET", path + q, "", "", "watch", what,
-                            std::chrono::milliseconds((timeout + 10) * 1000)));
+  DAI_ASSIGN_OR_RETURN(std::string body, Call("GET", path + q, "", "", "watch", what,
+                                              std::chrono::milliseconds((timeout + 10) * 1000)));
   DAI_ASSIGN_OR_RETURN(auto events, ParseWatchStream(body, options.max_events));
   for (auto& e : events) {
     if (e.type == "ERROR") {
@@ -225,7 +230,8 @@ Result<std::vector<WatchEvent>> KubeClient::Watch(const ResourceRef& ref,
 Result<Json> KubeClient::Patch(const ResourceRef& ref, const std::string& ns,
                                const std::string& name, const Json& patch, PatchType type,
                                const std::string& subresource) const {
-  DAI_ASSIGN_OR_RETURN(std::string path, ResourcePath(ref, ref.namespaced ? ns : "", name, subresource));
+  DAI_ASSIGN_OR_RETURN(std::string path,
+                       ResourcePath(ref, ref.namespaced ? ns : "", name, subresource));
   const std::string what = What(ref, ns, name) + (subresource.empty() ? "" : "/" + subresource);
   DAI_ASSIGN_OR_RETURN(std::string body,
                        Call("PATCH", path, DumpJson(patch), PatchContentType(type), "patch", what));
@@ -264,8 +270,8 @@ Result<Json> KubeClient::DeletePod(const std::string& ns, const std::string& nam
                          {"gracePeriodSeconds", *grace_period_seconds}});
   }
   DAI_ASSIGN_OR_RETURN(std::string answer,
-                       Call("DELETE", path, body, body.empty() ? "" : "application/json",
-                            "delete", What(pods, ns, name)));
+                       Call("DELETE", path, body, body.empty() ? "" : "application/json", "delete",
+                            What(pods, ns, name)));
   auto j = ParseJson(answer);
   if (!j.ok() || !j->is_object()) return Json::object();
   return std::move(j).value();

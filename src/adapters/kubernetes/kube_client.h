@@ -33,11 +33,11 @@ struct KubeClientOptions {
 };
 
 struct ListOptions {
-  std::string namespace_;       //!< empty: all namespaces (namespaced resources)
-  std::string label_selector;   //!< "app=web,tier in (a,b)"
-  std::string field_selector;   //!< "involvedObject.name=web"
-  int page_size = 500;          //!< limit per request; continue tokens are followed
-  size_t max_items = 100000;    //!< RESOURCE_EXHAUSTED beyond this
+  std::string namespace_;      //!< empty: all namespaces (namespaced resources)
+  std::string label_selector;  //!< "app=web,tier in (a,b)"
+  std::string field_selector;  //!< "involvedObject.name=web"
+  int page_size = 500;         //!< limit per request; continue tokens are followed
+  size_t max_items = 100000;   //!< RESOURCE_EXHAUSTED beyond this
 };
 
 struct ListResult {
@@ -55,11 +55,11 @@ struct WatchOptions {
 };
 
 struct LogOptions {
-  std::string container;                //!< required for a pod with several containers
+  std::string container;  //!< required for a pod with several containers
   std::optional<int64_t> tail_lines;
   std::optional<int64_t> since_seconds;
-  std::string since_time;               //!< RFC 3339
-  int64_t limit_bytes = 1 << 20;        //!< the server truncates beyond this
+  std::string since_time;         //!< RFC 3339
+  int64_t limit_bytes = 1 << 20;  //!< the server truncates beyond this
   bool timestamps = false;
 };
 
@@ -84,7 +84,8 @@ class KubeClient {
   Result<Json> Patch(const ResourceRef& ref, const std::string& ns, const std::string& name,
                      const Json& patch, PatchType type, const std::string& subresource = "") const;
   //! The autoscaling/v1 Scale of a deployment, statefulset or replicaset.
-  Result<Json> GetScale(const ResourceRef& ref, const std::string& ns, const std::string& name) const;
+  Result<Json> GetScale(const ResourceRef& ref, const std::string& ns,
+                        const std::string& name) const;
   Result<Json> SetReplicas(const ResourceRef& ref, const std::string& ns, const std::string& name,
                            int64_t replicas) const;
   //! Deletes a pod (graceful, the server's default grace period unless given).

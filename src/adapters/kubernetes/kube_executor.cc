@@ -102,19 +102,22 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
   plan.name = req.target;
   plan.ns = cfg.value("namespace", std::string());
   if (plan.ns.empty()) plan.ns = client_->config().namespace_;
-  plan.verify_timeout = cfg.contains("verifyTimeoutSeconds") && cfg["verifyTimeoutSeconds"].is_number_integer()
-                            ? std::chrono::milliseconds(cfg["verifyTimeoutSeconds"].get<int64_t>() * 1000)
-                            : options_.verify_timeout;
+  plan.verify_timeout =
+      cfg.contains("verifyTimeoutSeconds") && cfg["verifyTimeoutSeconds"].is_number_integer()
+          ? std::chrono::milliseconds(cfg["verifyTimeoutSeconds"].get<int64_t>() * 1000)
+          : options_.verify_timeout;
   std::string kind = cfg.value("kind", std::string());
   if (req.action_type == "restart_pod") {
     if (!kind.empty() && kind != "pod")
-      return Status::InvalidArgument("restart_pod acts on pods (actionConfig.kind \"" + kind + "\")");
+      return Status::InvalidArgument("restart_pod acts on pods (actionConfig.kind \"" + kind +
+                                     "\")");
     kind = "pod";
   } else if (kind.empty()) {
     kind = "deployment";
   }
   if (kind == "pod" && req.action_type != "restart_pod")
-    return Status::InvalidArgument(req.action_type + " acts on a deployment or statefulset, not a pod");
+    return Status::InvalidArgument(req.action_type +
+                                   " acts on a deployment or statefulset, not a pod");
   plan.ref = FindResource(kind);
   if (!plan.ref) return Status::InvalidArgument("unknown kind \"" + kind + "\"");
   DAI_ASSIGN_OR_RETURN(plan.before, client_->Get(*plan.ref, plan.ns, plan.name));
@@ -131,9 +134,10 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
   plan.method = "PATCH";
   if (req.action_type == "rollout_restart") {
     plan.patch_type = PatchType::kStrategicMerge;
-    plan.patch = Json{{"spec",
-                       {{"template",
-                         {{"metadata", {{"annotations", {{kRestartedAt, Rfc3339Seconds(clock_.Now())}}}}}}}}}};
+    plan.patch = Json{
+        {"spec",
+         {{"template",
+           {{"metadata", {{"annotations", {{kRestartedAt, Rfc3339Seconds(clock_.Now())}}}}}}}}}};
     return plan;
   }
   if (req.action_type == "scale_up" || req.action_type == "scale_down") {
@@ -143,24 +147,27 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
     const int64_t hi = cfg.value("maxReplicas", current);
     const int64_t step = cfg.value("step", 1);
     const bool up = req.action_type == "scale_up";
-    const int64_t want = std::clamp<int64_t>(up ? current + step : current - step, lo, std::max(lo, hi));
+    const int64_t want =
+        std::clamp<int64_t>(up ? current + step : current - step, lo, std::max(lo, hi));
     if (want == current || (up && want < current) || (!up && want > current))
-      return Status::FailedPrecondition(
-          plan.ref->resource + " " + plan.ns + "/" + plan.name + " has " + std::to_string(current) +
-          " replicas: " + (up ? "already at maxReplicas " + std::to_string(hi)
-                              : "already at minReplicas " + std::to_string(lo)));
+      return Status::FailedPrecondition(plan.ref->resource + " " + plan.ns + "/" + plan.name +
+                                        " has " + std::to_string(current) + " replicas: " +
+                                        (up ? "already at maxReplicas " + std::to_string(hi)
+                                            : "already at minReplicas " + std::to_string(lo)));
     plan.want_replicas = want;
     plan.subresource = "scale";
     DAI_ASSIGN_OR_RETURN(plan.path, ResourcePath(*plan.ref, plan.ns, plan.name, "scale"));
-    plan.patch = Json{{"metadata", {{"resourceVersion", StringAt(scale, {"metadata", "resourceVersion"})}}},
-                      {"spec", {{"replicas", want}}}};
+    plan.patch =
+        Json{{"metadata", {{"resourceVersion", StringAt(scale, {"metadata", "resourceVersion"})}}},
+             {"spec", {{"replicas", want}}}};
     plan.notes = Json{{"from", current}, {"to", want}, {"minReplicas", lo}, {"maxReplicas", hi}};
     return plan;
   }
   if (req.action_type == "rollback") {
     if (plan.ref->resource != "deployments")
       return Status::FailedPrecondition("rollback is supported for deployments (" +
-                                        plan.ref->resource + " keep their history in "
+                                        plan.ref->resource +
+                                        " keep their history in "
                                         "ControllerRevisions, not handled yet)");
     ListOptions lo;
     lo.namespace_ = plan.ns;
@@ -170,7 +177,8 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
       const Json& owners = rs["metadata"].value("ownerReferences", Json::array());
       bool mine = false;
       for (const Json& o : owners)
-        if (o.is_object() && o.value("uid", "") == plan.uid && o.value("kind", "") == "Deployment") mine = true;
+        if (o.is_object() && o.value("uid", "") == plan.uid && o.value("kind", "") == "Deployment")
+          mine = true;
       const int64_t rev = ParseRevision(rs);
       if (mine && rev >= 0) owned.emplace_back(rev, &rs);
     }
@@ -182,20 +190,22 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
                                         std::to_string(owned.size()) + " ReplicaSet(s) found)");
     const Json& previous = *owned[1].second;
     Json tpl = previous["spec"]["template"];
-    if (tpl.contains("metadata") && tpl["metadata"].contains("labels") && tpl["metadata"]["labels"].is_object())
+    if (tpl.contains("metadata") && tpl["metadata"].contains("labels") &&
+        tpl["metadata"]["labels"].is_object())
       tpl["metadata"]["labels"].erase("pod-template-hash");
     plan.patch_type = PatchType::kJsonPatch;
-    plan.patch = Json::array(
-        {Json{{"op", "test"},
-              {"path", "/metadata/resourceVersion"},
-              {"value", StringAt(plan.before, {"metadata", "resourceVersion"})}},
-         Json{{"op", "replace"}, {"path", "/spec/template"}, {"value", tpl}}});
+    plan.patch =
+        Json::array({Json{{"op", "test"},
+                          {"path", "/metadata/resourceVersion"},
+                          {"value", StringAt(plan.before, {"metadata", "resourceVersion"})}},
+                     Json{{"op", "replace"}, {"path", "/spec/template"}, {"value", tpl}}});
     plan.notes = Json{{"fromRevision", owned[0].first},
                       {"toRevision", owned[1].first},
                       {"replicaSet", StringAt(previous, {"metadata", "name"})}};
     return plan;
   }
-  return Status::InvalidArgument("the Kubernetes executor does not handle action " + req.action_type);
+  return Status::InvalidArgument("the Kubernetes executor does not handle action " +
+                                 req.action_type);
 }
 
 Result<Json> KubernetesExecutor::DryRun(const ActionRequest& request) {
@@ -217,7 +227,8 @@ Result<Json> KubernetesExecutor::VerifyRollout(const Plan& plan, int64_t min_gen
     const int64_t want = want_replicas >= 0 ? want_replicas : s["replicas"].get<int64_t>();
     const bool observed = s["observedGeneration"].get<int64_t>() >= gen && gen >= min_generation;
     const bool updated = s["updatedReplicas"].get<int64_t>() >= want;
-    const bool ready = s["readyReplicas"].get<int64_t>() >= want && s["replicas"].get<int64_t>() == want;
+    const bool ready =
+        s["readyReplicas"].get<int64_t>() >= want && s["replicas"].get<int64_t>() == want;
     if (observed && updated && ready) return s;
     if (std::chrono::steady_clock::now() >= deadline) {
       return Status::DeadlineExceeded(

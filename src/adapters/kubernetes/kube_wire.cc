@@ -95,7 +95,8 @@ Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view conte
   } catch (const YAML::Exception& e) {
     return Bad(std::string("invalid YAML: ") + e.what());
   }
-  if (!root || !root.IsMap()) return Bad("expected a mapping (apiVersion, clusters, contexts, users)");
+  if (!root || !root.IsMap())
+    return Bad("expected a mapping (apiVersion, clusters, contexts, users)");
   try {
     KubeConfig c;
     c.context = context.empty() ? Scalar(root, "current-context") : std::string(context);
@@ -107,7 +108,8 @@ Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view conte
     if (cluster_name.empty()) return Bad("context \"" + c.context + "\" names no cluster");
     if (!Scalar(ctx, "namespace").empty()) c.namespace_ = Scalar(ctx, "namespace");
     const YAML::Node cluster = Named(root["clusters"], cluster_name, "cluster");
-    if (!cluster || !cluster.IsMap()) return Bad("cluster \"" + cluster_name + "\" not found in clusters");
+    if (!cluster || !cluster.IsMap())
+      return Bad("cluster \"" + cluster_name + "\" not found in clusters");
     c.server = Scalar(cluster, "server");
     if (c.server.empty()) return Bad("cluster \"" + cluster_name + "\" has no server");
     if (c.server.rfind("https://", 0) != 0 && c.server.rfind("http://", 0) != 0)
@@ -115,7 +117,8 @@ Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view conte
     while (!c.server.empty() && c.server.back() == '/') c.server.pop_back();
     if (const std::string ca = Scalar(cluster, "certificate-authority-data"); !ca.empty()) {
       auto pem = DecodeBase64(ca);
-      if (!pem) return Bad("cluster \"" + cluster_name + "\": certificate-authority-data is not base64");
+      if (!pem)
+        return Bad("cluster \"" + cluster_name + "\": certificate-authority-data is not base64");
       c.ca_pem = std::move(*pem);
     }
     c.ca_file = Resolve(base_dir, Scalar(cluster, "certificate-authority"));
@@ -167,8 +170,8 @@ Result<KubeConfig> InClusterConfig(const std::map<std::string, std::string>& env
     return Status::FailedPrecondition("in-cluster: KUBERNETES_SERVICE_PORT is not a number");
   KubeConfig c;
   c.context = "in-cluster";
-  const std::string h = host->second.find(':') != std::string::npos ? "[" + host->second + "]"
-                                                                     : host->second;
+  const std::string h =
+      host->second.find(':') != std::string::npos ? "[" + host->second + "]" : host->second;
   c.server = "https://" + h + ":" + port->second;
   const std::string dir(sa_dir);
   auto token = files.find("token");
@@ -236,20 +239,23 @@ const ResourceRef* FindResource(std::string_view plural_or_kind) {
   return nullptr;
 }
 
-Result<std::string> ResourcePath(const ResourceRef& ref, std::string_view ns,
-                                 std::string_view name, std::string_view subresource) {
-  std::string path = ref.group.empty() ? "/api/" + ref.version
-                                       : "/apis/" + ref.group + "/" + ref.version;
+Result<std::string> ResourcePath(const ResourceRef& ref, std::string_view ns, std::string_view name,
+                                 std::string_view subresource) {
+  std::string path =
+      ref.group.empty() ? "/api/" + ref.version : "/apis/" + ref.group + "/" + ref.version;
   if (ref.namespaced && !ns.empty()) {
-    if (!SafeSegment(ns)) return Status::InvalidArgument("namespace \"" + std::string(ns) + "\" is not a valid name");
+    if (!SafeSegment(ns))
+      return Status::InvalidArgument("namespace \"" + std::string(ns) + "\" is not a valid name");
     path += "/namespaces/" + PercentEncode(ns);
   }
   if (ref.namespaced && ns.empty() && !name.empty())
-    return Status::InvalidArgument(ref.resource + " \"" + std::string(name) + "\": a namespace is required");
+    return Status::InvalidArgument(ref.resource + " \"" + std::string(name) +
+                                   "\": a namespace is required");
   path += "/" + ref.resource;
   if (!name.empty() || !subresource.empty()) {
     if (!SafeSegment(name))
-      return Status::InvalidArgument(ref.resource + ": \"" + std::string(name) + "\" is not a valid name");
+      return Status::InvalidArgument(ref.resource + ": \"" + std::string(name) +
+                                     "\" is not a valid name");
     path += "/" + PercentEncode(name);
   }
   if (!subresource.empty()) path += "/" + PercentEncode(subresource);
@@ -290,8 +296,8 @@ Result<std::vector<WatchEvent>> ParseWatchStream(std::string_view body, size_t m
       return Status::InvalidArgument("watch stream line " + std::to_string(line_no) +
                                      ": not JSON: " + parsed.status().message());
     Json& j = *parsed;
-    if (!j.is_object() || !j.contains("type") || !j["type"].is_string() ||
-        !j.contains("object") || !j["object"].is_object())
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string() || !j.contains("object") ||
+        !j["object"].is_object())
       return Status::InvalidArgument("watch stream line " + std::to_string(line_no) +
                                      ": expected {\"type\": string, \"object\": object}");
     if (events.size() >= max_events)
@@ -315,7 +321,8 @@ Status ApiError(int http_status, std::string_view body, std::string_view verb,
   std::string reason;
   auto j = ParseJson(body);
   if (j.ok() && j->is_object() && j->value("kind", "") == "Status") {
-    if (auto m = j->find("message"); m != j->end() && m->is_string()) message = m->get<std::string>();
+    if (auto m = j->find("message"); m != j->end() && m->is_string())
+      message = m->get<std::string>();
     if (auto r = j->find("reason"); r != j->end() && r->is_string()) reason = r->get<std::string>();
   }
   if (message.empty()) {
@@ -325,8 +332,9 @@ Status ApiError(int http_status, std::string_view body, std::string_view verb,
     message = text.empty() ? "HTTP " + std::to_string(http_status) : text;
   }
   std::string head = "kubernetes " + std::string(verb) + " " + std::string(what) + ": ";
-  std::string tail = message + (reason.empty() ? "" : " (reason " + reason + ", HTTP " +
-                                                          std::to_string(http_status) + ")");
+  std::string tail =
+      message +
+      (reason.empty() ? "" : " (reason " + reason + ", HTTP " + std::to_string(http_status) + ")");
   if (reason.empty()) tail += " (HTTP " + std::to_string(http_status) + ")";
   switch (http_status) {
     case 400:
@@ -336,8 +344,9 @@ Status ApiError(int http_status, std::string_view body, std::string_view verb,
     case 401:
       return Status::Unauthenticated(head + "the API server rejected the credentials: " + tail);
     case 403:
-      return Status::PermissionDenied(head + "forbidden (grant the \"" + std::string(verb) +
-                                      "\" verb on this resource to the platform's account): " + tail);
+      return Status::PermissionDenied(
+          head + "forbidden (grant the \"" + std::string(verb) +
+          "\" verb on this resource to the platform's account): " + tail);
     case 404:
       return Status::NotFound(head + tail);
     case 409:

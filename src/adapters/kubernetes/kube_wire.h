@@ -21,13 +21,13 @@ namespace dai::kube {
 //! How to reach and authenticate to one cluster. Credentials are never logged or returned by
 //! the API (DescribeTarget() omits them).
 struct KubeConfig {
-  std::string context;      //!< kubeconfig context used ("in-cluster" for a service account)
-  std::string server;       //!< "https://host:port[/prefix]", no trailing '/'
-  std::string ca_pem;       //!< certificate-authority-data (decoded PEM)
-  std::string ca_file;      //!< certificate-authority (a path)
+  std::string context;  //!< kubeconfig context used ("in-cluster" for a service account)
+  std::string server;   //!< "https://host:port[/prefix]", no trailing '/'
+  std::string ca_pem;   //!< certificate-authority-data (decoded PEM)
+  std::string ca_file;  //!< certificate-authority (a path)
   bool insecure_skip_tls_verify = false;
-  std::string token;        //!< bearer token
-  std::string token_file;   //!< re-read before each request (service-account tokens rotate)
+  std::string token;       //!< bearer token
+  std::string token_file;  //!< re-read before each request (service-account tokens rotate)
   std::string client_cert_pem;
   std::string client_key_pem;
   std::string client_cert_file;  //!< read by LoadKubeconfig into client_cert_pem
@@ -62,10 +62,10 @@ std::string PercentEncode(std::string_view value);
 
 //! One API resource kind: where it lives and what its objects are called.
 struct ResourceRef {
-  std::string group;    //!< "" for the core group
-  std::string version;  //!< "v1"
+  std::string group;     //!< "" for the core group
+  std::string version;   //!< "v1"
   std::string resource;  //!< plural, lower case: "deployments"
-  std::string kind;     //!< "Deployment"
+  std::string kind;      //!< "Deployment"
   bool namespaced = true;
   std::string ApiVersion() const { return group.empty() ? version : group + "/" + version; }
 };

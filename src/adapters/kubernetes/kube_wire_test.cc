@@ -80,7 +80,8 @@ TEST(Kubeconfig, ErrorsNameWhatIsWrong) {
   EXPECT_TRUE(Has(ParseKubeconfig("clusters: []", "").status(), "no current-context"));
   std::string bad_ca(kConfig);
   bad_ca.replace(bad_ca.find("LS0t"), 4, "$$$$");
-  EXPECT_TRUE(Has(ParseKubeconfig(bad_ca, "").status(), "certificate-authority-data is not base64"));
+  EXPECT_TRUE(
+      Has(ParseKubeconfig(bad_ca, "").status(), "certificate-authority-data is not base64"));
   std::string ftp(kConfig);
   ftp.replace(ftp.find("https://10.0.0.1"), 8, "ftp://");
   EXPECT_TRUE(Has(ParseKubeconfig(ftp, "").status(), "server must be an http(s) URL"));
@@ -115,15 +116,18 @@ TEST(Base64, DecodesAndRejects) {
 
 TEST(Paths, SegmentsAreEncodedAndValidated) {
   const ResourceRef& dep = *FindResource("Deployment");
-  EXPECT_EQ(*ResourcePath(dep, "shop", "web", "scale"), "/apis/apps/v1/namespaces/shop/deployments/web/scale");
+  EXPECT_EQ(*ResourcePath(dep, "shop", "web", "scale"),
+            "/apis/apps/v1/namespaces/shop/deployments/web/scale");
   EXPECT_EQ(*ResourcePath(*FindResource("pods"), ""), "/api/v1/pods");
   EXPECT_EQ(*ResourcePath(*FindResource("nodes"), "ignored", "n1"), "/api/v1/nodes/n1");
-  EXPECT_EQ(*ResourcePath(dep, "shop", "a b?c#d%"), "/apis/apps/v1/namespaces/shop/deployments/a%20b%3Fc%23d%25");
+  EXPECT_EQ(*ResourcePath(dep, "shop", "a b?c#d%"),
+            "/apis/apps/v1/namespaces/shop/deployments/a%20b%3Fc%23d%25");
   EXPECT_FALSE(ResourcePath(dep, "shop", "../secrets").ok());
   EXPECT_FALSE(ResourcePath(dep, "..", "web").ok());
   EXPECT_FALSE(ResourcePath(dep, "", "web").ok());  // namespaced object without namespace
-  EXPECT_EQ(QueryString({{"labelSelector", "app in (a,b),tier!=x"}, {"limit", "5"}, {"continue", ""}}),
-            "?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%21%3Dx&limit=5");
+  EXPECT_EQ(
+      QueryString({{"labelSelector", "app in (a,b),tier!=x"}, {"limit", "5"}, {"continue", ""}}),
+      "?labelSelector=app%20in%20%28a%2Cb%29%2Ctier%21%3Dx&limit=5");
   EXPECT_EQ(QueryString({{"a", ""}}), "");
   EXPECT_EQ(FindResource("HPA"), nullptr);
   EXPECT_EQ(FindResource("horizontalpodautoscalers")->ApiVersion(), "autoscaling/v2");
@@ -157,13 +161,23 @@ TEST(Errors, StatusObjectsMapToCodesNamingVerbAndResource) {
   EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(Has(s, "kubernetes delete pods shop/x"));
   EXPECT_TRUE(Has(s, "grant the \"delete\" verb"));
-  EXPECT_TRUE(Has(s, "cannot delete resource \\\"pods\\\"") || Has(s, "cannot delete resource \"pods\""));
+  EXPECT_TRUE(Has(s, "cannot delete resource \\\"pods\\\"") ||
+              Has(s, "cannot delete resource \"pods\""));
   EXPECT_TRUE(Has(s, "reason Forbidden"));
-  Status nf = ApiError(404, R"({"kind":"Status","message":"deployments.apps \"w\" not found","reason":"NotFound","code":404})", "get", "deployments shop/w");
+  Status nf = ApiError(
+      404,
+      R"({"kind":"Status","message":"deployments.apps \"w\" not found","reason":"NotFound","code":404})",
+      "get", "deployments shop/w");
   EXPECT_EQ(nf.code(), StatusCode::kNotFound);
   EXPECT_TRUE(Has(nf, "not found"));
-  EXPECT_EQ(ApiError(409, R"({"kind":"Status","message":"modified","reason":"Conflict"})", "patch", "x").code(), StatusCode::kConflict);
-  EXPECT_EQ(ApiError(410, R"({"kind":"Status","message":"too old","reason":"Expired"})", "list", "x").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      ApiError(409, R"({"kind":"Status","message":"modified","reason":"Conflict"})", "patch", "x")
+          .code(),
+      StatusCode::kConflict);
+  EXPECT_EQ(
+      ApiError(410, R"({"kind":"Status","message":"too old","reason":"Expired"})", "list", "x")
+          .code(),
+      StatusCode::kFailedPrecondition);
   EXPECT_EQ(ApiError(422, "{}", "patch", "x").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ApiError(401, "", "list", "x").code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(ApiError(503, "<html>\x01</html>", "list", "x").code(), StatusCode::kUnavailable);

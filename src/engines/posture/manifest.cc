@@ -144,6 +144,14 @@ void AddObject(Json doc, std::string_view file, int document, int line, std::vec
 
 }  // namespace
 
+std::vector<Object> ObjectsFromJson(std::vector<Json> docs, std::string_view source) {
+  std::vector<Object> out;
+  out.reserve(docs.size());
+  for (size_t doc_idx = 0; doc_idx < docs.size(); ++doc_idx)
+    AddObject(std::move(docs[doc_idx]), source, static_cast<int>(doc_idx), 0, out, 0);
+  return out;
+}
+
 Result<std::vector<Object>> ParseManifests(std::string_view text, std::string_view file,
                                            const ManifestLimits& limits) {
   if (text.size() > limits.max_bytes)

@@ -42,4 +42,9 @@ struct Object {
 Result<std::vector<Object>> ParseManifests(std::string_view text, std::string_view file,
                                            const ManifestLimits& limits = {});
 
+//! Objects already parsed as JSON (e.g. read from a live cluster): each becomes an Object with
+//! `file` = `source`, line 0 and its index as `document`; List kinds are expanded and
+//! documents without a `kind` skipped, as in ParseManifests.
+std::vector<Object> ObjectsFromJson(std::vector<Json> docs, std::string_view source);
+
 }  // namespace dai::posture

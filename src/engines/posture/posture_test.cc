@@ -415,3 +415,29 @@ TEST(ManifestTest, LimitsAreEnforced) {
 
 }  // namespace
 }  // namespace dai::posture
+
+namespace dai::posture {
+namespace {
+
+TEST(PostureTest, ObjectsFromJsonKeepsSourceAndExpandsLists) {
+  std::vector<Json> docs = {
+      Json::parse(R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","namespace":"n"},
+                      "spec":{"containers":[{"name":"c","image":"x:latest",
+                      "securityContext":{"privileged":true}}]}})"),
+      Json::parse(R"({"kind":"List","items":[{"kind":"Service","metadata":{"name":"s"}}]})"),
+      Json::parse(R"({"metadata":{"name":"no-kind"}})")};
+  auto objects = ObjectsFromJson(std::move(docs), "cluster:prod");
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].file, "cluster:prod");
+  EXPECT_EQ(objects[0].line, 0);
+  EXPECT_EQ(objects[0].kind, "Pod");
+  EXPECT_EQ(objects[0].namespace_, "n");
+  EXPECT_EQ(objects[1].kind, "Service");
+  EXPECT_EQ(objects[1].document, 1);
+  auto report = Evaluate(objects, {.only = {"privileged"}});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->failed, 1u);
+}
+
+}  // namespace
+}  // namespace dai::posture
