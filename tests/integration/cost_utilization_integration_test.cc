@@ -252,5 +252,85 @@ TEST_F(CostUtilizationIntegrationTest, CollectsUtilizationAndPricesTheHost) {
   EXPECT_TRUE((*status)["collectors"][0]["lastError"].is_null());
 }
 
+// OpenCost's allocation API from a fake server (no Kubernetes here): python3's http.server
+// serving a file in OpenCost's documented answer shape at /allocation/compute.
+TEST(CostOpenCostIntegrationTest, PullsAllocationsIntoTheNamespaceBreakdown) {
+  dai::testing::TempDir dir("dai-opencost-it");
+  std::filesystem::create_directories(dir.path() + "/www/allocation");
+  const int64_t today = ToUnixMillis(SystemClock::Instance().Now()) / 1000 / 86400 * 86400;
+  auto day = [](int64_t t) { return FormatIso8601(FromUnixMillis(t * 1000)); };
+  auto answer = [&](const std::string& shop_cpu) {
+    std::string sets;
+    for (int64_t d = today - 86400; d <= today; d += 86400) {
+      const std::string window =
+          R"({"start":")" + day(d) + R"(","end":")" + day(d + 86400) + R"("})";
+      sets += std::string(sets.empty() ? "" : ",") + R"({"shop":{"name":"shop","properties":)" +
+              R"({"cluster":"c1","namespace":"shop"},"window":)" + window + R"(,"cpuCost":)" +
+              shop_cpu + R"(,"ramCost":0.4,"pvCost":0.1,"totalCost":2.0},)" +
+              R"("batch":{"name":"batch","properties":{"namespace":"batch"},"window":)" + window +
+              R"(,"cpuCost":0.7,"ramCost":0.3,"totalCost":1.0}})";
+    }
+    return R"({"code":200,"status":"success","data":[)" + sets + "]}";
+  };
+  ASSERT_TRUE(dai::testing::WriteFile(dir.path() + "/www/allocation/compute", answer("1.5")).ok());
+  auto port = dai::testing::FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  auto server = ChildProcess::Start({"python3", "-m", "http.server", "--bind", "127.0.0.1",
+                                     std::to_string(*port), "--directory", dir.path() + "/www"},
+                                    {.env = {}, .log_file = dir.path() + "/server.log", .cwd = {}});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const std::string base = "http://127.0.0.1:" + std::to_string(*port);
+  ASSERT_TRUE(dai::testing::WaitForHttp(
+                  base + "/allocation/compute",
+                  [](const http::HttpClientResponse& r) { return r.status == 200; },
+                  steady_clock::now() + seconds(20))
+                  .ok());
+  store::DatabaseOptions db_options;
+  db_options.url = dir.path() + "/cost.db";
+  auto db = store::OpenDatabase(db_options);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(store::Migrate(**db).ok());
+  CostServiceOptions options;
+  options.opencost_url = base + "/";
+  options.opencost_http.policy = http::OutboundPolicy::AllowLocal();
+  CostService svc(**db, SystemClock::Instance(), options, nullptr);
+  auto pulled = svc.PullOpenCost(1);
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  EXPECT_EQ((*pulled)["allocations"], 4);
+  EXPECT_EQ((*pulled)["namespaces"], 2);
+  auto breakdown = [&]() {
+    return svc.GetCosts(
+        {{"start", day(today - 86400)}, {"end", day(today + 86400)}, {"groupBy", "namespace"}});
+  };
+  auto costs = breakdown();
+  ASSERT_TRUE(costs.ok()) << costs.status().ToString();
+  std::map<std::string, double> ns;
+  for (const auto& g : (*costs)["groups"]) ns[g["key"]] = g["effectiveCost"].get<double>();
+  EXPECT_NEAR(ns["shop"], 4.0, 1e-9) << costs->dump();
+  EXPECT_NEAR(ns["batch"], 2.0, 1e-9) << costs->dump();
+  // Pulling again replaces the same windows.
+  ASSERT_TRUE(svc.PullOpenCost(1).ok());
+  auto again = breakdown();
+  ASSERT_TRUE(again.ok());
+  EXPECT_NEAR((*again)["effectiveCost"].get<double>(), 6.0, 1e-9);
+  // A malformed answer is refused naming the field, and nothing changes.
+  ASSERT_TRUE(
+      dai::testing::WriteFile(dir.path() + "/www/allocation/compute", answer("\"lots\"")).ok());
+  auto bad = svc.PullOpenCost(1);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("data[0][\"shop\"].cpuCost: expected a number"),
+            std::string::npos)
+      << bad.status().ToString();
+  EXPECT_NEAR((*breakdown())["effectiveCost"].get<double>(), 6.0, 1e-9);
+  // A wrong base URL: OpenCost's HTTP status is named.
+  CostServiceOptions wrong = options;
+  wrong.opencost_url = base + "/nothing-here";
+  CostService svc2(**db, SystemClock::Instance(), wrong, nullptr);
+  auto missing = svc2.PullOpenCost(1);
+  EXPECT_EQ(missing.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(missing.status().message().find("HTTP 404"), std::string::npos);
+  EXPECT_TRUE(server->Stop(SIGTERM, seconds(5)).ok());
+}
+
 }  // namespace
 }  // namespace dai::costopt
