@@ -4,7 +4,7 @@
 // else), then the breakdown a Cost page asks for (getCosts by service over RANGE) as a median of
 // 5, beside `SELECT COUNT(*) FROM cost_records` on the same store (reading the rows once).
 // The anchor for the import (the sqlite3 shell's .import of the same file) is run beside it by
-// scripts/bench-cost-import. Usage: cost_import_bench FILE DIR START END
+// scripts/bench-cost-import. Usage: cost_import_run FILE DIR START END
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -19,7 +19,7 @@
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: cost_import_bench FILE DIR START END\n");
+    std::fprintf(stderr, "usage: cost_import_run FILE DIR START END\n");
     return 2;
   }
   using Clock = std::chrono::steady_clock;
