@@ -104,12 +104,20 @@ std::vector<size_t> RuleIndex::Match(const Signal& signal) const {
   std::vector<size_t> out;
   auto consider = [&](size_t idx) {
     const Rule& r = rules_[idx];
-    if (!r.enabled || r.condition != signal.kind) return;
-    for (const auto& m : r.matchers) {
-      if (!m.Matches(signal.labels)) return;
+    if (!r.enabled) return;
+    if (signal.rule_id != 0 && r.id != signal.rule_id) return;
+    if (!(signal.requested && signal.rule_id != 0)) {
+      if (r.condition != signal.kind) return;
+      for (const auto& m : r.matchers) {
+        if (!m.Matches(signal.labels)) return;
+      }
     }
     out.push_back(idx);
   };
+  if (signal.rule_id != 0) {
+    for (size_t idx = 0; idx < rules_.size(); ++idx) consider(idx);
+    return out;
+  }
   auto name = signal.labels.find("alertname");
   if (name != signal.labels.end()) {
     auto it = by_alertname_.find(name->second);

@@ -29,6 +29,13 @@ struct Signal {
   std::map<std::string, std::string> labels;
   std::string fingerprint;
   std::optional<int64_t> incident_id;
+  //! Non-zero: only the rule with this id is considered (a signal raised by that rule's own
+  //! condition, e.g. its metric_threshold query, or an explicit request for that rule).
+  int64_t rule_id = 0;
+  //! An explicit request naming rule_id (a runbook's healing step): the rule's condition kind
+  //! and matchers are not applied; every safety check (target selector, cooldown, retries,
+  //! breaker, limits, approval) is.
+  bool requested = false;
 };
 
 //! What became of an action (healing_actions.status, as far as decisions care).

@@ -1,6 +1,6 @@
 // selfHealing.*: the specification's four procedures (listRules, createRule, getHistory,
 // toggleRule) plus getRule, updateRule, deleteRule, dryRunRule, getAction, approveAction,
-// rejectAction, listPatterns and stats.
+// rejectAction, listPatterns, stats and suggestRules.
 #include "engines/healing/rule.h"
 #include "modules/self_healing/healing_service.h"
 #include "registry/schema.h"
@@ -217,9 +217,29 @@ void HealingService::RegisterProcedures(ProcedureRegistry& registry) {
                                s::Req("medianDecisionToStartMs", s::Nullable(s::Number())),
                                s::Req("medianActionMs", s::Nullable(s::Number())),
                                s::Req("medianRecoverySeconds", s::Nullable(s::Number())),
-                               s::Req("executedActions", s::Int())}),
-                    "Counts by status and median timings (decision → start, action, recovery)",
+                               s::Req("executedActions", s::Int()),
+                               s::Req("metricRules",
+                                      s::Array(s::Object(
+                                          {s::Req("ruleId", s::Int()), s::Req("rule", s::String()),
+                                           s::Req("evaluatedAt", s::DateTime()),
+                                           s::Opt("series", s::Int()), s::Opt("breaching", s::Int()),
+                                           s::Opt("firing", s::Int()),
+                                           s::Req("error", s::Nullable(s::String()))})))}),
+                    "Counts by status, median timings (decision → start, action, recovery) and "
+                    "the last evaluation of each metric_threshold rule",
                     [this](const Json&, CallContext&) { return Stats(); }));
+  registry.Add(MakeProcedure(
+      "selfHealing.suggestRules", Q, Role::kViewer,
+      s::Object({s::Opt("minOccurrences", s::Int(1, 1000))}),
+      s::Object({s::Req("items", s::Array(s::Object({s::Req("signature", s::String()),
+                                                     s::Req("actionType", s::String()),
+                                                     s::Req("target", s::String()),
+                                                     s::Req("occurrences", s::Int()),
+                                                     s::Req("spec", s::Any())}))),
+                 s::Req("manualFixes", s::Int())}),
+      "Rules suggested from repeated manual fixes in incident history (runbooks started by hand, "
+      "healing actions recorded on incidents); each carries a createRule spec",
+      [this](const Json& in, CallContext&) { return SuggestRules(in.value("minOccurrences", 3)); }));
 }
 
 }  // namespace dai::self_healing

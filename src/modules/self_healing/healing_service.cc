@@ -1,6 +1,8 @@
 #include "modules/self_healing/healing_service.h"
 
 #include <algorithm>
+#include <cctype>
+#include <set>
 
 namespace dai::self_healing {
 namespace {
@@ -866,7 +868,241 @@ Status HealingService::Tick() {
     }
   }
   for (const auto& s : firing) (void)OnSignal(s, "re-evaluation");
+  // 5. metric_threshold rules, every metric_interval.
+  bool metric_due = false;
+  if (options_.instant_query) {
+    std::lock_guard<std::mutex> lock(metric_mu_);
+    if (now - last_metric_eval_ >= options_.metric_interval) {
+      last_metric_eval_ = now;
+      metric_due = true;
+    }
+  }
+  if (metric_due) (void)EvaluateMetricRules();
   return Status::Ok();
+}
+
+Status HealingService::EvaluateMetricRules() {
+  DAI_ASSIGN_OR_RETURN(auto index, Rules());
+  const TimePoint now = clock_.Now();
+  std::set<int64_t> live;
+  for (const auto& rule : index->rules()) {
+    if (!rule.enabled || rule.condition != healing::ConditionType::kMetricThreshold) continue;
+    live.insert(rule.id);
+    Json status = {{"rule", rule.name}, {"evaluatedAt", FormatIso8601(now)}};
+    auto cond = healing::ThresholdFromConfig(rule.condition_config);
+    Result<std::vector<healing::Sample>> samples = cond.status();
+    if (cond.ok()) {
+      if (!options_.instant_query) {
+        samples = Status::FailedPrecondition(
+            "Prometheus is not configured: start the server with --prometheus-url");
+      } else {
+        auto data = options_.instant_query(cond->query);
+        samples = data.ok() ? healing::ParseInstantData(*data)
+                            : Result<std::vector<healing::Sample>>(data.status());
+      }
+    }
+    if (!samples.ok()) {
+      // A failed evaluation changes nothing: firing series stay firing until a query answers.
+      status["error"] = samples.status().ToString();
+      std::lock_guard<std::mutex> lock(metric_mu_);
+      metric_status_[rule.id] = status;
+      continue;
+    }
+    // Only series the rule's matchers select (the query result may be wider).
+    std::vector<healing::Sample> selected;
+    for (auto& smp : *samples) {
+      bool ok = true;
+      for (const auto& m : rule.matchers) ok = ok && m.Matches(smp.labels);
+      if (ok) selected.push_back(std::move(smp));
+    }
+    std::vector<healing::ThresholdTransition> transitions;
+    size_t breaching = 0;
+    size_t firing = 0;
+    {
+      std::lock_guard<std::mutex> lock(metric_mu_);
+      auto& state = metric_state_[rule.id];
+      transitions = healing::StepThreshold(*cond, selected, state, now);
+      breaching = state.size();
+      for (const auto& [k, st] : state) firing += st.firing ? 1 : 0;
+      status["series"] = selected.size();
+      status["breaching"] = breaching;
+      status["firing"] = firing;
+      status["error"] = nullptr;
+      metric_status_[rule.id] = status;
+    }
+    for (const auto& t : transitions) {
+      healing::Signal signal;
+      signal.kind = healing::ConditionType::kMetricThreshold;
+      signal.firing = t.firing;
+      signal.labels = t.labels;
+      if (!signal.labels.count("alertname")) signal.labels["alertname"] = rule.name;
+      signal.labels["healing_rule"] = rule.name;
+      signal.labels["value"] = std::to_string(t.value);
+      signal.fingerprint = "metric:" + std::to_string(rule.id) + ":" + t.series;
+      signal.rule_id = rule.id;
+      auto r = OnSignal(signal, "metric_threshold");
+      if (!r.ok()) {
+        std::lock_guard<std::mutex> lock(metric_mu_);
+        metric_status_[rule.id]["error"] = r.status().ToString();
+      }
+    }
+  }
+  // Rules deleted, disabled or changed to another kind: their firing series resolve.
+  std::vector<std::pair<int64_t, healing::SeriesState>> gone;
+  {
+    std::lock_guard<std::mutex> lock(metric_mu_);
+    for (auto it = metric_state_.begin(); it != metric_state_.end();) {
+      if (live.count(it->first)) {
+        ++it;
+        continue;
+      }
+      for (const auto& [k, st] : it->second) {
+        if (st.firing) gone.emplace_back(it->first, st);
+      }
+      metric_status_.erase(it->first);
+      it = metric_state_.erase(it);
+    }
+  }
+  for (const auto& [rule_id, st] : gone) {
+    healing::Signal signal;
+    signal.kind = healing::ConditionType::kMetricThreshold;
+    signal.firing = false;
+    signal.fingerprint = "metric:" + std::to_string(rule_id) + ":" + healing::SeriesKey(st.labels);
+    (void)OnSignal(signal, "metric_threshold");
+  }
+  return Status::Ok();
+}
+
+Result<Json> HealingService::Request(const std::string& action_type, const std::string& target,
+                                     const std::map<std::string, std::string>& labels,
+                                     const std::string& source) {
+  DAI_ASSIGN_OR_RETURN(auto type, healing::ParseActionType(action_type));
+  DAI_ASSIGN_OR_RETURN(auto index, Rules());
+  const healing::Rule* chosen = nullptr;
+  for (const auto& r : index->rules()) {
+    if (!r.enabled || r.action != type) continue;
+    const bool allows = r.target.fixed.empty()
+                            ? std::find(r.target.allowed.begin(), r.target.allowed.end(),
+                                        target) != r.target.allowed.end()
+                            : r.target.fixed == target;
+    if (!allows) continue;
+    if (!chosen || r.priority < chosen->priority ||
+        (r.priority == chosen->priority && r.id < chosen->id))
+      chosen = &r;
+  }
+  if (!chosen) {
+    return Status::FailedPrecondition(
+        "no enabled healing rule allows " + action_type + " on \"" + target +
+        "\": create one (its cooldown, retry limit and approval settings then apply)");
+  }
+  healing::Signal signal;
+  signal.kind = chosen->condition;
+  signal.labels = labels;
+  signal.labels["alertname"] = labels.count("alertname") ? labels.at("alertname") : "HealingRequest";
+  if (!chosen->target.from_label.empty()) signal.labels[chosen->target.from_label] = target;
+  signal.rule_id = chosen->id;
+  signal.requested = true;
+  signal.fingerprint = "request:" + source + ":" + std::to_string(chosen->id) + ":" + target;
+  DAI_ASSIGN_OR_RETURN(Json recorded, OnSignal(signal, source));
+  // A request is one-shot: it is not re-evaluated while "firing".
+  {
+    std::lock_guard<std::mutex> lock(signals_mu_);
+    firing_.erase(signal.fingerprint);
+  }
+  if (!recorded.is_array() || recorded.empty())
+    return Status::Internal("the request for rule \"" + chosen->name + "\" recorded no decision");
+  return recorded[0];
+}
+
+Result<Json> HealingService::SuggestRules(int min_occurrences) {
+  std::vector<healing::ManualFix> fixes;
+  std::map<std::string, Json> examples;  // signature → labels of one incident showing it
+  auto signature_of = [](const std::string& labels_json) {
+    healing::Signal s;
+    Json labels = ParseOr(labels_json, Json::object());
+    if (labels.is_object()) {
+      for (auto it = labels.begin(); it != labels.end(); ++it) {
+        if (it.value().is_string()) s.labels[it.key()] = it.value().get<std::string>();
+      }
+    }
+    return std::make_pair(healing::Signature(s), s.labels);
+  };
+  // 1. Runbooks people started by hand on incidents, that succeeded.
+  DAI_ASSIGN_OR_RETURN(
+      auto runs,
+      db_.Query("SELECT e.runbook_id, i.labels FROM runbook_executions e JOIN incidents i ON "
+                "i.id = e.incident_id WHERE e.status = 'succeeded' AND e.dry_run = ? AND "
+                "e.triggered_by <> 'system' AND e.triggered_by NOT LIKE 'healing%' "
+                "ORDER BY e.id DESC LIMIT 5000",
+                {false}));
+  for (const auto& r : runs.rows) {
+    auto [sig, labels] = signature_of(r.GetString(size_t{1}));
+    if (labels.empty()) continue;
+    fixes.push_back({sig, healing::ActionType::kRunRunbook,
+                     "runbook-" + std::to_string(r.GetInt(size_t{0}))});
+    examples.try_emplace(sig, LabelsJson(labels));
+  }
+  // 2. Healing actions people recorded on incidents (details: {actionType, target}).
+  DAI_ASSIGN_OR_RETURN(
+      auto acts,
+      db_.Query("SELECT a.details, i.labels FROM incident_actions a JOIN incidents i ON i.id = "
+                "a.incident_id WHERE a.action_type = 'healing_action' AND a.automated = ? "
+                "ORDER BY a.id DESC LIMIT 5000",
+                {false}));
+  for (const auto& r : acts.rows) {
+    Json d = ParseOr(r.GetString(size_t{0}), Json::object());
+    if (!d.is_object() || !d.contains("actionType") || !d["actionType"].is_string() ||
+        !d.contains("target") || !d["target"].is_string())
+      continue;
+    auto type = healing::ParseActionType(d["actionType"].get<std::string>());
+    if (!type.ok()) continue;
+    auto [sig, labels] = signature_of(r.GetString(size_t{1}));
+    if (labels.empty()) continue;
+    fixes.push_back({sig, *type, d["target"].get<std::string>()});
+    examples.try_emplace(sig, LabelsJson(labels));
+  }
+  // Symptoms an enabled alert rule already matches are covered.
+  DAI_ASSIGN_OR_RETURN(auto index, Rules());
+  std::vector<std::string> covered;
+  for (const auto& [sig, labels] : examples) {
+    healing::Signal s;
+    for (auto it = labels.begin(); it != labels.end(); ++it) s.labels[it.key()] = it.value().get<std::string>();
+    if (!index->Match(s).empty()) covered.push_back(sig);
+  }
+  Json items = Json::array();
+  for (const auto& sg : healing::SuggestRules(fixes, min_occurrences, covered)) {
+    const Json& labels = examples[sg.signature];
+    const std::string alertname = labels.value("alertname", std::string("unnamed"));
+    Json matchers = Json::array({"alertname=\"" + alertname + "\""});
+    for (const char* key : {"job", "service", "namespace", "deployment", "container"}) {
+      if (labels.contains(key)) matchers.push_back(std::string(key) + "=\"" + labels[key].get<std::string>() + "\"");
+    }
+    Json action_config = Json::object();
+    if (sg.action == healing::ActionType::kRunRunbook && sg.target.rfind("runbook-", 0) == 0) {
+      action_config["runbookId"] = std::stoll(sg.target.substr(8));
+    } else {
+      action_config["target"] = sg.target;
+    }
+    std::string name;
+    for (char c : alertname + "-" + std::string(healing::ActionTypeName(sg.action))) {
+      name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '-';
+    }
+    items.push_back(
+        {{"signature", sg.signature},
+         {"actionType", std::string(healing::ActionTypeName(sg.action))},
+         {"target", sg.target},
+         {"occurrences", sg.occurrences},
+         {"spec",
+          {{"name", name.substr(0, 200)},
+           {"description", "Suggested from " + std::to_string(sg.occurrences) +
+                               " manual fixes of " + sg.signature},
+           {"conditionType", "alert"},
+           {"conditionConfig", {{"matchers", matchers}}},
+           {"actionType", std::string(healing::ActionTypeName(sg.action))},
+           {"actionConfig", action_config},
+           {"requiresApproval", true}}}});
+  }
+  return Json{{"items", items}, {"manualFixes", fixes.size()}};
 }
 
 // ---------------------------------------------------------------------------------- actions
@@ -1010,6 +1246,16 @@ Result<Json> HealingService::Stats() {
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   };
+  auto MetricStatus = [this]() {
+    std::lock_guard<std::mutex> lock(metric_mu_);
+    Json out = Json::array();
+    for (const auto& [id, st] : metric_status_) {
+      Json j = st;
+      j["ruleId"] = id;
+      out.push_back(j);
+    }
+    return out;
+  };
   std::lock_guard<std::mutex> lock(signals_mu_);
   return Json{{"byStatus", by_status},
               {"signalsReceived", signals_received_.load()},
@@ -1017,7 +1263,8 @@ Result<Json> HealingService::Stats() {
               {"medianDecisionToStartMs", median(start_ms)},
               {"medianActionMs", median(duration_ms)},
               {"medianRecoverySeconds", median(recovery_s)},
-              {"executedActions", start_ms.size()}};
+              {"executedActions", start_ms.size()},
+              {"metricRules", MetricStatus()}};
 }
 
 }  // namespace dai::self_healing

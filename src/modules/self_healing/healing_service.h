@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "engines/healing/decision.h"
+#include "engines/healing/threshold.h"
 #include "ports/action_executor.h"
 #include "registry/procedure.h"
 #include "store/database.h"
@@ -41,6 +42,11 @@ struct HealingOptions {
   std::chrono::milliseconds running_timeout{std::chrono::minutes(10)};
   //! History considered by decisions (circuit breakers older than this are forgotten).
   std::chrono::hours history_window{24};
+  //! Instant PromQL query answering Prometheus' /api/v1/query data ({resultType, result});
+  //! empty: metric_threshold rules are not evaluated (Stats says why).
+  std::function<Result<Json>(const std::string& query)> instant_query;
+  //! How often the ticker evaluates metric_threshold rules.
+  std::chrono::milliseconds metric_interval{std::chrono::seconds(15)};
 };
 
 //! Events out: publish(type, json) for SSE; escalate(alert json) opens or annotates an incident.
@@ -64,6 +70,21 @@ class HealingService {
   //! Periodic work (also run by the ticker thread): expired verifications, unclaimed intents,
   //! interrupted runs, re-evaluation of signals still firing. Safe to call concurrently.
   Status Tick();
+  //! Evaluates every enabled metric_threshold rule's query once (the ticker calls it every
+  //! metric_interval): a series breaching for the rule's forSeconds becomes a firing
+  //! metric_threshold signal for that rule only; one that clears (or disappears) resolves it.
+  //! A failing query is recorded for the rule (Stats().metricRules) and changes no state.
+  Status EvaluateMetricRules();
+  //! An explicit request (a runbook's healing step) to run `action_type` on `target` through
+  //! the enabled rule that allows it (lowest priority value first): every safety check of that
+  //! rule applies. FAILED_PRECONDITION when no enabled rule allows it. Returns the decision
+  //! ({id, verdict, reason, rule, target}).
+  Result<Json> Request(const std::string& action_type, const std::string& target,
+                       const std::map<std::string, std::string>& labels, const std::string& source);
+  //! Rules suggested from repeated manual fixes in incident history (incident_actions rows
+  //! with a healing action type and target, on incidents with an alertname), excluding symptoms
+  //! an existing rule already covers.
+  Result<Json> SuggestRules(int min_occurrences);
   //! Blocks until no action is queued or executing in this process (tests, shutdown).
   void Drain();
 
@@ -132,6 +153,11 @@ class HealingService {
   std::mutex tick_mu_;
 
   std::atomic<int64_t> signals_received_{0};
+
+  std::mutex metric_mu_;
+  std::map<int64_t, healing::ThresholdState> metric_state_;  //!< by rule id
+  std::map<int64_t, Json> metric_status_;                     //!< by rule id, for Stats
+  TimePoint last_metric_eval_{};
 };
 
 }  // namespace dai::self_healing

@@ -69,6 +69,8 @@ class HealingServiceTest : public ::testing::Test {
     };
     HealingOptions options;
     options.tick = std::chrono::hours(1);  // tests call Tick themselves
+    options.instant_query = query_;
+    options.metric_interval = seconds(15);
     svc_ = std::make_unique<HealingService>(*db_, clock_, options, std::move(executors), hooks);
     svc_->Start();
   }
@@ -114,6 +116,7 @@ class HealingServiceTest : public ::testing::Test {
   std::mutex mu_;
   std::vector<std::string> events_;
   std::vector<Json> escalations_;
+  std::function<Result<Json>(const std::string&)> query_;
 };
 
 TEST_F(HealingServiceTest, RuleCrudValidatesAndNamesFields) {
@@ -407,6 +410,168 @@ TEST_F(HealingServiceTest, HealsARealCrashedProcess) {
   EXPECT_TRUE((*sup)->Healthy("web"));
   EXPECT_EQ(exits.load(), 1);
   svc_.reset();
+}
+
+}  // namespace
+}  // namespace dai::self_healing
+
+namespace dai::self_healing {
+namespace {
+
+// metric_threshold rules: the ticker queries (here: a function answering Prometheus'
+// /api/v1/query data format), the condition must hold for forSeconds, then the rule acts;
+// when the series clears the action is verified.
+TEST_F(HealingServiceTest, MetricThresholdRuleFiresAfterItsForDurationAndResolves) {
+  std::mutex qmu;
+  std::string up = "0";
+  std::vector<std::string> queries;
+  bool fail = false;
+  query_ = [&](const std::string& q) -> Result<Json> {
+    std::lock_guard<std::mutex> lock(qmu);
+    queries.push_back(q);
+    if (fail) return Status::Unavailable("prometheus: connection refused");
+    return Json::parse(R"({"resultType":"vector","result":[{"metric":{"__name__":"up","job":"node",
+        "instance":"127.0.0.1:9100"},"value":[1700000000,")" + up + R"("]},{"metric":{"__name__":"up",
+        "job":"other","instance":"x:1"},"value":[1700000000,"0"]}]})");
+  };
+  Make({{"restart_process", &exec_}});
+  Json r = Rule({{"name", "node-up"},
+                 {"conditionType", "metric_threshold"},
+                 {"conditionConfig",
+                  {{"query", "up"}, {"op", "<"}, {"threshold", 1}, {"forSeconds", 30},
+                   {"matchers", {"job=\"node\""}}}}});
+  // Another threshold rule that must not act on node-up's signals.
+  Rule({{"name", "other-rule"},
+        {"conditionType", "metric_threshold"},
+        {"conditionConfig", {{"query", "up"}, {"op", ">"}, {"threshold", 5}}},
+        {"actionConfig", {{"target", "other"}}}});
+  ASSERT_TRUE(svc_->Tick().ok());  // t=0: pending
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 0u);
+  clock_.Advance(seconds(15));
+  ASSERT_TRUE(svc_->Tick().ok());  // t=15: still pending (15 s < 30 s)
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 0u);
+  clock_.Advance(seconds(5));
+  ASSERT_TRUE(svc_->Tick().ok());  // t=20: not due (interval 15 s): no query
+  {
+    std::lock_guard<std::mutex> lock(qmu);
+    EXPECT_EQ(queries.size(), 4u);  // two rules × two evaluations
+  }
+  clock_.Advance(seconds(10));
+  ASSERT_TRUE(svc_->Tick().ok());  // t=30: held for 30 s → fires → acts
+  svc_->Drain();
+  ASSERT_EQ(exec_.count(), 1u);
+  EXPECT_EQ(exec_.calls[0].target, "node_exporter");
+  EXPECT_EQ(exec_.calls[0].signal["labels"]["instance"], "127.0.0.1:9100");
+  EXPECT_EQ(exec_.calls[0].signal["labels"]["healing_rule"], "node-up");
+  auto hist = svc_->History({{"ruleId", r["id"]}});
+  ASSERT_TRUE(hist.ok());
+  ASSERT_EQ((*hist)["total"], 1);
+  const Json a = (*hist)["items"][0];
+  EXPECT_EQ(a["status"], "verifying");
+  EXPECT_EQ(a["signal"]["kind"], "metric_threshold");
+  EXPECT_EQ(a["signal"]["source"], "metric_threshold");
+  // A failing query changes nothing and is reported per rule.
+  fail = true;
+  clock_.Advance(seconds(15));
+  ASSERT_TRUE(svc_->Tick().ok());
+  auto stats = svc_->Stats();
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ((*stats)["metricRules"].size(), 2u);
+  EXPECT_NE(DumpJson((*stats)["metricRules"]).find("connection refused"), std::string::npos);
+  EXPECT_EQ(Action(a["id"].get<int64_t>())["status"], "verifying");
+  // The series recovers: resolved → the action is verified as a success.
+  fail = false;
+  {
+    std::lock_guard<std::mutex> lock(qmu);
+    up = "1";
+  }
+  clock_.Advance(seconds(15));
+  ASSERT_TRUE(svc_->Tick().ok());
+  EXPECT_EQ(Action(a["id"].get<int64_t>())["status"], "succeeded");
+  stats = svc_->Stats();
+  for (const auto& m : (*stats)["metricRules"]) {
+    if (m["rule"] == "node-up") {
+      EXPECT_EQ(m["firing"], 0);
+      EXPECT_TRUE(m["error"].is_null());
+    }
+  }
+  // The other rule (up > 5) never matched anything.
+  auto other = svc_->History({{"status", "skipped"}});
+  ASSERT_TRUE(other.ok());
+  for (const auto& it : (*other)["items"]) EXPECT_NE(it["ruleName"], "other-rule");
+}
+
+TEST_F(HealingServiceTest, WithoutPrometheusMetricRulesSayWhy) {
+  Rule({{"name", "node-up"},
+        {"conditionType", "metric_threshold"},
+        {"conditionConfig", {{"query", "up"}, {"op", "<"}, {"threshold", 1}}}});
+  ASSERT_TRUE(svc_->EvaluateMetricRules().ok());
+  auto stats = svc_->Stats();
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ((*stats)["metricRules"].size(), 1u);
+  EXPECT_NE((*stats)["metricRules"][0]["error"].get<std::string>().find("--prometheus-url"),
+            std::string::npos);
+}
+
+// A runbook's healing step: the request goes through the rule that allows the action and
+// target, with its safety checks (here: cooldown).
+TEST_F(HealingServiceTest, RequestsGoThroughTheAllowingRuleAndItsSafetyChecks) {
+  Rule({{"actionConfig",
+         {{"targetLabel", "process"}, {"allowedTargets", {"node_exporter", "api"}}}}});
+  auto none = svc_->Request("restart_process", "postgres", {}, "runbook:x");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(none.status().message().find("no enabled healing rule allows"), std::string::npos);
+  auto first = svc_->Request("restart_process", "api", {{"runbook", "x"}}, "runbook:x");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ((*first)["verdict"], "execute");
+  svc_->Drain();
+  ASSERT_EQ(exec_.count(), 1u);
+  EXPECT_EQ(exec_.calls[0].target, "api");
+  auto again = svc_->Request("restart_process", "api", {{"runbook", "x"}}, "runbook:x");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)["verdict"], "skip");
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 1u);
+}
+
+TEST_F(HealingServiceTest, SuggestsRulesFromRepeatedManualFixes) {
+  const TimePoint now = clock_.Now();
+  for (int i = 0; i < 3; ++i) {
+    auto inc = db_->Query(
+        "INSERT INTO incidents (title, severity, status, labels, created_at, updated_at) "
+        "VALUES (?, 'high', 'resolved', ?, ?, ?) RETURNING id",
+        {"disk full " + std::to_string(i),
+         std::string(R"({"alertname":"DiskFull","job":"db","instance":"h)") + std::to_string(i) + "\"}",
+         now, now});
+    ASSERT_TRUE(inc.ok()) << inc.status().ToString();
+    const int64_t id = inc->rows[0].GetInt(size_t{0});
+    ASSERT_TRUE(db_->Query("INSERT INTO incident_actions (incident_id, action_type, description, "
+                           "actor, automated, details, created_at) VALUES (?, 'healing_action', "
+                           "'restarted by hand', 'bob', ?, ?, ?)",
+                           {id, false,
+                            std::string(R"({"actionType":"restart_service","target":"logrotate"})"),
+                            now})
+                    .ok());
+  }
+  auto s = svc_->SuggestRules(3);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ((*s)["items"].size(), 1u);
+  const Json sg = (*s)["items"][0];
+  EXPECT_EQ(sg["signature"], "DiskFull{job=\"db\"}");
+  EXPECT_EQ(sg["occurrences"], 3);
+  // The suggestion's spec is a valid createRule input (approval required by default) ...
+  Json spec = sg["spec"];
+  EXPECT_EQ(spec["requiresApproval"], true);
+  auto created = svc_->CreateRule(spec, op_);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  // ... and once a rule covers the symptom it is no longer suggested.
+  s = svc_->SuggestRules(3);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE((*s)["items"].empty());
+  EXPECT_TRUE(svc_->SuggestRules(4)->at("items").empty());
 }
 
 }  // namespace
