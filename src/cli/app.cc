@@ -27,6 +27,7 @@
 #include "adapters/webhook/webhook_executor.h"
 #include "engines/healing/rule.h"
 #include "modules/self_healing/healing_service.h"
+#include "modules/self_healing/runbook_executor.h"
 #include "modules/cost/cost_service.h"
 #include "modules/notifications/notification_service.h"
 #include "modules/assistant/assistant_service.h"
@@ -121,6 +122,7 @@ struct App::Parts {
   std::unique_ptr<runner::ProcessRestartExecutor> restart_executor;
   std::unique_ptr<runner::SystemdRestartExecutor> systemd_executor;
   std::unique_ptr<webhook::WebhookExecutor> webhook_executor;
+  std::unique_ptr<self_healing::RunbookActionExecutor> runbook_executor;
   std::unique_ptr<self_healing::HealingService> healing;  // after its executors: destroyed first
   std::unique_ptr<costopt::CostService> cost;
   std::unique_ptr<notifications::NotificationService> notifications;
@@ -301,10 +303,29 @@ Status BuildSelfHealing(App::Parts& p) {
   http::HttpClientOptions webhook_options;  // default policy: link-local and metadata refused
   webhook_options.total_timeout = std::chrono::seconds(30);
   p.webhook_executor = std::make_unique<webhook::WebhookExecutor>(webhook_options);
+  // run_runbook: an execution through the runbook service (its approval rules apply); the
+  // signal's labels fill the parameters the runbook declares.
+  self_healing::RunbookActionExecutor::Hooks runbook_hooks;
+  runbook_hooks.start = [pp](int64_t id, const std::map<std::string, std::string>& labels,
+                             const std::string& actor) -> Result<Json> {
+    DAI_ASSIGN_OR_RETURN(Json rb, pp->runbooks->Get(id));
+    std::map<std::string, std::string> params;
+    const Json declared = rb["steps"].is_object() ? rb["steps"].value("parameters", Json::array()) : Json::array();
+    for (const auto& name : declared) {
+      if (!name.is_string()) continue;
+      auto it = labels.find(name.get<std::string>());
+      if (it != labels.end()) params[it->first] = it->second;
+    }
+    return pp->runbooks->Execute(id, std::nullopt, false, params, actor, 0);
+  };
+  runbook_hooks.get = [pp](int64_t id) { return pp->runbooks->GetExecution(id); };
+  runbook_hooks.describe = [pp](int64_t id) { return pp->runbooks->Get(id); };
+  p.runbook_executor = std::make_unique<self_healing::RunbookActionExecutor>(runbook_hooks);
   std::map<std::string, ActionExecutor*> executors = {{"restart_process", p.restart_executor.get()},
                                                       {"restart_service", p.systemd_executor.get()},
                                                       {"http_request", p.webhook_executor.get()},
-                                                      {"notify", p.webhook_executor.get()}};
+                                                      {"notify", p.webhook_executor.get()},
+                                                      {"run_runbook", p.runbook_executor.get()}};
   self_healing::HealingHooks hooks;
   hooks.publish = [pp](const std::string& type, const std::string& json) {
     PublishEvent(*pp, type, json);
@@ -334,9 +355,52 @@ Status BuildSelfHealing(App::Parts& p) {
     batch.alerts.push_back(std::move(a));
     return pp->incidents->Ingest(batch, "self-healing").status();
   };
-  p.healing = std::make_unique<self_healing::HealingService>(*p.store->db, p.clock, self_healing::HealingOptions{},
+  self_healing::HealingOptions healing_options;
+  if (p.prometheus) {
+    // metric_threshold rules: instant queries through the configured Prometheus.
+    healing_options.instant_query = [pp](const std::string& query) -> Result<Json> {
+      DAI_ASSIGN_OR_RETURN(auto d, pp->prometheus->Query(query));
+      return Json{{"resultType", d.result_type}, {"result", d.result}};
+    };
+  }
+  p.healing = std::make_unique<self_healing::HealingService>(*p.store->db, p.clock, healing_options,
                                                              std::move(executors), hooks);
   p.healing->RegisterProcedures(p.registry);
+  // A runbook's healing step goes through the rule that allows the action (safety checks
+  // included) and waits for the action's outcome within the step's timeout.
+  p.runbooks->SetHealing([pp](const std::string& action, const std::string& target,
+                              const std::map<std::string, std::string>& params, Millis timeout,
+                              const std::function<bool()>& cancelled) -> Result<Json> {
+    std::map<std::string, std::string> labels = params;
+    labels["alertname"] = "RunbookHealingStep";
+    DAI_ASSIGN_OR_RETURN(Json decision, pp->healing->Request(action, target, labels, "runbook"));
+    const int64_t id = decision["id"].get<int64_t>();
+    DAI_ASSIGN_OR_RETURN(Json a, pp->healing->AwaitAction(id, timeout, cancelled));
+    const std::string st = a["status"].get<std::string>();
+    Json out = {{"healingActionId", id}, {"healingStatus", st}, {"output", decision.value("reason", std::string())}};
+    if (st == "verifying" || st == "succeeded") {
+      out["status"] = "succeeded";
+    } else {
+      out["status"] = "failed";
+      out["error"] = "healing action " + std::to_string(id) + " " + st + ": " +
+                     (a["error"].is_string() ? a["error"].get<std::string>() : a["reason"].get<std::string>());
+    }
+    return out;
+  });
+  // Anomalies of watched queries also reach the rules (condition type anomaly), with the
+  // series labels as the signal's labels.
+  p.watches->SetSignalSink([pp](const alerts::AlertBatch& batch) {
+    if (!pp->healing) return;
+    for (const auto& a : batch.alerts) {
+      healing::Signal signal;
+      signal.kind = healing::ConditionType::kAnomaly;
+      signal.firing = a.status == alerts::AlertStatus::kFiring;
+      signal.labels = a.labels;
+      signal.fingerprint = "anomaly:" + a.fingerprint;
+      auto r = pp->healing->OnSignal(signal, "anomaly-watch");
+      if (!r.ok()) Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});
+    }
+  });
   namespace s = schema;
   p.registry.Add(MakeProcedure(
       "selfHealing.listProcesses", ProcedureKind::kQuery, Role::kViewer, s::Object({}),
@@ -377,6 +441,51 @@ Status BuildAssistant(App::Parts& p) {
   p.assistant = std::make_unique<assistant::AssistantService>(*p.store->db, p.clock, p.registry, std::move(client));
   p.assistant->RegisterProcedures(p.registry);
   return Status::Ok();
+}
+
+// A finished run of a deployment pipeline (config.deployment true, or a job whose name starts
+// with "deploy") becomes a deployment_failure signal for the healing rules: firing when it
+// failed, resolved when a later run succeeded.
+void DeploymentSignal(App::Parts& p, const std::string& json) {
+  if (!p.healing) return;
+  auto ev = ParseJson(json);
+  if (!ev.ok() || !ev->is_object() || !(*ev).contains("id") || !(*ev)["id"].is_number_integer()) return;
+  const std::string status = ev->value("status", std::string());
+  if (status != "failed" && status != "succeeded") return;
+  auto rows = p.store->db->Query(
+      "SELECT p.id, p.name, p.config, r.branch, r.run_number, r.failure_reason FROM pipeline_runs r "
+      "JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = ?",
+      {(*ev)["id"].get<int64_t>()});
+  if (!rows.ok() || rows->rows.empty()) return;
+  const auto& row = rows->rows[0];
+  auto cfg = ParseJson(row.GetString(size_t{2}));
+  bool deployment = false;
+  if (cfg.ok() && cfg->is_object()) {
+    deployment = cfg->value("deployment", false);
+    const Json def = cfg->value("definition", Json::object());
+    if (def.is_object() && def.contains("jobs") && def["jobs"].is_array()) {
+      for (const auto& j : def["jobs"]) {
+        if (!j.is_object()) continue;
+        for (const char* key : {"id", "name"}) {
+          std::string v = j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+          for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          deployment = deployment || v.rfind("deploy", 0) == 0;
+        }
+      }
+    }
+  }
+  if (!deployment) return;
+  healing::Signal signal;
+  signal.kind = healing::ConditionType::kDeploymentFailure;
+  signal.firing = status == "failed";
+  signal.labels = {{"alertname", "DeploymentFailed"},
+                   {"pipeline", row.GetString(size_t{1})},
+                   {"branch", row.IsNull(size_t{3}) ? std::string() : row.GetString(size_t{3})},
+                   {"run", std::to_string(row.GetInt(size_t{4}))}};
+  if (!row.IsNull(size_t{5})) signal.labels["reason"] = row.GetString(size_t{5}).substr(0, 500);
+  signal.fingerprint = "deployment:" + std::to_string(row.GetInt(size_t{0}));
+  auto r = p.healing->OnSignal(signal, "cicd");
+  if (!r.ok()) Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});
 }
 
 // The registry of a server: auth, system, and every planned procedure. Shared by Start() and
@@ -449,6 +558,7 @@ Status BuildRegistry(App::Parts& p) {
   p.cicd = std::make_unique<cicd::CicdService>(
       *p.store->db, p.clock, cicd_options, [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);
+        if (type == "cicd.run") DeploymentSignal(*pp, json);
       });
   p.cicd->RegisterProcedures(p.registry, p.jobs.get());
   DAI_RETURN_IF_ERROR(BuildAssistant(p));

@@ -281,11 +281,12 @@ Status ValidateAction(ActionType type, const Json& cfg, std::string_view where,
       return Status::Ok();
     }
     case ActionType::kRunRunbook: {
-      DAI_RETURN_IF_ERROR(keys({"runbookId"}));
+      DAI_RETURN_IF_ERROR(keys({"runbookId", "timeoutSeconds"}));
       if (!cfg.contains("runbookId") || !cfg["runbookId"].is_number_integer() ||
           cfg["runbookId"].get<int64_t>() < 1) {
         return Bad(Field(where, "runbookId"), "required positive integer");
       }
+      DAI_RETURN_IF_ERROR(IntField(cfg, "timeoutSeconds", 600, 1, 86400, where).status());
       if (!cfg.contains("target") && !cfg.contains("targetLabel")) {
         target.fixed = "runbook-" + std::to_string(cfg["runbookId"].get<int64_t>());
         return Status::Ok();

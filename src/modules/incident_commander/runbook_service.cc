@@ -1,5 +1,6 @@
 #include "modules/incident_commander/runbook_service.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "adapters/http/http_client.h"
@@ -659,7 +660,8 @@ Status RunbookService::Run(int64_t execution_id, const std::function<bool()>& ca
       auto s = db_.Query("SELECT status FROM runbook_executions WHERE id = ?", {execution_id});
       return s.ok() && !s->rows.empty() && s->rows[0].GetString(0) == "cancelled";
     };
-    Result<Json> outcome = RunStep(step, e.params, e.dry_run, e.incident_id, stop_now);
+    std::vector<std::string> stack = {e.runbook_name};
+    Result<Json> outcome = RunStep(step, e.params, e.dry_run, e.incident_id, stop_now, &stack);
     Json result = outcome.ok() ? *outcome
                                : Json{{"status", "failed"}, {"error", outcome.status().ToString()}};
     const TimePoint done = clock_.Now();
@@ -700,7 +702,8 @@ Status RunbookService::Run(int64_t execution_id, const std::function<bool()>& ca
 Result<Json> RunbookService::RunStep(const runbook::Step& step,
                                      const std::map<std::string, std::string>& params, bool dry_run,
                                      std::optional<int64_t> incident_id,
-                                     const std::function<bool()>& cancelled) {
+                                     const std::function<bool()>& cancelled,
+                                     std::vector<std::string>* stack) {
   using runbook::StepType;
   auto failed = [](const std::string& error) {
     return Json{{"status", "failed"}, {"error", error}};
@@ -834,13 +837,101 @@ Result<Json> RunbookService::RunStep(const runbook::Step& step,
         if (cancelled()) return failed("cancelled");
       }
     }
-    case StepType::kHealing:
-      return failed(
-          "healing steps are not built yet (Self-Healing Engine, issue #5): NOT_IMPLEMENTED");
-    case StepType::kRunbook:
-      return failed("nested runbook steps are not built yet: NOT_IMPLEMENTED");
+    case StepType::kHealing: {
+      DAI_ASSIGN_OR_RETURN(std::string target,
+                           runbook::Expand(step.target, params, "healing.target"));
+      if (dry_run)
+        return Json{{"status", "succeeded"},
+                    {"dryRun", true},
+                    {"output", "dry run: would request " + step.action + " on " + target +
+                                   " from the Self-Healing Engine"}};
+      if (!healing_) return failed("the Self-Healing Engine is not available in this process");
+      auto r = healing_(step.action, target, params, step.timeout, cancelled);
+      if (!r.ok()) return failed(r.status().message());
+      return *r;
+    }
+    case StepType::kRunbook: {
+      std::vector<std::string> local;
+      return RunNested(step.text, params, dry_run, incident_id, cancelled, stack ? *stack : local);
+    }
   }
   return failed("unknown step type");
+}
+
+Result<Json> RunbookService::RunNested(const std::string& name,
+                                       const std::map<std::string, std::string>& params,
+                                       bool dry_run, std::optional<int64_t> incident_id,
+                                       const std::function<bool()>& cancelled,
+                                       std::vector<std::string>& stack) {
+  auto failed = [](const std::string& error) {
+    return Json{{"status", "failed"}, {"error", error}};
+  };
+  auto chain = [&](const std::string& last) {
+    std::string out;
+    for (const auto& n : stack) out += n + " → ";
+    return out + last;
+  };
+  if (std::find(stack.begin(), stack.end(), name) != stack.end())
+    return failed("runbook cycle: " + chain(name));
+  if (stack.size() >= kMaxNesting)
+    return failed("runbooks nest deeper than " + std::to_string(kMaxNesting) + " levels: " +
+                  chain(name));
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       db_.Query("SELECT steps, enabled FROM runbooks WHERE name = ?", {name}));
+  if (rows.rows.empty()) return failed("runbook " + name + " does not exist");
+  if (!rows.rows[0].GetBool(1)) return failed("runbook " + name + " is disabled");
+  auto def = ParseJson(rows.rows[0].GetString(0));
+  if (!def.ok()) return failed("runbook " + name + ": " + def.status().message());
+  auto rb = runbook::ParseRunbookJson(*def);
+  if (!rb.ok()) return failed("runbook " + name + ": " + rb.status().message());
+  std::map<std::string, std::string> child_params;
+  for (const auto& p : rb->parameters) {
+    auto it = params.find(p);
+    if (it == params.end())
+      return failed("runbook " + name + " needs parameter " + p +
+                    ", which the calling runbook does not have");
+    child_params[p] = it->second;
+  }
+  stack.push_back(name);
+  Json steps = Json::array();
+  std::string status = "succeeded";
+  std::string error;
+  for (const auto& child : rb->steps) {
+    if (cancelled()) {
+      status = "failed";
+      error = "cancelled";
+      break;
+    }
+    Json r;
+    if (child.type == runbook::StepType::kApproval) {
+      r = failed("approval steps do not run inside a nested runbook; execute " + name +
+                 " on its own or move the approval to the calling runbook");
+    } else if (child.type == runbook::StepType::kCommand && child.destructive) {
+      r = failed("destructive commands do not run inside a nested runbook; execute " + name +
+                 " on its own so its approval rules apply");
+    } else {
+      auto out = RunStep(child, child_params, dry_run, incident_id, cancelled, &stack);
+      r = out.ok() ? *out : failed(out.status().ToString());
+    }
+    r["name"] = child.name;
+    r["type"] = std::string(runbook::StepTypeName(child.type));
+    steps.push_back(r);
+    if (r.value("status", "") != "succeeded") {
+      status = "failed";
+      error = "runbook " + name + ", step \"" + child.name + "\": " + r.value("error", std::string("failed"));
+      break;
+    }
+  }
+  stack.pop_back();
+  Json out = {{"status", status},
+              {"runbook", name},
+              {"steps", steps},
+              {"output", "runbook " + name + ": " + std::to_string(steps.size()) + " of " +
+                             std::to_string(rb->steps.size()) + " steps " +
+                             (status == "succeeded" ? "succeeded" : "ran")}};
+  if (dry_run) out["dryRun"] = true;
+  if (!error.empty()) out["error"] = error;
+  return out;
 }
 
 }  // namespace dai::incidents

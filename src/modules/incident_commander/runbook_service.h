@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "adapters/prometheus/prometheus_client.h"
 #include "core/clock.h"
@@ -44,6 +45,16 @@ class RunbookService {
   Status AttachWorker(store::JobWorker& worker);
   //! Wakes the worker after enqueueing (set by the app; may be empty).
   void SetNotify(std::function<void()> notify) { notify_ = std::move(notify); }
+  //! Runs a `healing` step through the Self-Healing Engine (set by the app): action type,
+  //! target, the execution's parameters, the step timeout and the cancellation check → the
+  //! step outcome ({status: succeeded|failed, ...}). Unset: healing steps fail saying so.
+  using HealingHook = std::function<Result<Json>(
+      const std::string& action, const std::string& target,
+      const std::map<std::string, std::string>& params, Millis timeout,
+      const std::function<bool()>& cancelled)>;
+  void SetHealing(HealingHook hook) { healing_ = std::move(hook); }
+  //! Nested `runbook` steps run the named runbook's steps inline, at most this deep.
+  static constexpr size_t kMaxNesting = 4;
 
   Result<Json> Create(const std::string& definition, const Identity& who);
   Result<Json> Update(int64_t id, const std::string& definition, std::optional<bool> enabled);
@@ -74,7 +85,15 @@ class RunbookService {
   Status Enqueue(int64_t execution_id);
   Result<Json> RunStep(const runbook::Step& step, const std::map<std::string, std::string>& params,
                        bool dry_run, std::optional<int64_t> incident_id,
-                       const std::function<bool()>& cancelled);
+                       const std::function<bool()>& cancelled,
+                       std::vector<std::string>* stack = nullptr);
+  //! A `runbook` step: the named runbook's steps, inline, in order, stopping at the first that
+  //! fails. `stack` holds the runbooks being run (outermost first) for the depth limit and
+  //! cycle detection. Approval and destructive command steps are refused inside a nested
+  //! runbook (they belong to a runbook executed on its own, with its approvals).
+  Result<Json> RunNested(const std::string& name, const std::map<std::string, std::string>& params,
+                         bool dry_run, std::optional<int64_t> incident_id,
+                         const std::function<bool()>& cancelled, std::vector<std::string>& stack);
 
   store::Database& db_;
   store::JobRepository& jobs_;
@@ -82,6 +101,7 @@ class RunbookService {
   RunbookServiceOptions options_;
   std::function<void(const std::string&, const std::string&)> publish_;
   std::function<void()> notify_;
+  HealingHook healing_;
 };
 
 }  // namespace dai::incidents

@@ -257,6 +257,7 @@ Result<Json> WatchService::Evaluate(int64_t id) {
   if (!batch.alerts.empty()) {
     DAI_ASSIGN_OR_RETURN(IngestResult r, incidents_.Ingest(batch, "anomaly-watch"));
     ingested = r.ToJson();
+    if (sink_) sink_(batch);
   }
   DAI_RETURN_IF_ERROR(record(std::nullopt));
   return Json{

@@ -10,6 +10,7 @@
 // Thread-safety: safe for concurrent use.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "adapters/prometheus/prometheus_client.h"
@@ -31,6 +32,11 @@ class WatchService {
   void RegisterProcedures(ProcedureRegistry& registry);
   //! Registers the `anomaly.watch` job kind and its 30-second schedule.
   Status AttachWorker(store::JobWorker& worker);
+  //! Also hands every committed anomaly signal batch (firing and resolved) to `sink` (the app
+  //! wires the Self-Healing Engine here, so rules can act on anomalies).
+  void SetSignalSink(std::function<void(const alerts::AlertBatch&)> sink) {
+    sink_ = std::move(sink);
+  }
 
   Result<Json> Create(const Json& in);
   Result<Json> Update(int64_t id, const Json& in);
@@ -47,6 +53,7 @@ class WatchService {
   const Clock& clock_;
   IncidentService& incidents_;
   const prometheus::PrometheusClient* prometheus_;
+  std::function<void(const alerts::AlertBatch&)> sink_;
 };
 
 }  // namespace dai::incidents

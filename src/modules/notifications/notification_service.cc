@@ -313,6 +313,32 @@ Result<std::optional<notify::Event>> NotificationService::EventFor(const std::st
                   {"low", row.GetInt("low_count")}}}};
     return std::optional<notify::Event>(std::move(e));
   }
+  if (type == "healing.escalated") {
+    // Self-healing gave up (retries exhausted): a human has to look.
+    if (!payload.contains("actionId") || !payload["actionId"].is_number_integer())
+      return std::optional<notify::Event>();
+    const int64_t id = payload["actionId"].get<int64_t>();
+    const std::string rule = payload.value("rule", std::string());
+    const std::string target = payload.value("target", std::string());
+    e.module = "selfHealing";
+    e.kind = "healing.escalated";
+    e.subject = "healing-action:" + std::to_string(id);
+    e.state = "escalated";
+    e.severity = notify::Severity::kHigh;
+    e.labels = {{"rule", rule}, {"target", target}};
+    if (payload.contains("labels") && payload["labels"].is_object()) {
+      for (auto it = payload["labels"].begin(); it != payload["labels"].end(); ++it) {
+        if (it.value().is_string() && !e.labels.count(it.key()))
+          e.labels[it.key()] = it.value().get<std::string>();
+      }
+    }
+    e.fields = {{"title", "Self-healing gave up on " + target + " (rule " + rule + ")"},
+                {"text", payload.value("reason", std::string()) + "\nAction: " +
+                             payload.value("actionType", std::string()) + " on " + target +
+                             "; healing action #" + std::to_string(id)},
+                {"healing", payload}};
+    return std::optional<notify::Event>(std::move(e));
+  }
   if (type == "cicd.run") {
     const std::string status = payload.value("status", std::string());
     if (!payload.contains("id") || !payload["id"].is_number_integer() ||

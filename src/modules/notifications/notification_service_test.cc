@@ -378,6 +378,30 @@ TEST_P(NotificationTest, BudgetsFailedRunsAndSecurityFindingsAreRouted) {
   EXPECT_TRUE(titles.count("FinOps: web at 812.5 of 1000")) << (*page).dump();
 }
 
+// Self-healing escalations (retries exhausted) reach people through routes like any event.
+TEST_P(NotificationTest, HealingEscalationsAreRoutedOncePerAction) {
+  const int64_t inbox = Channel("web", "inbox", Json::object());
+  Route({{"name", "healing"}, {"modules", {"selfHealing"}}, {"channels", {inbox}}});
+  const Json esc = {{"rule", "restart-node-exporter"},
+                    {"target", "node_exporter"},
+                    {"actionType", "restart_process"},
+                    {"reason", "2 attempt(s) without recovery reached maxRetries (2)"},
+                    {"actionId", 41},
+                    {"labels", {{"alertname", "NodeExporterDown"}, {"job", "node"}}}};
+  svc_->OnPublished("healing.escalated", DumpJson(esc));
+  svc_->OnPublished("healing.escalated", DumpJson(esc));  // the same escalation: one message
+  svc_->OnPublished("healing.escalated", DumpJson({{"rule", "x"}}));  // no action id: nothing
+  svc_->OnPublished("healing.action", DumpJson({{"id", 41}, {"status", "failed"}}));
+  svc_->Drain();
+  auto page = svc_->Inbox(Json::object());
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ((*page)["total"], 1) << page->dump();
+  const Json m = (*page)["items"][0];
+  EXPECT_EQ(m["title"], "Self-healing gave up on node_exporter (rule restart-node-exporter)");
+  EXPECT_NE(m["text"].get<std::string>().find("reached maxRetries"), std::string::npos) << m.dump();
+  EXPECT_EQ(m["severity"], "high");
+}
+
 // A real SMTP server (Python's standard smtpd, Debian's python3 on Debian 12) on a loopback
 // port receives the mail through libcurl.
 TEST_P(NotificationTest, EmailReachesARealSmtpServer) {

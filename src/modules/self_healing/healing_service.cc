@@ -782,8 +782,10 @@ void HealingService::RunAction(int64_t action_id) {
     bool still_firing;
     {
       std::lock_guard<std::mutex> lock(signals_mu_);
-      // A health-check condition is the executor's own check: healthy now means cleared.
-      if (trigger.value("kind", std::string()) == "health_check") {
+      // A health-check condition is the executor's own check: healthy now means cleared; so
+      // is an executor whose success is the verification (a runbook execution that succeeded).
+      const bool self_verified = outcome->is_object() && outcome->value("verified", false);
+      if (trigger.value("kind", std::string()) == "health_check" || self_verified) {
         firing_.erase(fingerprint);
         resolved_recent_[fingerprint] = now;
       }
@@ -1012,6 +1014,18 @@ Result<Json> HealingService::Request(const std::string& action_type, const std::
   if (!recorded.is_array() || recorded.empty())
     return Status::Internal("the request for rule \"" + chosen->name + "\" recorded no decision");
   return recorded[0];
+}
+
+Result<Json> HealingService::AwaitAction(int64_t id, Millis timeout,
+                                         const std::function<bool()>& cancelled) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    DAI_ASSIGN_OR_RETURN(Json a, ActionById(id));
+    const std::string st = a["status"].get<std::string>();
+    if (st != "approved" && st != "running" && st != "awaiting_approval") return a;
+    if (std::chrono::steady_clock::now() >= deadline || (cancelled && cancelled())) return a;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 Result<Json> HealingService::SuggestRules(int min_occurrences) {

@@ -81,6 +81,9 @@ class HealingService {
   //! ({id, verdict, reason, rule, target}).
   Result<Json> Request(const std::string& action_type, const std::string& target,
                        const std::map<std::string, std::string>& labels, const std::string& source);
+  //! Waits until action `id` leaves approved / running / awaiting_approval (or `timeout`
+  //! passes, or `cancelled` answers true) and returns it.
+  Result<Json> AwaitAction(int64_t id, Millis timeout, const std::function<bool()>& cancelled);
   //! Rules suggested from repeated manual fixes in incident history (incident_actions rows
   //! with a healing action type and target, on incidents with an alertname), excluding symptoms
   //! an existing rule already covers.

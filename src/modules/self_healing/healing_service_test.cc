@@ -576,3 +576,87 @@ TEST_F(HealingServiceTest, SuggestsRulesFromRepeatedManualFixes) {
 
 }  // namespace
 }  // namespace dai::self_healing
+
+#include "modules/incident_commander/runbook_service.h"
+#include "modules/self_healing/runbook_executor.h"
+#include "store/job_worker.h"
+
+namespace dai::self_healing {
+namespace {
+
+// run_runbook through the real runbook service and job worker: the healing action starts the
+// execution, waits for it, and its success is the verification.
+TEST_F(HealingServiceTest, RunRunbookActionStartsARealExecutionAndItsSuccessVerifies) {
+  store::JobRepository jobs(*db_);
+  incidents::RunbookServiceOptions ro;
+  ro.allowed_executables = {"/bin/echo", "/bin/false"};
+  const Clock& sys = SystemClock::Instance();
+  incidents::RunbookService runbooks(*db_, jobs, sys, ro, nullptr);
+  store::JobWorkerOptions wo;
+  wo.threads = 1;
+  wo.poll_interval = std::chrono::milliseconds(20);
+  store::JobWorker worker(jobs, sys, wo);
+  ASSERT_TRUE(runbooks.AttachWorker(worker).ok());
+  runbooks.SetNotify([&] { worker.Notify(); });
+  ASSERT_TRUE(worker.Start().ok());
+  Identity alice;
+  alice.username = "alice";
+  auto ok_rb = runbooks.Create(
+      "name: say\nrequiresApproval: false\nparameters: [job]\nsteps:\n"
+      "  - {name: s, command: {argv: [/bin/echo, \"{{job}}\"], destructive: false}}\n",
+      alice);
+  ASSERT_TRUE(ok_rb.ok()) << ok_rb.status().ToString();
+  auto bad_rb = runbooks.Create(
+      "name: fails\nrequiresApproval: false\nsteps:\n"
+      "  - {name: f, command: {argv: [/bin/false], destructive: false}}\n",
+      alice);
+  ASSERT_TRUE(bad_rb.ok());
+  RunbookActionExecutor::Hooks hooks;
+  hooks.start = [&](int64_t id, const std::map<std::string, std::string>& labels,
+                    const std::string& actor) -> Result<Json> {
+    DAI_ASSIGN_OR_RETURN(Json rb, runbooks.Get(id));
+    std::map<std::string, std::string> params;
+    for (const auto& p : rb["steps"].value("parameters", Json::array())) {
+      auto it = labels.find(p.get<std::string>());
+      if (it != labels.end()) params[it->first] = it->second;
+    }
+    return runbooks.Execute(id, std::nullopt, false, params, actor, 0);
+  };
+  hooks.get = [&](int64_t id) { return runbooks.GetExecution(id); };
+  hooks.describe = [&](int64_t id) { return runbooks.Get(id); };
+  RunbookActionExecutor rex(hooks, std::chrono::milliseconds(20));
+  Make({{"run_runbook", &rex}});
+  Json r = Rule({{"actionType", "run_runbook"},
+                 {"actionConfig", {{"runbookId", (*ok_rb)["id"]}, {"timeoutSeconds", 20}}}});
+  auto d = svc_->OnSignal(Signal(), "alertmanager");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->size(), 1u);
+  svc_->Drain();
+  Json a = Action((*d)[0]["id"].get<int64_t>());
+  EXPECT_EQ(a["status"], "succeeded") << a.dump();
+  EXPECT_EQ(a["result"]["verified"], true);
+  auto exec = runbooks.GetExecution(a["result"]["executionId"].get<int64_t>());
+  ASSERT_TRUE(exec.ok());
+  EXPECT_EQ((*exec)["steps"][0]["output"], "node\n");  // the signal's job label as parameter
+  EXPECT_EQ((*exec)["triggeredBy"], "healing:restart-node-exporter") << exec->dump();
+  // A failing runbook fails the action with the execution's error.
+  ASSERT_TRUE(svc_->UpdateRule(r["id"].get<int64_t>(),
+                               {{"actionConfig", {{"runbookId", (*bad_rb)["id"]}}},
+                                {"cooldownSeconds", 0}})
+                  .ok());
+  d = svc_->OnSignal(Signal(true, "fp2"), "alertmanager");
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->size(), 1u);
+  svc_->Drain();
+  a = Action((*d)[0]["id"].get<int64_t>());
+  EXPECT_EQ(a["status"], "failed") << a.dump();
+  EXPECT_NE(a["error"].get<std::string>().find("failed"), std::string::npos);
+  // Dry run describes without starting anything.
+  auto plan = rex.DryRun({0, "x", "run_runbook", "runbook-1", {{"runbookId", (*ok_rb)["id"]}}, {}});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_NE((*plan)["would"].get<std::string>().find("start runbook say"), std::string::npos);
+  worker.Stop();
+}
+
+}  // namespace
+}  // namespace dai::self_healing

@@ -108,6 +108,38 @@ function answer(path: string, input: unknown): unknown {
     case 'selfHealing.approveAction':
       pending = [];
       return action(9, 'approved');
+    case 'selfHealing.suggestRules':
+      return {
+        manualFixes: 3,
+        items: [
+          {
+            signature: 'DiskFull{job="db"}',
+            actionType: 'restart_service',
+            target: 'logrotate',
+            occurrences: 3,
+            spec: {
+              name: 'DiskFull-restart_service',
+              description: 'Suggested from 3 manual fixes of DiskFull{job="db"}',
+              conditionType: 'alert',
+              conditionConfig: { matchers: ['alertname="DiskFull"', 'job="db"'] },
+              actionType: 'restart_service',
+              actionConfig: { target: 'logrotate' },
+              requiresApproval: true,
+            },
+          },
+        ],
+      };
+    case 'selfHealing.createRule': {
+      const cfg = (input as { actionConfig: { target?: string } }).actionConfig;
+      if (!cfg.target) {
+        throw new Error(
+          'input.actionConfig.target: required (or targetLabel with allowedTargets)',
+        );
+      }
+      return { ...rule, id: 8, name: (input as { name: string }).name };
+    }
+    case 'selfHealing.updateRule':
+      return { ...rule, ...(input as object) };
     default:
       throw new Error(`unexpected ${path}`);
   }
@@ -129,10 +161,21 @@ beforeEach(() => {
       ) as Record<string, unknown>;
       const out = paths.map((p, i) => {
         calls.push({ path: p, input: inputs[String(i)] });
-        return { result: { data: answer(p, inputs[String(i)]) } };
+        try {
+          return { result: { data: answer(p, inputs[String(i)]) } };
+        } catch (e) {
+          return {
+            error: {
+              message: (e as Error).message,
+              code: -32600,
+              data: { code: 'BAD_REQUEST', httpStatus: 400, path: p },
+            },
+          };
+        }
       });
+      const failed = out.some((o) => 'error' in o);
       return new Response(JSON.stringify(out), {
-        status: 200,
+        status: failed ? (out.length > 1 ? 207 : 400) : 200,
         headers: { 'content-type': 'application/json' },
       });
     }),
@@ -189,6 +232,70 @@ describe('SelfHealingPage', () => {
     expect(calls.find((c) => c.path === 'selfHealing.toggleRule')?.input).toEqual({
       id: 7,
       enabled: false,
+    });
+  });
+
+  it('creates a rule from a suggestion after review', async () => {
+    renderAs('operator');
+    const panel = (await screen.findByRole('heading', { name: 'Suggested rules' })).closest(
+      'section',
+    ) as HTMLElement;
+    expect(await within(panel).findByText('DiskFull{job="db"}')).toBeTruthy();
+    expect(within(panel).getByText('3×')).toBeTruthy();
+    fireEvent.click(within(panel).getByRole('button', { name: 'Review and create' }));
+    const form = await screen.findByRole('form', { name: 'New rule' });
+    expect((within(form).getByLabelText('Name') as HTMLInputElement).value).toBe(
+      'DiskFull-restart_service',
+    );
+    fireEvent.click(within(form).getByRole('button', { name: 'Create rule' }));
+    await waitFor(() => expect(calls.some((c) => c.path === 'selfHealing.createRule')).toBe(true));
+    expect(calls.find((c) => c.path === 'selfHealing.createRule')?.input).toMatchObject({
+      name: 'DiskFull-restart_service',
+      conditionType: 'alert',
+      conditionConfig: { matchers: ['alertname="DiskFull"', 'job="db"'] },
+      actionType: 'restart_service',
+      actionConfig: { target: 'logrotate' },
+      requiresApproval: true,
+    });
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'New rule' })).toBeNull());
+  });
+
+  it('shows validation errors beside the field they name', async () => {
+    renderAs('operator');
+    fireEvent.click(await screen.findByRole('button', { name: 'New rule' }));
+    const form = await screen.findByRole('form', { name: 'New rule' });
+    // Local checks: empty name, JSON that does not parse.
+    fireEvent.change(within(form).getByLabelText('Condition config (JSON)'), {
+      target: { value: '{matchers' },
+    });
+    fireEvent.click(within(form).getByRole('button', { name: 'Create rule' }));
+    expect(await within(form).findByText('not valid JSON')).toBeTruthy();
+    expect(within(form).getByText('required')).toBeTruthy();
+    expect(calls.some((c) => c.path === 'selfHealing.createRule')).toBe(false);
+    // The server's error lands under the field its path names.
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'r1' } });
+    fireEvent.change(within(form).getByLabelText('Condition config (JSON)'), {
+      target: { value: '{"matchers": ["alertname=\\"X\\""]}' },
+    });
+    fireEvent.click(within(form).getByRole('button', { name: 'Create rule' }));
+    const err = await within(form).findByText(/target: required \(or targetLabel/);
+    expect(err.closest('.field')?.querySelector('label')?.textContent).toBe(
+      'Action config (JSON)',
+    );
+  });
+
+  it('edits an existing rule through updateRule', async () => {
+    renderAs('operator');
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit rule restart-node-exporter' }));
+    const form = await screen.findByRole('form', { name: 'Edit rule' });
+    fireEvent.change(within(form).getByLabelText('Cooldown (s)'), { target: { value: '120' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save rule' }));
+    await waitFor(() => expect(calls.some((c) => c.path === 'selfHealing.updateRule')).toBe(true));
+    expect(calls.find((c) => c.path === 'selfHealing.updateRule')?.input).toMatchObject({
+      id: 7,
+      name: 'restart-node-exporter',
+      cooldownSeconds: 120,
+      actionConfig: { target: 'node_exporter' },
     });
   });
 

@@ -1,6 +1,7 @@
 // Self-Healing (selfHealing.*): pending approvals first (approve/reject, operator), rules with
 // enable toggles, recent decisions and actions with outcome, reason and timings, learned
-// patterns, and the processes this server supervises.
+// patterns, the processes this server supervises, suggested rules, and the create/edit form.
+import { useState } from 'react';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { Panel } from '../../components/procedure-panel';
@@ -8,6 +9,7 @@ import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { formatNumber, formatPercent } from '../../lib/format';
 import { RequireRole } from '../../lib/session';
+import { RuleForm, Suggestions, draftFromRule, type RuleDraft } from './rule-form';
 
 type Rule = ProcedureOutput<'selfHealing.listRules'>['items'][number];
 type Action = ProcedureOutput<'selfHealing.getHistory'>['items'][number];
@@ -120,11 +122,23 @@ function Approvals() {
   );
 }
 
-function Rules() {
+function Rules({ onEdit }: { onEdit: (draft?: RuleDraft, id?: number) => void }) {
   const q = useProcedureQuery('selfHealing.listRules', { limit: 200 });
   const toggle = useProcedureMutation('selfHealing.toggleRule');
   return (
-    <Panel title="Rules" actions={<code className="proc">selfHealing.listRules</code>}>
+    <Panel
+      title="Rules"
+      actions={
+        <>
+          <RequireRole min="operator">
+            <button type="button" className="btn btn-small" onClick={() => onEdit()}>
+              New rule
+            </button>
+          </RequireRole>{' '}
+          <code className="proc">selfHealing.listRules</code>
+        </>
+      }
+    >
       {toggle.error ? <ErrorState error={toggle.error} title="Toggle failed" /> : null}
       <QueryView q={q} loadingLabel="Loading rules">
         {(data) =>
@@ -143,6 +157,11 @@ function Rules() {
                   <th>Safety</th>
                   <th>Success</th>
                   <th>Last triggered</th>
+                  <RequireRole min="operator">
+                    <th>
+                      <span className="sr-only">Edit</span>
+                    </th>
+                  </RequireRole>
                 </tr>
               </thead>
               <tbody>
@@ -180,6 +199,18 @@ function Rules() {
                     <td>
                       <Time iso={r.lastTriggeredAt} />
                     </td>
+                    <RequireRole min="operator">
+                      <td className="row-actions">
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          aria-label={`Edit rule ${r.name}`}
+                          onClick={() => onEdit(draftFromRule(r), r.id)}
+                        >
+                          Edit
+                        </button>
+                      </td>
+                    </RequireRole>
                   </tr>
                 ))}
               </tbody>
@@ -341,6 +372,11 @@ function Processes() {
 }
 
 export function SelfHealingPage() {
+  const [editing, setEditing] = useState<{ draft?: RuleDraft; id?: number; n: number } | null>(
+    null,
+  );
+  const edit = (draft?: RuleDraft, id?: number) =>
+    setEditing((e) => ({ draft, id, n: (e?.n ?? 0) + 1 }));
   return (
     <>
       <div className="page-head">
@@ -351,7 +387,18 @@ export function SelfHealingPage() {
         </p>
       </div>
       <Approvals />
-      <Rules />
+      {editing ? (
+        <Panel title={editing.id !== undefined ? 'Edit rule' : 'New rule'}>
+          <RuleForm
+            key={editing.n}
+            initial={editing.draft}
+            ruleId={editing.id}
+            onDone={() => setEditing(null)}
+          />
+        </Panel>
+      ) : null}
+      <Rules onEdit={edit} />
+      <Suggestions onUse={(d) => edit(d)} />
       <RecentActions />
       <div className="grid-2">
         <Patterns />
