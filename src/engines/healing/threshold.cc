@@ -15,7 +15,8 @@ Result<ThresholdCondition> ThresholdFromConfig(const Json& cfg) {
   }
   c.query = cfg["query"].get<std::string>();
   if (cfg.contains("op")) {
-    if (!cfg["op"].is_string()) return Status::InvalidArgument("conditionConfig.op: expected a string");
+    if (!cfg["op"].is_string())
+      return Status::InvalidArgument("conditionConfig.op: expected a string");
     c.op = cfg["op"].get<std::string>();
     static const std::set<std::string> kOps = {"", ">", ">=", "<", "<=", "==", "!="};
     if (!kOps.count(c.op))
@@ -92,7 +93,8 @@ Result<std::vector<Sample>> ParseInstantData(const Json& data) {
       return Status::InvalidArgument(where + ": expected {metric, value}");
     Sample sample;
     if (s.contains("metric")) {
-      if (!s["metric"].is_object()) return Status::InvalidArgument(where + ".metric: expected an object");
+      if (!s["metric"].is_object())
+        return Status::InvalidArgument(where + ".metric: expected an object");
       for (auto it = s["metric"].begin(); it != s["metric"].end(); ++it) {
         if (!it.value().is_string())
           return Status::InvalidArgument(where + ".metric." + it.key().substr(0, 64) +

@@ -14,8 +14,10 @@ using std::chrono::seconds;
 const TimePoint kT0 = FromUnixMillis(1'800'000'000'000);
 
 ThresholdCondition Cond(std::string op, double threshold, int for_seconds) {
-  auto c = ThresholdFromConfig(
-      {{"query", "up{job=\"node\"}"}, {"op", op}, {"threshold", threshold}, {"forSeconds", for_seconds}});
+  auto c = ThresholdFromConfig({{"query", "up{job=\"node\"}"},
+                                {"op", op},
+                                {"threshold", threshold},
+                                {"forSeconds", for_seconds}});
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   return c.ok() ? *c : ThresholdCondition{};
 }

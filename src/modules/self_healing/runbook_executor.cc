@@ -30,8 +30,8 @@ Result<Json> RunbookActionExecutor::Execute(const ActionRequest& request) {
   DAI_ASSIGN_OR_RETURN(int64_t runbook_id, RunbookIdOf(request));
   const int64_t timeout_s =
       request.config.is_object() ? request.config.value("timeoutSeconds", int64_t{600}) : 600;
-  DAI_ASSIGN_OR_RETURN(Json started, hooks_.start(runbook_id, LabelsOf(request),
-                                                  "healing:" + request.rule_name));
+  DAI_ASSIGN_OR_RETURN(Json started,
+                       hooks_.start(runbook_id, LabelsOf(request), "healing:" + request.rule_name));
   if (!started.contains("id") || !started["id"].is_number_integer())
     return Status::Internal("run_runbook: the runbook service answered no execution id");
   const int64_t execution_id = started["id"].get<int64_t>();
@@ -50,13 +50,13 @@ Result<Json> RunbookActionExecutor::Execute(const ActionRequest& request) {
       std::string error = e.contains("error") && e["error"].is_string()
                               ? e["error"].get<std::string>()
                               : std::string();
-      return Status::FailedPrecondition("runbook execution " + std::to_string(execution_id) + " " + status +
-                             (error.empty() ? "" : ": " + error));
+      return Status::FailedPrecondition("runbook execution " + std::to_string(execution_id) + " " +
+                                        status + (error.empty() ? "" : ": " + error));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::DeadlineExceeded(
-          "runbook execution " + std::to_string(execution_id) + " still " + status + " after " +
-          std::to_string(timeout_s) + " s (it continues on its own; see the Runbooks page)");
+      return Status::DeadlineExceeded("runbook execution " + std::to_string(execution_id) +
+                                      " still " + status + " after " + std::to_string(timeout_s) +
+                                      " s (it continues on its own; see the Runbooks page)");
     }
     std::this_thread::sleep_for(poll_);
   }
@@ -70,10 +70,10 @@ Result<Json> RunbookActionExecutor::DryRun(const ActionRequest& request) {
   if (!rb.value("enabled", true))
     return Status::FailedPrecondition("runbook " + rb.value("name", std::string("?")) +
                                       " is disabled");
-  return Json{{"would", "start runbook " + rb.value("name", std::string("?")) + " (id " +
-                            std::to_string(runbook_id) +
-                            ") and wait for it; its approval rules apply"},
-              {"runbookId", runbook_id}};
+  return Json{
+      {"would", "start runbook " + rb.value("name", std::string("?")) + " (id " +
+                    std::to_string(runbook_id) + ") and wait for it; its approval rules apply"},
+      {"runbookId", runbook_id}};
 }
 
 }  // namespace dai::self_healing

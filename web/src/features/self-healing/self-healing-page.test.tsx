@@ -132,9 +132,7 @@ function answer(path: string, input: unknown): unknown {
     case 'selfHealing.createRule': {
       const cfg = (input as { actionConfig: { target?: string } }).actionConfig;
       if (!cfg.target) {
-        throw new Error(
-          'input.actionConfig.target: required (or targetLabel with allowedTargets)',
-        );
+        throw new Error('input.actionConfig.target: required (or targetLabel with allowedTargets)');
       }
       return { ...rule, id: 8, name: (input as { name: string }).name };
     }
@@ -279,9 +277,7 @@ describe('SelfHealingPage', () => {
     });
     fireEvent.click(within(form).getByRole('button', { name: 'Create rule' }));
     const err = await within(form).findByText(/target: required \(or targetLabel/);
-    expect(err.closest('.field')?.querySelector('label')?.textContent).toBe(
-      'Action config (JSON)',
-    );
+    expect(err.closest('.field')?.querySelector('label')?.textContent).toBe('Action config (JSON)');
   });
 
   it('edits an existing rule through updateRule', async () => {
