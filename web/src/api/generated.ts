@@ -3724,7 +3724,34 @@ export interface Procedures {
       "medianActionMs": number | null;
       "medianDecisionToStartMs": number | null;
       "medianRecoverySeconds": number | null;
+      "metricRules": Array<{
+        "breaching"?: number;
+        "error": string | null;
+        "evaluatedAt": string;
+        "firing"?: number;
+        "rule": string;
+        "ruleId": number;
+        "series"?: number;
+      }>;
       "signalsReceived": number;
+    };
+  };
+  "selfHealing.suggestRules": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "minOccurrences"?: number;
+    };
+    output: {
+      "items": Array<{
+        "actionType": string;
+        "occurrences": number;
+        "signature": string;
+        "spec": unknown;
+        "target": string;
+      }>;
+      "manualFixes": number;
     };
   };
   "selfHealing.toggleRule": {
