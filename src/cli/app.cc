@@ -639,6 +639,10 @@ Status App::Start() {
   http_options.address = listen.first;
   http_options.port = listen.second;
   http_options.threads = p.config.threads;
+  // Webhook deliveries wait on the blocking pool for their group commit (IncidentService): a
+  // thread per waiting delivery lets concurrent deliveries share one transaction. Idle waiting
+  // threads cost only their stacks.
+  http_options.blocking_threads = 32;
   http_options.max_body_bytes = static_cast<size_t>(p.config.max_body_bytes);
   http_options.sse_heartbeat = std::chrono::seconds(p.config.sse_heartbeat_seconds);
   server::Metrics* metrics = p.metrics.get();
@@ -721,6 +725,8 @@ Status App::Start() {
   // API token of at least the operator role; a 2xx answer means every alert is committed.
   auto webhook = [pp](bool alertmanager) {
     return [pp, alertmanager](const server::HttpRequest& req) {
+      // Ingestion waits for its commit: off the io threads, which keep serving other requests.
+      if (!req.on_blocking_pool) return server::HttpResponse::RunOnBlockingPool();
       auto refuse = [](int status, std::string_view message) {
         auto r = server::HttpResponse::Error(status, message);
         r.route_label = "webhook";

@@ -1014,6 +1014,15 @@ CREATE TABLE cost_anomalies (
 );
 )SQL";
 
+// Migration 13 (issue #3): the alerts' service label as an indexed column. Inhibition looks for
+// firing critical alerts of the same service; with the label only inside the JSON column every
+// warning scanned every critical alert (ingestion slowed down as alerts accumulated).
+constexpr std::string_view kMigration13 = R"SQL(
+ALTER TABLE alerts ADD COLUMN service TEXT;
+UPDATE alerts SET service = {{LABEL:service}};
+CREATE INDEX alerts_firing_service_idx ON alerts(status, severity, service);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
@@ -1025,6 +1034,7 @@ const std::vector<Migration>& Registry() {
       {9, "documentation: versions, links, template sources", kMigration9},
       {10, "notifications and the assistant", kMigration10},
       {11, "log intelligence", kMigration11},
+      {13, "incident commander: indexed alert service", kMigration13},
       {17, "cost optimizer: collectors, allocations, anomalies", kMigration17},
   };
   return kAll;
@@ -1073,6 +1083,9 @@ std::string ExpandMigrationSql(std::string_view sql_template, Dialect dialect) {
                    pg ? "now()" : "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
   sql = ReplaceAll(std::move(sql), "{{TRUE}}", pg ? "TRUE" : "1");
   sql = ReplaceAll(std::move(sql), "{{FALSE}}", pg ? "FALSE" : "0");
+  // A text value of a {{JSON}} labels column (names are fixed identifiers in the templates).
+  sql = ReplaceAll(std::move(sql), "{{LABEL:service}}",
+                   pg ? "labels ->> 'service'" : "json_extract(labels, '$.service')");
   return sql;
 }
 

@@ -1,6 +1,8 @@
 #include "modules/incident_commander/incident_service.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 namespace dai::incidents {
@@ -53,14 +55,11 @@ Status AddAction(Connection& conn, int64_t incident_id, const std::string& type,
       .status();
 }
 
-// Only the correlated alert's own membership is loaded (plus the number of firing members):
-// loading every member of every candidate made ingestion quadratic in incident size.
-Result<IncidentView> LoadView(Connection& conn, int64_t id, const std::string& fingerprint, bool need_firing_count) {
-  DAI_ASSIGN_OR_RETURN(auto rows, conn.Query(
-      "SELECT id, status, severity, labels, detected_at, last_signal_at, resolved_at, reopen_count "
-      "FROM incidents WHERE id = ?", {id}));
-  if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id));
-  const auto& r = rows.rows[0];
+// The columns an IncidentView needs, first in every candidate query below.
+constexpr const char* kViewColumns =
+    "i.id, i.status, i.severity, i.labels, i.detected_at, i.last_signal_at, i.resolved_at, i.reopen_count";
+
+IncidentView ViewFromRow(const store::Row& r) {
   IncidentView v;
   v.id = r.GetInt(0);
   v.status = r.GetString(1);
@@ -70,19 +69,47 @@ Result<IncidentView> LoadView(Connection& conn, int64_t id, const std::string& f
   v.last_signal_at = r.IsNull(5) ? v.opened_at : r.GetTime(5);
   v.resolved_at = r.GetOptTime(6);
   v.reopen_count = static_cast<int>(r.GetInt(7));
-  DAI_ASSIGN_OR_RETURN(auto member, conn.Query(
-      "SELECT resolved_at FROM incident_alerts WHERE incident_id = ? AND fingerprint = ?", {id, fingerprint}));
-  if (!member.rows.empty()) {
-    v.all_fingerprints.insert(fingerprint);
-    if (member.rows[0].IsNull(0)) v.firing_fingerprints.insert(fingerprint);
-  }
-  // The count matters only when a firing member resolves (is it the last one?).
-  if (need_firing_count && !v.firing_fingerprints.empty()) {
-    DAI_ASSIGN_OR_RETURN(auto firing, conn.Query(
-        "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL", {id}));
-    v.firing_count = firing.rows.at(0).GetInt(0);
-  }
   return v;
+}
+
+// The correlator's candidates in two queries whatever their number: the incidents this
+// fingerprint belongs to (with its membership state) and the open incidents seen recently.
+// Only the correlated alert's own membership is loaded (plus the number of firing members when
+// a firing member resolves): loading every member of every candidate made ingestion quadratic
+// in incident size, and one query per candidate made it linear in open incidents.
+Result<std::vector<IncidentView>> LoadCandidates(Connection& conn, const std::string& fingerprint,
+                                                 TimePoint seen_since, bool need_firing_count) {
+  std::map<int64_t, IncidentView> views;
+  DAI_ASSIGN_OR_RETURN(auto own, conn.Query(std::string("SELECT ") + kViewColumns +
+                                                ", ia.resolved_at FROM incident_alerts ia JOIN incidents i "
+                                                "ON i.id = ia.incident_id WHERE ia.fingerprint = ?",
+                                            {fingerprint}));
+  for (const auto& r : own.rows) {
+    IncidentView v = ViewFromRow(r);
+    v.all_fingerprints.insert(fingerprint);
+    if (r.IsNull(8)) v.firing_fingerprints.insert(fingerprint);
+    views.emplace(v.id, std::move(v));
+  }
+  DAI_ASSIGN_OR_RETURN(auto open, conn.Query(std::string("SELECT ") + kViewColumns +
+                                                 " FROM incidents i WHERE i.status <> 'resolved' AND "
+                                                 "i.last_signal_at >= ? ORDER BY i.id DESC LIMIT 200",
+                                             {seen_since}));
+  for (const auto& r : open.rows) {
+    const int64_t id = r.GetInt(0);
+    if (views.count(id) == 0) views.emplace(id, ViewFromRow(r));
+  }
+  std::vector<IncidentView> out;
+  out.reserve(views.size());
+  for (auto& [id, v] : views) {
+    // The count matters only when a firing member resolves (is it the last one?).
+    if (need_firing_count && !v.firing_fingerprints.empty()) {
+      DAI_ASSIGN_OR_RETURN(auto firing, conn.Query(
+          "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL", {id}));
+      v.firing_count = firing.rows.at(0).GetInt(0);
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 Json IncidentJson(const store::Row& r) {
@@ -128,30 +155,88 @@ IncidentService::IncidentService(store::Database& db, const Clock& clock,
                                  std::function<void(const std::string&, const std::string&)> publish)
     : db_(db), clock_(clock), options_(std::move(options)), publish_(std::move(publish)) {}
 
+struct IncidentService::PendingIngest {
+  const alerts::AlertBatch* batch = nullptr;
+  const std::string* actor = nullptr;
+  bool done = false;  //!< guarded by group_mu_
+  std::optional<Result<IngestResult>> result;
+};
+
+namespace {
+// A group's alerts are bounded so one transaction (and the wait of its first caller) stays short.
+constexpr size_t kMaxGroupAlerts = 2000;
+}  // namespace
+
 Result<IngestResult> IncidentService::Ingest(const alerts::AlertBatch& batch, const std::string& actor) {
-  IngestResult result;
-  DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
-    result = IngestResult{};  // the callback may be retried
+  auto mine = std::make_shared<PendingIngest>();
+  mine->batch = &batch;
+  mine->actor = &actor;
+  {
+    std::unique_lock<std::mutex> lock(group_mu_);
+    queue_.push_back(mine);
+    while (!mine->done) {
+      if (leader_active_) {
+        group_cv_.wait(lock);
+        continue;
+      }
+      // Lead: write what is queued (oldest first, ours among them unless the bound cut it).
+      leader_active_ = true;
+      std::vector<std::shared_ptr<PendingIngest>> group;
+      size_t alerts = 0;
+      while (!queue_.empty() &&
+             (group.empty() || alerts + queue_.front()->batch->alerts.size() <= kMaxGroupAlerts)) {
+        alerts += queue_.front()->batch->alerts.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      lock.unlock();
+      CommitGroup(group);
+      lock.lock();
+      for (auto& p : group) p->done = true;
+      leader_active_ = false;
+      group_cv_.notify_all();
+    }
+  }
+  Result<IngestResult> out = std::move(*mine->result);
+  if (out.ok() && publish_) {
+    auto& touched = out->touched_incidents;
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    for (int64_t id : touched) publish_("incident.updated", DumpJson({{"id", id}}));
+  }
+  return out;
+}
+
+void IncidentService::CommitGroup(const std::vector<std::shared_ptr<PendingIngest>>& group) {
+  std::vector<IngestResult> results(group.size());
+  Status st = db_.Transaction([&](Connection& conn) -> Status {
+    for (auto& r : results) r = IngestResult{};  // the callback may be retried
     if (db_.dialect() == store::Dialect::kPostgres) {
       // One ingester at a time across processes: correlation reads then writes incidents.
       DAI_RETURN_IF_ERROR(conn.Query("SELECT pg_advisory_xact_lock(7253001)").status());
     }
-    for (const auto& alert : batch.alerts) {
-      DAI_RETURN_IF_ERROR(IngestOne(conn, alert, actor, result));
+    for (size_t i = 0; i < group.size(); ++i) {
+      for (const auto& alert : group[i]->batch->alerts) {
+        DAI_RETURN_IF_ERROR(IngestOne(conn, alert, *group[i]->actor, results[i]));
+      }
     }
     return Status::Ok();
-  }));
-  alerts_received_ += result.alerts;
-  incidents_opened_ += result.opened;
-  if (publish_) {
-    std::sort(result.touched_incidents.begin(), result.touched_incidents.end());
-    result.touched_incidents.erase(std::unique(result.touched_incidents.begin(), result.touched_incidents.end()),
-                                   result.touched_incidents.end());
-    for (int64_t id : result.touched_incidents) {
-      publish_("incident.updated", DumpJson({{"id", id}}));
+  });
+  if (st.ok()) {
+    ++ingest_transactions_;
+    for (size_t i = 0; i < group.size(); ++i) {
+      alerts_received_ += results[i].alerts;
+      incidents_opened_ += results[i].opened;
+      group[i]->result = std::move(results[i]);
     }
+    return;
   }
-  return result;
+  if (group.size() == 1) {
+    group[0]->result = st;
+    return;
+  }
+  // Nothing of the group was committed: each payload alone, so only a failing one fails.
+  for (const auto& p : group) CommitGroup({p});
 }
 
 Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
@@ -159,20 +244,9 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
   const TimePoint now = clock_.Now();
   ++result.alerts;
   // Candidates: incidents this fingerprint belongs to, and open incidents seen recently.
-  std::set<int64_t> ids;
-  DAI_ASSIGN_OR_RETURN(auto own, conn.Query(
-      "SELECT incident_id FROM incident_alerts WHERE fingerprint = ?", {alert.fingerprint}));
-  for (const auto& r : own.rows) ids.insert(r.GetInt(0));
-  DAI_ASSIGN_OR_RETURN(auto open, conn.Query(
-      "SELECT id FROM incidents WHERE status <> 'resolved' AND last_signal_at >= ? ORDER BY id DESC LIMIT 200",
-      {now - options_.correlator.group_window}));
-  for (const auto& r : open.rows) ids.insert(r.GetInt(0));
-  std::vector<IncidentView> views;
-  for (int64_t id : ids) {
-    DAI_ASSIGN_OR_RETURN(IncidentView v, LoadView(conn, id, alert.fingerprint,
-                                                   alert.status != alerts::AlertStatus::kFiring));
-    views.push_back(std::move(v));
-  }
+  DAI_ASSIGN_OR_RETURN(std::vector<IncidentView> views,
+                       LoadCandidates(conn, alert.fingerprint, now - options_.correlator.group_window,
+                                      alert.status != alerts::AlertStatus::kFiring));
   std::vector<alerts::Alert> active;
   if (MayBeInhibited(alert, options_.correlator)) {
     // Only critical firing alerts that agree with this one on a rule's `equal` labels can
@@ -188,6 +262,13 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
       for (const auto& name : rule.equal) {
         auto it = alert.labels.find(name);
         if (it == alert.labels.end() || it->second.empty() || name.find('"') != std::string::npos) continue;
+        if (name == "service") {
+          // The service label has its own indexed column (status, severity, service): a
+          // warning reads only the critical alerts of its service, not every critical alert.
+          sql += " AND service = ?";
+          params.push_back(it->second);
+          continue;
+        }
         sql += pg ? " AND labels ->> ? = ?" : " AND json_extract(labels, ?) = ?";
         params.push_back(pg ? name : "$.\"" + name + "\"");
         params.push_back(it->second);
@@ -290,10 +371,11 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
   const bool linked = incident_id != 0 && d.action != Action::kInhibited && d.action != Action::kIgnored;
   DAI_RETURN_IF_ERROR(conn.Query(
       "INSERT INTO alerts (fingerprint, source, status, alertname, severity, labels, annotations, generator_url, "
-      "starts_at, ends_at, incident_id, inhibited_by, receive_count, first_received_at, last_received_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+      "starts_at, ends_at, incident_id, inhibited_by, receive_count, first_received_at, last_received_at, service) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
       "ON CONFLICT (fingerprint) DO UPDATE SET source = excluded.source, status = excluded.status, "
       "alertname = excluded.alertname, severity = excluded.severity, labels = excluded.labels, "
+      "service = excluded.service, "
       "annotations = excluded.annotations, generator_url = excluded.generator_url, starts_at = excluded.starts_at, "
       "ends_at = excluded.ends_at, incident_id = COALESCE(excluded.incident_id, alerts.incident_id), "
       "inhibited_by = excluded.inhibited_by, receive_count = alerts.receive_count + 1, "
@@ -302,7 +384,8 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
        DumpJson(MapJson(alert.labels)), DumpJson(MapJson(alert.annotations)), alert.generator_url,
        alert.starts_at, alert.ends_at ? store::Param(*alert.ends_at) : store::Param(nullptr),
        linked ? store::Param(incident_id) : store::Param(nullptr),
-       d.inhibited_by.empty() ? store::Param(nullptr) : store::Param(d.inhibited_by), now, now}).status());
+       d.inhibited_by.empty() ? store::Param(nullptr) : store::Param(d.inhibited_by), now, now,
+       Label(alert, "service").empty() ? store::Param(nullptr) : store::Param(Label(alert, "service"))}).status());
   if (incident_id != 0 && d.action != Action::kIgnored) result.touched_incidents.push_back(incident_id);
   return Status::Ok();
 }

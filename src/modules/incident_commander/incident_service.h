@@ -1,13 +1,21 @@
 // IncidentService: signals in, incidents out. Ingests Alertmanager and generic webhook
-// payloads (each payload in one transaction: a 2xx answer means every alert in it is
-// committed), correlates every alert into incidents with the pure correlator, keeps the
+// payloads, correlates every alert into incidents with the pure correlator, keeps the
 // timeline in incident_actions, and serves the incidentCommander.* procedures.
+// Group commit: concurrent Ingest calls are committed together — the first caller becomes the
+// leader and writes every queued payload in one transaction, then wakes each caller; Ingest
+// returns only after the transaction holding its payload committed (a 2xx answer means every
+// alert in it is committed). When a group fails, its payloads are retried one transaction each,
+// so one bad payload never fails another.
 // Thread-safety: safe for concurrent use; ingestion is serialised per database (BEGIN
 // IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/clock.h"
@@ -44,8 +52,13 @@ class IncidentService {
   IncidentService(store::Database& db, const Clock& clock, IncidentServiceOptions options,
                   std::function<void(const std::string&, const std::string&)> publish);
 
-  //! Commits every alert of the batch and its effect on incidents, or nothing.
+  //! Commits every alert of the batch and its effect on incidents, or nothing. Concurrent
+  //! calls share one transaction (group commit); each returns after that commit.
   Result<IngestResult> Ingest(const alerts::AlertBatch& batch, const std::string& actor);
+
+  //! Number of transactions ingestion committed (less than the number of Ingest calls when
+  //! calls were grouped).
+  int64_t ingest_transactions() const { return ingest_transactions_.load(); }
 
   //! Declares incidentCommander.list/get/acknowledge/resolve (others stay planned).
   void RegisterProcedures(ProcedureRegistry& registry);
@@ -73,6 +86,10 @@ class IncidentService {
   Result<Json> Update(int64_t id, const Identity& who, const Json& change);
 
  private:
+  struct PendingIngest;
+  //! Writes `group` in one transaction (or, if that fails and there are several, one each)
+  //! and fills every member's result.
+  void CommitGroup(const std::vector<std::shared_ptr<PendingIngest>>& group);
   Status IngestOne(store::Connection& conn, const alerts::Alert& alert, const std::string& actor,
                    IngestResult& result);
 
@@ -82,6 +99,12 @@ class IncidentService {
   std::function<void(const std::string&, const std::string&)> publish_;
   std::atomic<int64_t> alerts_received_{0};
   std::atomic<int64_t> incidents_opened_{0};
+  std::atomic<int64_t> ingest_transactions_{0};
+  // Group commit: payloads waiting for a leader, and whether one is writing.
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::deque<std::shared_ptr<PendingIngest>> queue_;
+  bool leader_active_ = false;
 };
 
 }  // namespace dai::incidents

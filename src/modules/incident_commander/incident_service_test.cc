@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "store/migrations.h"
 
@@ -120,6 +121,70 @@ TEST_F(IncidentServiceTest, InhibitedWarningsOpenNothing) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->inhibited, 1);
   EXPECT_EQ((*svc_->List(Json::object()))["total"], 1);
+}
+
+TEST_F(IncidentServiceTest, InhibitionIsScopedToTheAlertsService) {
+  ASSERT_TRUE(svc_->Ingest(Batch(Payload("firing", "Down", "api", "critical")), "am").ok());
+  // Another service's warning is not hidden by api's critical alert.
+  auto r = svc_->Ingest(Batch(Payload("firing", "Slow", "db", "warning")), "am");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->inhibited, 0);
+  EXPECT_EQ(r->opened, 1);
+  // api's warning is; once api's critical alert resolves, a new warning is not.
+  r = svc_->Ingest(Batch(Payload("firing", "Slow", "api", "warning")), "am");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->inhibited, 1);
+  ASSERT_TRUE(svc_->Ingest(Batch(Payload("resolved", "Down", "api", "critical")), "am").ok());
+  r = svc_->Ingest(Batch(Payload("firing", "Latency", "api", "warning")), "am");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->inhibited, 0);
+  auto col = db_->Query("SELECT service FROM alerts WHERE alertname = 'Slow' ORDER BY service");
+  ASSERT_TRUE(col.ok());
+  ASSERT_EQ(col->rows.size(), 2u);
+  EXPECT_EQ(col->rows[0].GetString(0), "api");
+  EXPECT_EQ(col->rows[1].GetString(0), "db");
+}
+
+// Concurrent callers share transactions (group commit): every alert of every call is stored
+// once, each call's result counts only its own alerts, and grouping is what sequential
+// ingestion would decide (one incident per service).
+TEST_F(IncidentServiceTest, ConcurrentIngestCommitsEveryAlertOnce) {
+  constexpr int kThreads = 8, kCalls = 20, kPerCall = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0}, counted{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int c = 0; c < kCalls; ++c) {
+        std::string alerts;
+        for (int k = 0; k < kPerCall; ++k) {
+          alerts += std::string(alerts.empty() ? "" : ",") + R"({"labels":{"alertname":"A)" +
+                    std::to_string(c) + R"(","service":"svc-)" + std::to_string(k) + R"(","instance":"t)" +
+                    std::to_string(t) + "-" + std::to_string(c) + "-" + std::to_string(k) +
+                    R"(","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+        }
+        auto r = svc_->Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + alerts + "]}"), "am");
+        if (!r.ok()) {
+          ++failures;
+          continue;
+        }
+        counted += r->alerts;
+        if (r->opened + r->attached != kPerCall) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(counted.load(), kThreads * kCalls * kPerCall);
+  auto stored = db_->Query("SELECT count(*), max(receive_count) FROM alerts");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->rows[0].GetInt(0), kThreads * kCalls * kPerCall);
+  EXPECT_EQ(stored->rows[0].GetInt(1), 1);
+  auto members = db_->Query("SELECT count(*) FROM incident_alerts");
+  EXPECT_EQ(members->rows[0].GetInt(0), kThreads * kCalls * kPerCall);
+  EXPECT_EQ((*svc_->List(Json::object()))["total"], kPerCall);
+  EXPECT_EQ(svc_->alerts_received(), kThreads * kCalls * kPerCall);
+  EXPECT_GE(svc_->ingest_transactions(), 1);
+  EXPECT_LE(svc_->ingest_transactions(), kThreads * kCalls);
 }
 
 TEST_F(IncidentServiceTest, FiltersAndPagination) {
