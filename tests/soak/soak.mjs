@@ -215,7 +215,7 @@ async function main() {
     // Per instance; the report's memory figures are of the larger one.
     const per = servers.map((x) => procStatus(x.proc.pid));
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text()).catch(() => '');
-    const backlog = [...metrics.matchAll(/^devops_ai_jobs_queue_depth(?:\{[^}]*\})? ([0-9.e+]+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    const backlog = [...metrics.matchAll(/^devops_ai_jobs_queue_depth\{state="(?:pending|queued|running)"\} ([0-9.e+]+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
     samples.push({ t: Math.round(elapsed()), rssMb: +Math.max(...per.map((x) => x.rssMb)).toFixed(1),
       fds: Math.max(...per.map((x) => x.fds)), dbBytes: pg ? null : dirBytes(server.dataDir), jobBacklog: backlog });
   };
@@ -230,7 +230,8 @@ async function main() {
   await sample();
   for (const x of servers) {
     await x.stop();
-    x.cleanup();
+    if (process.env.SOAK_KEEP === '1') console.log(`soak: data directory kept: ${x.dataDir}`);
+    else x.cleanup();
   }
   if (pg) pg.stop();
 
