@@ -13,6 +13,7 @@
 #include "engines/cost/cost_anomaly.h"
 #include "engines/cost/focus_reader.h"
 #include "engines/cost/opencost.h"
+#include "engines/cost/recommender.h"
 #include "engines/cost/utilization.h"
 #include "modules/cost/cost_service.h"
 
