@@ -554,12 +554,15 @@ Status BuildRegistry(App::Parts& p) {
   p.cost->RegisterProcedures(p.registry);
   cicd::CicdServiceOptions cicd_options;
   cicd_options.data_dir = p.config.data_dir;
+  cicd_options.runs_dir = p.config.runs_dir;
+  cicd_options.run_user = p.config.run_user;
   cicd_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;
   p.cicd = std::make_unique<cicd::CicdService>(
       *p.store->db, p.clock, cicd_options, [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);
         if (type == "cicd.run") DeploymentSignal(*pp, json);
       });
+  DAI_RETURN_IF_ERROR(p.cicd->CheckSettings());
   p.cicd->RegisterProcedures(p.registry, p.jobs.get());
   DAI_RETURN_IF_ERROR(BuildAssistant(p));
   p.logs = std::make_unique<logs::LogService>(

@@ -101,6 +101,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
              "Comma-separated absolute paths runbook command steps may run [none]");
   AddSetting(serve, *serve_flags, "supervise_file", "YAML list of processes to supervise (self-healing targets)");
   AddSetting(serve, *serve_flags, "healing_rules_file", "YAML healing rules to import (by name) at start");
+  AddSetting(serve, *serve_flags, "runs_dir", "Pipeline run workspaces, outside the data dir [<data_dir>-runs]");
+  AddSetting(serve, *serve_flags, "run_user", "User pipeline steps run as when started as root [nobody]");
   AddSetting(serve, *serve_flags, "llm_url", "OpenAI-compatible base URL (…/v1); empty: no LLM");
   AddSetting(serve, *serve_flags, "llm_model", "LLM model name");
   AddSetting(serve, *serve_flags, "llm_api_key_file", "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");

@@ -78,6 +78,8 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "runbook_executables",
                                                 "supervise_file",
                                                 "healing_rules_file",
+                                                "runs_dir",
+                                                "run_user",
                                                 "llm_url",
                                                 "llm_model",
                                                 "llm_api_key_file",
@@ -134,6 +136,14 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   }
   if (key == "healing_rules_file") {
     c.healing_rules_file = v;
+    return Status::Ok();
+  }
+  if (key == "runs_dir") {
+    c.runs_dir = v;
+    return Status::Ok();
+  }
+  if (key == "run_user") {
+    c.run_user = v;
     return Status::Ok();
   }
   if (key == "log_level") {
@@ -344,6 +354,8 @@ std::string DescribeConfig(const Config& c) {
     << "supervise_file: " << (c.supervise_file.empty() ? "(none)" : c.supervise_file) << "\n"
     << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file)
     << "\n"
+    << "runs_dir: " << (c.runs_dir.empty() ? c.data_dir + "-runs" : c.runs_dir) << "\n"
+    << "run_user: " << (c.run_user.empty() ? "(no privilege drop)" : c.run_user) << "\n"
     << "llm_url: " << (c.llm_url.empty() ? "(not configured)" : c.llm_url) << "\n"
     << "llm_model: " << (c.llm_model.empty() ? "(none)" : c.llm_model) << "\n"
     << "llm_budget_usd: " << c.llm_budget_usd << "\n"

@@ -39,6 +39,10 @@ struct Config {
   std::vector<std::string> runbook_executables;
   std::string supervise_file;      //!< YAML: processes the platform supervises (self-healing)
   std::string healing_rules_file;  //!< YAML: healing rules imported (upserted by name) at start
+  //! Pipeline run workspaces; empty: "<data_dir>-runs". Must lie outside the data directory.
+  std::string runs_dir;
+  //! Pipeline steps run as this user when the server runs as root; empty: no drop.
+  std::string run_user = "nobody";
   //! The optional LLM (OpenAI-compatible chat completions). Empty llm_url: no LLM; the
   //! assistant answers its fixed intents. The key is read from llm_api_key_file (a mounted
   //! secret) or the DEVOPS_AI_LLM_API_KEY environment variable, never from flags or YAML.

@@ -1023,6 +1023,13 @@ UPDATE alerts SET service = {{LABEL:service}};
 CREATE INDEX alerts_firing_service_idx ON alerts(status, severity, service);
 )SQL";
 
+// CI/CD: the change a run built (files, lines, author, dependency files) and the failure
+// prediction made for it, with its main reasons (issue #9).
+constexpr std::string_view kMigration14 = R"SQL(
+ALTER TABLE pipeline_runs ADD COLUMN change_features {{JSON}};
+ALTER TABLE pipeline_runs ADD COLUMN prediction {{JSON}};
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
@@ -1035,6 +1042,7 @@ const std::vector<Migration>& Registry() {
       {10, "notifications and the assistant", kMigration10},
       {11, "log intelligence", kMigration11},
       {13, "incident commander: indexed alert service", kMigration13},
+      {14, "ci/cd change features and predictions", kMigration14},
       {17, "cost optimizer: collectors, allocations, anomalies", kMigration17},
   };
   return kAll;

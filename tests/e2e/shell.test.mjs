@@ -8,7 +8,7 @@
 // run build). Skips with a message when either is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -188,6 +188,33 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
   await page.goto(server.base + '/logs');
   await page.getByTestId('log-template').filter({ hasText: 'declined by issuer' }).first()
     .waitFor({ timeout: 10_000 });
+
+  // CI/CD: a pipeline over a tiny local git repository, created through the API with the
+  // operator token; the page triggers a run, which the server's runner executes, and the run
+  // view shows it succeed with its log (SSE cicd.* events refresh it).
+  const gitRepo = mkdtempSync(join(tmpdir(), 'dai-e2e-repo-'));
+  t.after(() => rmSync(gitRepo, { recursive: true, force: true }));
+  writeFileSync(join(gitRepo, 'check.sh'), 'echo "hello from the e2e pipeline"\n');
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=E2e', '-c', 'user.email=e2e@example.com',
+    '-c', 'init.defaultBranch=main', ...args], { cwd: gitRepo, stdio: 'pipe' });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'feat: check script');
+  const created = await fetch(server.base + '/trpc/cicdOrchestrator.createPipeline', {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ name: 'e2e-pipeline', repository: gitRepo, definition: { name: 'e2e', branches: ['main'],
+      jobs: [{ id: 'check', name: 'check', needs: [], runsOn: 'local', image: '', timeoutMinutes: 2, caches: [],
+        steps: [{ name: 'run check', argv: ['sh', 'check.sh'] }] }] } }),
+  });
+  assert.equal(created.status, 200, `createPipeline answered ${created.status}: ${await created.text()}`);
+  await page.goto(server.base + '/cicd');
+  await page.getByRole('button', { name: 'e2e-pipeline' }).waitFor({ timeout: 10_000 });
+  await page.getByText('No runs yet').waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Trigger run' }).click();
+  await page.getByTestId('run-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('run-log').filter({ hasText: 'hello from the e2e pipeline' }).waitFor({ timeout: 10_000 });
+  await page.getByTestId('gantt-bar').first().waitFor();
+  await shot('cicd-run-succeeded');
 
   // Figure (printed, not asserted): Overview from a cold cache (a fresh navigation: empty query
   // cache), until every tile has its answer, beside the anchor of the Docs page (its lists are

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { Server, tempDir } from './harness.mjs';
+import { Server, runCli, tempDir } from './harness.mjs';
 
 let server;
 let api;
@@ -76,6 +76,11 @@ test('a generated pipeline runs green, then a breaking commit fails at the test 
   assert.equal(ok.commitSha.length, 40);
   assert.ok(ok.steps.some((s) => s.step.includes('npm test') && s.status === 'succeeded'));
   assert.match(ok.log, /adds/);
+  // One run of history: no prediction, and the run says why instead of a number.
+  assert.equal(ok.prediction.probability, null);
+  assert.match(ok.prediction.note, /not enough history/);
+  assert.ok(ok.change.filesTouched >= 3, JSON.stringify(ok.change));
+  assert.equal(ok.change.author, 'ann@example.com');
 
   writeFileSync(join(repo, 'calc.js'), 'exports.add = (a, b) => a - b;\n');
   git('commit', '-qam', 'fix(calc)!: subtract instead\n\nBREAKING CHANGE: add now subtracts');
@@ -105,6 +110,78 @@ test('a generated pipeline runs green, then a breaking commit fails at the test 
   assert.equal(notes.breaking, 1);
   assert.match(notes.markdown, /## Breaking changes/);
   assert.match(notes.markdown, /add now subtracts/);
+});
+
+test('cancelRun stops a long step: its process is killed and the run ends cancelled', async () => {
+  const p = await api.mutation('cicdOrchestrator.createPipeline', {
+    name: 'long', repository: repo,
+    definition: { name: 'long', branches: ['main'], jobs: [{ id: 'slow', name: 'slow', needs: [], runsOn: 'local', image: '', timeoutMinutes: 5, caches: [],
+      steps: [{ name: 'sleep', argv: ['sh', '-c', 'echo pid=$$; exec sleep 120'] }, { name: 'after', argv: ['true'] }] }] },
+  });
+  const queued = await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: p.id });
+  let pid = 0;
+  const deadline = Date.now() + 30_000;
+  while (!pid) {
+    const run = await api.query('cicdOrchestrator.getRun', { id: queued.id });
+    const m = /pid=(\d+)/.exec(run.log);
+    if (m) pid = Number(m[1]);
+    assert.ok(Date.now() < deadline, `the step never started: ${run.status} ${run.log}`);
+    if (!pid) await new Promise((r) => setTimeout(r, 100));
+  }
+  process.kill(pid, 0); // alive before the cancel
+  const viewer = createTRPCUntypedClient({ links: [httpLink({ url: `${server.url}/trpc`, headers: { authorization: `Bearer ${server.createToken('viewer', 'cicd-viewer')}` } })] });
+  await assert.rejects(viewer.mutation('cicdOrchestrator.cancelRun', { id: queued.id }), (err) => err.data?.code === 'FORBIDDEN');
+  await api.mutation('cicdOrchestrator.cancelRun', { id: queued.id });
+  const done = await waitRun(queued.id);
+  assert.equal(done.status, 'cancelled');
+  assert.match(done.failureReason, /cancelled by token:cicd-test/);
+  assert.deepEqual(done.steps.map((s) => s.status), ['cancelled', 'cancelled']);
+  assert.ok(done.steps[0].durationMs < 60_000);
+  assert.throws(() => process.kill(pid, 0), (err) => err.code === 'ESRCH', `step process ${pid} survived`);
+  await assert.rejects(api.mutation('cicdOrchestrator.cancelRun', { id: queued.id }),
+    (err) => err.data?.code === 'PRECONDITION_FAILED' && /already cancelled/.test(err.message));
+  await assert.rejects(api.mutation('cicdOrchestrator.cancelRun', { id: 999999 }), (err) => err.data?.code === 'NOT_FOUND');
+});
+
+test('with enough history a run carries a failure prediction and its main reasons', async () => {
+  const p = await api.mutation('cicdOrchestrator.createPipeline', {
+    name: 'predict', repository: repo,
+    definition: { name: 'predict', branches: ['main'], jobs: [{ id: 'check', name: 'check', needs: [], runsOn: 'local', image: '', timeoutMinutes: 5, caches: [],
+      steps: [{ name: 'no broken marker', argv: ['sh', '-c', 'test ! -e broken'] }] }] },
+  });
+  // Breaking commits touch the marker (and more lines); good ones touch a notes file.
+  for (let i = 0; i < 12; i++) {
+    const broken = i % 3 === 1;
+    if (broken) writeFileSync(join(repo, 'broken'), 'x\n'.repeat(20 + i));
+    else rmSync(join(repo, 'broken'), { force: true });
+    writeFileSync(join(repo, 'notes.txt'), `note ${i}\n`);
+    git('add', '-A');
+    git('commit', '-qm', `chore: step ${i}`);
+    const run = await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: p.id });
+    const done = await waitRun(run.id);
+    assert.equal(done.status, broken ? 'failed' : 'succeeded', done.failureReason ?? '');
+  }
+  rmSync(join(repo, 'broken'), { force: true });
+  writeFileSync(join(repo, 'notes.txt'), 'final\n');
+  git('add', '-A');
+  git('commit', '-qm', 'chore: final');
+  const last = await waitRun((await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: p.id })).id);
+  assert.equal(last.prediction.trainedOn, 12);
+  assert.equal(typeof last.prediction.probability, 'number');
+  assert.ok(last.prediction.probability >= 0 && last.prediction.probability <= 1);
+  assert.ok(last.prediction.reasons.length <= 3);
+  assert.match(last.prediction.note, /logistic regression over 12 earlier runs/);
+});
+
+test('the server refuses run workspaces inside its data directory', () => {
+  const dir = tempDir('cicd-runs');
+  try {
+    const r = runCli(['serve', '--data-dir', dir, '--runs-dir', join(dir, 'runs'), '--listen', '127.0.0.1:0'], { timeout: 15000 });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /setting runs_dir: .* overlaps the data directory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('createPipeline refuses a cyclic definition, naming the cycle', async () => {

@@ -129,7 +129,11 @@ export class Server {
   }
 
   cleanup() {
-    if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDir) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      // pipeline run workspaces default to a sibling of the data dir
+      rmSync(`${this.dataDir}-runs`, { recursive: true, force: true });
+    }
   }
 }
 

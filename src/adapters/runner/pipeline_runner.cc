@@ -6,6 +6,8 @@
 #include <mutex>
 #include <set>
 
+#include <unistd.h>
+
 #include "adapters/runner/step_process.h"
 
 namespace dai::runner {
@@ -24,7 +26,7 @@ std::map<std::string, std::string> GitEnv() {
 }
 
 Result<StepProcessOutcome> Git(const std::vector<std::string>& args, const std::string& cwd,
-                           std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout) {
   StepProcessSpec spec;
   spec.argv = {"git"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -33,6 +35,19 @@ Result<StepProcessOutcome> Git(const std::vector<std::string>& args, const std::
   spec.timeout = timeout;
   spec.max_output_bytes = 64 * 1024;
   return RunStepProcess(spec);
+}
+
+// Hands `dir` and everything below it to uid/gid (symbolic links themselves, never followed).
+Status ChownTree(const std::string& dir, int uid, int gid) {
+  std::error_code ec;
+  if (::lchown(dir.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0)
+    return Status::FailedPrecondition("cannot hand '" + dir + "' to uid " + std::to_string(uid));
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (::lchown(it->path().c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0)
+      return Status::FailedPrecondition("cannot hand '" + it->path().string() + "' to uid " +
+                                        std::to_string(uid));
+  if (ec) return Status::FailedPrecondition("cannot walk '" + dir + "': " + ec.message());
+  return Status::Ok();
 }
 
 std::string Tail(const std::string& s, size_t n) {
@@ -149,6 +164,14 @@ Result<PipelineRunResult> RunPipeline(const cicd::Pipeline& pipeline,
   emit("$ git clone " + options.source + (options.ref.empty() ? "" : " @ " + options.ref) + "\n");
   DAI_ASSIGN_OR_RETURN(std::string commit, CloneRepository(options.source, options.ref, checkout,
                                                            std::chrono::minutes(5)));
+  // Before the hand-over: git refuses to read a repository another user owns.
+  if (options.on_checkout) options.on_checkout(checkout, commit);
+  const bool drop = options.run_uid >= 0;
+  const std::string home = (fs::path(options.work_dir) / "home").string();
+  if (drop) {
+    fs::create_directories(home, ec);
+    DAI_RETURN_IF_ERROR(ChownTree(options.work_dir, options.run_uid, options.run_gid));
+  }
   PipelineRunResult result;
   result.commit = commit;
   result.status = "succeeded";
@@ -160,8 +183,8 @@ Result<PipelineRunResult> RunPipeline(const cicd::Pipeline& pipeline,
     const cicd::Job& job = *by_id[job_id];
     bool blocked = false;
     for (const auto& n : job.needs) blocked |= failed_jobs.count(n) > 0;
-    bool cancelled = options.cancel && options.cancel->load();
     for (const auto& s : job.steps) {
+      const bool cancelled = options.cancel && options.cancel->load();
       StepRecord rec;
       rec.job = job.id;
       rec.step = s.name.empty() ? (s.uses.empty() ? cicd::ShellQuote(s.argv) : s.uses) : s.name;
@@ -191,6 +214,11 @@ Result<PipelineRunResult> RunPipeline(const cicd::Pipeline& pipeline,
       spec.inherit_env = false;
       spec.env["CI"] = "true";
       spec.env["DEVOPS_AI_RUNNER"] = "1";
+      if (drop) {
+        spec.env["HOME"] = home;
+        spec.run_uid = options.run_uid;
+        spec.run_gid = options.run_gid;
+      }
       spec.timeout = s.timeout_seconds > 0
                          ? std::chrono::milliseconds(int64_t{s.timeout_seconds} * 1000)
                          : options.default_step_timeout;
@@ -216,6 +244,7 @@ Result<PipelineRunResult> RunPipeline(const cicd::Pipeline& pipeline,
           emit("\n[output truncated: " + std::to_string(outcome->output_bytes) +
                " bytes written, " + std::to_string(outcome->output.size()) + " kept]\n");
         if (outcome->timed_out) rec.error = "killed after the step timeout";
+        if (outcome->cancelled) rec.error = "cancelled: the step was stopped";
       }
       emit("=== " + rec.status + " (exit " + std::to_string(rec.exit_code) + ", " +
            std::to_string(rec.duration_ms) + " ms)\n");

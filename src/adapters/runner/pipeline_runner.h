@@ -40,6 +40,13 @@ struct PipelineRunOptions {
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(std::string_view)> on_log;    //!< live log lines
   std::function<void(const StepRecord&)> on_step;  //!< after each step
+  //! After the checkout (still owned by the server), before the first step: the checkout
+  //! directory and its commit.
+  std::function<void(const std::string&, const std::string&)> on_checkout;
+  //! >= 0 (a server running as root): the work directory is handed to this user and group,
+  //! steps run as them with HOME at work_dir/home; git clones as the server.
+  int run_uid = -1;
+  int run_gid = -1;
 };
 
 struct PipelineRunResult {

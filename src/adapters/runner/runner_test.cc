@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 
@@ -197,6 +202,86 @@ TEST(PipelineRunner, BadInputs) {
   EXPECT_NE(clone.status().message().find("/nonexistent/repo"), std::string::npos);
   opt.source = "--upload-pack=touch /tmp/x";
   EXPECT_EQ(RunPipeline(p, opt).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A one-job pipeline over `steps` (argv each) for a repository with one commit.
+struct OneJob {
+  TempDir tmp;
+  fs::path repo = tmp.path() / "r";
+  cicd::Pipeline p;
+  explicit OneJob(const std::vector<std::vector<std::string>>& steps) {
+    Write(repo / "README", "x\n");
+    Git(repo, {"init", "-q"});
+    Git(repo, {"add", "."});
+    Git(repo, {"commit", "-qm", "init"});
+    cicd::Job j;
+    j.id = "build";
+    j.name = "build";
+    for (size_t i = 0; i < steps.size(); ++i) {
+      cicd::Step s;
+      s.name = "s" + std::to_string(i);
+      s.argv = steps[i];
+      j.steps.push_back(s);
+    }
+    p.name = "t";
+    p.jobs = {j};
+  }
+};
+
+TEST(PipelineRunner, CancelKillsTheRunningStepAndCancelsTheRest) {
+  OneJob f({{"sh", "-c", "echo pid=$$; exec sleep 60"}, {"true"}});
+  std::atomic<bool> cancel{false};
+  std::string log;
+  PipelineRunOptions opt;
+  opt.source = f.repo.string();
+  opt.work_dir = (f.tmp.path() / "w").string();
+  opt.cancel = &cancel;
+  opt.on_log = [&](std::string_view text) {
+    log.append(text);
+    if (log.find("pid=") != std::string::npos && log.find('\n', log.find("pid=")) != log.npos)
+      cancel = true;
+  };
+  auto r = RunPipeline(f.p, opt);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, "cancelled");
+  ASSERT_EQ(r->steps.size(), 2u);
+  EXPECT_EQ(r->steps[0].status, "cancelled");
+  EXPECT_EQ(r->steps[1].status, "cancelled");
+  EXPECT_LT(r->steps[0].duration_ms, 30000);
+  const size_t at = log.find("pid=");
+  ASSERT_NE(at, std::string::npos);
+  const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 4)));
+  ASSERT_GT(pid, 0);
+  EXPECT_NE(::kill(pid, 0), 0) << "the step's process " << pid << " still exists";
+}
+
+TEST(PipelineRunner, StepsRunAsTheConfiguredUserWhenStartedAsRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop privileges (running as non-root)";
+  struct passwd* nobody = ::getpwnam("nobody");
+  if (!nobody) GTEST_SKIP() << "no user 'nobody' on this host";
+  // The step writes into its checkout and its HOME, and cannot write where root can.
+  OneJob f({{"sh", "-c", "id -u; touch made-by-step \"$HOME/h\""},
+            {"sh", "-c", "touch /root/dai-runner-should-not-exist"}});
+  PipelineRunOptions opt;
+  opt.source = f.repo.string();
+  opt.work_dir = (f.tmp.path() / "w").string();
+  opt.run_uid = static_cast<int>(nobody->pw_uid);
+  opt.run_gid = static_cast<int>(nobody->pw_gid);
+  std::string log;
+  opt.on_log = [&](std::string_view text) { log.append(text); };
+  bool checked_out = false;
+  opt.on_checkout = [&](const std::string& dir, const std::string& commit) {
+    checked_out = fs::exists(fs::path(dir) / "README") && commit.size() == 40;
+  };
+  auto r = RunPipeline(f.p, opt);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(checked_out);
+  ASSERT_EQ(r->steps.size(), 2u);
+  EXPECT_EQ(r->steps[0].status, "succeeded") << log;
+  EXPECT_NE(log.find(std::to_string(nobody->pw_uid) + "\n"), std::string::npos) << log;
+  EXPECT_EQ(r->steps[1].status, "failed") << log;
+  EXPECT_FALSE(fs::exists("/root/dai-runner-should-not-exist"));
+  EXPECT_TRUE(fs::exists(fs::path(opt.work_dir) / "src" / "made-by-step"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "adapters/runner/step_process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -80,6 +81,17 @@ Result<StepProcessOutcome> RunStepProcess(const StepProcessSpec& spec) {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
+      int e = errno;
+      (void)!::write(err_pipe[1], &e, sizeof e);
+      ::_exit(127);
+    }
+    if (spec.run_gid >= 0 &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(spec.run_gid)) != 0)) {
+      int e = errno;
+      (void)!::write(err_pipe[1], &e, sizeof e);
+      ::_exit(127);
+    }
+    if (spec.run_uid >= 0 && ::setuid(static_cast<uid_t>(spec.run_uid)) != 0) {
       int e = errno;
       (void)!::write(err_pipe[1], &e, sizeof e);
       ::_exit(127);

@@ -1,10 +1,11 @@
 // StepProcess (the pipeline runner's process primitive; ProcessRunner in process_runner.h is the
-// runbook one: absolute argv[0], explicit env). Runs one program as a child process from an argv vector (execvp: no shell ever parses a
-// value), in a working directory, with extra environment variables, a timeout, cancellation,
-// and its combined stdout/stderr captured up to a byte limit (the rest is counted and dropped,
-// so a step that prints gigabytes cannot exhaust memory). The child leads its own process
-// group; on timeout or cancellation the whole group gets SIGTERM, then SIGKILL after a grace
-// period. Thread-safety: RunStepProcess may be called from several threads at once.
+// runbook one: absolute argv[0], explicit env). Runs one program as a child process from an argv
+// vector (execvp: no shell ever parses a value), in a working directory, with extra environment
+// variables, a timeout, cancellation, and its combined stdout/stderr captured up to a byte limit
+// (the rest is counted and dropped, so a step that prints gigabytes cannot exhaust memory). The
+// child leads its own process group; on timeout or cancellation the whole group gets SIGTERM, then
+// SIGKILL after a grace period. Thread-safety: RunStepProcess may be called from several threads at
+// once.
 #pragma once
 
 #include <atomic>
@@ -36,6 +37,11 @@ struct StepProcessSpec {
   //! true: on_output gets every byte, also beyond max_output_bytes (a follower such as
   //! `journalctl --follow` that runs for days and keeps nothing in `output`).
   bool stream_all_output = false;
+  //! >= 0: the child drops to this group (supplementary groups cleared) and user before exec
+  //! (a server started as root runs pipeline steps as an unprivileged user). A drop that fails
+  //! fails the start (NOT_FOUND naming the reason); the step never runs with our privileges.
+  int run_gid = -1;
+  int run_uid = -1;
 };
 
 struct StepProcessOutcome {

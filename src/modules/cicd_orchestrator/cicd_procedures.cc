@@ -1,6 +1,6 @@
 // cicdOrchestrator.*: the specification's five procedures (listPipelines, createPipeline,
 // triggerRun, getOptimizations, generatePipeline) and what the UI needs (getPipeline, listRuns,
-// getRun, ingestJunit, testHealth, judgeCanary, releaseNotes).
+// getRun, cancelRun, ingestJunit, testHealth, judgeCanary, releaseNotes).
 #include "modules/cicd_orchestrator/cicd_service.h"
 #include "registry/schema.h"
 
@@ -51,12 +51,23 @@ Json RunSchema() {
        s::Req("steps", s::Array(step)), s::Req("failureReason", s::Nullable(s::String())),
        s::Req("durationMs", s::Nullable(s::Int())), s::Req("startedAt", s::Nullable(s::DateTime())),
        s::Req("finishedAt", s::Nullable(s::DateTime())), s::Req("createdAt", s::DateTime()),
-       s::Opt("log", s::String())});
+       s::Opt("log", s::String()),
+       s::Req("prediction",
+              s::Nullable(s::Object(
+                  {s::Req("probability", s::Nullable(s::Number())),
+                   s::Req("reasons", s::Array(s::Object({s::Req("feature", s::String()),
+                                                         s::Req("contribution", s::Number())}))),
+                   s::Req("trainedOn", s::Int()), s::Req("note", s::String())}))),
+       s::Req("change",
+              s::Nullable(s::Object(
+                  {s::Req("filesTouched", s::Int()), s::Req("linesChanged", s::Int()),
+                   s::Req("author", s::String()), s::Req("dependencyChange", s::Bool())})))});
 }
 
 }  // namespace
 
 void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs) {
+  jobs_ = jobs;
   const auto Q = ProcedureKind::kQuery;
   const auto M = ProcedureKind::kMutation;
   const Json id = s::Int(1);
@@ -84,6 +95,12 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
       [this, jobs](const Json& in, CallContext& ctx) {
         return TriggerRun(in["pipelineId"].get<int64_t>(), in.value("ref", std::string()),
                           ctx.identity->username, jobs);
+      }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.cancelRun", M, Role::kOperator, s::Object({s::Req("id", id)}), RunSchema(),
+      "Cancel a queued or running run (the running step's process group is killed)",
+      [this](const Json& in, CallContext& ctx) {
+        return CancelRun(in["id"].get<int64_t>(), ctx.identity->username);
       }));
   registry.Add(MakeProcedure("cicdOrchestrator.listRuns", Q, Role::kViewer,
                              s::PageInput({s::Opt("pipelineId", id)}), s::Page(RunSchema()),

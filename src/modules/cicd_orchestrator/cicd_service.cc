@@ -1,15 +1,22 @@
 #include "modules/cicd_orchestrator/cicd_service.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "adapters/prometheus/prometheus_client.h"
 #include "adapters/runner/pipeline_runner.h"
 #include "adapters/runner/step_process.h"
 #include "core/ids.h"
 #include "engines/cicd/canary.h"
+#include "engines/cicd/failure_model.h"
 #include "engines/cicd/junit.h"
 #include "engines/cicd/pipeline.h"
 #include "engines/cicd/release_notes.h"
@@ -49,6 +56,21 @@ Json PipelineJson(const store::Row& r) {
       {"createdAt", FormatIso8601(r.GetTime("created_at"))}};
 }
 
+Json JsonColumn(const store::Row& r, const char* column) {
+  if (r.IsNull(column)) return nullptr;
+  auto j = ParseJson(r.GetString(column));
+  return j.ok() && j->is_object() ? *j : Json(nullptr);
+}
+
+Json ChangeSummary(const store::Row& r) {
+  Json c = JsonColumn(r, "change_features");
+  if (c.is_null()) return c;
+  return {{"filesTouched", c.value("filesTouched", int64_t{0})},
+          {"linesChanged", c.value("linesChanged", int64_t{0})},
+          {"author", c.value("author", "")},
+          {"dependencyChange", c.value("dependencyChange", false)}};
+}
+
 Json RunJson(const store::Row& r) {
   auto stages = ParseJson(r.GetString("stages"));
   return {{"id", r.GetInt("id")},
@@ -65,7 +87,9 @@ Json RunJson(const store::Row& r) {
           {"durationMs", r.IsNull("duration_ms") ? Json(nullptr) : Json(r.GetInt("duration_ms"))},
           {"startedAt", OptTime(r.GetOptTime("started_at"))},
           {"finishedAt", OptTime(r.GetOptTime("finished_at"))},
-          {"createdAt", FormatIso8601(r.GetTime("created_at"))}};
+          {"createdAt", FormatIso8601(r.GetTime("created_at"))},
+          {"prediction", JsonColumn(r, "prediction")},
+          {"change", ChangeSummary(r)}};
 }
 
 // A repository given to the API: an existing local directory, or a URL to clone.
@@ -95,10 +119,46 @@ CicdService::CicdService(store::Database& db, const Clock& clock, CicdServiceOpt
   std::error_code ec;
   auto absolute = fs::absolute(options_.data_dir, ec);
   if (!ec) options_.data_dir = absolute.lexically_normal().string();
+  while (options_.data_dir.size() > 1 && options_.data_dir.back() == '/')
+    options_.data_dir.pop_back();
+  if (options_.runs_dir.empty()) options_.runs_dir = options_.data_dir + "-runs";
+  auto runs = fs::absolute(options_.runs_dir, ec);
+  if (!ec) options_.runs_dir = runs.lexically_normal().string();
+  while (options_.runs_dir.size() > 1 && options_.runs_dir.back() == '/')
+    options_.runs_dir.pop_back();
+}
+
+namespace {
+
+// True when `inner` is `outer` or lies below it (lexically, after resolving symlinks of the
+// existing parts).
+bool Within(const std::string& inner, const std::string& outer) {
+  std::error_code ec;
+  fs::path a = fs::weakly_canonical(inner, ec), b = fs::weakly_canonical(outer, ec);
+  auto rel = a.lexically_relative(b);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+}  // namespace
+
+Status CicdService::CheckSettings() const {
+  if (Within(options_.runs_dir, options_.data_dir) || Within(options_.data_dir, options_.runs_dir))
+    return Status::InvalidArgument("setting runs_dir: '" + options_.runs_dir +
+                                   "' overlaps the data directory '" + options_.data_dir +
+                                   "'; pipeline steps must run outside the server's own "
+                                   "directories");
+  if (::geteuid() == 0 && !options_.run_user.empty() && !::getpwnam(options_.run_user.c_str()))
+    return Status::InvalidArgument("setting run_user: user '" + options_.run_user +
+                                   "' does not exist");
+  return Status::Ok();
 }
 
 std::string CicdService::RunDir(int64_t run_id) const {
   return (fs::path(options_.data_dir) / "cicd" / "runs" / std::to_string(run_id)).string();
+}
+
+std::string CicdService::WorkDir(int64_t run_id) const {
+  return (fs::path(options_.runs_dir) / std::to_string(run_id) / "work").string();
 }
 
 Result<Json> CicdService::GeneratePipeline(const std::string& repository,
@@ -276,6 +336,259 @@ Result<Json> CicdService::ListRuns(const Json& in) {
               {"offset", offset}};
 }
 
+namespace {
+
+// Streams a run's output as "cicd.log" events: whole lines, at most every 250 ms and at most
+// kMaxEventBytes per event; output beyond that between two flushes is counted, not sent (the
+// stored log keeps everything up to the step's cap).
+class LogStreamer {
+ public:
+  static constexpr size_t kMaxEventBytes = 16 * 1024;
+  LogStreamer(int64_t run_id, std::function<void(const std::string&, const std::string&)> publish)
+      : run_id_(run_id), publish_(std::move(publish)) {}
+  void Append(std::string_view text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t room = kMaxEventBytes > pending_.size() ? kMaxEventBytes - pending_.size() : 0;
+    size_t keep = std::min(room, text.size());
+    pending_.append(text.substr(0, keep));
+    dropped_ += text.size() - keep;
+  }
+  //! Publishes complete lines (everything when `all` or when no newline fits).
+  void Flush(bool all) {
+    std::string text;
+    uint64_t dropped = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (pending_.empty() && dropped_ == 0) return;
+      size_t cut = pending_.size();
+      if (!all && dropped_ == 0) {
+        size_t nl = pending_.rfind('\n');
+        if (nl == std::string::npos && pending_.size() < kMaxEventBytes / 2) return;
+        if (nl != std::string::npos) cut = nl + 1;
+      }
+      text = pending_.substr(0, cut);
+      pending_.erase(0, cut);
+      dropped = dropped_;
+      dropped_ = 0;
+    }
+    if (publish_)
+      publish_("cicd.log", DumpJson({{"runId", run_id_}, {"text", text}, {"dropped", dropped}}));
+  }
+
+ private:
+  int64_t run_id_;
+  std::function<void(const std::string&, const std::string&)> publish_;
+  std::mutex mu_;
+  std::string pending_;
+  uint64_t dropped_ = 0;
+};
+
+// Runs `git args...` in `dir` (argv, bounded); the output or empty on failure.
+std::string GitOutput(const std::string& dir, std::vector<std::string> args) {
+  runner::StepProcessSpec spec;
+  spec.argv = {"git"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.cwd = dir;
+  spec.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"LC_ALL", "C"}};
+  spec.timeout = std::chrono::seconds(30);
+  spec.max_output_bytes = 4u << 20;
+  auto out = runner::RunStepProcess(spec);
+  if (!out.ok() || out->exit_code != 0) return "";
+  return out->output;
+}
+
+bool IsDependencyFile(const std::string& path) {
+  static const char* kNames[] = {
+      "package.json",     "package-lock.json", "yarn.lock",  "pnpm-lock.yaml", "go.mod",
+      "go.sum",           "Cargo.toml",        "Cargo.lock", "pyproject.toml", "poetry.lock",
+      "requirements.txt", "Pipfile.lock",      "pom.xml",    "build.gradle",   "build.gradle.kts",
+      "Gemfile.lock",     "composer.lock",     "vcpkg.json", "conanfile.txt",  "Chart.yaml"};
+  const std::string name = fs::path(path).filename().string();
+  for (const char* n : kNames)
+    if (name == n) return true;
+  return name.rfind("requirements", 0) == 0 && name.size() > 4 &&
+         name.substr(name.size() - 4) == ".txt";
+}
+
+bool IsTestFile(const std::string& path) {
+  std::string lower = path;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("test") != std::string::npos || lower.find("spec") != std::string::npos;
+}
+
+}  // namespace
+
+std::optional<int64_t> CicdService::JobOfRun(int64_t run_id) {
+  if (!jobs_) return std::nullopt;
+  for (auto state : {store::JobState::kRunning, store::JobState::kQueued}) {
+    auto list = jobs_->List(state, std::string("cicd.run"), 1000);
+    if (!list.ok()) continue;
+    for (const auto& j : *list) {
+      auto payload = ParseJson(j.payload);
+      if (payload.ok() && payload->is_object() && payload->value("runId", int64_t{0}) == run_id)
+        return j.id;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<Json> CicdService::CancelRun(int64_t id, const std::string& actor) {
+  DAI_ASSIGN_OR_RETURN(Json run, RunRow(id));
+  const std::string status = run["status"].get<std::string>();
+  if (status != "queued" && status != "running")
+    return Status::FailedPrecondition("run " + std::to_string(id) + " already " + status);
+  const TimePoint now = clock_.Now();
+  if (status == "queued") {
+    DAI_ASSIGN_OR_RETURN(
+        auto upd, db_.Query("UPDATE pipeline_runs SET status = 'cancelled', failure_reason = ?, "
+                            "finished_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
+                            {"cancelled by " + actor + " before it started", now, now, id}));
+    if (upd.affected_rows > 0) {
+      if (auto job = JobOfRun(id)) (void)jobs_->Cancel(*job, now);
+      if (publish_) publish_("cicd.run", DumpJson({{"id", id}, {"status", "cancelled"}}));
+      return GetRun(id);
+    }
+    // It started meanwhile: stop it like a running one.
+  }
+  bool here = false;
+  {
+    std::lock_guard<std::mutex> lock(active_mu_);
+    if (auto it = active_.find(id); it != active_.end()) {
+      it->second->store(true);
+      here = true;
+    }
+  }
+  // Another process's worker notices at its next lease renewal.
+  if (auto job = JobOfRun(id)) {
+    Status st = jobs_->Cancel(*job, now);
+    if (!st.ok() && !here) return st;
+  } else if (!here) {
+    return Status::FailedPrecondition("run " + std::to_string(id) +
+                                      " is not executing on any worker; it cannot be cancelled");
+  }
+  (void)db_.Query("UPDATE pipeline_runs SET failure_reason = ?, updated_at = ? WHERE id = ?",
+                  {"cancelled by " + actor, now, id});
+  if (publish_) publish_("cicd.run", DumpJson({{"id", id}, {"status", "cancelling"}}));
+  return GetRun(id);
+}
+
+void CicdService::RecordPrediction(int64_t run_id, int64_t pipeline_id,
+                                   const std::string& checkout) {
+  // The change: files and lines since the pipeline's previous run's commit (or the commit
+  // itself when there is none or it is unknown here).
+  auto prev = db_.Query(
+      "SELECT commit_sha FROM pipeline_runs WHERE pipeline_id = ? AND id < ? AND commit_sha IS "
+      "NOT NULL ORDER BY id DESC LIMIT 1",
+      {pipeline_id, run_id});
+  std::string numstat;
+  if (prev.ok() && !prev->rows.empty()) {
+    std::string sha = prev->rows[0].GetString("commit_sha");
+    if (sha.size() == 40 && sha.find_first_not_of("0123456789abcdef") == std::string::npos)
+      numstat = GitOutput(checkout, {"diff", "--numstat", sha, "HEAD", "--"});
+  }
+  if (numstat.empty())
+    numstat = GitOutput(checkout, {"show", "--numstat", "--format=", "HEAD", "--"});
+  std::vector<std::string> files;
+  int64_t lines = 0, touched = 0, tests = 0;
+  bool deps = false;
+  size_t pos = 0;
+  while (pos < numstat.size()) {
+    size_t nl = numstat.find('\n', pos);
+    if (nl == std::string::npos) nl = numstat.size();
+    std::string line = numstat.substr(pos, nl - pos);
+    pos = nl + 1;
+    size_t t1 = line.find('\t'), t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+    if (t2 == std::string::npos) continue;
+    lines += std::atoll(line.substr(0, t1).c_str()) +
+             std::atoll(line.substr(t1 + 1, t2 - t1 - 1).c_str());
+    std::string file = line.substr(t2 + 1);
+    ++touched;
+    deps |= IsDependencyFile(file);
+    tests += IsTestFile(file) ? 1 : 0;
+    if (files.size() < 200) files.push_back(file);
+  }
+  std::string author = GitOutput(checkout, {"log", "-1", "--format=%ae", "HEAD", "--"});
+  while (!author.empty() && (author.back() == '\n' || author.back() == '\r')) author.pop_back();
+  Json change = {{"files", files},   {"filesTouched", touched},  {"linesChanged", lines},
+                 {"author", author}, {"dependencyChange", deps}, {"testFilesTouched", tests}};
+
+  // Replay the pipeline's finished runs in order, computing each one's features from what was
+  // known before it, then train and predict this run.
+  auto hist = db_.Query(
+      "SELECT id, status, change_features, created_at, finished_at FROM pipeline_runs WHERE "
+      "pipeline_id = ? AND id < ? AND status IN ('succeeded','failed') AND change_features IS "
+      "NOT NULL ORDER BY id",
+      {pipeline_id, run_id});
+  std::map<std::string, std::pair<int, int>> by_file, by_author;  // runs, failures
+  std::optional<TimePoint> last_green;
+  auto features_of = [&](const Json& c, TimePoint at) {
+    ChangeFeatures f;
+    f.files_touched = c.value("filesTouched", 0.0);
+    f.lines_changed = std::log1p(c.value("linesChanged", 0.0));
+    for (const auto& file : c.value("files", Json::array())) {
+      auto it = by_file.find(file.get<std::string>());
+      if (it != by_file.end() && it->second.first > 0)
+        f.file_failure_rate = std::max(f.file_failure_rate,
+                                       static_cast<double>(it->second.second) / it->second.first);
+    }
+    auto a = by_author.find(c.value("author", ""));
+    if (a != by_author.end() && a->second.first > 0)
+      f.author_failure_rate = static_cast<double>(a->second.second) / a->second.first;
+    f.hours_since_green =
+        last_green ? std::chrono::duration<double>(at - *last_green).count() / 3600.0 : 0.0;
+    f.dependency_change = c.value("dependencyChange", false) ? 1.0 : 0.0;
+    f.test_files_touched = c.value("testFilesTouched", 0.0);
+    return f;
+  };
+  std::vector<ChangeFeatures> x;
+  std::vector<int> y;
+  if (hist.ok()) {
+    for (const auto& r : hist->rows) {
+      auto c = ParseJson(r.GetString("change_features"));
+      if (!c.ok() || !c->is_object()) continue;
+      const bool failed = r.GetString("status") == "failed";
+      x.push_back(features_of(*c, r.GetTime("created_at")));
+      y.push_back(failed ? 1 : 0);
+      for (const auto& file : c->value("files", Json::array())) {
+        auto& e = by_file[file.get<std::string>()];
+        ++e.first;
+        e.second += failed;
+      }
+      auto& e = by_author[c->value("author", "")];
+      ++e.first;
+      e.second += failed;
+      if (!failed) last_green = r.GetOptTime("finished_at").value_or(r.GetTime("created_at"));
+    }
+  }
+  int failures = 0;
+  for (int v : y) failures += v;
+  Json prediction = {{"probability", nullptr},
+                     {"reasons", Json::array()},
+                     {"trainedOn", static_cast<int64_t>(y.size())}};
+  auto model = FailureModel::Train(x, y);
+  if (!model.ok()) {
+    prediction["note"] = "not enough history to predict: " + std::to_string(y.size()) +
+                         " earlier finished runs (" + std::to_string(failures) +
+                         " failed); the model needs at least 10 with both outcomes";
+  } else {
+    Prediction pr = model->Predict(features_of(change, clock_.Now()));
+    prediction["probability"] = pr.probability;
+    for (const auto& reason : pr.reasons)
+      prediction["reasons"].push_back(
+          {{"feature", reason.feature}, {"contribution", reason.contribution}});
+    prediction["note"] = "logistic regression over " + std::to_string(y.size()) +
+                         " earlier runs of this pipeline (" + std::to_string(failures) + " failed)";
+  }
+  (void)db_.Query(
+      "UPDATE pipeline_runs SET change_features = ?, prediction = ?, failure_prediction = ?, "
+      "updated_at = ? WHERE id = ?",
+      {DumpJson(change), DumpJson(prediction),
+       prediction["probability"].is_null() ? store::Param(nullptr)
+                                           : store::Param(prediction["probability"].get<double>()),
+       clock_.Now(), run_id});
+  if (publish_) publish_("cicd.run", DumpJson({{"id", run_id}, {"status", "running"}}));
+}
+
 Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) {
   DAI_ASSIGN_OR_RETURN(
       auto rows, db_.Query("SELECT r.status, r.branch, p.id AS pid, p.repository, p.config, "
@@ -293,12 +606,49 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
   Result<Pipeline> pipeline = cfg.ok() && cfg->contains("definition")
                                   ? PipelineFromJson((*cfg)["definition"])
                                   : Result<Pipeline>(Status::FailedPrecondition("no definition"));
+  // This run's stop flag: set by CancelRun here, or relayed from the job's (lease lost or job
+  // cancelled from another process). The relay thread also flushes the live log.
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  {
+    std::lock_guard<std::mutex> lock(active_mu_);
+    active_[run_id] = stop;
+  }
+  LogStreamer stream(run_id, publish_);
+  std::mutex relay_mu;
+  std::condition_variable relay_cv;
+  bool relay_done = false;
+  std::thread relay([&] {
+    std::unique_lock<std::mutex> lock(relay_mu);
+    while (!relay_done) {
+      relay_cv.wait_for(lock, std::chrono::milliseconds(250));
+      if (cancel && cancel->load()) stop->store(true);
+      lock.unlock();
+      stream.Flush(false);
+      lock.lock();
+    }
+  });
+  struct Cleanup {
+    std::function<void()> fn;
+    ~Cleanup() { fn(); }
+  } cleanup{[&] {
+    {
+      std::lock_guard<std::mutex> lock(relay_mu);
+      relay_done = true;
+    }
+    relay_cv.notify_all();
+    relay.join();
+    stream.Flush(true);
+    std::lock_guard<std::mutex> lock(active_mu_);
+    active_.erase(run_id);
+  }};
+
   const TimePoint start = clock_.Now();
-  DAI_RETURN_IF_ERROR(
+  DAI_ASSIGN_OR_RETURN(
+      auto started,
       db_.Query("UPDATE pipeline_runs SET status = 'running', started_at = ?, updated_at = ?, "
-                "failure_reason = ? WHERE id = ?",
-                {start, start, note.empty() ? store::Param(nullptr) : store::Param(note), run_id})
-          .status());
+                "failure_reason = ? WHERE id = ? AND status IN ('queued','running')",
+                {start, start, note.empty() ? store::Param(nullptr) : store::Param(note), run_id}));
+  if (started.affected_rows == 0) return Status::Ok();  // cancelled before it started
   if (publish_) publish_("cicd.run", DumpJson({{"id", run_id}, {"status", "running"}}));
   const std::string dir = RunDir(run_id);
   std::error_code ec;
@@ -308,16 +658,46 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
   Json steps = Json::array();
   std::string status = "failed", failure, commit;
   int64_t duration = 0;
-  if (!pipeline.ok()) {
-    failure = pipeline.status().message();
+  const int64_t pid = row.GetInt("pid");
+  int run_uid = -1, run_gid = -1;
+  Status user_status = Status::Ok();
+  if (::geteuid() == 0 && !options_.run_user.empty()) {
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwnam_r(options_.run_user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 ||
+        !found) {
+      user_status = Status::FailedPrecondition("setting run_user: user '" + options_.run_user +
+                                               "' does not exist; steps never run as root");
+    } else {
+      run_uid = static_cast<int>(pw.pw_uid);
+      run_gid = static_cast<int>(pw.pw_gid);
+    }
+  }
+  if (!pipeline.ok() || !user_status.ok()) {
+    failure = !pipeline.ok() ? pipeline.status().message() : user_status.message();
+    std::ofstream(log_path, std::ios::app) << failure << "\n";
   } else {
     runner::PipelineRunOptions opt;
     opt.source = row.GetString("repository");
     opt.ref = row.IsNull("branch") ? "" : row.GetString("branch");
-    opt.work_dir = (fs::path(dir) / "work").string();
+    opt.work_dir = WorkDir(run_id);
     opt.log_path = log_path;
     opt.default_step_timeout = options_.step_timeout;
-    opt.cancel = cancel;
+    opt.cancel = stop.get();
+    opt.run_uid = run_uid;
+    opt.run_gid = run_gid;
+    if (run_uid >= 0) {
+      // The unprivileged user must reach its work directory.
+      fs::create_directories(options_.runs_dir, ec);
+      fs::permissions(options_.runs_dir,
+                      fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                      fs::perm_options::add, ec);
+    }
+    opt.on_log = [&](std::string_view text) { stream.Append(text); };
+    opt.on_checkout = [&](const std::string& checkout, const std::string&) {
+      RecordPrediction(run_id, pid, checkout);
+    };
     opt.on_step = [&](const runner::StepRecord& s) {
       steps.push_back({{"job", s.job},
                        {"step", s.step},
@@ -328,6 +708,7 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
                        {"error", s.error}});
       (void)db_.Query("UPDATE pipeline_runs SET stages = ?, updated_at = ? WHERE id = ?",
                       {DumpJson(steps), clock_.Now(), run_id});
+      stream.Flush(true);
       if (publish_)
         publish_(
             "cicd.step",
@@ -343,13 +724,21 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
       commit = result->commit;
       duration = result->duration_ms;
     }
-    // The checkout is not kept: runs are reproducible from their commit.
-    fs::remove_all(opt.work_dir, ec);
+    // The workspace is not kept: runs are reproducible from their commit.
+    fs::remove_all(fs::path(opt.work_dir).parent_path(), ec);
+  }
+  if (status != "cancelled" && stop->load()) status = "cancelled";
+  if (status == "cancelled") {
+    auto why = db_.Query("SELECT failure_reason FROM pipeline_runs WHERE id = ?", {run_id});
+    std::string by = why.ok() && !why->rows.empty() && !why->rows[0].IsNull("failure_reason")
+                         ? why->rows[0].GetString("failure_reason")
+                         : "cancelled";
+    failure = by + (failure.empty() ? "" : " (" + failure + ")");
+    note.clear();
   }
   const TimePoint end = clock_.Now();
   if (duration == 0)
     duration = std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count();
-  int64_t pid = row.GetInt("pid");
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
     DAI_RETURN_IF_ERROR(
         conn.Query("UPDATE pipeline_runs SET status = ?, stages = ?, commit_sha = ?, "

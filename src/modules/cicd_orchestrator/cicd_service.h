@@ -8,6 +8,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/clock.h"
@@ -23,7 +26,13 @@ class PrometheusClient;
 namespace dai::cicd {
 
 struct CicdServiceOptions {
-  std::string data_dir;  //!< runs go to data_dir/cicd/runs/<id>/
+  std::string data_dir;  //!< run logs go to data_dir/cicd/runs/<id>/log.txt
+  //! Run workspaces (checkouts, step scripts) go to runs_dir/<id>/, outside the server's own
+  //! directories. Empty: "<data_dir>-runs", a sibling of the data directory.
+  std::string runs_dir;
+  //! When the server runs as root, steps run as this user (and its primary group). Empty:
+  //! never drop (not recommended).
+  std::string run_user = "nobody";
   std::chrono::milliseconds step_timeout{std::chrono::minutes(10)};
   const prometheus::PrometheusClient* prometheus = nullptr;  //!< for canary queries; may be null
 };
@@ -32,6 +41,11 @@ class CicdService {
  public:
   CicdService(store::Database& db, const Clock& clock, CicdServiceOptions options,
               std::function<void(const std::string&, const std::string&)> publish);
+
+  //! INVALID_ARGUMENT naming the setting when runs_dir lies inside the data directory (or it
+  //! inside runs_dir), or when run_user does not exist while running as root.
+  Status CheckSettings() const;
+  const std::string& runs_dir() const { return options_.runs_dir; }
 
   //! Declares the cicdOrchestrator.* procedures; `jobs` enqueues runs.
   void RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs);
@@ -46,6 +60,10 @@ class CicdService {
   Result<Json> TriggerRun(int64_t pipeline_id, const std::string& ref, const std::string& actor,
                           store::JobRepository* jobs);
   Result<Json> GetRun(int64_t id);
+  //! Cancels a queued run at once, or stops a running one (its step's process group is
+  //! killed; on another process, at its job's next lease renewal). FAILED_PRECONDITION when
+  //! the run already finished.
+  Result<Json> CancelRun(int64_t id, const std::string& actor);
   Result<Json> ListRuns(const Json& in);
   Result<Json> IngestJunit(int64_t pipeline_id, const std::string& xml, const std::string& commit);
   Result<Json> TestHealth(int64_t pipeline_id);
@@ -57,11 +75,19 @@ class CicdService {
  private:
   Result<Json> RunRow(int64_t id);
   std::string RunDir(int64_t run_id) const;
+  std::string WorkDir(int64_t run_id) const;
+  //! Features of the checked-out change and the failure prediction trained on the pipeline's
+  //! earlier runs; stored on the run row.
+  void RecordPrediction(int64_t run_id, int64_t pipeline_id, const std::string& checkout);
+  std::optional<int64_t> JobOfRun(int64_t run_id);
 
   store::Database& db_;
   const Clock& clock_;
   CicdServiceOptions options_;
   std::function<void(const std::string&, const std::string&)> publish_;
+  store::JobRepository* jobs_ = nullptr;
+  std::mutex active_mu_;
+  std::map<int64_t, std::shared_ptr<std::atomic<bool>>> active_;  //!< runs executing here
 };
 
 }  // namespace dai::cicd

@@ -23,7 +23,7 @@ const SelfHealingPage = page(
 );
 const SecurityPage = page(() => import('../features/security/security-page'), 'SecurityPage');
 const CostPage = page(() => import('../features/cost/cost-page'), 'CostPage');
-const CicdPage = page(() => import('../features/modules/module-pages'), 'CicdPage');
+const CicdPage = page(() => import('../features/cicd/cicd-page'), 'CicdPage');
 const DocsPage = page(() => import('../features/docs/docs-page'), 'DocsPage');
 const LogsPage = page(() => import('../features/logs/logs-page'), 'LogsPage');
 const NotificationsPage = page(
