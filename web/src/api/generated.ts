@@ -189,6 +189,54 @@ export interface Procedures {
       } | null;
     };
   };
+  "cicdOrchestrator.cancelRun": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "branch": string | null;
+      "change": {
+        "author": string;
+        "dependencyChange": boolean;
+        "filesTouched": number;
+        "linesChanged": number;
+      } | null;
+      "commitSha": string | null;
+      "createdAt": string;
+      "durationMs": number | null;
+      "failureReason": string | null;
+      "finishedAt": string | null;
+      "id": number;
+      "log"?: string;
+      "pipelineId": number;
+      "prediction": {
+        "note": string;
+        "probability": number | null;
+        "reasons": Array<{
+          "contribution": number;
+          "feature": string;
+        }>;
+        "trainedOn": number;
+      } | null;
+      "runNumber": number;
+      "startedAt": string | null;
+      "status": "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
+      "steps": Array<{
+        "durationMs": number;
+        "error": string;
+        "exitCode": number;
+        "job": string;
+        "startedOffsetMs": number;
+        "status": string;
+        "step": string;
+      }>;
+      "triggerType": string;
+      "triggeredBy": string;
+    };
+  };
   "cicdOrchestrator.createPipeline": {
     kind: "mutation";
     minRole: "operator";
@@ -363,6 +411,12 @@ export interface Procedures {
     };
     output: {
       "branch": string | null;
+      "change": {
+        "author": string;
+        "dependencyChange": boolean;
+        "filesTouched": number;
+        "linesChanged": number;
+      } | null;
       "commitSha": string | null;
       "createdAt": string;
       "durationMs": number | null;
@@ -371,6 +425,15 @@ export interface Procedures {
       "id": number;
       "log"?: string;
       "pipelineId": number;
+      "prediction": {
+        "note": string;
+        "probability": number | null;
+        "reasons": Array<{
+          "contribution": number;
+          "feature": string;
+        }>;
+        "trainedOn": number;
+      } | null;
       "runNumber": number;
       "startedAt": string | null;
       "status": "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
@@ -511,6 +574,12 @@ export interface Procedures {
     output: {
       "items": Array<{
         "branch": string | null;
+        "change": {
+          "author": string;
+          "dependencyChange": boolean;
+          "filesTouched": number;
+          "linesChanged": number;
+        } | null;
         "commitSha": string | null;
         "createdAt": string;
         "durationMs": number | null;
@@ -519,6 +588,15 @@ export interface Procedures {
         "id": number;
         "log"?: string;
         "pipelineId": number;
+        "prediction": {
+          "note": string;
+          "probability": number | null;
+          "reasons": Array<{
+            "contribution": number;
+            "feature": string;
+          }>;
+          "trainedOn": number;
+        } | null;
         "runNumber": number;
         "startedAt": string | null;
         "status": "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
@@ -590,6 +668,12 @@ export interface Procedures {
     };
     output: {
       "branch": string | null;
+      "change": {
+        "author": string;
+        "dependencyChange": boolean;
+        "filesTouched": number;
+        "linesChanged": number;
+      } | null;
       "commitSha": string | null;
       "createdAt": string;
       "durationMs": number | null;
@@ -598,6 +682,15 @@ export interface Procedures {
       "id": number;
       "log"?: string;
       "pipelineId": number;
+      "prediction": {
+        "note": string;
+        "probability": number | null;
+        "reasons": Array<{
+          "contribution": number;
+          "feature": string;
+        }>;
+        "trainedOn": number;
+      } | null;
       "runNumber": number;
       "startedAt": string | null;
       "status": "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";

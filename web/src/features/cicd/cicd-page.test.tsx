@@ -2,12 +2,15 @@
 // with its steps, Gantt bars, prediction reasons and a log that follows "cicd.log" events;
 // role-aware trigger and cancel; empty and error states; canary judgement input.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, configure, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { resetClientForTests } from '../../api/client';
 import { dispatchEvent } from '../../api/events';
 import { SessionContext, type User } from '../../lib/session';
 import { CicdPage, formatDurationMs, parseSamples } from './cicd-page';
+
+// The page issues several batched queries; a loaded CI machine needs more than 1 s for them.
+configure({ asyncUtilTimeout: 8000 });
 
 const pipeline = {
   id: 3,
@@ -292,7 +295,7 @@ describe('CicdPage', { timeout: 20_000 }, () => {
     });
   });
 
-  it('shows the empty state without pipelines and the error state when runs fail to load', async () => {
+  it('shows the empty state without pipelines', async () => {
     pipelines = [];
     renderAs('viewer');
     expect(await screen.findByText('No pipelines yet')).toBeTruthy();
