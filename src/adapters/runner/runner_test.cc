@@ -238,8 +238,9 @@ TEST(PipelineRunner, CancelKillsTheRunningStepAndCancelsTheRest) {
   opt.cancel = &cancel;
   opt.on_log = [&](std::string_view text) {
     log.append(text);
-    if (log.find("pid=") != std::string::npos && log.find('\n', log.find("pid=")) != log.npos)
-      cancel = true;
+    // The step's own output line (the log's "$ sh -c ..." header holds "pid=$$" too).
+    const size_t at = log.find("\npid=");
+    if (at != std::string::npos && log.find('\n', at + 1) != std::string::npos) cancel = true;
   };
   auto r = RunPipeline(f.p, opt);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -248,9 +249,9 @@ TEST(PipelineRunner, CancelKillsTheRunningStepAndCancelsTheRest) {
   EXPECT_EQ(r->steps[0].status, "cancelled");
   EXPECT_EQ(r->steps[1].status, "cancelled");
   EXPECT_LT(r->steps[0].duration_ms, 30000);
-  const size_t at = log.find("pid=");
-  ASSERT_NE(at, std::string::npos);
-  const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 4)));
+  const size_t at = log.find("\npid=");
+  ASSERT_NE(at, std::string::npos) << log;
+  const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 5)));
   ASSERT_GT(pid, 0);
   EXPECT_NE(::kill(pid, 0), 0) << "the step's process " << pid << " still exists";
 }
