@@ -513,8 +513,10 @@ Status BuildRegistry(App::Parts& p) {
         PublishEvent(*pp, type, json);
       });
   p.incidents->RegisterProcedures(p.registry);
+  security::SecurityServiceOptions security_options;
+  security_options.scan_roots = p.config.scan_roots;
   p.security = std::make_unique<security::SecurityService>(
-      *p.store->db, p.clock, security::SecurityServiceOptions{},
+      *p.store->db, p.clock, security_options,
       [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);
       });

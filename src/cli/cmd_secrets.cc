@@ -1,7 +1,9 @@
 // `devops-ai scan secrets PATH|- [--format table|json|sarif] [--config gitleaks.toml]
-//  [--baseline FILE] [--gitignore] [--threads N]`: runs the secrets engine (engines/secrets)
-// over a file, a directory (recursive; skips .git, symlinks and binary files; with
-// --gitignore, skips paths matched by .gitignore files) or stdin. Findings are redacted in
+//  [--baseline FILE] [--gitignore] [--threads N] [--git]`: runs the secrets engine
+// (engines/secrets) over a file, a directory (recursive; skips .git, symlinks and binary files;
+// with --gitignore, skips paths matched by .gitignore files), stdin, or with --git the whole
+// history of a git repository (adapters/secretscan: each blob once; findings carry the
+// introducing commit and its author date). Findings are redacted in
 // every format. Exit code: 0 = no finding, 1 = findings, 2 = usage or input error.
 // With --baseline FILE (a JSON array or {"findings": [...]} whose entries carry "fingerprint"
 // as this command's json output prints them), findings already in the baseline are dropped.
@@ -11,11 +13,6 @@
 // rule alone plus the global allow-list must flag every TP and no FP) or on
 // detect_secrets_cases.json (plugin -> {tps, fps}: the whole rule set flags a TP line and not an
 // FP line) and prints recall and false-positive rate per rule and overall.
-#include <fcntl.h>
-#include <fnmatch.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,8 +20,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -33,6 +30,8 @@
 
 #include "cli/commands.h"
 #include "core/json.h"
+#include "adapters/secretscan/secret_sources.h"
+#include "core/clock.h"
 #include "engines/secrets/builtin_rules.h"
 #include "engines/secrets/gitleaks_config.h"
 #include "engines/secrets/secret_scanner.h"
@@ -50,7 +49,9 @@ struct SecretsArgs {
   std::string baseline;
   std::string cases;
   bool gitignore = false;
+  bool git = false;
   unsigned threads = 0;
+  std::string prefilter = "keywords";
 };
 
 bool ReadFile(const std::string& path, std::string& out) {
@@ -69,105 +70,29 @@ Result<secrets::RuleSet> LoadRules(const std::string& config) {
   return secrets::ParseGitleaksConfig(text);
 }
 
-// A read-only view of a file: mmap when possible (no copy), else read into memory.
-class FileView {
- public:
-  bool Open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      return false;
-    }
-    size_ = static_cast<size_t>(st.st_size);
-    if (size_ > 0) {
-      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        return false;
-      }
-      map_ = p;
-    }
-    ::close(fd);
-    return true;
-  }
-  ~FileView() {
-    if (map_) ::munmap(map_, size_);
-  }
-  std::string_view data() const {
-    return map_ ? std::string_view(static_cast<const char*>(map_), size_) : std::string_view();
-  }
-
- private:
-  void* map_ = nullptr;
-  size_t size_ = 0;
+// History findings carry the commit that introduced them (keyed by fingerprint).
+struct CommitInfo {
+  std::string commit;
+  int64_t author_time = 0;
 };
+using CommitMap = std::map<std::string, CommitInfo>;
 
-// .gitignore patterns of one directory (basic glob subset: negation is not supported).
-struct IgnoreRules {
-  fs::path dir;
-  std::vector<std::pair<std::string, bool>> patterns;  // (glob, directory-only)
-};
+std::string AuthorDate(int64_t t) { return FormatIso8601(TimePoint(std::chrono::seconds(t))); }
 
-bool Ignored(const std::vector<IgnoreRules>& stack, const fs::path& p, bool is_dir) {
-  for (const auto& rules : stack) {
-    std::string rel = p.lexically_relative(rules.dir).generic_string();
-    std::string name = p.filename().string();
-    for (const auto& [glob, dir_only] : rules.patterns) {
-      if (dir_only && !is_dir) continue;
-      bool anchored = glob.find('/') != std::string::npos;
-      std::string g = glob[0] == '/' ? glob.substr(1) : glob;
-      if (anchored ? fnmatch(g.c_str(), rel.c_str(), FNM_PATHNAME) == 0
-                   : fnmatch(g.c_str(), name.c_str(), 0) == 0)
-        return true;
-    }
+Json FindingJson(const Finding& f, const CommitMap& commits) {
+  Json j{{"ruleId", f.rule_id},   {"description", f.description}, {"path", f.path},
+         {"line", f.line},        {"column", f.column},           {"offset", f.offset},
+         {"length", f.length},    {"entropy", f.entropy},         {"secret", f.redacted},
+         {"fingerprint", f.fingerprint}};
+  if (auto it = commits.find(f.fingerprint); it != commits.end()) {
+    j["commit"] = it->second.commit;
+    j["authorDate"] = AuthorDate(it->second.author_time);
   }
-  return false;
+  return j;
 }
 
-IgnoreRules LoadIgnore(const fs::path& dir) {
-  IgnoreRules r;
-  r.dir = dir;
-  std::ifstream in(dir / ".gitignore");
-  std::string line;
-  while (std::getline(in, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty() || line[0] == '#' || line[0] == '!') continue;
-    bool dir_only = line.back() == '/';
-    if (dir_only) line.pop_back();
-    if (!line.empty()) r.patterns.emplace_back(line, dir_only);
-  }
-  return r;
-}
-
-void Walk(const fs::path& dir, bool gitignore, std::vector<IgnoreRules>& stack,
-          std::vector<std::string>& out) {
-  if (gitignore) stack.push_back(LoadIgnore(dir));
-  std::error_code ec;
-  std::vector<fs::directory_entry> entries;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    entries.push_back(*it);
-  std::sort(entries.begin(), entries.end());
-  for (const auto& e : entries) {
-    if (e.is_symlink(ec)) continue;
-    const bool is_dir = e.is_directory(ec);
-    if (is_dir && e.path().filename() == ".git") continue;
-    if (gitignore && Ignored(stack, e.path(), is_dir)) continue;
-    if (is_dir) Walk(e.path(), gitignore, stack, out);
-    else if (e.is_regular_file(ec)) out.push_back(e.path().string());
-  }
-  if (gitignore) stack.pop_back();
-}
-
-Json FindingJson(const Finding& f) {
-  return Json{{"ruleId", f.rule_id},   {"description", f.description}, {"path", f.path},
-              {"line", f.line},        {"column", f.column},           {"offset", f.offset},
-              {"length", f.length},    {"entropy", f.entropy},         {"secret", f.redacted},
-              {"fingerprint", f.fingerprint}};
-}
-
-Json Sarif(const std::vector<Finding>& findings, const secrets::RuleSet& rules) {
+Json Sarif(const std::vector<Finding>& findings, const secrets::RuleSet& rules,
+           const CommitMap& commits) {
   Json driver_rules = Json::array();
   for (const auto& r : rules.rules)
     driver_rules.push_back({{"id", r.id}, {"shortDescription", {{"text", r.description.empty() ? r.id : r.description}}}});
@@ -185,6 +110,9 @@ Json Sarif(const std::vector<Finding>& findings, const secrets::RuleSet& rules) 
                             {"startColumn", f.column},
                             {"snippet", {{"text", f.redacted}}}}}}}}})},
          {"partialFingerprints", {{"devopsAiSecret/v1", f.fingerprint}}}});
+    if (auto it = commits.find(f.fingerprint); it != commits.end())
+      results.back()["properties"] = {{"commit", it->second.commit},
+                                      {"authorDate", AuthorDate(it->second.author_time)}};
   }
   return Json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
               {"version", "2.1.0"},
@@ -318,7 +246,9 @@ int RunSecrets(const SecretsArgs& args) {
     std::fprintf(stderr, "scan secrets: %s\n", rules.status().ToString().c_str());
     return 2;
   }
-  auto scanner_or = secrets::SecretScanner::Create(rules.value());
+  auto scanner_or = secrets::SecretScanner::Create(
+      rules.value(),
+      args.prefilter == "regex" ? secrets::Prefilter::kRegex : secrets::Prefilter::kKeywords);
   if (!scanner_or.ok()) {
     std::fprintf(stderr, "scan secrets: %s\n", scanner_or.status().ToString().c_str());
     return 2;
@@ -335,8 +265,7 @@ int RunSecrets(const SecretsArgs& args) {
   }
 
   std::vector<Finding> findings;
-  std::mutex mu;
-  std::atomic<size_t> errors{0};
+  CommitMap commits;
   if (args.path == "-") {
     std::ostringstream ss;
     ss << std::cin.rdbuf();
@@ -349,48 +278,33 @@ int RunSecrets(const SecretsArgs& args) {
       return 2;
     }
     findings = std::move(r.value().findings);
-  } else {
-    std::error_code ec;
-    std::vector<std::string> files;
-    if (fs::is_directory(args.path, ec)) {
-      std::vector<IgnoreRules> stack;
-      Walk(args.path, args.gitignore, stack, files);
-    } else if (fs::exists(args.path, ec)) {
-      files.push_back(args.path);
-    } else {
-      std::fprintf(stderr, "scan secrets: %s: no such file or directory\n", args.path.c_str());
+  } else if (args.git) {
+    auto h = secretscan::ScanGitHistory(scanner, args.path);
+    if (!h.ok()) {
+      std::fprintf(stderr, "scan secrets: %s\n", h.status().message().c_str());
       return 2;
     }
-    unsigned n = args.threads ? args.threads : std::max(1u, std::thread::hardware_concurrency());
-    n = std::min<unsigned>(n, static_cast<unsigned>(std::max<size_t>(1, files.size())));
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      auto scratch = scanner.NewScratch();  // vectorscan scratch: one per thread
-      if (!scratch.ok()) {
-        ++errors;
-        return;
-      }
-      std::vector<Finding> local;
-      for (size_t i = next++; i < files.size(); i = next++) {
-        FileView view;
-        if (!view.Open(files[i])) {
-          std::fprintf(stderr, "scan secrets: cannot read %s\n", files[i].c_str());
-          continue;
-        }
-        auto r = scanner.Scan(view.data(), files[i], *scratch.value());
-        if (!r.ok()) {
-          ++errors;
-          continue;
-        }
-        for (auto& f : r.value().findings) local.push_back(std::move(f));
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      for (auto& f : local) findings.push_back(std::move(f));
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    for (const auto& e : h->errors)
+      std::fprintf(stderr, "scan secrets: %s: %s\n", e.path.c_str(), e.message.c_str());
+    for (auto& g : h->findings) {
+      commits[g.finding.fingerprint] = {g.commit, g.author_time};
+      findings.push_back(std::move(g.finding));
+    }
+    std::fprintf(stderr, "scan secrets: %llu commit(s), %llu blob(s)\n",
+                 static_cast<unsigned long long>(h->commits),
+                 static_cast<unsigned long long>(h->blobs));
+  } else {
+    secretscan::TreeOptions options;
+    options.gitignore = args.gitignore;
+    options.threads = args.threads;
+    auto t = secretscan::ScanTree(scanner, args.path, options);
+    if (!t.ok()) {
+      std::fprintf(stderr, "scan secrets: %s\n", t.status().message().c_str());
+      return 2;
+    }
+    for (const auto& e : t->errors)
+      std::fprintf(stderr, "scan secrets: cannot scan %s: %s\n", e.path.c_str(), e.message.c_str());
+    findings = std::move(t->findings);
   }
   if (!baseline.empty())
     findings.erase(std::remove_if(findings.begin(), findings.end(),
@@ -401,19 +315,21 @@ int RunSecrets(const SecretsArgs& args) {
   });
   if (args.format == "json") {
     Json arr = Json::array();
-    for (const auto& f : findings) arr.push_back(FindingJson(f));
+    for (const auto& f : findings) arr.push_back(FindingJson(f, commits));
     std::cout << DumpJson(Json{{"findings", arr}}) << "\n";
   } else if (args.format == "sarif") {
-    std::cout << DumpJson(Sarif(findings, rules.value())) << "\n";
+    std::cout << DumpJson(Sarif(findings, rules.value(), commits)) << "\n";
   } else {
-    for (const auto& f : findings)
-      std::printf("%s:%llu:%llu\t%s\t%s\n", f.path.c_str(),
+    for (const auto& f : findings) {
+      auto it = commits.find(f.fingerprint);
+      std::printf("%s:%llu:%llu\t%s\t%s%s%s\n", f.path.c_str(),
                   static_cast<unsigned long long>(f.line),
                   static_cast<unsigned long long>(f.column), f.rule_id.c_str(),
-                  f.redacted.c_str());
+                  f.redacted.c_str(), it == commits.end() ? "" : "\t",
+                  it == commits.end() ? "" : it->second.commit.substr(0, 12).c_str());
+    }
     std::fprintf(stderr, "%zu finding(s)\n", findings.size());
   }
-  if (errors) return 2;
   return findings.empty() ? 0 : 1;
 }
 
@@ -430,7 +346,15 @@ void RegisterScanCommands(CLI::App& app, CliState& state) {
   sec->add_option("--config", args->config, "gitleaks-format TOML rules (default: built-in rules)");
   sec->add_option("--baseline", args->baseline, "JSON findings whose fingerprints are ignored");
   sec->add_flag("--gitignore", args->gitignore, "skip paths matched by .gitignore files");
+  sec->add_flag("--git", args->git,
+                "PATH is a git repository: scan every blob of its history once and report the "
+                "commit that introduced each secret");
   sec->add_option("--threads", args->threads, "worker threads (default: cores)");
+  sec->add_option("--prefilter", args->prefilter,
+                  "candidate search: keywords (default) or regex (every rule regex as a "
+                  "vectorscan prefilter; for comparison)")
+      ->check(CLI::IsMember({"keywords", "regex"}))
+      ->group("");
   sec->add_option("--cases", args->cases, "evaluation mode: score a cases JSON file")
       ->group("");
   sec->callback([args, &state] { state.exit_code = RunSecrets(*args); });

@@ -99,6 +99,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "audit_retention_days", "Days the audit log is kept, 0 = forever [365]");
   AddSetting(serve, *serve_flags, "runbook_executables",
              "Comma-separated absolute paths runbook command steps may run [none]");
+  AddSetting(serve, *serve_flags, "scan_roots",
+             "Comma-separated directories security scans may read (secrets scans need one)");
   AddSetting(serve, *serve_flags, "supervise_file", "YAML list of processes to supervise (self-healing targets)");
   AddSetting(serve, *serve_flags, "healing_rules_file", "YAML healing rules to import (by name) at start");
   AddSetting(serve, *serve_flags, "runs_dir", "Pipeline run workspaces, outside the data dir [<data_dir>-runs]");

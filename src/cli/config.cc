@@ -76,6 +76,7 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "retention_days",
                                                 "audit_retention_days",
                                                 "runbook_executables",
+                                                "scan_roots",
                                                 "supervise_file",
                                                 "healing_rules_file",
                                                 "runs_dir",
@@ -168,8 +169,9 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     c.job_workers = static_cast<int>(n);
     return Status::Ok();
   }
-  if (key == "runbook_executables") {
-    c.runbook_executables.clear();
+  if (key == "runbook_executables" || key == "scan_roots") {
+    auto& list = key == "scan_roots" ? c.scan_roots : c.runbook_executables;
+    list.clear();
     size_t start = 0;
     while (start <= v.size()) {
       size_t comma = v.find(',', start);
@@ -179,10 +181,10 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
       while (!item.empty() && item.back() == ' ') item.pop_back();
       if (!item.empty()) {
         if (item[0] != '/' || item.find("..") != std::string::npos) {
-          return Status::InvalidArgument("setting runbook_executables (" + source + "): \"" + item +
+          return Status::InvalidArgument("setting " + key + " (" + source + "): \"" + item +
                                          "\" is not an absolute path");
         }
-        c.runbook_executables.push_back(item);
+        list.push_back(item);
       }
       start = comma + 1;
     }
@@ -342,6 +344,7 @@ std::string DescribeConfig(const Config& c) {
     << "max_body_bytes: " << c.max_body_bytes << "\n"
     << "job_workers: " << c.job_workers << "\n"
     << "runbook_executables: " << c.runbook_executables.size() << " allowed\n"
+    << "scan_roots: " << c.scan_roots.size() << " allowed\n"
     << "prometheus_url: " << (c.prometheus_url.empty() ? "(not configured)" : c.prometheus_url)
     << "\n"
     << "alertmanager_url: "

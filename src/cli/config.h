@@ -37,6 +37,9 @@ struct Config {
   //! Absolute paths of the executables runbook command steps may start (comma-separated in
   //! flags, environment and YAML). Empty: no command step may run.
   std::vector<std::string> runbook_executables;
+  //! Directories securityGuardian scans may read (comma-separated). Empty: dependency and
+  //! manifest scans take any absolute path; secrets scans are refused.
+  std::vector<std::string> scan_roots;
   std::string supervise_file;      //!< YAML: processes the platform supervises (self-healing)
   std::string healing_rules_file;  //!< YAML: healing rules imported (upserted by name) at start
   //! Pipeline run workspaces; empty: "<data_dir>-runs". Must lie outside the data directory.

@@ -1021,6 +1021,60 @@ constexpr std::string_view kMigration13 = R"SQL(
 ALTER TABLE alerts ADD COLUMN service TEXT;
 UPDATE alerts SET service = {{LABEL:service}};
 CREATE INDEX alerts_firing_service_idx ON alerts(status, severity, service);
+
+// Migration 15 (issue #7, Security Guardian part 2): secrets findings of security_scans rows
+// with scan_type 'secrets' (working tree and git history; never the secret itself, only a
+// redacted prefix and the fingerprint), and the managed secrets that rotateSecrets rotates
+// (the current value encrypted with libsodium secretbox under a key kept outside the database)
+// with one row per rotation attempt.
+constexpr std::string_view kMigration15 = R"SQL(
+CREATE TABLE secret_findings (
+  id {{ID}},
+  scan_id {{BIGINT}} NOT NULL REFERENCES security_scans(id) ON DELETE CASCADE,
+  rule_id TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL CHECK (severity IN ('critical','high','medium','low')),
+  source TEXT NOT NULL CHECK (source IN ('tree','history')),
+  file_path TEXT NOT NULL,
+  line INTEGER NOT NULL DEFAULT 0,
+  col INTEGER NOT NULL DEFAULT 0,
+  commit_sha TEXT,
+  author_date {{TS}},
+  fingerprint TEXT NOT NULL,
+  redacted TEXT NOT NULL,
+  entropy {{REAL}} NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open','ignored','false_positive','revoked')),
+  created_at {{TS}} NOT NULL
+);
+CREATE INDEX secret_findings_scan_idx ON secret_findings(scan_id, severity);
+CREATE INDEX secret_findings_fingerprint_idx ON secret_findings(fingerprint);
+
+CREATE TABLE managed_secrets (
+  id {{ID}},
+  name TEXT NOT NULL UNIQUE,
+  provider TEXT NOT NULL CHECK (provider IN ('postgres','file','webhook','kubernetes')),
+  config {{JSON}} NOT NULL DEFAULT '{}',
+  ciphertext TEXT,
+  version INTEGER NOT NULL DEFAULT 0,
+  last_rotated_at {{TS}},
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at {{TS}} NOT NULL,
+  updated_at {{TS}} NOT NULL
+);
+
+CREATE TABLE secret_rotations (
+  id {{ID}},
+  secret_id {{BIGINT}} NOT NULL REFERENCES managed_secrets(id) ON DELETE CASCADE,
+  status TEXT NOT NULL
+    CHECK (status IN ('started','consumer_updated','completed','failed','dry_run')),
+  dry_run {{BOOL}} NOT NULL DEFAULT {{FALSE}},
+  error TEXT,
+  requested_by TEXT NOT NULL DEFAULT '',
+  started_at {{TS}} NOT NULL,
+  completed_at {{TS}}
+);
+CREATE INDEX secret_rotations_secret_idx ON secret_rotations(secret_id, started_at);
 )SQL";
 
 // CI/CD: the change a run built (files, lines, author, dependency files) and the failure
@@ -1043,6 +1097,7 @@ const std::vector<Migration>& Registry() {
       {11, "log intelligence", kMigration11},
       {13, "incident commander: indexed alert service", kMigration13},
       {14, "ci/cd change features and predictions", kMigration14},
+      {15, "security guardian: secrets findings and rotation", kMigration15},
       {17, "cost optimizer: collectors, allocations, anomalies", kMigration17},
   };
   return kAll;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -17,6 +18,11 @@ constexpr size_t kLineSnapLimit = 4096;     // how far a region grows to reach a
 constexpr size_t kDefaultWindow = 1024;     // bytes before a hit end where a match may start
 constexpr size_t kMultiLineWindow = 65536;  // for rules whose matches span lines (PEM blocks)
 constexpr size_t kKeywordWindow = 4096;     // around a keyword hit of a fallback rule
+// Around a keyword hit of a keyword-triggered rule: a match holds its keyword, and a
+// single-line rule's match lies on the keyword's line; one line either side is kept for
+// patterns whose separators may include a newline (\s).
+constexpr size_t kKeywordContext = 512;
+constexpr size_t kMinKeyword = 4;  // shortest keyword that triggers a rule by itself
 constexpr unsigned kKeywordIdBase = 1u << 20;
 
 std::unique_ptr<RE2> CompileRe2(const std::string& pattern, std::string* error) {
@@ -46,7 +52,8 @@ struct CompiledRule {
   std::unique_ptr<RE2> path;  // null when the rule has no path condition
   std::vector<CompiledAllow> allows;
   size_t window = kDefaultWindow;
-  bool fallback = false;  // vectorscan rejected the regex
+  bool fallback = false;   // vectorscan rejected the regex
+  bool by_keyword = false;  // triggered by its keywords (Prefilter::kKeywords)
 };
 
 std::string ToLower(std::string_view s) {
@@ -162,7 +169,7 @@ struct SecretScanner::Compiled {
   std::vector<std::unique_ptr<RE2>> global_paths;  // global allow-lists made only of paths
   std::vector<size_t> whole_buffer_rules;          // fallback rules without keywords
   std::vector<size_t> path_only_rules;
-  std::vector<std::pair<size_t, size_t>> keyword_ids;  // hs id - kKeywordIdBase -> rule
+  std::vector<std::vector<size_t>> keyword_rules;  // hs id - kKeywordIdBase -> rules
   hs_database_t* db = nullptr;
   ~Compiled() {
     if (db) hs_free_database(db);
@@ -171,6 +178,13 @@ struct SecretScanner::Compiled {
 
 ScanScratch::~ScanScratch() {
   if (scratch_) hs_free_scratch(static_cast<hs_scratch_t*>(scratch_));
+}
+
+std::string_view RuleSeverity(std::string_view id) {
+  auto has = [&](std::string_view w) { return id.find(w) != std::string_view::npos; };
+  if (has("generic")) return "medium";
+  if (has("private-key") || has("aws") || has("gcp") || has("azure")) return "critical";
+  return "high";
 }
 
 double ShannonEntropy(std::string_view s) {
@@ -217,7 +231,7 @@ std::vector<std::string> SecretScanner::FallbackRuleIds() const {
   return out;
 }
 
-Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set) {
+Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set, Prefilter prefilter) {
   if (set.rules.empty()) return Status::InvalidArgument("secrets: empty rule set");
   auto c = std::make_unique<Compiled>();
   std::string err;
@@ -244,6 +258,11 @@ Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set) {
     if (rx.find("PRIVATE KEY") != std::string::npos || rx.find("[\\s\\S") != std::string::npos ||
         rx.find("(?s") != std::string::npos)
       cr.window = kMultiLineWindow;
+    // Keyword triggering pays off when the keywords are rare in ordinary text; a rule with a
+    // short (common) keyword such as "ey" or "key" keeps its regex prefilter.
+    cr.by_keyword = prefilter == Prefilter::kKeywords && cr.re && !rule.keywords.empty() &&
+                    std::all_of(rule.keywords.begin(), rule.keywords.end(),
+                                [](const std::string& k) { return k.size() >= kMinKeyword; });
     cr.rule = std::move(rule);
     c->rules.push_back(std::move(cr));
   }
@@ -264,17 +283,23 @@ Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set) {
   // rejects, which are then triggered by their keywords (or scanned whole by RE2).
   std::vector<size_t> in_db;
   for (size_t i = 0; i < c->rules.size(); ++i)
-    if (c->rules[i].re) in_db.push_back(i);
+    if (c->rules[i].re && !c->rules[i].by_keyword) in_db.push_back(i);
   for (;;) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
     std::vector<std::string> keyword_exprs;
-    c->keyword_ids.clear();
+    c->keyword_rules.clear();
+    std::map<std::string, size_t> keyword_index;  // one literal per distinct keyword
     for (size_t i = 0; i < c->rules.size(); ++i) {
-      if (!c->rules[i].fallback) continue;
+      if (!c->rules[i].fallback && !c->rules[i].by_keyword) continue;
       for (const auto& k : c->rules[i].rule.keywords) {
-        keyword_exprs.push_back(EscapeLiteral(k));
-        c->keyword_ids.emplace_back(c->keyword_ids.size(), i);
+        auto [it, fresh] = keyword_index.emplace(k, keyword_exprs.size());
+        if (fresh) {
+          keyword_exprs.push_back(EscapeLiteral(k));
+          c->keyword_rules.emplace_back();
+        }
+        auto& rules_of = c->keyword_rules[it->second];
+        if (rules_of.empty() || rules_of.back() != i) rules_of.push_back(i);
       }
     }
     for (size_t i : in_db) {
@@ -416,29 +441,11 @@ static void Confirm(ScanContext& ctx, size_t r, size_t begin, size_t end) {
   if (ctx.findings.size() >= ctx.options->max_findings) ctx.truncated = true;
 }
 
-static int OnHit(unsigned int id, unsigned long long /*from*/, unsigned long long to,
-                 unsigned int /*flags*/, void* vctx) {
-  auto& ctx = *static_cast<ScanContext*>(vctx);
-  size_t r, begin, end;
-  const size_t e = static_cast<size_t>(to);
-  if (id >= kKeywordIdBase) {
-    r = ctx.c->keyword_ids[id - kKeywordIdBase].second;
-    begin = LineStart(ctx.data, e > kKeywordWindow ? e - kKeywordWindow : 0);
-    end = LineEnd(ctx.data, std::min(ctx.data.size(), e + kKeywordWindow));
-  } else {
-    r = id;
-    const size_t w = ctx.c->rules[r].window;
-    const size_t lo = e > w ? e - w : 0;
-    auto& open = ctx.open[r];
-    if (open.first <= open.second && lo <= open.second) {  // extends the open region: cheap
-      if (e > open.second) open.second = LineEnd(ctx.data, e);
-      return 0;
-    }
-    begin = LineStart(ctx.data, lo);
-    end = LineEnd(ctx.data, e);
-  }
+// Opens or extends rule r's candidate region with [begin, end); confirms the previous region
+// when the new one does not touch it.
+static void AddRegion(ScanContext& ctx, size_t r, size_t begin, size_t end) {
   const auto& cr = ctx.c->rules[r];
-  if (cr.path && !RE2::PartialMatch(ctx.path, *cr.path)) return 0;
+  if (cr.path && !RE2::PartialMatch(ctx.path, *cr.path)) return;
   auto& open = ctx.open[r];
   if (open.first <= open.second && begin <= open.second) {
     open.second = std::max(open.second, end);
@@ -446,6 +453,44 @@ static int OnHit(unsigned int id, unsigned long long /*from*/, unsigned long lon
     if (open.first <= open.second) Confirm(ctx, r, open.first, open.second);
     open = {begin, end};
   }
+}
+
+static int OnHit(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                 unsigned int /*flags*/, void* vctx) {
+  auto& ctx = *static_cast<ScanContext*>(vctx);
+  const size_t e = static_cast<size_t>(to);
+  if (id >= kKeywordIdBase) {
+    for (size_t r : ctx.c->keyword_rules[id - kKeywordIdBase]) {
+      const auto& cr = ctx.c->rules[r];
+      auto& open = ctx.open[r];
+      if (cr.by_keyword) {
+        // Cheap path for frequent keywords: a hit inside the open region changes nothing.
+        if (open.first <= open.second && e <= open.second) continue;
+        const size_t back = e > kKeywordContext ? e - kKeywordContext : 0;
+        const size_t fwd = cr.window > kDefaultWindow ? cr.window : kKeywordContext;
+        const size_t begin = LineStart(ctx.data, LineStart(ctx.data, back) > 0
+                                                     ? LineStart(ctx.data, back) - 1
+                                                     : 0);
+        const size_t stop = LineEnd(ctx.data, std::min(ctx.data.size(), e + fwd));
+        const size_t end = stop < ctx.data.size() ? LineEnd(ctx.data, stop + 1) : stop;
+        AddRegion(ctx, r, begin, end);
+      } else {
+        AddRegion(ctx, r, LineStart(ctx.data, e > kKeywordWindow ? e - kKeywordWindow : 0),
+                  LineEnd(ctx.data, std::min(ctx.data.size(), e + kKeywordWindow)));
+      }
+      if (ctx.findings.size() >= ctx.options->max_findings) return 1;
+    }
+    return 0;
+  }
+  const size_t r = id;
+  const size_t w = ctx.c->rules[r].window;
+  const size_t lo = e > w ? e - w : 0;
+  auto& open = ctx.open[r];
+  if (open.first <= open.second && lo <= open.second) {  // extends the open region: cheap
+    if (e > open.second) open.second = LineEnd(ctx.data, e);
+    return 0;
+  }
+  AddRegion(ctx, r, LineStart(ctx.data, lo), LineEnd(ctx.data, e));
   return ctx.findings.size() >= ctx.options->max_findings ? 1 : 0;
 }
 

@@ -60,11 +60,22 @@ class ScanScratch {
   void* scratch_ = nullptr;  // hs_scratch_t*
 };
 
+//! How candidate regions are found before exact confirmation with RE2.
+enum class Prefilter {
+  //! Rules whose keywords are all at least 4 characters long are triggered by them (caseless
+  //! literals: vectorscan's literal matchers run near memory speed); the confirming regex runs
+  //! on the lines around each keyword hit. Other rules are compiled as regex prefilters.
+  kKeywords,
+  //! Every rule regex compiled as a vectorscan prefilter (fewer candidates, slower scan).
+  kRegex,
+};
+
 class SecretScanner {
  public:
   //! Compiles the rule set. Fails (kInvalidArgument) when a rule regex or allow-list regex is
   //! not valid RE2 syntax, or when the rule set is empty.
-  static Result<std::unique_ptr<SecretScanner>> Create(RuleSet rules);
+  static Result<std::unique_ptr<SecretScanner>> Create(RuleSet rules,
+                                                       Prefilter prefilter = Prefilter::kKeywords);
   ~SecretScanner();
 
   //! Allocates scratch for one thread.
@@ -85,6 +96,9 @@ class SecretScanner {
   std::unique_ptr<Compiled> c_;
 };
 
+//! Severity of a finding of a rule, by rule id: "critical" for private keys and cloud-provider
+//! credentials (AWS, GCP, Azure), "medium" for generic keyword/entropy rules, "high" otherwise.
+std::string_view RuleSeverity(std::string_view rule_id);
 //! Shannon entropy in bits per byte.
 double ShannonEntropy(std::string_view s);
 //! Redacted form of a secret: its first min(4, len/4) characters followed by "****".

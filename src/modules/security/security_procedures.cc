@@ -1,7 +1,7 @@
 // securityGuardian.scan / getScans / getScan / getVulnerabilities / getSbom / importReport /
 // applyPatch (preview) / advisoryDatabase / importAdvisories (posture and compliance
-// procedures: posture_compliance.cc). rotateSecrets stays declared in the catalog
-// (NOT_IMPLEMENTED) until built.
+// procedures: posture_compliance.cc; secrets: secrets_scan.cc). rotateSecrets stays declared in
+// the catalog (NOT_IMPLEMENTED) until built.
 #include "modules/security/security_service.h"
 #include "registry/schema.h"
 
@@ -41,6 +41,7 @@ Json VulnSchema() {
 
 void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs) {
   RegisterPostureProcedures(registry);
+  RegisterSecretsProcedures(registry);
   const auto Q = ProcedureKind::kQuery;
   const auto M = ProcedureKind::kMutation;
   registry.Add(MakeProcedure(
@@ -49,12 +50,17 @@ void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::Job
                  s::Req("target", s::String(1, 4096),
                         "absolute server-side path: image tarball, OCI layout, root filesystem, "
                         "repository or lockfile (container); manifest file or directory "
-                        "(kubernetes)")}),
+                        "(kubernetes); directory, file or git repository under a scan root "
+                        "(secrets); the framework name (compliance)"),
+                 s::Opt("history", s::Bool(),
+                        "secrets: also scan every commit of the repository's git history")}),
       ScanSchema(),
-      "Start a dependency scan (runs as a durable job; poll getScan or watch security.scan events)",
+      "Start a scan (container, kubernetes and secrets run as durable jobs: poll getScan or watch "
+      "security.scan events; compliance runs checkCompliance now)",
       [this, jobs](const Json& in, CallContext& ctx) {
         return StartScan(in["scanType"].get<std::string>(), in["target"].get<std::string>(),
-                         ctx.identity ? ctx.identity->username : "", jobs);
+                         ctx.identity ? ctx.identity->username : "", jobs,
+                         in.value("history", false));
       }));
   registry.Add(MakeProcedure(
       "securityGuardian.getScans", Q, Role::kViewer,

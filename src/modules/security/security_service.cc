@@ -199,32 +199,50 @@ Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> SecurityService::Index()
 }
 
 Result<Json> SecurityService::StartScan(const std::string& scan_type, const std::string& target,
-                                        const std::string& actor, store::JobRepository* jobs) {
-  if (scan_type != "container" && scan_type != "kubernetes")
-    return Status::Unimplemented("scanType \"" + scan_type +
-                                 "\" is not built yet; this module scans dependencies "
-                                 "(scanType \"container\": images, root filesystems, repositories, "
-                                 "lockfiles) and Kubernetes manifests (scanType \"kubernetes\")");
+                                        const std::string& actor, store::JobRepository* jobs,
+                                        bool history) {
+  if (scan_type == "compliance") return RunComplianceScan(target, actor);
+  if (scan_type != "container" && scan_type != "kubernetes" && scan_type != "secrets")
+    return Status::InvalidArgument("input.scanType: unknown scan type \"" + scan_type + "\"");
   namespace fs = std::filesystem;
   if (target.empty() || target[0] != '/')
     return Status::InvalidArgument("input.target: must be an absolute server-side path");
-  const std::string normal = fs::path(target).lexically_normal().string();
-  if (!options_.scan_roots.empty()) {
-    bool allowed = std::any_of(options_.scan_roots.begin(), options_.scan_roots.end(),
-                               [&](const std::string& root) { return normal.rfind(root, 0) == 0; });
-    if (!allowed) return Status::PermissionDenied("input.target: outside the allowed scan roots");
-  }
+  if (scan_type == "secrets" && options_.scan_roots.empty())
+    return Status::FailedPrecondition(
+        "secrets scans read files on the server: set scan_roots (--scan-roots DIR,...) to the "
+        "directories they may read");
   std::error_code ec;
+  // Symbolic links resolved, so a link inside a root cannot point outside it.
+  const std::string normal = fs::weakly_canonical(fs::path(target), ec).lexically_normal().string();
+  if (ec) return Status::InvalidArgument("input.target: " + target + ": " + ec.message());
+  if (!options_.scan_roots.empty()) {
+    bool allowed = std::any_of(
+        options_.scan_roots.begin(), options_.scan_roots.end(), [&](const std::string& root) {
+          std::error_code rec;
+          std::string r = fs::weakly_canonical(fs::path(root), rec).lexically_normal().string();
+          while (r.size() > 1 && r.back() == '/') r.pop_back();
+          // Whole path components: root /srv/a allows /srv/a and /srv/a/x, not /srv/ab.
+          return !rec && (normal == r || (normal.size() > r.size() &&
+                                          normal.compare(0, r.size(), r) == 0 &&
+                                          (r == "/" || normal[r.size()] == '/')));
+        });
+    if (!allowed)
+      return Status::PermissionDenied("input.target: " + normal +
+                                      " is outside the allowed scan roots");
+  }
+  if (history && scan_type != "secrets")
+    return Status::InvalidArgument("input.history: only secrets scans read git history");
   if (!fs::exists(normal, ec))
     return Status::InvalidArgument("input.target: " + normal + " does not exist on the server");
   const TimePoint now = clock_.Now();
   int64_t id = 0;
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto ins,
-                         conn.Query("INSERT INTO security_scans (scan_type, target, status, "
-                                    "triggered_by, created_at) VALUES (?, ?, 'pending', ?, ?) "
-                                    "RETURNING id",
-                                    {scan_type, normal, actor, now}));
+    DAI_ASSIGN_OR_RETURN(
+        auto ins, conn.Query("INSERT INTO security_scans (scan_type, target, status, "
+                             "triggered_by, created_at, report) VALUES (?, ?, 'pending', ?, ?, ?) "
+                             "RETURNING id",
+                             {scan_type, normal, actor, now,
+                              DumpJson({{"requested", {{"history", history}}}})}));
     id = ins.rows.at(0).GetInt(0);
     return Status::Ok();
   }));
@@ -243,10 +261,22 @@ Result<Json> SecurityService::StartScan(const std::string& scan_type, const std:
 Status SecurityService::RunScan(int64_t scan_id) {
   DAI_ASSIGN_OR_RETURN(
       auto rows,
-      db_.Query("SELECT target, status, scan_type FROM security_scans WHERE id = ?", {scan_id}));
+      db_.Query("SELECT target, status, scan_type, report FROM security_scans WHERE id = ?",
+                {scan_id}));
   if (rows.rows.empty())
     return Status::NotFound("scan " + std::to_string(scan_id) + " does not exist");
   const std::string target = rows.rows[0].GetString(0);
+  if (rows.rows[0].GetString(2) == "secrets") {
+    auto requested = ParseJson(rows.rows[0].GetOptString(3).value_or("{}"));
+    const bool history = requested.ok() && requested->is_object() &&
+                         requested->contains("requested") &&
+                         (*requested)["requested"].value("history", false);
+    DAI_RETURN_IF_ERROR(
+        db_.Query("UPDATE security_scans SET status = 'running', started_at = ? WHERE id = ?",
+                  {clock_.Now(), scan_id})
+            .status());
+    return RunSecretsScan(scan_id, target, history);
+  }
   if (rows.rows[0].GetString(2) == "kubernetes") {
     DAI_RETURN_IF_ERROR(
         db_.Query("UPDATE security_scans SET status = 'running', started_at = ? WHERE id = ?",

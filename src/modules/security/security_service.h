@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "engines/compliance/compliance.h"
 #include "engines/posture/manifest.h"
+#include "engines/secrets/secret_scanner.h"
 #include "engines/vulnmatch/matcher.h"
 #include "registry/procedure.h"
 #include "store/database.h"
@@ -24,7 +25,8 @@
 namespace dai::security {
 
 struct SecurityServiceOptions {
-  //! Directories a scan target must lie under (server-side paths); empty = any absolute path.
+  //! Directories a scan target must lie under (server-side paths, symbolic links resolved);
+  //! empty = any absolute path for dependency and manifest scans, and no secrets scans at all.
   std::vector<std::string> scan_roots;
 };
 
@@ -39,9 +41,13 @@ class SecurityService {
   //! {count, newestImport, newestModified}: the database age shown on every report.
   Result<Json> DatabaseInfo();
 
-  //! Records a pending scan of `target` and, when `jobs` is set, enqueues its job.
+  //! Records a pending scan of `target` and, when `jobs` is set, enqueues its job. For
+  //! "secrets", `history` also scans the git history of a repository target. For "compliance"
+  //! the target names the framework and the assessment runs now (CheckCompliance).
+  //! PERMISSION_DENIED outside the scan roots; INVALID_ARGUMENT naming input.target otherwise.
   Result<Json> StartScan(const std::string& scan_type, const std::string& target,
-                         const std::string& actor, store::JobRepository* jobs);
+                         const std::string& actor, store::JobRepository* jobs,
+                         bool history = false);
   //! Runs a recorded scan now (the job handler; also used by the CLI).
   Status RunScan(int64_t scan_id);
   //! Imports a Trivy or Grype JSON report as a completed scan with its findings.
@@ -76,6 +82,15 @@ class SecurityService {
   Result<Json> ExportComplianceReport(int64_t id, const std::string& format);
   void RegisterPostureProcedures(ProcedureRegistry& registry);
 
+  // ---- Secrets (issue #7, secrets_scan.cc)
+  //! Scans the tree (and with `history` the git history) at `target` into secret_findings.
+  Status RunSecretsScan(int64_t scan_id, const std::string& target, bool history);
+  //! Runs CheckCompliance(framework) as a completed "compliance" scan row linked to the report.
+  Result<Json> RunComplianceScan(const std::string& framework, const std::string& actor);
+  //! Page of secret findings filtered by scanId, severity, ruleId, source, status, file.
+  Result<Json> ListSecretFindings(const Json& filter);
+  void RegisterSecretsProcedures(ProcedureRegistry& registry);
+
   //! The advisory index built from the store (rebuilt when advisories were imported since).
   Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> Index();
 
@@ -90,6 +105,10 @@ class SecurityService {
                             const std::vector<std::string>& errors);
   Result<compliance::Evidence> GatherEvidence();
   std::string index_stamp_;  //!< count + newest import of the rows the index was built from
+  //! The secrets engine with the built-in rules, compiled on first use.
+  const secrets::SecretScanner* Scanner(Status* error);
+  std::mutex scanner_mu_;
+  std::unique_ptr<secrets::SecretScanner> scanner_;
 };
 
 }  // namespace dai::security

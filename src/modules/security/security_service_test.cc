@@ -185,8 +185,12 @@ TEST_P(SecurityServiceTest, BadTargetsAndOtherScanTypes) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(svc_->StartScan("container", (dir_ / "missing").string(), "a", nullptr).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(svc_->StartScan("secrets", dir_.string(), "a", nullptr).status().code(),
-            StatusCode::kUnimplemented);
+  // Secrets scans read files: refused until scan roots are configured.
+  auto no_roots = svc_->StartScan("secrets", dir_.string(), "a", nullptr);
+  EXPECT_EQ(no_roots.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(no_roots.status().message().find("scan_roots"), std::string::npos);
+  EXPECT_EQ(svc_->StartScan("container", dir_.string(), "a", nullptr, true).status().code(),
+            StatusCode::kInvalidArgument);
   // A malformed lockfile as the single target: the scan fails with the parser's message.
   WriteFile(dir_ / "bad" / "package-lock.json", "{\"lockfileVersion\": 2}");
   auto scan =
@@ -379,6 +383,78 @@ TEST_P(SecurityServiceTest, ComplianceNeedsEvidenceAndTracksTrend) {
   auto bad = svc_->ScanManifests("kind: Pod\n  bad: [\n", "bad.yaml", "alice");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("input.manifests: bad.yaml:"), std::string::npos);
+}
+
+TEST_P(SecurityServiceTest, SecretsScanUnderAScanRootStoresRedactedFindings) {
+  const fs::path root = dir_ / "root";
+  const std::string aws = "AKIAZ3MQ7RL2XW4PN6TB";
+  WriteFile(root / "app" / "settings.py", "DEBUG = 1\naws_key = \"" + aws + "\"\n");
+  WriteFile(root / "app" / "ok.txt", "nothing here\n");
+  WriteFile(dir_ / "outside" / "x.txt", "k = " + aws + "\n");
+  WriteFile(dir_ / "root-evil" / "x.txt", "k = " + aws + "\n");
+  fs::create_directory_symlink(dir_ / "outside", root / "link");
+  SecurityServiceOptions options;
+  options.scan_roots = {root.string() + "/"};
+  SecurityService svc(tdb_->db(), clock_, options, nullptr);
+  for (const fs::path& p : {dir_ / "outside", dir_ / "root-evil", root / "link" / "x.txt",
+                            root / ".." / "outside"}) {
+    auto r = svc.StartScan("secrets", p.string(), "a", nullptr);
+    ASSERT_FALSE(r.ok()) << p;
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << p;
+    EXPECT_NE(r.status().message().find("outside the allowed scan roots"), std::string::npos);
+  }
+  auto scan = svc.StartScan("secrets", root.string(), "alice", nullptr);
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  const int64_t id = (*scan)["id"].get<int64_t>();
+  ASSERT_TRUE(svc.RunScan(id).ok());
+  auto done = svc.GetScan(id, true);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ((*done)["status"], "completed");
+  EXPECT_EQ((*done)["criticalCount"], 1);
+  EXPECT_EQ((*done)["report"]["targetKind"], "directory");
+  EXPECT_EQ((*done)["report"]["files"], 2) << "the symlink is not followed";
+  EXPECT_TRUE((*done)["report"]["history"].is_null());
+  auto page = svc.ListSecretFindings({{"scanId", id}});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ((*page)["total"], 1);
+  const Json& f = (*page)["items"][0];
+  EXPECT_EQ(f["ruleId"], "aws-access-key-id");
+  EXPECT_EQ(f["severity"], "critical");
+  EXPECT_EQ(f["file"], "app/settings.py");
+  EXPECT_EQ(f["line"], 2);
+  EXPECT_EQ(f["source"], "tree");
+  EXPECT_TRUE(f["commit"].is_null());
+  EXPECT_EQ(f["redacted"], "AKIA****");
+  EXPECT_EQ(f["fingerprint"].get<std::string>().rfind("aws-access-key-id:app/settings.py:", 0),
+            0u);
+  EXPECT_EQ(DumpJson(*page).find(aws), std::string::npos) << "the secret never leaves the scan";
+  EXPECT_EQ((*svc.ListSecretFindings({{"file", "settings"}}))["total"], 1);
+  EXPECT_EQ((*svc.ListSecretFindings({{"file", "%"}}))["total"], 0) << "LIKE wildcards literal";
+  EXPECT_EQ((*svc.ListSecretFindings({{"severity", "high"}}))["total"], 0);
+  EXPECT_EQ((*svc.ListSecretFindings({{"source", "history"}}))["total"], 0);
+  // The findings are compliance evidence: SOC 2's confidentiality control fails on them.
+  auto soc2 = svc.StartScan("compliance", "soc2", "alice", nullptr);
+  ASSERT_TRUE(soc2.ok()) << soc2.status().ToString();
+  EXPECT_EQ((*soc2)["status"], "completed");
+  const int64_t report_id = (*soc2)["report"]["complianceReportId"].get<int64_t>();
+  auto report = svc.GetComplianceReport(report_id);
+  ASSERT_TRUE(report.ok());
+  bool secrets_evidence = false;
+  for (const auto& c : (*report)["report"]["controls"])
+    for (const auto& e : c["evidence"])
+      if (e.is_string() && e.get<std::string>().find("secrets findings: 1") != std::string::npos)
+        secrets_evidence = secrets_evidence || c["status"] == "fail";
+  EXPECT_TRUE(secrets_evidence) << DumpJson((*report)["report"]);
+  auto bad = svc.StartScan("compliance", "iso9001", "alice", nullptr);
+  ASSERT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("soc2"), std::string::npos);
+  // History requested on a directory that is not a repository: the scan fails, named.
+  auto hist = svc.StartScan("secrets", root.string(), "alice", nullptr, true);
+  ASSERT_TRUE(hist.ok());
+  EXPECT_FALSE(svc.RunScan((*hist)["id"].get<int64_t>()).ok());
+  auto failed = svc.GetScan((*hist)["id"].get<int64_t>(), false);
+  EXPECT_EQ((*failed)["status"], "failed");
+  EXPECT_NE((*failed)["error"].get<std::string>().find("not a git repository"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SecurityServiceTest,

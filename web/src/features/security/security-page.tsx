@@ -1,9 +1,10 @@
 // Security (securityGuardian): dependency scans of images, root filesystems, repositories and
 // lockfiles (issue #6), Kubernetes posture and compliance (issue #7), and the generic scan and
-// compliance forms.
+// compliance forms. Every scan type runs: compliance assesses the framework named as target.
 import { MutationForm } from '../../components/procedure-panel';
 import { DependencySection } from './dependency-section';
 import { CompliancePanel, PosturePanel } from './posture-compliance';
+import { SecretsPanel } from './secrets-panel';
 
 export function SecurityPage() {
   return (
@@ -16,6 +17,7 @@ export function SecurityPage() {
         </p>
       </div>
       <DependencySection />
+      <SecretsPanel />
       <PosturePanel />
       <CompliancePanel />
       <div className="grid-2">
@@ -31,7 +33,11 @@ export function SecurityPage() {
               type: 'select',
               options: ['container', 'kubernetes', 'secrets', 'compliance'],
             },
-            { name: 'target', label: 'Target', required: true },
+            {
+              name: 'target',
+              label: 'Target (server path; the framework for compliance)',
+              required: true,
+            },
           ]}
         />
         <MutationForm
