@@ -219,3 +219,54 @@ TEST(ScannerUserRules, AllowlistTargetsAndConditions) {
 
 }  // namespace
 }  // namespace dai::secrets
+
+namespace dai::secrets {
+namespace {
+
+// The keyword prefilter (rules with long keywords triggered by caseless literals, confirmed on
+// the lines around each hit) finds exactly what the all-regex prefilter finds: secrets at the
+// start and end of a buffer, inside long lines, repeated keywords, multi-line private keys.
+TEST(PrefilterTest, KeywordAndRegexPrefiltersAgree) {
+  auto kw = SecretScanner::Create(BuiltinRules(), Prefilter::kKeywords);
+  auto rx = SecretScanner::Create(BuiltinRules(), Prefilter::kRegex);
+  ASSERT_TRUE(kw.ok() && rx.ok());
+  auto s1 = (*kw)->NewScratch();
+  auto s2 = (*rx)->NewScratch();
+  ASSERT_TRUE(s1.ok() && s2.ok());
+  const std::string pem =
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7h0kM8n3Xq4Lw2Yb5Zc6V"
+      "d7Ue8Tf9\nSg0Rh1Qi2Pj3Ok4Nl5Mm6Ln7Ko8Jp9Iq0Hr1Gs2Ft3Eu4Dv5Cw6Bx7Ay8zZ9yY0xX1w\n-----END RSA "
+      "PRIVATE KEY-----\n";
+  const std::vector<std::string> inputs = {
+      "ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm",
+      std::string(9000, 'x') + " glpat-Ab3dE5gH7jK9mN1pQ3sT " + std::string(9000, 'y'),
+      "a\n" + pem + "b\n" + pem,
+      "hooks.slack.com hooks.slack.com\nurl=https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/"
+      "Ab3dE5gH7jK9mN1pQ3sT5vW7\nSTRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+      "sk_live_ sk_live_ sk_live_\n\n\nSTRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc\nSG." +
+          std::string("Ab3dE5gH7jK9mN1pQ3sT5v") + ".Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9aB1cD3eF5gH7iJkLm",
+  };
+  for (const auto& in : inputs) {
+    auto a = (*kw)->Scan(in, "f", **s1);
+    auto b = (*rx)->Scan(in, "f", **s2);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->findings.size(), b->findings.size()) << in.substr(0, 80);
+    EXPECT_FALSE(a->findings.empty()) << in.substr(0, 80);
+    for (size_t i = 0; i < a->findings.size(); ++i) {
+      EXPECT_EQ(a->findings[i].rule_id, b->findings[i].rule_id);
+      EXPECT_EQ(a->findings[i].offset, b->findings[i].offset);
+      EXPECT_EQ(a->findings[i].line, b->findings[i].line);
+    }
+  }
+}
+
+TEST(PrefilterTest, RuleSeverity) {
+  EXPECT_EQ(RuleSeverity("aws-access-key-id"), "critical");
+  EXPECT_EQ(RuleSeverity("private-key"), "critical");
+  EXPECT_EQ(RuleSeverity("github-pat"), "high");
+  EXPECT_EQ(RuleSeverity("generic-secret"), "medium");
+  EXPECT_EQ(RuleSeverity("generic-api-key"), "medium");
+}
+
+}  // namespace
+}  // namespace dai::secrets

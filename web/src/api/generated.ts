@@ -3306,6 +3306,47 @@ export interface Procedures {
       "total": number;
     };
   };
+  "securityGuardian.getSecretFindings": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** a substring of the file path */
+      "file"?: string;
+      /** page size, default 50 */
+      "limit"?: number;
+      /** rows to skip, default 0 */
+      "offset"?: number;
+      "ruleId"?: string;
+      "scanId"?: number;
+      "severity"?: "critical" | "high" | "medium" | "low";
+      "source"?: "tree" | "history";
+      "status"?: "open" | "ignored" | "false_positive" | "revoked";
+    };
+    output: {
+      "items": Array<{
+        "authorDate": string | null;
+        "column": number;
+        "commit": string | null;
+        "createdAt": string;
+        "description": string;
+        "entropy": number;
+        "file": string;
+        "fingerprint": string;
+        "id": number;
+        "line": number;
+        "redacted": string;
+        "ruleId": string;
+        "scanId": number;
+        "severity": "critical" | "high" | "medium" | "low";
+        "source": "tree" | "history";
+        "status": string;
+      }>;
+      "limit": number;
+      "offset": number;
+      "total": number;
+    };
+  };
   "securityGuardian.getVulnerabilities": {
     kind: "query";
     minRole: "viewer";
@@ -3396,8 +3437,10 @@ export interface Procedures {
     minRole: "operator";
     implemented: true;
     input: {
+      /** secrets: also scan every commit of the repository's git history */
+      "history"?: boolean;
       "scanType": "container" | "kubernetes" | "secrets" | "compliance";
-      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile (container); manifest file or directory (kubernetes) */
+      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile (container); manifest file or directory (kubernetes); directory, file or git repository under a scan root (secrets); the framework name (compliance) */
       "target": string;
     };
     output: {
