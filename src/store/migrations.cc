@@ -1021,6 +1021,7 @@ constexpr std::string_view kMigration13 = R"SQL(
 ALTER TABLE alerts ADD COLUMN service TEXT;
 UPDATE alerts SET service = {{LABEL:service}};
 CREATE INDEX alerts_firing_service_idx ON alerts(status, severity, service);
+)SQL";
 
 // Migration 15 (issue #7, Security Guardian part 2): secrets findings of security_scans rows
 // with scan_type 'secrets' (working tree and git history; never the secret itself, only a
