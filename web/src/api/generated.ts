@@ -3646,6 +3646,7 @@ export interface Procedures {
       /** rows to skip, default 0 */
       "offset"?: number;
       "ruleId"?: number;
+      "since"?: string;
       "status"?: "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run";
       "verdict"?: "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";
     };
