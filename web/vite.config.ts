@@ -17,5 +17,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
+    // The machine running make test is shared and slow; jsdom role queries take seconds there.
+    testTimeout: 20_000,
   },
 });

@@ -39,7 +39,7 @@ export class TrpcStubError extends Error {
   }
 }
 
-export function trpcError(code: ApiErrorCode, message = code): TrpcStubError {
+export function trpcError(code: ApiErrorCode, message: string = code): TrpcStubError {
   return new TrpcStubError(code, message);
 }
 
