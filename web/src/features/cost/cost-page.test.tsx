@@ -1,73 +1,19 @@
 // The Cost page against a mocked tRPC server speaking the batch wire format: the forecast with
 // its interval, the breakdown table by the chosen dimension, budgets, and recommendations whose
 // "Show change" asks for a dry run and shows the command; a viewer sees no operator controls.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import { describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import type { Role } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
+import { stubTrpc, type Routes, type TrpcStub } from '../../testing/stub-trpc';
 import { CostPage, money } from './cost-page';
 
-type Handler = (input: unknown) => unknown;
-let routes: Record<string, Handler>;
-let calls: { path: string; input: unknown }[];
+let routes: Routes;
+let trpc: TrpcStub;
 
-beforeEach(() => {
-  resetClientForTests();
-  calls = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = url.pathname.replace('/trpc/', '').split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((path, i) => {
-        const arg = inputs[String(i)];
-        calls.push({ path, input: arg });
-        const h = routes[path];
-        if (!h)
-          return {
-            error: {
-              message: `no ${path}`,
-              code: -32004,
-              data: { code: 'NOT_FOUND', httpStatus: 404, path },
-            },
-          };
-        return { result: { data: h(arg) } };
-      });
-      return new Response(JSON.stringify(out), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
-  );
-});
-afterEach(() => vi.unstubAllGlobals());
-
-function user(role: 'viewer' | 'operator'): User {
-  return {
-    id: 2,
-    username: 'bob',
-    role,
-    disabled: false,
-    createdAt: '2026-11-28T00:00:00Z',
-    lastLoginAt: null,
-  } as User;
-}
-
-function renderWith(u: User) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user: u, logout: async () => {} }}>
-        <CostPage />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderWith(role: Role, route = '/cost') {
+  trpc = stubTrpc(routes);
+  return renderWithSession(<CostPage />, { role, route });
 }
 
 const forecast = {
@@ -252,7 +198,7 @@ function installRoutes() {
 describe('CostPage', () => {
   it('shows the forecast with its interval, the breakdown, budgets and recommendations', async () => {
     installRoutes();
-    renderWith(user('operator'));
+    const r = renderWith('operator');
     expect(await screen.findByText(/Forecast to 2024-10-01/)).toBeTruthy();
     expect(screen.getByText(/80%: 300 – 336; 95%: 290 – 346/)).toBeTruthy();
     expect(screen.getByText(/hold-out MAPE 3.5% vs seasonal naive 7.3%/)).toBeTruthy();
@@ -262,7 +208,7 @@ describe('CostPage', () => {
         .querySelectorAll('polygon').length,
     ).toBe(2);
     expect(await screen.findByText('Amazon EC2')).toBeTruthy();
-    const costCall = calls.find((c) => c.path === 'costOptimizer.getCosts');
+    const costCall = trpc.callsTo('costOptimizer.getCosts')[0];
     expect(costCall?.input).toMatchObject({
       start: '2024-08-22T00:00:00Z',
       end: '2024-09-21T00:00:00Z',
@@ -270,16 +216,17 @@ describe('CostPage', () => {
     });
     fireEvent.change(screen.getByLabelText(/Group by/), { target: { value: 'region' } });
     expect(await screen.findByText('us-east-1')).toBeTruthy();
+    expect(r.location()).toBe('/cost?groupBy=region');
     expect(screen.getByText('warning')).toBeTruthy();
     expect(screen.getByText('1.06×')).toBeTruthy();
     expect(await screen.findByText('Idle: Elastic Load Balancing lb')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Show change' }));
     await waitFor(() => expect(screen.getByText(/aws elbv2 delete-load-balancer/)).toBeTruthy());
-    expect(calls.find((c) => c.path === 'costOptimizer.applyRecommendation')?.input).toEqual({
+    expect(trpc.callsTo('costOptimizer.applyRecommendation')[0]?.input).toEqual({
       id: 7,
       dryRun: true,
     });
-  });
+  }, 60_000);
 
   it('shows the real-time estimate, cost anomalies and realized savings', async () => {
     installRoutes();
@@ -304,7 +251,7 @@ describe('CostPage', () => {
   it('hides operator controls from a viewer and explains how to import when empty', async () => {
     installRoutes();
     routes['costOptimizer.forecast'] = () => ({ ...forecast, history: [], daily: [] });
-    renderWith(user('viewer'));
+    renderWith('viewer');
     expect(await screen.findByText('No billing data yet')).toBeTruthy();
     await screen.findByText('Idle: Elastic Load Balancing lb');
     expect(screen.queryByRole('button', { name: 'Show change' })).toBeNull();
@@ -316,5 +263,39 @@ describe('CostPage', () => {
     expect(money(1234.5, 'USD')).toBe('1235 USD');
     expect(money(3.14159)).toBe('3.14');
     expect(money(0.000123)).toBe('0.0001');
+  });
+
+  it('reads the dimension and the recommendation filters from the address and pages', async () => {
+    installRoutes();
+    const base = routes['costOptimizer.getRecommendations']!;
+    routes['costOptimizer.getRecommendations'] = (input) => ({
+      ...(base(input) as object),
+      total: 45,
+    });
+    const r = renderWith('viewer', '/cost?groupBy=region&recStatus=applied&recType=rightsizing');
+    expect(await screen.findByText('us-east-1')).toBeTruthy();
+    expect(trpc.callsTo('costOptimizer.getCosts')[0]?.input).toMatchObject({ groupBy: 'region' });
+    expect(await screen.findByText('1–20 of 45')).toBeTruthy();
+    expect(trpc.callsTo('costOptimizer.getRecommendations')[0]?.input).toEqual({
+      status: 'applied',
+      type: 'rightsizing',
+      limit: 20,
+      offset: 0,
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await screen.findByText('21–40 of 45');
+    expect(r.location()).toBe(
+      '/cost?groupBy=region&recStatus=applied&recType=rightsizing&recOffset=20',
+    );
+    fireEvent.change(screen.getByLabelText('Type'), { target: { value: '' } });
+    await screen.findByText('1–20 of 45');
+    expect(r.location()).toBe('/cost?groupBy=region&recStatus=applied');
+  });
+
+  it('falls back to service for an unknown dimension in the address', async () => {
+    installRoutes();
+    renderWith('viewer', '/cost?groupBy=bogus');
+    expect(await screen.findByText('Amazon EC2')).toBeTruthy();
+    expect(trpc.callsTo('costOptimizer.getCosts')[0]?.input).toMatchObject({ groupBy: 'service' });
   });
 });

@@ -5,11 +5,19 @@
 // the real-time estimate (this host and containers from Prometheus, priced by the price sheet),
 // and below the billing panels the cost anomalies raised and the realized savings of applied
 // recommendations.
+// The breakdown's dimension, the recommendations' status/type filters and every list's offset
+// live in the address.
 import { useState } from 'react';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import type { ProcedureOutput } from '../../api/generated';
+import { Pagination } from '../../components/pagination';
 import { Empty, QueryView } from '../../components/states';
 import { RequireRole } from '../../lib/session';
+import { useUrlOffset, useUrlParam } from '../../lib/url-state';
+
+const kPageSize = 20;
+const kRecStatuses = ['open', 'applied', 'dismissed'] as const;
+const kRecTypes = ['rightsizing', 'idle_resource', 'savings_plan'] as const;
 
 type Costs = ProcedureOutput<'costOptimizer.getCosts'>;
 type Forecast = ProcedureOutput<'costOptimizer.forecast'>;
@@ -100,7 +108,12 @@ function StackedBars({ costs }: { costs: Costs }) {
 }
 
 function Breakdown({ asOf }: { asOf: string }) {
-  const [groupBy, setGroupBy] = useState<string>('service');
+  const [groupParam, setGroupBy] = useUrlParam('groupBy', 'service');
+  // A tag dimension (tag:<key>) is allowed too; anything else falls back to service.
+  const groupBy =
+    (dimensions as readonly string[]).includes(groupParam) || /^tag:.+/.test(groupParam)
+      ? groupParam
+      : 'service';
   const start = addDays(asOf, -30);
   const q = useProcedureQuery('costOptimizer.getCosts', {
     start: `${start}T00:00:00Z`,
@@ -119,6 +132,7 @@ function Breakdown({ asOf }: { asOf: string }) {
               {d}
             </option>
           ))}
+          {groupBy.startsWith('tag:') ? <option value={groupBy}>{groupBy}</option> : null}
         </select>
       </label>
       <QueryView q={q}>
@@ -262,6 +276,9 @@ function ForecastPanel({ f, budget }: { f: Forecast; budget?: Budget }) {
 function Budgets({ items }: { items: Budget[] }) {
   const [form, setForm] = useState({ name: '', scope: 'all', amount: '', currency: 'USD' });
   const save = useProcedureMutation('costOptimizer.setbudget', ['costOptimizer']);
+  // costOptimizer.listBudgets answers every budget at once; the table pages them here.
+  const [offset, setOffset] = useUrlOffset('budgetsOffset');
+  const shown = items.slice(offset, offset + kPageSize);
   return (
     <section className="panel" aria-label="Budgets">
       <h2>Budgets</h2>
@@ -280,7 +297,7 @@ function Budgets({ items }: { items: Budget[] }) {
             </tr>
           </thead>
           <tbody>
-            {items.map((b) => (
+            {shown.map((b) => (
               <tr key={b.id}>
                 <td>{b.name}</td>
                 <td>{b.scope}</td>
@@ -297,6 +314,9 @@ function Budgets({ items }: { items: Budget[] }) {
           </tbody>
         </table>
       )}
+      {items.length > kPageSize ? (
+        <Pagination offset={offset} limit={kPageSize} total={items.length} onChange={setOffset} />
+      ) : null}
       <RequireRole min="operator">
         <form
           aria-label="Set a budget"
@@ -353,7 +373,21 @@ function Budgets({ items }: { items: Budget[] }) {
 }
 
 function Recommendations() {
-  const q = useProcedureQuery('costOptimizer.getRecommendations', { status: 'open', limit: 20 });
+  const [statusParam, setStatus] = useUrlParam('recStatus', 'open', ['recOffset']);
+  const [typeParam, setType] = useUrlParam('recType', '', ['recOffset']);
+  const [offset, setOffset] = useUrlOffset('recOffset');
+  const status = (kRecStatuses as readonly string[]).includes(statusParam)
+    ? (statusParam as (typeof kRecStatuses)[number])
+    : 'open';
+  const type = (kRecTypes as readonly string[]).includes(typeParam)
+    ? (typeParam as (typeof kRecTypes)[number])
+    : undefined;
+  const q = useProcedureQuery('costOptimizer.getRecommendations', {
+    status,
+    type,
+    limit: kPageSize,
+    offset,
+  });
   const refresh = useProcedureMutation('costOptimizer.refreshRecommendations', ['costOptimizer']);
   const apply = useProcedureMutation('costOptimizer.applyRecommendation', []);
   const change = apply.data?.change as { command?: string; note?: string } | undefined;
@@ -370,15 +404,40 @@ function Recommendations() {
           Refresh recommendations
         </button>
       </RequireRole>
+      <div className="filters">
+        <label>
+          Status{' '}
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            {kRecStatuses.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Type{' '}
+          <select value={type ?? ''} onChange={(e) => setType(e.target.value)}>
+            <option value="">any</option>
+            {kRecTypes.map((k) => (
+              <option key={k} value={k}>
+                {k.replace('_', ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       <QueryView q={q}>
         {(data) =>
           data.items.length === 0 ? (
-            <Empty title="No open recommendations" />
+            <Empty
+              title={`No ${status} ${type ? `${type.replace('_', ' ')} ` : ''}recommendations`}
+            />
           ) : (
             <>
               <p>
-                {data.total} open, {money(data.totalMonthlySavings, data.items[0]?.currency)} per
-                month in total.
+                {data.total} {status}, {money(data.totalMonthlySavings, data.items[0]?.currency)}{' '}
+                per month in total.
               </p>
               <table className="table">
                 <thead>
@@ -415,6 +474,12 @@ function Recommendations() {
                   ))}
                 </tbody>
               </table>
+              <Pagination
+                offset={offset}
+                limit={kPageSize}
+                total={data.total}
+                onChange={setOffset}
+              />
             </>
           )
         }
