@@ -81,7 +81,7 @@ export function stubTrpc(routes: Routes): TrpcStub {
           const arg = inputs[String(i)];
           stub.calls.push({ path, input: arg, kind });
           const handler = stub.routes[path];
-          if (!handler) return errorEnvelope(path, 'NOT_FOUND', `no procedure ${path}`);
+          if (!handler) return errorEnvelope(path, 'NOT_FOUND', `no ${path}`);
           try {
             return { result: { data: await handler(arg) } };
           } catch (e) {

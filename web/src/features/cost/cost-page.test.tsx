@@ -230,7 +230,7 @@ describe('CostPage', () => {
 
   it('shows the real-time estimate, cost anomalies and realized savings', async () => {
     installRoutes();
-    renderWith(user('viewer'));
+    renderWith('viewer');
     expect(await screen.findByText('host 127.0.0.1:9100')).toBeTruthy();
     expect(screen.getByText(/Hosts 87.60 USD \/ month/)).toBeTruthy();
     expect(await screen.findByText('service Amazon RDS')).toBeTruthy();
@@ -243,7 +243,7 @@ describe('CostPage', () => {
   it('says what is missing when Prometheus is not configured', async () => {
     installRoutes();
     delete routes['costOptimizer.getEstimate'];
-    renderWith(user('viewer'));
+    renderWith('viewer');
     await screen.findByText('service Amazon RDS');
     expect(await screen.findByText(/no costOptimizer.getEstimate/)).toBeTruthy();
   });

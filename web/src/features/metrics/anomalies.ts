@@ -1,7 +1,7 @@
 // Turns metrics.anomalies' answer into chart series and anomaly marks.
 import type { ProcedureOutput } from '../../api/generated';
 import { seriesLabel, type Series } from './prometheus';
-import type { Mark } from './time-series-chart';
+import type { Mark } from '../../components/time-series-chart';
 
 export type AnomalyAnswer = ProcedureOutput<'metrics.anomalies'>;
 

@@ -6,7 +6,7 @@ import { renderWithSession } from '../../testing/render';
 import { stubTrpc, trpcError } from '../../testing/stub-trpc';
 import { MetricsPage } from './metrics-page';
 
-vi.mock('./time-series-chart', () => ({
+vi.mock('../../components/time-series-chart', () => ({
   TimeSeriesChart: ({ series, marks }: { series: unknown[]; marks?: unknown[] }) => (
     <div data-testid="chart">
       {series.length} series, {marks?.length ?? 0} marks
