@@ -230,7 +230,7 @@ test('web client end to end against the real server', { skip, timeout: 180_000 }
     await page.goto(server.base + '/docs');
     timings.anchor.push(await settled(0));
     await page.goto(server.base + '/');
-    timings.overview.push(await settled(7));
+    timings.overview.push(await settled(6));
   }
   const median = (v) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)].toFixed(0);
   t.diagnostic(`overview cold render median ${median(timings.overview)} ms ` +
