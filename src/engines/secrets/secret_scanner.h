@@ -75,7 +75,7 @@ class SecretScanner {
   //! Compiles the rule set. Fails (kInvalidArgument) when a rule regex or allow-list regex is
   //! not valid RE2 syntax, or when the rule set is empty.
   static Result<std::unique_ptr<SecretScanner>> Create(RuleSet rules,
-                                                       Prefilter prefilter = Prefilter::kKeywords);
+                                                       Prefilter prefilter = Prefilter::kRegex);
   ~SecretScanner();
 
   //! Allocates scratch for one thread.
