@@ -23,7 +23,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error (unknown option, a value outside its
+    // set, a missing argument) exits 2, like the commands' own bad-input errors, instead of
+    // CLI11's internal codes (105, 106 ...), which scripts cannot tell from findings.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   return state.exit_code;
 }

@@ -93,7 +93,7 @@ test('server secrets scans: roots, working tree, git history, redaction, complia
   assert.equal(hist.file, 'deploy.sh');
   assert.equal(hist.line, 2);
   assert.equal(hist.commit, introducing);
-  assert.equal(hist.authorDate, '2024-03-01T10:00:00Z');
+  assert.equal(new Date(hist.authorDate).toISOString(), '2024-03-01T10:00:00.000Z');
   assert.match(hist.fingerprint, /^github-pat:deploy\.sh:[0-9a-f]{16}$/);
 
   const filtered = await viewer.query('securityGuardian.getSecretFindings', { severity: 'critical', limit: 1 });
@@ -177,7 +177,7 @@ test('CLI scan secrets: formats, baseline, git history and exit codes', () => {
   assert.equal(h[0].ruleId, 'github-pat');
   assert.equal(h[0].path, 'deploy.sh');
   assert.equal(h[0].commit, introducing);
-  assert.equal(h[0].authorDate, '2024-03-01T10:00:00Z');
+  assert.equal(new Date(h[0].authorDate).toISOString(), '2024-03-01T10:00:00.000Z');
   const hs = JSON.parse(runCli(['scan', 'secrets', repo, '--git', '--format', 'sarif']).stdout);
   assert.equal(hs.runs[0].results[0].properties.commit, introducing);
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "store/migrations.h"
@@ -23,7 +24,11 @@ class IncidentServiceTest : public ::testing::Test {
     db_ = std::move(db).value();
     ASSERT_TRUE(store::Migrate(*db_).ok());
     svc_ = std::make_unique<IncidentService>(*db_, clock_, IncidentServiceOptions{},
-                                             [this](const std::string& type, const std::string&) { events_.push_back(type); });
+                                             [this](const std::string& type, const std::string&) {
+                                               // Ingest publishes from each caller's thread.
+                                               std::lock_guard<std::mutex> lock(events_mu_);
+                                               events_.push_back(type);
+                                             });
   }
   void TearDown() override {
     svc_.reset();
@@ -48,6 +53,7 @@ class IncidentServiceTest : public ::testing::Test {
   FakeClock clock_{1'700'000'000'000};
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<IncidentService> svc_;
+  std::mutex events_mu_;
   std::vector<std::string> events_;
 };
 
