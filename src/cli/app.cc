@@ -25,6 +25,8 @@
 #include "modules/incident_commander/watch_service.h"
 #include "adapters/runner/process_supervisor.h"
 #include "adapters/webhook/webhook_executor.h"
+#include "adapters/kubernetes/kube_executor.h"
+#include "adapters/kubernetes/kube_inventory.h"
 #include "engines/healing/rule.h"
 #include "modules/self_healing/healing_service.h"
 #include "modules/self_healing/runbook_executor.h"
@@ -123,6 +125,8 @@ struct App::Parts {
   std::unique_ptr<runner::SystemdRestartExecutor> systemd_executor;
   std::unique_ptr<webhook::WebhookExecutor> webhook_executor;
   std::unique_ptr<self_healing::RunbookActionExecutor> runbook_executor;
+  std::shared_ptr<const kube::KubeClient> kube;  // null: Kubernetes not configured
+  std::unique_ptr<kube::KubernetesExecutor> kube_executor;
   std::unique_ptr<self_healing::HealingService> healing;  // after its executors: destroyed first
   std::unique_ptr<costopt::CostService> cost;
   std::unique_ptr<notifications::NotificationService> notifications;
@@ -176,7 +180,7 @@ void RegisterSystemProcedures(App::Parts& p) {
                 {"integrations",
                  {{"prometheus", integ(p.config.prometheus_url)},
                   {"alertmanager", integ(p.config.alertmanager_url)},
-                  {"kubernetes", integ("")},
+                  {"kubernetes", integ(p.kube ? p.kube->config().server : "")},
                   {"llm", integ(p.config.llm_url)}}}};
   };
   p.registry.Add(std::move(info));
@@ -272,6 +276,21 @@ void RegisterMetricsProcedures(App::Parts& p) {
 
 namespace {
 
+// The Kubernetes integration (--kubeconfig FILE | in-cluster): one client shared by cluster
+// posture scans and the Kubernetes healing actions. A configured but unusable kubeconfig stops
+// the start with a message naming the setting.
+Status BuildKubernetes(App::Parts& p) {
+  if (p.config.kubeconfig.empty()) return Status::Ok();
+  auto config = p.config.kubeconfig == "in-cluster"
+                    ? kube::LoadInClusterConfig()
+                    : kube::LoadKubeconfig(p.config.kubeconfig, p.config.kube_context);
+  if (!config.ok()) return config.status().WithContext("setting kubeconfig");
+  auto client = kube::KubeClient::Create(std::move(config).value());
+  if (!client.ok()) return client.status().WithContext("setting kubeconfig");
+  p.kube = std::make_shared<const kube::KubeClient>(std::move(client).value());
+  return Status::Ok();
+}
+
 // Self-healing: supervised processes (from --supervise-file), the executors behind the
 // allow-listed action types, and the service. A supervised process that exits becomes a
 // health_check signal; escalations become incidents through the Incident Commander.
@@ -321,11 +340,19 @@ Status BuildSelfHealing(App::Parts& p) {
   runbook_hooks.get = [pp](int64_t id) { return pp->runbooks->GetExecution(id); };
   runbook_hooks.describe = [pp](int64_t id) { return pp->runbooks->Get(id); };
   p.runbook_executor = std::make_unique<self_healing::RunbookActionExecutor>(runbook_hooks);
+  // Kubernetes actions: with no integration configured the executor answers
+  // FAILED_PRECONDITION naming the setting (shown by dry-runs and recorded on executions).
+  p.kube_executor = std::make_unique<kube::KubernetesExecutor>(p.kube, p.clock);
   std::map<std::string, ActionExecutor*> executors = {{"restart_process", p.restart_executor.get()},
                                                       {"restart_service", p.systemd_executor.get()},
                                                       {"http_request", p.webhook_executor.get()},
                                                       {"notify", p.webhook_executor.get()},
-                                                      {"run_runbook", p.runbook_executor.get()}};
+                                                      {"run_runbook", p.runbook_executor.get()},
+                                                      {"restart_pod", p.kube_executor.get()},
+                                                      {"rollout_restart", p.kube_executor.get()},
+                                                      {"scale_up", p.kube_executor.get()},
+                                                      {"scale_down", p.kube_executor.get()},
+                                                      {"rollback", p.kube_executor.get()}};
   self_healing::HealingHooks hooks;
   hooks.publish = [pp](const std::string& type, const std::string& json) {
     PublishEvent(*pp, type, json);
@@ -496,6 +523,7 @@ Status BuildRegistry(App::Parts& p) {
   auth_options.secure_cookies = p.config.secure_cookies;
   p.auth = std::make_unique<auth::AuthService>(*p.store->db, p.clock, auth_options);
   p.auth->RegisterProcedures(p.registry);
+  DAI_RETURN_IF_ERROR(BuildKubernetes(p));
   RegisterSystemProcedures(p);
   RegisterMetricsProcedures(p);
   App::Parts* pp = &p;
@@ -522,6 +550,17 @@ Status BuildRegistry(App::Parts& p) {
       });
   // Scans are durable jobs; the repository is created here so procedures can enqueue them.
   if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
+  if (p.kube) {
+    std::shared_ptr<const kube::KubeClient> client = p.kube;
+    p.security->SetClusterSource(
+        {client->config().context,
+         [client](std::vector<Json>* objects, std::vector<std::string>* errors) -> Status {
+           DAI_ASSIGN_OR_RETURN(kube::ClusterObjects listed, kube::ListClusterObjects(*client));
+           *objects = std::move(listed.objects);
+           *errors = std::move(listed.errors);
+           return Status::Ok();
+         }});
+  }
   p.security->RegisterProcedures(p.registry, p.jobs.get());
   if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
   incidents::RunbookServiceOptions runbook_options;

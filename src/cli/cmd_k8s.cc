@@ -1,6 +1,8 @@
-// `devops-ai scan k8s PATH... [--format table|json|sarif] [--only NAME]... [--all]
-// [--fail-on SEVERITY] [--list-checks]`: Kubernetes posture checks over manifests (files,
-// directories of *.yaml|*.yml|*.json, or - for stdin), all scanned together as one set so
+// `devops-ai scan k8s PATH... | --cluster [--kubeconfig F] [--context C] [--namespace N]
+// [--format table|json|sarif] [--only NAME]... [--all] [--fail-on SEVERITY] [--list-checks]`:
+// Kubernetes posture checks over manifests (files, directories of *.yaml|*.yml|*.json, or - for
+// stdin) or over the objects of a live cluster read through the Kubernetes API (kubeconfig,
+// $KUBECONFIG, ~/.kube/config or the in-cluster service account), all scanned together as one set so
 // cross-object checks (NetworkPolicy coverage, Service/Ingress/HPA targets, PDBs) see
 // everything. Exit codes for CI: 0 no failure at or above --fail-on, 1 failures, 2 bad input
 // (an unreadable or invalid file is reported and the other files are still scanned).
@@ -18,6 +20,7 @@
 #include "engines/posture/manifest.h"
 #include "engines/posture/posture.h"
 #include "engines/posture/report_json.h"
+#include "adapters/kubernetes/kube_inventory.h"
 
 namespace dai::cli {
 namespace {
@@ -32,7 +35,22 @@ struct K8sArgs {
   bool all = false;
   std::string fail_on = "low";
   bool list_checks = false;
+  bool cluster = false;
+  std::string kubeconfig;
+  std::string context;
+  std::string namespace_;
 };
+
+// The live cluster's objects (the kinds ListClusterObjects reads). Errors go to stderr.
+Result<std::vector<Object>> ClusterObjects(const K8sArgs& args) {
+  DAI_ASSIGN_OR_RETURN(kube::KubeConfig config,
+                       args.kubeconfig.empty() ? kube::DefaultKubeConfig(args.context)
+                                               : kube::LoadKubeconfig(args.kubeconfig, args.context));
+  DAI_ASSIGN_OR_RETURN(kube::KubeClient client, kube::KubeClient::Create(std::move(config)));
+  DAI_ASSIGN_OR_RETURN(kube::ClusterObjects listed, kube::ListClusterObjects(client, args.namespace_));
+  for (const auto& e : listed.errors) std::cerr << "scan k8s: warning: " << e << "\n";
+  return posture::ObjectsFromJson(std::move(listed.objects), "cluster:" + client.config().context);
+}
 
 Result<std::string> ReadFile(const fs::path& path, size_t limit) {
   std::error_code ec;
@@ -72,13 +90,29 @@ int RunK8s(const K8sArgs& args) {
     }
     return 0;
   }
-  if (args.paths.empty()) {
-    std::cerr << "scan k8s: give at least one PATH (file, directory or -)\n";
+  if (args.cluster && !args.paths.empty()) {
+    std::cerr << "scan k8s: give either PATHs or --cluster, not both\n";
+    return 2;
+  }
+  if (!args.cluster && (!args.kubeconfig.empty() || !args.context.empty() || !args.namespace_.empty())) {
+    std::cerr << "scan k8s: --kubeconfig, --context and --namespace need --cluster\n";
+    return 2;
+  }
+  if (args.paths.empty() && !args.cluster) {
+    std::cerr << "scan k8s: give at least one PATH (file, directory or -), or --cluster\n";
     return 2;
   }
   posture::ManifestLimits limits;
   std::vector<Object> objects;
   int errors = 0;
+  if (args.cluster) {
+    auto live = ClusterObjects(args);
+    if (!live.ok()) {
+      std::cerr << "scan k8s: " << live.status().message() << "\n";
+      return 2;
+    }
+    objects = std::move(live).value();
+  }
   auto add_text = [&](const std::string& text, const std::string& name) {
     auto parsed = posture::ParseManifests(text, name, limits);
     if (!parsed.ok()) {
@@ -149,7 +183,9 @@ int RunK8s(const K8sArgs& args) {
     for (const auto& r : report->results) {
       if (r.outcome != posture::Outcome::kFail) continue;
       const Object& o = objects[r.object_index];
-      std::printf("%s:%d\t%s/%s%s\t%s\t%s\t%s\n", o.file.c_str(), o.line, o.kind.c_str(),
+      const std::string where = o.line > 0 ? o.file + ":" + std::to_string(o.line)
+                                           : o.file + ":" + (o.namespace_.empty() ? "-" : o.namespace_);
+      std::printf("%s\t%s/%s%s\t%s\t%s\t%s\n", where.c_str(), o.kind.c_str(),
                   o.name.c_str(), r.container.empty() ? "" : (" [" + r.container + "]").c_str(),
                   std::string(posture::SeverityName(r.severity)).c_str(), r.check_id.c_str(),
                   r.message.c_str());
@@ -175,7 +211,7 @@ void RegisterK8sCommands(CLI::App& app, CliState& state) {
   CLI::App* scan = ScanCommand(app);
   auto args = std::make_shared<K8sArgs>();
   auto* cmd = scan->add_subcommand(
-      "k8s", "Kubernetes posture checks over manifests (files, directories or - for stdin)");
+      "k8s", "Kubernetes posture checks over manifests (files, directories or - for stdin) or a live cluster (--cluster)");
   cmd->add_option("path", args->paths, "manifest files or directories, or - for stdin");
   cmd->add_option("--format", args->format, "table | json | sarif")
       ->check(CLI::IsMember({"table", "json", "sarif"}));
@@ -186,6 +222,12 @@ void RegisterK8sCommands(CLI::App& app, CliState& state) {
                   "lowest severity that makes the exit code 1 (low|medium|high|critical)")
       ->check(CLI::IsMember({"low", "medium", "high", "critical"}));
   cmd->add_flag("--list-checks", args->list_checks, "print the check catalog and exit");
+  cmd->add_flag("--cluster", args->cluster,
+                "scan the live cluster through the Kubernetes API instead of files");
+  cmd->add_option("--kubeconfig", args->kubeconfig,
+                  "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)");
+  cmd->add_option("--context", args->context, "kubeconfig context (default: current-context)");
+  cmd->add_option("--namespace", args->namespace_, "only this namespace (default: all)");
   cmd->callback([args, &state] { state.exit_code = RunK8s(*args); });
 }
 

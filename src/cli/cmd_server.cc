@@ -91,6 +91,9 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "job_workers", "Background job threads, 0 disables [2]");
   AddSetting(serve, *serve_flags, "prometheus_url", "Prometheus (or compatible) base URL");
   AddSetting(serve, *serve_flags, "alertmanager_url", "Alertmanager base URL");
+  AddSetting(serve, *serve_flags, "kubeconfig",
+             "Kubernetes: kubeconfig file (absolute path) or in-cluster [not configured]");
+  AddSetting(serve, *serve_flags, "kube_context", "Kubernetes: kubeconfig context [current-context]");
   AddSetting(serve, *serve_flags, "password_cost", "argon2id cost: interactive|moderate|minimum");
   AddSetting(serve, *serve_flags, "secure_cookies", "Mark cookies Secure (behind TLS) [false]");
   AddSetting(serve, *serve_flags, "sse_heartbeat_seconds", "Event stream heartbeat [15]");

@@ -70,6 +70,8 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "job_workers",
                                                 "prometheus_url",
                                                 "alertmanager_url",
+                                                "kubeconfig",
+                                                "kube_context",
                                                 "password_cost",
                                                 "secure_cookies",
                                                 "sse_heartbeat_seconds",
@@ -129,6 +131,21 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   }
   if (key == "web_dir") {
     c.web_dir = v;
+    return Status::Ok();
+  }
+  if (key == "kubeconfig") {
+    if (!v.empty() && v != "in-cluster" && v[0] != '/')
+      return Status::InvalidArgument("setting kubeconfig (from " + source +
+                                     "): expected an absolute path or \"in-cluster\", got \"" +
+                                     v + "\"");
+    c.kubeconfig = v;
+    return Status::Ok();
+  }
+  if (key == "kube_context") {
+    if (v.size() > 253 || v.find_first_of("\r\n") != std::string::npos)
+      return Status::InvalidArgument("setting kube_context (from " + source +
+                                     "): at most 253 bytes on one line");
+    c.kube_context = v;
     return Status::Ok();
   }
   if (key == "supervise_file") {
@@ -349,6 +366,8 @@ std::string DescribeConfig(const Config& c) {
     << "\n"
     << "alertmanager_url: "
     << (c.alertmanager_url.empty() ? "(not configured)" : c.alertmanager_url) << "\n"
+    << "kubeconfig: " << (c.kubeconfig.empty() ? "(not configured)" : c.kubeconfig) << "\n"
+    << "kube_context: " << (c.kube_context.empty() ? "(current-context)" : c.kube_context) << "\n"
     << "password_cost: " << c.password_cost << "\n"
     << "secure_cookies: " << (c.secure_cookies ? "true" : "false") << "\n"
     << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n"

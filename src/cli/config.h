@@ -26,6 +26,11 @@ struct Config {
   int job_workers = 2;
   std::string prometheus_url;              //!< empty: not configured
   std::string alertmanager_url;
+  //! The Kubernetes integration: a kubeconfig file, or "in-cluster" for the pod's service
+  //! account. Empty: not configured (cluster scans and Kubernetes healing actions answer
+  //! FAILED_PRECONDITION naming this setting).
+  std::string kubeconfig;
+  std::string kube_context;  //!< kubeconfig context; empty: its current-context
   std::string password_cost = "interactive";  //!< interactive | moderate | minimum (tests)
   bool secure_cookies = false;
   int sse_heartbeat_seconds = 15;

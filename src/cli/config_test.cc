@@ -51,6 +51,13 @@ TEST(ConfigTest, ErrorsNameTheSetting) {
   c = LoadConfig(std::nullopt, {}, {{"prometheus_url", "ftp://x"}});
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("prometheus_url"), std::string::npos);
+  c = LoadConfig(std::nullopt, {}, {{"kubeconfig", "relative/kubeconfig"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("setting kubeconfig"), std::string::npos);
+  c = LoadConfig(std::nullopt, {{"DEVOPS_AI_KUBECONFIG", "in-cluster"}}, {{"kube_context", "prod"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->kubeconfig, "in-cluster");
+  EXPECT_EQ(c->kube_context, "prod");
   const std::string file = WriteYaml("listen: 127.0.0.1:1\nbogus_key: 1\n");
   c = LoadConfig(file, {}, {});
   ASSERT_FALSE(c.ok());

@@ -122,6 +122,53 @@ Status SecurityService::RunPostureScan(int64_t scan_id, const std::string& targe
   return StorePostureResult(scan_id, objects, errors);
 }
 
+Result<Json> SecurityService::StartClusterScan(const std::string& actor,
+                                               store::JobRepository* jobs) {
+  if (!cluster_.list)
+    return Status::FailedPrecondition(
+        "Kubernetes is not configured: start the server with --kubeconfig FILE (or "
+        "--kubeconfig in-cluster, or DEVOPS_AI_KUBECONFIG)");
+  const TimePoint now = clock_.Now();
+  int64_t id = 0;
+  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto ins,
+                         conn.Query("INSERT INTO security_scans (scan_type, target, status, "
+                                    "triggered_by, created_at) VALUES ('kubernetes', ?, 'pending', "
+                                    "?, ?) RETURNING id",
+                                    {"cluster:" + cluster_.name, actor, now}));
+    id = ins.rows.at(0).GetInt(0);
+    return Status::Ok();
+  }));
+  if (jobs) {
+    store::NewJob job;
+    job.kind = "security.scan";
+    job.payload = DumpJson({{"scanId", id}});
+    job.run_after = now;
+    job.max_attempts = 3;
+    DAI_RETURN_IF_ERROR(jobs->Enqueue(job, now).status());
+  }
+  if (publish_) publish_("security.scan", DumpJson({{"id", id}, {"status", "pending"}}));
+  return GetScan(id, false);
+}
+
+Status SecurityService::RunClusterPostureScan(int64_t scan_id) {
+  std::vector<Json> docs;
+  std::vector<std::string> errors;
+  Status listed = cluster_.list ? cluster_.list(&docs, &errors)
+                                : Status::FailedPrecondition("Kubernetes is not configured");
+  if (!listed.ok()) {
+    DAI_RETURN_IF_ERROR(
+        db_.Query("UPDATE security_scans SET status = 'failed', completed_at = ?, error = ? "
+                  "WHERE id = ?",
+                  {clock_.Now(), listed.message(), scan_id})
+            .status());
+    if (publish_) publish_("security.scan", DumpJson({{"id", scan_id}, {"status", "failed"}}));
+    return Status::Ok();  // recorded: the job is done, retrying would not help
+  }
+  auto objects = posture::ObjectsFromJson(std::move(docs), "cluster:" + cluster_.name);
+  return StorePostureResult(scan_id, objects, errors);
+}
+
 Status SecurityService::StorePostureResult(int64_t scan_id,
                                            const std::vector<posture::Object>& objects,
                                            const std::vector<std::string>& errors) {

@@ -47,19 +47,33 @@ void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::Job
   registry.Add(MakeProcedure(
       "securityGuardian.scan", M, Role::kOperator,
       s::Object({s::Req("scanType", s::Enum({"container", "kubernetes", "secrets", "compliance"})),
-                 s::Req("target", s::String(1, 4096),
+                 s::Opt("target", s::String(1, 4096),
                         "absolute server-side path: image tarball, OCI layout, root filesystem, "
                         "repository or lockfile (container); manifest file or directory "
-                        "(kubernetes); directory, file or git repository under a scan root "
-                        "(secrets); the framework name (compliance)"),
+                        "(kubernetes), required unless cluster is true; directory, file or git "
+                        "repository under a scan root (secrets); the framework name (compliance)"),
                  s::Opt("history", s::Bool(),
-                        "secrets: also scan every commit of the repository's git history")}),
+                        "secrets: also scan every commit of the repository's git history"),
+                 s::Opt("cluster", s::Bool(),
+                        "kubernetes only: scan the live cluster of the Kubernetes integration "
+                        "(--kubeconfig) instead of files")}),
       ScanSchema(),
       "Start a scan (container, kubernetes and secrets run as durable jobs: poll getScan or watch "
       "security.scan events; compliance runs checkCompliance now)",
-      [this, jobs](const Json& in, CallContext& ctx) {
-        return StartScan(in["scanType"].get<std::string>(), in["target"].get<std::string>(),
-                         ctx.identity ? ctx.identity->username : "", jobs,
+      [this, jobs](const Json& in, CallContext& ctx) -> Result<Json> {
+        const std::string actor = ctx.identity ? ctx.identity->username : "";
+        const std::string type = in["scanType"].get<std::string>();
+        if (in.value("cluster", false)) {
+          if (type != "kubernetes")
+            return Status::InvalidArgument("input.cluster: only with scanType \"kubernetes\"");
+          if (in.contains("target"))
+            return Status::InvalidArgument("input.target: not used with cluster: true");
+          return StartClusterScan(actor, jobs);
+        }
+        if (!in.contains("target"))
+          return Status::InvalidArgument("input.target: required (or cluster: true for scanType "
+                                         "\"kubernetes\")");
+        return StartScan(type, in["target"].get<std::string>(), actor, jobs,
                          in.value("history", false));
       }));
   registry.Add(MakeProcedure(

@@ -282,6 +282,7 @@ Status SecurityService::RunScan(int64_t scan_id) {
         db_.Query("UPDATE security_scans SET status = 'running', started_at = ? WHERE id = ?",
                   {clock_.Now(), scan_id})
             .status());
+    if (target.rfind("cluster:", 0) == 0) return RunClusterPostureScan(scan_id);
     return RunPostureScan(scan_id, target);
   }
   const TimePoint started = clock_.Now();

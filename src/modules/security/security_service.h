@@ -90,6 +90,19 @@ class SecurityService {
   //! Page of secret findings filtered by scanId, severity, ruleId, source, status, file.
   Result<Json> ListSecretFindings(const Json& filter);
   void RegisterSecretsProcedures(ProcedureRegistry& registry);
+  //! The live cluster behind `scan` with cluster: true (src/cli wires the Kubernetes adapter).
+  //! `list` fills the cluster's objects (kind and apiVersion set) and per-kind errors; it fails
+  //! only when nothing could be read.
+  struct ClusterSource {
+    std::string name;  //!< the kubeconfig context, shown as the scan target "cluster:<name>"
+    std::function<Status(std::vector<Json>* objects, std::vector<std::string>* errors)> list;
+  };
+  void SetClusterSource(ClusterSource source) { cluster_ = std::move(source); }
+  //! Records a pending posture scan of the configured cluster and enqueues its job.
+  //! FAILED_PRECONDITION naming the setting when no cluster is configured.
+  Result<Json> StartClusterScan(const std::string& actor, store::JobRepository* jobs);
+  //! Runs the posture checks over the live cluster's objects and stores the result.
+  Status RunClusterPostureScan(int64_t scan_id);
 
   //! The advisory index built from the store (rebuilt when advisories were imported since).
   Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> Index();
@@ -99,6 +112,7 @@ class SecurityService {
   const Clock& clock_;
   SecurityServiceOptions options_;
   std::function<void(const std::string&, const std::string&)> publish_;
+  ClusterSource cluster_;
   std::mutex index_mu_;
   std::shared_ptr<const vulnmatch::AdvisoryIndex> index_;
   Status StorePostureResult(int64_t scan_id, const std::vector<posture::Object>& objects,

@@ -1,0 +1,168 @@
+// The Kubernetes integration end to end against the fake API server (tests/fakes): the CLI's
+// `scan k8s --cluster` reads the live objects through a kubeconfig with a bearer token and runs
+// the posture checks (a manifest fixed in the cluster disappears from the findings); the server
+// started with --kubeconfig reports the integration, runs `securityGuardian.scan` with
+// cluster: true as a durable job, and executes a rollout_restart healing rule fired by an
+// Alertmanager webhook: dry-run shows the exact patch, execution patches the Deployment and is
+// verified from its status.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTRPCUntypedClient, httpLink } from '@trpc/client';
+import { execFile } from 'node:child_process';
+import { Server, runCli, tempDir, waitFor, repoRoot, binary, childEnv } from './harness.mjs';
+
+// The fake runs in this process, so the CLI must not block the event loop (runCli is sync).
+const runCliAsync = (args) => new Promise((resolve) => {
+  execFile(binary, args, { encoding: 'utf8', timeout: 30000, env: childEnv() }, (err, stdout, stderr) => {
+    resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr });
+  });
+});
+import { startFakeKube, kubeconfigFor } from '../fakes/kube-apiserver.mjs';
+
+const cleanups = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+function client(server, token) {
+  return createTRPCUntypedClient({
+    links: [httpLink({ url: `${server.url}/trpc`, headers: { authorization: `Bearer ${token}` } })],
+  });
+}
+
+const fixture = () => JSON.parse(readFileSync(join(repoRoot, 'tests', 'fakes', 'kube-fixture.json'), 'utf8'));
+const debugFixed = {
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: 'shop' },
+  spec: { containers: [{ name: 'shell', image: 'busybox:1.36', securityContext: { privileged: false } }, { name: 'sidecar', image: 'busybox:1.36' }] },
+};
+const privilegedDebug = (results) => results.filter((r) => r.check === 'privileged' && r.outcome === 'fail' && r.name === 'debug');
+
+test('scan k8s --cluster reads the live cluster; a fixed object leaves the findings', async () => {
+  const fake = await startFakeKube({ ...fixture(), token: 'cli-token' });
+  cleanups.push(() => fake.close());
+  const dir = tempDir('kube-cli');
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const kc = join(dir, 'kubeconfig');
+  writeFileSync(kc, kubeconfigFor(fake.url, { token: 'cli-token' }));
+
+  const r = await runCliAsync(['scan', 'k8s', '--cluster', '--kubeconfig', kc, '--format', 'json']);
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(privilegedDebug(report.results).length, 1);
+  // Owned pods and ReplicaSets are checked through their Deployment, not twice.
+  assert.ok(!report.results.some((x) => x.kind === 'Pod' && x.name.startsWith('web-')));
+  assert.ok(report.results.some((x) => x.kind === 'Deployment' && x.name === 'web'));
+  assert.ok(report.results.some((x) => x.kind === 'CronJob' && x.name === 'report'));
+  // The token went with every request.
+  assert.ok(fake.kube.requests.length >= 10);
+  assert.ok(fake.kube.requests.filter((q) => q.path.startsWith('/api')).every((q) => q.tokenMatches === true));
+  assert.ok(!fake.kube.requests.some((q) => q.path.includes('secrets')), 'secrets are never read');
+
+  const ops = JSON.parse((await runCliAsync(['scan', 'k8s', '--cluster', '--kubeconfig', kc, '--namespace', 'ops', '--format', 'json'])).stdout);
+  assert.ok(ops.results.length > 0 && ops.results.every((x) => x.namespace === 'ops'));
+
+  fake.kube.apply(debugFixed);
+  const fixed = JSON.parse((await runCliAsync(['scan', 'k8s', '--cluster', '--kubeconfig', kc, '--format', 'json'])).stdout);
+  assert.equal(privilegedDebug(fixed.results).length, 0);
+
+  const ctx = await runCliAsync(['scan', 'k8s', '--cluster', '--kubeconfig', kc, '--context', 'nope']);
+  assert.equal(ctx.code, 2);
+  assert.match(ctx.stderr, /context "nope" not found/);
+  writeFileSync(join(dir, 'bad-token'), kubeconfigFor(fake.url, { token: 'wrong' }));
+  const denied = await runCliAsync(['scan', 'k8s', '--cluster', '--kubeconfig', join(dir, 'bad-token')]);
+  assert.equal(denied.code, 2);
+  assert.match(denied.stderr, /rejected the credentials/);
+  const both = await runCliAsync(['scan', 'k8s', '--cluster', kc]);
+  assert.equal(both.code, 2);
+});
+
+test('the server scans the configured cluster and heals through the Kubernetes API', async () => {
+  const fake = await startFakeKube({ ...fixture(), token: 'srv-token' });
+  cleanups.push(() => fake.close());
+  const dir = tempDir('kube-srv');
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const kc = join(dir, 'kubeconfig');
+  writeFileSync(kc, kubeconfigFor(fake.url, { token: 'srv-token' }));
+  const server = await new Server({ extraArgs: ['--kubeconfig', kc] }).start();
+  cleanups.push(async () => { await server.stop(); server.cleanup(); });
+  const token = server.createToken('operator', 'olga');
+  const op = client(server, token);
+
+  const info = await op.query('system.info');
+  assert.deepEqual(info.integrations.kubernetes, { configured: true, url: fake.url });
+
+  const scanOnce = async () => {
+    const started = await op.mutation('securityGuardian.scan', { scanType: 'kubernetes', cluster: true });
+    assert.equal(started.target, 'cluster:fake');
+    return waitFor('cluster scan', async () => {
+      const s = await op.query('securityGuardian.getScan', { id: started.id });
+      return s.status === 'completed' || s.status === 'failed' ? s : null;
+    });
+  };
+  const first = await scanOnce();
+  assert.equal(first.status, 'completed', first.error ?? '');
+  assert.ok(first.report.failures.some((f) => f.check === 'privileged' && f.name === 'debug'));
+  fake.kube.apply(debugFixed);
+  const second = await scanOnce();
+  assert.ok(!second.report.failures.some((f) => f.check === 'privileged' && f.name === 'debug'));
+
+  const bad = await op.mutation('securityGuardian.scan', { scanType: 'container', cluster: true }).catch((e) => e);
+  assert.equal(bad.data?.code, 'BAD_REQUEST');
+  assert.match(bad.message, /input\.cluster/);
+
+  // A healing rule: alert WebDown -> rollout restart of shop/web, no approval needed.
+  const rule = await op.mutation('selfHealing.createRule', {
+    name: 'restart-web', conditionType: 'alert', conditionConfig: { matchers: ['alertname="WebDown"'] },
+    actionType: 'rollout_restart', actionConfig: { target: 'web', namespace: 'shop', verifyTimeoutSeconds: 10 },
+    requiresApproval: false, cooldownSeconds: 1,
+  });
+  const dry = await op.query('selfHealing.dryRunRule', { id: rule.id, labels: { alertname: 'WebDown' } });
+  assert.equal(dry.executor.plan.request.method, 'PATCH');
+  assert.equal(dry.executor.plan.request.path, '/apis/apps/v1/namespaces/shop/deployments/web');
+  assert.equal(dry.executor.plan.request.contentType, 'application/strategic-merge-patch+json');
+  assert.ok(dry.executor.plan.request.body.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']);
+  const generation = fake.kube.objects.get('apps/deployments/shop/web').metadata.generation;
+
+  const now = new Date().toISOString();
+  const hook = await fetch(`${server.url}/api/alertmanager/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      version: '4', groupKey: '{}:{alertname="WebDown"}', status: 'firing', receiver: 'devops-ai',
+      groupLabels: { alertname: 'WebDown' }, commonLabels: { alertname: 'WebDown' }, commonAnnotations: {}, externalURL: 'http://am',
+      alerts: [{ status: 'firing', labels: { alertname: 'WebDown', severity: 'critical' }, annotations: {}, startsAt: now,
+        endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prom', fingerprint: 'f00d' }],
+    }),
+  });
+  assert.equal(hook.status, 200, await hook.text());
+  const action = await waitFor('the rollout restart to finish', async () => {
+    const h = await op.query('selfHealing.getHistory', {});
+    const a = h.items.find((x) => x.ruleName === 'restart-web' || x.ruleId === rule.id);
+    return a && !['pending', 'running', 'approved'].includes(a.status) ? a : null;
+  });
+  const web = fake.kube.objects.get('apps/deployments/shop/web');
+  assert.ok(web.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'], JSON.stringify(action));
+  assert.equal(web.metadata.generation, generation + 1);
+  assert.ok(fake.kube.requests.some((q) => q.method === 'PATCH' && q.contentType === 'application/strategic-merge-patch+json'));
+  assert.notEqual(action.status, 'failed', JSON.stringify(action));
+});
+
+test('without a kubeconfig, cluster scans and Kubernetes actions name the missing setting', async () => {
+  const server = await new Server().start();
+  cleanups.push(async () => { await server.stop(); server.cleanup(); });
+  const op = client(server, server.createToken('operator', 'olga'));
+  const e = await op.mutation('securityGuardian.scan', { scanType: 'kubernetes', cluster: true }).catch((x) => x);
+  assert.equal(e.data?.code, 'PRECONDITION_FAILED');
+  assert.match(e.message, /--kubeconfig/);
+  const rule = await op.mutation('selfHealing.createRule', {
+    name: 'scale-web', conditionType: 'alert', conditionConfig: { matchers: ['alertname="Load"'] },
+    actionType: 'scale_up', actionConfig: { target: 'web', namespace: 'shop', maxReplicas: 5 },
+  });
+  const dry = await op.query('selfHealing.dryRunRule', { id: rule.id, labels: { alertname: 'Load' } });
+  assert.match(dry.executor.error, /Kubernetes is not configured/);
+  const bad = runCli(['serve', '--kubeconfig', 'relative/path', '--listen', '127.0.0.1:0']);
+  assert.equal(bad.code !== 0, true);
+  assert.match(bad.stderr, /setting kubeconfig/);
+});
