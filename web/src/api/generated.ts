@@ -3437,11 +3437,13 @@ export interface Procedures {
     minRole: "operator";
     implemented: true;
     input: {
+      /** kubernetes only: scan the live cluster of the Kubernetes integration (--kubeconfig) instead of files */
+      "cluster"?: boolean;
       /** secrets: also scan every commit of the repository's git history */
       "history"?: boolean;
       "scanType": "container" | "kubernetes" | "secrets" | "compliance";
-      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile (container); manifest file or directory (kubernetes); directory, file or git repository under a scan root (secrets); the framework name (compliance) */
-      "target": string;
+      /** absolute server-side path: image tarball, OCI layout, root filesystem, repository or lockfile (container); manifest file or directory (kubernetes), required unless cluster is true; directory, file or git repository under a scan root (secrets); the framework name (compliance) */
+      "target"?: string;
     };
     output: {
       "completedAt": string | null;
