@@ -892,8 +892,11 @@ Status HealingService::EvaluateMetricRules() {
     live.insert(rule.id);
     Json status = {{"rule", rule.name}, {"evaluatedAt", FormatIso8601(now)}};
     auto cond = healing::ThresholdFromConfig(rule.condition_config);
-    Result<std::vector<healing::Sample>> samples = cond.status();
-    if (cond.ok()) {
+    // (A Result is never built from an OK status: start empty, then take the error or data.)
+    Result<std::vector<healing::Sample>> samples = std::vector<healing::Sample>{};
+    if (!cond.ok()) {
+      samples = cond.status();
+    } else {
       if (!options_.instant_query) {
         samples = Status::FailedPrecondition(
             "Prometheus is not configured: start the server with --prometheus-url");
