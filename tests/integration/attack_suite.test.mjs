@@ -7,7 +7,7 @@
 // later is attacked too. After each attack the server still serves and nothing was lost.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, runCli, waitFor } from './harness.mjs';
+import { Server, runCli, waitFor, minimalInput } from './harness.mjs';
 
 let server;
 let admin;
@@ -15,23 +15,6 @@ let operator;
 let viewer;
 let procedures = []; // {name, kind: 'query'|'mutation', minRole, public, schema}
 let attacks = 0;
-
-// The smallest input a JSON schema accepts: required properties only, first enum value.
-function minimalInput(schema) {
-  if (!schema) return undefined;
-  if (schema.enum) return schema.enum[0];
-  if (schema.const !== undefined) return schema.const;
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
-  switch (type) {
-    case 'object':
-      return Object.fromEntries((schema.required ?? []).map((k) => [k, minimalInput(schema.properties?.[k] ?? {})]));
-    case 'array': return Array.from({ length: schema.minItems ?? 0 }, () => minimalInput(schema.items ?? {}));
-    case 'string': return 'x'.repeat(Math.max(schema.minLength ?? 1, 1));
-    case 'integer': case 'number': return schema.minimum ?? 1;
-    case 'boolean': return false;
-    default: return null;
-  }
-}
 
 async function call(proc, input, headers = {}) {
   attacks += 1;

@@ -158,6 +158,23 @@ export class Postgres {
   }
 }
 
+// The smallest input a JSON schema accepts: required properties only, first enum value.
+export function minimalInput(schema) {
+  if (!schema) return undefined;
+  if (schema.enum) return schema.enum[0];
+  if (schema.const !== undefined) return schema.const;
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries((schema.required ?? []).map((k) => [k, minimalInput(schema.properties?.[k] ?? {})]));
+    case 'array': return Array.from({ length: schema.minItems ?? 0 }, () => minimalInput(schema.items ?? {}));
+    case 'string': return 'x'.repeat(Math.max(schema.minLength ?? 1, 1));
+    case 'integer': case 'number': return schema.minimum ?? 1;
+    case 'boolean': return false;
+    default: return null;
+  }
+}
+
 export function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }

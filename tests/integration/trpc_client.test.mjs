@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTRPCUntypedClient, httpLink, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { Server, runCli } from './harness.mjs';
+import { Server, runCli, minimalInput } from './harness.mjs';
 
 let server;
 let planned;  // one procedure the catalog declares but that is not built yet, if any is left
@@ -15,19 +15,6 @@ function client(kind, token) {
   return createTRPCUntypedClient({
     links: [link({ url: `${server.url}/trpc`, headers: token ? { authorization: `Bearer ${token}` } : {} })],
   });
-}
-
-// The smallest input a JSON schema accepts: required properties only, first enum value.
-function minimalInput(schema) {
-  if (schema.enum) return schema.enum[0];
-  switch (schema.type) {
-    case 'object': return Object.fromEntries((schema.required ?? []).map((k) => [k, minimalInput(schema.properties[k])]));
-    case 'array': return [];
-    case 'string': return 'x'.repeat(schema.minLength ?? 1);
-    case 'integer': case 'number': return schema.minimum ?? 1;
-    case 'boolean': return false;
-    default: return null;
-  }
 }
 
 before(async () => {
