@@ -1,10 +1,10 @@
 // The Self-Healing page against a mocked tRPC server: rules with their toggle, recent
 // decisions with reasons, learned patterns, and the approval flow for an operator.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import type { User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
+import { stubTrpc, trpcError, type TrpcStub } from '../../testing/stub-trpc';
 import { SelfHealingPage } from './self-healing-page';
 
 const rule = {
@@ -66,11 +66,11 @@ function action(id: number, status: string, extra: Record<string, unknown> = {})
   };
 }
 
-let calls: { path: string; input: unknown }[];
 let pending: ReturnType<typeof action>[];
+let trpc: TrpcStub;
 
 function answer(path: string, input: unknown): unknown {
-  const page = (items: unknown[]) => ({ items, total: items.length, limit: 50, offset: 0 });
+  const page = (items: unknown[]) => ({ items, total: items.length, limit: 20, offset: 0 });
   switch (path) {
     case 'selfHealing.listRules':
       return page([rule]);
@@ -132,7 +132,10 @@ function answer(path: string, input: unknown): unknown {
     case 'selfHealing.createRule': {
       const cfg = (input as { actionConfig: { target?: string } }).actionConfig;
       if (!cfg.target) {
-        throw new Error('input.actionConfig.target: required (or targetLabel with allowedTargets)');
+        throw trpcError(
+          'BAD_REQUEST',
+          'input.actionConfig.target: required (or targetLabel with allowedTargets)',
+        );
       }
       return { ...rule, id: 8, name: (input as { name: string }).name };
     }
@@ -143,61 +146,25 @@ function answer(path: string, input: unknown): unknown {
   }
 }
 
-beforeEach(() => {
-  resetClientForTests();
-  calls = [];
-  pending = [action(9, 'awaiting_approval')];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((p, i) => {
-        calls.push({ path: p, input: inputs[String(i)] });
-        try {
-          return { result: { data: answer(p, inputs[String(i)]) } };
-        } catch (e) {
-          return {
-            error: {
-              message: (e as Error).message,
-              code: -32600,
-              data: { code: 'BAD_REQUEST', httpStatus: 400, path: p },
-            },
-          };
-        }
-      });
-      const failed = out.some((o) => 'error' in o);
-      return new Response(JSON.stringify(out), {
-        status: failed ? (out.length > 1 ? 207 : 400) : 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
-  );
-});
-afterEach(() => vi.unstubAllGlobals());
+const kPaths = [
+  'selfHealing.listRules',
+  'selfHealing.getHistory',
+  'selfHealing.listPatterns',
+  'selfHealing.listProcesses',
+  'selfHealing.toggleRule',
+  'selfHealing.approveAction',
+  'selfHealing.suggestRules',
+  'selfHealing.createRule',
+  'selfHealing.updateRule',
+];
 
-function renderAs(role: User['role']) {
-  const user = {
-    id: 1,
-    username: 'alice',
-    role,
-    disabled: false,
-    createdAt: '',
-    lastLoginAt: null,
-  } as User;
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user, logout: async () => {} }}>
-        <SelfHealingPage />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+beforeEach(() => {
+  pending = [action(9, 'awaiting_approval')];
+  trpc = stubTrpc(Object.fromEntries(kPaths.map((p) => [p, (input: unknown) => answer(p, input)])));
+});
+
+function renderAs(role: User['role'], route = '/self-healing') {
+  return renderWithSession(<SelfHealingPage />, { role, route });
 }
 
 describe('SelfHealingPage', () => {
@@ -226,8 +193,8 @@ describe('SelfHealingPage', () => {
     renderAs('operator');
     const box = await screen.findByRole('checkbox', { name: 'Enable rule restart-node-exporter' });
     fireEvent.click(box);
-    await waitFor(() => expect(calls.some((c) => c.path === 'selfHealing.toggleRule')).toBe(true));
-    expect(calls.find((c) => c.path === 'selfHealing.toggleRule')?.input).toEqual({
+    await waitFor(() => expect(trpc.callsTo('selfHealing.toggleRule').length > 0).toBe(true));
+    expect(trpc.callsTo('selfHealing.toggleRule')[0]?.input).toEqual({
       id: 7,
       enabled: false,
     });
@@ -246,8 +213,8 @@ describe('SelfHealingPage', () => {
       'DiskFull-restart_service',
     );
     fireEvent.click(within(form).getByRole('button', { name: 'Create rule' }));
-    await waitFor(() => expect(calls.some((c) => c.path === 'selfHealing.createRule')).toBe(true));
-    expect(calls.find((c) => c.path === 'selfHealing.createRule')?.input).toMatchObject({
+    await waitFor(() => expect(trpc.callsTo('selfHealing.createRule').length > 0).toBe(true));
+    expect(trpc.callsTo('selfHealing.createRule')[0]?.input).toMatchObject({
       name: 'DiskFull-restart_service',
       conditionType: 'alert',
       conditionConfig: { matchers: ['alertname="DiskFull"', 'job="db"'] },
@@ -269,7 +236,7 @@ describe('SelfHealingPage', () => {
     fireEvent.click(within(form).getByRole('button', { name: 'Create rule' }));
     expect(await within(form).findByText('not valid JSON')).toBeTruthy();
     expect(within(form).getByText('required')).toBeTruthy();
-    expect(calls.some((c) => c.path === 'selfHealing.createRule')).toBe(false);
+    expect(trpc.callsTo('selfHealing.createRule').length).toBe(0);
     // The server's error lands under the field its path names.
     fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'r1' } });
     fireEvent.change(within(form).getByLabelText('Condition config (JSON)'), {
@@ -286,8 +253,8 @@ describe('SelfHealingPage', () => {
     const form = await screen.findByRole('form', { name: 'Edit rule' });
     fireEvent.change(within(form).getByLabelText('Cooldown (s)'), { target: { value: '120' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Save rule' }));
-    await waitFor(() => expect(calls.some((c) => c.path === 'selfHealing.updateRule')).toBe(true));
-    expect(calls.find((c) => c.path === 'selfHealing.updateRule')?.input).toMatchObject({
+    await waitFor(() => expect(trpc.callsTo('selfHealing.updateRule').length > 0).toBe(true));
+    expect(trpc.callsTo('selfHealing.updateRule')[0]?.input).toMatchObject({
       id: 7,
       name: 'restart-node-exporter',
       cooldownSeconds: 120,
@@ -301,10 +268,45 @@ describe('SelfHealingPage', () => {
       'section',
     )!;
     fireEvent.click(await within(panel as HTMLElement).findByRole('button', { name: 'Approve' }));
-    await waitFor(() =>
-      expect(calls.some((c) => c.path === 'selfHealing.approveAction')).toBe(true),
-    );
-    expect(calls.find((c) => c.path === 'selfHealing.approveAction')?.input).toEqual({ id: 9 });
+    await waitFor(() => expect(trpc.callsTo('selfHealing.approveAction').length > 0).toBe(true));
+    expect(trpc.callsTo('selfHealing.approveAction')[0]?.input).toEqual({ id: 9 });
     expect(await within(panel as HTMLElement).findByText('Nothing awaits approval')).toBeTruthy();
+  });
+
+  it('keeps the outcome filter and the page in the address', async () => {
+    const base = answer;
+    trpc.routes['selfHealing.getHistory'] = (input) => {
+      const i = input as { status?: string; offset?: number };
+      if (i.status === 'awaiting_approval') return base('selfHealing.getHistory', input);
+      return {
+        items: [action(30 + (i.offset ?? 0), i.status ?? 'succeeded')],
+        total: 45,
+        limit: 20,
+        offset: i.offset ?? 0,
+      };
+    };
+    const r = renderAs('viewer', '/self-healing?status=failed');
+    const recent = (
+      await screen.findByRole('heading', { name: 'Recent decisions and actions' })
+    ).closest('section') as HTMLElement;
+    await within(recent).findByText('1–20 of 45');
+    expect(
+      trpc
+        .callsTo('selfHealing.getHistory')
+        .some((c) => (c.input as { status?: string }).status === 'failed'),
+    ).toBe(true);
+    expect(
+      (within(recent).getByRole('combobox', { name: 'Outcome' }) as HTMLSelectElement).value,
+    ).toBe('failed');
+    fireEvent.click(within(recent).getByRole('button', { name: 'Next' }));
+    await within(recent).findByText('21–40 of 45');
+    expect(r.location()).toBe('/self-healing?status=failed&historyOffset=20');
+    expect(trpc.calls.at(-1)?.input).toEqual({ limit: 20, offset: 20, status: 'failed' });
+    // A new filter starts again at the first page.
+    fireEvent.change(within(recent).getByRole('combobox', { name: 'Outcome' }), {
+      target: { value: 'escalated' },
+    });
+    await within(recent).findByText('1–20 of 45');
+    expect(r.location()).toBe('/self-healing?status=escalated');
   });
 });

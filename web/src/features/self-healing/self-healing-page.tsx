@@ -1,15 +1,35 @@
 // Self-Healing (selfHealing.*): pending approvals first (approve/reject, operator), rules with
 // enable toggles, recent decisions and actions with outcome, reason and timings, learned
 // patterns, the processes this server supervises, suggested rules, and the create/edit form.
+// Every list pages; the history's outcome filter, the rules' enabled filter and each list's
+// offset live in the address.
 import { useState } from 'react';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { Pagination } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { formatNumber, formatPercent } from '../../lib/format';
 import { RequireRole } from '../../lib/session';
 import { RuleForm, Suggestions, draftFromRule, type RuleDraft } from './rule-form';
+import { useUrlOffset, useUrlParam } from '../../lib/url-state';
+
+const kPageSize = 20;
+
+const kStatuses = [
+  'awaiting_approval',
+  'approved',
+  'rejected',
+  'running',
+  'verifying',
+  'succeeded',
+  'failed',
+  'skipped',
+  'escalated',
+  'dry_run',
+] as const;
+type HistoryStatus = (typeof kStatuses)[number];
 
 type Rule = ProcedureOutput<'selfHealing.listRules'>['items'][number];
 type Action = ProcedureOutput<'selfHealing.getHistory'>['items'][number];
@@ -53,7 +73,12 @@ function StatusBadge({ status }: { status: string }) {
 }
 
 function Approvals() {
-  const q = useProcedureQuery('selfHealing.getHistory', { status: 'awaiting_approval', limit: 50 });
+  const [offset, setOffset] = useUrlOffset('pendingOffset');
+  const q = useProcedureQuery('selfHealing.getHistory', {
+    status: 'awaiting_approval',
+    limit: kPageSize,
+    offset,
+  });
   const approve = useProcedureMutation('selfHealing.approveAction');
   const reject = useProcedureMutation('selfHealing.rejectAction');
   return (
@@ -118,18 +143,35 @@ function Approvals() {
           )
         }
       </QueryView>
+      {q.data && q.data.total > kPageSize ? (
+        <Pagination offset={offset} limit={kPageSize} total={q.data.total} onChange={setOffset} />
+      ) : null}
     </Panel>
   );
 }
 
 function Rules({ onEdit }: { onEdit: (draft?: RuleDraft, id?: number) => void }) {
-  const q = useProcedureQuery('selfHealing.listRules', { limit: 200 });
+  const [enabled, setEnabled] = useUrlParam('enabled', '', ['rulesOffset']);
+  const [offset, setOffset] = useUrlOffset('rulesOffset');
+  const q = useProcedureQuery('selfHealing.listRules', {
+    limit: kPageSize,
+    offset,
+    enabled: enabled === '' ? undefined : enabled === 'yes',
+  });
   const toggle = useProcedureMutation('selfHealing.toggleRule');
   return (
     <Panel
       title="Rules"
       actions={
         <>
+          <label className="inline">
+            Show{' '}
+            <select value={enabled} onChange={(e) => setEnabled(e.target.value)}>
+              <option value="">all rules</option>
+              <option value="yes">enabled</option>
+              <option value="no">disabled</option>
+            </select>
+          </label>
           <RequireRole min="operator">
             <button type="button" className="btn btn-small" onClick={() => onEdit()}>
               New rule
@@ -143,9 +185,14 @@ function Rules({ onEdit }: { onEdit: (draft?: RuleDraft, id?: number) => void })
       <QueryView q={q} loadingLabel="Loading rules">
         {(data) =>
           data.items.length === 0 ? (
-            <Empty title="No healing rules">
-              Create one with selfHealing.createRule or start the server with --healing-rules-file.
-            </Empty>
+            enabled !== '' && data.total === 0 ? (
+              <Empty title={`No ${enabled === 'yes' ? 'enabled' : 'disabled'} rules`} />
+            ) : (
+              <Empty title="No healing rules">
+                Create one with selfHealing.createRule or start the server with
+                --healing-rules-file.
+              </Empty>
+            )
           ) : (
             <table className="table">
               <thead>
@@ -218,6 +265,9 @@ function Rules({ onEdit }: { onEdit: (draft?: RuleDraft, id?: number) => void })
           )
         }
       </QueryView>
+      {q.data && q.data.total > 0 ? (
+        <Pagination offset={offset} limit={kPageSize} total={q.data.total} onChange={setOffset} />
+      ) : null}
     </Panel>
   );
 }
@@ -243,18 +293,44 @@ function ActionRow({ a }: { a: Action }) {
 }
 
 function RecentActions() {
-  const q = useProcedureQuery('selfHealing.getHistory', { limit: 50 });
+  const [status, setStatus] = useUrlParam('status', '', ['historyOffset']);
+  const [offset, setOffset] = useUrlOffset('historyOffset');
+  const known = (kStatuses as readonly string[]).includes(status);
+  const q = useProcedureQuery('selfHealing.getHistory', {
+    limit: kPageSize,
+    offset,
+    status: known ? (status as HistoryStatus) : undefined,
+  });
   return (
     <Panel
       title="Recent decisions and actions"
-      actions={<code className="proc">selfHealing.getHistory</code>}
+      actions={
+        <>
+          <label className="inline">
+            Outcome{' '}
+            <select value={known ? status : ''} onChange={(e) => setStatus(e.target.value)}>
+              <option value="">any</option>
+              {kStatuses.map((k) => (
+                <option key={k} value={k}>
+                  {k.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </label>
+          <code className="proc">selfHealing.getHistory</code>
+        </>
+      }
     >
       <QueryView q={q} loadingLabel="Loading actions">
         {(data) =>
           data.items.length === 0 ? (
-            <Empty title="No decisions yet">
-              Every decision, including not acting, appears here.
-            </Empty>
+            known ? (
+              <Empty title={`No ${status.replace('_', ' ')} decisions`} />
+            ) : (
+              <Empty title="No decisions yet">
+                Every decision, including not acting, appears here.
+              </Empty>
+            )
           ) : (
             <table className="table">
               <thead>
@@ -277,12 +353,16 @@ function RecentActions() {
           )
         }
       </QueryView>
+      {q.data && q.data.total > 0 ? (
+        <Pagination offset={offset} limit={kPageSize} total={q.data.total} onChange={setOffset} />
+      ) : null}
     </Panel>
   );
 }
 
 function Patterns() {
-  const q = useProcedureQuery('selfHealing.listPatterns', { limit: 50 });
+  const [offset, setOffset] = useUrlOffset('patternsOffset');
+  const q = useProcedureQuery('selfHealing.listPatterns', { limit: kPageSize, offset });
   return (
     <Panel
       title="Learned patterns"
@@ -326,6 +406,9 @@ function Patterns() {
           )
         }
       </QueryView>
+      {q.data && q.data.total > 0 ? (
+        <Pagination offset={offset} limit={kPageSize} total={q.data.total} onChange={setOffset} />
+      ) : null}
     </Panel>
   );
 }
