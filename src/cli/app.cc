@@ -34,6 +34,7 @@
 #include "modules/notifications/notification_service.h"
 #include "modules/assistant/assistant_service.h"
 #include "modules/logs/log_service.h"
+#include "modules/metrics/anomaly_overlay.h"
 #include "engines/logmine/push_decoder.h"
 #include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
@@ -270,6 +271,7 @@ void RegisterMetricsProcedures(App::Parts& p) {
   };
   r.may_block = true;
   p.registry.Add(std::move(r));
+  metrics::RegisterAnomalyOverlay(p.registry, p.prometheus ? &*p.prometheus : nullptr);
 }
 
 }  // namespace

@@ -140,7 +140,8 @@ void HealingService::RegisterProcedures(ProcedureRegistry& registry) {
                                               "running", "verifying", "succeeded", "failed",
                                               "skipped", "escalated", "dry_run"})),
                     s::Opt("verdict",
-                           s::Enum({"execute", "dry_run", "needs_approval", "escalate", "skip"}))}),
+                           s::Enum({"execute", "dry_run", "needs_approval", "escalate", "skip"})),
+                    s::Opt("since", s::DateTime(), "only decisions made at or after this time")}),
       s::Page(ActionSchema()),
       "Healing decisions and actions, newest first (every decision, with its reason)",
       [this](const Json& in, CallContext&) { return History(in); }));

@@ -1151,6 +1151,12 @@ Result<Json> HealingService::History(const Json& in) {
     where += " AND verdict = ?";
     params.push_back(f["verdict"].get<std::string>());
   }
+  if (f.contains("since")) {
+    auto since = ParseIso8601(f["since"].get<std::string>());
+    if (!since.ok()) return since.status().WithContext("input.since");
+    where += " AND created_at >= ?";
+    params.push_back(*since);
+  }
   const int64_t limit = f.value("limit", int64_t{50});
   const int64_t offset = f.value("offset", int64_t{0});
   DAI_ASSIGN_OR_RETURN(auto count,

@@ -207,6 +207,27 @@ TEST_F(HealingServiceTest, EveryDecisionIsRecordedIncludingNotActing) {
   EXPECT_EQ(exec_.count(), 1u);
 }
 
+TEST_F(HealingServiceTest, HistorySinceKeepsOnlyRecentDecisions) {
+  Rule();
+  ASSERT_TRUE(svc_->OnSignal(Signal(), "alertmanager").ok());
+  svc_->Drain();
+  clock_.Advance(std::chrono::hours(30));
+  const std::string cut = FormatIso8601(clock_.Now() - std::chrono::hours(24));
+  ASSERT_TRUE(svc_->OnSignal(Signal(true, "fp2"), "alertmanager").ok());
+  svc_->Drain();
+  auto all = svc_->History({});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*all)["total"], 2);
+  auto recent = svc_->History({{"since", cut}});
+  ASSERT_TRUE(recent.ok()) << recent.status().ToString();
+  ASSERT_EQ((*recent)["total"], 1);
+  EXPECT_EQ((*recent)["items"].size(), 1u);
+  EXPECT_GE((*recent)["items"][0]["createdAt"].get<std::string>(), cut);
+  auto bad = svc_->History({{"since", "yesterday"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("input.since"), std::string::npos) << bad.status().ToString();
+}
+
 TEST_F(HealingServiceTest, FailingActionsEscalateInsteadOfLooping) {
   Rule({{"cooldownSeconds", 10}});
   exec_.fail_with = "process exited with status 1 during start";
