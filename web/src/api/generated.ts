@@ -2864,6 +2864,39 @@ export interface Procedures {
       "units": Array<string>;
     };
   };
+  "metrics.anomalies": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "end": string;
+      "query": string;
+      "start": string;
+      /** seconds between points */
+      "step": number;
+      /** score at or above which a point is an anomaly; default 0.5 */
+      "threshold"?: number;
+    };
+    output: {
+      "series": Array<{
+        "anomalies": Array<{
+          "score": number;
+          "t": number;
+          "value": number;
+        }>;
+        "maxScore": number;
+        "metric": Record<string, string>;
+        "scores": Array<number>;
+        "times": Array<number>;
+        "values": Array<number | null>;
+      }>;
+      "threshold": number;
+      "truncated": boolean;
+      "warnings": Array<string>;
+      /** history scored before start */
+      "warmupFrom": string;
+    };
+  };
   "metrics.query": {
     kind: "query";
     minRole: "viewer";
@@ -3648,6 +3681,7 @@ export interface Procedures {
       /** rows to skip, default 0 */
       "offset"?: number;
       "ruleId"?: number;
+      "since"?: string;
       "status"?: "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run";
       "verdict"?: "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";
     };

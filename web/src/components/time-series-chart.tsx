@@ -17,13 +17,29 @@ const kPalette = [
   '#8a94a6',
 ];
 
-export function TimeSeriesChart({ series, height = 320 }: { series: Series[]; height?: number }) {
+/** A point to ring on the chart (an anomaly): series index, Unix seconds, value. */
+export interface Mark {
+  series: number;
+  t: number;
+  value: number;
+}
+
+export function TimeSeriesChart({
+  series,
+  height = 320,
+  marks = [],
+}: {
+  series: Series[];
+  height?: number;
+  marks?: Mark[];
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current;
     if (!el) return;
     const styles = getComputedStyle(document.documentElement);
     const axisColor = styles.getPropertyValue('--text-2').trim() || '#888';
+    const markColor = styles.getPropertyValue('--crit').trim() || '#e5645c';
     const gridColor = styles.getPropertyValue('--border').trim() || '#333';
     const axis = {
       stroke: axisColor,
@@ -45,6 +61,27 @@ export function TimeSeriesChart({ series, height = 320 }: { series: Series[]; he
         ],
         axes: [axis, axis],
         legend: { show: series.length <= 12 },
+        hooks: {
+          // Anomalies: a ring in the alert colour around each marked point.
+          draw: [
+            (u: uPlot) => {
+              if (marks.length === 0) return;
+              const ctx = u.ctx;
+              ctx.save();
+              ctx.strokeStyle = markColor;
+              ctx.lineWidth = 2 * devicePixelRatio;
+              for (const m of marks) {
+                const x = u.valToPos(m.t, 'x', true);
+                const y = u.valToPos(m.value, 'y', true);
+                if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+                ctx.beginPath();
+                ctx.arc(x, y, 5 * devicePixelRatio, 0, 2 * Math.PI);
+                ctx.stroke();
+              }
+              ctx.restore();
+            },
+          ],
+        },
       },
       alignSeries(series),
       el,
@@ -55,8 +92,13 @@ export function TimeSeriesChart({ series, height = 320 }: { series: Series[]; he
       ro.disconnect();
       plot.destroy();
     };
-  }, [series, height]);
+  }, [series, height, marks]);
   return (
-    <div ref={host} className="chart" role="img" aria-label={`Chart of ${series.length} series`} />
+    <div
+      ref={host}
+      className="chart"
+      role="img"
+      aria-label={`Chart of ${series.length} series${marks.length ? `, ${marks.length} anomalies marked` : ''}`}
+    />
   );
 }

@@ -148,20 +148,18 @@ function dayAgo(): string {
 
 function HealingTile() {
   const since = useMemo(dayAgo, []);
-  // Newest first; the decisions of the last 24 h are the leading ones.
-  const q = useProcedureQuery('selfHealing.getHistory', { limit: 100 });
+  const q = useProcedureQuery('selfHealing.getHistory', { since, limit: 100 });
   return (
     <Tile title="Healing, last 24 h" to="/self-healing" testId="tile-healing">
       <Part q={q} label="Loading healing actions">
         {(data) => {
-          const recent = data.items.filter((a) => Date.parse(a.createdAt) >= Date.parse(since));
-          if (recent.length === 0)
+          if (data.total === 0)
             return (
               <Empty title="No healing decisions in the last 24 hours">
                 <Link to="/self-healing">Rules and history</Link>
               </Empty>
             );
-          const counts = countOutcomes(recent);
+          const counts = countOutcomes(data.items);
           const shown = kOutcomes.filter(
             (k) => counts[k] > 0 || k === 'succeeded' || k === 'failed',
           );
@@ -179,7 +177,7 @@ function HealingTile() {
                 ))}
               </div>
               <ul className="compact-list">
-                {recent.slice(0, 3).map((a) => (
+                {data.items.slice(0, 3).map((a) => (
                   <li key={a.id}>
                     <span className={`sev ${kOutcomeTone[a.status] ?? ''}`}>
                       {a.status.replace('_', ' ')}
@@ -191,10 +189,10 @@ function HealingTile() {
                   </li>
                 ))}
               </ul>
-              {recent.length === data.items.length && data.total > data.items.length ? (
+              {data.total > data.items.length ? (
                 <p className="muted small">
-                  Counts of the latest {formatNumber(data.items.length)} decisions; there were more
-                  in these 24 hours.
+                  Counts of the latest {formatNumber(data.items.length)} of{' '}
+                  {formatNumber(data.total)} decisions.
                 </p>
               ) : null}
             </>
