@@ -1,21 +1,30 @@
 // Offset pagination for every list: "1–50 of 312" with previous/next.
+import { createContext, useContext } from 'react';
 import { formatNumber } from '../lib/format';
+
+/** The title of the enclosing Panel: it names the list's pagination ("Rules pages"). */
+export const PanelTitle = createContext<string | null>(null);
 
 export function Pagination({
   offset,
   limit,
   total,
   onChange,
+  label,
 }: {
   offset: number;
   limit: number;
   total: number;
   onChange: (offset: number) => void;
+  /** The navigation's name; by default the enclosing panel's title + " pages". */
+  label?: string;
 }) {
+  const panel = useContext(PanelTitle);
+  const name = label ?? (panel ? `${panel} pages` : 'Pagination');
   const first = total === 0 ? 0 : offset + 1;
   const last = Math.min(offset + limit, total);
   return (
-    <nav className="pagination" aria-label="Pagination">
+    <nav className="pagination" aria-label={name}>
       <span className="muted">
         {formatNumber(first)}–{formatNumber(last)} of {formatNumber(total)}
       </span>

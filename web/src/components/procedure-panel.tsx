@@ -1,11 +1,11 @@
 // A panel that calls one query procedure and shows the server's answer: its data, or the
 // designed state for its error (NOT_IMPLEMENTED → "not built yet" naming the procedure).
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
 import { useSearchParams } from 'react-router';
 import type { MutationPath, QueryPath } from '../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../api/hooks';
 import { ErrorState, Empty, QueryView } from './states';
-import { Pagination } from './pagination';
+import { Pagination, PanelTitle } from './pagination';
 import { RequireRole, type Role } from '../lib/session';
 
 export function Panel({
@@ -19,15 +19,51 @@ export function Panel({
   children: ReactNode;
   id?: string;
 }) {
+  const body = useRef<HTMLDivElement>(null);
+  const overflows = useOverflow(body);
   return (
     <section className="panel" aria-labelledby={id ? `${id}-h` : undefined}>
       <header className="panel-head">
         <h2 id={id ? `${id}-h` : undefined}>{title}</h2>
         {actions ? <div className="panel-actions">{actions}</div> : null}
       </header>
-      <div className="panel-body">{children}</div>
+      {/* A body wider than the panel scrolls; keyboard users reach it with Tab and scroll it
+          with the arrow keys (WCAG 2.1.1), so it is focusable then, and named by the title. */}
+      <div
+        ref={body}
+        className="panel-body"
+        {...(overflows
+          ? { tabIndex: 0, role: 'region', 'aria-label': `${title}, scrolls sideways` }
+          : {})}
+      >
+        <PanelTitle.Provider value={title}>{children}</PanelTitle.Provider>
+      </div>
     </section>
   );
+}
+
+/** Whether the element's content is wider than the element (it scrolls sideways). */
+function useOverflow(ref: RefObject<HTMLElement | null>): boolean {
+  const [overflows, setOverflows] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const check = () => setOverflows(el.scrollWidth > el.clientWidth + 1);
+    const ro = new ResizeObserver(check);
+    ro.observe(el);
+    for (const child of Array.from(el.children)) ro.observe(child);
+    const mo = new MutationObserver(() => {
+      for (const child of Array.from(el.children)) ro.observe(child);
+      check();
+    });
+    mo.observe(el, { childList: true, subtree: true });
+    check();
+    return () => {
+      ro.disconnect();
+      mo.disconnect();
+    };
+  }, [ref]);
+  return overflows;
 }
 
 /** Shows rows of an answer generically until the module ships its own page. */
