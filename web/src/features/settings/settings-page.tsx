@@ -1,6 +1,10 @@
 // Settings: users and roles, API tokens, integrations. Admin procedures; others see a notice.
+// The tab, the lists' offsets and the tokens' "show revoked" switch live in the address.
+// Integrations are read-only here: the server takes them from its config file, flags or
+// environment at start (no procedure changes them at runtime), so each row says where to set it;
+// notification channels are the exception, edited at runtime on the Notifications page.
 import { useState, type FormEvent } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { Pagination } from '../../components/pagination';
@@ -8,6 +12,7 @@ import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { hasRole, useSession } from '../../lib/session';
+import { useUrlOffset, useUrlParam } from '../../lib/url-state';
 
 const kTabs = [
   ['users', 'Users & roles'],
@@ -18,8 +23,7 @@ const kRoles = ['viewer', 'operator', 'admin'] as const;
 type Role = (typeof kRoles)[number];
 
 function UsersTab() {
-  const [params, setParams] = useSearchParams();
-  const offset = Number(params.get('offset') ?? 0) || 0;
+  const [offset, setOffset] = useUrlOffset('usersOffset');
   const q = useProcedureQuery('users.list', { limit: 25, offset });
   const update = useProcedureMutation('users.update');
   const create = useProcedureMutation('users.create');
@@ -86,15 +90,7 @@ function UsersTab() {
                   ))}
                 </tbody>
               </table>
-              <Pagination
-                offset={offset}
-                limit={25}
-                total={data.total}
-                onChange={(o) => {
-                  params.set('offset', String(o));
-                  setParams(params);
-                }}
-              />
+              <Pagination offset={offset} limit={25} total={data.total} onChange={setOffset} />
             </>
           )}
         </QueryView>
@@ -143,7 +139,8 @@ function UsersTab() {
 type CreatedToken = ProcedureOutput<'tokens.create'>;
 
 function TokensTab() {
-  const [showRevoked, setShowRevoked] = useState(false);
+  const [revokedParam, setRevoked] = useUrlParam('revoked', '', ['tokensOffset']);
+  const showRevoked = revokedParam === '1';
   const q = useProcedureQuery('tokens.list', { includeRevoked: showRevoked });
   const create = useProcedureMutation('tokens.create');
   const revoke = useProcedureMutation('tokens.revoke');
@@ -151,7 +148,8 @@ function TokensTab() {
   const [role, setRole] = useState<Role>('viewer');
   const [days, setDays] = useState('90');
   const [created, setCreated] = useState<CreatedToken | null>(null);
-  const [page, setPage] = useState(0);
+  // tokens.list answers every token (no limit/offset): this list pages client-side.
+  const [offset, setOffset] = useUrlOffset('tokensOffset');
   const kPage = 25;
 
   function submit(ev: FormEvent) {
@@ -225,7 +223,7 @@ function TokensTab() {
             <input
               type="checkbox"
               checked={showRevoked}
-              onChange={(e) => setShowRevoked(e.target.checked)}
+              onChange={(e) => setRevoked(e.target.checked ? '1' : '')}
             />
             Show revoked
           </label>
@@ -253,7 +251,7 @@ function TokensTab() {
                     </tr>
                   </thead>
                   <tbody>
-                    {data.items.slice(page * kPage, page * kPage + kPage).map((t) => (
+                    {data.items.slice(offset, offset + kPage).map((t) => (
                       <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
                         <td>{t.name}</td>
                         <td>
@@ -285,10 +283,10 @@ function TokensTab() {
                   </tbody>
                 </table>
                 <Pagination
-                  offset={page * kPage}
+                  offset={offset}
                   limit={kPage}
                   total={data.items.length}
-                  onChange={(o) => setPage(Math.floor(o / kPage))}
+                  onChange={setOffset}
                 />
               </>
             )
@@ -299,47 +297,113 @@ function TokensTab() {
   );
 }
 
+type IntegrationKey = keyof ProcedureOutput<'system.info'>['integrations'];
+
+/** Where each integration is set: its config-file key (flag --key-with-dashes, env DEVOPS_AI_KEY). */
+const kIntegrations: { key: IntegrationKey; label: string; settings: string[] }[] = [
+  { key: 'prometheus', label: 'Prometheus', settings: ['prometheus_url'] },
+  { key: 'alertmanager', label: 'Alertmanager', settings: ['alertmanager_url'] },
+  { key: 'kubernetes', label: 'Kubernetes', settings: ['kubeconfig', 'kube_context'] },
+  { key: 'llm', label: 'LLM', settings: ['llm_url', 'llm_model', 'llm_api_key_file'] },
+];
+
+function Setting({ name }: { name: string }) {
+  return (
+    <span className="setting">
+      <code>{name}</code> <span className="muted">·</span>{' '}
+      <code>--{name.replaceAll('_', '-')}</code> <span className="muted">·</span>{' '}
+      <code>DEVOPS_AI_{name.toUpperCase()}</code>
+    </span>
+  );
+}
+
 function IntegrationsTab() {
   const q = useProcedureQuery('system.info', undefined);
+  const channels = useProcedureQuery('notifications.listChannels', {});
   return (
     <Panel title="Integrations" actions={<code className="proc">system.info</code>}>
       <p className="muted">
-        Integrations are configured in the server's config file or flags (
-        <code>--prometheus-url</code>, <code>--alertmanager-url</code>); editing them here needs the
-        settings procedures, which this server does not register yet. PostgreSQL and notification
-        channels are configured the same way.
+        The server reads its integrations at start from the config file (<code>--config</code> or{' '}
+        <code>DEVOPS_AI_CONFIG</code>), flags or environment; no procedure changes them while it
+        runs, so they are shown here read-only with the setting to change, which takes effect on the
+        next start. Notification channels are edited at runtime on the{' '}
+        <Link to="/notifications">Notifications</Link> page.
       </p>
-      <QueryView q={q}>
+      <QueryView q={q} loadingLabel="Loading integrations">
         {(data) => (
           <table className="table">
             <thead>
               <tr>
                 <th>Integration</th>
                 <th>Status</th>
-                <th>URL</th>
+                <th>Endpoint</th>
+                <th>Set with (config key · flag · environment)</th>
               </tr>
             </thead>
             <tbody>
               <tr>
-                <td>store</td>
+                <td>Store ({data.store === 'postgres' ? 'PostgreSQL' : 'SQLite'})</td>
                 <td>
-                  <span className="dot dot-ok" aria-hidden="true" /> {data.store}
+                  <span className="dot dot-ok" aria-hidden="true" /> {data.store}, schema v
+                  {data.schemaVersion}
                 </td>
-                <td className="muted">schema v{data.schemaVersion}</td>
+                <td className="muted">—</td>
+                <td>
+                  <Setting name="db" />
+                  <br />
+                  <Setting name="data_dir" />
+                </td>
               </tr>
-              {Object.entries(data.integrations).map(([k, v]) => (
-                <tr key={k}>
-                  <td>{k}</td>
-                  <td>
-                    <span
-                      className={v.configured ? 'dot dot-ok' : 'dot dot-off'}
-                      aria-hidden="true"
-                    />{' '}
-                    {v.configured ? 'configured' : 'not configured'}
-                  </td>
-                  <td>{v.url ?? <span className="muted">—</span>}</td>
-                </tr>
-              ))}
+              {kIntegrations.map(({ key, label, settings }) => {
+                const v = data.integrations[key];
+                return (
+                  <tr key={key} data-testid={`integration-${key}`}>
+                    <td>{label}</td>
+                    <td>
+                      <span
+                        className={v.configured ? 'dot dot-ok' : 'dot dot-off'}
+                        aria-hidden="true"
+                      />{' '}
+                      {v.configured ? 'configured' : 'not configured'}
+                    </td>
+                    <td>{v.url ?? <span className="muted">—</span>}</td>
+                    <td>
+                      {settings.map((name, i) => (
+                        <span key={name}>
+                          {i > 0 ? <br /> : null}
+                          <Setting name={name} />
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                );
+              })}
+              <tr data-testid="integration-channels">
+                <td>Notification channels</td>
+                <td>
+                  {channels.data ? (
+                    <>
+                      <span
+                        className={
+                          channels.data.some((c) => c.enabled) ? 'dot dot-ok' : 'dot dot-off'
+                        }
+                        aria-hidden="true"
+                      />{' '}
+                      {channels.data.length === 0
+                        ? 'none'
+                        : `${channels.data.filter((c) => c.enabled).length} of ${channels.data.length} enabled`}
+                    </>
+                  ) : channels.error ? (
+                    <span className="muted">unavailable ({channels.error.message})</span>
+                  ) : (
+                    <span className="muted">loading…</span>
+                  )}
+                </td>
+                <td className="muted">—</td>
+                <td>
+                  <Link to="/notifications">Edit on the Notifications page</Link>
+                </td>
+              </tr>
             </tbody>
           </table>
         )}
