@@ -2892,9 +2892,9 @@ export interface Procedures {
       }>;
       "threshold": number;
       "truncated": boolean;
-      "warnings": Array<string>;
       /** history scored before start */
       "warmupFrom": string;
+      "warnings": Array<string>;
     };
   };
   "metrics.query": {
@@ -3681,6 +3681,7 @@ export interface Procedures {
       /** rows to skip, default 0 */
       "offset"?: number;
       "ruleId"?: number;
+      /** only decisions made at or after this time */
       "since"?: string;
       "status"?: "awaiting_approval" | "approved" | "rejected" | "running" | "verifying" | "succeeded" | "failed" | "skipped" | "escalated" | "dry_run";
       "verdict"?: "execute" | "dry_run" | "needs_approval" | "escalate" | "skip";

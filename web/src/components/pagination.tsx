@@ -1,6 +1,7 @@
 // Offset pagination for every list: "1–50 of 312" with previous/next.
 import { createContext, useContext } from 'react';
 import { formatNumber } from '../lib/format';
+import { useUrlOffset } from '../lib/url-state';
 
 /** The title of the enclosing Panel: it names the list's pagination ("Rules pages"). */
 export const PanelTitle = createContext<string | null>(null);
@@ -46,4 +47,18 @@ export function Pagination({
       </button>
     </nav>
   );
+}
+
+/**
+ * A paged list whose offset lives in the address under `key`: `limit`/`offset` for the
+ * procedure's input (server paging) or for slicing a list the procedure answers whole (client
+ * paging), and `pager(total)`, the control (none while everything fits on one page).
+ */
+export function usePage(key: string, limit = 20) {
+  const [offset, setOffset] = useUrlOffset(key);
+  const pager = (total: number | undefined) =>
+    total !== undefined && (total > limit || offset > 0) ? (
+      <Pagination offset={offset} limit={limit} total={total} onChange={setOffset} />
+    ) : null;
+  return { limit, offset, pager };
 }

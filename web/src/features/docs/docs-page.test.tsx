@@ -2,10 +2,10 @@
 // its sources and versions, editing as an operator, the diagram and a snapshot diff, and a runbook
 // draft from an incident cluster.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import type { User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { DocsPage } from './docs-page';
 
 function doc(id: number, title: string, extra: Record<string, unknown> = {}) {
@@ -156,23 +156,8 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-function renderAs(role: User['role']) {
-  const user = {
-    id: 1,
-    username: 'alice',
-    role,
-    disabled: false,
-    createdAt: '',
-    lastLoginAt: null,
-  } as User;
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user, logout: async () => {} }}>
-        <DocsPage />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderAs(role: User['role'], route = '/docs') {
+  return renderWithSession(<DocsPage />, { role, route });
 }
 
 const section = async (name: string) =>

@@ -4,14 +4,17 @@
 // generation; runbook drafts learned from clusters of resolved incidents.
 // Document HTML comes from the server's CommonMark renderer in safe mode (raw HTML and
 // javascript: links removed) and snippets are escaped server-side with only <mark> added; the
-// SVG is shown through <img>, where no script can run.
+// SVG is shown through <img>, where no script can run. The search, the open document and the
+// lists' offsets live in the address.
 import { useState } from 'react';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { RequireRole } from '../../lib/session';
+import { useUrlOffset, useUrlParam } from '../../lib/url-state';
 
 type DocSummary = ProcedureOutput<'documentationGenerator.listDocs'>['items'][number];
 
@@ -47,11 +50,12 @@ function DocRow({ doc, onOpen }: { doc: DocSummary; onOpen: (id: number) => void
 }
 
 function KnowledgeBase({ onOpen }: { onOpen: (id: number) => void }) {
-  const [text, setText] = useState('');
-  const [search, setSearch] = useState('');
+  const [search, setSearch] = useUrlParam('q', '', ['docsOffset']);
+  const [text, setText] = useState(search);
+  const { limit, offset, pager } = usePage('docsOffset', 50);
   const q = useProcedureQuery(
     'documentationGenerator.listDocs',
-    search ? { search, limit: 50 } : { limit: 50 },
+    search ? { search, limit, offset } : { limit, offset },
   );
   return (
     <Panel
@@ -103,6 +107,7 @@ function KnowledgeBase({ onOpen }: { onOpen: (id: number) => void }) {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }
@@ -390,7 +395,8 @@ function SnapshotDiff({ fromId, toId }: { fromId: number; toId: number }) {
 }
 
 function Architecture() {
-  const q = useProcedureQuery('documentationGenerator.listSnapshots', { limit: 20 });
+  const { limit, offset, pager } = usePage('snapshotsOffset');
+  const q = useProcedureQuery('documentationGenerator.listSnapshots', { limit, offset });
   const [selected, setSelected] = useState<number | null>(null);
   const [compare, setCompare] = useState<number | null>(null);
   return (
@@ -469,6 +475,7 @@ function Architecture() {
           );
         }}
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }
@@ -544,7 +551,10 @@ function RunbookDrafts({ onCreated }: { onCreated: (id: number) => void }) {
 }
 
 export function DocsPage() {
-  const [open, setOpen] = useState<number | null>(null);
+  // The open document is in the address (?doc=ID), so it can be shared.
+  const [openId, setOpenId] = useUrlOffset('doc');
+  const open = openId > 0 ? openId : null;
+  const setOpen = (id: number | null) => setOpenId(id ?? 0);
   return (
     <>
       <div className="page-head">

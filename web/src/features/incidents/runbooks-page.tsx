@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
@@ -29,7 +30,8 @@ steps:
 `;
 
 export function RunbooksPage() {
-  const q = useProcedureQuery('incidentCommander.listRunbooks', { limit: 200 });
+  const { limit, offset, pager } = usePage('runbooksOffset');
+  const q = useProcedureQuery('incidentCommander.listRunbooks', { limit, offset });
   const [editing, setEditing] = useState<Runbook | null>(null);
   return (
     <>
@@ -56,6 +58,7 @@ export function RunbooksPage() {
             )
           }
         </QueryView>
+        {pager(q.data?.total)}
       </Panel>
       <RequireRole min="operator">
         <RunbookEditor

@@ -7,6 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { ProcedureInput, ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
@@ -66,6 +67,8 @@ function valuesOf(w: Watch): Values {
 }
 
 export function WatchesPage() {
+  // listWatches answers every watch: paged client-side.
+  const { limit, offset, pager } = usePage('watchesOffset');
   const q = useProcedureQuery('incidentCommander.listWatches', {});
   const [editing, setEditing] = useState<Watch | null>(null);
   return (
@@ -89,10 +92,11 @@ export function WatchesPage() {
             data.items.length === 0 ? (
               <Empty title="No watched queries yet">Operators can add one below.</Empty>
             ) : (
-              <WatchTable items={data.items} onEdit={setEditing} />
+              <WatchTable items={data.items.slice(offset, offset + limit)} onEdit={setEditing} />
             )
           }
         </QueryView>
+        {pager(q.data?.items.length)}
       </Panel>
       <RequireRole min="operator">
         <WatchForm

@@ -1,10 +1,10 @@
 // The Logs page against a mocked tRPC server: templates ranked by change with sparkline,
 // level and examples; signals; sources; an operator marks a template, a viewer cannot.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import type { User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { LogsPage } from './logs-page';
 
 function template(id: number, text: string, extra: Record<string, unknown> = {}) {
@@ -110,23 +110,8 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-function renderAs(role: User['role']) {
-  const user = {
-    id: 1,
-    username: 'alice',
-    role,
-    disabled: false,
-    createdAt: '',
-    lastLoginAt: null,
-  } as User;
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user, logout: async () => {} }}>
-        <LogsPage />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderAs(role: User['role'], route = '/logs') {
+  return renderWithSession(<LogsPage />, { role, route });
 }
 
 describe('LogsPage', () => {
@@ -143,7 +128,7 @@ describe('LogsPage', () => {
     expect(await screen.findByText('/var/log/api.log')).toBeTruthy();
     // The first request asks for the ranking by change over the last hour.
     const first = calls.find((c) => c.path === 'logs.listTemplates');
-    expect(first?.input).toEqual({ sort: 'change', windowMinutes: 60, limit: 50 });
+    expect(first?.input).toEqual({ sort: 'change', windowMinutes: 60, offset: 0, limit: 50 });
     // A viewer cannot mark templates.
     expect(screen.queryByRole('combobox', { name: 'Mark template 1' })).toBeNull();
   });
@@ -160,7 +145,7 @@ describe('LogsPage', () => {
   });
 
   it('filters by level and search text', async () => {
-    renderAs('viewer');
+    const r = renderAs('viewer');
     await screen.findAllByTestId('log-template');
     fireEvent.change(screen.getByRole('combobox', { name: /Level at least/ }), {
       target: { value: 'error' },
@@ -177,6 +162,26 @@ describe('LogsPage', () => {
             (c.input as { search?: string }).search === 'deadlock',
         ),
       ).toBe(true),
+    );
+    // The filters are in the address, so the view can be shared.
+    expect(r.location()).toBe('/logs?level=error&q=deadlock');
+  });
+
+  it('opens with the filters and the page the address names', async () => {
+    renderAs('viewer', '/logs?level=warn&window=360&sort=count&templatesOffset=50');
+    await screen.findAllByTestId('log-template');
+    expect(calls.find((c) => c.path === 'logs.listTemplates')?.input).toEqual({
+      sort: 'count',
+      windowMinutes: 360,
+      minLevel: 'warn',
+      limit: 50,
+      offset: 50,
+    });
+    expect(
+      (screen.getByRole('combobox', { name: /Level at least/ }) as HTMLSelectElement).value,
+    ).toBe('warn');
+    expect((screen.getByRole('combobox', { name: /Window/ }) as HTMLSelectElement).value).toBe(
+      '360',
     );
   });
 });

@@ -1,15 +1,17 @@
 // Logs (logs.*): templates mined from every source ranked by how much their rate changed
 // (new templates first), with a sparkline, level, counts and examples; an operator marks a
 // template as noise (no signals) or critical (a signal whenever it appears). Below: the log
-// anomaly signals sent to the Incident Commander, and the sources with their counters.
-import { useState } from 'react';
+// anomaly signals sent to the Incident Commander, and the sources with their counters. The
+// templates' filters and every list's offset live in the address.
 import type { ProcedureInput, ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { formatNumber } from '../../lib/format';
 import { hasRole, useSession } from '../../lib/session';
+import { useUrlParam } from '../../lib/url-state';
 
 type Template = ProcedureOutput<'logs.listTemplates'>['items'][number];
 type Sort = NonNullable<ProcedureInput<'logs.listTemplates'>['sort']>;
@@ -57,12 +59,26 @@ function changeText(t: Template): string {
   return pct === 0 ? '±0%' : `${pct > 0 ? '+' : ''}${formatNumber(pct)}%`;
 }
 
+const kSorts = ['change', 'count', 'recent', 'new'];
+const kLevels = ['info', 'warn', 'error', 'fatal'];
+const kWindows = [15, 60, 360, 1440];
+
 function Templates() {
-  const [sort, setSort] = useState<Sort>('change');
-  const [minLevel, setMinLevel] = useState<Level | ''>('');
-  const [search, setSearch] = useState('');
-  const [window, setWindow] = useState(60);
-  const input: ProcedureInput<'logs.listTemplates'> = { sort, windowMinutes: window, limit: 50 };
+  const resets = ['templatesOffset'];
+  const [sortParam, setSort] = useUrlParam('sort', 'change', resets);
+  const [levelParam, setMinLevel] = useUrlParam('level', '', resets);
+  const [search, setSearch] = useUrlParam('q', '', resets);
+  const [windowParam, setWindow] = useUrlParam('window', '60', resets);
+  const sort = (kSorts.find((k) => k === sortParam) ?? 'change') as Sort;
+  const minLevel = (kLevels.find((k) => k === levelParam) ?? '') as Level | '';
+  const window = kWindows.includes(Number(windowParam)) ? Number(windowParam) : 60;
+  const { limit, offset, pager } = usePage('templatesOffset', 50);
+  const input: ProcedureInput<'logs.listTemplates'> = {
+    sort,
+    windowMinutes: window,
+    limit,
+    offset,
+  };
   if (minLevel) input.minLevel = minLevel;
   if (search) input.search = search;
   const q = useProcedureQuery('logs.listTemplates', input, { refetchInterval: 15000 });
@@ -73,7 +89,7 @@ function Templates() {
       <div className="filters">
         <label>
           Sort{' '}
-          <select value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
+          <select value={sort} onChange={(e) => setSort(e.target.value)}>
             <option value="change">by change</option>
             <option value="count">by count</option>
             <option value="recent">most recent</option>
@@ -82,7 +98,7 @@ function Templates() {
         </label>
         <label>
           Level at least{' '}
-          <select value={minLevel} onChange={(e) => setMinLevel(e.target.value as Level | '')}>
+          <select value={minLevel} onChange={(e) => setMinLevel(e.target.value)}>
             <option value="">any</option>
             <option value="info">info</option>
             <option value="warn">warn</option>
@@ -92,7 +108,7 @@ function Templates() {
         </label>
         <label>
           Window{' '}
-          <select value={window} onChange={(e) => setWindow(Number(e.target.value))}>
+          <select value={window} onChange={(e) => setWindow(e.target.value)}>
             <option value={15}>15 min</option>
             <option value={60}>1 h</option>
             <option value={360}>6 h</option>
@@ -183,12 +199,14 @@ function Templates() {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }
 
 function Signals() {
-  const q = useProcedureQuery('logs.listSignals', { limit: 20 }, { refetchInterval: 15000 });
+  const { limit, offset, pager } = usePage('signalsOffset');
+  const q = useProcedureQuery('logs.listSignals', { limit, offset }, { refetchInterval: 15000 });
   return (
     <Panel title="Log anomaly signals" actions={<code className="proc">logs.listSignals</code>}>
       <QueryView q={q} loadingLabel="Loading signals">
@@ -227,11 +245,14 @@ function Signals() {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }
 
 function Sources() {
+  // listSources answers every source: paged client-side.
+  const { limit, offset, pager } = usePage('sourcesOffset');
   const q = useProcedureQuery('logs.listSources', {}, { refetchInterval: 15000 });
   return (
     <Panel title="Sources" actions={<code className="proc">logs.listSources</code>}>
@@ -256,7 +277,7 @@ function Sources() {
                 </tr>
               </thead>
               <tbody>
-                {data.map((s) => (
+                {data.slice(offset, offset + limit).map((s) => (
                   <tr key={s.id}>
                     <td>{s.name}</td>
                     <td>
@@ -281,6 +302,7 @@ function Sources() {
           )
         }
       </QueryView>
+      {pager(q.data?.length)}
     </Panel>
   );
 }

@@ -1,10 +1,10 @@
 // The Notifications page against a mocked tRPC server: inbox, delivery log with the receiver's
 // answer and retry, channels with secrets redacted, routes, and the admin-only forms.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import type { User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { NotificationsPage } from './notifications-page';
 
 let calls: { path: string; input: unknown }[];
@@ -131,23 +131,8 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-function renderAs(role: User['role']) {
-  const user = {
-    id: 1,
-    username: 'alice',
-    role,
-    disabled: false,
-    createdAt: '',
-    lastLoginAt: null,
-  } as User;
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user, logout: async () => {} }}>
-        <NotificationsPage />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderAs(role: User['role'], route = '/notifications') {
+  return renderWithSession(<NotificationsPage />, { role, route });
 }
 
 const section = async (name: string) =>

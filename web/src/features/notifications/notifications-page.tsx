@@ -4,10 +4,12 @@
 import { useState, type FormEvent } from 'react';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { RequireRole } from '../../lib/session';
+import { useUrlParam } from '../../lib/url-state';
 
 type Delivery = ProcedureOutput<'notifications.listDeliveries'>['items'][number];
 type Channel = ProcedureOutput<'notifications.listChannels'>[number];
@@ -19,7 +21,8 @@ const kStatusClass: Record<string, string> = {
 };
 
 function Inbox() {
-  const q = useProcedureQuery('notifications.inbox', { limit: 20 });
+  const { limit, offset, pager } = usePage('inboxOffset');
+  const q = useProcedureQuery('notifications.inbox', { limit, offset });
   const mark = useProcedureMutation('notifications.markRead');
   return (
     <Panel title="Inbox" actions={<code className="proc">notifications.inbox</code>}>
@@ -51,6 +54,7 @@ function Inbox() {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }
@@ -62,10 +66,12 @@ function lastAnswer(d: Delivery): string {
 }
 
 function DeliveryLog() {
-  const [status, setStatus] = useState<'' | 'pending' | 'sent' | 'failed'>('');
+  const [statusParam, setStatus] = useUrlParam('delivery', '', ['deliveriesOffset']);
+  const status = (['pending', 'sent', 'failed'] as const).find((k) => k === statusParam) ?? '';
+  const { limit, offset, pager } = usePage('deliveriesOffset', 50);
   const q = useProcedureQuery(
     'notifications.listDeliveries',
-    status ? { status, limit: 50 } : { limit: 50 },
+    status ? { status, limit, offset } : { limit, offset },
   );
   const retry = useProcedureMutation('notifications.retry');
   return (
@@ -77,7 +83,7 @@ function DeliveryLog() {
           <select
             aria-label="Delivery status"
             value={status}
-            onChange={(e) => setStatus(e.target.value as typeof status)}
+            onChange={(e) => setStatus(e.target.value)}
           >
             <option value="">all</option>
             <option value="pending">pending</option>
@@ -142,6 +148,7 @@ function DeliveryLog() {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }
@@ -156,6 +163,8 @@ function describeConfig(c: Channel): string {
 }
 
 function Channels() {
+  // listChannels answers every channel: paged client-side.
+  const { limit, offset, pager } = usePage('channelsOffset');
   const q = useProcedureQuery('notifications.listChannels', {});
   const test = useProcedureMutation('notifications.testChannel');
   return (
@@ -182,7 +191,7 @@ function Channels() {
                 </tr>
               </thead>
               <tbody>
-                {channels.map((c) => (
+                {channels.slice(offset, offset + limit).map((c) => (
                   <tr key={c.id}>
                     <td>
                       {c.name} {c.enabled ? null : <span className="muted">(disabled)</span>}
@@ -204,11 +213,14 @@ function Channels() {
           )
         }
       </QueryView>
+      {pager(q.data?.length)}
     </Panel>
   );
 }
 
 function Routes() {
+  // listRoutes answers every route: paged client-side.
+  const { limit, offset, pager } = usePage('routesOffset');
   const q = useProcedureQuery('notifications.listRoutes', {});
   return (
     <Panel title="Routes" actions={<code className="proc">notifications.listRoutes</code>}>
@@ -218,7 +230,7 @@ function Routes() {
             <Empty title="No route yet: nothing is sent" />
           ) : (
             <ul className="list">
-              {routes.map((r) => (
+              {routes.slice(offset, offset + limit).map((r) => (
                 <li key={r.id}>
                   <strong>{r.name}</strong>: {r.kinds.length ? r.kinds.join(', ') : 'any event'}
                   {r.modules.length ? ` from ${r.modules.join(', ')}` : ''}, {r.minSeverity} and
@@ -236,6 +248,7 @@ function Routes() {
           )
         }
       </QueryView>
+      {pager(q.data?.length)}
     </Panel>
   );
 }

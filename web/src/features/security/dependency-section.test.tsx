@@ -2,10 +2,9 @@
 // database age, scans, findings with their patch assessment, grouping by package, filters and
 // the patch preview.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { resetClientForTests } from '../../api/client';
-import { SessionContext } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { DependencySection } from './dependency-section';
 
 const scan = {
@@ -123,27 +122,8 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-const operator = {
-  user: {
-    id: 3,
-    username: 'olga',
-    role: 'operator' as const,
-    disabled: false,
-    createdAt: '2026-11-28T00:00:00Z',
-    lastLoginAt: null,
-  },
-  logout: async () => {},
-};
-
-function renderSection() {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={operator}>
-        <DependencySection />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderSection(route = '/security') {
+  return renderWithSession(<DependencySection />, { role: 'operator', route });
 }
 
 describe('DependencySection', () => {

@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
-import { Pagination } from '../../components/pagination';
+import { Pagination, usePage } from '../../components/pagination';
 import { MutationForm, Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
@@ -70,7 +70,8 @@ function SeverityCounts({ scan }: { scan: Scan }) {
 }
 
 function ScanList({ selected, onSelect }: { selected?: number; onSelect: (id: number) => void }) {
-  const q = useProcedureQuery('securityGuardian.getScans', { limit: 20 });
+  const { limit, offset, pager } = usePage('scansOffset');
+  const q = useProcedureQuery('securityGuardian.getScans', { limit, offset });
   return (
     <Panel title="Scans" actions={<code className="proc">securityGuardian.getScans</code>}>
       <QueryView q={q} loadingLabel="Loading scans">
@@ -114,6 +115,7 @@ function ScanList({ selected, onSelect }: { selected?: number; onSelect: (id: nu
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }
