@@ -56,30 +56,29 @@ Json ScoreOverlay(const std::vector<MetricSeries>& series, TimePoint from,
                               {"maxScore", Round3(max_score)},
                               {"anomalies", anomalies}});
   }
-  return Json{{"threshold", options.threshold},
-              {"truncated", series.size() > n},
-              {"series", out_series}};
+  return Json{
+      {"threshold", options.threshold}, {"truncated", series.size() > n}, {"series", out_series}};
 }
 
 void RegisterAnomalyOverlay(ProcedureRegistry& registry,
                             const prometheus::PrometheusClient* prometheus) {
   namespace s = schema;
-  auto input = s::Object(
-      {s::Req("query", s::String(1, 10000)), s::Req("start", s::DateTime()),
-       s::Req("end", s::DateTime()), s::Req("step", s::Number(), "seconds between points"),
-       s::Opt("threshold", s::Number(), "score at or above which a point is an anomaly; default 0.5")});
-  auto series = s::Object({s::Req("metric", s::StringMap()), s::Req("times", s::Array(s::Int(), 11001)),
-                           s::Req("values", s::Array(s::Nullable(s::Number()), 11001)),
-                           s::Req("scores", s::Array(s::Number(), 11001)),
-                           s::Req("maxScore", s::Number()),
-                           s::Req("anomalies", s::Array(s::Object({s::Req("t", s::Int()),
-                                                                   s::Req("value", s::Number()),
-                                                                   s::Req("score", s::Number())}),
-                                                        11001))});
-  auto output = s::Object({s::Req("threshold", s::Number()), s::Req("truncated", s::Bool()),
-                           s::Req("warmupFrom", s::DateTime(), "history scored before start"),
-                           s::Req("series", s::Array(series)),
-                           s::Req("warnings", s::Array(s::String()))});
+  auto input = s::Object({s::Req("query", s::String(1, 10000)), s::Req("start", s::DateTime()),
+                          s::Req("end", s::DateTime()),
+                          s::Req("step", s::Number(), "seconds between points"),
+                          s::Opt("threshold", s::Number(),
+                                 "score at or above which a point is an anomaly; default 0.5")});
+  auto series = s::Object(
+      {s::Req("metric", s::StringMap()), s::Req("times", s::Array(s::Int(), 11001)),
+       s::Req("values", s::Array(s::Nullable(s::Number()), 11001)),
+       s::Req("scores", s::Array(s::Number(), 11001)), s::Req("maxScore", s::Number()),
+       s::Req("anomalies", s::Array(s::Object({s::Req("t", s::Int()), s::Req("value", s::Number()),
+                                               s::Req("score", s::Number())}),
+                                    11001))});
+  auto output =
+      s::Object({s::Req("threshold", s::Number()), s::Req("truncated", s::Bool()),
+                 s::Req("warmupFrom", s::DateTime(), "history scored before start"),
+                 s::Req("series", s::Array(series)), s::Req("warnings", s::Array(s::String()))});
   Procedure p = MakeProcedure(
       "metrics.anomalies", ProcedureKind::kQuery, Role::kViewer, input, output,
       "Range PromQL query with per-point anomaly scores from the anomaly engine (run causally, "
@@ -94,7 +93,8 @@ void RegisterAnomalyOverlay(ProcedureRegistry& registry,
         DAI_ASSIGN_OR_RETURN(TimePoint end, ParseIso8601(in["end"].get<std::string>()));
         const double step = in["step"].get<double>();
         if (!(step > 0)) return Status::InvalidArgument("input.step: must be > 0");
-        if (end < start) return Status::InvalidArgument("input.end: must not be before input.start");
+        if (end < start)
+          return Status::InvalidArgument("input.end: must not be before input.start");
         OverlayOptions options;
         options.threshold = in.value("threshold", 0.5);
         if (!(options.threshold > 0 && options.threshold <= 1))

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "core/json.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "ports/metrics_source.h"
 #include "registry/procedure.h"
 
@@ -20,8 +20,8 @@ class PrometheusClient;
 namespace dai::metrics {
 
 struct OverlayOptions {
-  double threshold = 0.5;   //!< points scoring at or above this are listed as anomalies
-  size_t max_series = 50;   //!< series beyond this are dropped (truncated: true)
+  double threshold = 0.5;  //!< points scoring at or above this are listed as anomalies
+  size_t max_series = 50;  //!< series beyond this are dropped (truncated: true)
 };
 
 //! Scores each series in time order with its own detector; points before `from` only warm the

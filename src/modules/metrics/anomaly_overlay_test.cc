@@ -75,7 +75,8 @@ TEST(AnomalyOverlay, UnorderedPointsAreScoredInTimeOrder) {
   MetricSeries reversed = s;
   std::reverse(reversed.points.begin(), reversed.points.end());
   const TimePoint from = s.points[200].time;
-  EXPECT_EQ(ScoreOverlay({s}, from, OverlayOptions{}), ScoreOverlay({reversed}, from, OverlayOptions{}));
+  EXPECT_EQ(ScoreOverlay({s}, from, OverlayOptions{}),
+            ScoreOverlay({reversed}, from, OverlayOptions{}));
 }
 
 TEST(AnomalyOverlay, CapsTheNumberOfSeriesAndSaysSo) {
@@ -105,9 +106,9 @@ TEST(AnomalyOverlay, ProcedureWithoutPrometheusNamesTheSetting) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().ToString().find("--prometheus-url"), std::string::npos);
   // The input schema refuses a missing step, naming it.
-  auto bad = schema::Validate(p->input_schema, Json{{"query", "up"},
-                                                     {"start", "2026-01-01T00:00:00Z"},
-                                                     {"end", "2026-01-01T01:00:00Z"}});
+  auto bad = schema::Validate(
+      p->input_schema,
+      Json{{"query", "up"}, {"start", "2026-01-01T00:00:00Z"}, {"end", "2026-01-01T01:00:00Z"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.ToString().find("step"), std::string::npos) << bad.ToString();
 }
