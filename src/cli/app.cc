@@ -43,6 +43,7 @@
 #include "server/metrics.h"
 #include "server/sse.h"
 #include "server/static_files.h"
+#include "server/trpc.h"
 #include "server/trpc_endpoint.h"
 #include "store/database.h"
 #include "store/event_repository.h"
@@ -154,6 +155,14 @@ App::~App() { Stop(); }
 uint16_t App::port() const { return parts_->http ? parts_->http->port() : 0; }
 
 namespace {
+
+// The HTTP status for a credential that could not be accepted: 401 when it is wrong, but the
+// status's own code when checking it failed (503 while the store is unreachable), so a sender
+// such as Alertmanager retries instead of dropping its alerts as unauthorised.
+int AuthRefusalStatus(const Status& st) {
+  if (st.ok() || st.code() == StatusCode::kUnauthenticated) return 401;
+  return trpc::ErrorCodeFor(st.code()).http_status;
+}
 
 void RegisterSystemProcedures(App::Parts& p) {
   namespace s = schema;
@@ -759,7 +768,8 @@ Status App::Start() {
     auto id = pp->auth->Authenticate(server::CredentialsFrom(req));
     if (!id.ok() || !id->has_value()) {
       return server::StreamStart::Refuse(server::HttpResponse::Error(
-          401, id.ok() ? "authentication required for the event stream" : id.status().message()));
+          AuthRefusalStatus(id.status()),
+          id.ok() ? "authentication required for the event stream" : id.status().message()));
     }
     const Identity& who = **id;
     const std::string key = who.method == AuthMethod::kSession ? "s:" + who.session_id
@@ -780,8 +790,9 @@ Status App::Start() {
       };
       auto id = pp->auth->Authenticate(server::CredentialsFrom(req));
       if (!id.ok() || !id->has_value()) {
-        return refuse(401, id.ok() ? "an API token is required (Authorization: Bearer ...)"
-                                   : id.status().message());
+        return refuse(AuthRefusalStatus(id.status()),
+                      id.ok() ? "an API token is required (Authorization: Bearer ...)"
+                              : id.status().message());
       }
       if (static_cast<int>((*id)->role) < static_cast<int>(Role::kOperator)) {
         return refuse(403, "webhooks need a token with the operator role");
@@ -839,7 +850,9 @@ Status App::Start() {
       };
       auto id = pp->auth->Authenticate(server::CredentialsFrom(req));
       if (!id.ok() || !id->has_value()) {
-        return refuse(401, id.ok() ? "an API token is required (Authorization: Bearer ...)" : id.status().message());
+        return refuse(AuthRefusalStatus(id.status()),
+                      id.ok() ? "an API token is required (Authorization: Bearer ...)"
+                              : id.status().message());
       }
       if (static_cast<int>((*id)->role) < static_cast<int>(Role::kOperator)) {
         return refuse(403, "pushing logs needs a token with the operator role");

@@ -338,6 +338,59 @@ TEST_P(JobTest, WorkerRunsHandlersRetriesAndReschedules) {
   EXPECT_EQ(stats.store_errors, 0);
 }
 
+// A store that is away for the first `failures` attempts to record a job's success (a
+// database restart between the handler's work and its completion).
+class CompletionOutage final : public Database {
+ public:
+  CompletionOutage(Database& inner, int failures) : inner_(inner), failures_(failures) {}
+  Dialect dialect() const override { return inner_.dialect(); }
+  Result<QueryResult> Query(std::string_view sql, const Params& params) override {
+    if (sql.find("SET state = 'succeeded'") != std::string_view::npos && failures_ > 0) {
+      --failures_;
+      return Status::Unavailable("store: connection lost (injected)");
+    }
+    return inner_.Query(sql, params);
+  }
+  Status Transaction(const std::function<Status(Connection&)>& fn) override {
+    return inner_.Transaction(fn);
+  }
+  Status Ping() override { return inner_.Ping(); }
+  std::string Describe() const override { return inner_.Describe(); }
+  int failures() const { return failures_; }
+
+ private:
+  Database& inner_;
+  int failures_;
+};
+
+TEST_P(JobTest, WorkerRetriesRecordingAnOutcomeWhileTheStoreIsAway) {
+  CompletionOutage outage(db(), 2);
+  JobRepository jobs(outage);
+  JobWorkerOptions options;
+  options.owner = "test-worker";
+  JobWorker worker(jobs, clock_, options);
+  int calls = 0;
+  worker.Register("once", [&](const store::Job&, JobControl&) -> Status {
+    ++calls;
+    return Status::Ok();
+  });
+  auto id = jobs.Enqueue(Job("once"), clock_.Now());
+  ASSERT_TRUE(id.ok());
+  auto ran = worker.RunDue();
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  EXPECT_EQ(*ran, 1);
+  EXPECT_EQ(outage.failures(), 0);
+  // Recorded on the third attempt: the job is done and is not claimed (run) again.
+  EXPECT_EQ(jobs.Get(*id)->state, JobState::kSucceeded);
+  clock_.Advance(options.lease + seconds(1));
+  ran = worker.RunDue();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_EQ(*ran, 0);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(worker.stats().succeeded, 1);
+  EXPECT_EQ(worker.stats().store_errors, 2);
+}
+
 TEST_P(JobTest, WorkerRenewsLeasesAndNoticesCancellation) {
   JobRepository jobs(db());
   JobWorkerOptions options;

@@ -64,16 +64,22 @@ double JobWorker::NextJitter() {
 }
 
 void JobWorker::ThreadMain() {
+  int failures = 0;
   while (true) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
     auto ran = RunOne();
-    if (ran.ok() && *ran) continue;  // more may be due
+    if (ran.ok() && *ran) {
+      failures = 0;
+      continue;  // more may be due
+    }
+    // An unreachable store is polled less and less often (up to 8 poll intervals), not hammered.
+    failures = ran.ok() ? 0 : std::min(failures + 1, 3);
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) return;
-    cv_.wait_for(lock, options_.poll_interval);
+    cv_.wait_for(lock, options_.poll_interval * (1 << failures));
   }
 }
 
@@ -139,18 +145,28 @@ Result<bool> JobWorker::RunOne() {
     reschedule = control.reschedule_at_;
     result = control.result_;
   }
-  const TimePoint now = clock_.Now();
   Status recorded;
-  if (outcome.ok()) {
-    recorded = jobs_.Complete(job.id, options_.owner, result, now, reschedule);
-    if (recorded.ok()) ++succeeded_;
-  } else {
-    const bool permanent = outcome.code() == StatusCode::kInvalidArgument;
-    const bool dead = permanent || job.attempts >= job.max_attempts;
-    recorded = jobs_.Fail(job.id, options_.owner, outcome.ToString(), now, options_.retry,
-                          NextJitter(), permanent, reschedule);
-    if (recorded.ok()) ++(dead ? dead_ : failed_);
+  const bool permanent = outcome.code() == StatusCode::kInvalidArgument;
+  const bool dead = permanent || job.attempts >= job.max_attempts;
+  const double jitter = outcome.ok() ? 0.0 : NextJitter();
+  // The store may be briefly away when the outcome is ready (a database restart, a full disk):
+  // retry with backoff while the lease can still hold, so a finished job is not run a second
+  // time once its lease expires. Stop() cuts the wait short.
+  const auto give_up = std::chrono::steady_clock::now() + options_.lease;
+  auto delay = std::chrono::milliseconds(50);
+  while (true) {
+    const TimePoint now = clock_.Now();
+    recorded = outcome.ok() ? jobs_.Complete(job.id, options_.owner, result, now, reschedule)
+                            : jobs_.Fail(job.id, options_.owner, outcome.ToString(), now,
+                                         options_.retry, jitter, permanent, reschedule);
+    if (recorded.code() != StatusCode::kUnavailable) break;
+    if (std::chrono::steady_clock::now() + delay >= give_up) break;
+    ++store_errors_;
+    std::unique_lock<std::mutex> lock(mu_);
+    if (cv_.wait_for(lock, delay, [&] { return stopping_; })) break;
+    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
+  if (recorded.ok()) ++(outcome.ok() ? succeeded_ : (dead ? dead_ : failed_));
   if (recorded.code() == StatusCode::kFailedPrecondition) {
     ++lost_;
   } else if (!recorded.ok()) {

@@ -149,6 +149,13 @@ export class Postgres {
     this.url = out.trim().split('\n').pop();
     return this;
   }
+  // Fast shutdown (sessions terminated, data kept) and start again on the same port: chaos tests.
+  down() {
+    execFileSync(join(repoRoot, 'scripts', 'pg-test-cluster'), ['down', this.dir], { timeout: 60000 });
+  }
+  up() {
+    execFileSync(join(repoRoot, 'scripts', 'pg-test-cluster'), ['up', this.dir], { timeout: 60000 });
+  }
   stop() {
     try {
       execFileSync(join(repoRoot, 'scripts', 'pg-test-cluster'), ['stop', this.dir, String(this.port)], { timeout: 60000 });

@@ -190,6 +190,31 @@ TEST_F(HealingServiceTest, ExecutesVerifiesOnResolutionAndLearns) {
   EXPECT_EQ((*rule)["items"][0]["successCount"], 1);
 }
 
+// Only signals a rule matches are kept for re-evaluation: thousands of unmatched firing
+// fingerprints (alerts no rule is about) leave nothing behind in memory.
+TEST_F(HealingServiceTest, KeepsOnlyRuleMatchedFiringSignals) {
+  Rule();
+  for (int i = 0; i < 2000; ++i) {
+    healing::Signal other;
+    other.firing = true;
+    other.labels = {{"alertname", "SomethingElse"}, {"n", std::to_string(i)}};
+    other.fingerprint = "other-" + std::to_string(i);
+    auto r = svc_->OnSignal(other, "alertmanager");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->empty());
+  }
+  auto stats = svc_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)["firingSignals"], 0);
+  ASSERT_TRUE(svc_->OnSignal(Signal(), "alertmanager").ok());
+  stats = svc_->Stats();
+  EXPECT_EQ((*stats)["firingSignals"], 1);
+  ASSERT_TRUE(svc_->OnSignal(Signal(false), "alertmanager").ok());
+  stats = svc_->Stats();
+  EXPECT_EQ((*stats)["firingSignals"], 0);
+  EXPECT_EQ((*stats)["signalsReceived"], 2002);
+}
+
 TEST_F(HealingServiceTest, EveryDecisionIsRecordedIncludingNotActing) {
   Rule();
   ASSERT_TRUE(svc_->OnSignal(Signal(), "alertmanager").ok());
