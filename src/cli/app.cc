@@ -220,7 +220,10 @@ void RegisterMetricsProcedures(App::Parts& p) {
     prometheus::PrometheusOptions options;
     options.base_url = p.config.prometheus_url;
     options.http.policy = http::OutboundPolicy::AllowLocal();
-    options.query_timeout = std::chrono::seconds(20);
+    // Prometheus stops evaluating at the query timeout; our wait ends soon after even when it
+    // accepted the connection and never answers.
+    options.query_timeout = std::chrono::seconds(p.config.dependency_timeout_seconds);
+    options.http.total_timeout = std::chrono::seconds(p.config.dependency_timeout_seconds + 2);
     auto client = prometheus::PrometheusClient::Create(options);
     if (client.ok()) p.prometheus.emplace(std::move(client).value());
   }
@@ -543,7 +546,8 @@ Status BuildRegistry(App::Parts& p) {
   // Webhook receivers are often internal relays: loopback and private addresses are allowed,
   // link-local and cloud-metadata addresses are not.
   notify_options.http.policy = http::OutboundPolicy::AllowLocal();
-  notify_options.http.total_timeout = std::chrono::seconds(15);
+  notify_options.http.total_timeout = std::chrono::seconds(p.config.dependency_timeout_seconds);
+  notify_options.smtp_timeout = std::chrono::seconds(p.config.dependency_timeout_seconds);
   p.notifications = std::make_unique<notifications::NotificationService>(*p.store->db, *p.jobs, p.clock, notify_options);
   p.notifications->RegisterProcedures(p.registry);
   p.incidents = std::make_unique<incidents::IncidentService>(
@@ -806,7 +810,9 @@ Status App::Start() {
         Log(LogLevel::kError, "webhook ingestion failed",
             {{"request_id", req.request_id}, {"error", result.status().ToString()}});
         pp->metrics->IncStoreErrors("incidents.ingest");
-        return refuse(503, "the alerts were not stored; retry (request id " + req.request_id + ")");
+        // The store's reason ("database or disk is full", "connection lost") names no values.
+        return refuse(503, "the alerts were not stored (" + result.status().message() +
+                               "); retry (request id " + req.request_id + ")");
       }
       // Committed: now start the auto-execute runbooks whose trigger matches a new incident.
       for (int64_t opened : result->opened_incidents) {

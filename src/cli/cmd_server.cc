@@ -97,6 +97,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "password_cost", "argon2id cost: interactive|moderate|minimum");
   AddSetting(serve, *serve_flags, "secure_cookies", "Mark cookies Secure (behind TLS) [false]");
   AddSetting(serve, *serve_flags, "sse_heartbeat_seconds", "Event stream heartbeat [15]");
+  AddSetting(serve, *serve_flags, "dependency_timeout_seconds",
+             "Longest wait for Prometheus queries and notification deliveries [20]");
   AddSetting(serve, *serve_flags, "retention_days",
              "Days finished alerts, notifications, runs and actions are kept, 0 = forever [90]");
   AddSetting(serve, *serve_flags, "audit_retention_days", "Days the audit log is kept, 0 = forever [365]");

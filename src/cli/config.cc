@@ -75,6 +75,7 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "password_cost",
                                                 "secure_cookies",
                                                 "sse_heartbeat_seconds",
+                                                "dependency_timeout_seconds",
                                                 "retention_days",
                                                 "audit_retention_days",
                                                 "runbook_executables",
@@ -280,6 +281,11 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     c.sse_heartbeat_seconds = static_cast<int>(n);
     return Status::Ok();
   }
+  if (key == "dependency_timeout_seconds") {
+    DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 1, 600, source));
+    c.dependency_timeout_seconds = static_cast<int>(n);
+    return Status::Ok();
+  }
   if (key == "retention_days") {
     DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 0, 36500, source));
     c.retention_days = static_cast<int>(n);
@@ -371,6 +377,7 @@ std::string DescribeConfig(const Config& c) {
     << "password_cost: " << c.password_cost << "\n"
     << "secure_cookies: " << (c.secure_cookies ? "true" : "false") << "\n"
     << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n"
+    << "dependency_timeout_seconds: " << c.dependency_timeout_seconds << "\n"
     << "retention_days: " << c.retention_days << "\n"
     << "audit_retention_days: " << c.audit_retention_days << "\n"
     << "supervise_file: " << (c.supervise_file.empty() ? "(none)" : c.supervise_file) << "\n"

@@ -34,6 +34,8 @@ struct Config {
   std::string password_cost = "interactive";  //!< interactive | moderate | minimum (tests)
   bool secure_cookies = false;
   int sse_heartbeat_seconds = 15;
+  //! Longest wait for an outside service's answer: PromQL queries, notification deliveries.
+  int dependency_timeout_seconds = 20;
   //! Retention (store/retention.h): finished alerts, notifications, log signals, runbook
   //! executions, healing actions and assistant answers older than this many days are deleted
   //! by the housekeeping job; the audit log after audit_retention_days. 0: keep forever.

@@ -132,6 +132,28 @@ HttpResponse TrpcEndpoint::Handle(const HttpRequest& request) {
         Status valid = schema::Validate(proc->input_schema, input);
         if (!valid.ok()) return Fail(valid, call.path);
       }
+      // The bulkhead: a procedure that may block holds at most a few blocking-pool threads.
+      const bool bounded = proc->may_block && options_.max_blocking_calls_per_procedure > 0;
+      if (bounded) {
+        std::lock_guard<std::mutex> lock(in_flight_mu_);
+        int& n = in_flight_[call.path];
+        if (n >= options_.max_blocking_calls_per_procedure) {
+          return Fail(
+              Status::ResourceExhausted(call.path + " already has " + std::to_string(n) +
+                                        " calls in progress (a slow dependency?); retry later"),
+              call.path);
+        }
+        ++n;
+      }
+      struct Release {
+        TrpcEndpoint* self;
+        const std::string* path;
+        ~Release() {
+          if (self == nullptr) return;
+          std::lock_guard<std::mutex> lock(self->in_flight_mu_);
+          --self->in_flight_[*path];
+        }
+      } release{bounded ? this : nullptr, &call.path};
       Result<Json> result = Status::Internal("handler did not run");
       try {
         result = proc->handler(input, ctx);

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "ports/authenticator.h"
@@ -22,6 +24,11 @@ struct TrpcEndpointOptions {
   //! Called when a handler fails with INTERNAL (for the log).
   std::function<void(const std::string& path, const std::string& request_id, const Status&)>
       on_internal_error;
+  //! At most this many calls of one procedure that may block run at once; more answer
+  //! TOO_MANY_REQUESTS (429) at once. A slow or dead dependency (Prometheus that accepts and
+  //! never answers) then holds a few threads of the server's blocking pool, never all of them:
+  //! webhooks and other procedures keep being served. 0: no limit.
+  int max_blocking_calls_per_procedure = 8;
 };
 
 class TrpcEndpoint {
@@ -35,6 +42,8 @@ class TrpcEndpoint {
   Authenticator& auth_;
   AuditSink& audit_;
   TrpcEndpointOptions options_;
+  std::mutex in_flight_mu_;
+  std::map<std::string, int, std::less<>> in_flight_;  //!< may-block calls running, by path
 };
 
 //! Reads the bearer token, the dai_session cookie and the CSRF header from a request.

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "registry/schema.h"
 
@@ -153,6 +156,60 @@ TEST_F(TrpcEndpointTest, ProcedureThatMayBlockIsSentToTheBlockingPool) {
   EXPECT_TRUE(endpoint_->Handle(batch).run_on_blocking_pool);
   // A query stays on the io thread.
   EXPECT_FALSE(Call("GET", "things.get", "input=%7B%22id%22%3A3%7D", "", kViewer).run_on_blocking_pool);
+}
+
+// The bulkhead: a procedure stuck on a slow dependency holds at most N blocking-pool threads;
+// call N+1 is refused at once with 429 naming the procedure, other procedures still run, and
+// the slots come back when the stuck calls end.
+TEST_F(TrpcEndpointTest, ProcedureThatMayBlockHoldsAtMostItsShareOfThePool) {
+  TrpcEndpointOptions options;
+  options.max_blocking_calls_per_procedure = 2;
+  endpoint_ = std::make_unique<TrpcEndpoint>(registry_, auth_, audit_, options);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  int entered = 0;
+  Procedure slow =
+      MakeProcedure("metrics.slow", ProcedureKind::kQuery, Role::kViewer, Json(), s::Any(),
+                    "a dependency that hangs", [&](const Json&, CallContext&) -> Result<Json> {
+                      std::unique_lock<std::mutex> lock(mu);
+                      ++entered;
+                      cv.notify_all();
+                      cv.wait(lock, [&] { return release; });
+                      return Json{{"ok", true}};
+                    });
+  slow.may_block = true;
+  registry_.Add(slow);
+  auto call_slow = [&] {
+    HttpRequest r;
+    r.method = "GET";
+    r.path = "/trpc/metrics.slow";
+    r.headers = kViewer;
+    r.on_blocking_pool = true;
+    return endpoint_->Handle(r);
+  };
+  std::vector<std::thread> stuck;
+  std::vector<int> statuses(2);
+  for (int i = 0; i < 2; ++i) stuck.emplace_back([&, i] { statuses[i] = call_slow().status; });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return entered == 2; });
+  }
+  HttpResponse refused = call_slow();
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_NE(
+      Body(refused)["error"]["message"].get<std::string>().find("metrics.slow already has 2 calls"),
+      std::string::npos)
+      << refused.body;
+  EXPECT_EQ(Call("GET", "things.get", "input=%7B%22id%22%3A3%7D", "", kViewer).status, 200);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  for (auto& t : stuck) t.join();
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200}));
+  EXPECT_EQ(call_slow().status, 200);  // the slots were given back
 }
 
 TEST_F(TrpcEndpointTest, ErrorsHaveTrpcShape) {
