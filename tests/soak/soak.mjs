@@ -61,8 +61,10 @@ function percentile(sorted, p) {
 
 function procStatus(pid) {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0);
-  return { rssMb: kb / 1024, fds: readdirSync(`/proc/${pid}/fd`).length };
+  const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  // RssAnon is the heap (and stacks); RssFile the mapped binary and libraries as they are paged in.
+  return { rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024,
+    threads: kb('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
 function dirBytes(dir) {
@@ -216,7 +218,9 @@ async function main() {
     const per = servers.map((x) => procStatus(x.proc.pid));
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text()).catch(() => '');
     const backlog = [...metrics.matchAll(/^devops_ai_jobs_queue_depth\{state="(?:pending|queued|running)"\} ([0-9.e+]+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
-    samples.push({ t: Math.round(elapsed()), rssMb: +Math.max(...per.map((x) => x.rssMb)).toFixed(1),
+    const big = per.reduce((a, x) => (x.rssMb > a.rssMb ? x : a));
+    samples.push({ t: Math.round(elapsed()), rssMb: +big.rssMb.toFixed(1), anonMb: +big.anonMb.toFixed(1),
+      fileMb: +big.fileMb.toFixed(1), threads: big.threads,
       fds: Math.max(...per.map((x) => x.fds)), dbBytes: pg ? null : dirBytes(server.dataDir), jobBacklog: backlog });
   };
   await sample();
@@ -253,11 +257,16 @@ async function main() {
   }
   const warm = samples.filter((s) => s.t >= Math.min(60, seconds / 3));
   const slopeMbPerHour = slope(warm.map((s) => [s.t / 3600, s.rssMb]));
+  const anonSlope = slope(warm.map((s) => [s.t / 3600, s.anonMb]));
   const report = {
     seconds, store: pg ? 'postgresql' : 'sqlite', instances: servers.length, alertRate, burstEvery, burstSize, readers, sseClients,
     requests, fivexx, transportErrors, sseEvents, sseLost, alertsSent: seq,
     rssMb: { first: samples[0].rssMb, max: Math.max(...samples.map((s) => s.rssMb)), last: samples.at(-1).rssMb },
     rssSlopeMbPerHourAfterWarmup: slopeMbPerHour === null ? null : +slopeMbPerHour.toFixed(1),
+    anonSlopeMbPerHourAfterWarmup: anonSlope === null ? null : +anonSlope.toFixed(1),
+    rssAnonMb: { first: samples[0].anonMb, max: Math.max(...samples.map((s) => s.anonMb)), last: samples.at(-1).anonMb },
+    rssFileMb: { first: samples[0].fileMb, last: samples.at(-1).fileMb },
+    threads: { first: samples[0].threads, max: Math.max(...samples.map((s) => s.threads)) },
     fds: { first: samples[0].fds, max: Math.max(...samples.map((s) => s.fds)), last: samples.at(-1).fds },
     dbBytes: { first: samples[0].dbBytes, last: samples.at(-1).dbBytes },
     maxJobBacklog: Math.max(...samples.map((s) => s.jobBacklog)),
@@ -268,7 +277,9 @@ async function main() {
   console.log(`soak: ${seconds}s on ${report.store} (${servers.length} instance${servers.length > 1 ? 's' : ''}): ${requests} requests (${(requests / seconds).toFixed(0)}/s), ` +
     `${seq} alerts, 5xx ${fivexx}, transport errors ${transportErrors}, SSE events ${sseEvents}, SSE streams lost ${sseLost}`);
   console.log(`soak: RSS ${report.rssMb.first} → max ${report.rssMb.max} → ${report.rssMb.last} MB, slope after warm-up ` +
-    `${report.rssSlopeMbPerHourAfterWarmup} MB/h; fds ${report.fds.first} → ${report.fds.last}; ` +
+    `${report.rssSlopeMbPerHourAfterWarmup} MB/h (anonymous ${report.rssAnonMb.first} → ${report.rssAnonMb.last} MB, ` +
+    `${report.anonSlopeMbPerHourAfterWarmup} MB/h; mapped files ${report.rssFileMb.first} → ${report.rssFileMb.last} MB; ` +
+    `threads ${report.threads.max}); fds ${report.fds.first} → ${report.fds.last}; ` +
     `db ${report.dbBytes.first} → ${report.dbBytes.last} bytes; max job backlog ${report.maxJobBacklog}`);
   for (const [name, p] of Object.entries(perProcedure)) {
     console.log(`soak: ${name.padEnd(70)} n=${String(p.n).padStart(6)} p50=${p.p50} ms p99=${p.p99} ms errors=${p.errors}`);
