@@ -333,7 +333,11 @@ Status BuildSelfHealing(App::Parts& p) {
   }
   p.restart_executor = std::make_unique<runner::ProcessRestartExecutor>(p.supervisor.get());
   p.systemd_executor = std::make_unique<runner::SystemdRestartExecutor>();
-  http::HttpClientOptions webhook_options;  // default policy: link-local and metadata refused
+  // The same outbound rule as notification webhooks: services on this host and private
+  // networks are allowed (that is where self-hosted receivers live); link-local and cloud
+  // metadata addresses are refused before any connection. The URL is the rule's, never a label.
+  http::HttpClientOptions webhook_options;
+  webhook_options.policy = http::OutboundPolicy::AllowLocal();
   webhook_options.total_timeout = std::chrono::seconds(30);
   p.webhook_executor = std::make_unique<webhook::WebhookExecutor>(webhook_options);
   // run_runbook: an execution through the runbook service (its approval rules apply); the

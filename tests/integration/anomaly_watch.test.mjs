@@ -2,10 +2,13 @@
 // series is backfilled with promtool (OpenMetrics → TSDB blocks) so the detector has hours of
 // history at once: two services with a noisy steady level; one of them jumps in its last
 // minutes. Evaluating the watch through the real @trpc/client opens an incident for that series
-// only, with the score and the recent points as evidence.
+// only, with the score and the recent points as evidence; the same anomaly reaches the
+// Self-Healing rules as an `anomaly` signal, and only the rule whose matchers select that series
+// acts (a real http_request to a receiver on loopback).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
@@ -77,6 +80,25 @@ test('an anomaly in a watched query becomes an incident with evidence', async (t
     name: 'latency', query: 'dai_watch_latency_ms', stepSeconds: step, windowSeconds: 6 * 3600, threshold: 0.8,
     severity: 'high', labels: { team: 'web' },
   });
+  // Self-Healing: one rule per service on the anomaly signal; only checkout is anomalous.
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => { received.push({ url: req.url, body }); res.end('ok'); });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  cleanups.push(async () => new Promise((r) => receiver.close(r)));
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}`;
+  const rules = {};
+  for (const service of ['checkout', 'payments']) {
+    rules[service] = await op.mutation('selfHealing.createRule', {
+      name: `scale-${service}-on-anomaly`, conditionType: 'anomaly', conditionConfig: { matchers: [`service="${service}"`] },
+      actionType: 'http_request', actionConfig: { url: `${hookUrl}/${service}`, target: service },
+      requiresApproval: false, cooldownSeconds: 1,
+    });
+  }
+
   const result = await op.mutation('incidentCommander.evaluateWatch', { id: watch.id });
   const bySeries = Object.fromEntries(result.series.map((s) => [s.series, s]));
   const checkout = bySeries['dai_watch_latency_ms{service="checkout"}'];
@@ -98,6 +120,20 @@ test('an anomaly in a watched query becomes an incident with evidence', async (t
   assert.ok(Number(alert.annotations.score) >= 0.8, alert.annotations.score);
   const evidence = JSON.parse(alert.annotations.evidence);
   assert.ok(evidence.length >= 10 && evidence.some((p) => p.v > 150), 'the recent points are attached as evidence');
+
+  // The anomaly signal reached the rules: checkout's rule acted once, payments' never.
+  const acted = await waitFor('the anomaly rule to act', async () => {
+    const h = await op.query('selfHealing.getHistory', { ruleId: rules.checkout.id });
+    const a = h.items.find((x) => !['pending', 'approved', 'running'].includes(x.status));
+    return a && received.length > 0 ? a : null;
+  }, 30000);
+  assert.ok(['verifying', 'succeeded'].includes(acted.status), JSON.stringify(acted));
+  assert.equal(acted.target, 'checkout');
+  assert.equal(acted.signal.kind, 'anomaly', JSON.stringify(acted.signal));
+  assert.equal(acted.signal.labels.service, 'checkout');
+  assert.deepEqual(received.map((r) => r.url), ['/checkout']);
+  const quiet = await op.query('selfHealing.getHistory', { ruleId: rules.payments.id });
+  assert.equal(quiet.items.length, 0, JSON.stringify(quiet.items));
 
   const watches = await op.query('incidentCommander.listWatches', {});
   assert.equal(watches.items[0].lastError, null);

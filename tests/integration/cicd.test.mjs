@@ -2,14 +2,16 @@
 // generated from a real git repository (npm package with a node:test test), run by the
 // server's runner as a durable job, passing; a commit that breaks the test makes the next run
 // fail at the test step; JUnit ingestion and test health; canary judgement on samples with a
-// known answer; release notes from the repository's conventional commits; bad input named.
+// known answer; release notes from the repository's conventional commits; bad input named; a
+// failed deployment run reaching the Self-Healing rules as a deployment_failure signal.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { Server, runCli, tempDir } from './harness.mjs';
+import { createServer } from 'node:http';
+import { Server, runCli, tempDir, waitFor } from './harness.mjs';
 
 let server;
 let api;
@@ -204,4 +206,64 @@ test('judgeCanary: a degraded canary fails and asks for rollback, a healthy one 
   assert.equal(degraded.metrics[0].classification, 'high');
   await assert.rejects(api.mutation('cicdOrchestrator.judgeCanary', { metrics: [{ name: 'q', baselineQuery: 'up', canaryQuery: 'up' }] }),
     (err) => err.data?.code === 'PRECONDITION_FAILED' && /prometheus-url/.test(err.message));
+});
+
+test('a failed deployment run is a deployment_failure signal the healing rules act on; a later green deployment verifies it', async () => {
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => { received.push({ url: req.url, body }); res.end('ok'); });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  try {
+    const rule = await api.mutation('selfHealing.createRule', {
+      name: 'rollback-on-failed-deploy', conditionType: 'deployment_failure',
+      conditionConfig: { matchers: ['alertname="DeploymentFailed"'] },
+      actionType: 'http_request',
+      actionConfig: { url: `http://127.0.0.1:${receiver.address().port}/rollback`, targetLabel: 'pipeline', allowedTargets: ['shipit', 'lint-only'] },
+      requiresApproval: false, cooldownSeconds: 1, verifySeconds: 120,
+    });
+    const pipeline = (name, jobId, argv) => api.mutation('cicdOrchestrator.createPipeline', {
+      name, repository: repo,
+      definition: { name, branches: ['main'], jobs: [{ id: jobId, name: jobId, needs: [], runsOn: 'local', image: '', timeoutMinutes: 5, caches: [],
+        steps: [{ name: 'step', argv }] }] },
+    });
+    // A failing pipeline that deploys nothing is not a deployment failure.
+    const lint = await pipeline('lint-only', 'lint', ['false']);
+    assert.equal((await waitRun((await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: lint.id })).id)).status, 'failed');
+    // A failing deployment (its job's name starts with "deploy"): the rule acts on it.
+    const ship = await pipeline('shipit', 'deploy-prod', ['sh', '-c', 'test ! -e broken-deploy']);
+    writeFileSync(join(repo, 'broken-deploy'), 'x\n');
+    git('add', '-A');
+    git('commit', '-qm', 'chore: break the deploy');
+    assert.equal((await waitRun((await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: ship.id })).id)).status, 'failed');
+    const acted = await waitFor('the deployment rule to act', async () => {
+      const h = await api.query('selfHealing.getHistory', { ruleId: rule.id });
+      const a = h.items.find((x) => !['pending', 'approved', 'running'].includes(x.status));
+      return a && received.length > 0 ? a : null;
+    }, 30000).catch(async (e) => {
+      const h = await api.query('selfHealing.getHistory', {});
+      throw new Error(`${e.message}; received ${received.length}; history ${JSON.stringify(h.items)}`);
+    });
+    assert.equal(acted.status, 'verifying', JSON.stringify(acted));
+    assert.equal(acted.target, 'shipit');
+    assert.equal(acted.signal.kind, 'deployment_failure');
+    assert.equal(acted.signal.labels.pipeline, 'shipit');
+    assert.deepEqual(received.map((r) => r.url), ['/rollback']);
+    const all = await api.query('selfHealing.getHistory', { ruleId: rule.id });
+    assert.equal(all.items.length, 1, 'the non-deployment failure was not a signal');
+    // The next deployment of that pipeline succeeds: the condition cleared, the action succeeded.
+    rmSync(join(repo, 'broken-deploy'));
+    git('add', '-A');
+    git('commit', '-qm', 'fix: the deploy');
+    assert.equal((await waitRun((await api.mutation('cicdOrchestrator.triggerRun', { pipelineId: ship.id })).id)).status, 'succeeded');
+    const verified = await waitFor('the action to be verified', async () => {
+      const a = await api.query('selfHealing.getAction', { id: acted.id });
+      return a.status === 'succeeded' ? a : null;
+    }, 30000);
+    assert.ok(verified.verifiedAt, JSON.stringify(verified));
+  } finally {
+    await new Promise((r) => receiver.close(r));
+  }
 });
