@@ -6,6 +6,12 @@ function(dai_add_test)
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${T_NAME} PRIVATE ${T_DEFINITIONS})
+  # In the sanitizer build (the one `make test` runs) test code is compiled at -O0: it is built
+  # once and run once, and GCC compiles it 15% faster than at -Og (healing_test's unity file:
+  # 33.4 s -> 28.2 s user CPU); the code under test keeps -Og.
+  if(DAI_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${T_NAME} PRIVATE -O0)
+  endif()
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   set(labels unit ${T_LABELS})
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${labels}" TIMEOUT 300)
