@@ -54,11 +54,11 @@ export function Pagination({
  * procedure's input (server paging) or for slicing a list the procedure answers whole (client
  * paging), and `pager(total)`, the control (none while everything fits on one page).
  */
-export function usePage(key: string, limit = 20) {
+export function usePage(key: string, limit = 20, label?: string) {
   const [offset, setOffset] = useUrlOffset(key);
   const pager = (total: number | undefined) =>
     total !== undefined && (total > limit || offset > 0) ? (
-      <Pagination offset={offset} limit={limit} total={total} onChange={setOffset} />
+      <Pagination offset={offset} limit={limit} total={total} onChange={setOffset} label={label} />
     ) : null;
   return { limit, offset, pager };
 }

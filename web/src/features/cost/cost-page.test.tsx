@@ -2,7 +2,7 @@
 // its interval, the breakdown table by the chosen dimension, budgets, and recommendations whose
 // "Show change" asks for a dry run and shows the command; a viewer sees no operator controls.
 import { describe, expect, it } from 'vitest';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, within, waitFor } from '@testing-library/react';
 import type { Role } from '../../lib/session';
 import { renderWithSession } from '../../testing/render';
 import { stubTrpc, type Routes, type TrpcStub } from '../../testing/stub-trpc';
@@ -275,21 +275,43 @@ describe('CostPage', () => {
     const r = renderWith('viewer', '/cost?groupBy=region&recStatus=applied&recType=rightsizing');
     expect(await screen.findByText('us-east-1')).toBeTruthy();
     expect(trpc.callsTo('costOptimizer.getCosts')[0]?.input).toMatchObject({ groupBy: 'region' });
-    expect(await screen.findByText('1–20 of 45')).toBeTruthy();
+    const recPages = () => screen.findByRole('navigation', { name: 'Recommendations pages' });
+    expect(await within(await recPages()).findByText('1–20 of 45')).toBeTruthy();
     expect(trpc.callsTo('costOptimizer.getRecommendations')[0]?.input).toEqual({
       status: 'applied',
       type: 'rightsizing',
       limit: 20,
       offset: 0,
     });
-    fireEvent.click(screen.getByRole('button', { name: 'Next' }));
-    await screen.findByText('21–40 of 45');
+    fireEvent.click(within(await recPages()).getByRole('button', { name: 'Next' }));
+    await within(await recPages()).findByText('21–40 of 45');
     expect(r.location()).toBe(
       '/cost?groupBy=region&recStatus=applied&recType=rightsizing&recOffset=20',
     );
     fireEvent.change(screen.getByLabelText('Type'), { target: { value: '' } });
-    await screen.findByText('1–20 of 45');
+    await within(await recPages()).findByText('1–20 of 45');
     expect(r.location()).toBe('/cost?groupBy=region&recStatus=applied');
+  });
+
+  it('pages cost anomalies client-side (listAnomalies has no offset) with the page in the address', async () => {
+    installRoutes();
+    const one = (routes['costOptimizer.listAnomalies']!({}) as { items: object[] }).items[0]!;
+    routes['costOptimizer.listAnomalies'] = () => ({
+      items: Array.from({ length: 25 }, (_, i) => ({
+        ...one,
+        id: i + 1,
+        key: `svc-${i + 1}`,
+      })),
+    });
+    const r = renderWith('viewer', '/cost?anomaliesOffset=10');
+    const pages = await screen.findByRole('navigation', { name: 'Cost anomalies pages' });
+    expect(within(pages).getByText('11–20 of 25')).toBeTruthy();
+    expect(await screen.findByText('service svc-11')).toBeTruthy();
+    expect(screen.queryByText('service svc-1')).toBeNull();
+    expect(trpc.callsTo('costOptimizer.listAnomalies')[0]?.input).toEqual({ limit: 500 });
+    fireEvent.click(within(pages).getByRole('button', { name: 'Next' }));
+    expect(await screen.findByText('service svc-21')).toBeTruthy();
+    expect(r.location()).toBe('/cost?anomaliesOffset=20');
   });
 
   it('falls back to service for an unknown dimension in the address', async () => {

@@ -10,7 +10,7 @@
 import { useState } from 'react';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import type { ProcedureOutput } from '../../api/generated';
-import { Pagination } from '../../components/pagination';
+import { Pagination, usePage } from '../../components/pagination';
 import { Empty, QueryView } from '../../components/states';
 import { RequireRole } from '../../lib/session';
 import { useUrlOffset, useUrlParam } from '../../lib/url-state';
@@ -479,6 +479,7 @@ function Recommendations() {
                 limit={kPageSize}
                 total={data.total}
                 onChange={setOffset}
+                label="Recommendations pages"
               />
             </>
           )
@@ -569,7 +570,9 @@ function LiveEstimate() {
 
 /** Daily spend anomalies raised as Incident Commander signals, with the top line item. */
 function Anomalies() {
-  const q = useProcedureQuery('costOptimizer.listAnomalies', { limit: 10 });
+  // listAnomalies has no offset: the newest 500 (its maximum) page here client-side.
+  const { limit, offset, pager } = usePage('anomaliesOffset', 10, 'Cost anomalies pages');
+  const q = useProcedureQuery('costOptimizer.listAnomalies', { limit: 500 });
   return (
     <section className="panel" aria-label="Cost anomalies">
       <h2>Cost anomalies</h2>
@@ -589,7 +592,7 @@ function Anomalies() {
                 </tr>
               </thead>
               <tbody>
-                {data.items.map((a: Anomaly) => {
+                {data.items.slice(offset, offset + limit).map((a: Anomaly) => {
                   const top = a.evidence[0] as
                     { resourceId?: string; effectiveCost?: number } | undefined;
                   return (
@@ -613,13 +616,19 @@ function Anomalies() {
           )
         }
       </QueryView>
+      {pager(q.data?.items.length)}
     </section>
   );
 }
 
 /** Applied recommendations: spend per day before and after, from the billing data. */
 function RealizedSavings() {
-  const q = useProcedureQuery('costOptimizer.getRecommendations', { status: 'applied', limit: 20 });
+  const { limit, offset, pager } = usePage('savingsOffset', 20, 'Realized savings pages');
+  const q = useProcedureQuery('costOptimizer.getRecommendations', {
+    status: 'applied',
+    limit,
+    offset,
+  });
   return (
     <section className="panel" aria-label="Realized savings">
       <h2>Realized savings</h2>
@@ -666,6 +675,7 @@ function RealizedSavings() {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </section>
   );
 }
