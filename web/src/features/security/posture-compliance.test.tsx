@@ -3,10 +3,10 @@
 // compliance panel shows the latest report's controls and runs a new assessment; a viewer sees
 // no scan or assess controls.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import type { User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { CompliancePanel, PosturePanel } from './posture-compliance';
 
 type Handler = (input: unknown) => unknown;
@@ -72,15 +72,8 @@ function user(role: 'viewer' | 'operator'): User {
   } as User;
 }
 
-function renderWith(ui: React.ReactNode, u: User) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user: u, logout: async () => {} }}>
-        {ui}
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderWith(ui: React.ReactElement, u: User, route = '/security') {
+  return renderWithSession(ui, { role: u.role, route });
 }
 
 const t = '2026-11-29T03:00:00Z';
@@ -221,6 +214,53 @@ describe('CompliancePanel', () => {
     expect(calls.find((c) => c.path === 'securityGuardian.checkCompliance')?.input).toEqual({
       framework: 'cis_kubernetes',
     });
+  });
+
+  it('reads the framework from the address and pages the controls', async () => {
+    const controls = Array.from({ length: 60 }, (_, i) => ({
+      id: `C${i + 1}`,
+      title: `control ${i + 1}`,
+      status: 'pass',
+      previousStatus: null,
+      evidence: [],
+    }));
+    routes = {
+      'securityGuardian.getComplianceReports': (input) => ({
+        items: [{ ...reportRow(5, 'pass'), framework: (input as { framework: string }).framework }],
+        total: 1,
+        limit: 10,
+        offset: 0,
+      }),
+      'securityGuardian.getComplianceReport': () => ({
+        ...reportRow(5, 'pass'),
+        framework: 'soc2',
+        totalControls: 60,
+        passedControls: 60,
+        failedControls: 0,
+        report: { controls },
+      }),
+    };
+    const r = renderWith(
+      <CompliancePanel />,
+      user('viewer'),
+      '/security?framework=soc2&controlsOffset=50',
+    );
+    expect(await screen.findByText('control 51')).toBeTruthy();
+    expect(screen.queryByText('control 1')).toBeNull();
+    expect(screen.getByText('51–60 of 60')).toBeTruthy();
+    expect(
+      calls.find((c) => c.path === 'securityGuardian.getComplianceReports')?.input,
+    ).toMatchObject({
+      framework: 'soc2',
+    });
+    expect((screen.getByRole('combobox', { name: /Framework/ }) as HTMLSelectElement).value).toBe(
+      'soc2',
+    );
+    // Another framework starts at the first page of its controls.
+    fireEvent.change(screen.getByRole('combobox', { name: /Framework/ }), {
+      target: { value: 'hipaa' },
+    });
+    await waitFor(() => expect(r.location()).toBe('/security?framework=hipaa'));
   });
 
   it('hides the assess button from a viewer', async () => {

@@ -2,7 +2,9 @@
 // framework (run an assessment; per-control pass / fail / not assessed with its evidence).
 import { useState } from 'react';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { usePage } from '../../components/pagination';
 import { RequireRole } from '../../lib/session';
+import { useUrlParam } from '../../lib/url-state';
 
 interface PostureFailure {
   check: string;
@@ -131,7 +133,12 @@ export function PosturePanel() {
 }
 
 export function CompliancePanel() {
-  const [framework, setFramework] = useState<Framework>('cis_kubernetes');
+  // The framework and the controls' page are in the address (?framework=soc2&controlsOffset=50).
+  const [frameworkParam, setFramework] = useUrlParam('framework', 'cis_kubernetes', [
+    'controlsOffset',
+  ]);
+  const framework: Framework = frameworks.find((f) => f === frameworkParam) ?? 'cis_kubernetes';
+  const { limit, offset, pager } = usePage('controlsOffset', 50, 'Controls pages');
   const reports = useProcedureQuery('securityGuardian.getComplianceReports', {
     framework,
     limit: 10,
@@ -150,7 +157,7 @@ export function CompliancePanel() {
       <h2>Compliance</h2>
       <label>
         Framework{' '}
-        <select value={framework} onChange={(e) => setFramework(e.target.value as Framework)}>
+        <select value={framework} onChange={(e) => setFramework(e.target.value)}>
           {frameworks.map((f) => (
             <option key={f} value={f}>
               {f}
@@ -194,7 +201,7 @@ export function CompliancePanel() {
               </tr>
             </thead>
             <tbody>
-              {controls.map((c) => (
+              {controls.slice(offset, offset + limit).map((c) => (
                 <tr key={c.id}>
                   <td>{c.id}</td>
                   <td>{c.title}</td>
@@ -205,6 +212,7 @@ export function CompliancePanel() {
               ))}
             </tbody>
           </table>
+          {pager(controls.length)}
         </>
       )}
     </section>
