@@ -20,6 +20,8 @@ export function testUser(role: Role = 'operator', username = 'alice'): User {
 
 export interface RenderOptions {
   role?: Role;
+  /** The signed-in user's name (default alice). */
+  username?: string;
   /** Initial address, e.g. '/cost?groupBy=region'. */
   route?: string;
   /** Route pattern the element is mounted at (default: every path). */
@@ -36,7 +38,9 @@ export function renderWithSession(ui: ReactElement, options: RenderOptions = {})
   }
   const result = render(
     <QueryClientProvider client={client}>
-      <SessionContext.Provider value={{ user: testUser(options.role), logout: async () => {} }}>
+      <SessionContext.Provider
+        value={{ user: testUser(options.role, options.username), logout: async () => {} }}
+      >
         <MemoryRouter initialEntries={[options.route ?? '/']}>
           <Probe />
           <Routes>

@@ -1,10 +1,9 @@
 // The Assistant page against a mocked tRPC server: the plain "no LLM" notice, an answer with
 // its sources, refused tool calls and proposed actions.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { AssistantPage } from './assistant-page';
 
 let calls: { path: string; input: unknown }[];
@@ -89,23 +88,8 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-function renderPage() {
-  const user = {
-    id: 1,
-    username: 'vera',
-    role: 'viewer',
-    disabled: false,
-    createdAt: '',
-    lastLoginAt: null,
-  } as User;
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user, logout: async () => {} }}>
-        <AssistantPage />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderPage(route = '/assistant') {
+  return renderWithSession(<AssistantPage />, { role: 'viewer', username: 'vera', route });
 }
 
 describe('AssistantPage', () => {

@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
+import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
@@ -94,7 +95,8 @@ function AnswerView({ a }: { a: Answer }) {
 }
 
 function History() {
-  const q = useProcedureQuery('assistant.history', { limit: 10 });
+  const { limit, offset, pager } = usePage('historyOffset', 10);
+  const q = useProcedureQuery('assistant.history', { limit, offset });
   return (
     <Panel title="Earlier questions" actions={<code className="proc">assistant.history</code>}>
       <QueryView q={q} loadingLabel="Loading history">
@@ -116,6 +118,7 @@ function History() {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }

@@ -2,10 +2,10 @@
 // post-mortem panel (generate, edit as a new revision, switch revisions) against a mocked
 // tRPC server speaking the batch wire format.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { resetClientForTests } from '../../api/client';
-import { SessionContext, type User } from '../../lib/session';
+import type { User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { RunbookExecutions } from './runbook-executions';
 import { PostMortem } from './post-mortem';
 
@@ -70,15 +70,8 @@ const operator: User = {
   lastLoginAt: null,
 } as User;
 
-function renderWith(ui: React.ReactNode, user: User = operator) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user, logout: async () => {} }}>
-        {ui}
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderWith(ui: React.ReactElement, user: User = operator) {
+  return renderWithSession(ui, { role: user.role, username: user.username, route: '/incidents/9' });
 }
 
 const t = '2026-11-29T01:00:00Z';

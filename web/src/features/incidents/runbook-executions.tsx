@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import type { ProcedureOutput } from '../../api/generated';
 import { Panel } from '../../components/procedure-panel';
+import { usePage } from '../../components/pagination';
 import { Empty, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { RequireRole } from '../../lib/session';
@@ -137,7 +138,8 @@ function StartRunbook({ incidentId }: { incidentId: number }) {
 }
 
 export function RunbookExecutions({ incidentId }: { incidentId: number }) {
-  const q = useProcedureQuery('incidentCommander.listExecutions', { incidentId, limit: 20 });
+  const { limit, offset, pager } = usePage('executionsOffset');
+  const q = useProcedureQuery('incidentCommander.listExecutions', { incidentId, limit, offset });
   return (
     <Panel title="Runbooks">
       <RequireRole min="operator">
@@ -156,6 +158,7 @@ export function RunbookExecutions({ incidentId }: { incidentId: number }) {
           )
         }
       </QueryView>
+      {pager(q.data?.total)}
     </Panel>
   );
 }

@@ -414,6 +414,8 @@ function Patterns() {
 }
 
 function Processes() {
+  // listProcesses answers every supervised process: paged client-side.
+  const [offset, setOffset] = useUrlOffset('processesOffset');
   const q = useProcedureQuery('selfHealing.listProcesses', {});
   return (
     <Panel
@@ -436,7 +438,7 @@ function Processes() {
                 </tr>
               </thead>
               <tbody>
-                {data.map((p) => (
+                {data.slice(offset, offset + kPageSize).map((p) => (
                   <tr key={p.name}>
                     <td>{p.name}</td>
                     <td>{p.running ? 'running' : 'stopped'}</td>
@@ -450,6 +452,9 @@ function Processes() {
           )
         }
       </QueryView>
+      {q.data && q.data.length > kPageSize ? (
+        <Pagination offset={offset} limit={kPageSize} total={q.data.length} onChange={setOffset} />
+      ) : null}
     </Panel>
   );
 }
