@@ -165,7 +165,7 @@ const section = async (name: string) =>
 
 describe('DocsPage', () => {
   it('searches the knowledge base and shows highlighted snippets', async () => {
-    renderAs('viewer');
+    const r = renderAs('viewer');
     const kb = await section('Knowledge base');
     expect(await within(kb).findByText('Database failover')).toBeTruthy();
     fireEvent.change(within(kb).getByRole('searchbox'), { target: { value: 'restart' } });
@@ -180,6 +180,27 @@ describe('DocsPage', () => {
       ),
     ).toBe(true);
     expect(within(kb).queryByText('Database failover')).toBeNull();
+    // The search is in the address.
+    expect(r.location()).toBe('/docs?q=restart');
+  });
+
+  it('opens the search, the page and the document the address names', async () => {
+    renderAs('viewer', '/docs?q=restart&docsOffset=50&doc=7');
+    expect(
+      await within(await section('Document')).findByRole('heading', {
+        name: 'Restart the API',
+        level: 1,
+      }),
+    ).toBeTruthy();
+    await waitFor(() =>
+      expect(calls.find((c) => c.path === 'documentationGenerator.listDocs')?.input).toEqual({
+        search: 'restart',
+        limit: 50,
+        offset: 50,
+      }),
+    );
+    const kb = await section('Knowledge base');
+    expect((within(kb).getByRole('searchbox') as HTMLInputElement).value).toBe('restart');
   });
 
   it('opens a document with its sources and versions; a viewer cannot edit', async () => {

@@ -47,6 +47,9 @@ function answer(path: string, input: unknown): unknown {
         },
       ]);
     case 'notifications.listDeliveries':
+      if ((input as { offset?: number }).offset === 50) {
+        return { items: [delivery(3, 'failed', [])], total: 51, limit: 50, offset: 50 };
+      }
       return page([
         delivery(2, 'failed', [
           {
@@ -186,5 +189,19 @@ describe('NotificationsPage', () => {
       type: 'email',
       config: { smtpUrl: 'smtp://127.0.0.1:25', to: ['ops@example.com', 'lead@example.com'] },
     });
+  });
+  it('keeps the delivery status filter and the page in the address', async () => {
+    const r = renderAs('viewer', '/notifications?delivery=failed&deliveriesOffset=50');
+    expect(await screen.findByText('51–51 of 51')).toBeTruthy();
+    expect(calls.find((c) => c.path === 'notifications.listDeliveries')?.input).toEqual({
+      status: 'failed',
+      limit: 50,
+      offset: 50,
+    });
+    const status = screen.getByRole('combobox', { name: 'Delivery status' }) as HTMLSelectElement;
+    expect(status.value).toBe('failed');
+    // A new filter starts again at the first page.
+    fireEvent.change(status, { target: { value: 'sent' } });
+    await waitFor(() => expect(r.location()).toBe('/notifications?delivery=sent'));
   });
 });
