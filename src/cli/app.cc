@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -406,6 +408,42 @@ Status BuildSelfHealing(App::Parts& p) {
     healing_options.instant_query = [pp](const std::string& query) -> Result<Json> {
       DAI_ASSIGN_OR_RETURN(auto d, pp->prometheus->Query(query));
       return Json{{"resultType", d.result_type}, {"result", d.result}};
+    };
+  }
+  if (!p.config.drift_roots.empty()) {
+    // config_drift rules read files only under drift_roots (symbolic links resolved first, so
+    // a link inside a root cannot point outside it), at most 8 MiB each.
+    healing_options.read_file = [roots = p.config.drift_roots](const std::string& path) -> Result<std::string> {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      const std::string normal = fs::weakly_canonical(fs::path(path), ec).lexically_normal().string();
+      if (ec) return Status::InvalidArgument(path + ": " + ec.message());
+      const bool allowed = std::any_of(roots.begin(), roots.end(), [&](const std::string& root) {
+        std::error_code rec;
+        std::string r = fs::weakly_canonical(fs::path(root), rec).lexically_normal().string();
+        while (r.size() > 1 && r.back() == '/') r.pop_back();
+        return !rec && (normal == r || (normal.size() > r.size() && normal.compare(0, r.size(), r) == 0 &&
+                                        (r == "/" || normal[r.size()] == '/')));
+      });
+      if (!allowed) return Status::PermissionDenied(normal + " is outside drift_roots");
+      if (!fs::exists(normal, ec)) return Status::NotFound(normal + " does not exist");
+      if (!fs::is_regular_file(normal, ec)) return Status::InvalidArgument(normal + " is not a regular file");
+      if (fs::file_size(normal, ec) > (8u << 20)) return Status::InvalidArgument(normal + " is larger than 8 MiB");
+      std::ifstream in(normal, std::ios::binary);
+      if (!in) return Status::Unavailable(normal + ": cannot be read");
+      return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+  }
+  if (p.kube) {
+    healing_options.get_object = [kube = p.kube](const std::string& api_version, const std::string& kind,
+                                                 const std::string& ns, const std::string& name) -> Result<Json> {
+      const kube::ResourceRef* ref = kube::FindResource(kind);
+      if (!ref || ref->ApiVersion() != api_version) {
+        return Status::InvalidArgument("kind " + kind + " (" + api_version + ") is not one the Kubernetes adapter knows");
+      }
+      auto obj = kube->Get(*ref, ns, name);
+      if (!obj.ok() && obj.status().code() == StatusCode::kNotFound) return Json(nullptr);
+      return obj;
     };
   }
   p.healing = std::make_unique<self_healing::HealingService>(*p.store->db, p.clock, healing_options,

@@ -71,7 +71,8 @@ int RunServe(const SettingFlags& f) {
   if (!st.ok()) return Fail("serve", st);
   int sig = 0;
   sigwait(&set, &sig);
-  std::fprintf(stderr, "devops-ai: %s received, stopping gracefully\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fprintf(stderr, "devops-ai: %s received, stopping gracefully\n",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
   app.Stop();
   return 0;
 }
@@ -93,7 +94,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "alertmanager_url", "Alertmanager base URL");
   AddSetting(serve, *serve_flags, "kubeconfig",
              "Kubernetes: kubeconfig file (absolute path) or in-cluster [not configured]");
-  AddSetting(serve, *serve_flags, "kube_context", "Kubernetes: kubeconfig context [current-context]");
+  AddSetting(serve, *serve_flags, "kube_context",
+             "Kubernetes: kubeconfig context [current-context]");
   AddSetting(serve, *serve_flags, "password_cost", "argon2id cost: interactive|moderate|minimum");
   AddSetting(serve, *serve_flags, "secure_cookies", "Mark cookies Secure (behind TLS) [false]");
   AddSetting(serve, *serve_flags, "sse_heartbeat_seconds", "Event stream heartbeat [15]");
@@ -101,24 +103,36 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
              "Longest wait for Prometheus queries and notification deliveries [20]");
   AddSetting(serve, *serve_flags, "retention_days",
              "Days finished alerts, notifications, runs and actions are kept, 0 = forever [90]");
-  AddSetting(serve, *serve_flags, "audit_retention_days", "Days the audit log is kept, 0 = forever [365]");
+  AddSetting(serve, *serve_flags, "audit_retention_days",
+             "Days the audit log is kept, 0 = forever [365]");
   AddSetting(serve, *serve_flags, "runbook_executables",
              "Comma-separated absolute paths runbook command steps may run [none]");
   AddSetting(serve, *serve_flags, "scan_roots",
              "Comma-separated directories security scans may read (secrets scans need one)");
-  AddSetting(serve, *serve_flags, "supervise_file", "YAML list of processes to supervise (self-healing targets)");
-  AddSetting(serve, *serve_flags, "healing_rules_file", "YAML healing rules to import (by name) at start");
-  AddSetting(serve, *serve_flags, "runs_dir", "Pipeline run workspaces, outside the data dir [<data_dir>-runs]");
-  AddSetting(serve, *serve_flags, "run_user", "User pipeline steps run as when started as root [nobody]");
+  AddSetting(
+      serve, *serve_flags, "drift_roots",
+      "Comma-separated directories config_drift rules may read desired and actual files from");
+  AddSetting(serve, *serve_flags, "supervise_file",
+             "YAML list of processes to supervise (self-healing targets)");
+  AddSetting(serve, *serve_flags, "healing_rules_file",
+             "YAML healing rules to import (by name) at start");
+  AddSetting(serve, *serve_flags, "runs_dir",
+             "Pipeline run workspaces, outside the data dir [<data_dir>-runs]");
+  AddSetting(serve, *serve_flags, "run_user",
+             "User pipeline steps run as when started as root [nobody]");
   AddSetting(serve, *serve_flags, "llm_url", "OpenAI-compatible base URL (…/v1); empty: no LLM");
   AddSetting(serve, *serve_flags, "llm_model", "LLM model name");
-  AddSetting(serve, *serve_flags, "llm_api_key_file", "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
+  AddSetting(serve, *serve_flags, "llm_api_key_file",
+             "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
   AddSetting(serve, *serve_flags, "llm_budget_usd", "Global LLM budget in USD, 0 = none [0]");
   AddSetting(serve, *serve_flags, "llm_usd_per_1k_prompt", "LLM price per 1000 prompt tokens [0]");
-  AddSetting(serve, *serve_flags, "llm_usd_per_1k_completion", "LLM price per 1000 completion tokens [0]");
+  AddSetting(serve, *serve_flags, "llm_usd_per_1k_completion",
+             "LLM price per 1000 completion tokens [0]");
   AddSetting(serve, *serve_flags, "cost_price_vcpu_hour", "Price sheet: per vCPU-hour [0.031611]");
-  AddSetting(serve, *serve_flags, "cost_price_gib_hour", "Price sheet: per GiB-hour of memory [0.004237]");
-  AddSetting(serve, *serve_flags, "opencost_url", "OpenCost base URL for the allocation pull; empty: none");
+  AddSetting(serve, *serve_flags, "cost_price_gib_hour",
+             "Price sheet: per GiB-hour of memory [0.004237]");
+  AddSetting(serve, *serve_flags, "opencost_url",
+             "OpenCost base URL for the allocation pull; empty: none");
   serve->callback([&state, serve_flags] { state.exit_code = RunServe(*serve_flags); });
 
   // ask: the assistant over the local store (the same read-only tools as the web chat)
@@ -128,9 +142,11 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   auto* ask = app.add_subcommand("ask", "Ask the assistant a question about this platform's data");
   ask->add_option("QUESTION", *ask_question, "The question, e.g. \"what is on fire?\"")->required();
   AddStoreSettings(ask, *ask_flags);
-  AddSetting(ask, *ask_flags, "llm_url", "OpenAI-compatible base URL (…/v1); empty: templated answers");
+  AddSetting(ask, *ask_flags, "llm_url",
+             "OpenAI-compatible base URL (…/v1); empty: templated answers");
   AddSetting(ask, *ask_flags, "llm_model", "LLM model name");
-  AddSetting(ask, *ask_flags, "llm_api_key_file", "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
+  AddSetting(ask, *ask_flags, "llm_api_key_file",
+             "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
   ask->add_flag("--json", *ask_json, "Print the whole answer (tool calls, citations) as JSON");
   ask->callback([&state, ask_flags, ask_question, ask_json] {
     auto config = Resolve(*ask_flags);
@@ -149,7 +165,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
     } else {
       std::printf("%s\n", a["answer"].get<std::string>().c_str());
       for (const auto& c : a["citations"]) {
-        std::printf("  source: %s %s\n", c["procedure"].get<std::string>().c_str(), c["ids"].dump().c_str());
+        std::printf("  source: %s %s\n", c["procedure"].get<std::string>().c_str(),
+                    c["ids"].dump().c_str());
       }
       for (const auto& pr : a["proposals"]) {
         std::printf("  proposed (a person decides): %s\n", pr["action"].get<std::string>().c_str());
@@ -234,10 +251,12 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   auto token_flags = std::make_shared<SettingFlags>();
   auto token_args = std::make_shared<std::map<std::string, std::string>>();
   auto expires = std::make_shared<int64_t>(0);
-  auto* token_create = token->add_subcommand("create", "Create an API token; prints it alone on the last line");
+  auto* token_create =
+      token->add_subcommand("create", "Create an API token; prints it alone on the last line");
   AddStoreSettings(token_create, *token_flags);
   token_create->add_option("--role", (*token_args)["role"], "viewer|operator|admin")->required();
-  token_create->add_option("--name", (*token_args)["name"], "A name to recognise the token by")->required();
+  token_create->add_option("--name", (*token_args)["name"], "A name to recognise the token by")
+      ->required();
   token_create->add_option("--expires-in-days", *expires, "Expiry in days (default: never)");
   token_create->callback([&state, token_flags, token_args, expires] {
     auto config = Resolve(*token_flags);
@@ -273,7 +292,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   auto* config_cmd = app.add_subcommand("config", "Inspect configuration");
   config_cmd->require_subcommand(1);
   auto check_flags = std::make_shared<SettingFlags>();
-  auto* check = config_cmd->add_subcommand("check", "Validate flags, environment and config file, print the result");
+  auto* check = config_cmd->add_subcommand(
+      "check", "Validate flags, environment and config file, print the result");
   AddStoreSettings(check, *check_flags);
   AddSetting(check, *check_flags, "listen", "Address to listen on");
   AddSetting(check, *check_flags, "prometheus_url", "Prometheus base URL");
@@ -290,11 +310,13 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   });
 
   // api typescript|openapi
-  auto* api = app.add_subcommand("api", "Print API documents generated from the procedure registry");
+  auto* api =
+      app.add_subcommand("api", "Print API documents generated from the procedure registry");
   api->require_subcommand(1);
   for (const char* kind : {"typescript", "openapi"}) {
     auto out = std::make_shared<std::string>();
-    auto* cmd = api->add_subcommand(kind, std::string("Print the ") + kind + " description of every procedure");
+    auto* cmd = api->add_subcommand(
+        kind, std::string("Print the ") + kind + " description of every procedure");
     cmd->add_option("--out", *out, "Write to this file instead of standard output");
     cmd->callback([&state, out, kind] {
       auto doc = GenerateApiDocument(kind);

@@ -80,6 +80,7 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "audit_retention_days",
                                                 "runbook_executables",
                                                 "scan_roots",
+                                                "drift_roots",
                                                 "supervise_file",
                                                 "healing_rules_file",
                                                 "runs_dir",
@@ -137,8 +138,8 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   if (key == "kubeconfig") {
     if (!v.empty() && v != "in-cluster" && v[0] != '/')
       return Status::InvalidArgument("setting kubeconfig (from " + source +
-                                     "): expected an absolute path or \"in-cluster\", got \"" +
-                                     v + "\"");
+                                     "): expected an absolute path or \"in-cluster\", got \"" + v +
+                                     "\"");
     c.kubeconfig = v;
     return Status::Ok();
   }
@@ -187,8 +188,10 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     c.job_workers = static_cast<int>(n);
     return Status::Ok();
   }
-  if (key == "runbook_executables" || key == "scan_roots") {
-    auto& list = key == "scan_roots" ? c.scan_roots : c.runbook_executables;
+  if (key == "runbook_executables" || key == "scan_roots" || key == "drift_roots") {
+    auto& list = key == "scan_roots"    ? c.scan_roots
+                 : key == "drift_roots" ? c.drift_roots
+                                        : c.runbook_executables;
     list.clear();
     size_t start = 0;
     while (start <= v.size()) {
@@ -368,6 +371,7 @@ std::string DescribeConfig(const Config& c) {
     << "job_workers: " << c.job_workers << "\n"
     << "runbook_executables: " << c.runbook_executables.size() << " allowed\n"
     << "scan_roots: " << c.scan_roots.size() << " allowed\n"
+    << "drift_roots: " << c.drift_roots.size() << " allowed\n"
     << "prometheus_url: " << (c.prometheus_url.empty() ? "(not configured)" : c.prometheus_url)
     << "\n"
     << "alertmanager_url: "

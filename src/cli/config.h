@@ -16,21 +16,21 @@
 namespace dai::cli {
 
 struct Config {
-  std::string listen = "127.0.0.1:8080";   //!< host:port; [v6]:port
+  std::string listen = "127.0.0.1:8080";  //!< host:port; [v6]:port
   std::string data_dir = "./data";
-  std::string db;                          //!< empty: sqlite at <data_dir>/devops-ai.db
-  std::string web_dir;                     //!< empty: auto-detect the built web client
-  std::string log_level = "info";          //!< debug | info | warn | error
-  int threads = 0;                         //!< 0: number of cores
+  std::string db;                  //!< empty: sqlite at <data_dir>/devops-ai.db
+  std::string web_dir;             //!< empty: auto-detect the built web client
+  std::string log_level = "info";  //!< debug | info | warn | error
+  int threads = 0;                 //!< 0: number of cores
   int64_t max_body_bytes = 1 << 20;
   int job_workers = 2;
-  std::string prometheus_url;              //!< empty: not configured
+  std::string prometheus_url;  //!< empty: not configured
   std::string alertmanager_url;
   //! The Kubernetes integration: a kubeconfig file, or "in-cluster" for the pod's service
   //! account. Empty: not configured (cluster scans and Kubernetes healing actions answer
   //! FAILED_PRECONDITION naming this setting).
   std::string kubeconfig;
-  std::string kube_context;  //!< kubeconfig context; empty: its current-context
+  std::string kube_context;                   //!< kubeconfig context; empty: its current-context
   std::string password_cost = "interactive";  //!< interactive | moderate | minimum (tests)
   bool secure_cookies = false;
   int sse_heartbeat_seconds = 15;
@@ -47,6 +47,9 @@ struct Config {
   //! Directories securityGuardian scans may read (comma-separated). Empty: dependency and
   //! manifest scans take any absolute path; secrets scans are refused.
   std::vector<std::string> scan_roots;
+  //! Directories config_drift rules may read desired and actual files from (comma-separated).
+  //! Empty: drift rules are not evaluated (they say why).
+  std::vector<std::string> drift_roots;
   std::string supervise_file;      //!< YAML: processes the platform supervises (self-healing)
   std::string healing_rules_file;  //!< YAML: healing rules imported (upserted by name) at start
   //! Pipeline run workspaces; empty: "<data_dir>-runs". Must lie outside the data directory.
@@ -59,8 +62,8 @@ struct Config {
   std::string llm_url;
   std::string llm_model;
   std::string llm_api_key_file;
-  double llm_budget_usd = 0;            //!< 0: no budget
-  double llm_usd_per_1k_prompt = 0;     //!< price for the cost accounting
+  double llm_budget_usd = 0;         //!< 0: no budget
+  double llm_usd_per_1k_prompt = 0;  //!< price for the cost accounting
   double llm_usd_per_1k_completion = 0;
   //! The Cost Optimizer's price sheet for the real-time estimate of hosts and containers
   //! (OpenCost's default custom prices) and OpenCost's base URL (empty: no allocation pull).

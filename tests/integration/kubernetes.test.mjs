@@ -166,3 +166,68 @@ test('without a kubeconfig, cluster scans and Kubernetes actions name the missin
   assert.equal(bad.code !== 0, true);
   assert.match(bad.stderr, /setting kubeconfig/);
 });
+
+test('config_drift rules compare manifests with the live cluster and host files with their desired copy', async () => {
+  const fake = await startFakeKube({ ...fixture(), token: 'drift-token' });
+  cleanups.push(() => fake.close());
+  const dir = tempDir('kube-drift');
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const kc = join(dir, 'kubeconfig');
+  writeFileSync(kc, kubeconfigFor(fake.url, { token: 'drift-token' }));
+  writeFileSync(join(dir, 'web.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n' +
+    'spec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: web, image: "nginx:9.9", ports: [{containerPort: 80}]}]\n');
+  writeFileSync(join(dir, 'app.env'), 'MODE=fast\nPOOL=4\n');
+  writeFileSync(join(dir, 'live.env'), 'MODE=slow\nPOOL=4\n');
+  const server = await new Server({ extraArgs: ['--kubeconfig', kc, '--drift-roots', dir] }).start();
+  cleanups.push(async () => { await server.stop(); server.cleanup(); });
+  const op = client(server, server.createToken('operator', 'dana'));
+  const notify = { url: 'http://127.0.0.1:9/drift', target: 'ops' };
+  await op.mutation('selfHealing.createRule', {
+    name: 'web-drift', conditionType: 'config_drift', conditionConfig: { format: 'kubernetes', desired: join(dir, 'web.yaml') },
+    actionType: 'notify', actionConfig: notify, dryRun: true,
+  });
+  await op.mutation('selfHealing.createRule', {
+    name: 'env-drift', conditionType: 'config_drift',
+    conditionConfig: { format: 'keyvalue', desired: join(dir, 'app.env'), actual: join(dir, 'live.env') },
+    actionType: 'notify', actionConfig: notify, dryRun: true,
+  });
+  await op.mutation('selfHealing.createRule', {
+    name: 'outside', conditionType: 'config_drift', conditionConfig: { format: 'text', desired: '/etc/hostname', actual: '/etc/hostname' },
+    actionType: 'notify', actionConfig: notify, dryRun: true,
+  });
+  const bad = await op.mutation('selfHealing.createRule', {
+    name: 'bad', conditionType: 'config_drift', conditionConfig: { format: 'kubernetes', desired: 'web.yaml' },
+    actionType: 'notify', actionConfig: notify,
+  }).catch((e) => e);
+  assert.equal(bad.data?.code, 'BAD_REQUEST');
+  assert.match(bad.message, /conditionConfig\.desired: an absolute path/);
+
+  const byRule = async () => Object.fromEntries((await op.mutation('selfHealing.checkDrift', {})).map((r) => [r.rule, r]));
+  let rules = await byRule();
+  assert.equal(rules['web-drift'].error, null, JSON.stringify(rules['web-drift']));
+  assert.equal(rules['web-drift'].drifted, 1);
+  const web = rules['web-drift'].objects[0];
+  assert.equal(web.object, 'Deployment/shop/web');
+  assert.deepEqual(web.differences.map((d) => d.path), ['spec.template.spec.containers[name=web].image']);
+  assert.equal(web.differences[0].desired, 'nginx:9.9');
+  assert.equal(rules['env-drift'].drifted, 1);
+  assert.deepEqual(rules['env-drift'].objects[0].differences, [{ kind: 'changed', path: 'MODE', desired: 'fast', actual: 'slow' }]);
+  assert.match(rules.outside.error, /outside drift_roots/);
+  assert.ok(fake.kube.requests.some((q) => q.method === 'GET' && q.path === '/apis/apps/v1/namespaces/shop/deployments/web' && q.tokenMatches));
+  // Each drifted object was a config_drift signal: the dry-run decisions carry the differences.
+  const history = await op.query('selfHealing.getHistory', { status: 'dry_run' });
+  const decided = history.items.find((a) => a.ruleName === 'web-drift');
+  assert.ok(decided, JSON.stringify(history.items));
+  assert.equal(decided.signal.kind, 'config_drift');
+  assert.equal(decided.signal.evidence.differences[0].actual, fake.kube.objects.get('apps/deployments/shop/web').spec.template.spec.containers[0].image);
+  // The cluster and the host file are brought back to the desired state: no drift left.
+  fake.kube.objects.get('apps/deployments/shop/web').spec.template.spec.containers[0].image = 'nginx:9.9';
+  writeFileSync(join(dir, 'live.env'), 'POOL=4\nMODE=fast\n');
+  rules = await byRule();
+  assert.equal(rules['web-drift'].drifted, 0, JSON.stringify(rules['web-drift']));
+  assert.equal(rules['env-drift'].drifted, 0);
+  // Viewers may look but not trigger an evaluation.
+  const viewer = client(server, server.createToken('viewer', 'vic'));
+  const denied = await viewer.mutation('selfHealing.checkDrift', {}).catch((e) => e);
+  assert.equal(denied.data?.code, 'FORBIDDEN');
+});

@@ -36,6 +36,8 @@ struct Signal {
   //! and matchers are not applied; every safety check (target selector, cooldown, retries,
   //! breaker, limits, approval) is.
   bool requested = false;
+  //! What the signal's source saw (e.g. a drift rule's differences); stored with each decision.
+  Json evidence;
 };
 
 //! What became of an action (healing_actions.status, as far as decisions care).

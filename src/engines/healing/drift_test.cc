@@ -1,5 +1,7 @@
 #include "engines/healing/drift.h"
 
+#include "engines/healing/rule.h"
+
 #include <gtest/gtest.h>
 
 namespace dai::healing {
@@ -236,6 +238,47 @@ TEST(DriftTest, TextDiffIsUnified) {
   const TextDiff gone = DiffText("a\nb\n", "");
   EXPECT_EQ(gone.removed, 2u);
   EXPECT_EQ(gone.unified, "--- desired\n+++ actual\n@@ -1,2 +0,0 @@\n-a\n-b\n");
+}
+
+TEST(DriftTest, ConfigDriftRuleSpecsAreValidated) {
+  auto spec = [](Json cond) {
+    return Json{{"name", "d"},
+                {"conditionType", "config_drift"},
+                {"conditionConfig", std::move(cond)},
+                {"actionType", "notify"},
+                {"actionConfig", {{"url", "http://127.0.0.1:9/x"}, {"target", "ops"}}}};
+  };
+  auto ok = RuleFromSpec(
+      spec({{"format", "keyvalue"}, {"desired", "/srv/a.env"}, {"actual", "/etc/a.env"}}));
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(
+      RuleFromSpec(
+          spec({{"format", "kubernetes"}, {"desired", "/srv/k.yaml"}, {"namespace", "shop"}}))
+          .ok());
+  auto message = [&](Json cond) {
+    auto r = RuleFromSpec(spec(std::move(cond)), "input");
+    return r.ok() ? std::string("accepted") : r.status().message();
+  };
+  EXPECT_NE(
+      message({{"desired", "/a"}, {"actual", "/b"}}).find("input.conditionConfig.format: required"),
+      std::string::npos);
+  EXPECT_NE(
+      message({{"format", "ini"}, {"desired", "/a"}, {"actual", "/b"}}).find("one of kubernetes"),
+      std::string::npos);
+  EXPECT_NE(message({{"format", "text"}, {"desired", "a"}, {"actual", "/b"}})
+                .find("desired: an absolute path"),
+            std::string::npos);
+  EXPECT_NE(message({{"format", "text"}, {"desired", "/a"}}).find("actual: an absolute path"),
+            std::string::npos);
+  EXPECT_NE(
+      message({{"format", "kubernetes"}, {"desired", "/a"}, {"actual", "/b"}}).find("live objects"),
+      std::string::npos);
+  EXPECT_NE(message({{"format", "text"}, {"desired", "/a"}, {"actual", "/b"}, {"namespace", "x"}})
+                .find("only with format kubernetes"),
+            std::string::npos);
+  EXPECT_NE(message({{"format", "text"}, {"desired", "/a"}, {"actual", "/b"}, {"query", "up"}})
+                .find("unknown key"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -141,7 +141,6 @@ Status ValidateCondition(ConditionType type, const Json& cfg, std::string_view w
     case ConditionType::kAlert:
     case ConditionType::kAnomaly:
     case ConditionType::kDeploymentFailure:
-    case ConditionType::kConfigDrift:
     case ConditionType::kLogPattern:
     case ConditionType::kHealthCheck: {
       DAI_RETURN_IF_ERROR(CheckKeys(cfg, {"matchers"}, where));
@@ -153,6 +152,35 @@ Status ValidateCondition(ConditionType type, const Json& cfg, std::string_view w
         return Bad(Field(where, "matchers"),
                    "at least one equality matcher (e.g. alertname=\"NodeDown\") is required, so a "
                    "rule never matches every signal");
+      }
+      return Status::Ok();
+    }
+    case ConditionType::kConfigDrift: {
+      // Evaluated by the rule itself (like metric_threshold): desired state from a file, actual
+      // state from a file on this host or from the live Kubernetes objects. Matchers optional.
+      DAI_RETURN_IF_ERROR(
+          CheckKeys(cfg, {"matchers", "format", "desired", "actual", "namespace"}, where));
+      DAI_ASSIGN_OR_RETURN(std::string format, StringField(cfg, "format", true, 16, where));
+      if (format != "kubernetes" && format != "keyvalue" && format != "text") {
+        return Bad(Field(where, "format"), "one of kubernetes, keyvalue, text");
+      }
+      DAI_ASSIGN_OR_RETURN(std::string desired, StringField(cfg, "desired", true, 4096, where));
+      if (desired.empty() || desired[0] != '/') {
+        return Bad(Field(where, "desired"), "an absolute path (a file under drift_roots)");
+      }
+      DAI_ASSIGN_OR_RETURN(std::string actual, StringField(cfg, "actual", false, 4096, where));
+      if (format == "kubernetes") {
+        if (!actual.empty()) {
+          return Bad(Field(where, "actual"),
+                     "not used with format kubernetes: the live objects are the actual state");
+        }
+      } else if (actual.empty() || actual[0] != '/') {
+        return Bad(Field(where, "actual"),
+                   "an absolute path (the file on this host, under drift_roots)");
+      }
+      DAI_ASSIGN_OR_RETURN(std::string ns, StringField(cfg, "namespace", false, 63, where));
+      if (!ns.empty() && format != "kubernetes") {
+        return Bad(Field(where, "namespace"), "only with format kubernetes");
       }
       return Status::Ok();
     }
@@ -255,8 +283,8 @@ Status ValidateAction(ActionType type, const Json& cfg, std::string_view where,
     case ActionType::kRollback:
     case ActionType::kScaleUp:
     case ActionType::kScaleDown: {
-      DAI_RETURN_IF_ERROR(
-          keys({"namespace", "kind", "minReplicas", "maxReplicas", "step", "verifyTimeoutSeconds"}));
+      DAI_RETURN_IF_ERROR(keys(
+          {"namespace", "kind", "minReplicas", "maxReplicas", "step", "verifyTimeoutSeconds"}));
       DAI_ASSIGN_OR_RETURN(target, ParseTarget(cfg, where, ""));
       DAI_RETURN_IF_ERROR(IntField(cfg, "verifyTimeoutSeconds", 120, 1, 1800, where).status());
       DAI_ASSIGN_OR_RETURN(std::string ns, StringField(cfg, "namespace", true, 63, where));

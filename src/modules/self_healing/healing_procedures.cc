@@ -135,13 +135,13 @@ void HealingService::RegisterProcedures(ProcedureRegistry& registry) {
       }));
   registry.Add(MakeProcedure(
       "selfHealing.getHistory", Q, Role::kViewer,
-      s::PageInput({s::Opt("ruleId", id),
-                    s::Opt("status", s::Enum({"awaiting_approval", "approved", "rejected",
-                                              "running", "verifying", "succeeded", "failed",
-                                              "skipped", "escalated", "dry_run"})),
-                    s::Opt("verdict",
-                           s::Enum({"execute", "dry_run", "needs_approval", "escalate", "skip"})),
-                    s::Opt("since", s::DateTime(), "only decisions made at or after this time")}),
+      s::PageInput(
+          {s::Opt("ruleId", id),
+           s::Opt("status",
+                  s::Enum({"awaiting_approval", "approved", "rejected", "running", "verifying",
+                           "succeeded", "failed", "skipped", "escalated", "dry_run"})),
+           s::Opt("verdict", s::Enum({"execute", "dry_run", "needs_approval", "escalate", "skip"})),
+           s::Opt("since", s::DateTime(), "only decisions made at or after this time")}),
       s::Page(ActionSchema()),
       "Healing decisions and actions, newest first (every decision, with its reason)",
       [this](const Json& in, CallContext&) { return History(in); }));
@@ -211,36 +211,65 @@ void HealingService::RegisterProcedures(ProcedureRegistry& registry) {
       "selfHealing.listPatterns", Q, Role::kViewer, s::PageInput(), s::Page(PatternSchema()),
       "Learned success per symptom signature and action (Wilson lower bound as confidence)",
       [this](const Json& in, CallContext&) { return Patterns(in); }));
-  registry.Add(
-      MakeProcedure("selfHealing.stats", Q, Role::kViewer, s::Object({}),
-                    s::Object({s::Req("byStatus", s::Any()), s::Req("signalsReceived", s::Int()),
-                               s::Req("firingSignals", s::Int()),
-                               s::Req("medianDecisionToStartMs", s::Nullable(s::Number())),
-                               s::Req("medianActionMs", s::Nullable(s::Number())),
-                               s::Req("medianRecoverySeconds", s::Nullable(s::Number())),
-                               s::Req("executedActions", s::Int()),
-                               s::Req("metricRules",
-                                      s::Array(s::Object(
-                                          {s::Req("ruleId", s::Int()), s::Req("rule", s::String()),
-                                           s::Req("evaluatedAt", s::DateTime()),
-                                           s::Opt("series", s::Int()), s::Opt("breaching", s::Int()),
-                                           s::Opt("firing", s::Int()),
-                                           s::Req("error", s::Nullable(s::String()))})))}),
-                    "Counts by status, median timings (decision → start, action, recovery) and "
-                    "the last evaluation of each metric_threshold rule",
-                    [this](const Json&, CallContext&) { return Stats(); }));
+  registry.Add(MakeProcedure(
+      "selfHealing.checkDrift", M, Role::kOperator, s::Object({}), s::Any(),
+      "Evaluate every config_drift rule now (the ticker does it every minute) and answer each "
+      "rule's objects and differences, as in selfHealing.stats' driftRules",
+      [this](const Json&, CallContext&) -> Result<Json> {
+        DAI_RETURN_IF_ERROR(EvaluateDriftRules());
+        DAI_ASSIGN_OR_RETURN(Json st, Stats());
+        return st["driftRules"];
+      }));
+  registry.Add(MakeProcedure(
+      "selfHealing.stats", Q, Role::kViewer, s::Object({}),
+      s::Object(
+          {s::Req("byStatus", s::Any()), s::Req("signalsReceived", s::Int()),
+           s::Req("firingSignals", s::Int()),
+           s::Req("medianDecisionToStartMs", s::Nullable(s::Number())),
+           s::Req("medianActionMs", s::Nullable(s::Number())),
+           s::Req("medianRecoverySeconds", s::Nullable(s::Number())),
+           s::Req("executedActions", s::Int()),
+           s::Req(
+               "metricRules",
+               s::Array(s::Object({s::Req("ruleId", s::Int()), s::Req("rule", s::String()),
+                                   s::Req("evaluatedAt", s::DateTime()), s::Opt("series", s::Int()),
+                                   s::Opt("breaching", s::Int()), s::Opt("firing", s::Int()),
+                                   s::Req("error", s::Nullable(s::String()))}))),
+           s::Req("driftRules",
+                  s::Array(s::Object(
+                      {s::Req("ruleId", s::Int()), s::Req("rule", s::String()),
+                       s::Req("format", s::String()), s::Req("desired", s::String()),
+                       s::Req("actual", s::String()), s::Req("evaluatedAt", s::DateTime()),
+                       s::Req("drifted", s::Int()),
+                       s::Req("objects",
+                              s::Array(s::Object(
+                                  {s::Req("object", s::String()), s::Req("drifted", s::Bool()),
+                                   s::Req("differenceCount", s::Int()),
+                                   s::Req("differences",
+                                          s::Array(s::Object({s::Req("kind", s::String()),
+                                                              s::Req("path", s::String()),
+                                                              s::Req("desired", s::Any()),
+                                                              s::Req("actual", s::Any())}))),
+                                   s::Opt("unified", s::String())}))),
+                       s::Req("error", s::Nullable(s::String()))})))}),
+      "Counts by status, median timings (decision → start, action, recovery), "
+      "the last evaluation of each metric_threshold rule and of each config_drift "
+      "rule (objects, differences, unified diff of text files)",
+      [this](const Json&, CallContext&) { return Stats(); }));
   registry.Add(MakeProcedure(
       "selfHealing.suggestRules", Q, Role::kViewer,
       s::Object({s::Opt("minOccurrences", s::Int(1, 1000))}),
-      s::Object({s::Req("items", s::Array(s::Object({s::Req("signature", s::String()),
-                                                     s::Req("actionType", s::String()),
-                                                     s::Req("target", s::String()),
-                                                     s::Req("occurrences", s::Int()),
-                                                     s::Req("spec", s::Any())}))),
-                 s::Req("manualFixes", s::Int())}),
+      s::Object(
+          {s::Req("items", s::Array(s::Object(
+                               {s::Req("signature", s::String()), s::Req("actionType", s::String()),
+                                s::Req("target", s::String()), s::Req("occurrences", s::Int()),
+                                s::Req("spec", s::Any())}))),
+           s::Req("manualFixes", s::Int())}),
       "Rules suggested from repeated manual fixes in incident history (runbooks started by hand, "
       "healing actions recorded on incidents); each carries a createRule spec",
-      [this](const Json& in, CallContext&) { return SuggestRules(in.value("minOccurrences", 3)); }));
+      [this](const Json& in, CallContext&) {
+        return SuggestRules(in.value("minOccurrences", 3));
+      }));
 }
 
 }  // namespace dai::self_healing

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
+
+#include "engines/healing/drift.h"
+#include "engines/posture/manifest.h"
 
 namespace dai::self_healing {
 namespace {
@@ -574,6 +578,7 @@ Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::
                   {"kind", std::string(healing::ConditionTypeName(signal.kind))},
                   {"source", source},
                   {"receivedAt", FormatIso8601(now)}};
+  if (!signal.evidence.is_null()) trigger["evidence"] = signal.evidence;
   std::vector<int64_t> to_run;
   std::vector<std::pair<int64_t, Json>> escalations;
   std::vector<std::pair<int64_t, healing::Decision>> dry_runs;
@@ -890,6 +895,16 @@ Status HealingService::Tick() {
     }
   }
   if (metric_due) (void)EvaluateMetricRules();
+  // 6. config_drift rules, every drift_interval.
+  bool drift_due = false;
+  {
+    std::lock_guard<std::mutex> lock(drift_mu_);
+    if (now - last_drift_eval_ >= options_.drift_interval) {
+      last_drift_eval_ = now;
+      drift_due = true;
+    }
+  }
+  if (drift_due) (void)EvaluateDriftRules();
   return Status::Ok();
 }
 
@@ -988,6 +1003,206 @@ Status HealingService::EvaluateMetricRules() {
   return Status::Ok();
 }
 
+namespace {
+
+// One object of a drift rule, evaluated: its name, its differences, and for text files the
+// unified diff.
+struct DriftResult {
+  std::string object;
+  std::vector<healing::Difference> diffs;
+  std::string unified;
+};
+
+constexpr size_t kMaxDriftObjects = 500;
+constexpr size_t kMaxEvidenceDiffs = 50;
+
+Json DriftObjectJson(const DriftResult& r) {
+  const size_t shown = std::min(r.diffs.size(), kMaxEvidenceDiffs);
+  Json obj = {{"object", r.object},
+              {"drifted", !r.diffs.empty()},
+              {"differences", healing::DifferencesToJson(std::vector<healing::Difference>(
+                                  r.diffs.begin(), r.diffs.begin() + static_cast<long>(shown)))},
+              {"differenceCount", r.diffs.size()}};
+  if (!r.unified.empty()) obj["unified"] = r.unified;
+  return obj;
+}
+
+}  // namespace
+
+Status HealingService::EvaluateDriftRules() {
+  DAI_ASSIGN_OR_RETURN(auto index, Rules());
+  const TimePoint now = clock_.Now();
+  std::set<int64_t> live;
+  for (const auto& rule : index->rules()) {
+    if (!rule.enabled || rule.condition != healing::ConditionType::kConfigDrift) continue;
+    live.insert(rule.id);
+    const Json& cfg = rule.condition_config;
+    const std::string format = cfg.value("format", std::string());
+    const std::string desired_path = cfg.value("desired", std::string());
+    const std::string actual_path = cfg.value("actual", std::string());
+    Json status = {{"rule", rule.name},
+                   {"format", format},
+                   {"desired", desired_path},
+                   {"actual", actual_path},
+                   {"evaluatedAt", FormatIso8601(now)},
+                   {"objects", Json::array()},
+                   {"drifted", 0},
+                   {"error", nullptr}};
+    // An evaluation that cannot finish records its error and changes no state: objects that
+    // were drifting stay so until an evaluation succeeds.
+    auto fail = [&](const std::string& error) {
+      status["error"] = error;
+      std::lock_guard<std::mutex> lock(drift_mu_);
+      drift_status_[rule.id] = status;
+    };
+    if (!options_.read_file) {
+      fail("drift rules need readable roots: start the server with --drift-roots");
+      continue;
+    }
+    auto desired = options_.read_file(desired_path);
+    if (!desired.ok()) {
+      fail("desired state " + desired_path + ": " + desired.status().ToString());
+      continue;
+    }
+    std::vector<DriftResult> results;
+    std::string error;
+    if (format == "kubernetes") {
+      if (!options_.get_object) {
+        fail("Kubernetes is not configured: start the server with --kubeconfig");
+        continue;
+      }
+      auto objects = posture::ParseManifests(*desired, desired_path);
+      if (!objects.ok()) {
+        fail(objects.status().ToString());
+        continue;
+      }
+      const std::string ns = cfg.value("namespace", std::string("default"));
+      for (const auto& o : *objects) {
+        if (results.size() >= kMaxDriftObjects) break;
+        auto ref = healing::RefOf(o.doc, ns);
+        if (!ref.ok()) {
+          error = desired_path + " document " + std::to_string(o.document + 1) + ": " +
+                  ref.status().message();
+          break;
+        }
+        const std::string api = o.doc.value("apiVersion", std::string());
+        auto live_obj = options_.get_object(api, ref->kind, ref->namespace_, ref->name);
+        if (!live_obj.ok()) {
+          error = ref->ToString() + ": " + live_obj.status().ToString();
+          break;
+        }
+        results.push_back({ref->ToString(), healing::CompareObject(o.doc, *live_obj), ""});
+      }
+    } else {
+      auto actual = options_.read_file(actual_path);
+      std::optional<std::string> actual_text;
+      if (actual.ok()) {
+        actual_text = std::move(actual).value();
+      } else if (actual.status().code() != StatusCode::kNotFound) {
+        fail("actual state " + actual_path + ": " + actual.status().ToString());
+        continue;
+      }
+      DriftResult r{actual_path, {}, ""};
+      if (!actual_text) {
+        r.diffs.push_back({healing::Difference::Kind::kMissing, "", nullptr, nullptr});
+      } else if (format == "keyvalue") {
+        auto d = healing::ParseKeyValue(*desired);
+        auto a = healing::ParseKeyValue(*actual_text);
+        if (!d.ok() || !a.ok()) {
+          fail(!d.ok() ? desired_path + ": " + d.status().message()
+                       : actual_path + ": " + a.status().message());
+          continue;
+        }
+        r.diffs = healing::CompareKeyValue(*d, *a);
+      } else {
+        healing::TextDiff t = healing::DiffText(*desired, *actual_text);
+        if (!t.same) {
+          r.diffs.push_back({healing::Difference::Kind::kChanged, "",
+                             Json{{"removedLines", t.removed}}, Json{{"addedLines", t.added}}});
+          r.unified = t.unified.substr(0, 64 * 1024);
+        }
+      }
+      results.push_back(std::move(r));
+    }
+    if (!error.empty()) {
+      fail(error);
+      continue;
+    }
+    // Transitions against the objects that were drifting.
+    std::vector<healing::Signal> signals;
+    {
+      std::lock_guard<std::mutex> lock(drift_mu_);
+      auto& firing = drift_firing_[rule.id];
+      std::set<std::string> now_firing;
+      size_t drifted = 0;
+      for (const auto& r : results) {
+        Json obj = DriftObjectJson(r);
+        status["objects"].push_back(obj);
+        if (r.diffs.empty()) continue;
+        ++drifted;
+        now_firing.insert(r.object);
+        if (firing.count(r.object)) continue;  // still drifting: the ticker re-decides it
+        healing::Signal signal;
+        signal.kind = healing::ConditionType::kConfigDrift;
+        signal.firing = true;
+        signal.labels = {{"alertname", "ConfigDrift"},
+                         {"healing_rule", rule.name},
+                         {"object", r.object},
+                         {"format", format},
+                         {"differences", std::to_string(r.diffs.size())}};
+        signal.fingerprint = "drift:" + std::to_string(rule.id) + ":" + r.object;
+        signal.rule_id = rule.id;
+        signal.evidence = std::move(obj);
+        signals.push_back(std::move(signal));
+      }
+      for (const auto& object : firing) {
+        if (now_firing.count(object)) continue;
+        healing::Signal signal;
+        signal.kind = healing::ConditionType::kConfigDrift;
+        signal.firing = false;
+        signal.fingerprint = "drift:" + std::to_string(rule.id) + ":" + object;
+        signals.push_back(std::move(signal));
+      }
+      firing = std::move(now_firing);
+      status["drifted"] = drifted;
+      drift_status_[rule.id] = status;
+    }
+    for (const auto& signal : signals) {
+      auto r = OnSignal(signal, "config_drift");
+      if (!r.ok()) {
+        std::lock_guard<std::mutex> lock(drift_mu_);
+        drift_status_[rule.id]["error"] = r.status().ToString();
+      }
+    }
+  }
+  // Rules deleted, disabled or changed to another kind: their drifting objects resolve.
+  std::vector<std::string> gone;
+  {
+    std::lock_guard<std::mutex> lock(drift_mu_);
+    for (auto it = drift_firing_.begin(); it != drift_firing_.end();) {
+      if (live.count(it->first)) {
+        ++it;
+        continue;
+      }
+      for (const auto& object : it->second) {
+        gone.push_back("drift:" + std::to_string(it->first) + ":" + object);
+      }
+      it = drift_firing_.erase(it);
+    }
+    for (auto it = drift_status_.begin(); it != drift_status_.end();) {
+      it = live.count(it->first) ? std::next(it) : drift_status_.erase(it);
+    }
+  }
+  for (const auto& fp : gone) {
+    healing::Signal signal;
+    signal.kind = healing::ConditionType::kConfigDrift;
+    signal.firing = false;
+    signal.fingerprint = fp;
+    (void)OnSignal(signal, "config_drift");
+  }
+  return Status::Ok();
+}
+
 Result<Json> HealingService::Request(const std::string& action_type, const std::string& target,
                                      const std::map<std::string, std::string>& labels,
                                      const std::string& source) {
@@ -997,8 +1212,8 @@ Result<Json> HealingService::Request(const std::string& action_type, const std::
   for (const auto& r : index->rules()) {
     if (!r.enabled || r.action != type) continue;
     const bool allows = r.target.fixed.empty()
-                            ? std::find(r.target.allowed.begin(), r.target.allowed.end(),
-                                        target) != r.target.allowed.end()
+                            ? std::find(r.target.allowed.begin(), r.target.allowed.end(), target) !=
+                                  r.target.allowed.end()
                             : r.target.fixed == target;
     if (!allows) continue;
     if (!chosen || r.priority < chosen->priority ||
@@ -1013,7 +1228,8 @@ Result<Json> HealingService::Request(const std::string& action_type, const std::
   healing::Signal signal;
   signal.kind = chosen->condition;
   signal.labels = labels;
-  signal.labels["alertname"] = labels.count("alertname") ? labels.at("alertname") : "HealingRequest";
+  signal.labels["alertname"] =
+      labels.count("alertname") ? labels.at("alertname") : "HealingRequest";
   if (!chosen->target.from_label.empty()) signal.labels[chosen->target.from_label] = target;
   signal.rule_id = chosen->id;
   signal.requested = true;
@@ -1065,8 +1281,8 @@ Result<Json> HealingService::SuggestRules(int min_occurrences) {
   for (const auto& r : runs.rows) {
     auto [sig, labels] = signature_of(r.GetString(size_t{1}));
     if (labels.empty()) continue;
-    fixes.push_back({sig, healing::ActionType::kRunRunbook,
-                     "runbook-" + std::to_string(r.GetInt(size_t{0}))});
+    fixes.push_back(
+        {sig, healing::ActionType::kRunRunbook, "runbook-" + std::to_string(r.GetInt(size_t{0}))});
     examples.try_emplace(sig, LabelsJson(labels));
   }
   // 2. Healing actions people recorded on incidents (details: {actionType, target}).
@@ -1093,7 +1309,8 @@ Result<Json> HealingService::SuggestRules(int min_occurrences) {
   std::vector<std::string> covered;
   for (const auto& [sig, labels] : examples) {
     healing::Signal s;
-    for (auto it = labels.begin(); it != labels.end(); ++it) s.labels[it.key()] = it.value().get<std::string>();
+    for (auto it = labels.begin(); it != labels.end(); ++it)
+      s.labels[it.key()] = it.value().get<std::string>();
     if (!index->Match(s).empty()) covered.push_back(sig);
   }
   Json items = Json::array();
@@ -1102,7 +1319,8 @@ Result<Json> HealingService::SuggestRules(int min_occurrences) {
     const std::string alertname = labels.value("alertname", std::string("unnamed"));
     Json matchers = Json::array({"alertname=\"" + alertname + "\""});
     for (const char* key : {"job", "service", "namespace", "deployment", "container"}) {
-      if (labels.contains(key)) matchers.push_back(std::string(key) + "=\"" + labels[key].get<std::string>() + "\"");
+      if (labels.contains(key))
+        matchers.push_back(std::string(key) + "=\"" + labels[key].get<std::string>() + "\"");
     }
     Json action_config = Json::object();
     if (sg.action == healing::ActionType::kRunRunbook && sg.target.rfind("runbook-", 0) == 0) {
@@ -1114,20 +1332,19 @@ Result<Json> HealingService::SuggestRules(int min_occurrences) {
     for (char c : alertname + "-" + std::string(healing::ActionTypeName(sg.action))) {
       name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '-';
     }
-    items.push_back(
-        {{"signature", sg.signature},
-         {"actionType", std::string(healing::ActionTypeName(sg.action))},
-         {"target", sg.target},
-         {"occurrences", sg.occurrences},
-         {"spec",
-          {{"name", name.substr(0, 200)},
-           {"description", "Suggested from " + std::to_string(sg.occurrences) +
-                               " manual fixes of " + sg.signature},
-           {"conditionType", "alert"},
-           {"conditionConfig", {{"matchers", matchers}}},
-           {"actionType", std::string(healing::ActionTypeName(sg.action))},
-           {"actionConfig", action_config},
-           {"requiresApproval", true}}}});
+    items.push_back({{"signature", sg.signature},
+                     {"actionType", std::string(healing::ActionTypeName(sg.action))},
+                     {"target", sg.target},
+                     {"occurrences", sg.occurrences},
+                     {"spec",
+                      {{"name", name.substr(0, 200)},
+                       {"description", "Suggested from " + std::to_string(sg.occurrences) +
+                                           " manual fixes of " + sg.signature},
+                       {"conditionType", "alert"},
+                       {"conditionConfig", {{"matchers", matchers}}},
+                       {"actionType", std::string(healing::ActionTypeName(sg.action))},
+                       {"actionConfig", action_config},
+                       {"requiresApproval", true}}}});
   }
   return Json{{"items", items}, {"manualFixes", fixes.size()}};
 }
@@ -1289,6 +1506,16 @@ Result<Json> HealingService::Stats() {
     }
     return out;
   };
+  auto DriftStatus = [this]() {
+    std::lock_guard<std::mutex> lock(drift_mu_);
+    Json out = Json::array();
+    for (const auto& [id, st] : drift_status_) {
+      Json j = st;
+      j["ruleId"] = id;
+      out.push_back(j);
+    }
+    return out;
+  };
   std::lock_guard<std::mutex> lock(signals_mu_);
   return Json{{"byStatus", by_status},
               {"signalsReceived", signals_received_.load()},
@@ -1297,7 +1524,8 @@ Result<Json> HealingService::Stats() {
               {"medianActionMs", median(duration_ms)},
               {"medianRecoverySeconds", median(recovery_s)},
               {"executedActions", start_ms.size()},
-              {"metricRules", MetricStatus()}};
+              {"metricRules", MetricStatus()},
+              {"driftRules", DriftStatus()}};
 }
 
 }  // namespace dai::self_healing

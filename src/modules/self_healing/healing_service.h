@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -47,6 +48,17 @@ struct HealingOptions {
   std::function<Result<Json>(const std::string& query)> instant_query;
   //! How often the ticker evaluates metric_threshold rules.
   std::chrono::milliseconds metric_interval{std::chrono::seconds(15)};
+  //! Reads a file for config_drift rules (the desired state, and the actual state of keyvalue
+  //! and text rules): NOT_FOUND when absent, PERMISSION_DENIED outside the allowed roots.
+  //! Empty: drift rules are not evaluated (Stats().driftRules says why).
+  std::function<Result<std::string>(const std::string& path)> read_file;
+  //! The live Kubernetes object (apiVersion, kind, namespace, name), null Json when it does not
+  //! exist. Empty: kubernetes drift rules report that Kubernetes is not configured.
+  std::function<Result<Json>(const std::string& api_version, const std::string& kind,
+                             const std::string& ns, const std::string& name)>
+      get_object;
+  //! How often the ticker evaluates config_drift rules.
+  std::chrono::milliseconds drift_interval{std::chrono::seconds(60)};
 };
 
 //! Events out: publish(type, json) for SSE; escalate(alert json) opens or annotates an incident.
@@ -75,6 +87,11 @@ class HealingService {
   //! metric_threshold signal for that rule only; one that clears (or disappears) resolves it.
   //! A failing query is recorded for the rule (Stats().metricRules) and changes no state.
   Status EvaluateMetricRules();
+  //! Evaluates every enabled config_drift rule once (the ticker calls it every drift_interval):
+  //! each object (a manifest's object, or the rule's file) whose actual state differs from the
+  //! desired becomes a firing config_drift signal for that rule, with the differences as
+  //! evidence; one that matches again resolves it. Stats().driftRules shows the last result.
+  Status EvaluateDriftRules();
   //! An explicit request (a runbook's healing step) to run `action_type` on `target` through
   //! the enabled rule that allows it (lowest priority value first): every safety check of that
   //! rule applies. FAILED_PRECONDITION when no enabled rule allows it. Returns the decision
@@ -159,8 +176,13 @@ class HealingService {
 
   std::mutex metric_mu_;
   std::map<int64_t, healing::ThresholdState> metric_state_;  //!< by rule id
-  std::map<int64_t, Json> metric_status_;                     //!< by rule id, for Stats
+  std::map<int64_t, Json> metric_status_;                    //!< by rule id, for Stats
   TimePoint last_metric_eval_{};
+
+  std::mutex drift_mu_;
+  std::map<int64_t, std::set<std::string>> drift_firing_;  //!< by rule id: drifted objects
+  std::map<int64_t, Json> drift_status_;                   //!< by rule id, for Stats
+  TimePoint last_drift_eval_{};
 };
 
 }  // namespace dai::self_healing

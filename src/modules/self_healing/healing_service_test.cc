@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "adapters/runner/process_supervisor.h"
@@ -71,6 +73,8 @@ class HealingServiceTest : public ::testing::Test {
     options.tick = std::chrono::hours(1);  // tests call Tick themselves
     options.instant_query = query_;
     options.metric_interval = seconds(15);
+    options.read_file = read_file_;
+    options.get_object = get_object_;
     svc_ = std::make_unique<HealingService>(*db_, clock_, options, std::move(executors), hooks);
     svc_->Start();
   }
@@ -117,7 +121,22 @@ class HealingServiceTest : public ::testing::Test {
   std::vector<std::string> events_;
   std::vector<Json> escalations_;
   std::function<Result<Json>(const std::string&)> query_;
+  std::function<Result<std::string>(const std::string&)> read_file_;
+  std::function<Result<Json>(const std::string&, const std::string&, const std::string&,
+                             const std::string&)>
+      get_object_;
 };
+
+// Reads files from disk as the server's drift_roots reader does (NOT_FOUND when absent).
+Result<std::string> ReadForDrift(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + " does not exist");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
+}
 
 TEST_F(HealingServiceTest, RuleCrudValidatesAndNamesFields) {
   Json r = Rule();
@@ -250,7 +269,8 @@ TEST_F(HealingServiceTest, HistorySinceKeepsOnlyRecentDecisions) {
   EXPECT_GE((*recent)["items"][0]["createdAt"].get<std::string>(), cut);
   auto bad = svc_->History({{"since", "yesterday"}});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().ToString().find("input.since"), std::string::npos) << bad.status().ToString();
+  EXPECT_NE(bad.status().ToString().find("input.since"), std::string::npos)
+      << bad.status().ToString();
 }
 
 TEST_F(HealingServiceTest, FailingActionsEscalateInsteadOfLooping) {
@@ -477,14 +497,18 @@ TEST_F(HealingServiceTest, MetricThresholdRuleFiresAfterItsForDurationAndResolve
     queries.push_back(q);
     if (fail) return Status::Unavailable("prometheus: connection refused");
     return Json::parse(R"({"resultType":"vector","result":[{"metric":{"__name__":"up","job":"node",
-        "instance":"127.0.0.1:9100"},"value":[1700000000,")" + up + R"("]},{"metric":{"__name__":"up",
+        "instance":"127.0.0.1:9100"},"value":[1700000000,")" +
+                       up + R"("]},{"metric":{"__name__":"up",
         "job":"other","instance":"x:1"},"value":[1700000000,"0"]}]})");
   };
   Make({{"restart_process", &exec_}});
   Json r = Rule({{"name", "node-up"},
                  {"conditionType", "metric_threshold"},
                  {"conditionConfig",
-                  {{"query", "up"}, {"op", "<"}, {"threshold", 1}, {"forSeconds", 30},
+                  {{"query", "up"},
+                   {"op", "<"},
+                   {"threshold", 1},
+                   {"forSeconds", 30},
                    {"matchers", {"job=\"node\""}}}}});
   // Another threshold rule that must not act on node-up's signals.
   Rule({{"name", "other-rule"},
@@ -561,6 +585,161 @@ TEST_F(HealingServiceTest, WithoutPrometheusMetricRulesSayWhy) {
             std::string::npos);
 }
 
+TEST_F(HealingServiceTest, ConfigDriftOfAKeyValueFileActsWithTheDifferencesAndResolves) {
+  const auto desired = dir_ / "desired.env";
+  const auto actual = dir_ / "actual.env";
+  WriteFile(desired, "LOG_LEVEL=info\nPOOL=10\n");
+  WriteFile(actual, "LOG_LEVEL=info\nPOOL=10\n");
+  read_file_ = ReadForDrift;
+  Make({{"restart_process", &exec_}});
+  Json r =
+      Rule({{"name", "app-config"},
+            {"conditionType", "config_drift"},
+            {"conditionConfig",
+             {{"format", "keyvalue"}, {"desired", desired.string()}, {"actual", actual.string()}}},
+            {"actionConfig", {{"target", "app"}}}});
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 0u);
+  auto stats = svc_->Stats();
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ((*stats)["driftRules"].size(), 1u);
+  EXPECT_EQ((*stats)["driftRules"][0]["drifted"], 0);
+  EXPECT_TRUE((*stats)["driftRules"][0]["error"].is_null());
+
+  // Someone edits the file on the host: one changed key, one extra key.
+  WriteFile(actual, "LOG_LEVEL=debug\nPOOL=10\nHACK=1\n");
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  svc_->Drain();
+  ASSERT_EQ(exec_.count(), 1u);
+  EXPECT_EQ(exec_.calls[0].target, "app");
+  EXPECT_EQ(exec_.calls[0].signal["labels"]["object"], actual.string());
+  EXPECT_EQ(exec_.calls[0].signal["labels"]["differences"], "2");
+  auto hist = svc_->History({{"ruleId", r["id"]}});
+  ASSERT_TRUE(hist.ok());
+  ASSERT_EQ((*hist)["total"], 1);
+  const Json a = (*hist)["items"][0];
+  EXPECT_EQ(a["signal"]["kind"], "config_drift");
+  const Json diffs = a["signal"]["evidence"]["differences"];
+  ASSERT_EQ(diffs.size(), 2u) << a.dump();
+  EXPECT_EQ(diffs[0]["path"], "LOG_LEVEL");
+  EXPECT_EQ(diffs[0]["kind"], "changed");
+  EXPECT_EQ(diffs[0]["desired"], "info");
+  EXPECT_EQ(diffs[0]["actual"], "debug");
+  EXPECT_EQ(diffs[1]["path"], "HACK");
+  EXPECT_EQ(diffs[1]["kind"], "unexpected");
+
+  // Still drifting: no second signal from the evaluation itself.
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 1u);
+  // The desired file disappears: the error is reported and nothing resolves.
+  std::filesystem::rename(desired, dir_ / "moved.env");
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  stats = svc_->Stats();
+  EXPECT_NE(DumpJson((*stats)["driftRules"][0]["error"]).find("does not exist"), std::string::npos);
+  EXPECT_EQ(Action(a["id"].get<int64_t>())["status"], "verifying");
+  // Back in place and the host file corrected: the signal resolves, the action succeeded.
+  std::filesystem::rename(dir_ / "moved.env", desired);
+  WriteFile(actual, "POOL=10\nLOG_LEVEL=info\n");
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  EXPECT_EQ(Action(a["id"].get<int64_t>())["status"], "succeeded");
+  stats = svc_->Stats();
+  EXPECT_EQ((*stats)["driftRules"][0]["drifted"], 0);
+}
+
+TEST_F(HealingServiceTest, ConfigDriftOfATextFileCarriesTheUnifiedDiffAndAMissingFileIsDrift) {
+  const auto desired = dir_ / "nginx.conf";
+  const auto actual = dir_ / "live.conf";
+  WriteFile(desired, "worker_processes 4;\nevents {}\n");
+  read_file_ = ReadForDrift;
+  Make({{"restart_process", &exec_}});
+  Rule({{"name", "nginx-config"},
+        {"conditionType", "config_drift"},
+        {"conditionConfig",
+         {{"format", "text"}, {"desired", desired.string()}, {"actual", actual.string()}}},
+        {"actionConfig", {{"target", "nginx"}}},
+        {"dryRun", true}});
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());  // the host file does not exist: drift
+  auto stats = svc_->Stats();
+  ASSERT_TRUE(stats.ok());
+  const Json first = (*stats)["driftRules"][0]["objects"][0];
+  EXPECT_EQ(first["drifted"], true);
+  EXPECT_EQ(first["differences"][0]["kind"], "missing");
+  WriteFile(actual, "worker_processes 1;\nevents {}\n");
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  stats = svc_->Stats();
+  const Json second = (*stats)["driftRules"][0]["objects"][0];
+  EXPECT_EQ(second["unified"],
+            "--- desired\n+++ actual\n@@ -1,2 +1,2 @@\n-worker_processes 4;\n+worker_processes "
+            "1;\n events {}\n");
+  svc_->Drain();
+  EXPECT_EQ(exec_.count(), 0u);  // dry run: recorded, nothing touched
+}
+
+TEST_F(HealingServiceTest, KubernetesDriftComparesEveryManifestObject) {
+  const auto manifests = dir_ / "shop.yaml";
+  WriteFile(
+      manifests,
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+      "spec: {replicas: 3, template: {spec: {containers: [{name: web, image: 'shop/web:2'}]}}}\n"
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config, namespace: ops}\n"
+      "data: {mode: fast}\n");
+  read_file_ = ReadForDrift;
+  std::vector<std::string> asked;
+  get_object_ = [&](const std::string& api, const std::string& kind, const std::string& ns,
+                    const std::string& name) -> Result<Json> {
+    asked.push_back(api + " " + kind + " " + ns + "/" + name);
+    if (kind == "ConfigMap") return Json(nullptr);  // deleted in the cluster
+    return Json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment",
+      "metadata":{"name":"web","namespace":"shop","uid":"u1"},
+      "spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"web","image":"shop/web:1",
+      "imagePullPolicy":"Always"}]}}},"status":{"replicas":3}})");
+  };
+  Make({{"restart_process", &exec_}});
+  Rule({{"name", "shop-drift"},
+        {"conditionType", "config_drift"},
+        {"conditionConfig",
+         {{"format", "kubernetes"}, {"desired", manifests.string()}, {"namespace", "shop"}}},
+        {"actionConfig", {{"target", "shop"}}},
+        {"dryRun", true}});
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  EXPECT_EQ(asked, (std::vector<std::string>{"apps/v1 Deployment shop/web",
+                                             "v1 ConfigMap ops/web-config"}));
+  auto stats = svc_->Stats();
+  ASSERT_TRUE(stats.ok());
+  const Json rule = (*stats)["driftRules"][0];
+  EXPECT_TRUE(rule["error"].is_null()) << rule.dump();
+  EXPECT_EQ(rule["drifted"], 2);
+  EXPECT_EQ(rule["objects"][0]["object"], "Deployment/shop/web");
+  EXPECT_EQ(rule["objects"][0]["differences"][0]["path"],
+            "spec.template.spec.containers[name=web].image");
+  EXPECT_EQ(rule["objects"][1]["object"], "ConfigMap/ops/web-config");
+  EXPECT_EQ(rule["objects"][1]["differences"][0]["kind"], "missing");
+  auto hist = svc_->History({{"status", "dry_run"}});
+  ASSERT_TRUE(hist.ok());
+  EXPECT_GE((*hist)["total"].get<int>(), 1);
+}
+
+TEST_F(HealingServiceTest, DriftRulesWithoutRootsOrKubernetesSayWhy) {
+  Rule({{"name", "no-roots"},
+        {"conditionType", "config_drift"},
+        {"conditionConfig", {{"format", "text"}, {"desired", "/etc/a"}, {"actual", "/etc/b"}}}});
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  auto stats = svc_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_NE(DumpJson((*stats)["driftRules"][0]["error"]).find("--drift-roots"), std::string::npos);
+  WriteFile(dir_ / "m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+  read_file_ = ReadForDrift;
+  Make({{"restart_process", &exec_}});
+  Rule({{"name", "no-kube"},
+        {"conditionType", "config_drift"},
+        {"conditionConfig", {{"format", "kubernetes"}, {"desired", (dir_ / "m.yaml").string()}}}});
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  stats = svc_->Stats();
+  EXPECT_NE(DumpJson((*stats)["driftRules"]).find("--kubeconfig"), std::string::npos);
+}
+
 // A runbook's healing step: the request goes through the rule that allows the action and
 // target, with its safety checks (here: cooldown).
 TEST_F(HealingServiceTest, RequestsGoThroughTheAllowingRuleAndItsSafetyChecks) {
@@ -590,17 +769,18 @@ TEST_F(HealingServiceTest, SuggestsRulesFromRepeatedManualFixes) {
         "INSERT INTO incidents (title, severity, status, labels, created_at, updated_at) "
         "VALUES (?, 'high', 'resolved', ?, ?, ?) RETURNING id",
         {"disk full " + std::to_string(i),
-         std::string(R"({"alertname":"DiskFull","job":"db","instance":"h)") + std::to_string(i) + "\"}",
+         std::string(R"({"alertname":"DiskFull","job":"db","instance":"h)") + std::to_string(i) +
+             "\"}",
          now, now});
     ASSERT_TRUE(inc.ok()) << inc.status().ToString();
     const int64_t id = inc->rows[0].GetInt(size_t{0});
-    ASSERT_TRUE(db_->Query("INSERT INTO incident_actions (incident_id, action_type, description, "
-                           "actor, automated, details, created_at) VALUES (?, 'healing_action', "
-                           "'restarted by hand', 'bob', ?, ?, ?)",
-                           {id, false,
-                            std::string(R"({"actionType":"restart_service","target":"logrotate"})"),
-                            now})
-                    .ok());
+    ASSERT_TRUE(
+        db_->Query("INSERT INTO incident_actions (incident_id, action_type, description, "
+                   "actor, automated, details, created_at) VALUES (?, 'healing_action', "
+                   "'restarted by hand', 'bob', ?, ?, ?)",
+                   {id, false,
+                    std::string(R"({"actionType":"restart_service","target":"logrotate"})"), now})
+            .ok());
   }
   auto s = svc_->SuggestRules(3);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -686,10 +866,10 @@ TEST_F(HealingServiceTest, RunRunbookActionStartsARealExecutionAndItsSuccessVeri
   EXPECT_EQ((*exec)["steps"][0]["output"], "node\n");  // the signal's job label as parameter
   EXPECT_EQ((*exec)["triggeredBy"], "healing:restart-node-exporter") << exec->dump();
   // A failing runbook fails the action with the execution's error.
-  ASSERT_TRUE(svc_->UpdateRule(r["id"].get<int64_t>(),
-                               {{"actionConfig", {{"runbookId", (*bad_rb)["id"]}}},
-                                {"cooldownSeconds", 0}})
-                  .ok());
+  ASSERT_TRUE(
+      svc_->UpdateRule(r["id"].get<int64_t>(),
+                       {{"actionConfig", {{"runbookId", (*bad_rb)["id"]}}}, {"cooldownSeconds", 0}})
+          .ok());
   d = svc_->OnSignal(Signal(true, "fp2"), "alertmanager");
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->size(), 1u);

@@ -3544,6 +3544,13 @@ export interface Procedures {
       "verifiedAt": string | null;
     };
   };
+  "selfHealing.checkDrift": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: Record<string, never>;
+    output: unknown;
+  };
   "selfHealing.createRule": {
     kind: "mutation";
     minRole: "operator";
@@ -3892,6 +3899,28 @@ export interface Procedures {
     input: Record<string, never>;
     output: {
       "byStatus": unknown;
+      "driftRules": Array<{
+        "actual": string;
+        "desired": string;
+        "drifted": number;
+        "error": string | null;
+        "evaluatedAt": string;
+        "format": string;
+        "objects": Array<{
+          "differenceCount": number;
+          "differences": Array<{
+            "actual": unknown;
+            "desired": unknown;
+            "kind": string;
+            "path": string;
+          }>;
+          "drifted": boolean;
+          "object": string;
+          "unified"?: string;
+        }>;
+        "rule": string;
+        "ruleId": number;
+      }>;
       "executedActions": number;
       "firingSignals": number;
       "medianActionMs": number | null;
