@@ -120,7 +120,7 @@ async function startServer(dataDir, port, prometheusUrl) {
   return { proc, base: `http://127.0.0.1:${port}`, setupToken, log: () => out };
 }
 
-test('web client end to end against the real server', { skip, timeout: 180_000 }, async (t) => {
+test('web client end to end against the real server', { skip, timeout: 420_000 }, async (t) => {
   mkdirSync(outDir, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'dai-e2e-data-'));
   const profile = mkdtempSync(join(tmpdir(), 'dai-e2e-chromium-'));
