@@ -1,8 +1,8 @@
 // The Assistant page against a mocked tRPC server: the plain "no LLM" notice, an answer with
 // its sources, refused tool calls and proposed actions.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { resetClientForTests } from '../../api/client';
+import { stubTrpc } from '../../testing/stub-trpc';
 import { renderWithSession } from '../../testing/render';
 import { AssistantPage } from './assistant-page';
 
@@ -62,31 +62,13 @@ function answer(path: string, input: unknown): unknown {
 }
 
 beforeEach(() => {
-  resetClientForTests();
-  calls = [];
   llmConfigured = false;
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((p, i) => {
-        calls.push({ path: p, input: inputs[String(i)] });
-        return { result: { data: answer(p, inputs[String(i)]) } };
-      });
-      return new Response(JSON.stringify(out), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
+  // Every procedure is answered by answer(); stubTrpc speaks the batch wire format.
+  const trpc = stubTrpc(
+    new Proxy({}, { get: (_routes, path) => (input: unknown) => answer(String(path), input) }),
   );
+  calls = trpc.calls;
 });
-afterEach(() => vi.unstubAllGlobals());
 
 function renderPage(route = '/assistant') {
   return renderWithSession(<AssistantPage />, { role: 'viewer', username: 'vera', route });

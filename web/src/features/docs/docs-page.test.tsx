@@ -1,9 +1,9 @@
 // The Docs page against a mocked tRPC server: search with highlighted snippets, a document with
 // its sources and versions, editing as an operator, the diagram and a snapshot diff, and a runbook
 // draft from an incident cluster.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { resetClientForTests } from '../../api/client';
+import { stubTrpc } from '../../testing/stub-trpc';
 import type { User } from '../../lib/session';
 import { renderWithSession } from '../../testing/render';
 import { DocsPage } from './docs-page';
@@ -131,30 +131,12 @@ function answer(path: string, input: unknown): unknown {
 }
 
 beforeEach(() => {
-  resetClientForTests();
-  calls = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((p, i) => {
-        calls.push({ path: p, input: inputs[String(i)] });
-        return { result: { data: answer(p, inputs[String(i)]) } };
-      });
-      return new Response(JSON.stringify(out), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
+  // Every procedure is answered by answer(); stubTrpc speaks the batch wire format.
+  const trpc = stubTrpc(
+    new Proxy({}, { get: (_routes, path) => (input: unknown) => answer(String(path), input) }),
   );
+  calls = trpc.calls;
 });
-afterEach(() => vi.unstubAllGlobals());
 
 function renderAs(role: User['role'], route = '/docs') {
   return renderWithSession(<DocsPage />, { role, route });

@@ -1,8 +1,8 @@
 // The Notifications page against a mocked tRPC server: inbox, delivery log with the receiver's
 // answer and retry, channels with secrets redacted, routes, and the admin-only forms.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { resetClientForTests } from '../../api/client';
+import { stubTrpc } from '../../testing/stub-trpc';
 import type { User } from '../../lib/session';
 import { renderWithSession } from '../../testing/render';
 import { NotificationsPage } from './notifications-page';
@@ -109,30 +109,12 @@ function answer(path: string, input: unknown): unknown {
 }
 
 beforeEach(() => {
-  resetClientForTests();
-  calls = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((p, i) => {
-        calls.push({ path: p, input: inputs[String(i)] });
-        return { result: { data: answer(p, inputs[String(i)]) } };
-      });
-      return new Response(JSON.stringify(out), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
+  // Every procedure is answered by answer(); stubTrpc speaks the batch wire format.
+  const trpc = stubTrpc(
+    new Proxy({}, { get: (_routes, path) => (input: unknown) => answer(String(path), input) }),
   );
+  calls = trpc.calls;
 });
-afterEach(() => vi.unstubAllGlobals());
 
 function renderAs(role: User['role'], route = '/notifications') {
   return renderWithSession(<NotificationsPage />, { role, route });
