@@ -301,6 +301,16 @@ test('web client end to end against the real server', { skip, timeout: 420_000 }
   await page.waitForURL(/\/incidents\/\d+$/);
   await page.getByRole('cell', { name: 'E2eCheckoutLatency' }).waitFor();
   await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+  // Respond from the incident page: a note (incidentCommander.addNote) shows on the timeline,
+  // and a severity edit (incidentCommander.update) becomes a timeline row too.
+  const noteForm = page.getByRole('form', { name: 'Add a note' });
+  await noteForm.getByLabel('Note').fill('e2e: rolled back checkout v42');
+  await noteForm.getByRole('button', { name: 'Add note' }).click();
+  await page.getByRole('listitem').filter({ hasText: 'e2e: rolled back checkout v42' }).waitFor();
+  const updateForm = page.getByRole('form', { name: 'Update incident' });
+  await updateForm.getByLabel('Severity').selectOption('high');
+  await updateForm.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('listitem').filter({ hasText: 'Severity critical → high' }).waitFor();
   await shot('incident-detail-dark');
   await page.goto(server.base + '/');
   await page.locator('.sev-count.sev-critical .big', { hasText: '1' }).waitFor();
