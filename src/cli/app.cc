@@ -867,17 +867,20 @@ Status App::Start() {
       if (pp->healing) {
         // The alerts are committed; healing decisions are recorded separately and never turn
         // an accepted delivery into an error.
+        std::vector<healing::Signal> signals;
+        signals.reserve(batch->alerts.size());
         for (const auto& a : batch->alerts) {
           healing::Signal signal;
           signal.kind = healing::ConditionType::kAlert;
           signal.firing = a.status == alerts::AlertStatus::kFiring;
           signal.labels = a.labels;
           signal.fingerprint = a.fingerprint;
-          auto decided = pp->healing->OnSignal(signal, alertmanager ? "alertmanager" : "webhook");
-          if (!decided.ok()) {
-            Log(LogLevel::kError, "healing decision failed",
-                {{"request_id", req.request_id}, {"error", decided.status().ToString()}});
-          }
+          signals.push_back(std::move(signal));
+        }
+        auto decided = pp->healing->OnSignals(signals, alertmanager ? "alertmanager" : "webhook");
+        if (!decided.ok()) {
+          Log(LogLevel::kError, "healing decision failed",
+              {{"request_id", req.request_id}, {"error", decided.status().ToString()}});
         }
       }
       auto r = server::HttpResponse::Json(200, DumpJson(result->ToJson()));

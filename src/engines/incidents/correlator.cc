@@ -105,6 +105,19 @@ bool MayBeInhibited(const alerts::Alert& alert, const CorrelatorConfig& config) 
 Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& incidents,
                    const std::vector<alerts::Alert>& active_alerts, TimePoint now,
                    const CorrelatorConfig& config) {
+  std::vector<const IncidentView*> views;
+  views.reserve(incidents.size());
+  for (const auto& v : incidents) views.push_back(&v);
+  std::vector<const alerts::Alert*> active;
+  active.reserve(active_alerts.size());
+  for (const auto& a : active_alerts) active.push_back(&a);
+  return CorrelateViews(alert, views, active, now, config);
+}
+
+Decision CorrelateViews(const alerts::Alert& alert,
+                        const std::vector<const IncidentView*>& incidents,
+                        const std::vector<const alerts::Alert*>& active_alerts, TimePoint now,
+                        const CorrelatorConfig& config) {
   Decision d;
   const std::string severity = AlertSeverity(alert);
   const bool firing = alert.status == alerts::AlertStatus::kFiring;
@@ -112,7 +125,8 @@ Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& 
 
   // 1. A member of a known incident.
   const IncidentView* member_of = nullptr;
-  for (const auto& inc : incidents) {
+  for (const IncidentView* p : incidents) {
+    const IncidentView& inc = *p;
     if (inc.all_fingerprints.count(alert.fingerprint) == 0) continue;
     // Prefer the open incident, else the most recently resolved.
     if (member_of == nullptr || (member_of->status == "resolved" && inc.status != "resolved") ||
@@ -175,7 +189,8 @@ Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& 
       bool has_scope = false;
       for (const auto& n : rule.equal) has_scope = has_scope || alert.labels.count(n) != 0;
       if (!has_scope) continue;
-      for (const auto& other : active_alerts) {
+      for (const alerts::Alert* p : active_alerts) {
+        const alerts::Alert& other = *p;
         if (other.fingerprint == alert.fingerprint || other.status != alerts::AlertStatus::kFiring) continue;
         if (Matches(rule.source, other.labels) && EqualOn(rule.equal, alert.labels, other.labels)) {
           d.action = Action::kInhibited;
@@ -196,7 +211,8 @@ Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& 
     return it == labels.end() ? std::string() : it->second;
   };
   const std::string service = service_of(alert.labels);
-  for (const auto& inc : incidents) {
+  for (const IncidentView* p : incidents) {
+    const IncidentView& inc = *p;
     if (inc.status == "resolved" || now - inc.last_signal_at > config.group_window) continue;
     const bool exact = inc.group_labels == d.group_labels;
     bool neighbour = false;

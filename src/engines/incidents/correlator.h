@@ -89,5 +89,10 @@ bool MayBeInhibited(const alerts::Alert& alert, const CorrelatorConfig& config);
 Decision Correlate(const alerts::Alert& alert, const std::vector<IncidentView>& incidents,
                    const std::vector<alerts::Alert>& active_alerts, TimePoint now,
                    const CorrelatorConfig& config);
+//! The same over views the caller keeps elsewhere (no copies; none may be null).
+Decision CorrelateViews(const alerts::Alert& alert,
+                        const std::vector<const IncidentView*>& incidents,
+                        const std::vector<const alerts::Alert*>& active_alerts, TimePoint now,
+                        const CorrelatorConfig& config);
 
 }  // namespace dai::incidents

@@ -72,45 +72,9 @@ IncidentView ViewFromRow(const store::Row& r) {
   return v;
 }
 
-// The correlator's candidates in two queries whatever their number: the incidents this
-// fingerprint belongs to (with its membership state) and the open incidents seen recently.
-// Only the correlated alert's own membership is loaded (plus the number of firing members when
-// a firing member resolves): loading every member of every candidate made ingestion quadratic
-// in incident size, and one query per candidate made it linear in open incidents.
-Result<std::vector<IncidentView>> LoadCandidates(Connection& conn, const std::string& fingerprint,
-                                                 TimePoint seen_since, bool need_firing_count) {
-  std::map<int64_t, IncidentView> views;
-  DAI_ASSIGN_OR_RETURN(auto own, conn.Query(std::string("SELECT ") + kViewColumns +
-                                                ", ia.resolved_at FROM incident_alerts ia JOIN incidents i "
-                                                "ON i.id = ia.incident_id WHERE ia.fingerprint = ?",
-                                            {fingerprint}));
-  for (const auto& r : own.rows) {
-    IncidentView v = ViewFromRow(r);
-    v.all_fingerprints.insert(fingerprint);
-    if (r.IsNull(8)) v.firing_fingerprints.insert(fingerprint);
-    views.emplace(v.id, std::move(v));
-  }
-  DAI_ASSIGN_OR_RETURN(auto open, conn.Query(std::string("SELECT ") + kViewColumns +
-                                                 " FROM incidents i WHERE i.status <> 'resolved' AND "
-                                                 "i.last_signal_at >= ? ORDER BY i.id DESC LIMIT 200",
-                                             {seen_since}));
-  for (const auto& r : open.rows) {
-    const int64_t id = r.GetInt(0);
-    if (views.count(id) == 0) views.emplace(id, ViewFromRow(r));
-  }
-  std::vector<IncidentView> out;
-  out.reserve(views.size());
-  for (auto& [id, v] : views) {
-    // The count matters only when a firing member resolves (is it the last one?).
-    if (need_firing_count && !v.firing_fingerprints.empty()) {
-      DAI_ASSIGN_OR_RETURN(auto firing, conn.Query(
-          "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL", {id}));
-      v.firing_count = firing.rows.at(0).GetInt(0);
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
-}
+// The newest open incidents signalled since `seen_since` (bounded: every alert of a group is
+// compared with each of them).
+constexpr int kOpenCandidates = 200;
 
 Json IncidentJson(const store::Row& r) {
   auto opt_time = [&](const char* c) { return r.IsNull(c) ? Json(nullptr) : Json(FormatIso8601(r.GetTime(c))); };
@@ -207,6 +171,89 @@ Result<IngestResult> IncidentService::Ingest(const alerts::AlertBatch& batch, co
   return out;
 }
 
+// What one ingestion transaction has read and changed, so that each alert costs only its own
+// lookups and writes: incidents are read once per group (not once per alert), the active
+// alerts that may inhibit are read once per rule and label values, and each changed incident
+// is written once before commit. The transaction holds the ingestion lock (BEGIN IMMEDIATE on
+// SQLite, the advisory lock on PostgreSQL), so no other ingester changes them meanwhile.
+struct IncidentService::GroupState {
+  //! Every incident read or changed so far, as it is now (membership sets left empty).
+  std::map<int64_t, IncidentView> views;
+  //! Open incidents signalled within the group window (newest kOpenCandidates).
+  std::set<int64_t> open;
+  //! Changes to `incidents` rows not written yet.
+  struct Pending {
+    int64_t alerts = 0;   //!< members attached
+    int64_t reopens = 0;  //!< times reopened
+    bool severity = false;
+    bool status = false;  //!< status and resolved_at changed
+    std::optional<bool> flapping;
+    std::optional<TimePoint> updated_at;
+  };
+  std::map<int64_t, Pending> pending;
+  //! Firing critical alerts that may inhibit others, per inhibit rule and equal-label values
+  //! (as the store held them, kept current as this transaction writes alerts).
+  struct Inhibitors {
+    std::vector<std::pair<std::string, std::string>> equal;  //!< label → value they share
+    std::map<std::string, alerts::Alert> alerts;             //!< by fingerprint
+  };
+  std::map<std::string, Inhibitors> inhibitors;
+  std::set<std::string> inhibitor_fingerprints;  //!< every fingerprint in some Inhibitors
+  //! Alerts that joined an incident one after another, not yet on its timeline: a flood into
+  //! one incident becomes one timeline row per group ("37 alerts joined: ..."), not one each.
+  struct Joined {
+    std::string actor;
+    TimePoint at;
+    std::string description;  //!< of the first
+    Json details;             //!< of the first
+    Json alerts = Json::array();
+    int64_t count = 0;
+    std::set<std::string> names;  //!< the first five alert names
+    bool more_names = false;
+  };
+  std::map<int64_t, Joined> joined;
+
+  //! Records that an alert joined `incident_id`.
+  void Join(int64_t incident_id, const std::string& actor, TimePoint at, const std::string& alertname,
+            std::string description, const Json& details) {
+    Joined& j = joined[incident_id];
+    if (j.count == 0) {
+      j.actor = actor;
+      j.at = at;
+      j.description = std::move(description);
+      j.details = details;
+    }
+    ++j.count;
+    if (j.names.size() < 5) {
+      j.names.insert(alertname);
+    } else if (j.names.count(alertname) == 0) {
+      j.more_names = true;
+    }
+    if (j.alerts.size() < 100) {
+      j.alerts.push_back({{"fingerprint", details["fingerprint"]}, {"alertname", alertname}});
+    }
+  }
+  //! Writes the joins waiting for `incident_id` as one timeline row.
+  Status FlushJoins(Connection& conn, int64_t incident_id) {
+    auto it = joined.find(incident_id);
+    if (it == joined.end()) return Status::Ok();
+    Joined j = std::move(it->second);
+    joined.erase(it);
+    if (j.count == 1) return AddAction(conn, incident_id, "alert_attached", j.description, j.actor, true, j.details, j.at);
+    std::string names;
+    for (const auto& n : j.names) names += (names.empty() ? "" : ", ") + n;
+    return AddAction(conn, incident_id, "alert_attached",
+                     std::to_string(j.count) + " alerts joined (" + names + (j.more_names ? ", ..." : "") + ")",
+                     j.actor, true, {{"count", j.count}, {"alerts", j.alerts}, {"first", j.details}}, j.at);
+  }
+  //! Any other timeline row keeps its place after the joins that came before it.
+  Status Action(Connection& conn, int64_t incident_id, const std::string& type, const std::string& description,
+                const std::string& actor, const Json& details, TimePoint now) {
+    DAI_RETURN_IF_ERROR(FlushJoins(conn, incident_id));
+    return AddAction(conn, incident_id, type, description, actor, true, details, now);
+  }
+};
+
 void IncidentService::CommitGroup(const std::vector<std::shared_ptr<PendingIngest>>& group) {
   std::vector<IngestResult> results(group.size());
   Status st = db_.Transaction([&](Connection& conn) -> Status {
@@ -215,10 +262,37 @@ void IncidentService::CommitGroup(const std::vector<std::shared_ptr<PendingInges
       // One ingester at a time across processes: correlation reads then writes incidents.
       DAI_RETURN_IF_ERROR(conn.Query("SELECT pg_advisory_xact_lock(7253001)").status());
     }
+    GroupState state;
+    DAI_ASSIGN_OR_RETURN(auto open, conn.Query(std::string("SELECT ") + kViewColumns +
+                                                   " FROM incidents i WHERE i.status <> 'resolved' AND "
+                                                   "i.last_signal_at >= ? ORDER BY i.id DESC LIMIT ?",
+                                               {clock_.Now() - options_.correlator.group_window,
+                                                int64_t{kOpenCandidates}}));
+    for (const auto& r : open.rows) {
+      IncidentView v = ViewFromRow(r);
+      state.open.insert(v.id);
+      state.views.emplace(v.id, std::move(v));
+    }
     for (size_t i = 0; i < group.size(); ++i) {
       for (const auto& alert : group[i]->batch->alerts) {
-        DAI_RETURN_IF_ERROR(IngestOne(conn, alert, *group[i]->actor, results[i]));
+        DAI_RETURN_IF_ERROR(IngestOne(conn, state, alert, *group[i]->actor, results[i]));
       }
+    }
+    while (!state.joined.empty()) DAI_RETURN_IF_ERROR(state.FlushJoins(conn, state.joined.begin()->first));
+    // One write per changed incident: only the columns this group changed.
+    for (const auto& [id, p] : state.pending) {
+      const IncidentView& v = state.views.at(id);
+      DAI_RETURN_IF_ERROR(conn.Query(
+          "UPDATE incidents SET last_signal_at = ?, alert_count = alert_count + ?, "
+          "severity = CASE WHEN ? THEN ? ELSE severity END, "
+          "status = CASE WHEN ? THEN ? ELSE status END, "
+          "resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END, "
+          "reopen_count = reopen_count + ?, flapping = COALESCE(?, flapping), "
+          "updated_at = COALESCE(?, updated_at) WHERE id = ?",
+          {v.last_signal_at, p.alerts, p.severity, v.severity, p.status, v.status, p.status,
+           v.resolved_at ? store::Param(*v.resolved_at) : store::Param(nullptr), p.reopens,
+           p.flapping ? store::Param(*p.flapping) : store::Param(nullptr),
+           p.updated_at ? store::Param(*p.updated_at) : store::Param(nullptr), id}).status());
     }
     return Status::Ok();
   });
@@ -239,61 +313,111 @@ void IncidentService::CommitGroup(const std::vector<std::shared_ptr<PendingInges
   for (const auto& p : group) CommitGroup({p});
 }
 
-Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
+Status IncidentService::IngestOne(Connection& conn, GroupState& state, const alerts::Alert& alert,
                                   const std::string& actor, IngestResult& result) {
   const TimePoint now = clock_.Now();
   ++result.alerts;
-  // Candidates: incidents this fingerprint belongs to, and open incidents seen recently.
-  DAI_ASSIGN_OR_RETURN(std::vector<IncidentView> views,
-                       LoadCandidates(conn, alert.fingerprint, now - options_.correlator.group_window,
-                                      alert.status != alerts::AlertStatus::kFiring));
-  std::vector<alerts::Alert> active;
+  // Candidates: the incidents this fingerprint belongs to (with its membership), then the open
+  // incidents of the group state. Only the alert's own membership is loaded (plus the number of
+  // firing members when a firing member resolves): loading every member of every candidate
+  // made ingestion quadratic in incident size.
+  DAI_ASSIGN_OR_RETURN(auto own, conn.Query(std::string("SELECT ") + kViewColumns +
+                                                ", ia.resolved_at FROM incident_alerts ia JOIN incidents i "
+                                                "ON i.id = ia.incident_id WHERE ia.fingerprint = ?",
+                                            {alert.fingerprint}));
+  std::vector<IncidentView> own_views;
+  own_views.reserve(own.rows.size());
+  for (const auto& r : own.rows) {
+    const int64_t id = r.GetInt(0);
+    auto it = state.views.find(id);
+    if (it == state.views.end()) it = state.views.emplace(id, ViewFromRow(r)).first;
+    IncidentView v = it->second;
+    v.all_fingerprints.insert(alert.fingerprint);
+    if (r.IsNull(8)) v.firing_fingerprints.insert(alert.fingerprint);
+    // The count matters only when a firing member resolves (is it the last one?).
+    if (alert.status != alerts::AlertStatus::kFiring && !v.firing_fingerprints.empty()) {
+      DAI_ASSIGN_OR_RETURN(auto firing, conn.Query(
+          "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL", {id}));
+      v.firing_count = firing.rows.at(0).GetInt(0);
+    }
+    own_views.push_back(std::move(v));
+  }
+  std::vector<const IncidentView*> views;
+  views.reserve(own_views.size() + state.open.size());
+  for (const auto& v : own_views) views.push_back(&v);
+  for (int64_t id : state.open) {
+    if (std::none_of(own_views.begin(), own_views.end(), [&](const IncidentView& v) { return v.id == id; })) {
+      views.push_back(&state.views.at(id));
+    }
+  }
+  std::vector<const alerts::Alert*> active;
   if (MayBeInhibited(alert, options_.correlator)) {
     // Only critical firing alerts that agree with this one on a rule's `equal` labels can
     // inhibit it; the store filters on those labels (values as parameters) so a warning does
     // not read every critical alert. The correlator re-checks every rule on what comes back.
     const bool pg = db_.dialect() == store::Dialect::kPostgres;
     std::set<std::string> seen;
-    for (const auto& rule : options_.correlator.inhibit_rules) {
-      std::string sql =
-          "SELECT fingerprint, labels FROM alerts WHERE status = 'firing' AND severity = 'critical' "
-          "AND fingerprint <> ?";
-      Params params{alert.fingerprint};
-      for (const auto& name : rule.equal) {
+    const auto& rules = options_.correlator.inhibit_rules;
+    for (size_t rule_idx = 0; rule_idx < rules.size(); ++rule_idx) {
+      std::vector<std::pair<std::string, std::string>> equal;
+      std::string key = std::to_string(rule_idx);
+      for (const auto& name : rules[rule_idx].equal) {
         auto it = alert.labels.find(name);
         if (it == alert.labels.end() || it->second.empty() || name.find('"') != std::string::npos) continue;
-        if (name == "service") {
-          // The service label has its own indexed column (status, severity, service): a
-          // warning reads only the critical alerts of its service, not every critical alert.
-          sql += " AND service = ?";
-          params.push_back(it->second);
-          continue;
-        }
-        sql += pg ? " AND labels ->> ? = ?" : " AND json_extract(labels, ?) = ?";
-        params.push_back(pg ? name : "$.\"" + name + "\"");
-        params.push_back(it->second);
+        equal.emplace_back(name, it->second);
+        key += '\0' + name + '\0' + it->second;
       }
-      sql += " LIMIT 1000";
-      DAI_ASSIGN_OR_RETURN(auto crit, conn.Query(sql, params));
-      for (const auto& r : crit.rows) {
-        if (!seen.insert(r.GetString(0)).second) continue;
-        alerts::Alert a;
-        a.fingerprint = r.GetString(0);
-        a.labels = JsonMap(r.GetString(1));
-        active.push_back(std::move(a));
+      auto entry = state.inhibitors.find(key);
+      if (entry == state.inhibitors.end()) {
+        std::string sql = "SELECT fingerprint, labels FROM alerts WHERE status = 'firing' AND severity = 'critical'";
+        Params params;
+        for (const auto& [name, value] : equal) {
+          if (name == "service") {
+            // The service label has its own indexed column (status, severity, service): a
+            // warning reads only the critical alerts of its service, not every critical alert.
+            sql += " AND service = ?";
+            params.push_back(value);
+            continue;
+          }
+          sql += pg ? " AND labels ->> ? = ?" : " AND json_extract(labels, ?) = ?";
+          params.push_back(pg ? name : "$.\"" + name + "\"");
+          params.push_back(value);
+        }
+        sql += " LIMIT 1000";
+        DAI_ASSIGN_OR_RETURN(auto crit, conn.Query(sql, params));
+        GroupState::Inhibitors found;
+        found.equal = std::move(equal);
+        for (const auto& r : crit.rows) {
+          alerts::Alert a;
+          a.fingerprint = r.GetString(0);
+          a.labels = JsonMap(r.GetString(1));
+          state.inhibitor_fingerprints.insert(a.fingerprint);
+          found.alerts.emplace(a.fingerprint, std::move(a));
+        }
+        entry = state.inhibitors.emplace(key, std::move(found)).first;
+      }
+      for (const auto& [fp, a] : entry->second.alerts) {
+        if (fp != alert.fingerprint && seen.insert(fp).second) active.push_back(&a);
       }
     }
   }
-  const Decision d = Correlate(alert, views, active, now, options_.correlator);
+  const Decision d = CorrelateViews(alert, views, active, now, options_.correlator);
   const std::string severity = alerts::NormalizeSeverity(Label(alert, "severity"));
   const Json details = {{"fingerprint", alert.fingerprint}, {"alertname", Label(alert, "alertname")},
                         {"labels", MapJson(alert.labels)}, {"decision", std::string(ActionName(d.action))}};
   int64_t incident_id = d.incident_id;
+  IncidentView* view = nullptr;
+  if (incident_id != 0) {
+    auto it = state.views.find(incident_id);
+    if (it == state.views.end()) return Status::Internal("correlated to an incident not loaded");
+    view = &it->second;
+  }
 
   switch (d.action) {
     case Action::kOpen: {
       const std::string service = Label(alert, "service");
       Json affected = service.empty() ? Json::array() : Json::array({service});
+      const TimePoint detected = alert.starts_at < now ? alert.starts_at : now;
       DAI_ASSIGN_OR_RETURN(auto ins, conn.Query(
           "INSERT INTO incidents (title, description, severity, status, source, service, fingerprint, "
           "affected_services, labels, detected_at, last_signal_at, alert_count, created_at, updated_at) "
@@ -301,8 +425,18 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
           {TitleFor(alert), alert.annotations.count("description") ? alert.annotations.at("description") : "",
            d.severity, alert.source, service.empty() ? store::Param(nullptr) : store::Param(service),
            alerts::LabelFingerprint(d.group_labels), DumpJson(affected), DumpJson(MapJson(d.group_labels)),
-           alert.starts_at < now ? alert.starts_at : now, now, now, now}));
+           detected, now, now, now}));
       incident_id = ins.rows.at(0).GetInt(0);
+      IncidentView v;
+      v.id = incident_id;
+      v.status = "detected";
+      v.severity = d.severity;
+      v.group_labels = d.group_labels;
+      v.opened_at = detected;
+      v.last_signal_at = now;
+      state.views[incident_id] = std::move(v);
+      state.open.insert(incident_id);
+      if (state.open.size() > static_cast<size_t>(kOpenCandidates)) state.open.erase(state.open.begin());
       DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES (?, ?, ?)",
                                      {incident_id, alert.fingerprint, now}).status());
       DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached", "Opened: " + d.reason, actor, true, details, now));
@@ -315,48 +449,65 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
           "INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES (?, ?, ?) "
           "ON CONFLICT (incident_id, fingerprint) DO UPDATE SET resolved_at = NULL",
           {incident_id, alert.fingerprint, now}).status());
-      DAI_RETURN_IF_ERROR(conn.Query(
-          "UPDATE incidents SET severity = ?, last_signal_at = ?, alert_count = alert_count + 1, updated_at = ? WHERE id = ?",
-          {d.severity, now, now, incident_id}).status());
-      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached",
-                                    "Alert " + Label(alert, "alertname") + " joined: " + d.reason, actor, true, details, now));
+      view->severity = d.severity;
+      view->last_signal_at = now;
+      auto& p = state.pending[incident_id];
+      ++p.alerts;
+      p.severity = true;
+      p.updated_at = now;
+      state.Join(incident_id, actor, now, Label(alert, "alertname"),
+                 "Alert " + Label(alert, "alertname") + " joined: " + d.reason, details);
       ++result.attached;
       break;
     }
     case Action::kRefresh:
-      DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET last_signal_at = ? WHERE id = ?", {now, incident_id}).status());
+      view->last_signal_at = now;
+      state.pending[incident_id];
       ++result.refreshed;
       break;
     case Action::kMemberResolved: {
       DAI_RETURN_IF_ERROR(conn.Query(
           "UPDATE incident_alerts SET resolved_at = ? WHERE incident_id = ? AND fingerprint = ?",
           {now, incident_id, alert.fingerprint}).status());
-      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_resolved",
-                                    "Alert " + Label(alert, "alertname") + " resolved", actor, true, details, now));
+      DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "alert_resolved",
+                                       "Alert " + Label(alert, "alertname") + " resolved", actor, details, now));
       if (d.all_members_resolved) {
         if (options_.auto_resolve) {
-          DAI_RETURN_IF_ERROR(conn.Query(
-              "UPDATE incidents SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ? AND status <> 'resolved'",
-              {now, now, incident_id}).status());
-          DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "resolve", "Resolved automatically: every alert resolved",
-                                        "system", true, Json::object(), now));
+          if (view->status != "resolved") {
+            view->status = "resolved";
+            view->resolved_at = now;
+            auto& p = state.pending[incident_id];
+            p.status = true;
+            p.updated_at = now;
+            state.open.erase(incident_id);
+          }
+          DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "resolve", "Resolved automatically: every alert resolved",
+                                           "system", Json::object(), now));
         } else {
-          DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "status_change",
-                                        "Every alert resolved: resolution proposed", "system", true, Json::object(), now));
+          DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "status_change",
+                                           "Every alert resolved: resolution proposed", "system", Json::object(), now));
         }
       }
       ++result.resolved_members;
       break;
     }
     case Action::kReopen: {
-      DAI_RETURN_IF_ERROR(conn.Query(
-          "UPDATE incidents SET status = 'detected', resolved_at = NULL, reopen_count = reopen_count + 1, "
-          "flapping = ?, severity = ?, last_signal_at = ?, updated_at = ? WHERE id = ?",
-          {d.flapping, d.severity, now, now, incident_id}).status());
+      view->status = "detected";
+      view->resolved_at.reset();
+      ++view->reopen_count;
+      view->severity = d.severity;
+      view->last_signal_at = now;
+      auto& p = state.pending[incident_id];
+      ++p.reopens;
+      p.status = true;
+      p.severity = true;
+      p.flapping = d.flapping;
+      p.updated_at = now;
+      state.open.insert(incident_id);
       DAI_RETURN_IF_ERROR(conn.Query(
           "UPDATE incident_alerts SET resolved_at = NULL WHERE incident_id = ? AND fingerprint = ?",
           {incident_id, alert.fingerprint}).status());
-      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "reopen", "Reopened: " + d.reason, actor, true, details, now));
+      DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "reopen", "Reopened: " + d.reason, actor, details, now));
       ++result.reopened;
       break;
     }
@@ -366,6 +517,11 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
     case Action::kIgnored:
       ++result.ignored;
       break;
+  }
+  // An incident this alert kept or made open is a candidate for the group's next alerts.
+  if (view != nullptr && view->status != "resolved" && state.open.insert(incident_id).second &&
+      state.open.size() > static_cast<size_t>(kOpenCandidates)) {
+    state.open.erase(state.open.begin());
   }
   // The alert's own row: one per fingerprint, with its current state.
   const bool linked = incident_id != 0 && d.action != Action::kInhibited && d.action != Action::kIgnored;
@@ -387,6 +543,25 @@ Status IncidentService::IngestOne(Connection& conn, const alerts::Alert& alert,
        d.inhibited_by.empty() ? store::Param(nullptr) : store::Param(d.inhibited_by), now, now,
        Label(alert, "service").empty() ? store::Param(nullptr) : store::Param(Label(alert, "service"))}).status());
   if (incident_id != 0 && d.action != Action::kIgnored) result.touched_incidents.push_back(incident_id);
+  // Keep the group's inhibitors as the store now holds them: this alert leaves every set, and
+  // joins those whose labels it shares while it fires as critical.
+  const bool inhibits = alert.status == alerts::AlertStatus::kFiring && severity == "critical";
+  if (!inhibits && state.inhibitor_fingerprints.count(alert.fingerprint) == 0) return Status::Ok();
+  for (auto& [key, entry] : state.inhibitors) {
+    bool member = inhibits;
+    for (size_t i = 0; member && i < entry.equal.size(); ++i) {
+      member = Label(alert, entry.equal[i].first) == entry.equal[i].second;
+    }
+    if (member) {
+      alerts::Alert a;
+      a.fingerprint = alert.fingerprint;
+      a.labels = alert.labels;
+      entry.alerts.insert_or_assign(alert.fingerprint, std::move(a));
+      state.inhibitor_fingerprints.insert(alert.fingerprint);
+    } else {
+      entry.alerts.erase(alert.fingerprint);
+    }
+  }
   return Status::Ok();
 }
 

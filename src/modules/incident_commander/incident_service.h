@@ -87,11 +87,12 @@ class IncidentService {
 
  private:
   struct PendingIngest;
+  struct GroupState;
   //! Writes `group` in one transaction (or, if that fails and there are several, one each)
   //! and fills every member's result.
   void CommitGroup(const std::vector<std::shared_ptr<PendingIngest>>& group);
-  Status IngestOne(store::Connection& conn, const alerts::Alert& alert, const std::string& actor,
-                   IngestResult& result);
+  Status IngestOne(store::Connection& conn, GroupState& state, const alerts::Alert& alert,
+                   const std::string& actor, IngestResult& result);
 
   store::Database& db_;
   const Clock& clock_;

@@ -193,6 +193,142 @@ TEST_F(IncidentServiceTest, ConcurrentIngestCommitsEveryAlertOnce) {
   EXPECT_LE(svc_->ingest_transactions(), kThreads * kCalls);
 }
 
+// One transaction ingests a whole group of payloads from what it read once and kept current
+// (incidents, inhibiting alerts, pending incident updates). The same alerts delivered one per
+// call must leave the same incidents and alerts behind: this sequence opens, attaches,
+// refreshes, inhibits with a critical alert that arrived earlier in the same transaction,
+// stops inhibiting once that alert resolved, auto-resolves, reopens and ignores.
+TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
+  auto alert = [](const std::string& status, const std::string& name, const std::string& service,
+                  const std::string& severity) {
+    return R"({"status":")" + status + R"(","labels":{"alertname":")" + name + R"(","service":")" + service +
+           R"(","severity":")" + severity + R"("},"startsAt":"2023-11-14T22:10:00Z"})";
+  };
+  const std::vector<std::string> sequence = {
+      alert("firing", "W1", "api", "warning"),    // opens api
+      alert("firing", "W2", "api", "warning"),    // joins api
+      alert("firing", "W1", "api", "warning"),    // duplicate: refresh
+      alert("firing", "W0", "db", "warning"),     // opens db (reads db's inhibitors: none)
+      alert("firing", "C1", "db", "critical"),    // joins db, raises it to critical
+      alert("firing", "W3", "db", "warning"),     // inhibited by C1 (written in this transaction)
+      alert("resolved", "C1", "db", "critical"),  // a member resolves, W0 still fires
+      alert("firing", "W4", "db", "warning"),     // no longer inhibited: joins db
+      alert("resolved", "W1", "api", "warning"),  //
+      alert("resolved", "W2", "api", "warning"),  // last member: api resolves itself
+      alert("firing", "W1", "api", "warning"),    // fires again soon: api reopens
+      alert("resolved", "W9", "api", "warning"),  // nobody tracks it: ignored
+  };
+  auto ingest_all = [&](IncidentService& svc, bool one_call) {
+    IngestResult total;
+    auto add = [&](const IngestResult& r) {
+      total.alerts += r.alerts;
+      total.opened += r.opened;
+      total.attached += r.attached;
+      total.refreshed += r.refreshed;
+      total.resolved_members += r.resolved_members;
+      total.reopened += r.reopened;
+      total.inhibited += r.inhibited;
+      total.ignored += r.ignored;
+    };
+    std::string body;
+    for (const auto& a : sequence) {
+      if (!one_call) {
+        auto r = svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + a + "]}"), "am");
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+        if (r.ok()) add(*r);
+      }
+      body += (body.empty() ? "" : ",") + a;
+    }
+    if (one_call) {
+      const int64_t before = svc.ingest_transactions();
+      auto r = svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + body + "]}"), "am");
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (r.ok()) add(*r);
+      EXPECT_EQ(svc.ingest_transactions(), before + 1);
+    }
+    return total;
+  };
+  auto other_db = store::OpenDatabase({.url = (dir_ / "sequential.db").string()});
+  ASSERT_TRUE(other_db.ok());
+  ASSERT_TRUE(store::Migrate(**other_db).ok());
+  IncidentService sequential(**other_db, clock_, IncidentServiceOptions{}, nullptr);
+
+  const IngestResult grouped = ingest_all(*svc_, true);
+  const IngestResult single = ingest_all(sequential, false);
+  EXPECT_EQ(grouped.ToJson(), single.ToJson());
+  EXPECT_EQ(grouped.ToJson(),
+            (Json{{"alerts", 12}, {"opened", 2}, {"attached", 3}, {"refreshed", 1}, {"resolvedMembers", 3},
+                  {"reopened", 1}, {"inhibited", 1}, {"ignored", 1}}));
+  const char* incidents_sql =
+      "SELECT service, status, severity, alert_count, reopen_count, flapping, resolved_at IS NULL, "
+      "last_signal_at, updated_at FROM incidents ORDER BY service";
+  const char* alerts_sql =
+      "SELECT a.alertname, a.status, i.service, a.inhibited_by IS NULL, a.receive_count FROM alerts a "
+      "LEFT JOIN incidents i ON i.id = a.incident_id ORDER BY a.alertname";
+  const char* members_sql =
+      "SELECT i.service, ia.fingerprint, ia.resolved_at IS NULL FROM incident_alerts ia JOIN incidents i "
+      "ON i.id = ia.incident_id ORDER BY i.service, ia.fingerprint";
+  const char* timeline_sql =
+      "SELECT i.service, a.action_type, a.description FROM incident_actions a JOIN incidents i "
+      "ON i.id = a.incident_id ORDER BY i.service, a.id";
+  for (const char* sql : {incidents_sql, alerts_sql, members_sql, timeline_sql}) {
+    auto a = db_->Query(sql);
+    auto b = (*other_db)->Query(sql);
+    ASSERT_TRUE(a.ok() && b.ok()) << sql;
+    ASSERT_EQ(a->rows.size(), b->rows.size()) << sql;
+    for (size_t r = 0; r < a->rows.size(); ++r) {
+      for (size_t c = 0; c < a->columns.size(); ++c) {
+        EXPECT_EQ(a->rows[r].GetOptString(c), b->rows[r].GetOptString(c)) << sql << " row " << r << " col " << c;
+      }
+    }
+  }
+  auto api = db_->Query("SELECT status, severity, alert_count, reopen_count FROM incidents WHERE service = 'api'");
+  ASSERT_TRUE(api.ok());
+  ASSERT_EQ(api->rows.size(), 1u);
+  EXPECT_EQ(api->rows[0].GetString(0), "detected");
+  EXPECT_EQ(api->rows[0].GetInt(2), 2);
+  EXPECT_EQ(api->rows[0].GetInt(3), 1);
+  auto db = db_->Query("SELECT severity, alert_count FROM incidents WHERE service = 'db'");
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(db->rows[0].GetString(0), "critical");
+  EXPECT_EQ(db->rows[0].GetInt(1), 3);
+}
+
+// Alerts joining one incident one after another in one transaction make one timeline row
+// that counts and names them; a row of another kind keeps its place between joins.
+TEST_F(IncidentServiceTest, JoinsInOneTransactionAreOneTimelineRow) {
+  std::string body;
+  for (int i = 0; i < 8; ++i) {
+    body += std::string(body.empty() ? "" : ",") + R"({"labels":{"alertname":"A)" + std::to_string(i % 6) +
+            R"(","instance":"i)" + std::to_string(i) +
+            R"(","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+  }
+  // Then one of them resolves and two more join.
+  body += R"(,{"status":"resolved","labels":{"alertname":"A1","instance":"i1","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+  body += R"(,{"labels":{"alertname":"B","instance":"x","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+  body += R"(,{"labels":{"alertname":"C","instance":"y","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+  auto r = svc_->Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + body + "]}"), "am");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->opened, 1);
+  EXPECT_EQ(r->attached, 9);
+  EXPECT_EQ(r->resolved_members, 1);
+  const int64_t id = (*svc_->List(Json::object()))["items"][0]["id"];
+  auto inc = svc_->Get(id);
+  ASSERT_TRUE(inc.ok());
+  EXPECT_EQ((*inc)["alertCount"], 10);
+  EXPECT_EQ((*inc)["alerts"].size(), 10u);
+  const Json& timeline = (*inc)["timeline"];
+  ASSERT_EQ(timeline.size(), 4u) << timeline.dump();
+  EXPECT_EQ(timeline[0]["type"], "alert_attached");
+  EXPECT_EQ(timeline[0]["description"].get<std::string>().rfind("Opened", 0), 0u);
+  EXPECT_EQ(timeline[1]["type"], "alert_attached");
+  EXPECT_EQ(timeline[1]["description"], "7 alerts joined (A1, A2, A3, A4, A5, ...)");
+  EXPECT_EQ(timeline[1]["details"]["count"], 7);
+  EXPECT_EQ(timeline[1]["details"]["alerts"].size(), 7u);
+  EXPECT_EQ(timeline[2]["type"], "alert_resolved");
+  EXPECT_EQ(timeline[3]["description"], "2 alerts joined (B, C)");
+}
+
 TEST_F(IncidentServiceTest, FiltersAndPagination) {
   for (const char* svc : {"a", "b", "c"}) {
     ASSERT_TRUE(svc_->Ingest(Batch(Payload("firing", std::string("Alert-") + svc, svc)), "am").ok());

@@ -546,6 +546,33 @@ Result<healing::History> HealingService::LoadHistory(Connection& conn, const std
 }
 
 Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::string& source) {
+  return OnSignalWith(signal, source, nullptr);
+}
+
+Result<Json> HealingService::OnSignals(const std::vector<healing::Signal>& signals,
+                                       const std::string& source) {
+  std::shared_ptr<const healing::RuleIndex> index;
+  Json recorded = Json::array();
+  Status first_error = Status::Ok();
+  for (const auto& signal : signals) {
+    if (signal.firing && !index) {
+      auto rules = Rules();
+      if (!rules.ok()) return rules.status();
+      index = *rules;
+    }
+    auto r = OnSignalWith(signal, source, index);
+    if (!r.ok()) {
+      if (first_error.ok()) first_error = r.status();
+      continue;
+    }
+    for (auto& d : *r) recorded.push_back(std::move(d));
+  }
+  if (!first_error.ok()) return first_error;
+  return recorded;
+}
+
+Result<Json> HealingService::OnSignalWith(const healing::Signal& signal, const std::string& source,
+                                          std::shared_ptr<const healing::RuleIndex> index) {
   signals_received_.fetch_add(1);
   const TimePoint now = clock_.Now();
   if (!signal.firing) {
@@ -557,7 +584,9 @@ Result<Json> HealingService::OnSignal(const healing::Signal& signal, const std::
     DAI_RETURN_IF_ERROR(Verify(signal.fingerprint, now));
     return Json::array();
   }
-  DAI_ASSIGN_OR_RETURN(auto index, Rules());
+  if (!index) {
+    DAI_ASSIGN_OR_RETURN(index, Rules());
+  }
   const bool matched = !index->Match(signal).empty();
   {
     // Only signals a rule matches are kept for re-evaluation. Keeping every firing signal made
@@ -884,7 +913,7 @@ Status HealingService::Tick() {
       it = it->second < now - std::chrono::hours(1) ? resolved_recent_.erase(it) : std::next(it);
     }
   }
-  for (const auto& s : firing) (void)OnSignal(s, "re-evaluation");
+  (void)OnSignals(firing, "re-evaluation");
   // 5. metric_threshold rules, every metric_interval.
   bool metric_due = false;
   if (options_.instant_query) {

@@ -79,6 +79,10 @@ class HealingService {
   //! Decides for one signal and records every decision; dispatches executions. A resolved
   //! signal verifies the actions it triggered. Returns the recorded decisions.
   Result<Json> OnSignal(const healing::Signal& signal, const std::string& source);
+  //! OnSignal for each signal, reading the rules once for all of them (a webhook payload, the
+  //! ticker's re-evaluation). Every signal is decided even when one fails; returns every
+  //! recorded decision, or the first failure.
+  Result<Json> OnSignals(const std::vector<healing::Signal>& signals, const std::string& source);
   //! Periodic work (also run by the ticker thread): expired verifications, unclaimed intents,
   //! interrupted runs, re-evaluation of signals still firing. Safe to call concurrently.
   Status Tick();
@@ -133,6 +137,9 @@ class HealingService {
 
  private:
   Result<std::shared_ptr<const healing::RuleIndex>> Rules();
+  //! OnSignal with the rules already read (null: read them).
+  Result<Json> OnSignalWith(const healing::Signal& signal, const std::string& source,
+                            std::shared_ptr<const healing::RuleIndex> index);
   void InvalidateRules();
   Result<healing::History> LoadHistory(store::Connection& conn, const std::string& signature,
                                        TimePoint now);

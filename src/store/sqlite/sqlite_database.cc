@@ -88,7 +88,8 @@ class SqliteConnection final : public Connection {
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, busy_timeout_ms);
     for (const char* pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
+         {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
+          "PRAGMA cache_size=-32768"}) {
       // journal_mode can itself meet a busy database while another process creates it.
       Status st;
       for (int attempt = 0; attempt < 50; ++attempt) {
