@@ -301,6 +301,12 @@ test('web client end to end against the real server', { skip, timeout: 420_000 }
   await page.waitForURL(/\/incidents\/\d+$/);
   await page.getByRole('cell', { name: 'E2eCheckoutLatency' }).waitFor();
   await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+  const incidentUrl = page.url();
+  await shot('incident-detail-dark');
+  await page.goto(server.base + '/');
+  await page.locator('.sev-count.sev-critical .big', { hasText: '1' }).waitFor();
+  await page.goto(incidentUrl);
+  await page.getByRole('heading', { name: 'Timeline' }).waitFor();
   // Respond from the incident page: a note (incidentCommander.addNote) shows on the timeline,
   // and a severity edit (incidentCommander.update) becomes a timeline row too.
   const noteForm = page.getByRole('form', { name: 'Add a note' });
@@ -311,9 +317,7 @@ test('web client end to end against the real server', { skip, timeout: 420_000 }
   await updateForm.getByLabel('Severity').selectOption('high');
   await updateForm.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('listitem').filter({ hasText: 'Severity critical → high' }).waitFor();
-  await shot('incident-detail-dark');
-  await page.goto(server.base + '/');
-  await page.locator('.sev-count.sev-critical .big', { hasText: '1' }).waitFor();
+  await shot('incident-responded-dark');
 
   // The assistant without an LLM: it says so, and answers "what is on fire" from the incidents.
   await page.goto(server.base + '/assistant');
