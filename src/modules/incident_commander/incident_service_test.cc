@@ -329,6 +329,54 @@ TEST_F(IncidentServiceTest, JoinsInOneTransactionAreOneTimelineRow) {
   EXPECT_EQ(timeline[3]["description"], "2 alerts joined (B, C)");
 }
 
+// auto_resolve off: when the last alert resolves the incident stays open and the timeline
+// proposes resolution. A group that keeps firing and resolving is held in one incident and
+// marked flapping from its second reopening. Operators move the status along the lifecycle
+// (each move a timeline row) but resolve only through resolve.
+TEST_F(IncidentServiceTest, ProposedResolutionFlappingAndLifecycle) {
+  IncidentServiceOptions options;
+  options.auto_resolve = false;
+  IncidentService manual(*db_, clock_, options, nullptr);
+  ASSERT_TRUE(manual.Ingest(Batch(Payload("firing", "QueueDepth", "jobs")), "am").ok());
+  auto r = manual.Ingest(Batch(Payload("resolved", "QueueDepth", "jobs")), "am");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->resolved_members, 1);
+  const int64_t id = (*manual.List(Json::object()))["items"][0]["id"];
+  auto inc = manual.Get(id);
+  EXPECT_EQ((*inc)["status"], "detected");
+  EXPECT_EQ((*inc)["timeline"].back()["type"], "status_change");
+  EXPECT_EQ((*inc)["timeline"].back()["description"], "Every alert resolved: resolution proposed");
+
+  // Flapping (auto-resolve on): fires, resolves, fires again within the flap window, twice.
+  ASSERT_TRUE(svc_->Ingest(Batch(Payload("firing", "Flappy", "edge")), "am").ok());
+  for (int round = 0; round < 2; ++round) {
+    clock_.Advance(Millis(60'000));
+    ASSERT_TRUE(svc_->Ingest(Batch(Payload("resolved", "Flappy", "edge")), "am").ok());
+    clock_.Advance(Millis(60'000));
+    r = svc_->Ingest(Batch(Payload("firing", "Flappy", "edge")), "am");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->reopened, 1);
+  }
+  auto edge = db_->Query("SELECT count(*), max(reopen_count), max(flapping), max(status) FROM incidents WHERE service = 'edge'");
+  ASSERT_TRUE(edge.ok());
+  EXPECT_EQ(edge->rows[0].GetInt(0), 1);
+  EXPECT_EQ(edge->rows[0].GetInt(1), 2);
+  EXPECT_TRUE(edge->rows[0].GetBool(2));
+  EXPECT_EQ(edge->rows[0].GetString(3), "detected");
+
+  Identity op;
+  op.username = "alice";
+  auto moved = svc_->Update(id, op, Json{{"status", "mitigating"}});
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ((*moved)["status"], "mitigating");
+  EXPECT_EQ((*moved)["timeline"].back()["description"], "Status detected → mitigating");
+  EXPECT_EQ((*moved)["timeline"].back()["actor"], "alice");
+  auto refused = svc_->Update(id, op, Json{{"status", "resolved"}});
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("status"), std::string::npos);
+  EXPECT_EQ((*svc_->Get(id))["status"], "mitigating");
+}
+
 TEST_F(IncidentServiceTest, FiltersAndPagination) {
   for (const char* svc : {"a", "b", "c"}) {
     ASSERT_TRUE(svc_->Ingest(Batch(Payload("firing", std::string("Alert-") + svc, svc)), "am").ok());
