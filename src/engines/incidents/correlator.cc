@@ -62,13 +62,20 @@ std::vector<InhibitRule> CorrelatorConfig::DefaultInhibitRules() {
 
 std::string_view ActionName(Action a) {
   switch (a) {
-    case Action::kOpen: return "open";
-    case Action::kAttach: return "attach";
-    case Action::kRefresh: return "refresh";
-    case Action::kMemberResolved: return "member_resolved";
-    case Action::kReopen: return "reopen";
-    case Action::kInhibited: return "inhibited";
-    case Action::kIgnored: return "ignored";
+    case Action::kOpen:
+      return "open";
+    case Action::kAttach:
+      return "attach";
+    case Action::kRefresh:
+      return "refresh";
+    case Action::kMemberResolved:
+      return "member_resolved";
+    case Action::kReopen:
+      return "reopen";
+    case Action::kInhibited:
+      return "inhibited";
+    case Action::kIgnored:
+      return "ignored";
   }
   return "ignored";
 }
@@ -158,8 +165,10 @@ Decision CorrelateViews(const alerts::Alert& alert,
       return d;
     }
     if (inc.status != "resolved") {
-      d.action = inc.firing_fingerprints.count(alert.fingerprint) ? Action::kRefresh : Action::kAttach;
-      d.reason = d.action == Action::kRefresh ? "duplicate of a firing alert" : "a member fires again";
+      d.action =
+          inc.firing_fingerprints.count(alert.fingerprint) ? Action::kRefresh : Action::kAttach;
+      d.reason =
+          d.action == Action::kRefresh ? "duplicate of a firing alert" : "a member fires again";
       return d;
     }
     if (inc.resolved_at && now - *inc.resolved_at <= config.flap_window) {
@@ -191,7 +200,8 @@ Decision CorrelateViews(const alerts::Alert& alert,
       if (!has_scope) continue;
       for (const alerts::Alert* p : active_alerts) {
         const alerts::Alert& other = *p;
-        if (other.fingerprint == alert.fingerprint || other.status != alerts::AlertStatus::kFiring) continue;
+        if (other.fingerprint == alert.fingerprint || other.status != alerts::AlertStatus::kFiring)
+          continue;
         if (Matches(rule.source, other.labels) && EqualOn(rule.equal, alert.labels, other.labels)) {
           d.action = Action::kInhibited;
           d.inhibited_by = other.fingerprint;
@@ -219,7 +229,8 @@ Decision CorrelateViews(const alerts::Alert& alert,
     if (!exact && !service.empty()) {
       const std::string other = service_of(inc.group_labels);
       auto it = config.service_graph.find(service);
-      neighbour = !other.empty() && it != config.service_graph.end() && it->second.count(other) != 0 &&
+      neighbour = !other.empty() && it != config.service_graph.end() &&
+                  it->second.count(other) != 0 &&
                   EqualOn({"cluster", "namespace"}, inc.group_labels, d.group_labels);
     }
     if (!exact && !neighbour) continue;

@@ -39,7 +39,8 @@ std::map<std::string, std::string> JsonMap(const std::string& text) {
 
 std::string TitleFor(const alerts::Alert& a) {
   auto it = a.annotations.find("summary");
-  std::string title = it != a.annotations.end() && !it->second.empty() ? it->second : Label(a, "alertname");
+  std::string title =
+      it != a.annotations.end() && !it->second.empty() ? it->second : Label(a, "alertname");
   const std::string service = Label(a, "service");
   if (!service.empty() && title.find(service) == std::string::npos) title += " (" + service + ")";
   return title.substr(0, 500);
@@ -49,15 +50,18 @@ Status AddAction(Connection& conn, int64_t incident_id, const std::string& type,
                  const std::string& description, const std::string& actor, bool automated,
                  const Json& details, TimePoint now) {
   return conn
-      .Query("INSERT INTO incident_actions (incident_id, action_type, description, actor, automated, details, created_at) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-             {incident_id, type, description, actor, automated, DumpJson(details), now})
+      .Query(
+          "INSERT INTO incident_actions (incident_id, action_type, description, actor, automated, "
+          "details, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {incident_id, type, description, actor, automated, DumpJson(details), now})
       .status();
 }
 
 // The columns an IncidentView needs, first in every candidate query below.
 constexpr const char* kViewColumns =
-    "i.id, i.status, i.severity, i.labels, i.detected_at, i.last_signal_at, i.resolved_at, i.reopen_count";
+    "i.id, i.status, i.severity, i.labels, i.detected_at, i.last_signal_at, i.resolved_at, "
+    "i.reopen_count";
 
 IncidentView ViewFromRow(const store::Row& r) {
   IncidentView v;
@@ -77,28 +81,32 @@ IncidentView ViewFromRow(const store::Row& r) {
 constexpr int kOpenCandidates = 200;
 
 Json IncidentJson(const store::Row& r) {
-  auto opt_time = [&](const char* c) { return r.IsNull(c) ? Json(nullptr) : Json(FormatIso8601(r.GetTime(c))); };
+  auto opt_time = [&](const char* c) {
+    return r.IsNull(c) ? Json(nullptr) : Json(FormatIso8601(r.GetTime(c)));
+  };
   Json labels = ParseJson(r.GetString("labels")).value_or(Json::object());
   Json services = ParseJson(r.GetString("affected_services")).value_or(Json::array());
-  return Json{{"id", r.GetInt("id")},
-              {"title", r.GetString("title")},
-              {"description", r.GetString("description")},
-              {"severity", r.GetString("severity")},
-              {"status", r.GetString("status")},
-              {"source", r.GetString("source")},
-              {"service", r.IsNull("service") ? Json(nullptr) : Json(r.GetString("service"))},
-              {"labels", labels},
-              {"affectedServices", services},
-              {"alertCount", r.GetInt("alert_count")},
-              {"reopenCount", r.GetInt("reopen_count")},
-              {"flapping", r.GetBool("flapping")},
-              {"rootCause", r.IsNull("root_cause") ? Json(nullptr) : Json(r.GetString("root_cause"))},
-              {"acknowledgedBy", r.IsNull("acknowledged_by") ? Json(nullptr) : Json(r.GetInt("acknowledged_by"))},
-              {"detectedAt", FormatIso8601(r.GetTime("detected_at"))},
-              {"acknowledgedAt", opt_time("acknowledged_at")},
-              {"resolvedAt", opt_time("resolved_at")},
-              {"lastSignalAt", opt_time("last_signal_at")},
-              {"updatedAt", FormatIso8601(r.GetTime("updated_at"))}};
+  return Json{
+      {"id", r.GetInt("id")},
+      {"title", r.GetString("title")},
+      {"description", r.GetString("description")},
+      {"severity", r.GetString("severity")},
+      {"status", r.GetString("status")},
+      {"source", r.GetString("source")},
+      {"service", r.IsNull("service") ? Json(nullptr) : Json(r.GetString("service"))},
+      {"labels", labels},
+      {"affectedServices", services},
+      {"alertCount", r.GetInt("alert_count")},
+      {"reopenCount", r.GetInt("reopen_count")},
+      {"flapping", r.GetBool("flapping")},
+      {"rootCause", r.IsNull("root_cause") ? Json(nullptr) : Json(r.GetString("root_cause"))},
+      {"acknowledgedBy",
+       r.IsNull("acknowledged_by") ? Json(nullptr) : Json(r.GetInt("acknowledged_by"))},
+      {"detectedAt", FormatIso8601(r.GetTime("detected_at"))},
+      {"acknowledgedAt", opt_time("acknowledged_at")},
+      {"resolvedAt", opt_time("resolved_at")},
+      {"lastSignalAt", opt_time("last_signal_at")},
+      {"updatedAt", FormatIso8601(r.GetTime("updated_at"))}};
 }
 
 constexpr const char* kIncidentColumns =
@@ -109,14 +117,19 @@ constexpr const char* kIncidentColumns =
 }  // namespace
 
 Json IngestResult::ToJson() const {
-  return Json{{"alerts", alerts},   {"opened", opened},     {"attached", attached},
-              {"refreshed", refreshed}, {"resolvedMembers", resolved_members},
-              {"reopened", reopened}, {"inhibited", inhibited}, {"ignored", ignored}};
+  return Json{{"alerts", alerts},
+              {"opened", opened},
+              {"attached", attached},
+              {"refreshed", refreshed},
+              {"resolvedMembers", resolved_members},
+              {"reopened", reopened},
+              {"inhibited", inhibited},
+              {"ignored", ignored}};
 }
 
-IncidentService::IncidentService(store::Database& db, const Clock& clock,
-                                 IncidentServiceOptions options,
-                                 std::function<void(const std::string&, const std::string&)> publish)
+IncidentService::IncidentService(
+    store::Database& db, const Clock& clock, IncidentServiceOptions options,
+    std::function<void(const std::string&, const std::string&)> publish)
     : db_(db), clock_(clock), options_(std::move(options)), publish_(std::move(publish)) {}
 
 struct IncidentService::PendingIngest {
@@ -131,7 +144,8 @@ namespace {
 constexpr size_t kMaxGroupAlerts = 2000;
 }  // namespace
 
-Result<IngestResult> IncidentService::Ingest(const alerts::AlertBatch& batch, const std::string& actor) {
+Result<IngestResult> IncidentService::Ingest(const alerts::AlertBatch& batch,
+                                             const std::string& actor) {
   auto mine = std::make_shared<PendingIngest>();
   mine->batch = &batch;
   mine->actor = &actor;
@@ -214,8 +228,8 @@ struct IncidentService::GroupState {
   std::map<int64_t, Joined> joined;
 
   //! Records that an alert joined `incident_id`.
-  void Join(int64_t incident_id, const std::string& actor, TimePoint at, const std::string& alertname,
-            std::string description, const Json& details) {
+  void Join(int64_t incident_id, const std::string& actor, TimePoint at,
+            const std::string& alertname, std::string description, const Json& details) {
     Joined& j = joined[incident_id];
     if (j.count == 0) {
       j.actor = actor;
@@ -239,16 +253,20 @@ struct IncidentService::GroupState {
     if (it == joined.end()) return Status::Ok();
     Joined j = std::move(it->second);
     joined.erase(it);
-    if (j.count == 1) return AddAction(conn, incident_id, "alert_attached", j.description, j.actor, true, j.details, j.at);
+    if (j.count == 1)
+      return AddAction(conn, incident_id, "alert_attached", j.description, j.actor, true, j.details,
+                       j.at);
     std::string names;
     for (const auto& n : j.names) names += (names.empty() ? "" : ", ") + n;
-    return AddAction(conn, incident_id, "alert_attached",
-                     std::to_string(j.count) + " alerts joined (" + names + (j.more_names ? ", ..." : "") + ")",
-                     j.actor, true, {{"count", j.count}, {"alerts", j.alerts}, {"first", j.details}}, j.at);
+    return AddAction(
+        conn, incident_id, "alert_attached",
+        std::to_string(j.count) + " alerts joined (" + names + (j.more_names ? ", ..." : "") + ")",
+        j.actor, true, {{"count", j.count}, {"alerts", j.alerts}, {"first", j.details}}, j.at);
   }
   //! Any other timeline row keeps its place after the joins that came before it.
-  Status Action(Connection& conn, int64_t incident_id, const std::string& type, const std::string& description,
-                const std::string& actor, const Json& details, TimePoint now) {
+  Status Action(Connection& conn, int64_t incident_id, const std::string& type,
+                const std::string& description, const std::string& actor, const Json& details,
+                TimePoint now) {
     DAI_RETURN_IF_ERROR(FlushJoins(conn, incident_id));
     return AddAction(conn, incident_id, type, description, actor, true, details, now);
   }
@@ -263,11 +281,12 @@ void IncidentService::CommitGroup(const std::vector<std::shared_ptr<PendingInges
       DAI_RETURN_IF_ERROR(conn.Query("SELECT pg_advisory_xact_lock(7253001)").status());
     }
     GroupState state;
-    DAI_ASSIGN_OR_RETURN(auto open, conn.Query(std::string("SELECT ") + kViewColumns +
-                                                   " FROM incidents i WHERE i.status <> 'resolved' AND "
-                                                   "i.last_signal_at >= ? ORDER BY i.id DESC LIMIT ?",
-                                               {clock_.Now() - options_.correlator.group_window,
-                                                int64_t{kOpenCandidates}}));
+    DAI_ASSIGN_OR_RETURN(
+        auto open,
+        conn.Query(std::string("SELECT ") + kViewColumns +
+                       " FROM incidents i WHERE i.status <> 'resolved' AND "
+                       "i.last_signal_at >= ? ORDER BY i.id DESC LIMIT ?",
+                   {clock_.Now() - options_.correlator.group_window, int64_t{kOpenCandidates}}));
     for (const auto& r : open.rows) {
       IncidentView v = ViewFromRow(r);
       state.open.insert(v.id);
@@ -278,21 +297,24 @@ void IncidentService::CommitGroup(const std::vector<std::shared_ptr<PendingInges
         DAI_RETURN_IF_ERROR(IngestOne(conn, state, alert, *group[i]->actor, results[i]));
       }
     }
-    while (!state.joined.empty()) DAI_RETURN_IF_ERROR(state.FlushJoins(conn, state.joined.begin()->first));
+    while (!state.joined.empty())
+      DAI_RETURN_IF_ERROR(state.FlushJoins(conn, state.joined.begin()->first));
     // One write per changed incident: only the columns this group changed.
     for (const auto& [id, p] : state.pending) {
       const IncidentView& v = state.views.at(id);
-      DAI_RETURN_IF_ERROR(conn.Query(
-          "UPDATE incidents SET last_signal_at = ?, alert_count = alert_count + ?, "
-          "severity = CASE WHEN ? THEN ? ELSE severity END, "
-          "status = CASE WHEN ? THEN ? ELSE status END, "
-          "resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END, "
-          "reopen_count = reopen_count + ?, flapping = COALESCE(?, flapping), "
-          "updated_at = COALESCE(?, updated_at) WHERE id = ?",
-          {v.last_signal_at, p.alerts, p.severity, v.severity, p.status, v.status, p.status,
-           v.resolved_at ? store::Param(*v.resolved_at) : store::Param(nullptr), p.reopens,
-           p.flapping ? store::Param(*p.flapping) : store::Param(nullptr),
-           p.updated_at ? store::Param(*p.updated_at) : store::Param(nullptr), id}).status());
+      DAI_RETURN_IF_ERROR(
+          conn.Query(
+                  "UPDATE incidents SET last_signal_at = ?, alert_count = alert_count + ?, "
+                  "severity = CASE WHEN ? THEN ? ELSE severity END, "
+                  "status = CASE WHEN ? THEN ? ELSE status END, "
+                  "resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END, "
+                  "reopen_count = reopen_count + ?, flapping = COALESCE(?, flapping), "
+                  "updated_at = COALESCE(?, updated_at) WHERE id = ?",
+                  {v.last_signal_at, p.alerts, p.severity, v.severity, p.status, v.status, p.status,
+                   v.resolved_at ? store::Param(*v.resolved_at) : store::Param(nullptr), p.reopens,
+                   p.flapping ? store::Param(*p.flapping) : store::Param(nullptr),
+                   p.updated_at ? store::Param(*p.updated_at) : store::Param(nullptr), id})
+              .status());
     }
     return Status::Ok();
   });
@@ -321,10 +343,11 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
   // incidents of the group state. Only the alert's own membership is loaded (plus the number of
   // firing members when a firing member resolves): loading every member of every candidate
   // made ingestion quadratic in incident size.
-  DAI_ASSIGN_OR_RETURN(auto own, conn.Query(std::string("SELECT ") + kViewColumns +
-                                                ", ia.resolved_at FROM incident_alerts ia JOIN incidents i "
-                                                "ON i.id = ia.incident_id WHERE ia.fingerprint = ?",
-                                            {alert.fingerprint}));
+  DAI_ASSIGN_OR_RETURN(auto own,
+                       conn.Query(std::string("SELECT ") + kViewColumns +
+                                      ", ia.resolved_at FROM incident_alerts ia JOIN incidents i "
+                                      "ON i.id = ia.incident_id WHERE ia.fingerprint = ?",
+                                  {alert.fingerprint}));
   std::vector<IncidentView> own_views;
   own_views.reserve(own.rows.size());
   for (const auto& r : own.rows) {
@@ -336,8 +359,11 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
     if (r.IsNull(8)) v.firing_fingerprints.insert(alert.fingerprint);
     // The count matters only when a firing member resolves (is it the last one?).
     if (alert.status != alerts::AlertStatus::kFiring && !v.firing_fingerprints.empty()) {
-      DAI_ASSIGN_OR_RETURN(auto firing, conn.Query(
-          "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL", {id}));
+      DAI_ASSIGN_OR_RETURN(
+          auto firing,
+          conn.Query(
+              "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL",
+              {id}));
       v.firing_count = firing.rows.at(0).GetInt(0);
     }
     own_views.push_back(std::move(v));
@@ -346,7 +372,8 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
   views.reserve(own_views.size() + state.open.size());
   for (const auto& v : own_views) views.push_back(&v);
   for (int64_t id : state.open) {
-    if (std::none_of(own_views.begin(), own_views.end(), [&](const IncidentView& v) { return v.id == id; })) {
+    if (std::none_of(own_views.begin(), own_views.end(),
+                     [&](const IncidentView& v) { return v.id == id; })) {
       views.push_back(&state.views.at(id));
     }
   }
@@ -363,13 +390,16 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       std::string key = std::to_string(rule_idx);
       for (const auto& name : rules[rule_idx].equal) {
         auto it = alert.labels.find(name);
-        if (it == alert.labels.end() || it->second.empty() || name.find('"') != std::string::npos) continue;
+        if (it == alert.labels.end() || it->second.empty() || name.find('"') != std::string::npos)
+          continue;
         equal.emplace_back(name, it->second);
         key += '\0' + name + '\0' + it->second;
       }
       auto entry = state.inhibitors.find(key);
       if (entry == state.inhibitors.end()) {
-        std::string sql = "SELECT fingerprint, labels FROM alerts WHERE status = 'firing' AND severity = 'critical'";
+        std::string sql =
+            "SELECT fingerprint, labels FROM alerts WHERE status = 'firing' AND severity = "
+            "'critical'";
         Params params;
         for (const auto& [name, value] : equal) {
           if (name == "service") {
@@ -403,8 +433,10 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
   }
   const Decision d = CorrelateViews(alert, views, active, now, options_.correlator);
   const std::string severity = alerts::NormalizeSeverity(Label(alert, "severity"));
-  const Json details = {{"fingerprint", alert.fingerprint}, {"alertname", Label(alert, "alertname")},
-                        {"labels", MapJson(alert.labels)}, {"decision", std::string(ActionName(d.action))}};
+  const Json details = {{"fingerprint", alert.fingerprint},
+                        {"alertname", Label(alert, "alertname")},
+                        {"labels", MapJson(alert.labels)},
+                        {"decision", std::string(ActionName(d.action))}};
   int64_t incident_id = d.incident_id;
   IncidentView* view = nullptr;
   if (incident_id != 0) {
@@ -418,14 +450,20 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       const std::string service = Label(alert, "service");
       Json affected = service.empty() ? Json::array() : Json::array({service});
       const TimePoint detected = alert.starts_at < now ? alert.starts_at : now;
-      DAI_ASSIGN_OR_RETURN(auto ins, conn.Query(
-          "INSERT INTO incidents (title, description, severity, status, source, service, fingerprint, "
-          "affected_services, labels, detected_at, last_signal_at, alert_count, created_at, updated_at) "
-          "VALUES (?, ?, ?, 'detected', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
-          {TitleFor(alert), alert.annotations.count("description") ? alert.annotations.at("description") : "",
-           d.severity, alert.source, service.empty() ? store::Param(nullptr) : store::Param(service),
-           alerts::LabelFingerprint(d.group_labels), DumpJson(affected), DumpJson(MapJson(d.group_labels)),
-           detected, now, now, now}));
+      DAI_ASSIGN_OR_RETURN(
+          auto ins,
+          conn.Query(
+              "INSERT INTO incidents (title, description, severity, status, source, service, "
+              "fingerprint, "
+              "affected_services, labels, detected_at, last_signal_at, alert_count, created_at, "
+              "updated_at) "
+              "VALUES (?, ?, ?, 'detected', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+              {TitleFor(alert),
+               alert.annotations.count("description") ? alert.annotations.at("description") : "",
+               d.severity, alert.source,
+               service.empty() ? store::Param(nullptr) : store::Param(service),
+               alerts::LabelFingerprint(d.group_labels), DumpJson(affected),
+               DumpJson(MapJson(d.group_labels)), detected, now, now, now}));
       incident_id = ins.rows.at(0).GetInt(0);
       IncidentView v;
       v.id = incident_id;
@@ -436,19 +474,25 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       v.last_signal_at = now;
       state.views[incident_id] = std::move(v);
       state.open.insert(incident_id);
-      if (state.open.size() > static_cast<size_t>(kOpenCandidates)) state.open.erase(state.open.begin());
-      DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES (?, ?, ?)",
-                                     {incident_id, alert.fingerprint, now}).status());
-      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached", "Opened: " + d.reason, actor, true, details, now));
+      if (state.open.size() > static_cast<size_t>(kOpenCandidates))
+        state.open.erase(state.open.begin());
+      DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO incident_alerts (incident_id, fingerprint, "
+                                     "attached_at) VALUES (?, ?, ?)",
+                                     {incident_id, alert.fingerprint, now})
+                              .status());
+      DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached", "Opened: " + d.reason,
+                                    actor, true, details, now));
       ++result.opened;
       result.opened_incidents.push_back(incident_id);
       break;
     }
     case Action::kAttach: {
-      DAI_RETURN_IF_ERROR(conn.Query(
-          "INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES (?, ?, ?) "
-          "ON CONFLICT (incident_id, fingerprint) DO UPDATE SET resolved_at = NULL",
-          {incident_id, alert.fingerprint, now}).status());
+      DAI_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES "
+                     "(?, ?, ?) "
+                     "ON CONFLICT (incident_id, fingerprint) DO UPDATE SET resolved_at = NULL",
+                     {incident_id, alert.fingerprint, now})
+              .status());
       view->severity = d.severity;
       view->last_signal_at = now;
       auto& p = state.pending[incident_id];
@@ -466,11 +510,13 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       ++result.refreshed;
       break;
     case Action::kMemberResolved: {
-      DAI_RETURN_IF_ERROR(conn.Query(
-          "UPDATE incident_alerts SET resolved_at = ? WHERE incident_id = ? AND fingerprint = ?",
-          {now, incident_id, alert.fingerprint}).status());
+      DAI_RETURN_IF_ERROR(conn.Query("UPDATE incident_alerts SET resolved_at = ? WHERE incident_id "
+                                     "= ? AND fingerprint = ?",
+                                     {now, incident_id, alert.fingerprint})
+                              .status());
       DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "alert_resolved",
-                                       "Alert " + Label(alert, "alertname") + " resolved", actor, details, now));
+                                       "Alert " + Label(alert, "alertname") + " resolved", actor,
+                                       details, now));
       if (d.all_members_resolved) {
         if (options_.auto_resolve) {
           if (view->status != "resolved") {
@@ -481,11 +527,13 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
             p.updated_at = now;
             state.open.erase(incident_id);
           }
-          DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "resolve", "Resolved automatically: every alert resolved",
-                                           "system", Json::object(), now));
+          DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "resolve",
+                                           "Resolved automatically: every alert resolved", "system",
+                                           Json::object(), now));
         } else {
           DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "status_change",
-                                           "Every alert resolved: resolution proposed", "system", Json::object(), now));
+                                           "Every alert resolved: resolution proposed", "system",
+                                           Json::object(), now));
         }
       }
       ++result.resolved_members;
@@ -504,10 +552,12 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       p.flapping = d.flapping;
       p.updated_at = now;
       state.open.insert(incident_id);
-      DAI_RETURN_IF_ERROR(conn.Query(
-          "UPDATE incident_alerts SET resolved_at = NULL WHERE incident_id = ? AND fingerprint = ?",
-          {incident_id, alert.fingerprint}).status());
-      DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "reopen", "Reopened: " + d.reason, actor, details, now));
+      DAI_RETURN_IF_ERROR(conn.Query("UPDATE incident_alerts SET resolved_at = NULL WHERE "
+                                     "incident_id = ? AND fingerprint = ?",
+                                     {incident_id, alert.fingerprint})
+                              .status());
+      DAI_RETURN_IF_ERROR(
+          state.Action(conn, incident_id, "reopen", "Reopened: " + d.reason, actor, details, now));
       ++result.reopened;
       break;
     }
@@ -524,25 +574,37 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
     state.open.erase(state.open.begin());
   }
   // The alert's own row: one per fingerprint, with its current state.
-  const bool linked = incident_id != 0 && d.action != Action::kInhibited && d.action != Action::kIgnored;
-  DAI_RETURN_IF_ERROR(conn.Query(
-      "INSERT INTO alerts (fingerprint, source, status, alertname, severity, labels, annotations, generator_url, "
-      "starts_at, ends_at, incident_id, inhibited_by, receive_count, first_received_at, last_received_at, service) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
-      "ON CONFLICT (fingerprint) DO UPDATE SET source = excluded.source, status = excluded.status, "
-      "alertname = excluded.alertname, severity = excluded.severity, labels = excluded.labels, "
-      "service = excluded.service, "
-      "annotations = excluded.annotations, generator_url = excluded.generator_url, starts_at = excluded.starts_at, "
-      "ends_at = excluded.ends_at, incident_id = COALESCE(excluded.incident_id, alerts.incident_id), "
-      "inhibited_by = excluded.inhibited_by, receive_count = alerts.receive_count + 1, "
-      "last_received_at = excluded.last_received_at",
-      {alert.fingerprint, alert.source, StatusName(alert.status), Label(alert, "alertname"), severity,
-       DumpJson(MapJson(alert.labels)), DumpJson(MapJson(alert.annotations)), alert.generator_url,
-       alert.starts_at, alert.ends_at ? store::Param(*alert.ends_at) : store::Param(nullptr),
-       linked ? store::Param(incident_id) : store::Param(nullptr),
-       d.inhibited_by.empty() ? store::Param(nullptr) : store::Param(d.inhibited_by), now, now,
-       Label(alert, "service").empty() ? store::Param(nullptr) : store::Param(Label(alert, "service"))}).status());
-  if (incident_id != 0 && d.action != Action::kIgnored) result.touched_incidents.push_back(incident_id);
+  const bool linked =
+      incident_id != 0 && d.action != Action::kInhibited && d.action != Action::kIgnored;
+  DAI_RETURN_IF_ERROR(
+      conn.Query("INSERT INTO alerts (fingerprint, source, status, alertname, severity, labels, "
+                 "annotations, generator_url, "
+                 "starts_at, ends_at, incident_id, inhibited_by, receive_count, first_received_at, "
+                 "last_received_at, service) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
+                 "ON CONFLICT (fingerprint) DO UPDATE SET source = excluded.source, status = "
+                 "excluded.status, "
+                 "alertname = excluded.alertname, severity = excluded.severity, labels = "
+                 "excluded.labels, "
+                 "service = excluded.service, "
+                 "annotations = excluded.annotations, generator_url = excluded.generator_url, "
+                 "starts_at = excluded.starts_at, "
+                 "ends_at = excluded.ends_at, incident_id = COALESCE(excluded.incident_id, "
+                 "alerts.incident_id), "
+                 "inhibited_by = excluded.inhibited_by, receive_count = alerts.receive_count + 1, "
+                 "last_received_at = excluded.last_received_at",
+                 {alert.fingerprint, alert.source, StatusName(alert.status),
+                  Label(alert, "alertname"), severity, DumpJson(MapJson(alert.labels)),
+                  DumpJson(MapJson(alert.annotations)), alert.generator_url, alert.starts_at,
+                  alert.ends_at ? store::Param(*alert.ends_at) : store::Param(nullptr),
+                  linked ? store::Param(incident_id) : store::Param(nullptr),
+                  d.inhibited_by.empty() ? store::Param(nullptr) : store::Param(d.inhibited_by),
+                  now, now,
+                  Label(alert, "service").empty() ? store::Param(nullptr)
+                                                  : store::Param(Label(alert, "service"))})
+          .status());
+  if (incident_id != 0 && d.action != Action::kIgnored)
+    result.touched_incidents.push_back(incident_id);
   // Keep the group's inhibitors as the store now holds them: this alert leaves every set, and
   // joins those whose labels it shares while it fires as critical.
   const bool inhibits = alert.status == alerts::AlertStatus::kFiring && severity == "critical";
@@ -588,75 +650,113 @@ Result<Json> IncidentService::List(const Json& f) {
   Params page = params;
   page.push_back(limit);
   page.push_back(offset);
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kIncidentColumns + " FROM incidents" + where +
-                                                " ORDER BY detected_at DESC, id DESC LIMIT ? OFFSET ?", page));
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query(std::string("SELECT ") + kIncidentColumns + " FROM incidents" + where +
+                               " ORDER BY detected_at DESC, id DESC LIMIT ? OFFSET ?",
+                           page));
   Json items = Json::array();
   for (const auto& r : rows.rows) items.push_back(IncidentJson(r));
-  return Json{{"items", items}, {"total", count.rows.at(0).GetInt(0)}, {"limit", limit}, {"offset", offset}};
+  return Json{{"items", items},
+              {"total", count.rows.at(0).GetInt(0)},
+              {"limit", limit},
+              {"offset", offset}};
 }
 
 Result<Json> IncidentService::Get(int64_t id) {
-  DAI_ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?", {id}));
-  if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?", {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("incident " + std::to_string(id) + " does not exist");
   Json out = IncidentJson(rows.rows[0]);
-  DAI_ASSIGN_OR_RETURN(auto actions, db_.Query(
-      "SELECT id, action_type, description, actor, automated, details, created_at FROM incident_actions "
-      "WHERE incident_id = ? ORDER BY created_at, id", {id}));
+  DAI_ASSIGN_OR_RETURN(auto actions,
+                       db_.Query("SELECT id, action_type, description, actor, automated, details, "
+                                 "created_at FROM incident_actions "
+                                 "WHERE incident_id = ? ORDER BY created_at, id",
+                                 {id}));
   Json timeline = Json::array();
   for (const auto& a : actions.rows) {
-    timeline.push_back(Json{{"id", a.GetInt(0)}, {"type", a.GetString(1)}, {"description", a.GetString(2)},
-                        {"actor", a.GetString(3)}, {"automated", a.GetBool(4)},
-                        {"details", ParseJson(a.GetString(5)).value_or(Json::object())},
-                        {"at", FormatIso8601(a.GetTime(6))}});
+    timeline.push_back(Json{{"id", a.GetInt(0)},
+                            {"type", a.GetString(1)},
+                            {"description", a.GetString(2)},
+                            {"actor", a.GetString(3)},
+                            {"automated", a.GetBool(4)},
+                            {"details", ParseJson(a.GetString(5)).value_or(Json::object())},
+                            {"at", FormatIso8601(a.GetTime(6))}});
   }
   out["timeline"] = timeline;
-  DAI_ASSIGN_OR_RETURN(auto members, db_.Query(
-      "SELECT a.fingerprint, a.status, a.alertname, a.severity, a.labels, a.annotations, a.starts_at, a.ends_at, "
-      "a.receive_count, a.generator_url, ia.attached_at, ia.resolved_at FROM incident_alerts ia "
-      "JOIN alerts a ON a.fingerprint = ia.fingerprint WHERE ia.incident_id = ? ORDER BY ia.attached_at", {id}));
+  DAI_ASSIGN_OR_RETURN(auto members,
+                       db_.Query("SELECT a.fingerprint, a.status, a.alertname, a.severity, "
+                                 "a.labels, a.annotations, a.starts_at, a.ends_at, "
+                                 "a.receive_count, a.generator_url, ia.attached_at, ia.resolved_at "
+                                 "FROM incident_alerts ia "
+                                 "JOIN alerts a ON a.fingerprint = ia.fingerprint WHERE "
+                                 "ia.incident_id = ? ORDER BY ia.attached_at",
+                                 {id}));
   Json alerts = Json::array();
   for (const auto& m : members.rows) {
-    alerts.push_back(Json{{"fingerprint", m.GetString(0)}, {"status", m.GetString(1)}, {"alertname", m.GetString(2)},
-                      {"severity", m.GetString(3)}, {"labels", ParseJson(m.GetString(4)).value_or(Json::object())},
-                      {"annotations", ParseJson(m.GetString(5)).value_or(Json::object())},
-                      {"startsAt", FormatIso8601(m.GetTime(6))},
-                      {"endsAt", m.IsNull(7) ? Json(nullptr) : Json(FormatIso8601(m.GetTime(7)))},
-                      {"receiveCount", m.GetInt(8)}, {"generatorUrl", m.GetString(9)},
-                      {"attachedAt", FormatIso8601(m.GetTime(10))},
-                      {"resolvedAt", m.IsNull(11) ? Json(nullptr) : Json(FormatIso8601(m.GetTime(11)))}});
+    alerts.push_back(
+        Json{{"fingerprint", m.GetString(0)},
+             {"status", m.GetString(1)},
+             {"alertname", m.GetString(2)},
+             {"severity", m.GetString(3)},
+             {"labels", ParseJson(m.GetString(4)).value_or(Json::object())},
+             {"annotations", ParseJson(m.GetString(5)).value_or(Json::object())},
+             {"startsAt", FormatIso8601(m.GetTime(6))},
+             {"endsAt", m.IsNull(7) ? Json(nullptr) : Json(FormatIso8601(m.GetTime(7)))},
+             {"receiveCount", m.GetInt(8)},
+             {"generatorUrl", m.GetString(9)},
+             {"attachedAt", FormatIso8601(m.GetTime(10))},
+             {"resolvedAt", m.IsNull(11) ? Json(nullptr) : Json(FormatIso8601(m.GetTime(11)))}});
   }
   out["alerts"] = alerts;
   return out;
 }
 
-Result<Json> IncidentService::Acknowledge(int64_t id, const Identity& who, const std::string& note) {
+Result<Json> IncidentService::Acknowledge(int64_t id, const Identity& who,
+                                          const std::string& note) {
   const TimePoint now = clock_.Now();
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT status, acknowledged_at FROM incidents WHERE id = ?", {id}));
-    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
-    if (rows.rows[0].GetString(0) == "resolved") return Status::FailedPrecondition("incident " + std::to_string(id) + " is resolved");
-    if (!rows.rows[0].IsNull(1)) return Status::Conflict("incident " + std::to_string(id) + " is already acknowledged");
-    DAI_RETURN_IF_ERROR(conn.Query(
-        "UPDATE incidents SET status = CASE WHEN status = 'detected' THEN 'investigating' ELSE status END, "
-        "acknowledged_at = ?, acknowledged_by = ?, updated_at = ? WHERE id = ?",
-        {now, who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr), now, id}).status());
-    return AddAction(conn, id, "acknowledge", note.empty() ? "Acknowledged" : "Acknowledged: " + note, who.username,
-                     false, Json::object(), now);
+    DAI_ASSIGN_OR_RETURN(
+        auto rows, conn.Query("SELECT status, acknowledged_at FROM incidents WHERE id = ?", {id}));
+    if (rows.rows.empty())
+      return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    if (rows.rows[0].GetString(0) == "resolved")
+      return Status::FailedPrecondition("incident " + std::to_string(id) + " is resolved");
+    if (!rows.rows[0].IsNull(1))
+      return Status::Conflict("incident " + std::to_string(id) + " is already acknowledged");
+    DAI_RETURN_IF_ERROR(
+        conn.Query(
+                "UPDATE incidents SET status = CASE WHEN status = 'detected' THEN 'investigating' "
+                "ELSE status END, "
+                "acknowledged_at = ?, acknowledged_by = ?, updated_at = ? WHERE id = ?",
+                {now, who.user_id > 0 ? store::Param(who.user_id) : store::Param(nullptr), now, id})
+            .status());
+    return AddAction(conn, id, "acknowledge",
+                     note.empty() ? "Acknowledged" : "Acknowledged: " + note, who.username, false,
+                     Json::object(), now);
   }));
   if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
   return Get(id);
 }
 
-Result<Json> IncidentService::Resolve(int64_t id, const Identity& who, const std::string& resolution) {
+Result<Json> IncidentService::Resolve(int64_t id, const Identity& who,
+                                      const std::string& resolution) {
   const TimePoint now = clock_.Now();
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
     DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT status FROM incidents WHERE id = ?", {id}));
-    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
-    if (rows.rows[0].GetString(0) == "resolved") return Status::Conflict("incident " + std::to_string(id) + " is already resolved");
-    DAI_RETURN_IF_ERROR(conn.Query(
-        "UPDATE incidents SET status = 'resolved', resolved_at = ?, root_cause = COALESCE(?, root_cause), updated_at = ? WHERE id = ?",
-        {now, resolution.empty() ? store::Param(nullptr) : store::Param(resolution), now, id}).status());
-    return AddAction(conn, id, "resolve", resolution.empty() ? "Resolved" : "Resolved: " + resolution, who.username,
+    if (rows.rows.empty())
+      return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    if (rows.rows[0].GetString(0) == "resolved")
+      return Status::Conflict("incident " + std::to_string(id) + " is already resolved");
+    DAI_RETURN_IF_ERROR(
+        conn.Query("UPDATE incidents SET status = 'resolved', resolved_at = ?, root_cause = "
+                   "COALESCE(?, root_cause), updated_at = ? WHERE id = ?",
+                   {now, resolution.empty() ? store::Param(nullptr) : store::Param(resolution), now,
+                    id})
+            .status());
+    return AddAction(conn, id, "resolve",
+                     resolution.empty() ? "Resolved" : "Resolved: " + resolution, who.username,
                      false, Json::object(), now);
   }));
   if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
@@ -667,8 +767,10 @@ Result<Json> IncidentService::AddNote(int64_t id, const Identity& who, const std
   const TimePoint now = clock_.Now();
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
     DAI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT id FROM incidents WHERE id = ?", {id}));
-    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
-    DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET updated_at = ? WHERE id = ?", {now, id}).status());
+    if (rows.rows.empty())
+      return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    DAI_RETURN_IF_ERROR(
+        conn.Query("UPDATE incidents SET updated_at = ? WHERE id = ?", {now, id}).status());
     return AddAction(conn, id, "comment", note, who.username, false, Json::object(), now);
   }));
   if (publish_) publish_("incident.updated", DumpJson({{"id", id}}));
@@ -678,30 +780,42 @@ Result<Json> IncidentService::AddNote(int64_t id, const Identity& who, const std
 Result<Json> IncidentService::Update(int64_t id, const Identity& who, const Json& change) {
   const TimePoint now = clock_.Now();
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto rows, conn.Query(
-        "SELECT status, severity, assigned_to, acknowledged_at FROM incidents WHERE id = ?", {id}));
-    if (rows.rows.empty()) return Status::NotFound("incident " + std::to_string(id) + " does not exist");
+    DAI_ASSIGN_OR_RETURN(
+        auto rows,
+        conn.Query(
+            "SELECT status, severity, assigned_to, acknowledged_at FROM incidents WHERE id = ?",
+            {id}));
+    if (rows.rows.empty())
+      return Status::NotFound("incident " + std::to_string(id) + " does not exist");
     const std::string status = rows.rows[0].GetString(0);
     const std::string severity = rows.rows[0].GetString(1);
     if (change.contains("status")) {
       const std::string to = change["status"].get<std::string>();
-      if (to == "resolved") return Status::InvalidArgument("status: use incidentCommander.resolve to resolve");
+      if (to == "resolved")
+        return Status::InvalidArgument("status: use incidentCommander.resolve to resolve");
       if (to != status) {
         const bool reopen = status == "resolved";
-        DAI_RETURN_IF_ERROR(conn.Query(
-            reopen ? "UPDATE incidents SET status = ?, resolved_at = NULL, reopen_count = reopen_count + 1, updated_at = ? WHERE id = ?"
-                   : "UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?",
-            {to, now, id}).status());
-        DAI_RETURN_IF_ERROR(AddAction(conn, id, reopen ? "reopen" : "status_change", "Status " + status + " → " + to,
-                                      who.username, false, {{"from", status}, {"to", to}}, now));
+        DAI_RETURN_IF_ERROR(
+            conn.Query(reopen ? "UPDATE incidents SET status = ?, resolved_at = NULL, reopen_count "
+                                "= reopen_count + 1, updated_at = ? WHERE id = ?"
+                              : "UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?",
+                       {to, now, id})
+                .status());
+        DAI_RETURN_IF_ERROR(AddAction(conn, id, reopen ? "reopen" : "status_change",
+                                      "Status " + status + " → " + to, who.username, false,
+                                      {{"from", status}, {"to", to}}, now));
       }
     }
     if (change.contains("severity")) {
       const std::string to = change["severity"].get<std::string>();
       if (to != severity) {
-        DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET severity = ?, updated_at = ? WHERE id = ?", {to, now, id}).status());
-        DAI_RETURN_IF_ERROR(AddAction(conn, id, "severity_change", "Severity " + severity + " → " + to, who.username,
-                                      false, {{"from", severity}, {"to", to}}, now));
+        DAI_RETURN_IF_ERROR(
+            conn.Query("UPDATE incidents SET severity = ?, updated_at = ? WHERE id = ?",
+                       {to, now, id})
+                .status());
+        DAI_RETURN_IF_ERROR(AddAction(conn, id, "severity_change",
+                                      "Severity " + severity + " → " + to, who.username, false,
+                                      {{"from", severity}, {"to", to}}, now));
       }
     }
     if (change.contains("assignee")) {
@@ -710,11 +824,16 @@ Result<Json> IncidentService::Update(int64_t id, const Identity& who, const Json
       if (!change["assignee"].is_null()) {
         name = change["assignee"].get<std::string>();
         DAI_ASSIGN_OR_RETURN(auto u, conn.Query("SELECT id FROM users WHERE username = ?", {name}));
-        if (u.rows.empty()) return Status::InvalidArgument("assignee: no user named \"" + name + "\"");
+        if (u.rows.empty())
+          return Status::InvalidArgument("assignee: no user named \"" + name + "\"");
         user = u.rows[0].GetInt(0);
       }
-      DAI_RETURN_IF_ERROR(conn.Query("UPDATE incidents SET assigned_to = ?, updated_at = ? WHERE id = ?", {user, now, id}).status());
-      DAI_RETURN_IF_ERROR(AddAction(conn, id, "assign", "Assigned to " + name, who.username, false, {{"assignee", name}}, now));
+      DAI_RETURN_IF_ERROR(
+          conn.Query("UPDATE incidents SET assigned_to = ?, updated_at = ? WHERE id = ?",
+                     {user, now, id})
+              .status());
+      DAI_RETURN_IF_ERROR(AddAction(conn, id, "assign", "Assigned to " + name, who.username, false,
+                                    {{"assignee", name}}, now));
     }
     return Status::Ok();
   }));

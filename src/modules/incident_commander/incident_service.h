@@ -75,8 +75,8 @@ class IncidentService {
   //! executions) and stores it as a new revision; people's edits stay as their own revisions.
   Result<Json> GeneratePostMortem(int64_t incident_id, const Identity& who);
   //! Stores an edit by a person as a new revision.
-  Result<Json> SavePostMortem(int64_t incident_id, const std::string& content, const std::string& author,
-                              bool generated);
+  Result<Json> SavePostMortem(int64_t incident_id, const std::string& content,
+                              const std::string& author, bool generated);
   //! The current post-mortem (null when none) and every revision, newest first.
   Result<Json> PostMortem(int64_t incident_id);
   //! Adds a note to the timeline.

@@ -42,11 +42,12 @@ class IncidentServiceTest : public ::testing::Test {
     return b.ok() ? *b : alerts::AlertBatch{};
   }
 
-  static std::string Payload(const std::string& status, const std::string& alertname, const std::string& service,
-                             const std::string& severity = "warning") {
-    return R"({"version":"4","status":")" + status + R"(","alerts":[{"labels":{"alertname":")" + alertname +
-           R"(","service":")" + service + R"(","severity":")" + severity +
-           R"("},"annotations":{"summary":")" + alertname + R"( is bad"},"startsAt":"2023-11-14T22:10:00Z"}]})";
+  static std::string Payload(const std::string& status, const std::string& alertname,
+                             const std::string& service, const std::string& severity = "warning") {
+    return R"({"version":"4","status":")" + status + R"(","alerts":[{"labels":{"alertname":")" +
+           alertname + R"(","service":")" + service + R"(","severity":")" + severity +
+           R"("},"annotations":{"summary":")" + alertname +
+           R"( is bad"},"startsAt":"2023-11-14T22:10:00Z"}]})";
   }
 
   std::filesystem::path dir_;
@@ -164,11 +165,13 @@ TEST_F(IncidentServiceTest, ConcurrentIngestCommitsEveryAlertOnce) {
         std::string alerts;
         for (int k = 0; k < kPerCall; ++k) {
           alerts += std::string(alerts.empty() ? "" : ",") + R"({"labels":{"alertname":"A)" +
-                    std::to_string(c) + R"(","service":"svc-)" + std::to_string(k) + R"(","instance":"t)" +
-                    std::to_string(t) + "-" + std::to_string(c) + "-" + std::to_string(k) +
+                    std::to_string(c) + R"(","service":"svc-)" + std::to_string(k) +
+                    R"(","instance":"t)" + std::to_string(t) + "-" + std::to_string(c) + "-" +
+                    std::to_string(k) +
                     R"(","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
         }
-        auto r = svc_->Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + alerts + "]}"), "am");
+        auto r = svc_->Ingest(
+            Batch(R"({"version":"4","status":"firing","alerts":[)" + alerts + "]}"), "am");
         if (!r.ok()) {
           ++failures;
           continue;
@@ -201,8 +204,8 @@ TEST_F(IncidentServiceTest, ConcurrentIngestCommitsEveryAlertOnce) {
 TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
   auto alert = [](const std::string& status, const std::string& name, const std::string& service,
                   const std::string& severity) {
-    return R"({"status":")" + status + R"(","labels":{"alertname":")" + name + R"(","service":")" + service +
-           R"(","severity":")" + severity + R"("},"startsAt":"2023-11-14T22:10:00Z"})";
+    return R"({"status":")" + status + R"(","labels":{"alertname":")" + name + R"(","service":")" +
+           service + R"(","severity":")" + severity + R"("},"startsAt":"2023-11-14T22:10:00Z"})";
   };
   const std::vector<std::string> sequence = {
       alert("firing", "W1", "api", "warning"),    // opens api
@@ -233,7 +236,8 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
     std::string body;
     for (const auto& a : sequence) {
       if (!one_call) {
-        auto r = svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + a + "]}"), "am");
+        auto r =
+            svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + a + "]}"), "am");
         EXPECT_TRUE(r.ok()) << r.status().ToString();
         if (r.ok()) add(*r);
       }
@@ -241,7 +245,8 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
     }
     if (one_call) {
       const int64_t before = svc.ingest_transactions();
-      auto r = svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + body + "]}"), "am");
+      auto r =
+          svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + body + "]}"), "am");
       EXPECT_TRUE(r.ok()) << r.status().ToString();
       if (r.ok()) add(*r);
       EXPECT_EQ(svc.ingest_transactions(), before + 1);
@@ -256,17 +261,24 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
   const IngestResult grouped = ingest_all(*svc_, true);
   const IngestResult single = ingest_all(sequential, false);
   EXPECT_EQ(grouped.ToJson(), single.ToJson());
-  EXPECT_EQ(grouped.ToJson(),
-            (Json{{"alerts", 12}, {"opened", 2}, {"attached", 3}, {"refreshed", 1}, {"resolvedMembers", 3},
-                  {"reopened", 1}, {"inhibited", 1}, {"ignored", 1}}));
+  EXPECT_EQ(grouped.ToJson(), (Json{{"alerts", 12},
+                                    {"opened", 2},
+                                    {"attached", 3},
+                                    {"refreshed", 1},
+                                    {"resolvedMembers", 3},
+                                    {"reopened", 1},
+                                    {"inhibited", 1},
+                                    {"ignored", 1}}));
   const char* incidents_sql =
       "SELECT service, status, severity, alert_count, reopen_count, flapping, resolved_at IS NULL, "
       "last_signal_at, updated_at FROM incidents ORDER BY service";
   const char* alerts_sql =
-      "SELECT a.alertname, a.status, i.service, a.inhibited_by IS NULL, a.receive_count FROM alerts a "
+      "SELECT a.alertname, a.status, i.service, a.inhibited_by IS NULL, a.receive_count FROM "
+      "alerts a "
       "LEFT JOIN incidents i ON i.id = a.incident_id ORDER BY a.alertname";
   const char* members_sql =
-      "SELECT i.service, ia.fingerprint, ia.resolved_at IS NULL FROM incident_alerts ia JOIN incidents i "
+      "SELECT i.service, ia.fingerprint, ia.resolved_at IS NULL FROM incident_alerts ia JOIN "
+      "incidents i "
       "ON i.id = ia.incident_id ORDER BY i.service, ia.fingerprint";
   const char* timeline_sql =
       "SELECT i.service, a.action_type, a.description FROM incident_actions a JOIN incidents i "
@@ -278,11 +290,13 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
     ASSERT_EQ(a->rows.size(), b->rows.size()) << sql;
     for (size_t r = 0; r < a->rows.size(); ++r) {
       for (size_t c = 0; c < a->columns.size(); ++c) {
-        EXPECT_EQ(a->rows[r].GetOptString(c), b->rows[r].GetOptString(c)) << sql << " row " << r << " col " << c;
+        EXPECT_EQ(a->rows[r].GetOptString(c), b->rows[r].GetOptString(c))
+            << sql << " row " << r << " col " << c;
       }
     }
   }
-  auto api = db_->Query("SELECT status, severity, alert_count, reopen_count FROM incidents WHERE service = 'api'");
+  auto api = db_->Query(
+      "SELECT status, severity, alert_count, reopen_count FROM incidents WHERE service = 'api'");
   ASSERT_TRUE(api.ok());
   ASSERT_EQ(api->rows.size(), 1u);
   EXPECT_EQ(api->rows[0].GetString(0), "detected");
@@ -299,15 +313,19 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
 TEST_F(IncidentServiceTest, JoinsInOneTransactionAreOneTimelineRow) {
   std::string body;
   for (int i = 0; i < 8; ++i) {
-    body += std::string(body.empty() ? "" : ",") + R"({"labels":{"alertname":"A)" + std::to_string(i % 6) +
-            R"(","instance":"i)" + std::to_string(i) +
+    body += std::string(body.empty() ? "" : ",") + R"({"labels":{"alertname":"A)" +
+            std::to_string(i % 6) + R"(","instance":"i)" + std::to_string(i) +
             R"(","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
   }
   // Then one of them resolves and two more join.
-  body += R"(,{"status":"resolved","labels":{"alertname":"A1","instance":"i1","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
-  body += R"(,{"labels":{"alertname":"B","instance":"x","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
-  body += R"(,{"labels":{"alertname":"C","instance":"y","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
-  auto r = svc_->Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + body + "]}"), "am");
+  body +=
+      R"(,{"status":"resolved","labels":{"alertname":"A1","instance":"i1","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+  body +=
+      R"(,{"labels":{"alertname":"B","instance":"x","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+  body +=
+      R"(,{"labels":{"alertname":"C","instance":"y","service":"api","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"})";
+  auto r =
+      svc_->Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + body + "]}"), "am");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->opened, 1);
   EXPECT_EQ(r->attached, 9);
@@ -357,7 +375,9 @@ TEST_F(IncidentServiceTest, ProposedResolutionFlappingAndLifecycle) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->reopened, 1);
   }
-  auto edge = db_->Query("SELECT count(*), max(reopen_count), max(flapping), max(status) FROM incidents WHERE service = 'edge'");
+  auto edge = db_->Query(
+      "SELECT count(*), max(reopen_count), max(flapping), max(status) FROM incidents WHERE service "
+      "= 'edge'");
   ASSERT_TRUE(edge.ok());
   EXPECT_EQ(edge->rows[0].GetInt(0), 1);
   EXPECT_EQ(edge->rows[0].GetInt(1), 2);
@@ -379,7 +399,8 @@ TEST_F(IncidentServiceTest, ProposedResolutionFlappingAndLifecycle) {
 
 TEST_F(IncidentServiceTest, FiltersAndPagination) {
   for (const char* svc : {"a", "b", "c"}) {
-    ASSERT_TRUE(svc_->Ingest(Batch(Payload("firing", std::string("Alert-") + svc, svc)), "am").ok());
+    ASSERT_TRUE(
+        svc_->Ingest(Batch(Payload("firing", std::string("Alert-") + svc, svc)), "am").ok());
   }
   auto page = svc_->List(Json{{"limit", 2}, {"offset", 0}});
   EXPECT_EQ((*page)["items"].size(), 2u);
