@@ -1085,6 +1085,28 @@ ALTER TABLE pipeline_runs ADD COLUMN change_features {{JSON}};
 ALTER TABLE pipeline_runs ADD COLUMN prediction {{JSON}};
 )SQL";
 
+// healing_rules.action_type gains 'apply_desired' (drift correction). SQLite cannot alter a
+// CHECK constraint: the table's stored definition is edited in place (SQLite's documented
+// procedure for CHECK changes, which need no change to stored rows); `writable_schema = RESET`
+// makes this connection re-read it, and the index created after it bumps the schema cookie so
+// every other open connection does too.
+constexpr std::string_view kMigration18Sqlite = R"SQL(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master
+   SET sql = replace(sql, '''notify'',''custom''', '''notify'',''apply_desired'',''custom''')
+ WHERE type = 'table' AND name = 'healing_rules';
+PRAGMA writable_schema = RESET;
+CREATE INDEX healing_rules_action_type_idx ON healing_rules(action_type);
+)SQL";
+
+constexpr std::string_view kMigration18Postgres = R"SQL(
+ALTER TABLE healing_rules DROP CONSTRAINT IF EXISTS healing_rules_action_type_check;
+ALTER TABLE healing_rules ADD CONSTRAINT healing_rules_action_type_check CHECK (action_type IN (
+  'restart_process','restart_service','restart_pod','rollout_restart','scale_up','scale_down',
+  'rollback','cordon_node','run_runbook','http_request','notify','apply_desired','custom'));
+CREATE INDEX healing_rules_action_type_idx ON healing_rules(action_type);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
@@ -1100,6 +1122,7 @@ const std::vector<Migration>& Registry() {
       {14, "ci/cd change features and predictions", kMigration14},
       {15, "security guardian: secrets findings and rotation", kMigration15},
       {17, "cost optimizer: collectors, allocations, anomalies", kMigration17},
+      {18, "self-healing: the apply_desired action", kMigration18Sqlite, kMigration18Postgres},
   };
   return kAll;
 }
@@ -1170,9 +1193,9 @@ Status Migrate(Database& db) {
     DAI_RETURN_IF_ERROR(lock(conn));
     DAI_ASSIGN_OR_RETURN(int current, MaxVersion(conn));
     if (current > LatestSchemaVersion()) {
-      return Status::FailedPrecondition(
-          "the database has schema version " + std::to_string(current) +
-          ", newer than this binary's " + std::to_string(LatestSchemaVersion()));
+      return Status::FailedPrecondition("the database has schema version " +
+                                        std::to_string(current) + ", newer than this binary's " +
+                                        std::to_string(LatestSchemaVersion()));
     }
     return Status::Ok();
   }));
@@ -1183,10 +1206,15 @@ Status Migrate(Database& db) {
                            conn.Query("SELECT version FROM schema_migrations WHERE version = ?",
                                       {int64_t{migration.version}}));
       if (!applied.rows.empty()) return Status::Ok();
-      DAI_RETURN_IF_ERROR(conn.ExecScript(ExpandMigrationSql(migration.sql_template, dialect)));
+      const std::string_view sql =
+          dialect == Dialect::kPostgres && !migration.postgres_sql_template.empty()
+              ? migration.postgres_sql_template
+              : migration.sql_template;
+      DAI_RETURN_IF_ERROR(conn.ExecScript(ExpandMigrationSql(sql, dialect)));
       return conn
           .Query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                 {int64_t{migration.version}, std::string(migration.name), SystemClock::Instance().Now()})
+                 {int64_t{migration.version}, std::string(migration.name),
+                  SystemClock::Instance().Now()})
           .status();
     });
     if (!st.ok()) {
@@ -1206,8 +1234,7 @@ Result<int> SchemaVersion(Database& db) {
             "'schema_migrations'";
   DAI_ASSIGN_OR_RETURN(auto exists, db.Query(exists_sql));
   if (exists.rows.at(0).GetInt(size_t{0}) == 0) return 0;
-  DAI_ASSIGN_OR_RETURN(auto r,
-                       db.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  DAI_ASSIGN_OR_RETURN(auto r, db.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   return static_cast<int>(r.rows.at(0).GetInt(size_t{0}));
 }
 

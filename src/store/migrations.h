@@ -30,6 +30,9 @@ struct Migration {
   int version;
   std::string_view name;
   std::string_view sql_template;
+  //! When set, PostgreSQL runs this instead of sql_template (for the rare change the two
+  //! dialects cannot express alike, such as altering a CHECK constraint).
+  std::string_view postgres_sql_template = {};
 };
 
 //! All migrations in ascending version order.

@@ -116,6 +116,25 @@ TEST_P(MigrationTest, AppliesOnceAndCreatesEveryTable) {
   }
 }
 
+// Migration 18 widened a CHECK constraint in place (SQLite) or replaced it (PostgreSQL): the
+// new value is accepted, an unknown one still refused, and the table keeps working.
+TEST_P(MigrationTest, HealingRulesAcceptApplyDesiredAfterMigration18) {
+  ASSERT_TRUE(Migrate(db()).ok());
+  auto ok = db().Query(
+      "INSERT INTO healing_rules (name, condition_type, action_type) VALUES (?, ?, ?)",
+      {std::string("fix-drift"), std::string("config_drift"), std::string("apply_desired")});
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+  auto bad =
+      db().Query("INSERT INTO healing_rules (name, condition_type, action_type) VALUES (?, ?, ?)",
+                 {std::string("nonsense"), std::string("alert"), std::string("format_disk")});
+  EXPECT_FALSE(bad.ok());
+  auto rows = db().Query("SELECT action_type FROM healing_rules WHERE name = ?",
+                         {std::string("fix-drift")});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0].GetString(size_t{0}), "apply_desired");
+}
+
 TEST_P(MigrationTest, ConcurrentMigrateFromTwoProcessesAppliesOnce) {
   auto other = test_db().OpenAnother();
   ASSERT_TRUE(other.ok()) << other.status().ToString();
@@ -642,9 +661,10 @@ TEST_P(RepositoryTest, RetentionDeletesOnlyFinishedRowsPastTheirPolicy) {
       "?, ?)";
   exec(kMessage, {std::string("a"), std::string("sent"), old, old});
   exec(kMessage, {std::string("b"), std::string("pending"), old, old});
-  exec("INSERT INTO notification_attempts (message_id, attempt, at, outcome) SELECT id, 1, ?, "
-       "'sent' FROM notification_messages WHERE dedup_key = 'a'",
-       {old});
+  exec(
+      "INSERT INTO notification_attempts (message_id, attempt, at, outcome) SELECT id, 1, ?, "
+      "'sent' FROM notification_messages WHERE dedup_key = 'a'",
+      {old});
   const char* kAudit =
       "INSERT INTO audit_log (at, actor, actor_type, procedure, outcome) VALUES (?, 'a', 'user', "
       "'p', 'ok')";
