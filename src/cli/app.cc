@@ -30,6 +30,7 @@
 #include "adapters/kubernetes/kube_executor.h"
 #include "adapters/kubernetes/kube_inventory.h"
 #include "engines/healing/rule.h"
+#include "modules/self_healing/drift_executor.h"
 #include "modules/self_healing/healing_service.h"
 #include "modules/self_healing/runbook_executor.h"
 #include "modules/cost/cost_service.h"
@@ -128,6 +129,7 @@ struct App::Parts {
   std::unique_ptr<runner::ProcessRestartExecutor> restart_executor;
   std::unique_ptr<runner::SystemdRestartExecutor> systemd_executor;
   std::unique_ptr<webhook::WebhookExecutor> webhook_executor;
+  std::unique_ptr<self_healing::DriftCorrectionExecutor> drift_executor;
   std::unique_ptr<self_healing::RunbookActionExecutor> runbook_executor;
   std::shared_ptr<const kube::KubeClient> kube;  // null: Kubernetes not configured
   std::unique_ptr<kube::KubernetesExecutor> kube_executor;
@@ -363,10 +365,74 @@ Status BuildSelfHealing(App::Parts& p) {
   // Kubernetes actions: with no integration configured the executor answers
   // FAILED_PRECONDITION naming the setting (shown by dry-runs and recorded on executions).
   p.kube_executor = std::make_unique<kube::KubernetesExecutor>(p.kube, p.clock);
+  // config_drift rules read (and apply_desired writes) files only under drift_roots: symbolic
+  // links resolved first, so a link inside a root cannot point outside it; at most 8 MiB.
+  auto drift_path = [roots = p.config.drift_roots](const std::string& path) -> Result<std::string> {
+    namespace fs = std::filesystem;
+    if (roots.empty()) return Status::FailedPrecondition("drift rules need --drift-roots");
+    std::error_code ec;
+    const std::string normal = fs::weakly_canonical(fs::path(path), ec).lexically_normal().string();
+    if (ec) return Status::InvalidArgument(path + ": " + ec.message());
+    const bool allowed = std::any_of(roots.begin(), roots.end(), [&](const std::string& root) {
+      std::error_code rec;
+      std::string r = fs::weakly_canonical(fs::path(root), rec).lexically_normal().string();
+      while (r.size() > 1 && r.back() == '/') r.pop_back();
+      return !rec && (normal == r || (normal.size() > r.size() && normal.compare(0, r.size(), r) == 0 &&
+                                      (r == "/" || normal[r.size()] == '/')));
+    });
+    if (!allowed) return Status::PermissionDenied(normal + " is outside drift_roots");
+    return normal;
+  };
+  std::function<Result<std::string>(const std::string&)> drift_read =
+      [drift_path](const std::string& path) -> Result<std::string> {
+    namespace fs = std::filesystem;
+    DAI_ASSIGN_OR_RETURN(std::string normal, drift_path(path));
+    std::error_code ec;
+    if (!fs::exists(normal, ec)) return Status::NotFound(normal + " does not exist");
+    if (!fs::is_regular_file(normal, ec)) return Status::InvalidArgument(normal + " is not a regular file");
+    if (fs::file_size(normal, ec) > (8u << 20)) return Status::InvalidArgument(normal + " is larger than 8 MiB");
+    std::ifstream in(normal, std::ios::binary);
+    if (!in) return Status::Unavailable(normal + ": cannot be read");
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  self_healing::DriftExecutorHooks drift_hooks;
+  if (!p.config.drift_roots.empty()) drift_hooks.read_file = drift_read;
+  drift_hooks.write_file = [drift_path](const std::string& path, const std::string& content) -> Status {
+    namespace fs = std::filesystem;
+    DAI_ASSIGN_OR_RETURN(std::string normal, drift_path(path));
+    // Written beside the target, then renamed over it: readers see the old or the new file.
+    const std::string tmp = normal + ".devops-ai-tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << content;
+      out.flush();
+      if (!out) return Status::Unavailable(tmp + ": cannot be written");
+    }
+    std::error_code ec;
+    fs::rename(tmp, normal, ec);
+    if (ec) {
+      fs::remove(tmp, ec);
+      return Status::Unavailable(normal + ": " + ec.message());
+    }
+    return Status::Ok();
+  };
+  if (p.kube) {
+    drift_hooks.apply_object = [kube = p.kube](const std::string& api_version, const std::string& kind,
+                                               const std::string& ns, const std::string& name,
+                                               const Json& body) -> Result<Json> {
+      const kube::ResourceRef* ref = kube::FindResource(kind);
+      if (!ref || ref->ApiVersion() != api_version) {
+        return Status::InvalidArgument("kind " + kind + " (" + api_version + ") is not one the Kubernetes adapter knows");
+      }
+      return kube->Patch(*ref, ns, name, body, kube::PatchType::kStrategicMerge);
+    };
+  }
+  p.drift_executor = std::make_unique<self_healing::DriftCorrectionExecutor>(drift_hooks);
   std::map<std::string, ActionExecutor*> executors = {{"restart_process", p.restart_executor.get()},
                                                       {"restart_service", p.systemd_executor.get()},
                                                       {"http_request", p.webhook_executor.get()},
                                                       {"notify", p.webhook_executor.get()},
+                                                      {"apply_desired", p.drift_executor.get()},
                                                       {"run_runbook", p.runbook_executor.get()},
                                                       {"restart_pod", p.kube_executor.get()},
                                                       {"rollout_restart", p.kube_executor.get()},
@@ -410,30 +476,7 @@ Status BuildSelfHealing(App::Parts& p) {
       return Json{{"resultType", d.result_type}, {"result", d.result}};
     };
   }
-  if (!p.config.drift_roots.empty()) {
-    // config_drift rules read files only under drift_roots (symbolic links resolved first, so
-    // a link inside a root cannot point outside it), at most 8 MiB each.
-    healing_options.read_file = [roots = p.config.drift_roots](const std::string& path) -> Result<std::string> {
-      namespace fs = std::filesystem;
-      std::error_code ec;
-      const std::string normal = fs::weakly_canonical(fs::path(path), ec).lexically_normal().string();
-      if (ec) return Status::InvalidArgument(path + ": " + ec.message());
-      const bool allowed = std::any_of(roots.begin(), roots.end(), [&](const std::string& root) {
-        std::error_code rec;
-        std::string r = fs::weakly_canonical(fs::path(root), rec).lexically_normal().string();
-        while (r.size() > 1 && r.back() == '/') r.pop_back();
-        return !rec && (normal == r || (normal.size() > r.size() && normal.compare(0, r.size(), r) == 0 &&
-                                        (r == "/" || normal[r.size()] == '/')));
-      });
-      if (!allowed) return Status::PermissionDenied(normal + " is outside drift_roots");
-      if (!fs::exists(normal, ec)) return Status::NotFound(normal + " does not exist");
-      if (!fs::is_regular_file(normal, ec)) return Status::InvalidArgument(normal + " is not a regular file");
-      if (fs::file_size(normal, ec) > (8u << 20)) return Status::InvalidArgument(normal + " is larger than 8 MiB");
-      std::ifstream in(normal, std::ios::binary);
-      if (!in) return Status::Unavailable(normal + ": cannot be read");
-      return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    };
-  }
+  if (!p.config.drift_roots.empty()) healing_options.read_file = drift_read;
   if (p.kube) {
     healing_options.get_object = [kube = p.kube](const std::string& api_version, const std::string& kind,
                                                  const std::string& ns, const std::string& name) -> Result<Json> {

@@ -220,11 +220,34 @@ test('config_drift rules compare manifests with the live cluster and host files 
   assert.ok(decided, JSON.stringify(history.items));
   assert.equal(decided.signal.kind, 'config_drift');
   assert.equal(decided.signal.evidence.differences[0].actual, fake.kube.objects.get('apps/deployments/shop/web').spec.template.spec.containers[0].image);
-  // The cluster and the host file are brought back to the desired state: no drift left.
-  fake.kube.objects.get('apps/deployments/shop/web').spec.template.spec.containers[0].image = 'nginx:9.9';
+  // A correcting rule: apply_desired puts the manifest's fields back through the API (a
+  // strategic merge patch of the manifest), without approval; the next evaluation verifies it.
+  const fix = await op.mutation('selfHealing.createRule', {
+    name: 'web-fix', conditionType: 'config_drift', conditionConfig: { format: 'kubernetes', desired: join(dir, 'web.yaml') },
+    actionType: 'apply_desired', actionConfig: {}, requiresApproval: false,
+  });
+  const plan = await op.query('selfHealing.dryRunRule', { id: fix.id, labels: { object: 'Deployment/shop/web' } });
+  assert.equal(plan.executor.plan.apply, 'Deployment/shop/web', JSON.stringify(plan));
+  assert.equal(plan.executor.plan.body.spec.template.spec.containers[0].image, 'nginx:9.9');
+  await op.mutation('selfHealing.checkDrift', {});
+  const applied = await waitFor('the drift correction', async () => {
+    const h = await op.query('selfHealing.getHistory', { ruleId: fix.id });
+    const a = h.items[0];
+    return a && ['verifying', 'succeeded', 'failed'].includes(a.status) ? a : null;
+  });
+  assert.notEqual(applied.status, 'failed', JSON.stringify(applied));
+  const live = fake.kube.objects.get('apps/deployments/shop/web');
+  assert.equal(live.spec.template.spec.containers[0].image, 'nginx:9.9');
+  assert.equal(live.spec.replicas, 2);
+  assert.ok(fake.kube.requests.some((q) => q.method === 'PATCH' && q.path === '/apis/apps/v1/namespaces/shop/deployments/web' &&
+    q.contentType === 'application/strategic-merge-patch+json'));
+  // The host file is put back by hand: no drift left anywhere.
   writeFileSync(join(dir, 'live.env'), 'POOL=4\nMODE=fast\n');
   rules = await byRule();
   assert.equal(rules['web-drift'].drifted, 0, JSON.stringify(rules['web-drift']));
+  assert.equal(rules['web-fix'].drifted, 0);
+  await waitFor('the correction to be verified', async () =>
+    (await op.query('selfHealing.getAction', { id: applied.id })).status === 'succeeded');
   assert.equal(rules['env-drift'].drifted, 0);
   // Viewers may look but not trigger an evaluation.
   const viewer = client(server, server.createToken('viewer', 'vic'));

@@ -279,6 +279,23 @@ TEST(DriftTest, ConfigDriftRuleSpecsAreValidated) {
   EXPECT_NE(message({{"format", "text"}, {"desired", "/a"}, {"actual", "/b"}, {"query", "up"}})
                 .find("unknown key"),
             std::string::npos);
+  // apply_desired: config_drift rules only, no settings, the target is the drifted object.
+  Json fix = spec({{"format", "text"}, {"desired", "/a"}, {"actual", "/b"}});
+  fix["actionType"] = "apply_desired";
+  fix["actionConfig"] = Json::object();
+  auto fixer = RuleFromSpec(fix);
+  ASSERT_TRUE(fixer.ok()) << fixer.status().ToString();
+  std::string why;
+  EXPECT_EQ(fixer->target.Resolve({{"object", "/b"}}, &why), "/b");
+  fix["actionConfig"] = {{"target", "x"}};
+  EXPECT_FALSE(RuleFromSpec(fix).ok());
+  fix["actionConfig"] = Json::object();
+  fix["conditionType"] = "alert";
+  fix["conditionConfig"] = {{"matchers", {"alertname=\"X\""}}};
+  auto wrong = RuleFromSpec(fix);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("only with conditionType config_drift"),
+            std::string::npos);
 }
 
 }  // namespace

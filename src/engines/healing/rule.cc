@@ -13,10 +13,10 @@ namespace {
 constexpr std::array<std::string_view, 7> kConditionNames = {
     "alert",        "metric_threshold", "anomaly",     "deployment_failure",
     "config_drift", "log_pattern",      "health_check"};
-constexpr std::array<std::string_view, 11> kActionNames = {
+constexpr std::array<std::string_view, 12> kActionNames = {
     "restart_process", "restart_service", "restart_pod", "rollout_restart",
     "scale_up",        "scale_down",      "rollback",    "cordon_node",
-    "run_runbook",     "http_request",    "notify"};
+    "run_runbook",     "http_request",    "notify",      "apply_desired"};
 
 std::string Join(const auto& names) {
   std::string out;
@@ -348,6 +348,18 @@ Status ValidateAction(ActionType type, const Json& cfg, std::string_view where,
       DAI_ASSIGN_OR_RETURN(target, ParseTarget(cfg, where, ""));
       return Status::Ok();
     }
+    case ActionType::kApplyDesired: {
+      // The target is the drifted object the rule's own evaluation names (label "object"); the
+      // executor only ever applies what the rule's desired file says for that object.
+      for (auto it = cfg.begin(); it != cfg.end(); ++it) {
+        return Bad(Field(where, it.key()),
+                   "apply_desired takes no settings: it applies the rule's desired state to the "
+                   "drifted object");
+      }
+      target.from_label = "object";
+      target.any_from_rule = true;
+      return Status::Ok();
+    }
   }
   return Status::Ok();
 }
@@ -548,7 +560,7 @@ std::optional<std::string> TargetSelector::Resolve(const std::map<std::string, s
     if (why) *why = "the signal has no \"" + from_label + "\" label to name the target";
     return std::nullopt;
   }
-  if (std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()) {
+  if (!any_from_rule && std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()) {
     if (why)
       *why = "target \"" + it->second.substr(0, 200) + "\" (from label " + from_label +
              ") is not in allowedTargets";
@@ -613,6 +625,10 @@ Result<Rule> RuleFromSpec(const Json& spec, std::string_view where) {
   r.action_config = spec.contains("actionConfig") ? spec["actionConfig"] : Json::object();
   DAI_RETURN_IF_ERROR(
       ValidateAction(r.action, r.action_config, Field(where, "actionConfig"), r.target));
+  if (r.action == ActionType::kApplyDesired && r.condition != ConditionType::kConfigDrift) {
+    return Bad(Field(where, "actionType"),
+               "apply_desired corrects drift: only with conditionType config_drift");
+  }
   DAI_ASSIGN_OR_RETURN(r.cooldown_seconds, IntField(spec, "cooldownSeconds", 300, 0, 86400, where));
   DAI_ASSIGN_OR_RETURN(r.max_retries, IntField(spec, "maxRetries", 3, 0, 100, where));
   DAI_ASSIGN_OR_RETURN(r.max_executions_per_hour,

@@ -46,6 +46,7 @@ enum class ActionType {
   kRunRunbook,
   kHttpRequest,
   kNotify,
+  kApplyDesired,  //!< config_drift rules only: re-apply the desired state to the drifted object
 };
 
 std::string_view ConditionTypeName(ConditionType t);
@@ -81,6 +82,9 @@ struct TargetSelector {
   std::string fixed;                 //!< non-empty: always this target
   std::string from_label;            //!< else: the value of this label ...
   std::vector<std::string> allowed;  //!< ... which must be one of these
+  //! apply_desired: any value of from_label, which only the rule's own drift evaluation sets
+  //! (the executor applies nothing its desired file does not name).
+  bool any_from_rule = false;
   //! The target for a signal, or nullopt with `why` set.
   std::optional<std::string> Resolve(const std::map<std::string, std::string>& labels,
                                      std::string* why) const;

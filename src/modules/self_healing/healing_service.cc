@@ -87,6 +87,15 @@ Json RuleJson(const store::Row& r) {
   return j;
 }
 
+// What an executor is given as config: the rule's actionConfig; apply_desired also gets the
+// rule's conditionConfig as `source` (the desired file it applies from).
+Json ExecutorConfig(const Json& action_config, std::string_view action_type,
+                    const Json& condition_config) {
+  Json cfg = action_config.is_object() ? action_config : Json::object();
+  if (action_type == "apply_desired") cfg["source"] = condition_config;
+  return cfg;
+}
+
 Json ActionJson(const store::Row& r) {
   return Json{
       {"id", r.GetInt("id")},
@@ -468,6 +477,7 @@ Result<Json> HealingService::DryRunRule(int64_t id,
   rule.id = id;
   rule.enabled = true;  // show what it would do when enabled
   healing::Signal signal;
+  signal.kind = rule.condition;  // the rule's own kind of signal
   signal.labels = labels;
   signal.fingerprint = "dry-run";
   const TimePoint now = clock_.Now();
@@ -502,9 +512,13 @@ Result<Json> HealingService::DryRunRule(int64_t id,
                                      std::string(healing::ActionTypeName(rule.action)) +
                                      " is configured"}};
   } else if (!d.target.empty()) {
-    ActionRequest req{
-        0,        rule.name,          std::string(healing::ActionTypeName(rule.action)),
-        d.target, rule.action_config, Json{{"labels", LabelsJson(labels)}}};
+    const std::string type(healing::ActionTypeName(rule.action));
+    ActionRequest req{0,
+                      rule.name,
+                      type,
+                      d.target,
+                      ExecutorConfig(rule.action_config, type, rule.condition_config),
+                      Json{{"labels", LabelsJson(labels)}}};
     auto plan = ex->second->DryRun(req);
     out["executor"] = plan.ok() ? Json{{"plan", *plan}} : Json{{"error", plan.status().message()}};
   } else {
@@ -685,7 +699,10 @@ Result<Json> HealingService::OnSignalWith(const healing::Signal& signal, const s
     } else {
       Json cfg = Json::object();
       for (const auto& r : index->rules()) {
-        if (r.id == d.rule_id) cfg = r.action_config;
+        if (r.id == d.rule_id) {
+          cfg = ExecutorConfig(r.action_config, healing::ActionTypeName(d.action),
+                               r.condition_config);
+        }
       }
       auto p = ex->second->DryRun({id, d.rule_name, std::string(healing::ActionTypeName(d.action)),
                                    d.target, cfg, Json{{"labels", LabelsJson(signal.labels)}}});
@@ -787,7 +804,8 @@ void HealingService::RunAction(int64_t action_id) {
   auto rows = db_.Query(
       "SELECT a.action_type, a.target, a.action_config, a.trigger_event, a.rule_name, a.rule_id, "
       "a.signature, "
-      "a.fingerprint, COALESCE(r.verify_seconds, 120) FROM healing_actions a LEFT JOIN "
+      "a.fingerprint, COALESCE(r.verify_seconds, 120), r.condition_config FROM healing_actions a "
+      "LEFT JOIN "
       "healing_rules r ON r.id = "
       "a.rule_id WHERE a.id = ?",
       {action_id});
@@ -797,7 +815,9 @@ void HealingService::RunAction(int64_t action_id) {
   req.action_id = action_id;
   req.action_type = r.GetString(size_t{0});
   req.target = r.GetString(size_t{1});
-  req.config = ParseOr(r.GetString(size_t{2}), Json::object());
+  req.config = ExecutorConfig(
+      ParseOr(r.GetString(size_t{2}), Json::object()), req.action_type,
+      r.IsNull(size_t{9}) ? Json::object() : ParseOr(r.GetString(size_t{9}), Json::object()));
   const Json trigger = ParseOr(r.GetString(size_t{3}), Json::object());
   req.signal = {{"labels", trigger.value("labels", Json::object())},
                 {"fingerprint", trigger.value("fingerprint", "")}};
@@ -816,6 +836,11 @@ void HealingService::RunAction(int64_t action_id) {
   const int64_t ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic() - t0).count();
   const TimePoint now = clock_.Now();
+  if (outcome.ok() && req.action_type == "apply_desired") {
+    // Verify a correction at the next tick rather than at the next drift interval.
+    std::lock_guard<std::mutex> lock(drift_mu_);
+    last_drift_eval_ = TimePoint{};
+  }
   if (outcome.ok()) {
     (void)db_.Query(
         "UPDATE healing_actions SET status = 'verifying', result = ?, duration_ms = ?, verify_by = "

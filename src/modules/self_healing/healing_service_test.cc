@@ -1,5 +1,7 @@
 #include "modules/self_healing/healing_service.h"
 
+#include "modules/self_healing/drift_executor.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -719,6 +721,61 @@ TEST_F(HealingServiceTest, KubernetesDriftComparesEveryManifestObject) {
   auto hist = svc_->History({{"status", "dry_run"}});
   ASSERT_TRUE(hist.ok());
   EXPECT_GE((*hist)["total"].get<int>(), 1);
+}
+
+TEST_F(HealingServiceTest, ApplyDesiredRewritesTheDriftedFileAndTheNextEvaluationVerifiesIt) {
+  const auto desired = dir_ / "desired.env";
+  const auto actual = dir_ / "actual.env";
+  WriteFile(desired, "LOG_LEVEL=info\n");
+  WriteFile(actual, "LOG_LEVEL=debug\n");
+  read_file_ = ReadForDrift;
+  std::vector<std::string> writes;
+  DriftExecutorHooks hooks;
+  hooks.read_file = ReadForDrift;
+  hooks.write_file = [&](const std::string& path, const std::string& content) -> Status {
+    writes.push_back(path);
+    WriteFile(path, content);
+    return Status::Ok();
+  };
+  DriftCorrectionExecutor fixer(hooks);
+  Make({{"apply_desired", &fixer}});
+  Json r =
+      Rule({{"name", "fix-app-config"},
+            {"conditionType", "config_drift"},
+            {"conditionConfig",
+             {{"format", "keyvalue"}, {"desired", desired.string()}, {"actual", actual.string()}}},
+            {"actionType", "apply_desired"},
+            {"actionConfig", Json::object()}});
+  auto plan = svc_->DryRunRule(r["id"].get<int64_t>(), {{"object", actual.string()}});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ((*plan)["executor"]["plan"]["write"], actual.string()) << plan->dump();
+  EXPECT_TRUE(writes.empty());
+  ASSERT_TRUE(svc_->EvaluateDriftRules().ok());
+  svc_->Drain();
+  ASSERT_EQ(writes, std::vector<std::string>{actual.string()});
+  EXPECT_EQ(*ReadForDrift(actual.string()), "LOG_LEVEL=info\n");
+  auto hist = svc_->History({{"ruleId", r["id"]}});
+  ASSERT_TRUE(hist.ok());
+  const Json a = (*hist)["items"][0];
+  EXPECT_EQ(a["status"], "verifying") << a.dump();
+  EXPECT_EQ(a["target"], actual.string());
+  // The correction asked for an early evaluation: the next tick finds no drift and verifies.
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(svc_->Tick().ok());
+  EXPECT_EQ(Action(a["id"].get<int64_t>())["status"], "succeeded");
+  // Only the rule's own file is ever written.
+  ActionRequest other{
+      0,
+      "fix-app-config",
+      "apply_desired",
+      "/etc/passwd",
+      {{"source",
+        {{"format", "keyvalue"}, {"desired", desired.string()}, {"actual", actual.string()}}}},
+      Json::object()};
+  auto refused = fixer.Execute(other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("is not the rule's file"), std::string::npos);
+  EXPECT_EQ(writes.size(), 1u);
 }
 
 TEST_F(HealingServiceTest, DriftRulesWithoutRootsOrKubernetesSayWhy) {

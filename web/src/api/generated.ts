@@ -3557,7 +3557,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "actionConfig": unknown;
-      "actionType": "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify";
+      "actionType": "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify" | "apply_desired";
       "autoApprove"?: {
         "minConfidence": number;
         "minSamples"?: number;
@@ -4000,7 +4000,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "actionConfig"?: unknown;
-      "actionType"?: "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify";
+      "actionType"?: "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify" | "apply_desired";
       "autoApprove"?: {
         "minConfidence": number;
         "minSamples"?: number;

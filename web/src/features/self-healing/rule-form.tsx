@@ -34,6 +34,7 @@ const kActions = [
   'run_runbook',
   'http_request',
   'notify',
+  'apply_desired',
 ] as const;
 
 export interface RuleDraft {

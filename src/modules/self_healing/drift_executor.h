@@ -1,0 +1,43 @@
+// The apply_desired action of config_drift rules: puts the rule's desired state back on the
+// drifted object. A file (keyvalue, text) is rewritten with the desired file's content
+// (atomically, through the same drift_roots check as reading); a Kubernetes object gets the
+// desired manifest's fields applied (a strategic merge patch of the manifest without status and
+// server-owned metadata, so fields other managers own stay). It applies only what the rule's
+// desired file names for the target object: a target the file does not name is refused.
+// Thread-safety: stateless apart from the hooks, which must be thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/json.h"
+#include "ports/action_executor.h"
+
+namespace dai::self_healing {
+
+struct DriftExecutorHooks {
+  //! Reads a file under drift_roots (NOT_FOUND when absent).
+  std::function<Result<std::string>(const std::string& path)> read_file;
+  //! Replaces a file under drift_roots with `content` (atomically).
+  std::function<Status(const std::string& path, const std::string& content)> write_file;
+  //! Applies `body` to the live object (apiVersion, kind, namespace, name); empty when no
+  //! Kubernetes is configured.
+  std::function<Result<Json>(const std::string& api_version, const std::string& kind,
+                             const std::string& ns, const std::string& name, const Json& body)>
+      apply_object;
+};
+
+class DriftCorrectionExecutor final : public ActionExecutor {
+ public:
+  explicit DriftCorrectionExecutor(DriftExecutorHooks hooks) : hooks_(std::move(hooks)) {}
+  //! request.config.source is the rule's conditionConfig (format, desired, actual, namespace);
+  //! request.target the drifted object (a file path, or Kind/namespace/name).
+  Result<Json> Execute(const ActionRequest& request) override;
+  Result<Json> DryRun(const ActionRequest& request) override;
+
+ private:
+  Result<Json> Run(const ActionRequest& request, bool apply);
+  DriftExecutorHooks hooks_;
+};
+
+}  // namespace dai::self_healing
