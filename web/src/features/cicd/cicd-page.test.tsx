@@ -1,12 +1,12 @@
 // The CI/CD page against a mocked tRPC server: pipelines with status and success rate, a run
 // with its steps, Gantt bars, prediction reasons and a log that follows "cicd.log" events;
 // role-aware trigger and cancel; empty and error states; canary judgement input.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, configure, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { resetClientForTests } from '../../api/client';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { act, configure, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { stubTrpc, trpcError } from '../../testing/stub-trpc';
 import { dispatchEvent } from '../../api/events';
-import { SessionContext, type User } from '../../lib/session';
+import type { User } from '../../lib/session';
+import { renderWithSession } from '../../testing/render';
 import { CicdPage, formatDurationMs, parseSamples } from './cicd-page';
 
 // The page issues several batched queries; a loaded CI machine needs more than 1 s for them.
@@ -164,59 +164,28 @@ function answer(path: string): unknown {
 }
 
 beforeEach(() => {
-  resetClientForTests();
-  calls = [];
   pipelines = [pipeline];
   current = run(2, 'failed');
   failRuns = false;
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = decodeURIComponent(url.pathname.replace('/trpc/', '')).split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((p, i) => {
-        calls.push({ path: p, input: inputs[String(i)] });
-        if (failRuns && p === 'cicdOrchestrator.listRuns')
-          return {
-            error: {
-              message: 'database is locked',
-              code: -32603,
-              data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: p },
-            },
-          };
-        return { result: { data: answer(p) } };
-      });
-      return new Response(JSON.stringify(out), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
+  // Every procedure is answered by answer(); listRuns fails on demand (failRuns).
+  const trpc = stubTrpc(
+    new Proxy(
+      {},
+      {
+        get: (_routes, path) => () => {
+          if (failRuns && path === 'cicdOrchestrator.listRuns') {
+            throw trpcError('INTERNAL_SERVER_ERROR', 'database is locked');
+          }
+          return answer(String(path));
+        },
+      },
+    ),
   );
+  calls = trpc.calls;
 });
-afterEach(() => vi.unstubAllGlobals());
 
-function renderAs(role: User['role']) {
-  const user = {
-    id: 1,
-    username: 'alice',
-    role,
-    disabled: false,
-    createdAt: '',
-    lastLoginAt: null,
-  } as User;
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  render(
-    <QueryClientProvider client={qc}>
-      <SessionContext.Provider value={{ user, logout: async () => {} }}>
-        <CicdPage />
-      </SessionContext.Provider>
-    </QueryClientProvider>,
-  );
+function renderAs(role: User['role'], route = '/cicd') {
+  return renderWithSession(<CicdPage />, { role, route });
 }
 
 const section = async (name: string | RegExp) =>
@@ -317,5 +286,24 @@ describe('helpers', () => {
     expect(parseSamples('1, 2.5 3')).toEqual([1, 2.5, 3]);
     expect(parseSamples('rate(http_requests_total[5m])')).toBeNull();
     expect(parseSamples('  ')).toBeNull();
+  });
+  it('keeps the chosen pipeline and run in the address; another pipeline resets the run', async () => {
+    pipelines = [pipeline, { ...pipeline, id: 4, name: 'web' }];
+    const r = renderAs('viewer', '/cicd?pipeline=3&run=1&runsOffset=20');
+    await waitFor(() =>
+      expect(
+        calls.some(
+          (c) => c.path === 'cicdOrchestrator.getRun' && (c.input as { id: number }).id === 1,
+        ),
+      ).toBe(true),
+    );
+    expect(
+      calls.find(
+        (c) => c.path === 'cicdOrchestrator.listRuns' && (c.input as { limit: number }).limit > 1,
+      )?.input,
+    ).toMatchObject({ pipelineId: 3, offset: 20 });
+    const list = await section('Pipelines');
+    fireEvent.click(await within(list).findByRole('button', { name: 'web' }));
+    await waitFor(() => expect(r.location()).toBe('/cicd?pipeline=4'));
   });
 });

@@ -13,6 +13,7 @@ import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
 import { formatNumber, formatPercent } from '../../lib/format';
 import { RequireRole } from '../../lib/session';
+import { useUrlOffset, useUrlParam } from '../../lib/url-state';
 
 type Pipeline = ProcedureOutput<'cicdOrchestrator.listPipelines'>['items'][number];
 type Run = ProcedureOutput<'cicdOrchestrator.getRun'>;
@@ -298,8 +299,8 @@ function Runs({
   selected: number | null;
   onSelect: (id: number) => void;
 }) {
-  const [offset, setOffset] = useState(0);
-  useEffect(() => setOffset(0), [pipeline.id]);
+  // Choosing another pipeline clears this offset (see CicdPage).
+  const [offset, setOffset] = useUrlOffset('runsOffset');
   const q = useProcedureQuery('cicdOrchestrator.listRuns', {
     pipelineId: pipeline.id,
     limit: kPageSize,
@@ -603,9 +604,14 @@ function Canary() {
 }
 
 export function CicdPage() {
-  const [offset, setOffset] = useState(0);
-  const [pipelineId, setPipelineId] = useState<number | null>(null);
-  const [runId, setRunId] = useState<number | null>(null);
+  // The pipelines' page, the chosen pipeline and run, and the runs' page are in the address.
+  const [offset, setOffset] = useUrlOffset('pipelinesOffset');
+  const [pipelineParam, setPipelineParam] = useUrlParam('pipeline', '', ['runsOffset', 'run']);
+  const [runParam, setRunParam] = useUrlParam('run', '');
+  const pipelineId = Number(pipelineParam) > 0 ? Number(pipelineParam) : null;
+  const runId = Number(runParam) > 0 ? Number(runParam) : null;
+  const setPipelineId = (id: number) => setPipelineParam(String(id));
+  const setRunId = (id: number) => setRunParam(String(id));
   const q = useProcedureQuery('cicdOrchestrator.listPipelines', { limit: kPageSize, offset });
   const pipeline = useMemo(() => {
     const items = q.data?.items ?? [];
@@ -654,7 +660,6 @@ export function CicdPage() {
                             aria-pressed={p.id === pipeline?.id}
                             onClick={() => {
                               setPipelineId(p.id);
-                              setRunId(null);
                             }}
                           >
                             {p.name}
