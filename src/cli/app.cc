@@ -436,6 +436,7 @@ Status BuildSelfHealing(App::Parts& p) {
                                                       {"run_runbook", p.runbook_executor.get()},
                                                       {"restart_pod", p.kube_executor.get()},
                                                       {"rollout_restart", p.kube_executor.get()},
+                                                      {"cordon_node", p.kube_executor.get()},
                                                       {"scale_up", p.kube_executor.get()},
                                                       {"scale_down", p.kube_executor.get()},
                                                       {"rollback", p.kube_executor.get()}};

@@ -147,6 +147,37 @@ test('the server scans the configured cluster and heals through the Kubernetes A
   assert.equal(web.metadata.generation, generation + 1);
   assert.ok(fake.kube.requests.some((q) => q.method === 'PATCH' && q.contentType === 'application/strategic-merge-patch+json'));
   assert.notEqual(action.status, 'failed', JSON.stringify(action));
+
+  // cordon_node: an alert naming a node (from an allow-list) marks it unschedulable, as kubectl
+  // cordon does; the executor reads the node back to verify.
+  fake.kube.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', uid: 'uid-node-a' }, spec: {} });
+  const cordon = await op.mutation('selfHealing.createRule', {
+    name: 'cordon-pressure', conditionType: 'alert', conditionConfig: { matchers: ['alertname="NodeDiskPressure"'] },
+    actionType: 'cordon_node', actionConfig: { targetLabel: 'node', allowedTargets: ['node-a'] },
+    requiresApproval: false, cooldownSeconds: 1,
+  });
+  const cordonPlan = await op.query('selfHealing.dryRunRule', { id: cordon.id, labels: { alertname: 'NodeDiskPressure', node: 'node-a' } });
+  assert.equal(cordonPlan.executor.plan.request.path, '/api/v1/nodes/node-a', JSON.stringify(cordonPlan));
+  assert.deepEqual(cordonPlan.executor.plan.request.body, { spec: { unschedulable: true } });
+  assert.deepEqual(cordonPlan.executor.plan.before, { unschedulable: false });
+  const pressure = await fetch(`${server.url}/api/alertmanager/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      version: '4', groupKey: '{}:{alertname="NodeDiskPressure"}', status: 'firing', receiver: 'devops-ai',
+      groupLabels: { alertname: 'NodeDiskPressure' }, commonLabels: { alertname: 'NodeDiskPressure' }, commonAnnotations: {}, externalURL: 'http://am',
+      alerts: [{ status: 'firing', labels: { alertname: 'NodeDiskPressure', node: 'node-a', severity: 'warning' }, annotations: {},
+        startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prom', fingerprint: 'd15c' }],
+    }),
+  });
+  assert.equal(pressure.status, 200, await pressure.text());
+  const cordoned = await waitFor('the node to be cordoned', async () => {
+    const h = await op.query('selfHealing.getHistory', { ruleId: cordon.id });
+    const a = h.items[0];
+    return a && !['pending', 'running', 'approved'].includes(a.status) ? a : null;
+  }).catch((e) => { throw new Error(`${e.message}\nserver log: ${server.stderr.slice(-3000)}`); });
+  assert.notEqual(cordoned.status, 'failed', JSON.stringify(cordoned));
+  assert.equal(fake.kube.objects.get('/nodes//node-a').spec.unschedulable, true);
 });
 
 test('without a kubeconfig, cluster scans and Kubernetes actions name the missing setting', async () => {

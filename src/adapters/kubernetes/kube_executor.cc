@@ -107,6 +107,22 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
           ? std::chrono::milliseconds(cfg["verifyTimeoutSeconds"].get<int64_t>() * 1000)
           : options_.verify_timeout;
   std::string kind = cfg.value("kind", std::string());
+  if (req.action_type == "cordon_node") {
+    // kubectl cordon: spec.unschedulable = true on the node (cluster-scoped). Pods keep running;
+    // no new pod is scheduled there.
+    plan.ns.clear();
+    plan.ref = FindResource("nodes");
+    DAI_ASSIGN_OR_RETURN(plan.before, client_->Get(*plan.ref, "", plan.name));
+    plan.uid = StringAt(plan.before, {"metadata", "uid"});
+    DAI_ASSIGN_OR_RETURN(plan.path, ResourcePath(*plan.ref, "", plan.name));
+    plan.method = "PATCH";
+    plan.patch_type = PatchType::kStrategicMerge;
+    plan.patch = Json{{"spec", {{"unschedulable", true}}}};
+    const bool already = plan.before.contains("spec") && plan.before["spec"].is_object() &&
+                         plan.before["spec"].value("unschedulable", false);
+    plan.notes = Json{{"alreadyCordoned", already}};
+    return plan;
+  }
   if (req.action_type == "restart_pod") {
     if (!kind.empty() && kind != "pod")
       return Status::InvalidArgument("restart_pod acts on pods (actionConfig.kind \"" + kind +
@@ -211,7 +227,12 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
 Result<Json> KubernetesExecutor::DryRun(const ActionRequest& request) {
   DAI_ASSIGN_OR_RETURN(Plan plan, MakePlan(request));
   Json j = plan.Describe();
-  j["before"] = plan.action == "restart_pod" ? Json{{"uid", plan.uid}} : RolloutState(plan.before);
+  if (plan.action == "cordon_node") {
+    j["before"] = Json{{"unschedulable", plan.notes.value("alreadyCordoned", false)}};
+  } else {
+    j["before"] =
+        plan.action == "restart_pod" ? Json{{"uid", plan.uid}} : RolloutState(plan.before);
+  }
   return j;
 }
 
@@ -270,6 +291,19 @@ Result<Json> KubernetesExecutor::Execute(const ActionRequest& request) {
                                         ": still running after the delete");
       std::this_thread::sleep_for(options_.poll_interval);
     }
+  }
+  if (plan.action == "cordon_node") {
+    DAI_RETURN_IF_ERROR(
+        client_->Patch(*plan.ref, "", plan.name, plan.patch, plan.patch_type).status());
+    DAI_ASSIGN_OR_RETURN(Json node, client_->Get(*plan.ref, "", plan.name));
+    const bool cordoned = node.contains("spec") && node["spec"].is_object() &&
+                          node["spec"].value("unschedulable", false);
+    if (!cordoned) {
+      return Status::Unavailable("nodes " + plan.name +
+                                 ": spec.unschedulable is not true after the patch");
+    }
+    out["verified"] = Json{{"unschedulable", true}};
+    return out;
   }
   const int64_t before_generation = IntAt(plan.before, {"metadata", "generation"}, 0);
   DAI_ASSIGN_OR_RETURN(Json answer, client_->Patch(*plan.ref, plan.ns, plan.name, plan.patch,

@@ -229,7 +229,17 @@ void HealingService::ExecutorMain() {
     queue_.pop_front();
     ++busy_;
     lock.unlock();
-    RunAction(id);
+    try {
+      RunAction(id);
+    } catch (const std::exception& e) {
+      // A defect in one action's handling must not take the server down: the action is failed
+      // with the reason, and the executor thread goes on.
+      const TimePoint now = clock_.Now();
+      (void)db_.Query(
+          "UPDATE healing_actions SET status = 'failed', error = ?, completed_at = ?, "
+          "updated_at = ? WHERE id = ? AND status IN ('approved', 'running')",
+          {std::string("internal error while running the action: ") + e.what(), now, now, id});
+    }
     lock.lock();
     --busy_;
     if (queue_.empty() && busy_ == 0) idle_cv_.notify_all();
@@ -853,7 +863,11 @@ void HealingService::RunAction(int64_t action_id) {
       std::lock_guard<std::mutex> lock(signals_mu_);
       // A health-check condition is the executor's own check: healthy now means cleared; so
       // is an executor whose success is the verification (a runbook execution that succeeded).
-      const bool self_verified = outcome->is_object() && outcome->value("verified", false);
+      // Only an executor that saw the condition itself clear says `verified: true` (a runbook's
+      // success); details of an immediate check (a deleted pod, a cordoned node) are objects.
+      const bool self_verified = outcome->is_object() && outcome->contains("verified") &&
+                                 (*outcome)["verified"].is_boolean() &&
+                                 (*outcome)["verified"].get<bool>();
       if (trigger.value("kind", std::string()) == "health_check" || self_verified) {
         firing_.erase(fingerprint);
         resolved_recent_[fingerprint] = now;
