@@ -424,7 +424,7 @@ Status BuildSelfHealing(App::Parts& p) {
       if (!ref || ref->ApiVersion() != api_version) {
         return Status::InvalidArgument("kind " + kind + " (" + api_version + ") is not one the Kubernetes adapter knows");
       }
-      return kube->Patch(*ref, ns, name, body, kube::PatchType::kStrategicMerge);
+      return kube->Patch(*ref, ns, name, body, kube::PatchType::kApply);
     };
   }
   p.drift_executor = std::make_unique<self_healing::DriftCorrectionExecutor>(drift_hooks);

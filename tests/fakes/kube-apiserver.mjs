@@ -15,7 +15,7 @@
 // - watch=1 streams newline-delimited {"type":"ADDED|MODIFIED|DELETED|ERROR","object":...} until
 //   timeoutSeconds; from resourceVersion R it replays later events; a too-old R gives an ERROR
 //   event with a 410 Expired Status;
-// - PATCH with application/merge-patch+json, application/strategic-merge-patch+json (named lists
+// - PATCH with application/merge-patch+json, application/apply-patch+yaml (server-side apply, merged like strategic merge), application/strategic-merge-patch+json (named lists
 //   merged by their merge key) and application/json-patch+json; anything else 415;
 // - the scale subresource (autoscaling/v1 Scale) for deployments, statefulsets, replicasets;
 // - DELETE of a pod (returned with deletionTimestamp; a pod owned by a ReplicaSet is replaced by
@@ -603,6 +603,17 @@ export function createHandler(kube) {
           'application/merge-patch+json': (o) => mergePatch(o, body),
           'application/strategic-merge-patch+json': (o) => strategicMerge(o, body, ''),
           'application/json-patch+json': (o) => jsonPatch(o, body),
+          // Server-side apply: the fake merges like a strategic merge patch and keeps no field
+          // ownership (with force=true the real server's result is the same for the fields sent).
+          'application/apply-patch+yaml': (o) => {
+            if (!url.searchParams.get('fieldManager')) {
+              throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+            }
+            if (!body || typeof body !== 'object' || !body.apiVersion || !body.kind) {
+              throw new ApiError(400, 'BadRequest', 'invalid object type: apiVersion and kind must be set in the applied object');
+            }
+            return strategicMerge(o, body, '');
+          },
           'application/json': () => body,
         }[req.method === 'PUT' ? 'application/json' : ct];
         if (!apply || (req.method === 'PATCH' && ct === 'application/json')) {

@@ -252,7 +252,7 @@ test('config_drift rules compare manifests with the live cluster and host files 
   assert.equal(decided.signal.kind, 'config_drift');
   assert.equal(decided.signal.evidence.differences[0].actual, fake.kube.objects.get('apps/deployments/shop/web').spec.template.spec.containers[0].image);
   // A correcting rule: apply_desired puts the manifest's fields back through the API (a
-  // strategic merge patch of the manifest), without approval; the next evaluation verifies it.
+  // server-side apply of the manifest), without approval; the next evaluation verifies it.
   const fix = await op.mutation('selfHealing.createRule', {
     name: 'web-fix', conditionType: 'config_drift', conditionConfig: { format: 'kubernetes', desired: join(dir, 'web.yaml') },
     actionType: 'apply_desired', actionConfig: {}, requiresApproval: false,
@@ -271,7 +271,8 @@ test('config_drift rules compare manifests with the live cluster and host files 
   assert.equal(live.spec.template.spec.containers[0].image, 'nginx:9.9');
   assert.equal(live.spec.replicas, 2);
   assert.ok(fake.kube.requests.some((q) => q.method === 'PATCH' && q.path === '/apis/apps/v1/namespaces/shop/deployments/web' &&
-    q.contentType === 'application/strategic-merge-patch+json'));
+    q.contentType === 'application/apply-patch+yaml' && /fieldManager=devops-ai/.test(q.query) && /force=true/.test(q.query)),
+  'a server-side apply');
   // The host file is put back by hand: no drift left anywhere.
   writeFileSync(join(dir, 'live.env'), 'POOL=4\nMODE=fast\n');
   rules = await byRule();

@@ -70,6 +70,8 @@ const char* PatchContentType(PatchType type) {
       return "application/strategic-merge-patch+json";
     case PatchType::kJsonPatch:
       return "application/json-patch+json";
+    case PatchType::kApply:
+      return "application/apply-patch+yaml";  // JSON is YAML
   }
   return "application/merge-patch+json";
 }
@@ -233,6 +235,9 @@ Result<Json> KubeClient::Patch(const ResourceRef& ref, const std::string& ns,
   DAI_ASSIGN_OR_RETURN(std::string path,
                        ResourcePath(ref, ref.namespaced ? ns : "", name, subresource));
   const std::string what = What(ref, ns, name) + (subresource.empty() ? "" : "/" + subresource);
+  // Server-side apply names its field manager; force takes over fields another manager set
+  // (the desired state wins, as `kubectl apply --server-side --force-conflicts`).
+  if (type == PatchType::kApply) path += "?fieldManager=devops-ai&force=true";
   DAI_ASSIGN_OR_RETURN(std::string body,
                        Call("PATCH", path, DumpJson(patch), PatchContentType(type), "patch", what));
   auto j = ParseJson(body);

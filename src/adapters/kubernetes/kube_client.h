@@ -63,7 +63,9 @@ struct LogOptions {
   bool timestamps = false;
 };
 
-enum class PatchType { kMerge, kStrategicMerge, kJsonPatch };
+//! kApply is server-side apply (application/apply-patch+yaml, fieldManager devops-ai, force):
+//! the body is the full desired object; the API server merges it with field ownership.
+enum class PatchType { kMerge, kStrategicMerge, kJsonPatch, kApply };
 //! "application/merge-patch+json" ...
 const char* PatchContentType(PatchType type);
 

@@ -1,9 +1,9 @@
 // The apply_desired action of config_drift rules: puts the rule's desired state back on the
 // drifted object. A file (keyvalue, text) is rewritten with the desired file's content
 // (atomically, through the same drift_roots check as reading); a Kubernetes object gets the
-// desired manifest's fields applied (a strategic merge patch of the manifest without status and
-// server-owned metadata, so fields other managers own stay). It applies only what the rule's
-// desired file names for the target object: a target the file does not name is refused.
+// desired manifest applied by server-side apply (the manifest without status and server-owned
+// metadata; fields other managers own and the manifest does not set stay). It applies only what the
+// rule's desired file names for the target object: a target the file does not name is refused.
 // Thread-safety: stateless apart from the hooks, which must be thread-safe.
 #pragma once
 
