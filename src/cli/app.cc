@@ -27,6 +27,7 @@
 #include "modules/incident_commander/watch_service.h"
 #include "adapters/runner/process_supervisor.h"
 #include "adapters/webhook/webhook_executor.h"
+#include "adapters/gitrepo/git_file.h"
 #include "adapters/kubernetes/kube_executor.h"
 #include "adapters/kubernetes/kube_inventory.h"
 #include "engines/healing/rule.h"
@@ -395,8 +396,19 @@ Status BuildSelfHealing(App::Parts& p) {
     if (!in) return Status::Unavailable(normal + ": cannot be read");
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   };
+  // Desired state kept in git: the repository must be under drift_roots; the file is read
+  // from the object database at the ref (the work tree is ignored).
+  std::function<Result<std::string>(const std::string&, const std::string&, const std::string&)>
+      drift_read_git = [drift_path](const std::string& repo, const std::string& ref,
+                                    const std::string& path) -> Result<std::string> {
+    DAI_ASSIGN_OR_RETURN(std::string normal, drift_path(repo));
+    return gitrepo::ReadFileAtRef(normal, ref, path);
+  };
   self_healing::DriftExecutorHooks drift_hooks;
-  if (!p.config.drift_roots.empty()) drift_hooks.read_file = drift_read;
+  if (!p.config.drift_roots.empty()) {
+    drift_hooks.read_file = drift_read;
+    drift_hooks.read_git = drift_read_git;
+  }
   drift_hooks.write_file = [drift_path](const std::string& path, const std::string& content) -> Status {
     namespace fs = std::filesystem;
     DAI_ASSIGN_OR_RETURN(std::string normal, drift_path(path));
@@ -477,7 +489,10 @@ Status BuildSelfHealing(App::Parts& p) {
       return Json{{"resultType", d.result_type}, {"result", d.result}};
     };
   }
-  if (!p.config.drift_roots.empty()) healing_options.read_file = drift_read;
+  if (!p.config.drift_roots.empty()) {
+    healing_options.read_file = drift_read;
+    healing_options.read_git = drift_read_git;
+  }
   if (p.kube) {
     healing_options.get_object = [kube = p.kube](const std::string& api_version, const std::string& kind,
                                                  const std::string& ns, const std::string& name) -> Result<Json> {

@@ -7,10 +7,10 @@
 // verified from its status.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { Server, runCli, tempDir, waitFor, repoRoot, binary, childEnv } from './harness.mjs';
 
 // The fake runs in this process, so the CLI must not block the event loop (runCli is sync).
@@ -226,6 +226,20 @@ test('config_drift rules compare manifests with the live cluster and host files 
     name: 'outside', conditionType: 'config_drift', conditionConfig: { format: 'text', desired: '/etc/hostname', actual: '/etc/hostname' },
     actionType: 'notify', actionConfig: notify, dryRun: true,
   });
+  // Desired state kept in git: read from the repository at a ref, not from its work tree.
+  const repo = join(dir, 'gitops');
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=Ops', '-c', 'user.email=ops@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd: repo, stdio: 'pipe' });
+  mkdirSync(join(repo, 'config'), { recursive: true });
+  git('init', '-q');
+  writeFileSync(join(repo, 'config', 'app.env'), 'MODE=fast\nPOOL=4\n');
+  git('add', '.');
+  git('commit', '-qm', 'app config');
+  writeFileSync(join(repo, 'config', 'app.env'), 'MODE=uncommitted\n');  // the work tree is not the desired state
+  await op.mutation('selfHealing.createRule', {
+    name: 'git-drift', conditionType: 'config_drift',
+    conditionConfig: { format: 'keyvalue', repository: repo, ref: 'main', desired: 'config/app.env', actual: join(dir, 'live.env') },
+    actionType: 'notify', actionConfig: notify, dryRun: true,
+  });
   const bad = await op.mutation('selfHealing.createRule', {
     name: 'bad', conditionType: 'config_drift', conditionConfig: { format: 'kubernetes', desired: 'web.yaml' },
     actionType: 'notify', actionConfig: notify,
@@ -244,6 +258,9 @@ test('config_drift rules compare manifests with the live cluster and host files 
   assert.equal(rules['env-drift'].drifted, 1);
   assert.deepEqual(rules['env-drift'].objects[0].differences, [{ kind: 'changed', path: 'MODE', desired: 'fast', actual: 'slow' }]);
   assert.match(rules.outside.error, /outside drift_roots/);
+  assert.equal(rules['git-drift'].error, null, JSON.stringify(rules['git-drift']));
+  assert.equal(rules['git-drift'].desired, `${repo}@main:config/app.env`);
+  assert.deepEqual(rules['git-drift'].objects[0].differences, [{ kind: 'changed', path: 'MODE', desired: 'fast', actual: 'slow' }]);
   assert.ok(fake.kube.requests.some((q) => q.method === 'GET' && q.path === '/apis/apps/v1/namespaces/shop/deployments/web' && q.tokenMatches));
   // Each drifted object was a config_drift signal: the dry-run decisions carry the differences.
   const history = await op.query('selfHealing.getHistory', { status: 'dry_run' });
@@ -281,6 +298,7 @@ test('config_drift rules compare manifests with the live cluster and host files 
   await waitFor('the correction to be verified', async () =>
     (await op.query('selfHealing.getAction', { id: applied.id })).status === 'succeeded');
   assert.equal(rules['env-drift'].drifted, 0);
+  assert.equal(rules['git-drift'].drifted, 0);
   // Viewers may look but not trigger an evaluation.
   const viewer = client(server, server.createToken('viewer', 'vic'));
   const denied = await viewer.mutation('selfHealing.checkDrift', {}).catch((e) => e);

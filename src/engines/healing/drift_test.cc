@@ -279,6 +279,27 @@ TEST(DriftTest, ConfigDriftRuleSpecsAreValidated) {
   EXPECT_NE(message({{"format", "text"}, {"desired", "/a"}, {"actual", "/b"}, {"query", "up"}})
                 .find("unknown key"),
             std::string::npos);
+  // Desired state from a git repository: a path inside it, a ref only with a repository.
+  EXPECT_EQ(message({{"format", "keyvalue"},
+                     {"repository", "/srv/gitops"},
+                     {"ref", "main"},
+                     {"desired", "config/app.env"},
+                     {"actual", "/etc/app.env"}}),
+            "accepted");
+  EXPECT_NE(message({{"format", "text"}, {"repository", "srv"}, {"desired", "a"}, {"actual", "/b"}})
+                .find("repository: an absolute path"),
+            std::string::npos);
+  EXPECT_NE(
+      message({{"format", "text"}, {"repository", "/srv"}, {"desired", "/a"}, {"actual", "/b"}})
+          .find("a path inside the repository"),
+      std::string::npos);
+  EXPECT_NE(
+      message({{"format", "text"}, {"repository", "/srv"}, {"desired", "../a"}, {"actual", "/b"}})
+          .find("a path inside the repository"),
+      std::string::npos);
+  EXPECT_NE(message({{"format", "text"}, {"ref", "main"}, {"desired", "/a"}, {"actual", "/b"}})
+                .find("ref: only with repository"),
+            std::string::npos);
   // apply_desired: config_drift rules only, no settings, the target is the drifted object.
   Json fix = spec({{"format", "text"}, {"desired", "/a"}, {"actual", "/b"}});
   fix["actionType"] = "apply_desired";

@@ -158,14 +158,33 @@ Status ValidateCondition(ConditionType type, const Json& cfg, std::string_view w
     case ConditionType::kConfigDrift: {
       // Evaluated by the rule itself (like metric_threshold): desired state from a file, actual
       // state from a file on this host or from the live Kubernetes objects. Matchers optional.
-      DAI_RETURN_IF_ERROR(
-          CheckKeys(cfg, {"matchers", "format", "desired", "actual", "namespace"}, where));
+      DAI_RETURN_IF_ERROR(CheckKeys(
+          cfg, {"matchers", "format", "desired", "actual", "namespace", "repository", "ref"},
+          where));
       DAI_ASSIGN_OR_RETURN(std::string format, StringField(cfg, "format", true, 16, where));
       if (format != "kubernetes" && format != "keyvalue" && format != "text") {
         return Bad(Field(where, "format"), "one of kubernetes, keyvalue, text");
       }
       DAI_ASSIGN_OR_RETURN(std::string desired, StringField(cfg, "desired", true, 4096, where));
-      if (desired.empty() || desired[0] != '/') {
+      // Desired state from a file, or from a file of a local git repository at a ref.
+      DAI_ASSIGN_OR_RETURN(std::string repository,
+                           StringField(cfg, "repository", false, 4096, where));
+      DAI_ASSIGN_OR_RETURN(std::string ref, StringField(cfg, "ref", false, 255, where));
+      if (!repository.empty()) {
+        if (repository[0] != '/') {
+          return Bad(Field(where, "repository"),
+                     "an absolute path (a git repository under drift_roots)");
+        }
+        if (desired[0] == '/' || desired.find("..") != std::string::npos) {
+          return Bad(Field(where, "desired"),
+                     "with repository: a path inside the repository, without \"..\"");
+        }
+        if (!ref.empty() && (ref[0] == '-' || ref.find(':') != std::string::npos)) {
+          return Bad(Field(where, "ref"), "a branch, tag or commit");
+        }
+      } else if (!ref.empty()) {
+        return Bad(Field(where, "ref"), "only with repository");
+      } else if (desired[0] != '/') {
         return Bad(Field(where, "desired"), "an absolute path (a file under drift_roots)");
       }
       DAI_ASSIGN_OR_RETURN(std::string actual, StringField(cfg, "actual", false, 4096, where));

@@ -5,6 +5,30 @@
 
 namespace dai::self_healing {
 
+Result<std::string> ReadDesiredState(const Json& cfg, const DriftExecutorHooks& hooks) {
+  const std::string desired = cfg.value("desired", std::string());
+  const std::string repository = cfg.value("repository", std::string());
+  if (repository.empty()) {
+    if (!hooks.read_file) {
+      return Status::FailedPrecondition(
+          "drift rules need readable roots: start the server with --drift-roots");
+    }
+    return hooks.read_file(desired);
+  }
+  if (!hooks.read_git) {
+    return Status::FailedPrecondition(
+        "drift rules need readable roots: start the server with --drift-roots");
+  }
+  return hooks.read_git(repository, cfg.value("ref", std::string("HEAD")), desired);
+}
+
+std::string DesiredStateName(const Json& cfg) {
+  const std::string desired = cfg.value("desired", std::string());
+  const std::string repository = cfg.value("repository", std::string());
+  if (repository.empty()) return desired;
+  return repository + "@" + cfg.value("ref", std::string("HEAD")) + ":" + desired;
+}
+
 Result<Json> DriftCorrectionExecutor::Execute(const ActionRequest& request) {
   return Run(request, true);
 }
@@ -16,14 +40,11 @@ Result<Json> DriftCorrectionExecutor::DryRun(const ActionRequest& request) {
 Result<Json> DriftCorrectionExecutor::Run(const ActionRequest& request, bool apply) {
   const Json source = request.config.value("source", Json::object());
   const std::string format = source.value("format", std::string());
-  const std::string desired_path = source.value("desired", std::string());
-  if (format.empty() || desired_path.empty()) {
+  if (format.empty() || source.value("desired", std::string()).empty()) {
     return Status::FailedPrecondition("apply_desired needs the config_drift rule's source");
   }
-  if (!hooks_.read_file) {
-    return Status::FailedPrecondition("drift rules need readable roots: --drift-roots");
-  }
-  DAI_ASSIGN_OR_RETURN(std::string desired, hooks_.read_file(desired_path));
+  const std::string desired_path = DesiredStateName(source);
+  DAI_ASSIGN_OR_RETURN(std::string desired, ReadDesiredState(source, hooks_));
   if (format == "kubernetes") {
     DAI_ASSIGN_OR_RETURN(auto objects, posture::ParseManifests(desired, desired_path));
     const std::string ns = source.value("namespace", std::string("default"));

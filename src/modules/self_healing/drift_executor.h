@@ -18,6 +18,10 @@ namespace dai::self_healing {
 struct DriftExecutorHooks {
   //! Reads a file under drift_roots (NOT_FOUND when absent).
   std::function<Result<std::string>(const std::string& path)> read_file;
+  //! Reads `path` of the git repository `repo` (under drift_roots) at `ref`.
+  std::function<Result<std::string>(const std::string& repo, const std::string& ref,
+                                    const std::string& path)>
+      read_git;
   //! Replaces a file under drift_roots with `content` (atomically).
   std::function<Status(const std::string& path, const std::string& content)> write_file;
   //! Applies `body` to the live object (apiVersion, kind, namespace, name); empty when no
@@ -26,6 +30,12 @@ struct DriftExecutorHooks {
                              const std::string& ns, const std::string& name, const Json& body)>
       apply_object;
 };
+
+//! The desired state of a config_drift rule (its conditionConfig): the file `desired`, or with
+//! `repository` the file `desired` of that git repository at `ref` (default HEAD).
+Result<std::string> ReadDesiredState(const Json& condition_config, const DriftExecutorHooks& hooks);
+//! How the desired state is named in results: the path, or repository@ref:path.
+std::string DesiredStateName(const Json& condition_config);
 
 class DriftCorrectionExecutor final : public ActionExecutor {
  public:

@@ -7,6 +7,7 @@
 
 #include "engines/healing/drift.h"
 #include "engines/posture/manifest.h"
+#include "modules/self_healing/drift_executor.h"
 
 namespace dai::self_healing {
 namespace {
@@ -1106,7 +1107,7 @@ Status HealingService::EvaluateDriftRules() {
     live.insert(rule.id);
     const Json& cfg = rule.condition_config;
     const std::string format = cfg.value("format", std::string());
-    const std::string desired_path = cfg.value("desired", std::string());
+    const std::string desired_path = DesiredStateName(cfg);
     const std::string actual_path = cfg.value("actual", std::string());
     Json status = {{"rule", rule.name},
                    {"format", format},
@@ -1127,7 +1128,10 @@ Status HealingService::EvaluateDriftRules() {
       fail("drift rules need readable roots: start the server with --drift-roots");
       continue;
     }
-    auto desired = options_.read_file(desired_path);
+    DriftExecutorHooks readers;
+    readers.read_file = options_.read_file;
+    readers.read_git = options_.read_git;
+    auto desired = ReadDesiredState(cfg, readers);
     if (!desired.ok()) {
       fail("desired state " + desired_path + ": " + desired.status().ToString());
       continue;

@@ -52,6 +52,11 @@ struct HealingOptions {
   //! and text rules): NOT_FOUND when absent, PERMISSION_DENIED outside the allowed roots.
   //! Empty: drift rules are not evaluated (Stats().driftRules says why).
   std::function<Result<std::string>(const std::string& path)> read_file;
+  //! Reads a file of a git repository under the allowed roots at a ref (desired state kept in
+  //! git). Empty: rules with a repository are not evaluated.
+  std::function<Result<std::string>(const std::string& repo, const std::string& ref,
+                                    const std::string& path)>
+      read_git;
   //! The live Kubernetes object (apiVersion, kind, namespace, name), null Json when it does not
   //! exist. Empty: kubernetes drift rules report that Kubernetes is not configured.
   std::function<Result<Json>(const std::string& api_version, const std::string& kind,
