@@ -18,6 +18,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)dai::kube::DecodeBase64(in);
   const std::string name(in.substr(0, 64));
   auto path = dai::kube::ResourcePath(*dai::kube::FindResource("pods"), "ns", name, "log");
-  if (path.ok() && path->find("/..") != std::string::npos) __builtin_trap();
+  // A name must never become a "." or ".." path segment (a name such as "...." is only dots,
+  // not a traversal: found by this target when the check was a substring search for "/..").
+  if (path.ok()) {
+    size_t start = 0;
+    while (start <= path->size()) {
+      size_t end = path->find('/', start);
+      if (end == std::string::npos) end = path->size();
+      const std::string_view segment = std::string_view(*path).substr(start, end - start);
+      if (segment == "." || segment == "..") __builtin_trap();
+      start = end + 1;
+    }
+  }
   return 0;
 }
