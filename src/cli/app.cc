@@ -538,6 +538,13 @@ Status BuildSelfHealing(App::Parts& p) {
       signal.kind = healing::ConditionType::kAnomaly;
       signal.firing = a.status == alerts::AlertStatus::kFiring;
       signal.labels = a.labels;
+      // The anomalous value and its score, so rules can scale on them (scale_up/down with
+      // targetValue reads the "value" label, as for metric_threshold signals).
+      for (const char* key : {"value", "score"}) {
+        if (auto it = a.annotations.find(key); it != a.annotations.end()) {
+          signal.labels[std::string(key) == "score" ? "anomaly_score" : "value"] = it->second;
+        }
+      }
       signal.fingerprint = "anomaly:" + a.fingerprint;
       auto r = pp->healing->OnSignal(signal, "anomaly-watch");
       if (!r.ok()) Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});

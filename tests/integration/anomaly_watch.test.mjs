@@ -131,6 +131,9 @@ test('an anomaly in a watched query becomes an incident with evidence', async (t
   assert.equal(acted.target, 'checkout');
   assert.equal(acted.signal.kind, 'anomaly', JSON.stringify(acted.signal));
   assert.equal(acted.signal.labels.service, 'checkout');
+  // The anomalous value travels with the signal (scale rules compute replicas from it).
+  assert.ok(Number(acted.signal.labels.value) > 150, JSON.stringify(acted.signal.labels));
+  assert.ok(Number(acted.signal.labels.anomaly_score) >= 0.8);
   assert.deepEqual(received.map((r) => r.url), ['/checkout']);
   const quiet = await op.query('selfHealing.getHistory', { ruleId: rules.payments.id });
   assert.equal(quiet.items.length, 0, JSON.stringify(quiet.items));

@@ -4,6 +4,8 @@
 // API's Status objects, and every healing action with its dry-run and verification.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <fstream>
 #include <sstream>
 
@@ -270,6 +272,50 @@ TEST_F(FakeKubeTest, ScaleStaysWithinThePolicyBounds) {
   EXPECT_EQ(client->Get(R("deployments"), "shop", "web").value()["status"]["readyReplicas"], start);
 }
 
+// Scaling on a metric (the HPA formula) with scale-down stabilization: after a recommendation
+// of N replicas, a lower one within the window does not scale below N; once the window has
+// passed it does. Dry runs never count as recommendations.
+TEST_F(FakeKubeTest, HpaFormulaScalesAndStabilizesScaleDown) {
+  auto client = std::make_shared<const KubeClient>(Client());
+  FakeClock clock(ToUnixMillis(ParseIso8601("2026-03-01T10:00:00Z").value()));
+  KubernetesExecutor ex(client, clock, {.verify_timeout = 5s, .poll_interval = 50ms});
+  auto replicas = [&] {
+    return client->GetScale(R("statefulsets"), "shop", "db")
+        .value()["spec"]["replicas"]
+        .get<int64_t>();
+  };
+  auto with_load = [](ActionRequest r, const std::string& load) {
+    r.signal = {{"labels", {{"load", load}}}};
+    return r;
+  };
+  Json cfg = {{"namespace", "shop"},        {"kind", "statefulset"}, {"minReplicas", 1},
+              {"maxReplicas", 8},           {"targetValue", 100},    {"metricLabel", "load"},
+              {"stabilizationSeconds", 300}};
+  const int64_t start = replicas();
+  // Load 2.5x the target: ceil(start * 2.5).
+  const int64_t high = std::min<int64_t>(8, static_cast<int64_t>(std::ceil(start * 2.5)));
+  auto up = ex.Execute(with_load(Req("scale_up", "db", cfg), "250"));
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(replicas(), high);
+  EXPECT_EQ((*up)["notes"]["formula"]["desired"], high);
+  // Load drops to half the target: the formula says ceil(high * 0.5), but the recommendation of
+  // `high` a minute ago holds within the 5-minute window.
+  clock.Advance(60s);
+  auto held = ex.Execute(with_load(Req("scale_down", "db", cfg), "50"));
+  EXPECT_EQ(held.status().code(), StatusCode::kFailedPrecondition) << held.status().ToString();
+  EXPECT_TRUE(Has(held.status(), "the HPA formula gives")) << held.status().ToString();
+  EXPECT_EQ(replicas(), high);
+  // Past the window the scale-down happens (the held attempt's own recommendation was low).
+  clock.Advance(301s);
+  auto down = ex.Execute(with_load(Req("scale_down", "db", cfg), "50"));
+  ASSERT_TRUE(down.ok()) << down.status().ToString();
+  EXPECT_EQ(replicas(), std::max<int64_t>(1, (high + 1) / 2));
+  // A signal without the metric is refused, naming the label.
+  auto none = ex.DryRun(Req("scale_up", "db", cfg));
+  EXPECT_EQ(none.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Has(none.status(), "numeric \"load\" label"));
+}
+
 TEST_F(FakeKubeTest, RollbackRestoresThePreviousReplicaSetTemplate) {
   auto client = std::make_shared<const KubeClient>(Client());
   FakeClock clock(ToUnixMillis(ParseIso8601("2026-03-01T10:00:00Z").value()));
@@ -351,7 +397,8 @@ TEST_F(FakeKubeTest, ClusterInventorySkipsOwnedObjectsAndNeverReadsSecrets) {
   }
   EXPECT_TRUE(debug && deployment && cron);
   EXPECT_TRUE(listed->errors.empty());
-  for (const auto& r : Requests()) EXPECT_EQ(r["path"].get<std::string>().find("secrets"), std::string::npos);
+  for (const auto& r : Requests())
+    EXPECT_EQ(r["path"].get<std::string>().find("secrets"), std::string::npos);
   auto shop = ListClusterObjects(Client(), "ops");
   ASSERT_TRUE(shop.ok());
   for (const auto& o : shop->objects) EXPECT_EQ(o["metadata"]["namespace"], "ops");

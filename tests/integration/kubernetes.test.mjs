@@ -148,6 +148,31 @@ test('the server scans the configured cluster and heals through the Kubernetes A
   assert.ok(fake.kube.requests.some((q) => q.method === 'PATCH' && q.contentType === 'application/strategic-merge-patch+json'));
   assert.notEqual(action.status, 'failed', JSON.stringify(action));
 
+  // Scale on a metric: the HPA formula from the signal's value (2 replicas at load 130 with a
+  // target of 50: ceil(2 * 130 / 50) = 6, bounded to maxReplicas 5); within the tolerance
+  // (52 / 50) nothing changes; a missing value is named.
+  const hpa = await op.mutation('selfHealing.createRule', {
+    name: 'scale-web-on-load', conditionType: 'alert', conditionConfig: { matchers: ['alertname="WebLoad"'] },
+    actionType: 'scale_up', actionConfig: { target: 'web', namespace: 'shop', targetValue: 50, metricLabel: 'load', minReplicas: 1, maxReplicas: 5 },
+    requiresApproval: false,
+  });
+  const current = fake.kube.objects.get('apps/deployments/shop/web').spec.replicas;
+  const scalePlan = await op.query('selfHealing.dryRunRule', { id: hpa.id, labels: { alertname: 'WebLoad', load: '130' } });
+  const expected = Math.min(5, Math.ceil((current * 130) / 50));
+  assert.deepEqual(scalePlan.executor.plan?.notes?.formula && {
+    desired: scalePlan.executor.plan.notes.formula.desired, to: scalePlan.executor.plan.notes.to,
+  }, { desired: expected, to: expected }, JSON.stringify(scalePlan));
+  assert.equal(scalePlan.executor.plan.request.body.spec.replicas, expected);
+  const steady = await op.query('selfHealing.dryRunRule', { id: hpa.id, labels: { alertname: 'WebLoad', load: '52' } });
+  assert.match(steady.executor.error ?? '', /the HPA formula gives \d+ replicas for \d+ .*no scale-up/, JSON.stringify(steady));
+  const noValue = await op.query('selfHealing.dryRunRule', { id: hpa.id, labels: { alertname: 'WebLoad' } });
+  assert.match(noValue.executor.error ?? '', /numeric "load" label/);
+  const both = await op.mutation('selfHealing.createRule', {
+    name: 'bad-scale', conditionType: 'alert', conditionConfig: { matchers: ['alertname="X"'] },
+    actionType: 'scale_up', actionConfig: { target: 'web', namespace: 'shop', targetValue: 50, step: 2, maxReplicas: 5 },
+  }).catch((e) => e);
+  assert.match(both.message, /step or targetValue, not both/);
+
   // cordon_node: an alert naming a node (from an allow-list) marks it unschedulable, as kubectl
   // cordon does; the executor reads the node back to verify.
   fake.kube.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', uid: 'uid-node-a' }, spec: {} });

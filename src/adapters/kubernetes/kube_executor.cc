@@ -1,5 +1,7 @@
 #include "adapters/kubernetes/kube_executor.h"
 
+#include "engines/healing/decision.h"
+
 #include <algorithm>
 #include <thread>
 
@@ -91,7 +93,8 @@ struct KubernetesExecutor::Plan {
   }
 };
 
-Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionRequest& req) const {
+Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionRequest& req,
+                                                              bool record) const {
   if (!client_)
     return Status::FailedPrecondition(
         "Kubernetes is not configured: start the server with --kubeconfig FILE (or "
@@ -163,8 +166,66 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
     const int64_t hi = cfg.value("maxReplicas", current);
     const int64_t step = cfg.value("step", 1);
     const bool up = req.action_type == "scale_up";
-    const int64_t want =
-        std::clamp<int64_t>(up ? current + step : current - step, lo, std::max(lo, hi));
+    int64_t want = std::clamp<int64_t>(up ? current + step : current - step, lo, std::max(lo, hi));
+    Json formula;
+    if (cfg.contains("targetValue")) {
+      // Kubernetes HPA's formula on the signal's metric value: ceil(current * metric / target),
+      // within the tolerance unchanged, bounded, and for scale-down stabilized over the window.
+      const std::string label = cfg.value("metricLabel", std::string("value"));
+      const Json labels = req.signal.value("labels", Json::object());
+      const std::string text = labels.contains(label) && labels[label].is_string()
+                                   ? labels[label].get<std::string>()
+                                   : "";
+      double metric = 0;
+      try {
+        size_t used = 0;
+        metric = std::stod(text, &used);
+        if (used != text.size()) throw std::invalid_argument(text);
+      } catch (const std::exception&) {
+        return Status::InvalidArgument("scaling on a metric needs a numeric \"" + label +
+                                       "\" label on the signal (got \"" + text.substr(0, 64) +
+                                       "\")");
+      }
+      healing::ScaleInput in;
+      in.current = static_cast<int>(current);
+      in.metric = metric;
+      in.target = cfg["targetValue"].get<double>();
+      in.tolerance = cfg.value("tolerance", 0.1);
+      in.min_replicas = static_cast<int>(lo);
+      in.max_replicas = static_cast<int>(std::max(lo, hi));
+      const auto window = std::chrono::seconds(cfg.value("stabilizationSeconds", 300));
+      const std::string key = plan.ns + "/" + plan.name;
+      const TimePoint now = clock_.Now();
+      {
+        std::lock_guard<std::mutex> lock(recommendations_mu_);
+        auto& recent = recommendations_[key];
+        while (!recent.empty() && recent.front().first < now - window) recent.pop_front();
+        for (const auto& [t, r] : recent) in.recent.push_back(r);
+      }
+      DAI_ASSIGN_OR_RETURN(int desired, healing::DesiredReplicas(in));
+      {
+        // The raw recommendation (before stabilization) is what later scale-downs look back on.
+        healing::ScaleInput raw = in;
+        raw.recent.clear();
+        auto r = healing::DesiredReplicas(raw);
+        std::lock_guard<std::mutex> lock(recommendations_mu_);
+        auto& recent = recommendations_[key];
+        if (r.ok() && record) recent.emplace_back(now, *r);
+        while (recent.size() > 1000) recent.pop_front();
+      }
+      want = desired;
+      formula =
+          Json{{"metric", metric},          {"metricLabel", label}, {"targetValue", in.target},
+               {"tolerance", in.tolerance}, {"current", current},   {"desired", desired}};
+    }
+    if (!formula.is_null() &&
+        (want == current || (up && want < current) || (!up && want > current))) {
+      return Status::FailedPrecondition(
+          plan.ref->resource + " " + plan.ns + "/" + plan.name + ": the HPA formula gives " +
+          std::to_string(want) + " replicas for " + std::to_string(current) + " (metric " +
+          formula["metric"].dump() + ", target " + formula["targetValue"].dump() + ", tolerance " +
+          formula["tolerance"].dump() + "): no " + (up ? "scale-up" : "scale-down"));
+    }
     if (want == current || (up && want < current) || (!up && want > current))
       return Status::FailedPrecondition(plan.ref->resource + " " + plan.ns + "/" + plan.name +
                                         " has " + std::to_string(current) + " replicas: " +
@@ -177,6 +238,7 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
         Json{{"metadata", {{"resourceVersion", StringAt(scale, {"metadata", "resourceVersion"})}}},
              {"spec", {{"replicas", want}}}};
     plan.notes = Json{{"from", current}, {"to", want}, {"minReplicas", lo}, {"maxReplicas", hi}};
+    if (!formula.is_null()) plan.notes["formula"] = formula;
     return plan;
   }
   if (req.action_type == "rollback") {
@@ -225,7 +287,7 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
 }
 
 Result<Json> KubernetesExecutor::DryRun(const ActionRequest& request) {
-  DAI_ASSIGN_OR_RETURN(Plan plan, MakePlan(request));
+  DAI_ASSIGN_OR_RETURN(Plan plan, MakePlan(request, false));
   Json j = plan.Describe();
   if (plan.action == "cordon_node") {
     j["before"] = Json{{"unschedulable", plan.notes.value("alreadyCordoned", false)}};
@@ -265,7 +327,7 @@ Result<Json> KubernetesExecutor::VerifyRollout(const Plan& plan, int64_t min_gen
 }
 
 Result<Json> KubernetesExecutor::Execute(const ActionRequest& request) {
-  DAI_ASSIGN_OR_RETURN(Plan plan, MakePlan(request));
+  DAI_ASSIGN_OR_RETURN(Plan plan, MakePlan(request, true));
   Json out = plan.Describe();
   if (plan.action == "restart_pod") {
     DAI_RETURN_IF_ERROR(client_->DeletePod(plan.ns, plan.name).status());

@@ -18,8 +18,12 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <utility>
 
 #include "adapters/kubernetes/kube_client.h"
 #include "core/clock.h"
@@ -44,13 +48,18 @@ class KubernetesExecutor final : public ActionExecutor {
 
  private:
   struct Plan;
-  Result<Plan> MakePlan(const ActionRequest& request) const;
+  //! `record`: remember this scaling recommendation for later stabilization (executions only,
+  //! never dry runs).
+  Result<Plan> MakePlan(const ActionRequest& request, bool record) const;
   Result<Json> VerifyRollout(const Plan& plan, int64_t min_generation, int64_t want_replicas,
                              std::chrono::milliseconds timeout) const;
 
   std::shared_ptr<const KubeClient> client_;
   const Clock& clock_;
   KubeExecutorOptions options_;
+  //! Recent HPA-formula recommendations per namespace/name (scale-down stabilization window).
+  mutable std::mutex recommendations_mu_;
+  mutable std::map<std::string, std::deque<std::pair<TimePoint, int>>> recommendations_;
 };
 
 }  // namespace dai::kube

@@ -302,8 +302,9 @@ Status ValidateAction(ActionType type, const Json& cfg, std::string_view where,
     case ActionType::kRollback:
     case ActionType::kScaleUp:
     case ActionType::kScaleDown: {
-      DAI_RETURN_IF_ERROR(keys(
-          {"namespace", "kind", "minReplicas", "maxReplicas", "step", "verifyTimeoutSeconds"}));
+      DAI_RETURN_IF_ERROR(
+          keys({"namespace", "kind", "minReplicas", "maxReplicas", "step", "verifyTimeoutSeconds",
+                "targetValue", "metricLabel", "tolerance", "stabilizationSeconds"}));
       DAI_ASSIGN_OR_RETURN(target, ParseTarget(cfg, where, ""));
       DAI_RETURN_IF_ERROR(IntField(cfg, "verifyTimeoutSeconds", 120, 1, 1800, where).status());
       DAI_ASSIGN_OR_RETURN(std::string ns, StringField(cfg, "namespace", true, 63, where));
@@ -319,6 +320,31 @@ Status ValidateAction(ActionType type, const Json& cfg, std::string_view where,
           return Bad(Field(where, "maxReplicas"), "required for scaling (the upper bound)");
         if (hi < lo) return Bad(Field(where, "maxReplicas"), "must be >= minReplicas");
         DAI_RETURN_IF_ERROR(IntField(cfg, "step", 1, 1, 1000, where).status());
+        // Scale on a metric: the HPA formula from the signal's value and this target.
+        if (cfg.contains("targetValue")) {
+          if (!cfg["targetValue"].is_number() || !(cfg["targetValue"].get<double>() > 0)) {
+            return Bad(Field(where, "targetValue"),
+                       "a number > 0 (the metric's target per replica)");
+          }
+          if (cfg.contains("step")) {
+            return Bad(Field(where, "step"), "give step or targetValue, not both");
+          }
+          DAI_ASSIGN_OR_RETURN(std::string label,
+                               StringField(cfg, "metricLabel", false, 128, where));
+          if (!label.empty() && !ValidLabelName(label)) {
+            return Bad(Field(where, "metricLabel"), "not a valid label name");
+          }
+          if (cfg.contains("tolerance") &&
+              (!cfg["tolerance"].is_number() || cfg["tolerance"].get<double>() < 0 ||
+               cfg["tolerance"].get<double>() > 1)) {
+            return Bad(Field(where, "tolerance"), "a number from 0 to 1");
+          }
+          DAI_RETURN_IF_ERROR(IntField(cfg, "stabilizationSeconds", 300, 0, 3600, where).status());
+        } else {
+          for (const char* k : {"metricLabel", "tolerance", "stabilizationSeconds"}) {
+            if (cfg.contains(k)) return Bad(Field(where, k), "only with targetValue");
+          }
+        }
       }
       return Status::Ok();
     }

@@ -282,5 +282,42 @@ TEST(ParseRuleFile, RefusesOversizedInput) {
   EXPECT_TRUE(ok->empty());
 }
 
+TEST(RuleFromSpec, ScalingOnAMetricNeedsATargetValueAndNoStep) {
+  auto spec = [](Json action_config) {
+    return Json{{"name", "scale-on-load"},
+                {"conditionType", "metric_threshold"},
+                {"conditionConfig", {{"query", "load"}, {"op", ">"}, {"threshold", 1}}},
+                {"actionType", "scale_up"},
+                {"actionConfig", std::move(action_config)}};
+  };
+  Json base = {{"target", "web"}, {"namespace", "shop"}, {"maxReplicas", 10}};
+  Json hpa = base;
+  hpa["targetValue"] = 50;
+  hpa["tolerance"] = 0.2;
+  hpa["stabilizationSeconds"] = 120;
+  auto ok = RuleFromSpec(spec(hpa), "input");
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+  auto message = [&](const Json& cfg) {
+    auto r = RuleFromSpec(spec(cfg), "input");
+    return r.ok() ? std::string("accepted") : r.status().message();
+  };
+  Json both = hpa;
+  both["step"] = 2;
+  EXPECT_NE(message(both).find("input.actionConfig.step: give step or targetValue, not both"),
+            std::string::npos);
+  Json zero = base;
+  zero["targetValue"] = 0;
+  EXPECT_NE(message(zero).find("targetValue: a number > 0"), std::string::npos);
+  Json loose = hpa;
+  loose["tolerance"] = 2;
+  EXPECT_NE(message(loose).find("tolerance: a number from 0 to 1"), std::string::npos);
+  Json orphan = base;
+  orphan["metricLabel"] = "load";
+  EXPECT_NE(message(orphan).find("metricLabel: only with targetValue"), std::string::npos);
+  Json bad_label = hpa;
+  bad_label["metricLabel"] = "not a label";
+  EXPECT_NE(message(bad_label).find("metricLabel: not a valid label name"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dai::healing

@@ -236,6 +236,7 @@ Result<Json> WatchService::Evaluate(int64_t id) {
                                            std::to_string(best_value) + " (threshold " +
                                            std::to_string(threshold) + ")"},
                        {"score", score},
+                       {"value", std::to_string(best_value)},
                        {"query", w["query"].get<std::string>()},
                        {"window", FormatIso8601(start) + "/" + FormatIso8601(now)},
                        {"evidence", DumpJson(evidence)}};
