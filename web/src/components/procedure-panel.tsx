@@ -27,13 +27,14 @@ export function Panel({
         <h2 id={id ? `${id}-h` : undefined}>{title}</h2>
         {actions ? <div className="panel-actions">{actions}</div> : null}
       </header>
-      {/* A body wider than the panel scrolls; keyboard users reach it with Tab and scroll it
+      {/* A body whose content overflows it scrolls (sideways for wide tables; a few pixels down
+          when a child such as a chart overhangs); keyboard users reach it with Tab and scroll it
           with the arrow keys (WCAG 2.1.1), so it is focusable then, and named by the title. */}
       <div
         ref={body}
         className="panel-body"
         {...(overflows
-          ? { tabIndex: 0, role: 'region', 'aria-label': `${title}, scrolls sideways` }
+          ? { tabIndex: 0, role: 'region', 'aria-label': `${title}, scrollable` }
           : {})}
       >
         <PanelTitle.Provider value={title}>{children}</PanelTitle.Provider>
@@ -42,13 +43,14 @@ export function Panel({
   );
 }
 
-/** Whether the element's content is wider than the element (it scrolls sideways). */
+/** Whether the element's content overflows it in either direction (so it scrolls). */
 function useOverflow(ref: RefObject<HTMLElement | null>): boolean {
   const [overflows, setOverflows] = useState(false);
   useEffect(() => {
     const el = ref.current;
     if (!el || typeof ResizeObserver === 'undefined') return;
-    const check = () => setOverflows(el.scrollWidth > el.clientWidth + 1);
+    const check = () =>
+      setOverflows(el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
     const ro = new ResizeObserver(check);
     ro.observe(el);
     for (const child of Array.from(el.children)) ro.observe(child);
@@ -56,7 +58,7 @@ function useOverflow(ref: RefObject<HTMLElement | null>): boolean {
       for (const child of Array.from(el.children)) ro.observe(child);
       check();
     });
-    mo.observe(el, { childList: true, subtree: true });
+    mo.observe(el, { childList: true, subtree: true, characterData: true });
     check();
     return () => {
       ro.disconnect();
