@@ -102,6 +102,16 @@ beforeEach(() => {
             },
           };
         if (path === 'securityGuardian.getVulnerabilities') {
+          if (bigScan && inp?.limit === 1000) {
+            // A large scan: 30 vulnerable packages among the first 1,000 of 5,000 findings.
+            const items = Array.from({ length: 30 }, (_, i) => ({
+              ...findings[0],
+              id: 100 + i,
+              packageName: `pkg-${String(i).padStart(2, '0')}`,
+              packageVersion: '1.0.0',
+            }));
+            return { result: { data: { items, total: 5000, limit: 1000, offset: 0 } } };
+          }
           const items = findings.filter((f) => !inp?.severity || f.severity === inp.severity);
           return { result: { data: { items, total: items.length, limit: 25, offset: 0 } } };
         }
@@ -120,7 +130,11 @@ beforeEach(() => {
     }),
   );
 });
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  bigScan = false;
+});
+let bigScan = false;
 
 function renderSection(route = '/security') {
   return renderWithSession(<DependencySection />, { role: 'operator', route });
@@ -140,6 +154,26 @@ describe('DependencySection', () => {
     expect(rows[1]?.textContent).toContain('75');
     const byPkg = await screen.findByTestId('by-package');
     expect(within(byPkg).getByText('debug@2.5.2')).toBeTruthy();
+  });
+
+  it('pages the by-package view and says when it grouped only part of a large scan', async () => {
+    bigScan = true;
+    renderSection();
+    const byPkg = await screen.findByTestId('by-package');
+    expect(within(byPkg).getAllByRole('row')).toHaveLength(21); // header + 20
+    expect(within(byPkg).getByText('pkg-00@1.0.0')).toBeTruthy();
+    expect(within(byPkg).queryByText('pkg-20@1.0.0')).toBeNull();
+    expect((await screen.findByTestId('by-package-partial')).textContent).toMatch(
+      /first 30 of 5,000 findings/,
+    );
+    const next = within(byPkg.closest('section') as HTMLElement).getByRole('button', {
+      name: /next/i,
+    });
+    fireEvent.click(next);
+    await waitFor(() =>
+      expect(within(screen.getByTestId('by-package')).getByText('pkg-20@1.0.0')).toBeTruthy(),
+    );
+    expect(within(screen.getByTestId('by-package')).getAllByRole('row')).toHaveLength(11);
   });
 
   it('filters by severity, selects a scan and previews a patch', async () => {

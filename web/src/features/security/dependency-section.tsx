@@ -120,8 +120,17 @@ function ScanList({ selected, onSelect }: { selected?: number; onSelect: (id: nu
   );
 }
 
+// Findings grouped by package: the groups page client-side (20 at a time, offset in the
+// address); the grouping reads at most the first 1,000 findings of the scan and says so when
+// the scan has more.
+const kGroupedFindings = 1000;
+
 function ByPackage({ scanId }: { scanId?: number }) {
-  const q = useProcedureQuery('securityGuardian.getVulnerabilities', { scanId, limit: 1000 });
+  const q = useProcedureQuery('securityGuardian.getVulnerabilities', {
+    scanId,
+    limit: kGroupedFindings,
+  });
+  const { limit, offset, pager } = usePage('packagesOffset');
   return (
     <Panel title="Findings by package">
       <QueryView q={q} loadingLabel="Grouping findings">
@@ -134,27 +143,37 @@ function ByPackage({ scanId }: { scanId?: number }) {
             groups.set(key, g);
           }
           if (groups.size === 0) return <Empty title="No vulnerable packages" />;
+          const rows = [...groups.entries()];
           return (
-            <table className="table" data-testid="by-package">
-              <thead>
-                <tr>
-                  <th>Package</th>
-                  {kSeverities.map((s) => (
-                    <th key={s}>{s}</th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {[...groups.entries()].map(([pkg, g]) => (
-                  <tr key={pkg}>
-                    <td>{pkg}</td>
+            <>
+              {data.total > data.items.length ? (
+                <p className="muted" data-testid="by-package-partial">
+                  Grouped from the first {data.items.length.toLocaleString()} of{' '}
+                  {data.total.toLocaleString()} findings; the findings list above has them all.
+                </p>
+              ) : null}
+              <table className="table" data-testid="by-package">
+                <thead>
+                  <tr>
+                    <th>Package</th>
                     {kSeverities.map((s) => (
-                      <td key={s}>{g[s] || ''}</td>
+                      <th key={s}>{s}</th>
                     ))}
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {rows.slice(offset, offset + limit).map(([pkg, g]) => (
+                    <tr key={pkg}>
+                      <td>{pkg}</td>
+                      {kSeverities.map((s) => (
+                        <td key={s}>{g[s] || ''}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {pager(rows.length)}
+            </>
           );
         }}
       </QueryView>
