@@ -421,6 +421,15 @@ Status BuildSelfHealing(App::Parts& p) {
       if (!out) return Status::Unavailable(tmp + ": cannot be written");
     }
     std::error_code ec;
+    // The corrected file keeps the permissions the file had (a config file may be 0600).
+    if (const auto st = fs::status(normal, ec); !ec && fs::exists(st)) {
+      fs::permissions(tmp, st.permissions(), ec);
+      if (ec) {
+        fs::remove(tmp, ec);
+        return Status::Unavailable(normal + ": cannot keep its permissions: " + ec.message());
+      }
+    }
+    ec.clear();
     fs::rename(tmp, normal, ec);
     if (ec) {
       fs::remove(tmp, ec);

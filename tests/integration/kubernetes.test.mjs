@@ -7,7 +7,7 @@
 // verified from its status.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
 import { execFile, execFileSync } from 'node:child_process';
@@ -233,7 +233,7 @@ test('config_drift rules compare manifests with the live cluster and host files 
   writeFileSync(join(dir, 'web.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n' +
     'spec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: web, image: "nginx:9.9", ports: [{containerPort: 80}]}]\n');
   writeFileSync(join(dir, 'app.env'), 'MODE=fast\nPOOL=4\n');
-  writeFileSync(join(dir, 'live.env'), 'MODE=slow\nPOOL=4\n');
+  writeFileSync(join(dir, 'live.env'), 'MODE=slow\nPOOL=4\n', { mode: 0o600 });
   const server = await new Server({ extraArgs: ['--kubeconfig', kc, '--drift-roots', dir] }).start();
   cleanups.push(async () => { await server.stop(); server.cleanup(); });
   const op = client(server, server.createToken('operator', 'dana'));
@@ -315,8 +315,22 @@ test('config_drift rules compare manifests with the live cluster and host files 
   assert.ok(fake.kube.requests.some((q) => q.method === 'PATCH' && q.path === '/apis/apps/v1/namespaces/shop/deployments/web' &&
     q.contentType === 'application/apply-patch+yaml' && /fieldManager=devops-ai/.test(q.query) && /force=true/.test(q.query)),
   'a server-side apply');
-  // The host file is put back by hand: no drift left anywhere.
-  writeFileSync(join(dir, 'live.env'), 'POOL=4\nMODE=fast\n');
+  // The host file is corrected the same way: rewritten from its desired copy, keeping its mode.
+  const envFix = await op.mutation('selfHealing.createRule', {
+    name: 'env-fix', conditionType: 'config_drift',
+    conditionConfig: { format: 'keyvalue', desired: join(dir, 'app.env'), actual: join(dir, 'live.env') },
+    actionType: 'apply_desired', actionConfig: {}, requiresApproval: false,
+  });
+  await op.mutation('selfHealing.checkDrift', {});
+  const rewritten = await waitFor('the file correction', async () => {
+    const h = await op.query('selfHealing.getHistory', { ruleId: envFix.id });
+    const a = h.items[0];
+    return a && ['verifying', 'succeeded', 'failed'].includes(a.status) ? a : null;
+  });
+  assert.notEqual(rewritten.status, 'failed', JSON.stringify(rewritten));
+  assert.equal(readFileSync(join(dir, 'live.env'), 'utf8'), 'MODE=fast\nPOOL=4\n');
+  assert.equal(statSync(join(dir, 'live.env')).mode & 0o777, 0o600);
+  // No drift left anywhere.
   rules = await byRule();
   assert.equal(rules['web-drift'].drifted, 0, JSON.stringify(rules['web-drift']));
   assert.equal(rules['web-fix'].drifted, 0);
