@@ -8,11 +8,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { Server, freePort, tempDir, waitFor } from './harness.mjs';
+import { Server, freePort, startReceiver, tempDir, waitFor } from './harness.mjs';
 
 const cleanups = [];
 after(async () => {
@@ -81,15 +80,10 @@ test('an anomaly in a watched query becomes an incident with evidence', async (t
     severity: 'high', labels: { team: 'web' },
   });
   // Self-Healing: one rule per service on the anomaly signal; only checkout is anomalous.
-  const received = [];
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => { received.push({ url: req.url, body }); res.end('ok'); });
-  });
-  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
-  cleanups.push(async () => new Promise((r) => receiver.close(r)));
-  const hookUrl = `http://127.0.0.1:${receiver.address().port}`;
+  const receiver = await startReceiver();
+  cleanups.push(receiver.close);
+  const { received } = receiver;
+  const hookUrl = receiver.url;
   const rules = {};
   for (const service of ['checkout', 'payments']) {
     rules[service] = await op.mutation('selfHealing.createRule', {

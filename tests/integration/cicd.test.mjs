@@ -10,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { createServer } from 'node:http';
-import { Server, runCli, tempDir, waitFor } from './harness.mjs';
+import { Server, runCli, startReceiver, tempDir, waitFor } from './harness.mjs';
 
 let server;
 let api;
@@ -209,19 +208,14 @@ test('judgeCanary: a degraded canary fails and asks for rollback, a healthy one 
 });
 
 test('a failed deployment run is a deployment_failure signal the healing rules act on; a later green deployment verifies it', async () => {
-  const received = [];
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => { received.push({ url: req.url, body }); res.end('ok'); });
-  });
-  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  const receiver = await startReceiver();
+  const { received } = receiver;
   try {
     const rule = await api.mutation('selfHealing.createRule', {
       name: 'rollback-on-failed-deploy', conditionType: 'deployment_failure',
       conditionConfig: { matchers: ['alertname="DeploymentFailed"'] },
       actionType: 'http_request',
-      actionConfig: { url: `http://127.0.0.1:${receiver.address().port}/rollback`, targetLabel: 'pipeline', allowedTargets: ['shipit', 'lint-only'] },
+      actionConfig: { url: `${receiver.url}/rollback`, targetLabel: 'pipeline', allowedTargets: ['shipit', 'lint-only'] },
       requiresApproval: false, cooldownSeconds: 1, verifySeconds: 120,
     });
     const pipeline = (name, jobId, argv) => api.mutation('cicdOrchestrator.createPipeline', {
@@ -264,6 +258,6 @@ test('a failed deployment run is a deployment_failure signal the healing rules a
     }, 30000);
     assert.ok(verified.verifiedAt, JSON.stringify(verified));
   } finally {
-    await new Promise((r) => receiver.close(r));
+    await receiver.close();
   }
 });
