@@ -28,6 +28,7 @@
 #include "adapters/runner/process_supervisor.h"
 #include "adapters/webhook/webhook_executor.h"
 #include "adapters/gitrepo/git_file.h"
+#include "adapters/inventory/allowed_roots.h"
 #include "adapters/kubernetes/kube_executor.h"
 #include "adapters/kubernetes/kube_inventory.h"
 #include "engines/healing/rule.h"
@@ -369,20 +370,22 @@ Status BuildSelfHealing(App::Parts& p) {
   // config_drift rules read (and apply_desired writes) files only under drift_roots: symbolic
   // links resolved first, so a link inside a root cannot point outside it; at most 8 MiB.
   auto drift_path = [roots = p.config.drift_roots](const std::string& path) -> Result<std::string> {
-    namespace fs = std::filesystem;
     if (roots.empty()) return Status::FailedPrecondition("drift rules need --drift-roots");
-    std::error_code ec;
-    const std::string normal = fs::weakly_canonical(fs::path(path), ec).lexically_normal().string();
-    if (ec) return Status::InvalidArgument(path + ": " + ec.message());
-    const bool allowed = std::any_of(roots.begin(), roots.end(), [&](const std::string& root) {
-      std::error_code rec;
-      std::string r = fs::weakly_canonical(fs::path(root), rec).lexically_normal().string();
-      while (r.size() > 1 && r.back() == '/') r.pop_back();
-      return !rec && (normal == r || (normal.size() > r.size() && normal.compare(0, r.size(), r) == 0 &&
-                                      (r == "/" || normal[r.size()] == '/')));
-    });
-    if (!allowed) return Status::PermissionDenied(normal + " is outside drift_roots");
+    DAI_ASSIGN_OR_RETURN(std::string normal, inventory::CanonicalPath(path));
+    if (!inventory::WithinRoots(normal, roots)) {
+      return Status::PermissionDenied(normal + " is outside drift_roots");
+    }
     return normal;
+  };
+  // The adapter's resource for a drift manifest's apiVersion and kind.
+  auto drift_kind = [](const std::string& api_version,
+                       const std::string& kind) -> Result<const kube::ResourceRef*> {
+    const kube::ResourceRef* ref = kube::FindResource(kind);
+    if (!ref || ref->ApiVersion() != api_version) {
+      return Status::InvalidArgument("kind " + kind + " (" + api_version +
+                                     ") is not one the Kubernetes adapter knows");
+    }
+    return ref;
   };
   std::function<Result<std::string>(const std::string&)> drift_read =
       [drift_path](const std::string& path) -> Result<std::string> {
@@ -438,13 +441,10 @@ Status BuildSelfHealing(App::Parts& p) {
     return Status::Ok();
   };
   if (p.kube) {
-    drift_hooks.apply_object = [kube = p.kube](const std::string& api_version, const std::string& kind,
+    drift_hooks.apply_object = [kube = p.kube, drift_kind](const std::string& api_version, const std::string& kind,
                                                const std::string& ns, const std::string& name,
                                                const Json& body) -> Result<Json> {
-      const kube::ResourceRef* ref = kube::FindResource(kind);
-      if (!ref || ref->ApiVersion() != api_version) {
-        return Status::InvalidArgument("kind " + kind + " (" + api_version + ") is not one the Kubernetes adapter knows");
-      }
+      DAI_ASSIGN_OR_RETURN(const kube::ResourceRef* ref, drift_kind(api_version, kind));
       return kube->Patch(*ref, ns, name, body, kube::PatchType::kApply);
     };
   }
@@ -503,12 +503,9 @@ Status BuildSelfHealing(App::Parts& p) {
     healing_options.read_git = drift_read_git;
   }
   if (p.kube) {
-    healing_options.get_object = [kube = p.kube](const std::string& api_version, const std::string& kind,
+    healing_options.get_object = [kube = p.kube, drift_kind](const std::string& api_version, const std::string& kind,
                                                  const std::string& ns, const std::string& name) -> Result<Json> {
-      const kube::ResourceRef* ref = kube::FindResource(kind);
-      if (!ref || ref->ApiVersion() != api_version) {
-        return Status::InvalidArgument("kind " + kind + " (" + api_version + ") is not one the Kubernetes adapter knows");
-      }
+      DAI_ASSIGN_OR_RETURN(const kube::ResourceRef* ref, drift_kind(api_version, kind));
       auto obj = kube->Get(*ref, ns, name);
       if (!obj.ok() && obj.status().code() == StatusCode::kNotFound) return Json(nullptr);
       return obj;

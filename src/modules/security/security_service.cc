@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "adapters/inventory/allowed_roots.h"
 #include "adapters/inventory/fs_inventory.h"
 #include "adapters/inventory/image_inventory.h"
 #include "engines/sbom/manifest_patch.h"
@@ -211,24 +212,14 @@ Result<Json> SecurityService::StartScan(const std::string& scan_type, const std:
     return Status::FailedPrecondition(
         "secrets scans read files on the server: set scan_roots (--scan-roots DIR,...) to the "
         "directories they may read");
-  std::error_code ec;
   // Symbolic links resolved, so a link inside a root cannot point outside it.
-  const std::string normal = fs::weakly_canonical(fs::path(target), ec).lexically_normal().string();
-  if (ec) return Status::InvalidArgument("input.target: " + target + ": " + ec.message());
-  if (!options_.scan_roots.empty()) {
-    bool allowed = std::any_of(
-        options_.scan_roots.begin(), options_.scan_roots.end(), [&](const std::string& root) {
-          std::error_code rec;
-          std::string r = fs::weakly_canonical(fs::path(root), rec).lexically_normal().string();
-          while (r.size() > 1 && r.back() == '/') r.pop_back();
-          // Whole path components: root /srv/a allows /srv/a and /srv/a/x, not /srv/ab.
-          return !rec && (normal == r || (normal.size() > r.size() &&
-                                          normal.compare(0, r.size(), r) == 0 &&
-                                          (r == "/" || normal[r.size()] == '/')));
-        });
-    if (!allowed)
-      return Status::PermissionDenied("input.target: " + normal +
-                                      " is outside the allowed scan roots");
+  auto resolved = inventory::CanonicalPath(target);
+  if (!resolved.ok()) return Status::InvalidArgument("input.target: " + resolved.status().message());
+  const std::string normal = std::move(resolved).value();
+  std::error_code ec;
+  if (!options_.scan_roots.empty() && !inventory::WithinRoots(normal, options_.scan_roots)) {
+    return Status::PermissionDenied("input.target: " + normal +
+                                    " is outside the allowed scan roots");
   }
   if (history && scan_type != "secrets")
     return Status::InvalidArgument("input.history: only secrets scans read git history");
