@@ -735,8 +735,10 @@ Status BuildRegistry(App::Parts& p) {
   DAI_RETURN_IF_ERROR(p.cicd->CheckSettings());
   p.cicd->RegisterProcedures(p.registry, p.jobs.get());
   DAI_RETURN_IF_ERROR(BuildAssistant(p));
+  logs::LogServiceOptions log_options;
+  log_options.kube = p.kube;  // kubernetes log sources read pod logs from this cluster
   p.logs = std::make_unique<logs::LogService>(
-      *p.store->db, p.clock, p.incidents.get(), logs::LogServiceOptions{},
+      *p.store->db, p.clock, p.incidents.get(), std::move(log_options),
       [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);
       });

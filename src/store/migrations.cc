@@ -1,5 +1,6 @@
 #include "store/migrations.h"
 
+#include <algorithm>
 #include <string>
 
 namespace dai::store {
@@ -1107,6 +1108,25 @@ ALTER TABLE healing_rules ADD CONSTRAINT healing_rules_action_type_check CHECK (
 CREATE INDEX healing_rules_action_type_idx ON healing_rules(action_type);
 )SQL";
 
+// log_sources.kind gains 'kubernetes' (pod logs through the Kubernetes adapter; the namespace,
+// selector and container are in `options`, the per-container read position in `position`).
+// The CHECK is edited as in migration 18.
+constexpr std::string_view kMigration22Sqlite = R"SQL(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master
+   SET sql = replace(sql, '''journald'',''push'')', '''journald'',''push'',''kubernetes'')')
+ WHERE type = 'table' AND name = 'log_sources';
+PRAGMA writable_schema = RESET;
+CREATE INDEX log_sources_kind_idx ON log_sources(kind);
+)SQL";
+
+constexpr std::string_view kMigration22Postgres = R"SQL(
+ALTER TABLE log_sources DROP CONSTRAINT IF EXISTS log_sources_kind_check;
+ALTER TABLE log_sources ADD CONSTRAINT log_sources_kind_check
+  CHECK (kind IN ('file','journald','push','kubernetes'));
+CREATE INDEX log_sources_kind_idx ON log_sources(kind);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
@@ -1123,6 +1143,8 @@ const std::vector<Migration>& Registry() {
       {15, "security guardian: secrets findings and rotation", kMigration15},
       {17, "cost optimizer: collectors, allocations, anomalies", kMigration17},
       {18, "self-healing: the apply_desired action", kMigration18Sqlite, kMigration18Postgres},
+      {22, "log intelligence: kubernetes pod log sources", kMigration22Sqlite,
+       kMigration22Postgres},
   };
   return kAll;
 }
@@ -1153,7 +1175,11 @@ Result<int> MaxVersion(Connection& conn) {
 
 const std::vector<Migration>& AllMigrations() { return Registry(); }
 
-int LatestSchemaVersion() { return Registry().back().version; }
+int LatestSchemaVersion() {
+  int latest = 0;
+  for (const Migration& m : Registry()) latest = std::max(latest, m.version);
+  return latest;
+}
 
 std::string ExpandMigrationSql(std::string_view sql_template, Dialect dialect) {
   const bool pg = dialect == Dialect::kPostgres;

@@ -205,6 +205,69 @@ test('the server scans the configured cluster and heals through the Kubernetes A
   assert.equal(fake.kube.objects.get('/nodes//node-a').spec.unschedulable, true);
 });
 
+test('a kubernetes log source mines pod logs once, across a restart of the server', async () => {
+  const fake = await startFakeKube({ ...fixture(), token: 'log-token' });
+  cleanups.push(() => fake.close());
+  const dir = tempDir('kube-logs');
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const kc = join(dir, 'kubeconfig');
+  writeFileSync(kc, kubeconfigFor(fake.url, { token: 'log-token' }));
+  const server = await new Server({ extraArgs: ['--kubeconfig', kc] }).start();
+  cleanups.push(async () => { await server.stop(); server.cleanup(); });
+  const admin = client(server, server.createToken('admin', 'ada'));
+
+  // Lines of the web pod's container, recent, some sharing one timestamp.
+  const t0 = Date.now() - 60_000;
+  const at = (ms) => new Date(t0 + ms).toISOString();
+  const lines = [];
+  for (let i = 0; i < 30; i++) lines.push({ time: at(i * 100), text: `GET /api/items/${i} 200 ${10 + i}ms` });
+  for (let i = 0; i < 4; i++) lines.push({ time: at(3000), text: `ERROR payment ${400 + i} failed: card declined` });
+  fake.kube.addLogs({ namespace: 'shop', pod: 'web-6f7b8c-aaaaa', container: 'web', lines });
+  // The debug pod (other labels) must not be read.
+  fake.kube.addLogs({ namespace: 'shop', pod: 'debug', container: 'shell', lines: [{ time: at(0), text: 'not selected' }] });
+
+  const bad = await admin.mutation('logs.createSource', { name: 'x', kind: 'kubernetes' }).catch((e) => e);
+  assert.equal(bad.data?.code, 'BAD_REQUEST');
+  assert.match(bad.message, /namespace: a kubernetes source needs/);
+  const wrong = await admin.mutation('logs.createSource', { name: 'x', kind: 'file', path: '/tmp/x.log', namespace: 'shop' }).catch((e) => e);
+  assert.match(wrong.message, /namespace: only kubernetes sources/);
+
+  const src = await admin.mutation('logs.createSource', { name: 'shop-web', kind: 'kubernetes', namespace: 'shop', selector: 'app=web' });
+  assert.deepEqual(src.kubernetes, { namespace: 'shop', selector: 'app=web', container: '' });
+  const source = () => admin.query('logs.listSources').then((all) => all.find((s) => s.id === src.id));
+  await waitFor('the pod lines to be mined', async () => (await source()).linesTotal === 34, 15000);
+  const templates = await admin.query('logs.listTemplates', { sourceId: src.id, limit: 50 });
+  const error = templates.items.find((t) => /ERROR payment <\*> failed: card declined/.test(t.template));
+  assert.ok(error, JSON.stringify(templates.items.map((t) => t.template)));
+  assert.equal(error.total, 4);
+  assert.equal(error.level, 'error');
+  assert.ok(!templates.items.some((t) => /not selected/.test(t.template)));
+
+  // New lines, two of them at the timestamp already read: the next poll (sinceTime, to the
+  // second) takes only what is new.
+  fake.kube.addLogs({ namespace: 'shop', pod: 'web-6f7b8c-aaaaa', container: 'web', lines: [
+    { time: at(3000), text: 'ERROR payment 404 failed: card declined' },
+    { time: at(5000), text: 'GET /api/items/99 200 12ms' },
+  ] });
+  await waitFor('the new lines', async () => (await source()).linesTotal === 36, 15000);
+  const reads = fake.kube.requests.filter((r) => r.path === '/api/v1/namespaces/shop/pods/web-6f7b8c-aaaaa/log');
+  assert.ok(reads.length >= 2);
+  const q = (r) => new URLSearchParams(r.query);
+  assert.equal(q(reads[0]).get('tailLines'), '1000');
+  assert.equal(q(reads[0]).get('timestamps'), 'true');
+  assert.match(q(reads[reads.length - 1]).get('sinceTime'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.ok(!fake.kube.requests.some((r) => r.path.includes('/pods/debug/log')));
+
+  // A restart resumes from the saved per-container position: nothing is counted twice.
+  await server.stop();
+  await server.start({ port: server.port });
+  fake.kube.addLogs({ namespace: 'shop', pod: 'web-6f7b8c-aaaaa', container: 'web', lines: [{ time: at(7000), text: 'GET /api/items/100 200 9ms' }] });
+  await waitFor('the line after the restart', async () => (await source()).linesTotal === 37, 15000);
+  await new Promise((r) => setTimeout(r, 6000));  // another poll: still no duplicates
+  assert.equal((await source()).linesTotal, 37);
+  assert.equal((await source()).lastError, null);
+});
+
 test('without a kubeconfig, cluster scans and Kubernetes actions name the missing setting', async () => {
   const server = await new Server().start();
   cleanups.push(async () => { await server.stop(); server.cleanup(); });
@@ -218,6 +281,10 @@ test('without a kubeconfig, cluster scans and Kubernetes actions name the missin
   });
   const dry = await op.query('selfHealing.dryRunRule', { id: rule.id, labels: { alertname: 'Load' } });
   assert.match(dry.executor.error, /Kubernetes is not configured/);
+  const admin = client(server, server.createToken('admin', 'ada'));
+  const logs = await admin.mutation('logs.createSource', { name: 'pods', kind: 'kubernetes', namespace: 'shop' }).catch((x) => x);
+  assert.equal(logs.data?.code, 'PRECONDITION_FAILED');
+  assert.match(logs.message, /no Kubernetes cluster is configured \(setting kubeconfig\)/);
   const bad = runCli(['serve', '--kubeconfig', 'relative/path', '--listen', '127.0.0.1:0']);
   assert.equal(bad.code !== 0, true);
   assert.match(bad.stderr, /setting kubeconfig/);

@@ -28,15 +28,18 @@ int64_t MinuteOf(TimePoint t) {
 TimePoint MinuteTime(int64_t minute) { return TimePoint(Millis(minute * 60000)); }
 
 Json SourceSchema() {
-  return s::Object({s::Req("id", s::Int()), s::Req("name", s::String()),
-                    s::Req("kind", s::Enum({"file", "journald", "push"})),
-                    s::Req("path", s::String()), s::Req("format", s::String()),
-                    s::Req("masks", s::Array(s::String())), s::Req("units", s::Array(s::String())),
-                    s::Req("enabled", s::Bool()), s::Req("linesTotal", s::Int()),
-                    s::Req("rejectedTotal", s::Int()), s::Req("rejectedReasons", s::Any()),
-                    s::Req("templates", s::Int()), s::Req("lastError", s::Nullable(s::String())),
-                    s::Req("lastLineAt", s::Nullable(s::DateTime())),
-                    s::Req("createdAt", s::DateTime())});
+  return s::Object(
+      {s::Req("id", s::Int()), s::Req("name", s::String()),
+       s::Req("kind", s::Enum({"file", "journald", "push", "kubernetes"})),
+       s::Req("path", s::String()), s::Req("format", s::String()),
+       s::Req("masks", s::Array(s::String())), s::Req("units", s::Array(s::String())),
+       s::Req("kubernetes", s::Nullable(s::Object({s::Req("namespace", s::String()),
+                                                   s::Req("selector", s::String()),
+                                                   s::Req("container", s::String())}))),
+       s::Req("enabled", s::Bool()), s::Req("linesTotal", s::Int()),
+       s::Req("rejectedTotal", s::Int()), s::Req("rejectedReasons", s::Any()),
+       s::Req("templates", s::Int()), s::Req("lastError", s::Nullable(s::String())),
+       s::Req("lastLineAt", s::Nullable(s::DateTime())), s::Req("createdAt", s::DateTime())});
 }
 
 Json TemplateSchema() {
@@ -87,9 +90,14 @@ Result<Json> LogService::SourceJson(const store::Row& r) {
   Json masks = Json::array();
   if (auto m = ParseJson(r.GetString("masks")); m.ok() && m->is_array()) masks = *m;
   Json units = Json::array();
-  if (auto o = ParseJson(r.GetString("options"));
-      o.ok() && o->is_object() && o->contains("units")) {
-    units = (*o)["units"];
+  Json kubernetes = nullptr;
+  if (auto o = ParseJson(r.GetString("options")); o.ok() && o->is_object()) {
+    if (o->contains("units") && (*o)["units"].is_array()) units = (*o)["units"];
+    if (r.GetString("kind") == "kubernetes") {
+      kubernetes = {{"namespace", o->value("namespace", "")},
+                    {"selector", o->value("selector", "")},
+                    {"container", o->value("container", "")}};
+    }
   }
   Json reasons = Json::object();
   if (auto rr = ParseJson(r.GetString("rejected_reasons")); rr.ok() && rr->is_object())
@@ -101,6 +109,7 @@ Result<Json> LogService::SourceJson(const store::Row& r) {
               {"format", r.GetString("format")},
               {"masks", masks},
               {"units", units},
+              {"kubernetes", kubernetes},
               {"enabled", r.GetBool("enabled")},
               {"linesTotal", r.GetInt("lines_total")},
               {"rejectedTotal", r.GetInt("rejected_total")},
@@ -141,6 +150,24 @@ Result<Json> LogService::CreateSource(const Json& in) {
   }
   if (kind != "journald" && !units.empty())
     return Status::InvalidArgument("units: only journald sources have units");
+  Json options = {{"units", units}};
+  if (kind == "kubernetes") {
+    const std::string ns = in.value("namespace", "");
+    if (ns.empty())
+      return Status::InvalidArgument("namespace: a kubernetes source needs the pods' namespace");
+    if (!options_.kube)
+      return Status::FailedPrecondition(
+          "kind: no Kubernetes cluster is configured (setting kubeconfig), so pod logs cannot be "
+          "read");
+    options["namespace"] = ns;
+    options["selector"] = in.value("selector", "");
+    options["container"] = in.value("container", "");
+  } else {
+    for (const char* k : {"namespace", "selector", "container"}) {
+      if (in.contains(k))
+        return Status::InvalidArgument(std::string(k) + ": only kubernetes sources have a " + k);
+    }
+  }
   if (!format.empty()) {
     auto f = logmine::LogFormat::Parse(format);
     if (!f.ok()) return Status::InvalidArgument("format: " + f.status().message());
@@ -156,7 +183,7 @@ Result<Json> LogService::CreateSource(const Json& in) {
         "INSERT INTO log_sources (name, kind, path, format, masks, options, created_at, "
         "updated_at) VALUES "
         "(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        {name, kind, path, format, DumpJson(masks), DumpJson(Json{{"units", units}}), now, now});
+        {name, kind, path, format, DumpJson(masks), DumpJson(options), now, now});
     if (!ins.ok()) {
       if (ins.status().code() == StatusCode::kConflict) {
         return Status::Conflict("name: a log source named \"" + name + "\" exists");
@@ -704,13 +731,21 @@ void LogService::RegisterProcedures(ProcedureRegistry& registry) {
   registry.Add(MakeProcedure(
       "logs.createSource", M, Role::kAdmin,
       s::Object(
-          {s::Req("name", s::String(1, 200)), s::Req("kind", s::Enum({"file", "journald", "push"})),
+          {s::Req("name", s::String(1, 200)),
+           s::Req("kind", s::Enum({"file", "journald", "push", "kubernetes"})),
            s::Opt("path", s::String(1, 4096), "file sources: absolute path of the file to tail"),
            s::Opt("format", s::String(0, 2000),
                   "Loghub-style <Field> format; empty: auto-detect per line"),
            s::Opt("masks", s::Array(s::String(1, 1000), 50), "extra variable masks (RE2)"),
-           s::Opt("units", s::Array(s::String(1, 256), 50), "journald sources: units to follow")}),
-      SourceSchema(), "Add a log source (a file to tail, the systemd journal, or a push endpoint)",
+           s::Opt("units", s::Array(s::String(1, 256), 50), "journald sources: units to follow"),
+           s::Opt("namespace", s::String(1, 253), "kubernetes sources: the pods' namespace"),
+           s::Opt("selector", s::String(1, 1000),
+                  "kubernetes sources: label selector of the pods (empty: every pod)"),
+           s::Opt("container", s::String(1, 253),
+                  "kubernetes sources: one container (default: every container)")}),
+      SourceSchema(),
+      "Add a log source (a file to tail, the systemd journal, a push endpoint, or the logs of "
+      "Kubernetes pods)",
       [this](const Json& in, CallContext&) { return CreateSource(in); }));
   registry.Add(MakeProcedure(
       "logs.updateSource", M, Role::kAdmin,

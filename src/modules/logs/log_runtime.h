@@ -13,6 +13,7 @@
 
 #include "adapters/logsource/file_tailer.h"
 #include "adapters/logsource/journald_reader.h"
+#include "adapters/logsource/kube_pod_logs.h"
 #include "engines/logmine/log_format.h"
 #include "engines/logmine/log_line.h"
 #include "engines/logmine/template_miner.h"
@@ -39,8 +40,11 @@ struct LogService::Runtime {
   std::unique_ptr<logmine::TemplateMiner> miner;
   std::unique_ptr<logsource::FileTailer> tailer;
   std::unique_ptr<logsource::JournaldReader> journal;
-  std::string cursor;                     // journald: cursor of the last entry mined
-  std::vector<std::string> journal_args;  // journald: --unit NAME ... as argv elements
+  std::string cursor;                                 // journald: cursor of the last entry mined
+  std::vector<std::string> journal_args;              // journald: --unit NAME ... as argv elements
+  std::shared_ptr<logsource::KubePodLogReader> kube;  // kubernetes: the pod log reader
+  logsource::KubeLogPosition kube_position;           // kubernetes: per pod/container
+  TimePoint kube_polled_at{};
   // (cluster id, template text) -> log_templates.id. The miner's template text is the event
   // identity (positions holding a few distinct words split a cluster into several events).
   std::map<std::pair<uint64_t, std::string>, int64_t> rows;

@@ -152,6 +152,16 @@ Result<LogService::Runtime*> LogService::LoadRuntime(const store::Row& row) {
         rt->journal_args.push_back(u.get<std::string>());
       }
     }
+  } else if (rt->kind == "kubernetes") {
+    rt->kube_position = logsource::KubeLogPosition::FromJson(position);
+    auto opts = ParseJson(row.GetString("options"));
+    logsource::KubeLogSelector sel;
+    if (opts.ok() && opts->is_object()) {
+      sel.namespace_ = opts->value("namespace", "");
+      sel.label_selector = opts->value("selector", "");
+      sel.container = opts->value("container", "");
+    }
+    rt->kube = std::make_shared<logsource::KubePodLogReader>(options_.kube, std::move(sel));
   }
   Runtime* out = rt.get();
   runtimes_[rt->id] = std::move(rt);
@@ -240,7 +250,8 @@ void LogService::PollLoop() {
   }
 }
 
-Status LogService::PollOnce() {
+Status LogService::PollOnce(bool force_kubernetes) {
+  PollKubernetes(force_kubernetes);
   {
     std::lock_guard<std::mutex> lock(mu_);
     const TimePoint now = clock_.Now();
@@ -267,6 +278,63 @@ Status LogService::PollOnce() {
     }
   }
   return Flush();
+}
+
+void LogService::PollKubernetes(bool force) {
+  struct Due {
+    int64_t id;
+    std::shared_ptr<logsource::KubePodLogReader> reader;
+    logsource::KubeLogPosition position;
+  };
+  std::vector<Due> due;
+  const TimePoint now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, rt] : runtimes_) {
+      if (!rt->kube || !rt->enabled) continue;
+      if (!force && now - rt->kube_polled_at < options_.kube_poll_interval) continue;
+      rt->kube_polled_at = now;
+      due.push_back({id, rt->kube, rt->kube_position});
+    }
+  }
+  // The API calls run without the lock; each container's lines are mined and its position
+  // advanced together under it, so a flush never stores a position ahead of its counts.
+  for (const Due& d : due) {
+    const int64_t id = d.id;
+    auto polled = d.reader->Poll(
+        d.position, ToUnixMillis(now),
+        [this, id, now](const std::string& key, const std::vector<logsource::KubeTimedLine>& lines,
+                        const logsource::KubeStreamPosition& after) {
+          std::lock_guard<std::mutex> lock(mu_);
+          Runtime* r = FindRuntime(id);
+          if (r == nullptr) return;
+          for (const auto& l : lines) {
+            // The line's own time, within the last day and never in the future.
+            TimePoint at = TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+                std::chrono::nanoseconds(l.unix_ns)));
+            at = std::clamp(at, now - std::chrono::hours(24), now);
+            IngestLine(*r, l.text, at);
+          }
+          r->kube_position.streams[key] = after;
+          r->position_dirty = true;
+        });
+    std::lock_guard<std::mutex> lock(mu_);
+    Runtime* r = FindRuntime(id);
+    if (r == nullptr) continue;
+    std::string error;
+    if (!polled.ok()) {
+      error = "reading pod logs: " + polled.status().message();
+    } else {
+      for (const auto& key : polled->forget) r->kube_position.streams.erase(key);
+      if (!polled->forget.empty()) r->position_dirty = true;
+      if (polled->malformed > 0) r->pending_rejected["format_mismatch"] += polled->malformed;
+      if (!polled->errors.empty()) error = "reading pod logs: " + polled->errors;
+    }
+    if (error != r->last_error) {
+      r->last_error = error;
+      r->error_dirty = true;
+    }
+  }
 }
 
 void LogService::IngestLine(Runtime& rt, std::string_view line, TimePoint at) {
@@ -407,6 +475,8 @@ Status LogService::FlushSource(Runtime& rt, std::vector<alerts::Alert>& signals)
       position = {{"device", p.device}, {"inode", p.inode}, {"offset", p.offset}};
     } else if (rt.kind == "journald") {
       position = {{"cursor", rt.cursor}};
+    } else if (rt.kind == "kubernetes") {
+      position = rt.kube_position.ToJson();
     }
     int64_t rejected = 0;
     for (const auto& [reason, n] : rt.pending_rejected) rejected += static_cast<int64_t>(n);

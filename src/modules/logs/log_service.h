@@ -1,5 +1,6 @@
 // LogService: log intelligence (issue #4). Sources in (files tailed with rotation handling,
-// the systemd journal through journalctl, HTTP push of JSON/plain lines and Loki's push API),
+// the systemd journal through journalctl, HTTP push of JSON/plain lines and Loki's push API,
+// Kubernetes pod logs through the Kubernetes adapter),
 // every line parsed (a Loghub-style format per source, or auto-detected: JSON lines, logfmt,
 // syslog, access logs, container logs), mined into templates (engines/logmine), and kept as
 // per-template counts per minute plus a few sample lines per template: never the raw stream.
@@ -32,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/kubernetes/kube_client.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "engines/logmine/log_line.h"
@@ -58,6 +60,9 @@ struct LogServiceOptions {
   std::chrono::minutes point_signal_hold{15};  //!< novelty/critical signals resolve after this
   size_t max_push_lines = 10000;               //!< per logs.push call
   bool run_readers = true;  //!< false: no poll thread or journalctl (tests drive)
+  //! The cluster "kubernetes" sources read pod logs from (null: such sources report an error).
+  std::shared_ptr<const kube::KubeClient> kube;
+  std::chrono::milliseconds kube_poll_interval{5000};  //!< pod logs are read this often
 };
 
 class LogService {
@@ -86,8 +91,9 @@ class LogService {
   //! Ingests lines into the named source (a push source is created when `create` is set and
   //! none exists) and commits their aggregates before returning: {accepted, rejected}.
   Result<Json> Push(const std::string& source, const std::vector<PushLine>& lines, bool create);
-  //! Reads every file source once and flushes (the poll thread's step; tests call it).
-  Status PollOnce();
+  //! Reads every file source (and the kubernetes sources that are due; `force`: all of them)
+  //! once and flushes (the poll thread's step; tests call it).
+  Status PollOnce(bool force_kubernetes = false);
   //! Commits the pending aggregates of every source, then sends the signals they raised.
   Status Flush();
 
@@ -110,6 +116,8 @@ class LogService {
   Status SendSignals(std::vector<alerts::Alert>& signals);
   Runtime* FindRuntime(int64_t id);
   void PollLoop();
+  //! Reads the new pod logs of the kubernetes sources that are due (outside mu_ for the calls).
+  void PollKubernetes(bool force);
   void StartJournal(Runtime* rt);
   Result<Json> SourceJson(const store::Row& row);
 

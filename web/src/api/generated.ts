@@ -2613,14 +2613,20 @@ export interface Procedures {
     minRole: "admin";
     implemented: true;
     input: {
+      /** kubernetes sources: one container (default: every container) */
+      "container"?: string;
       /** Loghub-style <Field> format; empty: auto-detect per line */
       "format"?: string;
-      "kind": "file" | "journald" | "push";
+      "kind": "file" | "journald" | "push" | "kubernetes";
       /** extra variable masks (RE2) */
       "masks"?: Array<string>;
       "name": string;
+      /** kubernetes sources: the pods' namespace */
+      "namespace"?: string;
       /** file sources: absolute path of the file to tail */
       "path"?: string;
+      /** kubernetes sources: label selector of the pods (empty: every pod) */
+      "selector"?: string;
       /** journald sources: units to follow */
       "units"?: Array<string>;
     };
@@ -2629,7 +2635,12 @@ export interface Procedures {
       "enabled": boolean;
       "format": string;
       "id": number;
-      "kind": "file" | "journald" | "push";
+      "kind": "file" | "journald" | "push" | "kubernetes";
+      "kubernetes": {
+        "container": string;
+        "namespace": string;
+        "selector": string;
+      } | null;
       "lastError": string | null;
       "lastLineAt": string | null;
       "linesTotal": number;
@@ -2730,7 +2741,12 @@ export interface Procedures {
       "enabled": boolean;
       "format": string;
       "id": number;
-      "kind": "file" | "journald" | "push";
+      "kind": "file" | "journald" | "push" | "kubernetes";
+      "kubernetes": {
+        "container": string;
+        "namespace": string;
+        "selector": string;
+      } | null;
       "lastError": string | null;
       "lastLineAt": string | null;
       "linesTotal": number;
@@ -2851,7 +2867,12 @@ export interface Procedures {
       "enabled": boolean;
       "format": string;
       "id": number;
-      "kind": "file" | "journald" | "push";
+      "kind": "file" | "journald" | "push" | "kubernetes";
+      "kubernetes": {
+        "container": string;
+        "namespace": string;
+        "selector": string;
+      } | null;
       "lastError": string | null;
       "lastLineAt": string | null;
       "linesTotal": number;

@@ -67,11 +67,30 @@ function answer(path: string, input: unknown): unknown {
           format: '',
           masks: [],
           units: [],
+          kubernetes: null,
           enabled: true,
           linesTotal: 5000,
           rejectedTotal: 2,
           rejectedReasons: { binary: 2 },
           templates: 2,
+          lastError: null,
+          lastLineAt: '2026-11-29T01:00:00.000Z',
+          createdAt: '2026-11-29T00:00:00.000Z',
+        },
+        {
+          id: 2,
+          name: 'shop-pods',
+          kind: 'kubernetes',
+          path: '',
+          format: '',
+          masks: [],
+          units: [],
+          kubernetes: { namespace: 'shop', selector: 'app=web', container: '' },
+          enabled: true,
+          linesTotal: 40,
+          rejectedTotal: 0,
+          rejectedReasons: {},
+          templates: 1,
           lastError: null,
           lastLineAt: '2026-11-29T01:00:00.000Z',
           createdAt: '2026-11-29T00:00:00.000Z',
@@ -108,6 +127,7 @@ describe('LogsPage', () => {
     expect(within(rows[1]!).getByText('new')).toBeTruthy();
     expect(await screen.findByText(/Error burst in api: 41 error lines/)).toBeTruthy();
     expect(await screen.findByText('/var/log/api.log')).toBeTruthy();
+    expect(await screen.findByText(/shop app=web/)).toBeTruthy();
     // The first request asks for the ranking by change over the last hour.
     const first = calls.find((c) => c.path === 'logs.listTemplates');
     expect(first?.input).toEqual({ sort: 'change', windowMinutes: 60, offset: 0, limit: 50 });

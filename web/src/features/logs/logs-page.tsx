@@ -260,7 +260,8 @@ function Sources() {
         {(data) =>
           data.length === 0 ? (
             <Empty title="No log sources">
-              An admin adds files or the systemd journal with logs.createSource; pushed lines create
+              An admin adds files, the systemd journal or Kubernetes pods with logs.createSource;
+              pushed lines create
               a push source of their name.
             </Empty>
           ) : (
@@ -283,6 +284,14 @@ function Sources() {
                     <td>
                       {s.kind}
                       {s.path ? <span className="muted"> {s.path}</span> : null}
+                      {s.kubernetes ? (
+                        <span className="muted">
+                          {' '}
+                          {s.kubernetes.namespace}
+                          {s.kubernetes.selector ? ` ${s.kubernetes.selector}` : ''}
+                          {s.kubernetes.container ? ` (${s.kubernetes.container})` : ''}
+                        </span>
+                      ) : null}
                     </td>
                     <td>{formatNumber(s.linesTotal)}</td>
                     <td
