@@ -6,7 +6,8 @@
 //   BM_MineWholeLines  miner.Add(line) with the whole line as the message (built-in masks)
 //   BM_FormatAndMine   each system's own Loghub log_format splits the line, then miner.Add(content)
 // Counters: items = lines, bytes; clusters at the end; resident memory before and after each run
-// (memory flat = RSS does not grow with the input once the templates are learned).
+// and the miners' footprint (state_MiB; memory flat = it does not grow with the input once the
+// templates are learned: compare DAI_LOGMINE_BENCH_MB=200 with 1024).
 // Run: build/<dir>/bench/logmine_bench  (single-threaded: figures are per core).
 #include <benchmark/benchmark.h>
 
@@ -111,11 +112,18 @@ void ForEachLine(const std::string& buffer, F&& f) {
   }
 }
 
-void Finish(benchmark::State& state, const Corpus& c, long rss_before) {
+// rss_mined: resident memory with the miners still alive after the whole input (the input
+// buffer included); state_MiB = rss_mined - rss_before, the miners' footprint, which should not
+// grow with DAI_LOGMINE_BENCH_MB once the templates are learned.
+void Finish(benchmark::State& state, const Corpus& c, long rss_before, long rss_mined = -1) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.lines));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.buffer.size()));
   state.counters["rss_before_MiB"] = static_cast<double>(rss_before) / 1024.0;
   state.counters["rss_after_MiB"] = static_cast<double>(RssKiB()) / 1024.0;
+  if (rss_mined >= 0) {
+    state.counters["state_MiB"] = static_cast<double>(rss_mined - rss_before) / 1024.0;
+  }
+  state.counters["input_MiB"] = static_cast<double>(c.buffer.size()) / (1 << 20);
 }
 
 void BM_SplitLines(benchmark::State& state) {
@@ -140,6 +148,7 @@ void BM_MineWholeLines(benchmark::State& state) {
     return;
   }
   long rss = RssKiB();
+  long mined = -1;
   size_t clusters = 0;
   for (auto _ : state) {
     auto miner = dai::logmine::TemplateMiner::Create({});
@@ -147,9 +156,10 @@ void BM_MineWholeLines(benchmark::State& state) {
       benchmark::DoNotOptimize(miner->Add(line).cluster_id);
     });
     clusters = miner->cluster_count();
+    mined = RssKiB();
   }
   state.counters["clusters"] = static_cast<double>(clusters);
-  Finish(state, c, rss);
+  Finish(state, c, rss, mined);
 }
 
 void BM_FormatAndMine(benchmark::State& state) {
@@ -168,6 +178,7 @@ void BM_FormatAndMine(benchmark::State& state) {
     formats.push_back(std::move(f).value());
   }
   long rss = RssKiB();
+  long mined = -1;
   size_t clusters = 0;
   size_t rejected = 0;
   for (auto _ : state) {
@@ -189,10 +200,11 @@ void BM_FormatAndMine(benchmark::State& state) {
     });
     clusters = 0;
     for (const auto& m : miners) clusters += m.cluster_count();
+    mined = RssKiB();
   }
   state.counters["clusters"] = static_cast<double>(clusters);
   state.counters["rejected"] = static_cast<double>(rejected);
-  Finish(state, c, rss);
+  Finish(state, c, rss, mined);
 }
 
 BENCHMARK(BM_SplitLines)->Unit(benchmark::kMillisecond)->MinTime(0.5);
