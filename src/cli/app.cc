@@ -22,6 +22,7 @@
 #include "modules/cicd_orchestrator/cicd_service.h"
 #include "modules/docs/docs_service.h"
 #include "modules/incident_commander/incident_service.h"
+#include "modules/security/managed_secrets.h"
 #include "modules/security/security_service.h"
 #include "modules/incident_commander/runbook_service.h"
 #include "modules/incident_commander/watch_service.h"
@@ -125,6 +126,7 @@ struct App::Parts {
   std::unique_ptr<cicd::CicdService> cicd;
   std::unique_ptr<docs::DocsService> docs;
   std::unique_ptr<security::SecurityService> security;
+  std::unique_ptr<security::ManagedSecretService> managed_secrets;
   std::unique_ptr<incidents::RunbookService> runbooks;
   std::unique_ptr<incidents::WatchService> watches;
   std::unique_ptr<runner::ProcessSupervisor> supervisor;
@@ -691,6 +693,16 @@ Status BuildRegistry(App::Parts& p) {
          }});
   }
   p.security->RegisterProcedures(p.registry, p.jobs.get());
+  security::ManagedSecretOptions secret_options;
+  secret_options.key_file = p.config.SecretsKeyFile();
+  secret_options.kube = p.kube;
+  // Like notification webhooks: loopback and private receivers allowed, link-local and
+  // cloud-metadata addresses refused before connecting.
+  secret_options.webhook_http.policy = http::OutboundPolicy::AllowLocal();
+  secret_options.webhook_http.connect_timeout = std::chrono::seconds(5);
+  p.managed_secrets =
+      std::make_unique<security::ManagedSecretService>(*p.store->db, p.clock, secret_options);
+  p.managed_secrets->RegisterProcedures(p.registry);
   if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
   incidents::RunbookServiceOptions runbook_options;
   runbook_options.allowed_executables = {p.config.runbook_executables.begin(), p.config.runbook_executables.end()};

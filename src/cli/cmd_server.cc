@@ -118,6 +118,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
              "YAML healing rules to import (by name) at start");
   AddSetting(serve, *serve_flags, "runs_dir",
              "Pipeline run workspaces, outside the data dir [<data_dir>-runs]");
+  AddSetting(serve, *serve_flags, "secrets_key_file",
+             "Key file encrypting managed secrets, created 0600 [<data_dir>-secrets.key]");
   AddSetting(serve, *serve_flags, "run_user",
              "User pipeline steps run as when started as root [nobody]");
   AddSetting(serve, *serve_flags, "llm_url", "OpenAI-compatible base URL (…/v1); empty: no LLM");

@@ -84,6 +84,7 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "supervise_file",
                                                 "healing_rules_file",
                                                 "runs_dir",
+                                                "secrets_key_file",
                                                 "run_user",
                                                 "llm_url",
                                                 "llm_model",
@@ -160,6 +161,10 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   }
   if (key == "runs_dir") {
     c.runs_dir = v;
+    return Status::Ok();
+  }
+  if (key == "secrets_key_file") {
+    c.secrets_key_file = v;
     return Status::Ok();
   }
   if (key == "run_user") {
@@ -388,6 +393,7 @@ std::string DescribeConfig(const Config& c) {
     << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file)
     << "\n"
     << "runs_dir: " << (c.runs_dir.empty() ? c.data_dir + "-runs" : c.runs_dir) << "\n"
+    << "secrets_key_file: " << c.SecretsKeyFile() << "\n"
     << "run_user: " << (c.run_user.empty() ? "(no privilege drop)" : c.run_user) << "\n"
     << "llm_url: " << (c.llm_url.empty() ? "(not configured)" : c.llm_url) << "\n"
     << "llm_model: " << (c.llm_model.empty() ? "(none)" : c.llm_model) << "\n"

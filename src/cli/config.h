@@ -54,6 +54,16 @@ struct Config {
   std::string healing_rules_file;  //!< YAML: healing rules imported (upserted by name) at start
   //! Pipeline run workspaces; empty: "<data_dir>-runs". Must lie outside the data directory.
   std::string runs_dir;
+  //! The key that encrypts managed secrets (rotateSecrets) and sealed integration credentials;
+  //! created 0600 on first use. Empty: "<data_dir>-secrets.key", beside (not inside) the data
+  //! directory, so a copy of the database alone does not reveal the secrets.
+  std::string secrets_key_file;
+  std::string SecretsKeyFile() const {
+    if (!secrets_key_file.empty()) return secrets_key_file;
+    std::string dir = data_dir;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir + "-secrets.key";
+  }
   //! Pipeline steps run as this user when the server runs as root; empty: no drop.
   std::string run_user = "nobody";
   //! The optional LLM (OpenAI-compatible chat completions). Empty llm_url: no LLM; the

@@ -25,7 +25,7 @@ void RegisterPlannedProcedures(ProcedureRegistry& registry) {
   const Json id = s::Int(1);
   const std::vector<Planned> planned = {
       // AI Incident Commander (issue #3): every procedure is built (modules/incident_commander).
-      // AI Security Guardian (issues #6 and #7)
+      // AI Security Guardian (issues #6 and #7; rotateSecrets is built: modules/security)
       {"securityGuardian.scan", M, Role::kOperator,
        s::Object({s::Req("scanType", s::Enum({"container", "kubernetes", "secrets", "compliance"})),
                   s::Req("target", s::String(1, 4096))}),
@@ -39,10 +39,6 @@ void RegisterPlannedProcedures(ProcedureRegistry& registry) {
       {"securityGuardian.checkCompliance", M, Role::kOperator,
        s::Object({s::Req("framework", s::Enum({"soc2", "hipaa", "pci_dss"}))}),
        "Run a compliance assessment", "issue #7"},
-      {"securityGuardian.rotateSecrets", M, Role::kAdmin,
-       s::Object({s::Req("provider", s::Enum({"postgres", "file", "kubernetes", "webhook"})),
-                  s::Req("secretRef", s::String(1, 1024)), s::Opt("dryRun", s::Bool())}),
-       "Rotate a secret through a provider", "issue #7"},
       // AI Cost Optimizer (issue #8)
       {"costOptimizer.getCosts", Q, Role::kViewer,
        s::Object({s::Req("start", s::DateTime()), s::Req("end", s::DateTime()),

@@ -1,7 +1,7 @@
 // securityGuardian.scan / getScans / getScan / getVulnerabilities / getSbom / importReport /
 // applyPatch (preview) / advisoryDatabase / importAdvisories (posture and compliance
-// procedures: posture_compliance.cc; secrets: secrets_scan.cc). rotateSecrets stays declared in
-// the catalog (NOT_IMPLEMENTED) until built.
+// procedures: posture_compliance.cc; secrets: secrets_scan.cc; managed secrets and
+// rotateSecrets: managed_secrets.cc).
 #include "modules/security/security_service.h"
 #include "registry/schema.h"
 

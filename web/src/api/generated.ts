@@ -3225,6 +3225,17 @@ export interface Procedures {
       "totalControls": number;
     };
   };
+  "securityGuardian.deleteManagedSecret": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "name": string;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
   "securityGuardian.exportComplianceReport": {
     kind: "query";
     minRole: "viewer";
@@ -3284,6 +3295,44 @@ export interface Procedures {
       "limit": number;
       "offset": number;
       "total": number;
+    };
+  };
+  "securityGuardian.getManagedSecret": {
+    kind: "query";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "name": string;
+    };
+    output: {
+      /** credentials shown as <redacted> */
+      "config": unknown;
+      "createdAt": string;
+      "createdBy": string;
+      "id": number;
+      "lastRotatedAt": string | null;
+      "lastRotation": {
+        "completedAt": string | null;
+        "dryRun": boolean;
+        "error": string | null;
+        "id": number;
+        "requestedBy": string;
+        "startedAt": string;
+        "status": string;
+      } | null;
+      "name": string;
+      "provider": string;
+      "rotations"?: Array<{
+        "completedAt": string | null;
+        "dryRun": boolean;
+        "error": string | null;
+        "id": number;
+        "requestedBy": string;
+        "startedAt": string;
+        "status": string;
+      }>;
+      "updatedAt": string;
+      "version": number;
     };
   };
   "securityGuardian.getPostureChecks": {
@@ -3475,16 +3524,109 @@ export interface Procedures {
       "triggeredBy": string;
     };
   };
+  "securityGuardian.listManagedSecrets": {
+    kind: "query";
+    minRole: "admin";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "items": Array<{
+        /** credentials shown as <redacted> */
+        "config": unknown;
+        "createdAt": string;
+        "createdBy": string;
+        "id": number;
+        "lastRotatedAt": string | null;
+        "lastRotation": {
+          "completedAt": string | null;
+          "dryRun": boolean;
+          "error": string | null;
+          "id": number;
+          "requestedBy": string;
+          "startedAt": string;
+          "status": string;
+        } | null;
+        "name": string;
+        "provider": string;
+        "rotations"?: Array<{
+          "completedAt": string | null;
+          "dryRun": boolean;
+          "error": string | null;
+          "id": number;
+          "requestedBy": string;
+          "startedAt": string;
+          "status": string;
+        }>;
+        "updatedAt": string;
+        "version": number;
+      }>;
+    };
+  };
+  "securityGuardian.registerManagedSecret": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      /** file {path, key?}; kubernetes {namespace, name, key}; webhook {url, signingSecret, timeoutSeconds?}; postgres {adminUrl, role, consumer: {type: file|kubernetes, ...}, timeoutSeconds?}; all: length? (16-256, 32), alphabet? (alnum|base64url|hex) */
+      "config": unknown;
+      "name": string;
+      "provider": "postgres" | "file" | "kubernetes" | "webhook";
+    };
+    output: {
+      /** credentials shown as <redacted> */
+      "config": unknown;
+      "createdAt": string;
+      "createdBy": string;
+      "id": number;
+      "lastRotatedAt": string | null;
+      "lastRotation": {
+        "completedAt": string | null;
+        "dryRun": boolean;
+        "error": string | null;
+        "id": number;
+        "requestedBy": string;
+        "startedAt": string;
+        "status": string;
+      } | null;
+      "name": string;
+      "provider": string;
+      "rotations"?: Array<{
+        "completedAt": string | null;
+        "dryRun": boolean;
+        "error": string | null;
+        "id": number;
+        "requestedBy": string;
+        "startedAt": string;
+        "status": string;
+      }>;
+      "updatedAt": string;
+      "version": number;
+    };
+  };
   "securityGuardian.rotateSecrets": {
     kind: "mutation";
     minRole: "admin";
-    implemented: false;
+    implemented: true;
     input: {
+      /** check the targets and say what would change */
       "dryRun"?: boolean;
       "provider": "postgres" | "file" | "kubernetes" | "webhook";
+      /** the managed secret's name */
       "secretRef": string;
     };
-    output: unknown;
+    output: {
+      "checks"?: unknown;
+      "done"?: Array<string>;
+      "dryRun": boolean;
+      "provider": string;
+      "ready"?: boolean;
+      "rotatedAt"?: string;
+      "rotationId": number;
+      "secret": string;
+      "status": string;
+      "version": number;
+      "wouldDo"?: Array<string>;
+    };
   };
   "securityGuardian.scan": {
     kind: "mutation";

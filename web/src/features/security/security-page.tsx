@@ -1,8 +1,10 @@
 // Security (securityGuardian): dependency scans of images, root filesystems, repositories and
 // lockfiles (issue #6), Kubernetes posture and compliance (issue #7), and the generic scan and
 // compliance forms. Every scan type runs: compliance assesses the framework named as target.
+// Admins also see the managed secrets and rotate them (managed-secrets-panel).
 import { MutationForm } from '../../components/procedure-panel';
 import { DependencySection } from './dependency-section';
+import { ManagedSecretsPanel } from './managed-secrets-panel';
 import { CompliancePanel, PosturePanel } from './posture-compliance';
 import { SecretsPanel } from './secrets-panel';
 
@@ -18,6 +20,7 @@ export function SecurityPage() {
       </div>
       <DependencySection />
       <SecretsPanel />
+      <ManagedSecretsPanel />
       <PosturePanel />
       <CompliancePanel />
       <div className="grid-2">
