@@ -760,6 +760,26 @@ Status BuildRegistry(App::Parts& p) {
   docs_options.version = DAI_VERSION;
   docs_options.incidents = p.incidents.get();
   docs_options.runbooks = p.runbooks.get();
+  if (p.kube) {
+    // Live capture: the posture inventory's kinds (workloads, services, ingresses, ...) and the
+    // config maps, whose connection URLs name databases and queues (never their credentials).
+    docs_options.read_cluster = [kube = p.kube](
+                                    const std::string& ns) -> Result<docs::LiveObjects> {
+      DAI_ASSIGN_OR_RETURN(kube::ClusterObjects listed, kube::ListClusterObjects(*kube, ns));
+      docs::LiveObjects out{std::move(listed.objects), std::move(listed.errors)};
+      kube::ListOptions lo;
+      lo.namespace_ = ns;
+      lo.page_size = 200;
+      lo.max_items = 20000;
+      auto maps = kube->List(*kube::FindResource("configmaps"), lo);
+      if (maps.ok()) {
+        for (auto& o : maps->items) out.objects.push_back(std::move(o));
+      } else {
+        out.errors.push_back("ConfigMap: " + maps.status().message());
+      }
+      return out;
+    };
+  }
   p.docs = std::make_unique<docs::DocsService>(
       *p.store->db, p.clock, docs_options, [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);

@@ -319,6 +319,87 @@ test('web client end to end against the real server', { skip, timeout: 420_000 }
   await page.getByRole('listitem').filter({ hasText: 'Severity critical → high' }).waitFor();
   await shot('incident-responded-dark');
 
+  // Similar past incidents and relevant docs (issue #10) on the incident page: a second
+  // incident (the same alert from the checkout canary, a service of its own, so not grouped into
+  // this one) and a knowledge-base document about checkout latency, both through the API with
+  // the operator token, show up on the first one's page.
+  const later = new Date().toISOString();
+  const hook2 = await fetch(server.base + '/api/alertmanager/webhook', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({
+      version: '4', groupKey: '{}:{alertname="E2eCheckoutLatency",service="checkout-canary"}', status: 'firing',
+      receiver: 'devops-ai', groupLabels: { alertname: 'E2eCheckoutLatency', service: 'checkout-canary' },
+      commonLabels: { alertname: 'E2eCheckoutLatency', severity: 'critical', service: 'checkout-canary' },
+      commonAnnotations: { summary: 'checkout canary p99 above 2s' }, externalURL: 'http://am.local',
+      truncatedAlerts: 0,
+      alerts: [{ status: 'firing',
+        labels: { alertname: 'E2eCheckoutLatency', severity: 'critical', service: 'checkout-canary' },
+        annotations: { summary: 'checkout canary p99 above 2s' }, startsAt: later,
+        endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prom.local/graph',
+        fingerprint: 'e2e0000000000002' }],
+    }),
+  });
+  assert.equal(hook2.status, 200, `webhook answered ${hook2.status}: ${await hook2.text()}`);
+  const doc = await fetch(server.base + '/trpc/documentationGenerator.createDoc', {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ title: 'Checkout latency playbook',
+      content: '# Checkout latency playbook\n\nWhen checkout p99 is high, roll back the last checkout deploy.\n' }),
+  });
+  assert.equal(doc.status, 200, `createDoc answered ${doc.status}: ${await doc.text()}`);
+  await page.goto(incidentUrl);
+  await page.getByRole('heading', { name: 'Similar past incidents' }).waitFor();
+  const similar = page.getByTestId('similar-incidents');
+  await similar.getByRole('link', { name: /checkout canary p99|E2eCheckoutLatency/ }).waitFor();
+  assert.match(await similar.textContent(), /% similar/);
+  const relevant = page.getByTestId('relevant-docs');
+  await relevant.getByRole('link', { name: 'Checkout latency playbook' }).waitFor();
+  assert.ok(await relevant.locator('mark').count() > 0, 'the relevant doc snippet highlights the match');
+  await checkA11y('incident-similar', 'dark');
+  await shot('incident-similar-dark');
+  await relevant.getByRole('link', { name: 'Checkout latency playbook' }).click();
+  await page.waitForURL(/\/docs\?doc=\d+/);
+
+  // The runbook editor (issue #10): a runbook built by step type on the Runbooks screen, the
+  // form's message beside a field, the server's warnings and refusals, and the YAML view.
+  await page.goto(server.base + '/incidents/runbooks');
+  const editor = page.getByRole('form', { name: 'New runbook' });
+  await editor.getByLabel('Name', { exact: true }).fill('e2e-restart-checkout');
+  await editor.getByLabel('Step 1 executable').fill('systemctl');
+  await editor.locator('.field-error', { hasText: 'the executable must be an absolute path ("systemctl")' }).waitFor();
+  await editor.getByLabel('Step 1 executable').fill('/usr/bin/systemctl');
+  await editor.getByLabel('New step type').selectOption('approval');
+  await editor.getByRole('button', { name: 'Add step', exact: true }).click();
+  await editor.getByLabel('Step 2 question for the approver').fill('Restart checkout?');
+  await editor.getByRole('button', { name: 'Move step 2 up' }).click();
+  assert.equal(await editor.getByLabel('Step 1 question for the approver').inputValue(), 'Restart checkout?');
+  await checkA11y('runbook-editor', 'dark');
+  // The server accepts it and warns that the executable is not in this server's allow-list.
+  await editor.getByRole('button', { name: 'Check with the server' }).click();
+  await page.getByTestId('runbook-accepted').waitFor();
+  await editor.locator('.field-warning', { hasText: 'not in the allow-list' }).waitFor();
+  await editor.getByRole('button', { name: 'Create runbook' }).click();
+  await page.getByRole('row').filter({ hasText: 'e2e-restart-checkout' }).waitFor();
+  // The same name again: the server's refusal, which names no field, is shown for the form.
+  await editor.getByLabel('Name', { exact: true }).fill('e2e-restart-checkout');
+  await editor.getByRole('button', { name: 'Create runbook' }).click();
+  await editor.getByTestId('runbook-server-error').filter({ hasText: 'already exists' }).waitFor();
+  // Editing opens the stored steps; the YAML tab shows the definition the form wrote.
+  await page.getByRole('button', { name: 'Edit e2e-restart-checkout' }).click();
+  const edit = page.getByRole('form', { name: 'Edit runbook e2e-restart-checkout' });
+  assert.equal(await edit.getByLabel('Step 1 question for the approver').inputValue(), 'Restart checkout?');
+  assert.equal(await edit.getByLabel('Step 2 executable').inputValue(), '/usr/bin/systemctl');
+  await edit.getByRole('tab', { name: 'YAML' }).click();
+  const yamlText = await edit.getByLabel('Definition (YAML)').inputValue();
+  assert.match(yamlText, /approval: "Restart checkout\?"/);
+  assert.match(yamlText, /argv: \[\/usr\/bin\/systemctl, restart, "\{\{service\}\}"\]/);
+  // A YAML edit the server refuses keeps the YAML view, with the server's message.
+  await edit.getByLabel('Definition (YAML)').fill('name: e2e-restart-checkout\nsteps:\n  - {name: x, bogus: 1}\n');
+  await edit.getByRole('tab', { name: 'Steps' }).click();
+  await edit.getByTestId('runbook-server-error').filter({ hasText: 'steps[0]' }).waitFor();
+  await shot('runbook-editor-dark');
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+
   // The assistant without an LLM: it says so, and answers "what is on fire" from the incidents.
   await page.goto(server.base + '/assistant');
   await page.getByTestId('llm-status').filter({ hasText: 'An LLM is not configured' }).waitFor();
@@ -403,6 +484,12 @@ test('web client end to end against the real server', { skip, timeout: 420_000 }
     await checkA11y(name, 'light');
     await shot(`${name}-light`);
   }
+  // The runbook editor with a stored runbook open, in the light theme.
+  await page.goto(server.base + '/incidents/runbooks');
+  await page.getByRole('button', { name: 'Edit e2e-restart-checkout' }).click();
+  await page.getByRole('form', { name: 'Edit runbook e2e-restart-checkout' }).getByLabel('Step 2 executable').waitFor();
+  await checkA11y('runbook-editor', 'light');
+  await shot('runbook-editor-light');
   // The sign-in page is checked after signing out, below.
   const describe = (v) => `${v.page} (${v.theme}): ${v.impact} ${v.id}: ${v.help}: ${v.targets.join(' | ')}`;
   for (const v of a11y.filter((x) => x.impact === 'moderate' || x.impact === 'minor')) {

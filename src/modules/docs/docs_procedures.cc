@@ -148,14 +148,25 @@ void DocsService::RegisterProcedures(ProcedureRegistry& registry) {
       [this](const Json& in, CallContext& ctx) { return UpdateDoc(in, ctx.identity->username); }));
   registry.Add(MakeProcedure(
       "documentationGenerator.importDocs", M, Role::kAdmin,
-      s::Object({s::Req("path", s::String(1, 4096))}),
+      s::Object({s::Opt("path", s::String(1, 4096), "a directory on the server"),
+                 s::Opt("gitUrl", s::String(1, 4096),
+                        "a git repository: https:// or file:// URL (cloned), or a server path"),
+                 s::Opt("ref", s::String(1, 256), "with gitUrl: branch, tag or commit (HEAD)")}),
       s::Object({s::Req("imported",
                         s::Array(s::Object({s::Req("id", s::Int()), s::Req("path", s::String()),
                                             s::Req("updated", s::Bool())}))),
                  s::Req("errors", s::Array(s::Object({s::Req("path", s::String()),
-                                                      s::Req("error", s::String())})))}),
-      "Import Markdown files from a directory on the server (a checked-out git repository too)",
-      [this](const Json& in, CallContext& ctx) {
+                                                      s::Req("error", s::String())}))),
+                 s::Opt("commit", s::String(), "with gitUrl: the commit imported")}),
+      "Import Markdown files from a directory on the server or a git repository",
+      [this](const Json& in, CallContext& ctx) -> Result<Json> {
+        if (in.contains("path") == in.contains("gitUrl"))
+          return Status::InvalidArgument("give one of path or gitUrl");
+        if (in.contains("ref") && !in.contains("gitUrl"))
+          return Status::InvalidArgument("ref: only with gitUrl");
+        if (in.contains("gitUrl"))
+          return ImportGit(in["gitUrl"].get<std::string>(), in.value("ref", ""),
+                           ctx.identity->username);
         return ImportDirectory(in["path"].get<std::string>(), ctx.identity->username);
       }));
   registry.Add(MakeProcedure(
@@ -182,16 +193,19 @@ void DocsService::RegisterProcedures(ProcedureRegistry& registry) {
       }));
   registry.Add(MakeProcedure(
       "documentationGenerator.captureSnapshot", M, Role::kOperator,
-      s::Object({s::Opt("name", s::String(1, 200)),
-                 s::Opt("manifests", s::String(1, 16 << 20), "Kubernetes YAML/JSON"),
-                 s::Opt("manifestPath", s::String(1, 4096), "a file or directory on the server"),
-                 s::Opt("prometheusTargets", s::Any(), "the answer of GET /api/v1/targets"),
-                 s::Opt("traffic", s::Array(s::Object({s::Req("source", s::String(1, 300)),
-                                                       s::Req("destination", s::String(1, 300)),
-                                                       s::Opt("rate", s::Number())}),
-                                            100000)),
-                 s::Opt("components", s::Array(s::Any(), 20000)),
-                 s::Opt("connections", s::Array(s::Any(), 100000))}),
+      s::Object(
+          {s::Opt("name", s::String(1, 200)),
+           s::Opt("cluster", s::Bool(), "read the live cluster through the Kubernetes integration"),
+           s::Opt("namespace", s::String(1, 253), "with cluster: one namespace only"),
+           s::Opt("manifests", s::String(1, 16 << 20), "Kubernetes YAML/JSON"),
+           s::Opt("manifestPath", s::String(1, 4096), "a file or directory on the server"),
+           s::Opt("prometheusTargets", s::Any(), "the answer of GET /api/v1/targets"),
+           s::Opt("traffic", s::Array(s::Object({s::Req("source", s::String(1, 300)),
+                                                 s::Req("destination", s::String(1, 300)),
+                                                 s::Opt("rate", s::Number())}),
+                                      100000)),
+           s::Opt("components", s::Array(s::Any(), 20000)),
+           s::Opt("connections", s::Array(s::Any(), 100000))}),
       SnapshotSchema(),
       "Capture an architecture snapshot (versioned per name; diffed against the previous)",
       [this](const Json& in, CallContext&) { return CaptureSnapshot(in); }));
@@ -237,7 +251,10 @@ void DocsService::RegisterProcedures(ProcedureRegistry& registry) {
                                             s::Req("status", s::String()),
                                             s::Req("rootCause", s::Nullable(s::String())),
                                             s::Req("similarity", s::Number())}))),
-                 s::Req("docs", s::Array(s::Any()))}),
+                 s::Req("docs", s::Array(s::Object(
+                                    {s::Req("id", s::Int()), s::Req("title", s::String()),
+                                     s::Req("docType", s::String()), s::Req("score", s::Number()),
+                                     s::Req("snippet", s::String())})))}),
       "Similar past incidents and relevant documents for an incident",
       [this](const Json& in, CallContext&) {
         return SimilarIncidents(in["incidentId"].get<int64_t>(),

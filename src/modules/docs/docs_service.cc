@@ -1,6 +1,7 @@
 #include "modules/docs/docs_service.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -8,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "adapters/gitrepo/git_tree.h"
 #include "adapters/graphviz/graphviz_renderer.h"
 #include "engines/docs/architecture.h"
 #include "engines/docs/change_log.h"
@@ -395,6 +397,36 @@ Result<Json> DocsService::Search(const Json& in) {
   return Json{{"items", items}, {"indexed", static_cast<int64_t>(indexed)}};
 }
 
+void DocsService::ImportOne(const std::string& rel, const std::string& text,
+                            const std::string& source_id, const std::string& fallback_title,
+                            const std::string& author, Json& imported, Json& errors) {
+  if (!ParseJson(DumpJson(Json(text))).ok()) {
+    errors.push_back(Json{{"path", rel}, {"error", "not valid UTF-8"}});
+    return;
+  }
+  std::string title = FirstHeading(text);
+  if (title.empty()) title = fallback_title;
+  // Re-importing the same file updates its document instead of adding a copy.
+  auto existing = db_.Query(
+      "SELECT id FROM generated_docs WHERE source_type = 'file' AND source_id = ?", {source_id});
+  if (existing.ok() && !existing->rows.empty()) {
+    const int64_t id = existing->rows[0].GetInt(size_t{0});
+    auto up = UpdateDoc(Json{{"id", id}, {"title", title}, {"content", text}}, author);
+    if (up.ok())
+      imported.push_back(Json{{"id", id}, {"path", rel}, {"updated", true}});
+    else
+      errors.push_back(Json{{"path", rel}, {"error", up.status().message()}});
+    return;
+  }
+  auto doc =
+      InsertDoc(title, "custom", text, "markdown", "file", source_id, Json::array({"imported"}),
+                Json{{"path", rel}}, "imported", author, std::nullopt);
+  if (doc.ok())
+    imported.push_back(Json{{"id", (*doc)["id"]}, {"path", rel}, {"updated", false}});
+  else
+    errors.push_back(Json{{"path", rel}, {"error", doc.status().message()}});
+}
+
 Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::string& author) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
@@ -421,36 +453,42 @@ Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::str
       errors.push_back(Json{{"path", it->path().string()}, {"error", text.status().message()}});
       continue;
     }
-    if (!ParseJson(DumpJson(Json(*text))).ok()) {
-      errors.push_back(Json{{"path", it->path().string()}, {"error", "not valid UTF-8"}});
-      continue;
-    }
-    const std::string rel = fs::relative(it->path(), dir, ec).string();
-    std::string title = FirstHeading(*text);
-    if (title.empty()) title = it->path().stem().string();
-    // Re-importing the same file updates its document instead of adding a copy.
-    auto existing =
-        db_.Query("SELECT id FROM generated_docs WHERE source_type = 'file' AND source_id = ?",
-                  {fs::absolute(it->path()).string()});
-    if (existing.ok() && !existing->rows.empty()) {
-      const int64_t id = existing->rows[0].GetInt(size_t{0});
-      auto up = UpdateDoc(Json{{"id", id}, {"title", title}, {"content", *text}}, author);
-      if (up.ok())
-        imported.push_back(Json{{"id", id}, {"path", rel}, {"updated", true}});
-      else
-        errors.push_back(Json{{"path", rel}, {"error", up.status().message()}});
-      continue;
-    }
-    auto doc =
-        InsertDoc(title, "custom", *text, "markdown", "file", fs::absolute(it->path()).string(),
-                  Json::array({"imported"}), Json{{"path", rel}}, "imported", author, std::nullopt);
-    if (doc.ok())
-      imported.push_back(Json{{"id", (*doc)["id"]}, {"path", rel}, {"updated", false}});
-    else
-      errors.push_back(Json{{"path", rel}, {"error", doc.status().message()}});
+    ImportOne(fs::relative(it->path(), dir, ec).string(), *text, fs::absolute(it->path()).string(),
+              it->path().stem().string(), author, imported, errors);
   }
   if (ec) errors.push_back(Json{{"path", dir}, {"error", ec.message()}});
   return Json{{"imported", imported}, {"errors", errors}};
+}
+
+Result<Json> DocsService::ImportGit(const std::string& source, const std::string& ref,
+                                    const std::string& author) {
+  gitrepo::TreeReadOptions o;
+  o.ref = ref.empty() ? "HEAD" : ref;
+  o.extensions = {".md", ".markdown"};
+  o.max_file_bytes = options_.max_doc_bytes;
+  std::string scratch;
+  if (gitrepo::IsCloneUrl(source)) {
+    std::string tmpl = (fs::temp_directory_path() / "dai-docs-clone-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      return Status::Internal("cannot create a scratch directory for the clone");
+    scratch = tmpl;
+    o.scratch_dir = scratch + "/repo";
+  }
+  auto files = gitrepo::ReadTreeFiles(source, o);
+  if (!scratch.empty()) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+  }
+  if (!files.ok()) return files.status().WithContext("gitUrl");
+  Json imported = Json::array(), errors = Json::array();
+  for (const auto& [path, why] : files->skipped)
+    errors.push_back(Json{{"path", path}, {"error", why}});
+  for (const auto& f : files->files) {
+    // One document per repository file, whichever commit it was imported from.
+    ImportOne(f.path, f.content, "git:" + source + "#" + f.path, fs::path(f.path).stem().string(),
+              author, imported, errors);
+  }
+  return Json{{"imported", imported}, {"errors", errors}, {"commit", files->commit}};
 }
 
 // ---------------------------------------------------------------- generation
@@ -1042,6 +1080,18 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
     }
     sources.insert("manifests");
   }
+  std::vector<std::string> cluster_errors;
+  if (in.value("cluster", false)) {
+    if (!options_.read_cluster) {
+      return Status::FailedPrecondition(
+          "cluster: Kubernetes is not configured on this server (setting kubeconfig); give "
+          "manifests or manifestPath instead");
+    }
+    DAI_ASSIGN_OR_RETURN(LiveObjects live, options_.read_cluster(in.value("namespace", "")));
+    for (auto& o : live.objects) objects.push_back(std::move(o));
+    cluster_errors = std::move(live.errors);
+    sources.insert("kubernetes");
+  }
   if (!objects.empty()) DAI_RETURN_IF_ERROR(b.AddKubernetesObjects(objects));
   if (in.contains("prometheusTargets")) {
     DAI_RETURN_IF_ERROR(b.AddPrometheusTargets(in["prometheusTargets"]));
@@ -1057,8 +1107,10 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
   }
   if (sources.empty())
     return Status::InvalidArgument(
-        "give at least one of manifests, manifestPath, prometheusTargets, traffic or components");
+        "give at least one of cluster, manifests, manifestPath, prometheusTargets, traffic or "
+        "components");
   Snapshot s = b.Build();
+  for (const auto& e : cluster_errors) s.warnings.push_back("cluster: " + e);
   Json comps = Json::array(), conns = Json::array();
   for (const auto& c : s.components) comps.push_back(ComponentToJson(c));
   for (const auto& e : s.edges) conns.push_back(EdgeToJson(e));

@@ -32,12 +32,24 @@ class RunbookService;
 
 namespace dai::docs {
 
+//! A live cluster's objects for an architecture snapshot (what the Kubernetes adapter read):
+//! each with kind and apiVersion, and one line per kind that could not be listed.
+struct LiveObjects {
+  std::vector<Json> objects;
+  std::vector<std::string> errors;
+};
+//! Reads the objects of namespace `ns` (empty: every namespace).
+using ClusterReader = std::function<Result<LiveObjects>(const std::string& ns)>;
+
 struct DocsServiceOptions {
   const ProcedureRegistry* registry = nullptr;  //!< for the platform's API document
   std::string version;                          //!< the platform's version for that document
   incidents::IncidentService* incidents = nullptr;
   incidents::RunbookService* runbooks = nullptr;
   size_t max_doc_bytes = 2u << 20;
+  //! Set by the app when Kubernetes is configured: captureSnapshot {cluster: true} reads the
+  //! cluster through it. Unset: such a capture is FAILED_PRECONDITION, saying so.
+  ClusterReader read_cluster;
 };
 
 class DocsService {
@@ -56,6 +68,11 @@ class DocsService {
   Result<Json> Search(const Json& in);
   //! Imports every *.md / *.markdown file under `dir` (a server-side path), bounded in count.
   Result<Json> ImportDirectory(const std::string& dir, const std::string& author);
+  //! Imports every *.md / *.markdown file of a git repository at `ref` (empty: HEAD): an
+  //! https:// or file:// URL is cloned (bare, bounded, into a scratch directory removed after),
+  //! an absolute path is read in place. Re-importing updates the same documents.
+  Result<Json> ImportGit(const std::string& source, const std::string& ref,
+                         const std::string& author);
 
   // Generation.
   Result<Json> Generate(const Json& in, const std::string& author);
@@ -82,6 +99,9 @@ class DocsService {
   Result<Json> DiffApi(const Json& in);
 
  private:
+  void ImportOne(const std::string& rel, const std::string& text, const std::string& source_id,
+                 const std::string& fallback_title, const std::string& author, Json& imported,
+                 Json& errors);
   Result<Json> InsertDoc(const std::string& title, const std::string& doc_type,
                          const std::string& content, const std::string& format,
                          const std::string& source_type, const std::string& source_id,

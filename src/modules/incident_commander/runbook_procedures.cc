@@ -91,6 +91,18 @@ void RunbookService::RegisterProcedures(ProcedureRegistry& registry) {
                              [this](const Json& in, CallContext& ctx) {
                                return Create(in["definition"].get<std::string>(), *ctx.identity);
                              }));
+  // A mutation only so the definition travels in the body (no side effects): the runbook
+  // editor asks the server, the authority on validation, before it saves.
+  registry.Add(MakeProcedure(
+      "incidentCommander.validateRunbook", M, Role::kOperator,
+      s::Object({s::Req("definition", s::String(1, 256 * 1024))}),
+      s::Object({s::Req("runbook", s::Any()),
+                 s::Req("warnings", s::Array(s::Object({s::Req("field", s::String()),
+                                                        s::Req("message", s::String())})))}),
+      "Validate a runbook definition without saving it: its canonical JSON form and warnings",
+      [this](const Json& in, CallContext&) {
+        return Validate(in["definition"].get<std::string>());
+      }));
   registry.Add(MakeProcedure(
       "incidentCommander.updateRunbook", M, Role::kOperator,
       s::Object({s::Req("id", s::Int(1)), s::Opt("definition", s::String(1, 256 * 1024)),

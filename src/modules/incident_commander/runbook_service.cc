@@ -179,6 +179,31 @@ Result<Json> RunbookService::Create(const std::string& definition, const Identit
   return Get(ins->rows.at(0).GetInt(0));
 }
 
+Result<Json> RunbookService::Validate(const std::string& definition) {
+  DAI_ASSIGN_OR_RETURN(runbook::Runbook rb, runbook::ParseRunbook(definition));
+  Json warnings = Json::array();
+  for (size_t i = 0; i < rb.steps.size(); ++i) {
+    const runbook::Step& step = rb.steps[i];
+    const std::string where = "steps[" + std::to_string(i) + "]";
+    if (step.type == runbook::StepType::kCommand &&
+        !options_.allowed_executables.count(step.argv.at(0))) {
+      warnings.push_back(Json{
+          {"field", where + ".command.argv[0]"},
+          {"message", step.argv[0] + " is not in the allow-list (setting runbook_executables): the "
+                                     "step fails until an administrator adds it"}});
+    }
+    if (step.type == runbook::StepType::kRunbook) {
+      DAI_ASSIGN_OR_RETURN(auto found,
+                           db_.Query("SELECT count(*) FROM runbooks WHERE name = ?", {step.text}));
+      if (found.rows.at(0).GetInt(0) == 0 && step.text != rb.name) {
+        warnings.push_back(Json{{"field", where + ".runbook"},
+                                {"message", "no runbook named \"" + step.text + "\" exists yet"}});
+      }
+    }
+  }
+  return Json{{"runbook", rb.ToJson()}, {"warnings", warnings}};
+}
+
 Result<Json> RunbookService::Update(int64_t id, const std::string& definition,
                                     std::optional<bool> enabled) {
   const TimePoint now = clock_.Now();
@@ -874,8 +899,8 @@ Result<Json> RunbookService::RunNested(const std::string& name,
   if (std::find(stack.begin(), stack.end(), name) != stack.end())
     return failed("runbook cycle: " + chain(name));
   if (stack.size() >= kMaxNesting)
-    return failed("runbooks nest deeper than " + std::to_string(kMaxNesting) + " levels: " +
-                  chain(name));
+    return failed("runbooks nest deeper than " + std::to_string(kMaxNesting) +
+                  " levels: " + chain(name));
   DAI_ASSIGN_OR_RETURN(auto rows,
                        db_.Query("SELECT steps, enabled FROM runbooks WHERE name = ?", {name}));
   if (rows.rows.empty()) return failed("runbook " + name + " does not exist");
@@ -918,7 +943,8 @@ Result<Json> RunbookService::RunNested(const std::string& name,
     steps.push_back(r);
     if (r.value("status", "") != "succeeded") {
       status = "failed";
-      error = "runbook " + name + ", step \"" + child.name + "\": " + r.value("error", std::string("failed"));
+      error = "runbook " + name + ", step \"" + child.name +
+              "\": " + r.value("error", std::string("failed"));
       break;
     }
   }

@@ -48,15 +48,19 @@ class RunbookService {
   //! Runs a `healing` step through the Self-Healing Engine (set by the app): action type,
   //! target, the execution's parameters, the step timeout and the cancellation check → the
   //! step outcome ({status: succeeded|failed, ...}). Unset: healing steps fail saying so.
-  using HealingHook = std::function<Result<Json>(
-      const std::string& action, const std::string& target,
-      const std::map<std::string, std::string>& params, Millis timeout,
-      const std::function<bool()>& cancelled)>;
+  using HealingHook =
+      std::function<Result<Json>(const std::string& action, const std::string& target,
+                                 const std::map<std::string, std::string>& params, Millis timeout,
+                                 const std::function<bool()>& cancelled)>;
   void SetHealing(HealingHook hook) { healing_ = std::move(hook); }
   //! Nested `runbook` steps run the named runbook's steps inline, at most this deep.
   static constexpr size_t kMaxNesting = 4;
 
   Result<Json> Create(const std::string& definition, const Identity& who);
+  //! Parses and validates a definition without storing it: {runbook: canonical JSON, warnings:
+  //! [{field, message}]} (an executable outside the allow-list, a nested runbook that does not
+  //! exist). An invalid definition is the same error createRunbook answers.
+  Result<Json> Validate(const std::string& definition);
   Result<Json> Update(int64_t id, const std::string& definition, std::optional<bool> enabled);
   Status Delete(int64_t id);
   Result<Json> Get(int64_t id);

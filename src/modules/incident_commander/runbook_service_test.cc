@@ -334,114 +334,28 @@ TEST_F(RunbookServiceTest, IncidentUpdatesAreTimelineRows) {
   EXPECT_NE(std::find(tl.begin(), tl.end(), "comment: rolled back"), tl.end());
 }
 
-}  // namespace
-}  // namespace dai::incidents
-
-namespace dai::incidents {
-namespace {
-
-TEST_F(RunbookServiceTest, NestedRunbooksRunInlineWithParametersAndStopAtTheFirstFailure) {
-  Runbook(R"(
-name: child-echo
-parameters: [service]
+TEST_F(RunbookServiceTest, ValidateAnswersCanonicalFormAndWarningsWithoutStoring) {
+  auto v = runbooks_->Validate(R"(
+name: check-only
 steps:
-  - {name: say, command: {argv: [/bin/echo, "child", "{{service}}"], destructive: false}}
+  - {name: say, command: {argv: [/bin/echo, hi], timeout: 30s}}
+  - {name: other, command: {argv: [/usr/bin/not-allowed]}}
+  - {name: nested, runbook: missing-one}
 )");
-  Runbook("name: child-fails\nsteps:\n  - {name: boom, command: {argv: [/bin/false], destructive: false}}\n");
-  const int64_t parent = Runbook(R"(
-name: parent
-requiresApproval: false
-parameters: [service]
-steps:
-  - {name: nested, runbook: child-echo}
-  - {name: nested-fails, runbook: child-fails}
-  - {name: never, command: {argv: [/bin/echo, never], destructive: false}}
-)");
-  auto e = runbooks_->Execute(parent, std::nullopt, false, {{"service", "api"}}, "alice", 0);
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
-  Drain();
-  Json done = Exec((*e)["id"].get<int64_t>());
-  EXPECT_EQ(done["status"], "failed") << done.dump();
-  EXPECT_EQ(done["steps"][0]["status"], "succeeded");
-  EXPECT_EQ(done["steps"][0]["steps"][0]["output"], "child api\n");
-  EXPECT_EQ(done["steps"][1]["status"], "failed");
-  EXPECT_NE(done["steps"][1]["error"].get<std::string>().find("child-fails, step \"boom\""),
-            std::string::npos)
-      << done.dump();
-  EXPECT_EQ(done["steps"][2]["status"], "pending");
-}
-
-TEST_F(RunbookServiceTest, NestedRunbookCyclesAndDepthAreRefused) {
-  // a → b → a: a cycle.
-  Runbook("name: cyc-b\nsteps:\n  - {name: back, runbook: cyc-a}\n");
-  const int64_t a = Runbook("name: cyc-a\nrequiresApproval: false\nsteps:\n  - {name: go, runbook: cyc-b}\n");
-  auto e = runbooks_->Execute(a, std::nullopt, false, {}, "alice", 0);
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
-  Drain();
-  Json done = Exec((*e)["id"].get<int64_t>());
-  EXPECT_EQ(done["status"], "failed");
-  EXPECT_NE(done.dump().find("runbook cycle: cyc-a → cyc-b → cyc-a"), std::string::npos)
-      << done.dump();
-  // d0 → d1 → d2 → d3 → d4: deeper than 4 levels.
-  Runbook("name: d4\nsteps:\n  - {name: s, command: {argv: [/bin/echo, deep], destructive: false}}\n");
-  for (int i = 3; i >= 1; --i)
-    Runbook("name: d" + std::to_string(i) + "\nsteps:\n  - {name: n, runbook: d" +
-            std::to_string(i + 1) + "}\n");
-  const int64_t d0 = Runbook("name: d0\nrequiresApproval: false\nsteps:\n  - {name: n, runbook: d1}\n");
-  e = runbooks_->Execute(d0, std::nullopt, false, {}, "alice", 0);
-  ASSERT_TRUE(e.ok());
-  Drain();
-  done = Exec((*e)["id"].get<int64_t>());
-  EXPECT_EQ(done["status"], "failed");
-  EXPECT_NE(done.dump().find("nest deeper than 4 levels"), std::string::npos) << done.dump();
-  // An approval step inside a nested runbook is refused, naming why.
-  Runbook("name: asks\nsteps:\n  - approval: sure?\n");
-  const int64_t p = Runbook("name: calls-asks\nrequiresApproval: false\nsteps:\n  - {name: n, runbook: asks}\n");
-  e = runbooks_->Execute(p, std::nullopt, false, {}, "alice", 0);
-  ASSERT_TRUE(e.ok());
-  Drain();
-  done = Exec((*e)["id"].get<int64_t>());
-  EXPECT_EQ(done["status"], "failed");
-  EXPECT_NE(done.dump().find("approval steps do not run inside a nested runbook"), std::string::npos);
-}
-
-TEST_F(RunbookServiceTest, HealingStepsGoThroughTheHookWithExpandedTarget) {
-  const int64_t rb = Runbook(R"(
-name: heal-it
-requiresApproval: false
-parameters: [service]
-steps:
-  - {name: heal, healing: {action: restart_process, target: "{{service}}"}}
-)");
-  // Without the Self-Healing Engine wired the step fails, saying so.
-  auto e = runbooks_->Execute(rb, std::nullopt, false, {{"service", "api"}}, "alice", 0);
-  ASSERT_TRUE(e.ok());
-  Drain();
-  Json done = Exec((*e)["id"].get<int64_t>());
-  EXPECT_EQ(done["status"], "failed");
-  EXPECT_NE(done.dump().find("Self-Healing Engine is not available"), std::string::npos);
-  std::vector<std::string> seen;
-  runbooks_->SetHealing([&](const std::string& action, const std::string& target,
-                            const std::map<std::string, std::string>& params, Millis,
-                            const std::function<bool()>&) -> Result<Json> {
-    seen.push_back(action + " " + target + " " + params.at("service"));
-    if (target == "db") return Status::FailedPrecondition("no enabled healing rule allows it");
-    return Json{{"status", "succeeded"}, {"healingActionId", 7}};
-  });
-  e = runbooks_->Execute(rb, std::nullopt, false, {{"service", "api"}}, "alice", 0);
-  ASSERT_TRUE(e.ok());
-  Drain();
-  done = Exec((*e)["id"].get<int64_t>());
-  EXPECT_EQ(done["status"], "succeeded") << done.dump();
-  EXPECT_EQ(done["steps"][0]["healingActionId"], 7);
-  e = runbooks_->Execute(rb, std::nullopt, false, {{"service", "db"}}, "alice", 0);
-  ASSERT_TRUE(e.ok());
-  Drain();
-  done = Exec((*e)["id"].get<int64_t>());
-  EXPECT_EQ(done["status"], "failed");
-  EXPECT_NE(done.dump().find("no enabled healing rule allows it"), std::string::npos);
-  ASSERT_EQ(seen.size(), 2u);
-  EXPECT_EQ(seen[0], "restart_process api api");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ((*v)["runbook"]["steps"][0]["command"]["timeout"], "30000ms");
+  ASSERT_EQ((*v)["warnings"].size(), 2u) << v->dump();
+  EXPECT_EQ((*v)["warnings"][0]["field"], "steps[1].command.argv[0]");
+  EXPECT_EQ((*v)["warnings"][1]["field"], "steps[2].runbook");
+  // Nothing was stored.
+  auto list = runbooks_->List(Json::object());
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["total"], 0);
+  // An invalid definition answers the error createRunbook answers, naming the field.
+  auto bad = runbooks_->Validate("name: x\nsteps:\n  - {command: {argv: [echo, hi]}}\n");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("steps[0].command.argv[0]"), std::string::npos)
+      << bad.status().ToString();
 }
 
 }  // namespace

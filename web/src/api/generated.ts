@@ -1153,6 +1153,8 @@ export interface Procedures {
     minRole: "operator";
     implemented: true;
     input: {
+      /** read the live cluster through the Kubernetes integration */
+      "cluster"?: boolean;
       "components"?: Array<unknown>;
       "connections"?: Array<unknown>;
       /** a file or directory on the server */
@@ -1160,6 +1162,8 @@ export interface Procedures {
       /** Kubernetes YAML/JSON */
       "manifests"?: string;
       "name"?: string;
+      /** with cluster: one namespace only */
+      "namespace"?: string;
       /** the answer of GET /api/v1/targets */
       "prometheusTargets"?: unknown;
       "traffic"?: Array<{
@@ -1426,9 +1430,16 @@ export interface Procedures {
     minRole: "admin";
     implemented: true;
     input: {
-      "path": string;
+      /** a git repository: https:// or file:// URL (cloned), or a server path */
+      "gitUrl"?: string;
+      /** a directory on the server */
+      "path"?: string;
+      /** with gitUrl: branch, tag or commit (HEAD) */
+      "ref"?: string;
     };
     output: {
+      /** with gitUrl: the commit imported */
+      "commit"?: string;
       "errors": Array<{
         "error": string;
         "path": string;
@@ -1601,7 +1612,13 @@ export interface Procedures {
       "limit"?: number;
     };
     output: {
-      "docs": Array<unknown>;
+      "docs": Array<{
+        "docType": string;
+        "id": number;
+        "score": number;
+        "snippet": string;
+        "title": string;
+      }>;
       "similar": Array<{
         "id": number;
         "rootCause": string | null;
@@ -2606,6 +2623,21 @@ export interface Procedures {
       "threshold": number;
       "updatedAt": string;
       "windowSeconds": number;
+    };
+  };
+  "incidentCommander.validateRunbook": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "definition": string;
+    };
+    output: {
+      "runbook": unknown;
+      "warnings": Array<{
+        "field": string;
+        "message": string;
+      }>;
     };
   };
   "logs.createSource": {

@@ -1,6 +1,6 @@
 // One incident (incidentCommander.get): summary, operator controls (status, severity,
 // assignee, notes), alerts, anomaly evidence charts, timeline, runbook executions with
-// approvals, and the post-mortem.
+// approvals, the post-mortem, and similar past incidents with relevant docs.
 import { Link, useParams } from 'react-router';
 import { useProcedureQuery } from '../../api/hooks';
 import { Panel } from '../../components/procedure-panel';
@@ -11,6 +11,7 @@ import { AnomalyEvidence } from './anomaly-evidence';
 import { IncidentControls } from './incident-controls';
 import { PostMortem } from './post-mortem';
 import { RunbookExecutions } from './runbook-executions';
+import { SimilarIncidents } from './similar-incidents';
 
 export function IncidentDetail() {
   const { id } = useParams();
@@ -86,6 +87,7 @@ export function IncidentDetail() {
               <RunbookExecutions incidentId={i.id} />
               <PostMortem incidentId={i.id} />
             </div>
+            <SimilarIncidents incidentId={i.id} />
           </>
         )}
       </QueryView>

@@ -297,6 +297,7 @@ describe('RunbooksPage', () => {
     };
     renderWith(<RunbooksPage />);
     await screen.findByText('restart-api');
+    fireEvent.click(screen.getByRole('tab', { name: 'YAML' }));
     const def = screen.getByLabelText('Definition (YAML)') as HTMLTextAreaElement;
     expect(def.value).toContain('name: restart-service');
     fireEvent.change(def, { target: { value: 'name: x\nsteps:\n  - command: {argv: rm -rf}\n' } });
@@ -319,6 +320,7 @@ describe('RunbooksPage', () => {
     };
     const view = renderWith(<RunbooksPage />);
     fireEvent.click(await screen.findByRole('button', { name: 'Edit restart-api' }));
+    fireEvent.click(screen.getByRole('tab', { name: 'YAML' }));
     const def = screen.getByLabelText('Definition (YAML)') as HTMLTextAreaElement;
     expect(def.value).toBe(runbook.definition);
     fireEvent.change(def, { target: { value: 'name: restart-api\nsteps: []\n# v3\n' } });
@@ -352,6 +354,7 @@ describe('RunbooksPage', () => {
     renderWith(<RunbooksPage />, viewer);
     await screen.findByText('restart-api');
     expect(screen.queryByLabelText('Definition (YAML)')).toBeNull();
+    expect(screen.queryByRole('tab', { name: 'Steps' })).toBeNull();
     expect(screen.queryByRole('button', { name: /Edit/ })).toBeNull();
   });
 });

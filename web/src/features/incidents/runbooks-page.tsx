@@ -1,33 +1,19 @@
 // Runbooks (incidentCommander.listRunbooks/createRunbook/updateRunbook/deleteRunbook): the
-// YAML definitions with their trigger, approval and auto-execute settings. Operators create,
-// edit (each save is a new version) and enable/disable; only admins delete. The server
-// validates a definition and names the part that is wrong ("steps[1].command.argv: ...").
-import { useState, type FormEvent } from 'react';
+// definitions with their trigger, approval and auto-execute settings. Operators create, edit
+// (runbook-editor.tsx: steps by type, or the YAML; each save is a new version) and
+// enable/disable; only admins delete. Drafts learned from incidents arrive disabled.
+import { useState } from 'react';
 import { Link } from 'react-router';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
+import { RunbookEditor } from './runbook-editor';
 import { Time } from '../../components/time';
 import { RequireRole } from '../../lib/session';
 
 type Runbook = ProcedureOutput<'incidentCommander.listRunbooks'>['items'][number];
-
-export const kRunbookExample = `name: restart-service
-description: Restart the service an incident names
-trigger:
-  labels: {alertname: ServiceDown}
-  severity: [critical, high]
-autoExecute: false
-requiresApproval: true
-parameters: [service]
-steps:
-  - name: restart
-    command:
-      argv: [/usr/bin/systemctl, restart, "{{service}}"]
-      timeout: 60s
-`;
 
 export function RunbooksPage() {
   const { limit, offset, pager } = usePage('runbooksOffset');
@@ -143,61 +129,5 @@ function RunbookTable({ items, onEdit }: { items: Runbook[]; onEdit: (r: Runbook
         </tbody>
       </table>
     </>
-  );
-}
-
-function RunbookEditor({ runbook, onDone }: { runbook: Runbook | null; onDone: () => void }) {
-  const create = useProcedureMutation('incidentCommander.createRunbook');
-  const update = useProcedureMutation('incidentCommander.updateRunbook');
-  const [definition, setDefinition] = useState(runbook ? runbook.definition : kRunbookExample);
-  const m = runbook ? update : create;
-  // Every validation error of a runbook is about its definition (it names the YAML path).
-  const definitionError = m.error && m.error.code === 'BAD_REQUEST' ? m.error.message : null;
-  function submit(ev: FormEvent) {
-    ev.preventDefault();
-    const done = { onSuccess: () => onDone() };
-    if (runbook) update.mutate({ id: runbook.id, definition }, done);
-    else create.mutate({ definition }, { onSuccess: () => setDefinition(kRunbookExample) });
-  }
-  const title = runbook ? `Edit runbook ${runbook.name}` : 'New runbook';
-  return (
-    <Panel
-      title={title}
-      actions={
-        <code className="proc">
-          {runbook ? 'incidentCommander.updateRunbook' : 'incidentCommander.createRunbook'}
-        </code>
-      }
-    >
-      <form className="stack-form" aria-label={title} onSubmit={submit}>
-        <label>
-          Definition (YAML)
-          <textarea
-            name="definition"
-            rows={16}
-            spellCheck={false}
-            value={definition}
-            aria-invalid={definitionError ? true : undefined}
-            onChange={(e) => setDefinition(e.target.value)}
-          />
-          {definitionError ? (
-            <span className="field-error" role="alert">
-              {definitionError}
-            </span>
-          ) : null}
-        </label>
-        <div className="row-actions">
-          <button type="submit" className="btn btn-primary btn-small" disabled={m.isPending}>
-            {m.isPending ? 'Saving…' : runbook ? 'Save as new version' : 'Create runbook'}
-          </button>
-          {runbook ? (
-            <button type="button" className="btn btn-small" onClick={onDone}>
-              Cancel
-            </button>
-          ) : null}
-        </div>
-        {m.error && !definitionError ? <ErrorState error={m.error} title="Not saved" /> : null}
-      </form>
-    </Panel>
   );
 }
