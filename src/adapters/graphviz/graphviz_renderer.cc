@@ -22,7 +22,8 @@ GVC_t* Context() {
 
 }  // namespace
 
-Result<std::string> RenderDot(std::string_view dot, Format format, size_t max_nodes) {
+Result<std::string> RenderDot(std::string_view dot, Format format, size_t max_nodes,
+                              Layout layout) {
   std::lock_guard<std::mutex> lock(GvcMutex());
   GVC_t* gvc = Context();
   if (gvc == nullptr) return Status::Internal("graphviz: no context");
@@ -39,7 +40,18 @@ Result<std::string> RenderDot(std::string_view dot, Format format, size_t max_no
     return Status::InvalidArgument("graphviz: " + std::to_string(nodes) +
                                    " nodes is over the limit of " + std::to_string(max_nodes));
   }
-  if (gvLayout(gvc, g, "dot") != 0) {
+  const bool sfdp =
+      layout == Layout::kSfdp || (layout == Layout::kAuto && nodes > kDotLayoutMaxNodes);
+  if (sfdp) {
+    // Force-directed: clusters are not drawn as boxes; overlapping nodes are pushed apart;
+    // straight edges (spline routing around nodes is slow at this size, and Graphviz 2.42's
+    // multispline router aborts the process on some of these graphs).
+    agsafeset(g, const_cast<char*>("overlap"), const_cast<char*>("prism"), const_cast<char*>(""));
+    agsafeset(g, const_cast<char*>("splines"), const_cast<char*>("false"), const_cast<char*>(""));
+    agsafeset(g, const_cast<char*>("outputorder"), const_cast<char*>("edgesfirst"),
+              const_cast<char*>(""));
+  }
+  if (gvLayout(gvc, g, sfdp ? "sfdp" : "dot") != 0) {
     agclose(g);
     return Status::Internal("graphviz: layout failed");
   }
