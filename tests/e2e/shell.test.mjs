@@ -359,6 +359,21 @@ test('web client end to end against the real server', { skip, timeout: 420_000 }
   await shot('incident-similar-dark');
   await relevant.getByRole('link', { name: 'Checkout latency playbook' }).click();
   await page.waitForURL(/\/docs\?doc=\d+/);
+  // The Docs page: a cluster capture without a Kubernetes integration gets the server's answer,
+  // and Markdown imported from the CI/CD step's git repository (a file:// URL) becomes searchable.
+  await page.getByRole('form', { name: 'Capture the cluster' })
+    .getByRole('button', { name: 'Capture from the cluster' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Kubernetes is not configured' }).waitFor();
+  writeFileSync(join(gitRepo, 'RUNBOOK.md'), '# E2e git runbook\n\nRestart the e2equokka service.\n');
+  git('add', '.');
+  git('commit', '-qm', 'docs: runbook');
+  const gitForm = page.getByRole('form', { name: 'Import from git' });
+  await gitForm.getByLabel(/Repository/).fill(`file://${gitRepo}`);
+  await gitForm.getByRole('button', { name: 'Import Markdown' }).click();
+  await page.getByTestId('git-import-result').filter({ hasText: '1 document(s) imported' }).waitFor();
+  await checkA11y('docs-import', 'dark');
+  await page.goto(server.base + '/docs?q=e2equokka');
+  await page.getByRole('button', { name: 'E2e git runbook' }).waitFor();
 
   // The runbook editor (issue #10): a runbook built by step type on the Runbooks screen, the
   // form's message beside a field, the server's warnings and refusals, and the YAML view.

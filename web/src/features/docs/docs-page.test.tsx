@@ -125,6 +125,23 @@ function answer(path: string, input: unknown): unknown {
         docId: 7,
         markdown: '',
       };
+    case 'documentationGenerator.captureSnapshot':
+      return {
+        id: 3,
+        name: 'cluster',
+        version: 1,
+        source: 'kubernetes',
+        componentCount: 12,
+        connectionCount: 9,
+        warnings: ['cluster: NetworkPolicy: forbidden'],
+        capturedAt: '2026-11-28T12:00:00.000Z',
+      };
+    case 'documentationGenerator.importDocs':
+      return {
+        imported: [{ id: 9, path: 'guides/failover.md', updated: false }],
+        errors: [{ path: 'big.md', error: 'larger than 2097152 bytes' }],
+        commit: '0123456789abcdef0123456789abcdef01234567',
+      };
     default:
       throw new Error(`unexpected ${path}`);
   }
@@ -239,5 +256,41 @@ describe('DocsPage', () => {
     expect(calls.find((c) => c.path === 'documentationGenerator.createRunbook')?.input).toEqual({
       incidentIds: [1, 3, 4],
     });
+  });
+
+  it('captures the live cluster and imports Markdown from git (admins)', async () => {
+    renderAs('admin');
+    const arch = await section('Architecture');
+    const form = within(arch).getByRole('form', { name: 'Capture the cluster' });
+    fireEvent.change(within(form).getByLabelText('Namespace'), { target: { value: 'shop' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Capture from the cluster' }));
+    expect((await within(arch).findByTestId('capture-result')).textContent).toBe(
+      'cluster v1: 12 components, 9 connections (cluster: NetworkPolicy: forbidden)',
+    );
+    expect(calls.find((c) => c.path === 'documentationGenerator.captureSnapshot')?.input).toEqual({
+      cluster: true,
+      name: 'cluster',
+      namespace: 'shop',
+    });
+    const git = await section('Import from git');
+    fireEvent.change(within(git).getByLabelText(/Repository/), {
+      target: { value: 'https://git.example.com/docs.git' },
+    });
+    fireEvent.change(within(git).getByLabelText('Ref'), { target: { value: 'main' } });
+    fireEvent.click(within(git).getByRole('button', { name: 'Import Markdown' }));
+    expect((await within(git).findByTestId('git-import-result')).textContent).toMatch(
+      /1 document\(s\) imported from 0123456789ab; left out: big\.md/,
+    );
+    expect(calls.find((c) => c.path === 'documentationGenerator.importDocs')?.input).toEqual({
+      gitUrl: 'https://git.example.com/docs.git',
+      ref: 'main',
+    });
+  });
+
+  it('offers the git import to admins only', async () => {
+    renderAs('operator');
+    await section('Architecture');
+    expect(screen.queryByRole('heading', { name: 'Import from git' })).toBeNull();
+    expect(screen.getByRole('form', { name: 'Capture the cluster' })).toBeTruthy();
   });
 });

@@ -1,7 +1,8 @@
 // Docs (documentationGenerator.*): the knowledge base with BM25 search and highlighted snippets,
 // documents with their sources, versions and a Markdown editor; the architecture diagram
 // (Graphviz SVG, zoomable) of a snapshot and the diff between two snapshots; document
-// generation; runbook drafts learned from clusters of resolved incidents.
+// generation; runbook drafts learned from clusters of resolved incidents; a snapshot captured
+// from the live cluster; Markdown imported from a git repository (admins).
 // Document HTML comes from the server's CommonMark renderer in safe mode (raw HTML and
 // javascript: links removed) and snippets are escaped server-side with only <mark> added; the
 // SVG is shown through <img>, where no script can run. The search, the open document and the
@@ -246,6 +247,95 @@ function NewDoc({ onCreated }: { onCreated: (id: number) => void }) {
   );
 }
 
+// Markdown straight from a git repository (documentationGenerator.importDocs with gitUrl): an
+// https:// or file:// URL the server clones, or a repository path on the server. Admins only.
+function ImportGit() {
+  const imp = useProcedureMutation('documentationGenerator.importDocs');
+  const [gitUrl, setGitUrl] = useState('');
+  const [ref, setRef] = useState('');
+  return (
+    <RequireRole min="admin">
+      <Panel
+        title="Import from git"
+        actions={<code className="proc">documentationGenerator.importDocs</code>}
+      >
+        <form
+          className="form-inline"
+          aria-label="Import from git"
+          onSubmit={(e) => {
+            e.preventDefault();
+            imp.mutate({ gitUrl, ...(ref ? { ref } : {}) });
+          }}
+        >
+          <label>
+            Repository (https:// or file:// URL, or a server path){' '}
+            <input value={gitUrl} required onChange={(e) => setGitUrl(e.target.value)} />
+          </label>
+          <label>
+            Ref <input value={ref} placeholder="HEAD" onChange={(e) => setRef(e.target.value)} />
+          </label>
+          <button type="submit" className="btn" disabled={imp.isPending}>
+            {imp.isPending ? 'Importing…' : 'Import Markdown'}
+          </button>
+        </form>
+        {imp.error ? <ErrorState error={imp.error} title="Not imported" /> : null}
+        {imp.data ? (
+          <p className="small" role="status" data-testid="git-import-result">
+            {imp.data.imported.length} document(s) imported
+            {imp.data.commit ? ` from ${imp.data.commit.slice(0, 12)}` : ''}
+            {imp.data.errors.length
+              ? `; left out: ${imp.data.errors.map((e) => `${e.path} (${e.error})`).join(', ')}`
+              : ''}
+          </p>
+        ) : null}
+      </Panel>
+    </RequireRole>
+  );
+}
+
+// A snapshot of the live cluster (documentationGenerator.captureSnapshot with cluster: true),
+// read through the server's Kubernetes integration; without one the server says so.
+function CaptureCluster() {
+  const capture = useProcedureMutation('documentationGenerator.captureSnapshot');
+  const [name, setName] = useState('cluster');
+  const [namespace, setNamespace] = useState('');
+  return (
+    <RequireRole min="operator">
+      <form
+        className="form-inline"
+        aria-label="Capture the cluster"
+        onSubmit={(e) => {
+          e.preventDefault();
+          capture.mutate({ cluster: true, name, ...(namespace ? { namespace } : {}) });
+        }}
+      >
+        <label>
+          Snapshot name <input value={name} required onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label>
+          Namespace{' '}
+          <input
+            value={namespace}
+            placeholder="all"
+            onChange={(e) => setNamespace(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="btn" disabled={capture.isPending}>
+          {capture.isPending ? 'Capturing…' : 'Capture from the cluster'}
+        </button>
+      </form>
+      {capture.error ? <ErrorState error={capture.error} title="Not captured" /> : null}
+      {capture.data ? (
+        <p className="small" role="status" data-testid="capture-result">
+          {capture.data.name} v{capture.data.version}: {capture.data.componentCount} components,{' '}
+          {capture.data.connectionCount} connections
+          {capture.data.warnings.length ? ` (${capture.data.warnings.join('; ')})` : ''}
+        </p>
+      ) : null}
+    </RequireRole>
+  );
+}
+
 function Generate({ onCreated }: { onCreated: (id: number) => void }) {
   const gen = useProcedureMutation('documentationGenerator.generate');
   const [docType, setDocType] = useState<
@@ -404,13 +494,15 @@ function Architecture() {
       title="Architecture"
       actions={<code className="proc">documentationGenerator.exportDiagram</code>}
     >
+      <CaptureCluster />
       <QueryView q={q} loadingLabel="Loading snapshots">
         {(data) => {
           if (data.items.length === 0)
             return (
               <Empty title="No architecture snapshot yet">
-                Capture one with <code>documentationGenerator.captureSnapshot</code> (Kubernetes
-                manifests, Prometheus targets, traffic) or <code>devops-ai docs diagram</code>.
+                Capture one from the cluster above, or with{' '}
+                <code>documentationGenerator.captureSnapshot</code> (Kubernetes manifests,
+                Prometheus targets, traffic) or <code>devops-ai docs diagram</code>.
               </Empty>
             );
           const current = selected ?? data.items[0]!.id;
@@ -572,6 +664,7 @@ export function DocsPage() {
         <NewDoc onCreated={setOpen} />
       </div>
       <RunbookDrafts onCreated={setOpen} />
+      <ImportGit />
     </>
   );
 }
