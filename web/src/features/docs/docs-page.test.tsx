@@ -253,6 +253,11 @@ describe('DocsPage', () => {
     expect(await within(rb).findByText('HighLatency, service=api')).toBeTruthy();
     fireEvent.click(within(rb).getByRole('button', { name: 'Draft runbook' }));
     expect(await within(rb).findByText(/stays disabled until a person enables it/)).toBeTruthy();
+    expect(
+      within(rb)
+        .getByRole('link', { name: 'Review it in the runbook editor' })
+        .getAttribute('href'),
+    ).toBe('/incidents/runbooks');
     expect(calls.find((c) => c.path === 'documentationGenerator.createRunbook')?.input).toEqual({
       incidentIds: [1, 3, 4],
     });

@@ -8,6 +8,7 @@
 // SVG is shown through <img>, where no script can run. The search, the open document and the
 // lists' offsets live in the address.
 import { useState } from 'react';
+import { Link } from 'react-router';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { usePage } from '../../components/pagination';
@@ -587,7 +588,8 @@ function RunbookDrafts({ onCreated }: { onCreated: (id: number) => void }) {
       {create.data ? (
         <p role="status">
           Drafted runbook <strong>{create.data.name}</strong> from {create.data.incidentIds.length}{' '}
-          incidents; it stays disabled until a person enables it.
+          incidents; it stays disabled until a person enables it.{' '}
+          <Link to="/incidents/runbooks">Review it in the runbook editor</Link>.
         </p>
       ) : null}
       <QueryView q={q} loadingLabel="Clustering incidents">
