@@ -25,6 +25,7 @@
 #include "modules/security/managed_secrets.h"
 #include "modules/security/security_service.h"
 #include "modules/incident_commander/runbook_service.h"
+#include "modules/incident_commander/rca_service.h"
 #include "modules/incident_commander/watch_service.h"
 #include "adapters/runner/process_supervisor.h"
 #include "adapters/webhook/webhook_executor.h"
@@ -129,6 +130,7 @@ struct App::Parts {
   std::unique_ptr<security::ManagedSecretService> managed_secrets;
   std::unique_ptr<incidents::RunbookService> runbooks;
   std::unique_ptr<incidents::WatchService> watches;
+  std::unique_ptr<incidents::RcaService> rca;
   std::unique_ptr<runner::ProcessSupervisor> supervisor;
   std::unique_ptr<runner::ProcessRestartExecutor> restart_executor;
   std::unique_ptr<runner::SystemdRestartExecutor> systemd_executor;
@@ -716,6 +718,9 @@ Status BuildRegistry(App::Parts& p) {
   p.watches = std::make_unique<incidents::WatchService>(*p.store->db, *p.jobs, p.clock, *p.incidents,
                                                         p.prometheus ? &*p.prometheus : nullptr);
   p.watches->RegisterProcedures(p.registry);
+  p.rca = std::make_unique<incidents::RcaService>(*p.store->db, p.clock,
+                                                  p.prometheus ? &*p.prometheus : nullptr);
+  p.rca->RegisterProcedures(p.registry);
   DAI_RETURN_IF_ERROR(BuildSelfHealing(p));
   costopt::CostServiceOptions cost_options;
   cost_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;

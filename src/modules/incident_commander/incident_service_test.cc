@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "modules/incident_commander/rca_service.h"
 #include "store/migrations.h"
 
 namespace dai::incidents {
@@ -409,6 +410,44 @@ TEST_F(IncidentServiceTest, FiltersAndPagination) {
   EXPECT_EQ((*search)["total"], 1);
   auto none = svc_->List(Json{{"status", "resolved"}});
   EXPECT_EQ((*none)["total"], 0);
+}
+
+// Without Prometheus the ranking still runs on alerts, the declared graph and changes, and says
+// that metrics were not read; the analysis is stored and on the timeline; bad settings are
+// refused by field.
+TEST_F(IncidentServiceTest, RootCauseRankingWithoutPrometheusSaysWhatItCouldNotRead) {
+  ASSERT_TRUE(
+      svc_->Ingest(Batch(Payload("firing", "HighLatency", "web", "critical")), "alertmanager")
+          .ok());
+  auto list = svc_->List(Json::object());
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ((*list)["items"].size(), 1u);
+  const int64_t id = (*list)["items"][0]["id"].get<int64_t>();
+  RcaService rca(*db_, clock_, nullptr);
+  EXPECT_EQ(*rca.Get(id), Json(nullptr));
+  auto bad = rca.SetSettings(Json{{"calls", Json::array({Json{{"from", "web"}}})}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("calls[0]"), std::string::npos);
+  ASSERT_TRUE(
+      rca.SetSettings(Json{{"calls", Json::array({Json{{"from", "web"}, {"to", "db"}}})}}).ok());
+  auto a = rca.Analyze(id, "bob");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ((*a)["inputs"]["services"], 2);
+  EXPECT_EQ((*a)["inputs"]["calls"], 1);
+  EXPECT_EQ((*a)["inputs"]["series"], 0);
+  ASSERT_EQ((*a)["inputs"]["missing"].size(), 1u);
+  EXPECT_NE((*a)["inputs"]["missing"][0].get<std::string>().find("Prometheus is not configured"),
+            std::string::npos);
+  EXPECT_EQ((*a)["ranking"].size(), 2u);
+  auto stored = rca.Get(id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ((*stored)["ranking"], (*a)["ranking"]);
+  auto rows = db_->Query(
+      "SELECT COUNT(*) FROM incident_actions WHERE incident_id = ? AND action_type = 'analysis'",
+      {id});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0].GetInt(size_t{0}), 1);
+  EXPECT_EQ(rca.Analyze(424242, "bob").status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

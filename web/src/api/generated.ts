@@ -2197,6 +2197,53 @@ export interface Procedures {
       }>;
     };
   };
+  "incidentCommander.getRcaConfig": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "calls"?: Array<{
+        "from": string;
+        "to": string;
+      }>;
+      "metrics"?: Array<{
+        "metric": string;
+        "query": string;
+      }>;
+      "serviceLabel"?: string;
+      "stepSeconds"?: number;
+    };
+  };
+  "incidentCommander.getRootCauses": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "actor": string;
+      "computedAt": string;
+      "incidentStart": string;
+      "inputs": unknown;
+      "ranking": Array<{
+        "alerts": Array<string>;
+        "anomalousCallees": Array<string>;
+        "anomalousCallers": Array<string>;
+        "anomaly": number;
+        "changes": Array<string>;
+        "confidence": number;
+        "evidence": Array<string>;
+        "explanation": string;
+        "hiddenCause": boolean;
+        "onset": string | null;
+        "score": number;
+        "series": unknown;
+        "service": string;
+      }>;
+    } | null;
+  };
   "incidentCommander.getRunbook": {
     kind: "query";
     minRole: "viewer";
@@ -2379,6 +2426,35 @@ export interface Procedures {
       }>;
     };
   };
+  "incidentCommander.rankRootCauses": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "actor": string;
+      "computedAt": string;
+      "incidentStart": string;
+      "inputs": unknown;
+      "ranking": Array<{
+        "alerts": Array<string>;
+        "anomalousCallees": Array<string>;
+        "anomalousCallers": Array<string>;
+        "anomaly": number;
+        "changes": Array<string>;
+        "confidence": number;
+        "evidence": Array<string>;
+        "explanation": string;
+        "hiddenCause": boolean;
+        "onset": string | null;
+        "score": number;
+        "series": unknown;
+        "service": string;
+      }>;
+    } | null;
+  };
   "incidentCommander.rejectExecution": {
     kind: "mutation";
     minRole: "operator";
@@ -2483,6 +2559,35 @@ export interface Procedures {
       }>;
       "title": string;
       "updatedAt": string;
+    };
+  };
+  "incidentCommander.setRcaConfig": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "calls"?: Array<{
+        "from": string;
+        "to": string;
+      }>;
+      "metrics"?: Array<{
+        "metric": string;
+        "query": string;
+      }>;
+      "serviceLabel"?: string;
+      "stepSeconds"?: number;
+    };
+    output: {
+      "calls"?: Array<{
+        "from": string;
+        "to": string;
+      }>;
+      "metrics"?: Array<{
+        "metric": string;
+        "query": string;
+      }>;
+      "serviceLabel"?: string;
+      "stepSeconds"?: number;
     };
   };
   "incidentCommander.update": {

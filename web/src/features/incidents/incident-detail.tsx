@@ -10,6 +10,7 @@ import { formatAge } from '../../lib/format';
 import { AnomalyEvidence } from './anomaly-evidence';
 import { IncidentControls } from './incident-controls';
 import { PostMortem } from './post-mortem';
+import { RootCauses } from './root-causes';
 import { RunbookExecutions } from './runbook-executions';
 import { SimilarIncidents } from './similar-incidents';
 
@@ -37,6 +38,7 @@ export function IncidentDetail() {
             {i.description ? <p>{i.description}</p> : null}
             <IncidentControls key={`${i.id}-${i.updatedAt}`} incident={i} />
             <AnomalyEvidence alerts={i.alerts} />
+            <RootCauses incidentId={i.id} />
             <div className="grid-2">
               <Panel title={`Alerts (${i.alertCount})`}>
                 {i.alerts.length === 0 ? (

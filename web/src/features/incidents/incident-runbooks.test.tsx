@@ -1,5 +1,6 @@
 // The incident page's runbook executions (approve/reject/cancel, start a dry run) and the
-// post-mortem panel (generate, edit as a new revision, switch revisions) against a mocked
+// post-mortem panel (generate, edit as a new revision, switch revisions) and the ranked root
+// causes (rank, evidence, what could not be read) against a mocked
 // tRPC server speaking the batch wire format.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
@@ -8,6 +9,7 @@ import type { User } from '../../lib/session';
 import { renderWithSession } from '../../testing/render';
 import { RunbookExecutions } from './runbook-executions';
 import { PostMortem } from './post-mortem';
+import { RootCauses } from './root-causes';
 
 type Handler = (input: unknown) => unknown;
 let routes: Record<string, Handler>;
@@ -257,5 +259,83 @@ describe('PostMortem', () => {
     fireEvent.change(screen.getByLabelText('Revisions'), { target: { value: '1' } });
     expect(screen.getByLabelText('Post-mortem text').textContent).toContain('## Impact');
     expect(screen.getByRole('button', { name: 'Regenerate' })).toBeTruthy();
+  });
+});
+
+describe('RootCauses', () => {
+  it('ranks on request and shows each cause with its evidence and what was not read', async () => {
+    let analysis: unknown = null;
+    routes = {
+      'incidentCommander.getRootCauses': () => analysis,
+      'incidentCommander.rankRootCauses': () => {
+        analysis = {
+          computedAt: t,
+          actor: 'bob',
+          incidentStart: t,
+          ranking: [
+            {
+              service: 'rating',
+              score: 3.2,
+              confidence: 0.71,
+              anomaly: 0.9,
+              onset: t,
+              hiddenCause: false,
+              explanation: 'rating turned anomalous first; its callers followed.',
+              evidence: ['error_rate held 12.3σ above its baseline from 01:00'],
+              series: [],
+              changes: [],
+              alerts: [],
+              anomalousCallees: [],
+              anomalousCallers: ['edge-proxy'],
+            },
+            {
+              service: 'edge-proxy',
+              score: 0.4,
+              confidence: 0.09,
+              anomaly: 0.5,
+              onset: t,
+              hiddenCause: false,
+              explanation: 'a symptom of rating.',
+              evidence: [],
+              series: [],
+              changes: [],
+              alerts: ['SLOErrorBudgetBurn'],
+              anomalousCallees: ['rating'],
+              anomalousCallers: [],
+            },
+          ],
+          inputs: {
+            services: 13,
+            series: 60,
+            calls: 23,
+            changes: 2,
+            missing: ['service graph: none'],
+          },
+        };
+        return analysis;
+      },
+    };
+    renderWith(<RootCauses incidentId={9} />);
+    await screen.findByText('Not ranked yet');
+    fireEvent.click(screen.getByRole('button', { name: 'Rank root causes' }));
+    const list = await screen.findByRole('list', { name: 'Ranked causes' });
+    const items = list.querySelectorAll(':scope > li');
+    expect(items).toHaveLength(2);
+    expect(items[0]?.textContent).toContain('rating');
+    expect(items[0]?.textContent).toContain('71% confidence');
+    expect(items[0]?.textContent).toContain('error_rate held 12.3σ');
+    expect(screen.getByText('Not read: service graph: none')).toBeTruthy();
+    expect(screen.getByText(/from 13 services, 60 series, 23 calls, 2 changes/)).toBeTruthy();
+    expect(calls.find((c) => c.path === 'incidentCommander.rankRootCauses')?.input).toEqual({
+      id: 9,
+    });
+    expect(screen.getByRole('button', { name: 'Rank again' })).toBeTruthy();
+  });
+
+  it('does not offer ranking to a viewer', async () => {
+    routes = { 'incidentCommander.getRootCauses': () => null };
+    renderWith(<RootCauses incidentId={9} />, { ...operator, role: 'viewer' } as User);
+    await screen.findByText('Not ranked yet');
+    expect(screen.queryByRole('button', { name: 'Rank root causes' })).toBeNull();
   });
 });
