@@ -40,6 +40,7 @@
 #include "modules/cost/cost_service.h"
 #include "modules/notifications/notification_service.h"
 #include "modules/assistant/assistant_service.h"
+#include "modules/assistant/llm_narrator.h"
 #include "modules/logs/log_service.h"
 #include "modules/metrics/anomaly_overlay.h"
 #include "engines/logmine/push_decoder.h"
@@ -122,6 +123,8 @@ struct App::Parts {
   const Clock& clock = SystemClock::Instance();
   TimePoint started_at;
   std::unique_ptr<OpenedStore> store;
+  std::shared_ptr<llm::LlmClient> llm;                // null: no LLM configured
+  std::unique_ptr<assistant::LlmNarrator> narrator;  // module prose; null without an LLM
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<incidents::IncidentService> incidents;
   std::unique_ptr<cicd::CicdService> cicd;
@@ -574,10 +577,10 @@ Status BuildSelfHealing(App::Parts& p) {
   return Status::Ok();
 }
 
-// The assistant, with the LLM when llm_url is set. The key comes from llm_api_key_file (a
-// mounted secret) or DEVOPS_AI_LLM_API_KEY; it is never logged or shown.
-Status BuildAssistant(App::Parts& p) {
-  std::unique_ptr<llm::LlmClient> client;
+// The LLM when llm_url is set: one client (one token/cost account, one global budget) for the
+// assistant and the narrator of module prose. The key comes from llm_api_key_file (a mounted
+// secret) or DEVOPS_AI_LLM_API_KEY; it is never logged or shown.
+Status BuildLlm(App::Parts& p) {
   if (!p.config.llm_url.empty()) {
     llm::LlmOptions o;
     o.base_url = p.config.llm_url;
@@ -590,14 +593,30 @@ Status BuildAssistant(App::Parts& p) {
     } else if (const char* key = std::getenv("DEVOPS_AI_LLM_API_KEY")) {
       o.api_key = key;
     }
+    o.auth_header = p.config.llm_auth_header == "api-key" ? llm::LlmAuthHeader::kApiKey
+                                                          : llm::LlmAuthHeader::kBearer;
     o.budget_usd = p.config.llm_budget_usd;
     o.usd_per_1k_prompt_tokens = p.config.llm_usd_per_1k_prompt;
     o.usd_per_1k_completion_tokens = p.config.llm_usd_per_1k_completion;
     o.http.policy = http::OutboundPolicy::AllowLocal();  // Ollama, vLLM, llama.cpp on the host
     o.http.total_timeout = std::chrono::seconds(120);
-    DAI_ASSIGN_OR_RETURN(client, llm::LlmClient::Create(std::move(o)));
+    DAI_ASSIGN_OR_RETURN(auto client, llm::LlmClient::Create(std::move(o)));
+    p.llm = std::move(client);
+    p.narrator = std::make_unique<assistant::LlmNarrator>(*p.store->db, p.clock, p.llm);
   }
-  p.assistant = std::make_unique<assistant::AssistantService>(*p.store->db, p.clock, p.registry, std::move(client));
+  return Status::Ok();
+}
+
+// The assistant. Its proposals to run a runbook become runbook executions that wait for a
+// person's approval (the Incident Commander's approval flow); it never starts one itself.
+Status BuildAssistant(App::Parts& p) {
+  p.assistant = std::make_unique<assistant::AssistantService>(*p.store->db, p.clock, p.registry, p.llm);
+  App::Parts* pp = &p;
+  p.assistant->SetProposeRunbook([pp](int64_t runbook_id, std::optional<int64_t> incident_id,
+                                      const std::map<std::string, std::string>& params,
+                                      const std::string& actor) -> Result<Json> {
+    return pp->runbooks->Execute(runbook_id, incident_id, false, params, actor, 0, /*require_approval=*/true);
+  });
   p.assistant->RegisterProcedures(p.registry);
   return Status::Ok();
 }
@@ -656,6 +675,7 @@ Status BuildRegistry(App::Parts& p) {
   p.auth = std::make_unique<auth::AuthService>(*p.store->db, p.clock, auth_options);
   p.auth->RegisterProcedures(p.registry);
   DAI_RETURN_IF_ERROR(BuildKubernetes(p));
+  DAI_RETURN_IF_ERROR(BuildLlm(p));
   RegisterSystemProcedures(p);
   RegisterMetricsProcedures(p);
   App::Parts* pp = &p;
@@ -673,6 +693,7 @@ Status BuildRegistry(App::Parts& p) {
       [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);
       });
+  p.incidents->SetNarrator(p.narrator.get());
   p.incidents->RegisterProcedures(p.registry);
   security::SecurityServiceOptions security_options;
   security_options.scan_roots = p.config.scan_roots;
@@ -750,6 +771,7 @@ Status BuildRegistry(App::Parts& p) {
         if (type == "cicd.run") DeploymentSignal(*pp, json);
       });
   DAI_RETURN_IF_ERROR(p.cicd->CheckSettings());
+  p.cicd->SetNarrator(p.narrator.get());
   p.cicd->RegisterProcedures(p.registry, p.jobs.get());
   DAI_RETURN_IF_ERROR(BuildAssistant(p));
   logs::LogServiceOptions log_options;
@@ -785,6 +807,7 @@ Status BuildRegistry(App::Parts& p) {
       return out;
     };
   }
+  docs_options.narrator = p.narrator.get();
   p.docs = std::make_unique<docs::DocsService>(
       *p.store->db, p.clock, docs_options, [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);

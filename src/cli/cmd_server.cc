@@ -126,6 +126,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(serve, *serve_flags, "llm_model", "LLM model name");
   AddSetting(serve, *serve_flags, "llm_api_key_file",
              "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
+  AddSetting(serve, *serve_flags, "llm_auth_header",
+             "How the key is sent: bearer, or api-key for Azure OpenAI [bearer]");
   AddSetting(serve, *serve_flags, "llm_budget_usd", "Global LLM budget in USD, 0 = none [0]");
   AddSetting(serve, *serve_flags, "llm_usd_per_1k_prompt", "LLM price per 1000 prompt tokens [0]");
   AddSetting(serve, *serve_flags, "llm_usd_per_1k_completion",
@@ -149,6 +151,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   AddSetting(ask, *ask_flags, "llm_model", "LLM model name");
   AddSetting(ask, *ask_flags, "llm_api_key_file",
              "File holding the LLM API key (or DEVOPS_AI_LLM_API_KEY)");
+  AddSetting(ask, *ask_flags, "llm_auth_header",
+             "How the key is sent: bearer, or api-key for Azure OpenAI [bearer]");
   ask->add_flag("--json", *ask_json, "Print the whole answer (tool calls, citations) as JSON");
   ask->callback([&state, ask_flags, ask_question, ask_json] {
     auto config = Resolve(*ask_flags);

@@ -89,6 +89,7 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "llm_url",
                                                 "llm_model",
                                                 "llm_api_key_file",
+                                                "llm_auth_header",
                                                 "llm_budget_usd",
                                                 "llm_usd_per_1k_prompt",
                                                 "llm_usd_per_1k_completion",
@@ -236,6 +237,14 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
   }
   if (key == "llm_api_key_file") {
     c.llm_api_key_file = v;
+    return Status::Ok();
+  }
+  if (key == "llm_auth_header") {
+    if (v != "bearer" && v != "api-key") {
+      return Status::InvalidArgument("setting llm_auth_header (from " + source +
+                                     "): expected bearer or api-key, got \"" + v + "\"");
+    }
+    c.llm_auth_header = v;
     return Status::Ok();
   }
   if (key == "llm_budget_usd" || key == "llm_usd_per_1k_prompt" ||

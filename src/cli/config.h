@@ -72,6 +72,9 @@ struct Config {
   std::string llm_url;
   std::string llm_model;
   std::string llm_api_key_file;
+  //! How the key is sent: "bearer" (Authorization: Bearer, OpenAI and most servers) or
+  //! "api-key" (Azure OpenAI's api-key header).
+  std::string llm_auth_header = "bearer";
   double llm_budget_usd = 0;         //!< 0: no budget
   double llm_usd_per_1k_prompt = 0;  //!< price for the cost accounting
   double llm_usd_per_1k_completion = 0;

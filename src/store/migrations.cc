@@ -1108,6 +1108,24 @@ ALTER TABLE healing_rules ADD CONSTRAINT healing_rules_action_type_check CHECK (
 CREATE INDEX healing_rules_action_type_idx ON healing_rules(action_type);
 )SQL";
 
+// Migration 20: LLM calls made for module prose (issue #12: the post-mortem narrative, release
+// notes, pipeline refinement, document summaries), so their tokens and cost count toward the
+// global LLM budget across restarts like the assistant's answers do.
+constexpr std::string_view kMigration20 = R"SQL(
+CREATE TABLE llm_calls (
+  id {{ID}},
+  purpose TEXT NOT NULL,
+  model TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('written','failed')),
+  prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd {{REAL}} NOT NULL DEFAULT 0,
+  error TEXT,
+  created_at {{TS}} NOT NULL
+);
+CREATE INDEX llm_calls_created_idx ON llm_calls(created_at);
+)SQL";
+
 // log_sources.kind gains 'kubernetes' (pod logs through the Kubernetes adapter; the namespace,
 // selector and container are in `options`, the per-container read position in `position`).
 // The CHECK is edited as in migration 18.
@@ -1143,6 +1161,7 @@ const std::vector<Migration>& Registry() {
       {15, "security guardian: secrets findings and rotation", kMigration15},
       {17, "cost optimizer: collectors, allocations, anomalies", kMigration17},
       {18, "self-healing: the apply_desired action", kMigration18Sqlite, kMigration18Postgres},
+      {20, "llm calls for module prose", kMigration20},
       {22, "log intelligence: kubernetes pod log sources", kMigration22Sqlite,
        kMigration22Postgres},
   };

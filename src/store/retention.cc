@@ -26,6 +26,7 @@ constexpr Rule kRules[] = {
     {"runbook_executions", "status IN ('succeeded','failed','cancelled') AND created_at < ?",
      Rule::kDays},
     {"assistant_answers", "created_at < ?", Rule::kDays},
+    {"llm_calls", "created_at < ?", Rule::kDays},
     {"audit_log", "at < ?", Rule::kAudit},
     {"events", "created_at < ?", Rule::kEvents},
 };
@@ -43,9 +44,9 @@ Result<std::map<std::string, int64_t>> PruneExpired(Database& db, TimePoint now,
     if (days <= 0) continue;
     const TimePoint cutoff = now - std::chrono::hours(24) * days;
     // Table and condition are constants of this file; the cutoff and batch are parameters.
-    const std::string sql = "DELETE FROM " + std::string(rule.table) + " WHERE id IN (SELECT id FROM " +
-                            std::string(rule.table) + " WHERE " + std::string(rule.where) +
-                            " ORDER BY id LIMIT ?)";
+    const std::string sql = "DELETE FROM " + std::string(rule.table) +
+                            " WHERE id IN (SELECT id FROM " + std::string(rule.table) + " WHERE " +
+                            std::string(rule.where) + " ORDER BY id LIMIT ?)";
     int64_t total = 0;
     for (;;) {
       DAI_ASSIGN_OR_RETURN(auto r, db.Query(sql, {cutoff, int64_t{batch}}));

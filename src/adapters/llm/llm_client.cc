@@ -46,8 +46,13 @@ Result<Completion> LlmClient::Complete(const Json& messages, const Json& tools) 
   req.body = DumpJson(body);
   req.headers = {{"Content-Type", "application/json"},
                  {"Accept", options_.stream ? "text/event-stream" : "application/json"}};
-  if (!options_.api_key.empty())
-    req.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+  if (!options_.api_key.empty()) {
+    if (options_.auth_header == LlmAuthHeader::kApiKey) {
+      req.headers.emplace_back("api-key", options_.api_key);
+    } else {
+      req.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+    }
+  }
   Completion out;
   for (int attempt = 0;; ++attempt) {
     ++out.http_attempts;

@@ -1,8 +1,8 @@
 // LlmClient (issue #12): any OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI
-// through its OpenAI-compatible /openai/v1 route, Ollama, vLLM, llama.cpp server, LM Studio)
-// through the one outbound HttpClient: base URL, model, bearer key, timeouts, streaming
-// (text/event-stream parsed by engines/assistant), tool calls, token and cost accounting per
-// request, a global budget, and bounded retries of 429/5xx answers (Retry-After honoured up to
+// through its OpenAI-compatible /openai/v1 route and its api-key header, Ollama, vLLM, llama.cpp
+// server, LM Studio) through the one outbound HttpClient: base URL, model, bearer key, timeouts,
+// streaming (text/event-stream parsed by engines/assistant), tool calls, token and cost accounting
+// per request, a global budget, and bounded retries of 429/5xx answers (Retry-After honoured up to
 // a cap). Disabled unless a base URL is configured.
 // Thread-safety: Complete() may be called concurrently; accounting is atomic.
 #pragma once
@@ -20,10 +20,17 @@
 
 namespace dai::llm {
 
+//! How the API key is sent.
+enum class LlmAuthHeader {
+  kBearer,  //!< "Authorization: Bearer KEY" (OpenAI, vLLM, Ollama, llama.cpp, LM Studio)
+  kApiKey,  //!< "api-key: KEY" (Azure OpenAI)
+};
+
 struct LlmOptions {
   std::string base_url;  //!< ".../v1"; requests go to base_url + "/chat/completions"
   std::string model;
-  std::string api_key;  //!< sent as "Authorization: Bearer"; never logged
+  std::string api_key;  //!< sent as `auth_header` says; never logged
+  LlmAuthHeader auth_header = LlmAuthHeader::kBearer;
   http::HttpClientOptions http;
   bool stream = true;
   int max_tokens = 1024;

@@ -861,4 +861,51 @@ Result<Pipeline> PipelineFromJson(const Json& j) {
   return p;
 }
 
+Status CheckRefinement(const Pipeline& generated, const Pipeline& suggested) {
+  DAI_RETURN_IF_ERROR(ValidatePipeline(suggested, true).WithContext("the suggestion"));
+  std::set<std::vector<std::string>> commands;
+  std::set<std::pair<std::string, std::map<std::string, std::string>>> actions;
+  std::set<std::pair<std::string, std::string>> env;
+  std::set<std::string> dirs, images;
+  std::set<std::pair<std::string, std::string>> caches;
+  for (const auto& job : generated.jobs) {
+    images.insert(job.image);
+    for (const auto& c : job.caches) caches.insert({c.path, c.key});
+    for (const auto& step : job.steps) {
+      if (!step.argv.empty()) commands.insert(step.argv);
+      if (!step.uses.empty()) actions.insert({step.uses, step.with});
+      for (const auto& kv : step.env) env.insert(kv);
+      dirs.insert(step.working_directory);
+    }
+  }
+  for (const auto& job : suggested.jobs) {
+    const std::string where = "job " + job.id;
+    if (!images.count(job.image))
+      return Status::InvalidArgument(where + ": image \"" + job.image + "\" is new");
+    for (const auto& c : job.caches) {
+      if (!caches.count({c.path, c.key}))
+        return Status::InvalidArgument(where + ": cache " + c.path + " is new");
+    }
+    for (size_t step_idx = 0; step_idx < job.steps.size(); ++step_idx) {
+      const Step& step = job.steps[step_idx];
+      const std::string at = where + " step " + std::to_string(step_idx + 1) +
+                             (step.name.empty() ? "" : " (" + step.name + ")");
+      if (!step.run.empty()) return Status::InvalidArgument(at + ": a script (run) is new");
+      if (!step.argv.empty() && !commands.count(step.argv))
+        return Status::InvalidArgument(at + ": the command " + ShellQuote(step.argv) +
+                                       " is not one the generated pipeline runs");
+      if (!step.uses.empty() && !actions.count({step.uses, step.with}))
+        return Status::InvalidArgument(at + ": the action " + step.uses + " is new");
+      for (const auto& kv : step.env) {
+        if (!env.count(kv))
+          return Status::InvalidArgument(at + ": the environment variable " + kv.first + " is new");
+      }
+      if (!dirs.count(step.working_directory))
+        return Status::InvalidArgument(at + ": the working directory " + step.working_directory +
+                                       " is new");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace dai::cicd

@@ -111,4 +111,12 @@ Json PipelineToJson(const Pipeline& pipeline);
 //! The inverse of PipelineToJson (the API's pipeline definition), validated.
 Result<Pipeline> PipelineFromJson(const Json& json);
 
+//! Whether `suggested` (a refinement an LLM proposed for `generated`) may be offered: it must
+//! validate as a runnable pipeline, and it may only rearrange what `generated` already does —
+//! regroup, reorder, parallelise (needs), drop steps, rename, change timeouts — never bring a
+//! command, action (`uses` and its `with`), script (`run`), environment variable, working
+//! directory, cache or image that `generated` does not have. INVALID_ARGUMENT naming the first
+//! job/step that breaks a rule.
+Status CheckRefinement(const Pipeline& generated, const Pipeline& suggested);
+
 }  // namespace dai::cicd

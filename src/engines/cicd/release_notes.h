@@ -38,6 +38,16 @@ struct ReleaseNotes {
 //! `title` heads the document (e.g. "v1.2.0"). Merge commits ("Merge ...") are skipped.
 ReleaseNotes BuildReleaseNotes(const std::vector<CommitInfo>& commits, const std::string& title);
 
+//! The commits as facts for a narrator (an LLM writing a summary): each parsed commit (type,
+//! scope, subject, breaking note, references; no bodies), at most `max_commits`, and the counts.
+Json ReleaseNotesFacts(const std::vector<CommitInfo>& commits, const ReleaseNotes& notes,
+                       size_t max_commits = 200);
+
+//! `markdown` (a BuildReleaseNotes() result) with a "## Summary" section after its title holding
+//! `summary`, labelled as written by the LLM `model`; the generated sections stay as they are.
+std::string WithSummary(const std::string& markdown, const std::string& summary,
+                        const std::string& model);
+
 //! Timing of one step in one finished run.
 struct StepTiming {
   std::string job, step;

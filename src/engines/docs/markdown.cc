@@ -68,4 +68,18 @@ std::string FirstHeading(std::string_view md) {
   return "";
 }
 
+std::string WithLlmSummary(const std::string& markdown, const std::string& summary,
+                           const std::string& model, const std::string& source) {
+  std::string name = model;
+  for (char& c : name) {
+    if (c == '`' || c == '\n' || c == '\r') c = '\'';
+  }
+  const std::string section = "## Summary\n\n*Written by the LLM `" + name + "` from " + source +
+                              "; the sections after this one are generated from it.*\n\n" +
+                              summary + "\n\n";
+  const size_t at = markdown.find("\n\n");
+  if (at == std::string::npos) return markdown + "\n\n" + section;
+  return markdown.substr(0, at + 2) + section + markdown.substr(at + 2);
+}
+
 }  // namespace dai::docs

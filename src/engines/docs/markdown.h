@@ -30,5 +30,9 @@ struct DocReference {
 std::vector<DocReference> ExtractReferences(std::string_view markdown);
 //! The text of the first ATX heading ("# Title"), or "" when none.
 std::string FirstHeading(std::string_view markdown);
+//! `markdown` with a "## Summary" section after its first block (the title line) holding
+//! `summary`, labelled as written by the LLM `model` from `source` ("the snapshot below").
+std::string WithLlmSummary(const std::string& markdown, const std::string& summary,
+                           const std::string& model, const std::string& source);
 
 }  // namespace dai::docs

@@ -217,4 +217,76 @@ std::string Render(const IncidentFacts& f, TimePoint now) {
   return md.str();
 }
 
+Json FactsJson(const IncidentFacts& f, TimePoint now, size_t max_timeline) {
+  const TimePoint end = f.resolved_at.value_or(now);
+  Json causes = Json::array();
+  for (const auto& c : f.causes) {
+    causes.push_back({{"service", c.service}, {"score", c.score}, {"evidence", c.evidence}});
+  }
+  Json timeline = Json::array();
+  const size_t first = f.timeline.size() > max_timeline ? f.timeline.size() - max_timeline : 0;
+  for (size_t i = first; i < f.timeline.size(); ++i) {
+    const auto& t = f.timeline[i];
+    timeline.push_back({{"at", FormatIso8601(t.at)},
+                        {"type", t.type},
+                        {"actor", t.actor},
+                        {"automated", t.automated},
+                        {"description", t.description}});
+  }
+  Json alerts = Json::array();
+  for (const auto& a : f.alerts) {
+    alerts.push_back({{"alertname", a.alertname},
+                      {"severity", a.severity},
+                      {"service", a.service},
+                      {"startsAt", FormatIso8601(a.starts_at)},
+                      {"endsAt", a.ends_at ? Json(FormatIso8601(*a.ends_at)) : Json(nullptr)},
+                      {"received", a.receive_count}});
+  }
+  Json executions = Json::array();
+  for (const auto& e : f.executions) {
+    executions.push_back({{"runbook", e.runbook},
+                          {"status", e.status},
+                          {"dryRun", e.dry_run},
+                          {"triggeredBy", e.triggered_by},
+                          {"error", e.error}});
+  }
+  return Json{
+      {"incident",
+       {{"id", f.id},
+        {"title", f.title},
+        {"description", f.description},
+        {"severity", f.severity},
+        {"status", f.status},
+        {"affectedServices", f.affected_services},
+        {"detectedAt", FormatIso8601(f.detected_at)},
+        {"acknowledgedAt", f.acknowledged_at ? Json(FormatIso8601(*f.acknowledged_at)) : Json()},
+        {"resolvedAt", f.resolved_at ? Json(FormatIso8601(*f.resolved_at)) : Json(nullptr)},
+        {"duration", FormatDuration(std::chrono::duration_cast<Millis>(end - f.detected_at))},
+        {"reopenCount", f.reopen_count},
+        {"flapping", f.flapping},
+        {"statedRootCause", f.root_cause}}},
+      {"rankedCauses", causes},
+      {"timeline", timeline},
+      {"timelineEntriesOmitted", first},
+      {"alerts", alerts},
+      {"runbookExecutions", executions}};
+}
+
+std::string WithNarrative(const std::string& document, const std::string& narrative,
+                          const std::string& model) {
+  std::string name = Cell(model);
+  for (char& c : name) {
+    if (c == '`') c = '\'';
+  }
+  std::string section = "## Narrative\n\n*Written by the LLM `" + name +
+                        "` from the incident's record; the sections after this one are generated "
+                        "from the record itself.*\n\n" +
+                        narrative + "\n\n";
+  // After the title and the italic header line (the first blank line after the header).
+  size_t at = document.find("\n\n");
+  if (at != std::string::npos) at = document.find("\n\n", at + 2);
+  if (at == std::string::npos) return document + "\n" + section;
+  return document.substr(0, at + 2) + section + document.substr(at + 2);
+}
+
 }  // namespace dai::postmortem

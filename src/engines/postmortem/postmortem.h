@@ -74,4 +74,13 @@ std::string FormatDuration(Millis d);
 //! The Markdown document. `now` is the generation time (for an unresolved incident's duration).
 std::string Render(const IncidentFacts& facts, TimePoint now);
 
+//! The facts as JSON for a narrator (an LLM writing prose from them): the incident, its ranked
+//! causes with evidence, the last `max_timeline` timeline entries, alerts and runbook executions.
+Json FactsJson(const IncidentFacts& facts, TimePoint now, size_t max_timeline = 60);
+
+//! `document` (a Render() result) with a "## Narrative" section after its header line holding
+//! `narrative`, labelled as written by the LLM `model` (the generated sections stay as they are).
+std::string WithNarrative(const std::string& document, const std::string& narrative,
+                          const std::string& model);
+
 }  // namespace dai::postmortem

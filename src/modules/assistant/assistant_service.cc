@@ -5,8 +5,6 @@
 #include <set>
 
 #include "engines/assistant/assistant.h"
-#include "engines/secrets/builtin_rules.h"
-#include "engines/secrets/secret_scanner.h"
 #include "registry/schema.h"
 
 namespace dai::assistant {
@@ -62,47 +60,25 @@ Json IdsIn(const Json& result) {
 
 AssistantService::AssistantService(store::Database& db, const Clock& clock,
                                    const ProcedureRegistry& registry,
-                                   std::unique_ptr<llm::LlmClient> llm, AssistantOptions options)
+                                   std::shared_ptr<llm::LlmClient> llm, AssistantOptions options)
     : db_(db),
       clock_(clock),
       registry_(registry),
       llm_(std::move(llm)),
       options_(std::move(options)) {
   if (llm_) {
-    // The budget is global across restarts: start from what the store recorded.
-    auto spent = db_.Query("SELECT COALESCE(SUM(cost_usd), 0) FROM assistant_answers");
+    // The budget is global across restarts: start from what the store recorded (the answers
+    // and the module prose of LlmNarrator).
+    auto spent = db_.Query(
+        "SELECT (SELECT COALESCE(SUM(cost_usd), 0) FROM assistant_answers) + "
+        "(SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls)");
     if (spent.ok() && !spent->rows.empty()) llm_->AddSpent(spent->rows[0].GetDouble(0));
   }
 }
 
 AssistantService::~AssistantService() = default;
 
-std::string AssistantService::Redact(const std::string& text) {
-  std::string out = RedactPersonalData(text);
-  std::lock_guard<std::mutex> lock(scanner_mu_);
-  if (!scanner_ && !scanner_failed_) {
-    auto s = secrets::SecretScanner::Create(secrets::BuiltinRules());
-    if (s.ok()) {
-      scanner_ = std::move(s).value();
-    } else {
-      scanner_failed_ = true;
-    }
-  }
-  if (!scanner_) return out;
-  auto scratch = scanner_->NewScratch();
-  if (!scratch.ok()) return out;
-  auto found = scanner_->Scan(out, "assistant", **scratch);
-  if (!found.ok()) return out;
-  // Replace from the end so earlier offsets stay valid.
-  auto findings = found->findings;
-  std::sort(findings.begin(), findings.end(),
-            [](const auto& a, const auto& b) { return a.offset > b.offset; });
-  for (const auto& f : findings) {
-    if (f.offset + f.length <= out.size())
-      out.replace(f.offset, f.length, "<secret:" + f.rule_id + ">");
-  }
-  return out;
-}
+std::string AssistantService::Redact(const std::string& text) { return redactor_.Redact(text); }
 
 Json AssistantService::ToolDefinitions() const {
   Json tools = Json::array();
@@ -128,7 +104,18 @@ Json AssistantService::ToolDefinitions() const {
            {"properties",
             {{"action",
               {{"type", "string"}, {"description", "e.g. run runbook 3, apply recommendation 12"}}},
-             {"reason", {{"type", "string"}}}}},
+             {"reason", {{"type", "string"}}},
+             {"runbookId",
+              {{"type", "integer"},
+               {"description",
+                "to run a runbook: its id; it waits for a person's approval before it runs"}}},
+             {"incidentId", {{"type", "integer"}, {"description", "the incident it is for"}}},
+             {"parameters",
+              {{"type", "object"},
+               {"additionalProperties", {{"type", "string"}}},
+               {"description", "the runbook's parameters"}}},
+             {"recommendationId",
+              {{"type", "integer"}, {"description", "to apply a cost recommendation: its id"}}}}},
            {"required", {"action"}}}}}}});
   return tools;
 }
@@ -245,19 +232,7 @@ Result<Json> AssistantService::AskLlm(const std::string& question, CallContext& 
         call["error"] = "the arguments are not a JSON object";
         content = DumpJson({{"error", "refused: the arguments are not a JSON object"}});
       } else if (t.name == kProposeTool) {
-        const std::string action = args->value("action", std::string());
-        if (action.empty() || action.size() > 500) {
-          call["error"] = "propose_action needs an action (at most 500 bytes)";
-          content = DumpJson({{"error", call["error"]}});
-        } else {
-          call["allowed"] = true;
-          (*record)["proposals"].push_back(
-              {{"action", action},
-               {"reason", Truncate(args->value("reason", std::string()), 1000)},
-               {"status", "pending approval by a person"}});
-          content = DumpJson(
-              {{"recorded", true}, {"note", "a person must approve it; nothing was executed"}});
-        }
+        content = Propose(*args, ctx, record, &call);
       } else {
         const std::string procedure = ProcedureName(t.name);
         call["procedure"] = Truncate(procedure, 100);
@@ -285,6 +260,75 @@ Result<Json> AssistantService::AskLlm(const std::string& question, CallContext& 
                                                : last_content,
                           options_.max_answer_bytes)},
       {"mode", "llm"}};
+}
+
+std::string AssistantService::Propose(const Json& args, CallContext& ctx, Json* record,
+                                      Json* call) {
+  auto refuse = [&](const std::string& why) {
+    (*call)["error"] = why;
+    return DumpJson({{"error", "refused: " + why}});
+  };
+  // The model's arguments are untrusted: a field of the wrong type is refused, never thrown.
+  auto text = [&](const char* key) {
+    return args.contains(key) && args[key].is_string() ? args[key].get<std::string>()
+                                                       : std::string();
+  };
+  const std::string action = text("action");
+  if (action.empty() || action.size() > 500)
+    return refuse("propose_action needs an action (at most 500 bytes)");
+  if (static_cast<int>((*record)["proposals"].size()) >= options_.max_proposals)
+    return refuse("at most " + std::to_string(options_.max_proposals) + " proposals per answer");
+  auto optional_id = [&](const char* key) -> Result<std::optional<int64_t>> {
+    if (!args.contains(key) || args[key].is_null()) return std::optional<int64_t>();
+    if (!args[key].is_number_integer() || args[key].get<int64_t>() < 1)
+      return Status::InvalidArgument(std::string(key) + " must be a positive integer");
+    return std::optional<int64_t>(args[key].get<int64_t>());
+  };
+  auto runbook_id = optional_id("runbookId");
+  auto incident_id = optional_id("incidentId");
+  auto recommendation_id = optional_id("recommendationId");
+  for (const auto* r : {&runbook_id, &incident_id, &recommendation_id}) {
+    if (!r->ok()) return refuse(r->status().message());
+  }
+  const std::optional<int64_t> runbook = *runbook_id, incident = *incident_id,
+                               recommendation = *recommendation_id;
+  Json proposal = {{"action", action},
+                   {"reason", Truncate(text("reason"), 1000)},
+                   {"status", "pending approval by a person"}};
+  Json answer = {{"recorded", true}, {"note", "a person must approve it; nothing was executed"}};
+  if (runbook && propose_runbook_) {
+    std::map<std::string, std::string> params;
+    if (args.contains("parameters") && !args["parameters"].is_null()) {
+      if (!args["parameters"].is_object() || args["parameters"].size() > 20)
+        return refuse("parameters must be an object of at most 20 strings");
+      for (auto it = args["parameters"].begin(); it != args["parameters"].end(); ++it) {
+        if (!it.value().is_string() || it.key().size() > 100 ||
+            it.value().get<std::string>().size() > 1000)
+          return refuse("parameters." + Truncate(it.key(), 100) + " must be a string");
+        params[it.key()] = it.value().get<std::string>();
+      }
+    }
+    const std::string who = ctx.identity ? ctx.identity->username : "system";
+    auto execution = propose_runbook_(*runbook, incident, params, "assistant for " + who);
+    if (!execution.ok()) return refuse("the runbook proposal: " + execution.status().message());
+    const int64_t execution_id = execution->value("id", int64_t{0});
+    proposal["status"] =
+        "awaiting approval (runbook execution " + std::to_string(execution_id) + ")";
+    proposal["approval"] = {{"kind", "runbook_execution"},
+                            {"executionId", execution_id},
+                            {"runbookId", *runbook},
+                            {"incidentId", incident ? Json(*incident) : Json(nullptr)}};
+    answer = {{"recorded", true},
+              {"approval", "runbook execution " + std::to_string(execution_id) +
+                               " waits for a person's approval; nothing was executed"}};
+  } else if (recommendation) {
+    proposal["status"] =
+        "for a person to apply (recommendation " + std::to_string(*recommendation) + ", Cost page)";
+    proposal["recommendationId"] = *recommendation;
+  }
+  (*call)["allowed"] = true;
+  (*record)["proposals"].push_back(proposal);
+  return DumpJson(answer);
 }
 
 Result<Json> AssistantService::AskFallback(const std::string& question, CallContext& ctx,
@@ -431,8 +475,14 @@ void AssistantService::RegisterProcedures(ProcedureRegistry& registry) {
                   s::Array(s::Object({s::Req("procedure", s::String()), s::Req("input", s::Any()),
                                       s::Req("ids", s::Array(s::Any()))}))),
            s::Req("proposals",
-                  s::Array(s::Object({s::Req("action", s::String()), s::Req("reason", s::String()),
-                                      s::Req("status", s::String())}))),
+                  s::Array(s::Object(
+                      {s::Req("action", s::String()), s::Req("reason", s::String()),
+                       s::Req("status", s::String()), s::Opt("recommendationId", s::Int()),
+                       s::Opt("approval",
+                              s::Object({s::Req("kind", s::Enum({"runbook_execution"})),
+                                         s::Req("executionId", s::Int()),
+                                         s::Req("runbookId", s::Int()),
+                                         s::Req("incidentId", s::Nullable(s::Int()))}))}))),
            s::Req("usage",
                   s::Object({s::Req("promptTokens", s::Int()), s::Req("completionTokens", s::Int()),
                              s::Req("costUsd", s::Number())})),

@@ -10,7 +10,11 @@
 
 #include "adapters/http/loopback_test_server.h"
 #include "engines/alerts/alert.h"
+#include "engines/postmortem/postmortem.h"
+#include "modules/assistant/llm_narrator.h"
 #include "modules/incident_commander/incident_service.h"
+#include "modules/incident_commander/runbook_service.h"
+#include "store/job_repository.h"
 #include "store/migrations.h"
 #include "store/test_backends.h"
 
@@ -88,7 +92,8 @@ class AssistantTest : public ::testing::TestWithParam<Backend> {
     return std::make_unique<AssistantService>(db(), clock_, registry_, std::move(client),
                                               std::move(options));
   }
-  std::unique_ptr<llm::LlmClient> Client(uint16_t port, bool stream = false, double budget = 0) {
+  std::unique_ptr<llm::LlmClient> Client(uint16_t port, bool stream = false, double budget = 0,
+                                         llm::LlmAuthHeader header = llm::LlmAuthHeader::kBearer) {
     llm::LlmOptions o;
     o.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
     o.model = "fake-model";
@@ -100,6 +105,7 @@ class AssistantTest : public ::testing::TestWithParam<Backend> {
     o.usd_per_1k_prompt_tokens = 0.5;
     o.usd_per_1k_completion_tokens = 1.5;
     o.budget_usd = budget;
+    o.auth_header = header;
     return llm::LlmClient::Create(o).value();
   }
   int64_t OpenIncidents() {
@@ -338,6 +344,196 @@ TEST_P(AssistantTest, TheBudgetIsGlobalAndSurvivesRestarts) {
   ASSERT_TRUE(r4.ok());
   EXPECT_EQ((*r4)["mode"], "fallback");
   EXPECT_EQ(llm.requests().size(), 2u);
+}
+
+TEST_P(AssistantTest, AzureOpenAiGetsItsApiKeyHeader) {
+  LoopbackTestServer llm([](const std::string&) {
+    return JsonAnswer({{"role", "assistant"}, {"content", "hello"}});
+  });
+  auto r = Make(Client(llm.port(), false, 0, llm::LlmAuthHeader::kApiKey))->Ask("hi", viewer_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["mode"], "llm");
+  ASSERT_EQ(llm.requests().size(), 1u);
+  const std::string head = llm.requests()[0].substr(0, llm.requests()[0].find("\r\n\r\n"));
+  EXPECT_NE(head.find("\r\napi-key: sk-test-key"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Authorization"), std::string::npos) << head;
+}
+
+// A proposal to run a runbook becomes a runbook execution awaiting a person's approval, even
+// for a runbook that needs none; nothing runs until an operator approves it.
+TEST_P(AssistantTest, ProposalsBecomePendingRunbookApprovals) {
+  store::JobRepository jobs(db());
+  incidents::RunbookService runbooks(db(), jobs, clock_, {}, nullptr);
+  Identity alice;
+  alice.username = "alice";
+  alice.role = Role::kOperator;
+  alice.user_id = 0;
+  auto rb = runbooks.Create(
+      "name: restart-checkout\nrequiresApproval: false\nparameters: [service]\nsteps:\n"
+      "  - command: {argv: [/bin/echo, \"{{service}}\"], destructive: false}\n",
+      alice);
+  ASSERT_TRUE(rb.ok()) << rb.status().ToString();
+  const int64_t rb_id = (*rb)["id"].get<int64_t>();
+  std::atomic<int> turn{0};
+  LoopbackTestServer llm([&](const std::string&) {
+    if (turn++ == 0) {
+      return JsonAnswer(ToolCalls(
+          {{"propose_action", Json{{"action", "run runbook restart-checkout for incident 1"},
+                                   {"reason", "checkout-api errors"},
+                                   {"runbookId", rb_id},
+                                   {"incidentId", 1}}},
+           {"propose_action", Json{{"action", "run runbook 999"}, {"runbookId", 999}}},
+           {"propose_action", Json{{"action", "apply recommendation 4"}, {"recommendationId", 4}}},
+           {"propose_action", Json{{"action", "x"}, {"runbookId", "one"}}},
+           {"propose_action", Json{{"action", 5}, {"reason", Json::array()}}}}));
+    }
+    return JsonAnswer({{"role", "assistant"}, {"content", "I proposed a restart."}});
+  });
+  auto a = Make(Client(llm.port()));
+  a->SetProposeRunbook([&](int64_t id, std::optional<int64_t> incident,
+                           const std::map<std::string, std::string>& params,
+                           const std::string& actor) {
+    return runbooks.Execute(id, incident, false, params, actor, 0, true);
+  });
+  auto r = a->Ask("checkout is failing, fix it", viewer_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Json& proposals = (*r)["proposals"];
+  ASSERT_EQ(proposals.size(), 2u) << proposals.dump();
+  const int64_t execution = proposals[0]["approval"]["executionId"].get<int64_t>();
+  EXPECT_EQ(proposals[0]["approval"]["kind"], "runbook_execution");
+  EXPECT_EQ(proposals[0]["approval"]["incidentId"], 1);
+  EXPECT_EQ(proposals[0]["status"],
+            "awaiting approval (runbook execution " + std::to_string(execution) + ")");
+  EXPECT_EQ(proposals[1]["recommendationId"], 4);
+  const Json calls = (*r)["toolCalls"];
+  ASSERT_EQ(calls.size(), 5u);
+  EXPECT_FALSE(calls[4]["allowed"]);  // a number for the action: refused, not thrown
+  EXPECT_FALSE(calls[1]["allowed"]);
+  EXPECT_NE(calls[1]["error"].get<std::string>().find("runbook 999 does not exist"),
+            std::string::npos)
+      << calls[1];
+  EXPECT_FALSE(calls[3]["allowed"]);
+  EXPECT_NE(calls[3]["error"].get<std::string>().find("runbookId"), std::string::npos);
+
+  auto e = runbooks.GetExecution(execution);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ((*e)["status"], "awaiting_approval");
+  EXPECT_EQ((*e)["triggeredBy"], "assistant for vera");
+  EXPECT_EQ((*e)["parameters"]["service"], "checkout-api");  // from the incident's labels
+  // Nothing was queued: the execution waits for a person.
+  auto queued = db().Query("SELECT COUNT(*) FROM jobs WHERE kind = 'runbook.execute'");
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(queued->rows[0].GetInt(0), 0);
+  // A person decides through the ordinary approval flow.
+  auto approved = runbooks.Decide(execution, true, alice, "go ahead");
+  ASSERT_TRUE(approved.ok()) << approved.status().ToString();
+  EXPECT_EQ((*approved)["status"], "pending");
+  queued = db().Query("SELECT COUNT(*) FROM jobs WHERE kind = 'runbook.execute'");
+  EXPECT_EQ(queued->rows[0].GetInt(0), 1);
+  // The answer is stored with its proposals.
+  auto history = db().Query("SELECT proposals FROM assistant_answers ORDER BY id DESC LIMIT 1");
+  ASSERT_TRUE(history.ok());
+  EXPECT_NE(history->rows[0].GetString(0).find("runbook_execution"), std::string::npos);
+
+  // At most max_proposals per answer.
+  LoopbackTestServer many([&](const std::string& req) {
+    if (req.find("\"role\":\"tool\"") == std::string::npos) {
+      std::vector<std::pair<std::string, Json>> calls5;
+      for (int i = 0; i < 5; ++i) calls5.push_back({"propose_action", Json{{"action", "a"}}});
+      return JsonAnswer(ToolCalls(calls5));
+    }
+    return JsonAnswer({{"role", "assistant"}, {"content", "done"}});
+  });
+  AssistantOptions two;
+  two.max_proposals = 2;
+  auto b = Make(Client(many.port()), two)->Ask("propose", viewer_);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ((*b)["proposals"].size(), 2u);
+}
+
+// The post-mortem narrative: written by the LLM from the redacted facts and labelled with the
+// model; on failure (or without an LLM) the document is exactly the deterministic one. Its
+// cost counts toward the global budget.
+TEST_P(AssistantTest, PostMortemNarrativeFromTheLlmWithTheDeterministicFallback) {
+  Identity alice;
+  alice.username = "alice";
+  alice.role = Role::kOperator;
+  // Each generation adds a timeline row; they are removed first so every generation renders
+  // the same record and the deterministic document is an exact oracle.
+  auto generate = [&]() -> Result<Json> {
+    EXPECT_TRUE(db().Query("DELETE FROM incident_actions WHERE action_type = 'analysis'").ok());
+    return incidents_->GeneratePostMortem(1, alice);
+  };
+  auto oracle = generate();
+  ASSERT_TRUE(oracle.ok()) << oracle.status().ToString();
+  const std::string deterministic = (*oracle)["current"]["content"];
+  EXPECT_EQ((*oracle)["current"]["narrative"]["mode"], "deterministic");
+  EXPECT_EQ((*oracle)["current"]["narrative"]["reason"], "an LLM is not configured");
+  EXPECT_EQ(deterministic.find("## Narrative"), std::string::npos);
+
+  const std::string prose = "Checkout-api returned errors from 11:50 UTC; no cause was ranked.";
+  LoopbackTestServer llm([&](const std::string&) {
+    return JsonAnswer({{"role", "assistant"}, {"content", "\n" + prose + "\n"}}, 1000, 1000);
+  });
+  std::shared_ptr<llm::LlmClient> client = Client(llm.port(), false, /*budget=*/3.0);
+  LlmNarrator narrator(db(), clock_, client);
+  incidents_->SetNarrator(&narrator);
+  auto written = generate();
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  const Json& current = (*written)["current"];
+  EXPECT_EQ(current["narrative"]["mode"], "llm");
+  EXPECT_EQ(current["narrative"]["model"], "fake-model");
+  EXPECT_EQ(current["content"].get<std::string>(),
+            postmortem::WithNarrative(deterministic, prose, "fake-model"));
+  EXPECT_NE(current["content"].get<std::string>().find("Written by the LLM `fake-model`"),
+            std::string::npos);
+  ASSERT_EQ(llm.requests().size(), 1u);
+  const std::string body = BodyOf(llm.requests()[0]);
+  EXPECT_NE(body.find("<data source=\\\"incident.postmortem\\\">"), std::string::npos) << body;
+  EXPECT_NE(body.find("checkout-api"), std::string::npos);
+  EXPECT_EQ(body.find("jane.doe@example.com"), std::string::npos);
+  EXPECT_EQ(body.find("AKIAZ7QWERTY234ABCDE"), std::string::npos);
+  EXPECT_EQ(Json::parse(body).contains("tools"), false);  // prose only: no tools offered
+
+  // A failing LLM: the deterministic document, saying why.
+  LoopbackTestServer broken([](const std::string&) {
+    return LoopbackTestServer::Response(500, R"({"error":{"message":"model crashed"}})");
+  });
+  LlmNarrator failing(db(), clock_, Client(broken.port()));
+  incidents_->SetNarrator(&failing);
+  auto fallback = generate();
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ((*fallback)["current"]["content"], deterministic);
+  EXPECT_EQ((*fallback)["current"]["narrative"]["mode"], "deterministic");
+  EXPECT_NE((*fallback)["current"]["narrative"]["reason"].get<std::string>().find("model crashed"),
+            std::string::npos);
+
+  // The budget: the narrative spent $2 of $3; a second one spends the rest, a third is refused.
+  ASSERT_TRUE(generate().ok());  // through `failing`
+  incidents_->SetNarrator(&narrator);
+  auto second = generate();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)["current"]["narrative"]["mode"], "llm");
+  auto third = generate();
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)["current"]["content"], deterministic);
+  EXPECT_NE((*third)["current"]["narrative"]["reason"].get<std::string>().find("budget"),
+            std::string::npos);
+  EXPECT_EQ(llm.requests().size(), 2u);
+  incidents_->SetNarrator(nullptr);
+  auto calls = db().Query(
+      "SELECT outcome, COUNT(*), SUM(cost_usd) FROM llm_calls GROUP BY outcome ORDER BY outcome");
+  ASSERT_TRUE(calls.ok());
+  ASSERT_EQ(calls->rows.size(), 2u);
+  EXPECT_EQ(calls->rows[0].GetString(0), "failed");
+  EXPECT_EQ(calls->rows[0].GetInt(1), 3);
+  EXPECT_EQ(calls->rows[1].GetString(0), "written");
+  EXPECT_DOUBLE_EQ(calls->rows[1].GetDouble(2), 4.0);
+  // After a restart the assistant starts from everything spent, module prose included.
+  auto restarted = Make(Client(llm.port(), false, 3.0))->Ask("what is on fire", viewer_);
+  ASSERT_TRUE(restarted.ok());
+  EXPECT_EQ((*restarted)["mode"], "fallback");
+  EXPECT_NE((*restarted)["error"].get<std::string>().find("budget"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AssistantTest,

@@ -161,8 +161,28 @@ std::string CicdService::WorkDir(int64_t run_id) const {
   return (fs::path(options_.runs_dir) / std::to_string(run_id) / "work").string();
 }
 
-Result<Json> CicdService::GeneratePipeline(const std::string& repository,
-                                           const std::string& format) {
+namespace {
+
+// The JSON object in an LLM's answer: the text itself, or inside a ``` fence.
+Result<Json> JsonInAnswer(const std::string& text) {
+  std::string body = text;
+  const size_t fence = body.find("```");
+  if (fence != std::string::npos) {
+    const size_t start = body.find('\n', fence);
+    const size_t end = start == std::string::npos ? start : body.find("```", start);
+    if (end == std::string::npos) return Status::InvalidArgument("an unterminated ``` block");
+    body = body.substr(start + 1, end - start - 1);
+  }
+  auto parsed = ParseJson(body);
+  if (!parsed.ok() || !parsed->is_object())
+    return Status::InvalidArgument("the answer is not a JSON object");
+  return *parsed;
+}
+
+}  // namespace
+
+Result<Json> CicdService::GeneratePipeline(const std::string& repository, const std::string& format,
+                                           bool refine) {
   std::string dir = repository, tmp;
   if (IsUrl(repository)) {
     tmp = TempName(options_.data_dir, "generate");
@@ -182,11 +202,54 @@ Result<Json> CicdService::GeneratePipeline(const std::string& repository,
   Json toolchains = Json::array();
   for (const auto& t : profile.toolchains)
     toolchains.push_back({{"kind", t.kind}, {"dir", t.dir}, {"deploy", t.deploy}});
-  return Json{{"format", format},
+  Json out = {{"format", format},
               {"yaml", format == "gitlab" ? ToGitlabCiYaml(p) : ToGithubActionsYaml(p)},
               {"languages", profile.languages},
               {"toolchains", toolchains},
               {"definition", PipelineToJson(p)}};
+  if (!refine) return out;
+  // The LLM may suggest a rearrangement; it is parsed back through our own model and checked
+  // against the generated pipeline. It is text to show and a definition to choose: nothing of
+  // it runs unless a person creates a pipeline from it.
+  NarrationRequest request;
+  request.purpose = "cicd.pipeline_refinement";
+  request.instructions =
+      "Suggest a refined version of this CI pipeline in the same JSON model (fields name, "
+      "branches, jobs[id, name, needs, runsOn, image, timeoutMinutes, caches, steps[name, argv, "
+      "uses, with, env, workingDirectory, timeoutSeconds]]). You may regroup, reorder or "
+      "parallelise jobs (needs), drop redundant steps, rename, and change timeouts. You must not "
+      "add commands, actions, scripts, environment variables, working directories, caches or "
+      "images that are not already in it: such a suggestion is refused. Answer with one JSON "
+      "object {\"pipeline\": <the refined pipeline>, \"notes\": \"<one short paragraph on what "
+      "you changed and why>\"} and nothing else.";
+  request.facts = {{"pipeline", out["definition"]},
+                   {"languages", profile.languages},
+                   {"toolchains", toolchains}};
+  request.max_bytes = 64 * 1024;
+  const Narration n = Narrate(narrator_, request);
+  Json refinement = n.ToJson();
+  refinement["accepted"] = false;
+  if (n.written_by_llm) {
+    auto checked = [&]() -> Result<Json> {
+      DAI_ASSIGN_OR_RETURN(Json answer, JsonInAnswer(n.text));
+      const Json& def = answer.contains("pipeline") ? answer["pipeline"] : answer;
+      DAI_ASSIGN_OR_RETURN(Pipeline suggested, PipelineFromJson(def));
+      DAI_RETURN_IF_ERROR(CheckRefinement(p, suggested));
+      return Json{
+          {"definition", PipelineToJson(suggested)},
+          {"yaml", format == "gitlab" ? ToGitlabCiYaml(suggested) : ToGithubActionsYaml(suggested)},
+          {"notes", answer.value("notes", std::string()).substr(0, 2000)}};
+    }();
+    if (checked.ok()) {
+      refinement["accepted"] = true;
+      refinement["suggestion"] = *checked;
+    } else {
+      // Rejected: the generated pipeline stands; the reason is shown.
+      refinement["rejected"] = checked.status().message().substr(0, 1000);
+    }
+  }
+  out["refinement"] = refinement;
+  return out;
 }
 
 Result<Json> CicdService::CreatePipeline(const Json& in, const Identity& who) {
@@ -204,7 +267,7 @@ Result<Json> CicdService::CreatePipeline(const Json& in, const Identity& who) {
       DAI_ASSIGN_OR_RETURN(p, PipelineFromJson(d));
     }
   } else {
-    DAI_ASSIGN_OR_RETURN(Json gen, GeneratePipeline(repository, "github"));
+    DAI_ASSIGN_OR_RETURN(Json gen, GeneratePipeline(repository, "github", /*refine=*/false));
     DAI_ASSIGN_OR_RETURN(p, PipelineFromJson(gen["definition"]));
     generated = true;
   }
@@ -1078,22 +1141,29 @@ Result<Json> CicdService::ReleaseNotes(const std::string& repository, const std:
     commits.push_back({rec.substr(0, a), rec.substr(a + 1, b - a - 1), rec.substr(b + 1)});
   }
   auto notes = BuildReleaseNotes(commits, title.empty() ? range : title);
+  NarrationRequest request;
+  request.purpose = "cicd.release_notes";
+  request.instructions =
+      "Write a summary of this release for its release notes, in 2 to 5 sentences: what it "
+      "brings (features), what it fixes, and any breaking change a user must act on. Use only "
+      "the commits given.";
+  request.facts = ReleaseNotesFacts(commits, notes);
+  const Narration narration = Narrate(narrator_, request);
+  if (narration.written_by_llm)
+    notes.markdown = WithSummary(notes.markdown, narration.text, narration.model);
   const TimePoint now = clock_.Now();
   auto doc = store::internal::InsertReturningId(
       db_,
       "INSERT INTO generated_docs (title, doc_type, content, format, source_type, source_id, "
-      "created_at, updated_at) "
-      "VALUES (?, 'release_notes', ?, 'markdown', 'git', ?, ?, ?) RETURNING id",
+      "metadata, created_at, updated_at) "
+      "VALUES (?, 'release_notes', ?, 'markdown', 'git', ?, ?, ?, ?) RETURNING id",
       {title.empty() ? "Release notes " + range : title, notes.markdown, repository + "@" + range,
-       now, now});
+       DumpJson({{"narrative", narration.ToJson()}}), now, now});
   if (!doc.ok()) return doc.status();
-  return Json{{"markdown", notes.markdown},
-              {"features", notes.features},
-              {"fixes", notes.fixes},
-              {"breaking", notes.breaking},
-              {"other", notes.other},
-              {"authors", notes.authors},
-              {"commits", static_cast<int64_t>(commits.size())},
+  return Json{{"markdown", notes.markdown}, {"narrative", narration.ToJson()},
+              {"features", notes.features}, {"fixes", notes.fixes},
+              {"breaking", notes.breaking}, {"other", notes.other},
+              {"authors", notes.authors},   {"commits", static_cast<int64_t>(commits.size())},
               {"docId", doc.value()}};
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "ports/narrator.h"
 #include "registry/procedure.h"
 #include "store/database.h"
 #include "store/job_repository.h"
@@ -53,7 +54,11 @@ class CicdService {
   //! The "cicd.run" job: runs pipeline run `run_id` to completion. `cancel` is polled.
   Status ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel);
 
-  Result<Json> GeneratePipeline(const std::string& repository, const std::string& format);
+  //! The generated pipeline (deterministic: the oracle). With a narrator (an LLM) and `refine`,
+  //! `refinement` holds the model's suggested rearrangement when it validates and passes
+  //! cicd::CheckRefinement, or why it was rejected; the generated definition is kept either way.
+  Result<Json> GeneratePipeline(const std::string& repository, const std::string& format,
+                                bool refine = true);
   Result<Json> CreatePipeline(const Json& in, const Identity& who);
   Result<Json> ListPipelines(const Json& in);
   Result<Json> GetPipeline(int64_t id);
@@ -69,8 +74,14 @@ class CicdService {
   Result<Json> TestHealth(int64_t pipeline_id);
   Result<Json> GetOptimizations(std::optional<int64_t> pipeline_id);
   Result<Json> JudgeCanary(const Json& in);
+  //! With a narrator (an LLM), a "Summary" written from the parsed commits is added after the
+  //! title and labelled with the model; otherwise (or when it fails) the notes are the
+  //! deterministic ones and `narrative` says why.
   Result<Json> ReleaseNotes(const std::string& repository, const std::string& from,
                             const std::string& to, const std::string& title);
+  //! The narrator for release-note summaries and pipeline refinement (may be null; must outlive
+  //! the service).
+  void SetNarrator(Narrator* narrator) { narrator_ = narrator; }
 
  private:
   Result<Json> RunRow(int64_t id);
@@ -85,6 +96,7 @@ class CicdService {
   const Clock& clock_;
   CicdServiceOptions options_;
   std::function<void(const std::string&, const std::string&)> publish_;
+  Narrator* narrator_ = nullptr;
   store::JobRepository* jobs_ = nullptr;
   std::mutex active_mu_;
   std::map<int64_t, std::shared_ptr<std::atomic<bool>>> active_;  //!< runs executing here

@@ -717,10 +717,34 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
       md += "\n## Warnings\n\n";
       for (const auto& w : snap["warnings"]) md += "- " + w.get<std::string>() + "\n";
     }
+    NarrationRequest request;
+    request.purpose = "docs.architecture";
+    request.instructions =
+        "Write the summary paragraph of this architecture document (3 to 6 sentences): what the "
+        "system consists of, how its parts connect (entry points, data stores, queues), which "
+        "team owns what, and any warning. Use only the components and connections given.";
+    Json components = Json::array(), edges = Json::array();
+    for (const auto& c : s.components) {
+      if (components.size() >= 300) break;
+      components.push_back(
+          {{"id", c.id}, {"kind", c.kind}, {"namespace", c.namespace_}, {"team", c.team}});
+    }
+    for (const auto& e : s.edges) {
+      if (edges.size() >= 500) break;
+      edges.push_back({{"from", e.from}, {"to", e.to}, {"kind", e.kind}});
+    }
+    request.facts = {{"snapshot", snap["name"]},
+                     {"components", components},
+                     {"connections", edges},
+                     {"warnings", snap["warnings"]}};
+    const Narration narration = Narrate(options_.narrator, request);
+    if (narration.written_by_llm)
+      md = WithLlmSummary(md, narration.text, narration.model, "the snapshot below");
     return InsertDoc(title.empty() ? "Architecture: " + snap["name"].get<std::string>() : title,
                      "architecture", md, "markdown", "snapshot",
                      std::to_string(snap["id"].get<int64_t>()), Json::array({"architecture"}),
-                     Json{{"snapshotId", snap["id"]}}, "generated", author, std::nullopt);
+                     Json{{"snapshotId", snap["id"]}, {"narrative", narration.ToJson()}},
+                     "generated", author, std::nullopt);
   }
   if (type == "api") {
     Json spec;
@@ -768,9 +792,20 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
   if (type == "changelog") {
     DAI_ASSIGN_OR_RETURN(Json log, ChangeLog(in));
     std::string md = log["markdown"].get<std::string>();
-    return InsertDoc(title.empty() ? FirstHeading(md) : title, "changelog", md, "markdown",
-                     "changelog", in.value("service", std::string()), Json::array({"changelog"}),
-                     Json::object(), "generated", author, std::nullopt);
+    const std::string heading = FirstHeading(md);
+    NarrationRequest request;
+    request.purpose = "docs.changelog";
+    request.instructions =
+        "Write the summary paragraph of this change log (2 to 5 sentences): the most important "
+        "releases, infrastructure and configuration changes of the period. Use only the change "
+        "log given.";
+    request.facts = {{"changeLog", md.substr(0, 30000)}, {"truncated", md.size() > 30000}};
+    const Narration narration = Narrate(options_.narrator, request);
+    if (narration.written_by_llm)
+      md = WithLlmSummary(md, narration.text, narration.model, "the change log below");
+    return InsertDoc(title.empty() ? heading : title, "changelog", md, "markdown", "changelog",
+                     in.value("service", std::string()), Json::array({"changelog"}),
+                     Json{{"narrative", narration.ToJson()}}, "generated", author, std::nullopt);
   }
   if (type == "runbook") {
     Json req = Json::object();

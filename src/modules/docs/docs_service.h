@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "engines/docs/search_index.h"
+#include "ports/narrator.h"
 #include "registry/procedure.h"
 #include "store/database.h"
 
@@ -46,6 +47,9 @@ struct DocsServiceOptions {
   std::string version;                          //!< the platform's version for that document
   incidents::IncidentService* incidents = nullptr;
   incidents::RunbookService* runbooks = nullptr;
+  //! Writes the summary paragraph of generated architecture and change-log documents (an LLM);
+  //! null: the documents are the deterministic ones. Must outlive the service.
+  Narrator* narrator = nullptr;
   size_t max_doc_bytes = 2u << 20;
   //! Set by the app when Kubernetes is configured: captureSnapshot {cluster: true} reads the
   //! cluster through it. Unset: such a capture is FAILED_PRECONDITION, saying so.

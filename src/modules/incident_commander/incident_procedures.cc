@@ -8,6 +8,13 @@ namespace {
 
 namespace s = schema;
 
+// How a generated text's prose was written: by the LLM (model, tokens, cost) or not (why).
+Json NarrativeSchema() {
+  return s::Object({s::Req("mode", s::Enum({"llm", "deterministic"})), s::Opt("model", s::String()),
+                    s::Opt("reason", s::String()), s::Opt("promptTokens", s::Int()),
+                    s::Opt("completionTokens", s::Int()), s::Opt("costUsd", s::Number())});
+}
+
 Json IncidentSchema() {
   return s::Object(
       {s::Req("id", s::Int()), s::Req("title", s::String()), s::Req("description", s::String()),
@@ -87,7 +94,7 @@ void IncidentService::RegisterProcedures(ProcedureRegistry& registry) {
       }));
   const Json revision = s::Object({s::Req("id", s::Int()), s::Req("version", s::Int()), s::Req("content", s::String()),
                                    s::Req("author", s::String()), s::Req("kind", s::Enum({"generated", "edited"})),
-                                   s::Req("createdAt", s::DateTime())});
+                                   s::Req("createdAt", s::DateTime()), s::Opt("narrative", NarrativeSchema())});
   const Json post_mortem = s::Object({s::Req("incidentId", s::Int()), s::Req("current", s::Nullable(revision)),
                                       s::Req("revisions", s::Array(revision))});
   registry.Add(MakeProcedure(

@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "engines/alerts/alert.h"
 #include "engines/incidents/correlator.h"
+#include "ports/narrator.h"
 #include "registry/procedure.h"
 #include "store/database.h"
 
@@ -73,10 +74,18 @@ class IncidentService {
   Result<Json> Resolve(int64_t id, const Identity& who, const std::string& resolution);
   //! Renders the post-mortem from the incident's record (timeline, alerts, RCA, runbook
   //! executions) and stores it as a new revision; people's edits stay as their own revisions.
+  //! With a narrator (an LLM), a "Narrative" section written from the same facts is added and
+  //! labelled with the model; without one, or when it fails, the document is the deterministic
+  //! rendering and the revision's `narrative` says why.
   Result<Json> GeneratePostMortem(int64_t incident_id, const Identity& who);
-  //! Stores an edit by a person as a new revision.
+  //! Stores an edit by a person as a new revision. `narrative` (generated revisions only) is
+  //! the Narration::ToJson() kept with the revision.
   Result<Json> SavePostMortem(int64_t incident_id, const std::string& content,
-                              const std::string& author, bool generated);
+                              const std::string& author, bool generated,
+                              const Json& narrative = nullptr);
+  //! The narrator for post-mortem prose (set by the app when an LLM is configured; may be null).
+  //! Must outlive the service.
+  void SetNarrator(Narrator* narrator) { narrator_ = narrator; }
   //! The current post-mortem (null when none) and every revision, newest first.
   Result<Json> PostMortem(int64_t incident_id);
   //! Adds a note to the timeline.
@@ -98,6 +107,7 @@ class IncidentService {
   const Clock& clock_;
   IncidentServiceOptions options_;
   std::function<void(const std::string&, const std::string&)> publish_;
+  Narrator* narrator_ = nullptr;
   std::atomic<int64_t> alerts_received_{0};
   std::atomic<int64_t> incidents_opened_{0};
   std::atomic<int64_t> ingest_transactions_{0};

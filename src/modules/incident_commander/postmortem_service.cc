@@ -91,12 +91,15 @@ Result<postmortem::IncidentFacts> GatherFacts(store::Database& db, int64_t id) {
 
 Json RevisionJson(const store::Row& r) {
   Json meta = ParseJson(r.GetString(5)).value_or(Json::object());
-  return Json{{"id", r.GetInt(0)},
+  Json out = {{"id", r.GetInt(0)},
               {"version", r.GetInt(1)},
               {"content", r.GetString(2)},
               {"author", r.GetString(3)},
               {"kind", meta.value("kind", "generated")},
               {"createdAt", FormatIso8601(r.GetTime(4))}};
+  if (meta.contains("narrative") && meta["narrative"].is_object())
+    out["narrative"] = meta["narrative"];
+  return out;
 }
 
 }  // namespace
@@ -121,7 +124,8 @@ Result<Json> IncidentService::PostMortem(int64_t incident_id) {
 }
 
 Result<Json> IncidentService::SavePostMortem(int64_t incident_id, const std::string& content,
-                                             const std::string& author, bool generated) {
+                                             const std::string& author, bool generated,
+                                             const Json& narrative) {
   const TimePoint now = clock_.Now();
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
     DAI_ASSIGN_OR_RETURN(auto inc,
@@ -142,7 +146,11 @@ Result<Json> IncidentService::SavePostMortem(int64_t incident_id, const std::str
                    "'draft', '[\"post-mortem\"]', ?, ?, ?, ?)",
                    {"Post-mortem: " + inc.rows[0].GetString(0), content,
                     std::to_string(incident_id), version,
-                    DumpJson({{"kind", generated ? "generated" : "edited"}}), author, now, now})
+                    DumpJson(narrative.is_object()
+                                 ? Json{{"kind", generated ? "generated" : "edited"},
+                                        {"narrative", narrative}}
+                                 : Json{{"kind", generated ? "generated" : "edited"}}),
+                    author, now, now})
             .status());
     DAI_RETURN_IF_ERROR(
         conn.Query("UPDATE incidents SET post_mortem = ?, updated_at = ? WHERE id = ?",
@@ -165,9 +173,21 @@ Result<Json> IncidentService::SavePostMortem(int64_t incident_id, const std::str
 
 Result<Json> IncidentService::GeneratePostMortem(int64_t incident_id, const Identity& who) {
   DAI_ASSIGN_OR_RETURN(postmortem::IncidentFacts facts, GatherFacts(db_, incident_id));
-  const std::string md = postmortem::Render(facts, clock_.Now());
+  const TimePoint now = clock_.Now();
+  std::string md = postmortem::Render(facts, now);
   (void)who;  // the audit row names who asked; the revision's author is the generator
-  return SavePostMortem(incident_id, md, "system", true);
+  NarrationRequest request;
+  request.purpose = "incident.postmortem";
+  request.instructions =
+      "Write the narrative of this incident for its post-mortem, in 2 to 4 short paragraphs: what "
+      "happened and when, the most likely root cause and the evidence for it (from rankedCauses "
+      "and statedRootCause; say plainly when there is none), and what was done to mitigate it. "
+      "Name services and times exactly as in the facts.";
+  request.facts = postmortem::FactsJson(facts, now);
+  request.max_bytes = 6000;
+  const Narration narration = Narrate(narrator_, request);
+  if (narration.written_by_llm) md = postmortem::WithNarrative(md, narration.text, narration.model);
+  return SavePostMortem(incident_id, md, "system", true, narration.ToJson());
 }
 
 }  // namespace dai::incidents

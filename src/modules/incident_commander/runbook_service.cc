@@ -283,7 +283,8 @@ Status RunbookService::Enqueue(int64_t execution_id) {
 Result<Json> RunbookService::Execute(int64_t runbook_id, std::optional<int64_t> incident_id,
                                      bool dry_run,
                                      const std::map<std::string, std::string>& parameters,
-                                     const std::string& actor, int64_t actor_user_id) {
+                                     const std::string& actor, int64_t actor_user_id,
+                                     bool require_approval) {
   const TimePoint now = clock_.Now();
   int64_t execution_id = 0;
   bool waits = false;
@@ -296,6 +297,9 @@ Result<Json> RunbookService::Execute(int64_t runbook_id, std::optional<int64_t> 
     if (!rb_rows.rows[0].GetBool(1))
       return Status::FailedPrecondition("runbook " + rb_rows.rows[0].GetString(3) + " is disabled");
     DAI_ASSIGN_OR_RETURN(Json def, ParseJson(rb_rows.rows[0].GetString(0)));
+    // The execution keeps its own copy of the definition, so the requirement holds until a
+    // person decides, whatever happens to the runbook meanwhile.
+    if (require_approval && def.is_object()) def["requiresApproval"] = true;
     DAI_ASSIGN_OR_RETURN(runbook::Runbook rb, runbook::ParseRunbookJson(def));
     std::map<std::string, std::string> labels;
     bool critical = false;

@@ -68,9 +68,12 @@ class RunbookService {
 
   //! Starts an execution. Parameters missing from `parameters` are taken from the incident's
   //! labels of the same name; a declared parameter without a value is INVALID_ARGUMENT.
+  //! `require_approval` makes this execution wait for a person's approval of the whole runbook
+  //! whatever the runbook says (an action the assistant proposed).
   Result<Json> Execute(int64_t runbook_id, std::optional<int64_t> incident_id, bool dry_run,
                        const std::map<std::string, std::string>& parameters,
-                       const std::string& actor, int64_t actor_user_id);
+                       const std::string& actor, int64_t actor_user_id,
+                       bool require_approval = false);
   //! Approves (or rejects) what the execution waits for. The approver must not be the
   //! operator who started it. FAILED_PRECONDITION when it is not awaiting approval.
   Result<Json> Decide(int64_t execution_id, bool approve, const Identity& who,

@@ -1,9 +1,15 @@
 #include "modules/notifications/notification_service.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -239,6 +245,73 @@ TEST_P(NotificationTest, HangingReceiverTimesOutWithoutBlockingOthers) {
   EXPECT_NE(by_channel["hangs"]["lastError"].get<std::string>().find("DEADLINE_EXCEEDED"),
             std::string::npos)
       << by_channel["hangs"]["lastError"];
+}
+
+// An SMTP server that accepts the connection and never greets, and a webhook receiver that
+// never answers: each delivery ends in bounded time with a clear error, and a working channel
+// of the same event is still delivered.
+TEST_P(NotificationTest, HangingSmtpServerAndWebhookTimeOutWithoutBlockingOthers) {
+  if (GetParam() == Backend::kPostgres)
+    GTEST_SKIP() << "SMTP delivery does not depend on the store; SQLite covers it";
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int smtp_port = ntohs(addr.sin_port);
+  // Accepts every connection and holds it open without a byte (no 220 greeting).
+  std::atomic<bool> stop{false};
+  std::vector<int> held;
+  std::thread acceptor([&] {
+    while (!stop) {
+      pollfd p{listener, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) {
+        const int fd = ::accept(listener, nullptr, nullptr);
+        if (fd >= 0) held.push_back(fd);
+      }
+    }
+  });
+  LoopbackTestServer hangs([](const std::string&) { return std::nullopt; });
+  LoopbackTestServer fine(
+      [](const std::string&) { return LoopbackTestServer::Response(200, "ok"); });
+  const int64_t mail = Channel("silent-smtp", "email",
+                               {{"smtpUrl", "smtp://127.0.0.1:" + std::to_string(smtp_port)},
+                                {"from", "dai@example.com"},
+                                {"to", {"ops@example.com"}}});
+  const int64_t hook = Channel("silent-hook", "webhook",
+                               {{"url", "http://127.0.0.1:" + std::to_string(hangs.port()) + "/"}});
+  const int64_t ok = Channel("fine", "webhook",
+                             {{"url", "http://127.0.0.1:" + std::to_string(fine.port()) + "/"}});
+  Route({{"name", "all"}, {"channels", {mail, hook, ok}}});
+  Publish(Incident("receivers hang", "critical"));
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(RunDue(), 3);
+  const auto took = std::chrono::steady_clock::now() - started;
+  stop = true;
+  acceptor.join();
+  for (int fd : held) ::close(fd);
+  ::close(listener);
+  // Bounded: the SMTP timeout (5 s) plus the webhook timeout (0.7 s), with slack for ASan.
+  EXPECT_LT(took, std::chrono::seconds(9));
+  EXPECT_GE(held.size(), 1u) << "the SMTP client connected";
+  std::map<std::string, Json> by_channel;
+  for (const auto& d : Deliveries()) by_channel[d["channel"].get<std::string>()] = d;
+  EXPECT_EQ(by_channel["fine"]["status"], "sent");
+  EXPECT_EQ(fine.requests().size(), 1u);
+  for (const char* name : {"silent-smtp", "silent-hook"}) {
+    EXPECT_EQ(by_channel[name]["status"], "pending") << name;  // retried later, with backoff
+    EXPECT_EQ(by_channel[name]["attempts"], 1) << name;
+  }
+  const std::string smtp_error = by_channel["silent-smtp"]["lastError"];
+  EXPECT_NE(smtp_error.find("SMTP error"), std::string::npos) << smtp_error;
+  EXPECT_NE(smtp_error.find("timed out"), std::string::npos) << smtp_error;
+  EXPECT_NE(by_channel["silent-hook"]["lastError"].get<std::string>().find("DEADLINE_EXCEEDED"),
+            std::string::npos)
+      << by_channel["silent-hook"]["lastError"];
 }
 
 TEST_P(NotificationTest, RateLimitDefersAndQuietHoursWait) {

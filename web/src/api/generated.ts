@@ -21,7 +21,14 @@ export interface Procedures {
       "mode": "llm" | "fallback";
       "proposals": Array<{
         "action": string;
+        "approval"?: {
+          "executionId": number;
+          "incidentId": number | null;
+          "kind": "runbook_execution";
+          "runbookId": number;
+        };
         "reason": string;
+        "recommendationId"?: number;
         "status": string;
       }>;
       "toolCalls": Array<{
@@ -327,6 +334,46 @@ export interface Procedures {
       };
       "format": string;
       "languages": Array<string>;
+      "refinement"?: {
+        "accepted": boolean;
+        "completionTokens"?: number;
+        "costUsd"?: number;
+        "mode": "llm" | "deterministic";
+        "model"?: string;
+        "promptTokens"?: number;
+        "reason"?: string;
+        "rejected"?: string;
+        "suggestion"?: {
+          "definition": {
+            "branches": Array<string>;
+            "jobs": Array<{
+              "caches": Array<{
+                "key": string;
+                "path": string;
+              }>;
+              "id": string;
+              "image": string;
+              "name": string;
+              "needs": Array<string>;
+              "runsOn": string;
+              "steps": Array<{
+                "argv"?: Array<string>;
+                "env"?: Record<string, string>;
+                "name": string;
+                "run"?: string;
+                "timeoutSeconds"?: number;
+                "uses"?: string;
+                "with"?: Record<string, string>;
+                "workingDirectory"?: string;
+              }>;
+              "timeoutMinutes": number;
+            }>;
+            "name": string;
+          };
+          "notes": string;
+          "yaml": string;
+        };
+      };
       "toolchains": Array<{
         "deploy": boolean;
         "dir": string;
@@ -635,6 +682,14 @@ export interface Procedures {
       "features": number;
       "fixes": number;
       "markdown": string;
+      "narrative": {
+        "completionTokens"?: number;
+        "costUsd"?: number;
+        "mode": "llm" | "deterministic";
+        "model"?: string;
+        "promptTokens"?: number;
+        "reason"?: string;
+      };
       "other": number;
     };
   };
@@ -2053,6 +2108,14 @@ export interface Procedures {
         "createdAt": string;
         "id": number;
         "kind": "generated" | "edited";
+        "narrative"?: {
+          "completionTokens"?: number;
+          "costUsd"?: number;
+          "mode": "llm" | "deterministic";
+          "model"?: string;
+          "promptTokens"?: number;
+          "reason"?: string;
+        };
         "version": number;
       } | null;
       "incidentId": number;
@@ -2062,6 +2125,14 @@ export interface Procedures {
         "createdAt": string;
         "id": number;
         "kind": "generated" | "edited";
+        "narrative"?: {
+          "completionTokens"?: number;
+          "costUsd"?: number;
+          "mode": "llm" | "deterministic";
+          "model"?: string;
+          "promptTokens"?: number;
+          "reason"?: string;
+        };
         "version": number;
       }>;
     };
@@ -2184,6 +2255,14 @@ export interface Procedures {
         "createdAt": string;
         "id": number;
         "kind": "generated" | "edited";
+        "narrative"?: {
+          "completionTokens"?: number;
+          "costUsd"?: number;
+          "mode": "llm" | "deterministic";
+          "model"?: string;
+          "promptTokens"?: number;
+          "reason"?: string;
+        };
         "version": number;
       } | null;
       "incidentId": number;
@@ -2193,6 +2272,14 @@ export interface Procedures {
         "createdAt": string;
         "id": number;
         "kind": "generated" | "edited";
+        "narrative"?: {
+          "completionTokens"?: number;
+          "costUsd"?: number;
+          "mode": "llm" | "deterministic";
+          "model"?: string;
+          "promptTokens"?: number;
+          "reason"?: string;
+        };
         "version": number;
       }>;
     };
@@ -2660,6 +2747,14 @@ export interface Procedures {
         "createdAt": string;
         "id": number;
         "kind": "generated" | "edited";
+        "narrative"?: {
+          "completionTokens"?: number;
+          "costUsd"?: number;
+          "mode": "llm" | "deterministic";
+          "model"?: string;
+          "promptTokens"?: number;
+          "reason"?: string;
+        };
         "version": number;
       } | null;
       "incidentId": number;
@@ -2669,6 +2764,14 @@ export interface Procedures {
         "createdAt": string;
         "id": number;
         "kind": "generated" | "edited";
+        "narrative"?: {
+          "completionTokens"?: number;
+          "costUsd"?: number;
+          "mode": "llm" | "deterministic";
+          "model"?: string;
+          "promptTokens"?: number;
+          "reason"?: string;
+        };
         "version": number;
       }>;
     };

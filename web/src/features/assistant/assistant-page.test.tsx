@@ -8,6 +8,7 @@ import { AssistantPage } from './assistant-page';
 
 let calls: { path: string; input: unknown }[];
 let llmConfigured = false;
+let executionStatus = 'awaiting_approval';
 
 function answer(path: string, input: unknown): unknown {
   switch (path) {
@@ -52,10 +53,21 @@ function answer(path: string, input: unknown): unknown {
         citations: [{ procedure: 'incidentCommander.list', input: {}, ids: [1, 2] }],
         proposals: [
           { action: 'run runbook 3', reason: 'disk full', status: 'pending approval by a person' },
+          {
+            action: 'run runbook restart-api',
+            reason: 'api errors',
+            status: 'awaiting approval (runbook execution 41)',
+            approval: { kind: 'runbook_execution', executionId: 41, runbookId: 7, incidentId: 12 },
+          },
         ],
         usage: { promptTokens: 120, completionTokens: 30, costUsd: 0.0012 },
         error: null,
       };
+    case 'incidentCommander.getExecution':
+      return { id: (input as { id: number }).id, status: executionStatus };
+    case 'incidentCommander.approveExecution':
+      executionStatus = 'pending';
+      return { id: (input as { id: number }).id, status: 'pending' };
     default:
       throw new Error(`unexpected ${path}`);
   }
@@ -63,6 +75,7 @@ function answer(path: string, input: unknown): unknown {
 
 beforeEach(() => {
   llmConfigured = false;
+  executionStatus = 'awaiting_approval';
   // Every procedure is answered by answer(); stubTrpc speaks the batch wire format.
   const trpc = stubTrpc(
     new Proxy({}, { get: (_routes, path) => (input: unknown) => answer(String(path), input) }),
@@ -70,8 +83,8 @@ beforeEach(() => {
   calls = trpc.calls;
 });
 
-function renderPage(route = '/assistant') {
-  return renderWithSession(<AssistantPage />, { role: 'viewer', username: 'vera', route });
+function renderPage(route = '/assistant', role: 'viewer' | 'operator' = 'viewer') {
+  return renderWithSession(<AssistantPage />, { role, username: 'vera', route });
 }
 
 describe('AssistantPage', () => {
@@ -101,5 +114,35 @@ describe('AssistantPage', () => {
         question: 'What is on fire?',
       }),
     );
+  });
+
+  it('shows a proposal that became a runbook approval, and an operator decides it', async () => {
+    llmConfigured = true;
+    renderPage('/assistant', 'operator');
+    fireEvent.change(screen.getByLabelText('Question'), { target: { value: 'fix the api' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Ask' }));
+    const approval = await screen.findByRole('group', { name: 'Approval 41' });
+    await waitFor(() => expect(within(approval).getByText(/awaiting_approval/)).toBeTruthy());
+    expect(within(approval).getByRole('link', { name: 'incident #12' }).getAttribute('href')).toBe(
+      '/incidents/12',
+    );
+    fireEvent.click(within(approval).getByRole('button', { name: 'Approve' }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.path === 'incidentCommander.approveExecution')?.input).toEqual({
+        id: 41,
+      }),
+    );
+    await waitFor(() => expect(within(approval).getByText(/pending/)).toBeTruthy());
+    expect(within(approval).queryByRole('button', { name: 'Approve' })).toBeNull();
+  });
+
+  it('shows no approve button to a viewer', async () => {
+    llmConfigured = true;
+    renderPage();
+    fireEvent.change(screen.getByLabelText('Question'), { target: { value: 'fix the api' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Ask' }));
+    const approval = await screen.findByRole('group', { name: 'Approval 41' });
+    await waitFor(() => expect(within(approval).getByText(/awaiting_approval/)).toBeTruthy());
+    expect(within(approval).queryByRole('button', { name: 'Approve' })).toBeNull();
   });
 });

@@ -1,15 +1,67 @@
 // Assistant (assistant.*): ask a question; the answer shows whether an LLM wrote it or the
 // templated fallback did, the records it cites, every tool call (refused ones included) and
-// the actions it proposes for a person to approve. It cannot change anything itself.
+// the actions it proposes for a person to approve. It cannot change anything itself: a proposal
+// to run a runbook is a runbook execution awaiting approval, decided here or on its incident's
+// page through the ordinary approval procedures.
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import type { ProcedureOutput } from '../../api/generated';
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { Time } from '../../components/time';
+import { RequireRole } from '../../lib/session';
 
 type Answer = ProcedureOutput<'assistant.ask'>;
+type Approval = NonNullable<Answer['proposals'][number]['approval']>;
+
+/** The runbook execution a proposal became: its state, and approve/reject for operators. */
+function ProposalApproval({ approval }: { approval: Approval }) {
+  const q = useProcedureQuery('incidentCommander.getExecution', { id: approval.executionId });
+  const approve = useProcedureMutation('incidentCommander.approveExecution');
+  const reject = useProcedureMutation('incidentCommander.rejectExecution');
+  const error = approve.error ?? reject.error ?? q.error;
+  const status = q.data?.status;
+  return (
+    <span className="approval" role="group" aria-label={`Approval ${approval.executionId}`}>
+      {' '}
+      · runbook execution #{approval.executionId}
+      {status ? <span className={`status status-${status}`}> {status}</span> : null}
+      {approval.incidentId !== null ? (
+        <>
+          {' '}
+          · <Link to={`/incidents/${approval.incidentId}`}>incident #{approval.incidentId}</Link>
+        </>
+      ) : null}
+      {status === 'awaiting_approval' ? (
+        <RequireRole min="operator">
+          {' '}
+          <button
+            type="button"
+            disabled={approve.isPending}
+            onClick={() => approve.mutate({ id: approval.executionId })}
+          >
+            Approve
+          </button>{' '}
+          <button
+            type="button"
+            disabled={reject.isPending}
+            onClick={() => reject.mutate({ id: approval.executionId })}
+          >
+            Reject
+          </button>
+        </RequireRole>
+      ) : null}
+      {error ? (
+        <span role="alert" className="error">
+          {' '}
+          {error.message}
+        </span>
+      ) : null}
+    </span>
+  );
+}
 
 function StatusLine() {
   const q = useProcedureQuery('assistant.status', {});
@@ -66,6 +118,7 @@ function AnswerView({ a }: { a: Answer }) {
               <li key={i}>
                 {p.action} {p.reason ? <span className="muted">— {p.reason}</span> : null}{' '}
                 <span className="sev sev-medium">{p.status}</span>
+                {p.approval ? <ProposalApproval approval={p.approval} /> : null}
               </li>
             ))}
           </ul>
