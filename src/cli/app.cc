@@ -741,6 +741,7 @@ Status BuildRegistry(App::Parts& p) {
   p.watches->RegisterProcedures(p.registry);
   p.rca = std::make_unique<incidents::RcaService>(*p.store->db, p.clock,
                                                   p.prometheus ? &*p.prometheus : nullptr);
+  p.rca->SetNarrator(p.narrator.get());
   p.rca->RegisterProcedures(p.registry);
   DAI_RETURN_IF_ERROR(BuildSelfHealing(p));
   costopt::CostServiceOptions cost_options;

@@ -67,6 +67,8 @@ function proseAnswer(body) {
   const q = quotedFacts(body);
   if (!q) return null;
   switch (q.source) {
+    case 'incident.rca':
+      return `FAKE-RCA: ${q.facts.ranking[0]?.service} ranks first.`;
     case 'incident.postmortem':
       return `FAKE-NARRATIVE: ${q.facts.incident.title} was ${q.facts.incident.severity}.`;
     case 'cicd.release_notes':
@@ -233,6 +235,11 @@ test('devops-ai ask answers from the same store without an LLM, and says so', as
 
 test('module prose comes from the LLM, labelled, and falls back to the deterministic text', async () => {
   const operator = client(operatorToken);
+  // Root-cause ranking: computed as without an LLM, with the LLM's narrative of it beside.
+  const rca = await operator.mutation('incidentCommander.rankRootCauses', { id: 1 });
+  assert.equal(rca.narrative.mode, 'llm');
+  assert.equal(rca.narrative.text, `FAKE-RCA: ${rca.ranking[0].service} ranks first.`);
+  assert.equal(rca.ranking[0].service, 'checkout');
   // Post-mortem: the narrative section, marked as the LLM's, above the generated sections.
   const pm = await operator.mutation('incidentCommander.generatePostMortem', { incidentId: 1 });
   assert.equal(pm.current.narrative.mode, 'llm');
@@ -279,6 +286,10 @@ test('module prose comes from the LLM, labelled, and falls back to the determini
   // The LLM fails: every module answers its deterministic output and says why.
   llmFails = true;
   try {
+    const rca2 = await operator.mutation('incidentCommander.rankRootCauses', { id: 1 });
+    assert.equal(rca2.narrative.mode, 'deterministic');
+    assert.match(rca2.narrative.reason, /the fake model is down/);
+    assert.deepEqual(rca2.ranking, rca.ranking);
     const pm2 = await operator.mutation('incidentCommander.generatePostMortem', { incidentId: 1 });
     assert.equal(pm2.current.narrative.mode, 'deterministic');
     assert.match(pm2.current.narrative.reason, /the fake model is down/);

@@ -13,6 +13,7 @@
 #include "engines/postmortem/postmortem.h"
 #include "modules/assistant/llm_narrator.h"
 #include "modules/incident_commander/incident_service.h"
+#include "modules/incident_commander/rca_service.h"
 #include "modules/incident_commander/runbook_service.h"
 #include "store/job_repository.h"
 #include "store/migrations.h"
@@ -534,6 +535,49 @@ TEST_P(AssistantTest, PostMortemNarrativeFromTheLlmWithTheDeterministicFallback)
   ASSERT_TRUE(restarted.ok());
   EXPECT_EQ((*restarted)["mode"], "fallback");
   EXPECT_NE((*restarted)["error"].get<std::string>().find("budget"), std::string::npos);
+}
+
+// The RCA narrative: the ranking is computed and stored as without an LLM (the oracle); the LLM
+// only adds an explanation of it, written from the ranking's evidence.
+TEST_P(AssistantTest, RootCauseRankingGetsAnLlmNarrativeBesideTheDeterministicRanking) {
+  incidents::RcaService rca(db(), clock_, nullptr);
+  auto oracle = rca.Analyze(1, "alice");
+  ASSERT_TRUE(oracle.ok()) << oracle.status().ToString();
+  ASSERT_FALSE((*oracle)["ranking"].empty());
+  EXPECT_EQ((*oracle)["narrative"]["mode"], "deterministic");
+  EXPECT_EQ((*oracle)["narrative"]["reason"], "an LLM is not configured");
+
+  LoopbackTestServer llm([](const std::string&) {
+    return JsonAnswer({{"role", "assistant"}, {"content", "checkout-api is the likely cause."}});
+  });
+  LlmNarrator narrator(db(), clock_, Client(llm.port()));
+  rca.SetNarrator(&narrator);
+  auto written = rca.Analyze(1, "alice");
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ((*written)["ranking"], (*oracle)["ranking"]);
+  EXPECT_EQ((*written)["narrative"]["mode"], "llm");
+  EXPECT_EQ((*written)["narrative"]["model"], "fake-model");
+  EXPECT_EQ((*written)["narrative"]["text"], "checkout-api is the likely cause.");
+  ASSERT_EQ(llm.requests().size(), 1u);
+  const std::string body = BodyOf(llm.requests()[0]);
+  EXPECT_NE(body.find("<data source=\\\"incident.rca\\\">"), std::string::npos) << body;
+  EXPECT_NE(body.find("checkout-api"), std::string::npos);
+  auto stored = rca.Get(1);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ((*stored)["narrative"]["text"], "checkout-api is the likely cause.");
+
+  LoopbackTestServer broken([](const std::string&) {
+    return LoopbackTestServer::Response(500, R"({"error":{"message":"model crashed"}})");
+  });
+  LlmNarrator failing(db(), clock_, Client(broken.port()));
+  rca.SetNarrator(&failing);
+  auto fallback = rca.Analyze(1, "alice");
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ((*fallback)["ranking"], (*oracle)["ranking"]);
+  EXPECT_EQ((*fallback)["narrative"]["mode"], "deterministic");
+  EXPECT_FALSE((*fallback)["narrative"].contains("text"));
+  EXPECT_NE((*fallback)["narrative"]["reason"].get<std::string>().find("model crashed"),
+            std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AssistantTest,

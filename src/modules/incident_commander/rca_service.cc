@@ -70,7 +70,12 @@ Json AnalysisSchema() {
                    s::Req("alerts", s::Array(s::String())),
                    s::Req("anomalousCallees", s::Array(s::String())),
                    s::Req("anomalousCallers", s::Array(s::String()))}))),
-       s::Req("inputs", s::Any())}));
+       s::Req("inputs", s::Any()),
+       s::Opt("narrative",
+              s::Object({s::Req("mode", s::Enum({"llm", "deterministic"})),
+                         s::Opt("model", s::String()), s::Opt("reason", s::String()),
+                         s::Opt("text", s::String()), s::Opt("promptTokens", s::Int()),
+                         s::Opt("completionTokens", s::Int()), s::Opt("costUsd", s::Number())}))}));
 }
 
 }  // namespace
@@ -360,6 +365,32 @@ Result<Json> RcaService::Analyze(int64_t id, const std::string& actor) {
                    {"incidentStart", FormatIso8601(FromUnixMillis(input.incident_start * 1000))},
                    {"ranking", ranking},
                    {"inputs", inputs}};
+  // The RCA narrative: the LLM explains the ranking from its evidence (the ranking itself and its
+  // templated explanations stay as computed; without an LLM `narrative` says why there is none).
+  NarrationRequest request;
+  request.purpose = "incident.rca";
+  request.instructions =
+      "Explain this root-cause ranking to the on-call engineer in one or two short paragraphs: "
+      "the most likely cause and the evidence for it (onsets, metrics, changes, alerts), how "
+      "confident the ranking is, and what the other candidates are. Do not add causes that are "
+      "not in the ranking; say plainly when the evidence is weak or metrics were not read.";
+  Json top = Json::array();
+  for (size_t idx = 0; idx < ranking.size() && idx < 5; ++idx) {
+    const Json& c = ranking[idx];
+    top.push_back({{"service", c["service"]},
+                   {"confidence", c["confidence"]},
+                   {"explanation", c["explanation"]},
+                   {"evidence", c["evidence"]},
+                   {"changes", c["changes"]},
+                   {"alerts", c["alerts"]}});
+  }
+  request.facts = {{"incidentStart", analysis["incidentStart"]},
+                   {"ranking", top},
+                   {"candidates", ranking.size()},
+                   {"inputs", inputs}};
+  const Narration narration = Narrate(narrator_, request);
+  analysis["narrative"] = narration.ToJson();
+  if (narration.written_by_llm) analysis["narrative"]["text"] = narration.text;
   std::string description = "root-cause ranking: ";
   if (result.ranking.empty()) {
     description += "no candidate";

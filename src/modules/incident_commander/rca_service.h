@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "engines/rca/rca_input.h"
+#include "ports/narrator.h"
 #include "registry/procedure.h"
 #include "store/database.h"
 
@@ -65,6 +66,9 @@ class RcaService {
   Result<RcaSettings> Settings();
   Result<Json> SetSettings(const Json& in);
 
+  //! The narrator of the ranking's explanation (an LLM; may be null). Must outlive the service.
+  void SetNarrator(Narrator* narrator) { narrator_ = narrator; }
+
   //! Builds the engine input for an incident and notes what could not be read. Exposed for
   //! tests.
   Result<rca::RcaInput> BuildInput(int64_t id, const RcaSettings& settings, Json& inputs);
@@ -73,6 +77,7 @@ class RcaService {
   store::Database& db_;
   const Clock& clock_;
   const prometheus::PrometheusClient* prometheus_;
+  Narrator* narrator_ = nullptr;
 };
 
 }  // namespace dai::incidents

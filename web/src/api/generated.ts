@@ -2314,6 +2314,15 @@ export interface Procedures {
       "computedAt": string;
       "incidentStart": string;
       "inputs": unknown;
+      "narrative"?: {
+        "completionTokens"?: number;
+        "costUsd"?: number;
+        "mode": "llm" | "deterministic";
+        "model"?: string;
+        "promptTokens"?: number;
+        "reason"?: string;
+        "text"?: string;
+      };
       "ranking": Array<{
         "alerts": Array<string>;
         "anomalousCallees": Array<string>;
@@ -2525,6 +2534,15 @@ export interface Procedures {
       "computedAt": string;
       "incidentStart": string;
       "inputs": unknown;
+      "narrative"?: {
+        "completionTokens"?: number;
+        "costUsd"?: number;
+        "mode": "llm" | "deterministic";
+        "model"?: string;
+        "promptTokens"?: number;
+        "reason"?: string;
+        "text"?: string;
+      };
       "ranking": Array<{
         "alerts": Array<string>;
         "anomalousCallees": Array<string>;

@@ -332,6 +332,36 @@ describe('RootCauses', () => {
     expect(screen.getByRole('button', { name: 'Rank again' })).toBeTruthy();
   });
 
+  it("shows the LLM's narrative of the ranking, labelled, only when the LLM wrote one", async () => {
+    const base = {
+      computedAt: t,
+      actor: 'bob',
+      incidentStart: t,
+      ranking: [],
+      inputs: { services: 1 },
+    };
+    routes = {
+      'incidentCommander.getRootCauses': () => ({
+        ...base,
+        narrative: { mode: 'llm', model: 'llama3', text: 'rating failed first.' },
+      }),
+    };
+    const view = renderWith(<RootCauses incidentId={9} />);
+    const n = await screen.findByTestId('rca-narrative');
+    expect(n.textContent).toContain('Written by the LLM llama3');
+    expect(n.textContent).toContain('rating failed first.');
+    view.unmount();
+    routes = {
+      'incidentCommander.getRootCauses': () => ({
+        ...base,
+        narrative: { mode: 'deterministic', reason: 'an LLM is not configured' },
+      }),
+    };
+    renderWith(<RootCauses incidentId={9} />);
+    await screen.findByText('No candidate');
+    expect(screen.queryByTestId('rca-narrative')).toBeNull();
+  });
+
   it('does not offer ranking to a viewer', async () => {
     routes = { 'incidentCommander.getRootCauses': () => null };
     renderWith(<RootCauses incidentId={9} />, { ...operator, role: 'viewer' } as User);

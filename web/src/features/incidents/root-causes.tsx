@@ -1,7 +1,8 @@
 // The incident's ranked root causes (incidentCommander.rankRootCauses / getRootCauses): the
 // services most likely to have caused it, best first, each with its confidence, its evidence
 // (anomalous series with onsets, changes before them, alerts, callers it explains) and a
-// plain-English explanation; what the ranking could not read is said, not hidden.
+// plain-English explanation; what the ranking could not read is said, not hidden. With an LLM,
+// its narrative of the ranking is shown above it, labelled with the model.
 import { useProcedureMutation, useProcedureQuery } from '../../api/hooks';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, QueryView } from '../../components/states';
@@ -57,6 +58,14 @@ export function RootCauses({ incidentId }: { incidentId: number }) {
                   Not read: {m}
                 </p>
               ))}
+              {a.narrative?.mode === 'llm' && a.narrative.text ? (
+                <div className="narrative" data-testid="rca-narrative">
+                  <p className="small muted">
+                    Written by the LLM <code>{a.narrative.model}</code> from the ranking below
+                  </p>
+                  <p>{a.narrative.text}</p>
+                </div>
+              ) : null}
               {a.ranking.length === 0 ? (
                 <Empty title="No candidate" />
               ) : (
