@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engines/docs/markdown.h"
 #include "modules/docs/docs_service.h"
 #include "modules/incident_commander/incident_service.h"
 #include "modules/incident_commander/runbook_service.h"
@@ -244,6 +245,53 @@ TEST_P(DocsServiceTest, SnapshotsDiffsAndDiagrams) {
   ASSERT_TRUE(arch.ok()) << arch.status().ToString();
   EXPECT_NE((*arch)["content"].get<std::string>().find("```mermaid"), std::string::npos);
   EXPECT_NE((*arch)["content"].get<std::string>().find("`deployment/shop/api`"), std::string::npos);
+}
+
+// A narrator (the LLM port) that records what it was given and answers fixed prose, or fails.
+class ScriptedNarrator : public Narrator {
+ public:
+  Narration Write(const NarrationRequest& request) override {
+    requests.push_back(request);
+    Narration n;
+    n.model = "scripted";
+    if (fail) {
+      n.fallback_reason = "the LLM failed (UNAVAILABLE: down)";
+    } else {
+      n.written_by_llm = true;
+      n.text = "Three components behind one API.";
+    }
+    return n;
+  }
+  std::vector<NarrationRequest> requests;
+  bool fail = false;
+};
+
+// Architecture documents: the LLM's summary is added after the title and labelled; the rest is
+// the deterministic document, which is also what a failing narrator leaves.
+TEST_P(DocsServiceTest, ArchitectureSummaryFromTheNarratorWithTheDeterministicFallback) {
+  ASSERT_TRUE(svc_->CaptureSnapshot(Json{{"name", "prod"}, {"manifests", kManifests}}).ok());
+  auto oracle = svc_->Generate(Json{{"docType", "architecture"}}, "ann");
+  ASSERT_TRUE(oracle.ok()) << oracle.status().ToString();
+  const std::string deterministic = (*oracle)["content"];
+  EXPECT_EQ((*oracle)["metadata"]["narrative"]["mode"], "deterministic");
+  ScriptedNarrator narrator;
+  DocsServiceOptions o;
+  o.narrator = &narrator;
+  DocsService with_llm(test_db_->db(), clock_, o, nullptr);
+  auto written = with_llm.Generate(Json{{"docType", "architecture"}}, "ann");
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ((*written)["content"].get<std::string>(),
+            docs::WithLlmSummary(deterministic, "Three components behind one API.", "scripted",
+                                 "the snapshot below"));
+  EXPECT_EQ((*written)["metadata"]["narrative"]["mode"], "llm");
+  ASSERT_EQ(narrator.requests.size(), 1u);
+  EXPECT_EQ(narrator.requests[0].purpose, "docs.architecture");
+  EXPECT_EQ(narrator.requests[0].facts["components"].size(), 3u);
+  narrator.fail = true;
+  auto fallback = with_llm.Generate(Json{{"docType", "architecture"}}, "ann");
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ((*fallback)["content"].get<std::string>(), deterministic);
+  EXPECT_EQ((*fallback)["metadata"]["narrative"]["reason"], "the LLM failed (UNAVAILABLE: down)");
 }
 
 TEST_P(DocsServiceTest, TemplatesRegenerateWithoutOverwritingHumanEdits) {
