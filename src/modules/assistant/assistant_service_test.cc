@@ -580,6 +580,42 @@ TEST_P(AssistantTest, RootCauseRankingGetsAnLlmNarrativeBesideTheDeterministicRa
             std::string::npos);
 }
 
+// Bad LLM answers to a prose request: a huge answer is cut to the request's bound, a tool call
+// (no tools are offered) or an empty answer is refused and the caller keeps its deterministic text.
+TEST_P(AssistantTest, TheNarratorBoundsHugeAnswersAndRefusesToolCalls) {
+  NarrationRequest request;
+  request.purpose = "test";
+  request.instructions = "Write.";
+  request.facts = {{"x", 1}};
+  request.max_bytes = 500;
+  LoopbackTestServer huge([](const std::string&) {
+    return JsonAnswer({{"role", "assistant"}, {"content", std::string(200000, 'y')}});
+  });
+  auto n = LlmNarrator(db(), clock_, Client(huge.port())).Write(request);
+  EXPECT_TRUE(n.written_by_llm);
+  EXPECT_LE(n.text.size(), 504u);
+  LoopbackTestServer tools([](const std::string&) {
+    return JsonAnswer(ToolCalls({{"incidentCommander__list", Json::object()}}));
+  });
+  n = LlmNarrator(db(), clock_, Client(tools.port())).Write(request);
+  EXPECT_FALSE(n.written_by_llm);
+  EXPECT_TRUE(n.text.empty());
+  EXPECT_NE(n.fallback_reason.find("asked for a tool"), std::string::npos) << n.fallback_reason;
+  LoopbackTestServer empty([](const std::string&) {
+    return JsonAnswer({{"role", "assistant"}, {"content", "  \n "}});
+  });
+  n = LlmNarrator(db(), clock_, Client(empty.port())).Write(request);
+  EXPECT_FALSE(n.written_by_llm);
+  EXPECT_NE(n.fallback_reason.find("no text"), std::string::npos) << n.fallback_reason;
+  LoopbackTestServer hangs([](const std::string&) { return std::nullopt; });
+  n = LlmNarrator(db(), clock_, Client(hangs.port())).Write(request);
+  EXPECT_FALSE(n.written_by_llm);
+  EXPECT_NE(n.fallback_reason.find("DEADLINE_EXCEEDED"), std::string::npos) << n.fallback_reason;
+  auto failed = db().Query("SELECT COUNT(*) FROM llm_calls WHERE outcome = 'failed'");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->rows[0].GetInt(0), 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AssistantTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          store::testing::BackendName);
