@@ -312,6 +312,50 @@ describe('RunbooksPage', () => {
     await waitFor(() => expect(within(label).queryByRole('alert')).toBeNull());
   });
 
+  it("lists every execution waiting for approval, the assistant's proposals included", async () => {
+    let status = 'awaiting_approval';
+    const execution = () => ({
+      id: 41,
+      runbookId: 1,
+      runbookName: 'restart-api',
+      incidentId: null,
+      status,
+      dryRun: false,
+      triggeredBy: 'assistant for vera',
+      currentStep: -1,
+      steps: [],
+      parameters: {},
+      approvals: [],
+      awaiting:
+        status === 'awaiting_approval'
+          ? { stepIndex: -1, what: 'the runbook', requestedBy: 'assistant for vera' }
+          : null,
+      error: null,
+      createdAt: t,
+      startedAt: null,
+      completedAt: null,
+    });
+    routes = {
+      'incidentCommander.listRunbooks': () => page([runbook]),
+      'incidentCommander.listExecutions': (input) => {
+        expect((input as { status?: string }).status).toBe('awaiting_approval');
+        return page(status === 'awaiting_approval' ? [execution()] : []);
+      },
+      'incidentCommander.approveExecution': () => {
+        status = 'pending';
+        return execution();
+      },
+    };
+    renderWith(<RunbooksPage />);
+    const card = await screen.findByRole('article', { name: 'Execution 41' });
+    expect(card.textContent).toContain('started by assistant for vera');
+    fireEvent.click(within(card).getByRole('button', { name: 'Approve' }));
+    await screen.findByText('Nothing waits for an approval');
+    expect(calls.find((c) => c.path === 'incidentCommander.approveExecution')?.input).toEqual({
+      id: 41,
+    });
+  });
+
   it('edits as a new version, toggles, and offers delete to admins only', async () => {
     routes = {
       'incidentCommander.listRunbooks': () => page([runbook]),

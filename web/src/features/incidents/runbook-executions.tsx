@@ -137,6 +137,35 @@ function StartRunbook({ incidentId }: { incidentId: number }) {
   );
 }
 
+/** Every execution waiting for a person's approval, with or without an incident (the ones the
+ *  assistant proposed included): the Runbooks screen's approval queue. */
+export function PendingApprovals() {
+  const { limit, offset, pager } = usePage('approvalsOffset');
+  const q = useProcedureQuery('incidentCommander.listExecutions', {
+    status: 'awaiting_approval',
+    limit,
+    offset,
+  });
+  return (
+    <Panel title="Waiting for approval">
+      <QueryView q={q} loadingLabel="Loading executions waiting for approval">
+        {(page) =>
+          page.items.length === 0 ? (
+            <Empty title="Nothing waits for an approval" />
+          ) : (
+            <>
+              {page.items.map((e) => (
+                <ExecutionCard key={e.id} e={e} />
+              ))}
+            </>
+          )
+        }
+      </QueryView>
+      {pager(q.data?.total)}
+    </Panel>
+  );
+}
+
 export function RunbookExecutions({ incidentId }: { incidentId: number }) {
   const { limit, offset, pager } = usePage('executionsOffset');
   const q = useProcedureQuery('incidentCommander.listExecutions', { incidentId, limit, offset });

@@ -10,6 +10,7 @@ import { usePage } from '../../components/pagination';
 import { Panel } from '../../components/procedure-panel';
 import { Empty, ErrorState, QueryView } from '../../components/states';
 import { RunbookEditor } from './runbook-editor';
+import { PendingApprovals } from './runbook-executions';
 import { Time } from '../../components/time';
 import { RequireRole } from '../../lib/session';
 
@@ -46,6 +47,7 @@ export function RunbooksPage() {
         </QueryView>
         {pager(q.data?.total)}
       </Panel>
+      <PendingApprovals />
       <RequireRole min="operator">
         <RunbookEditor
           key={editing ? `${editing.id}-${editing.version}` : 'new'}
