@@ -65,8 +65,12 @@ enum class Prefilter {
   //! Rules whose keywords are all at least 4 characters long are triggered by them (caseless
   //! literals: vectorscan's literal matchers run near memory speed); the confirming regex runs
   //! on the lines around each keyword hit. Other rules are compiled as regex prefilters.
+  //! The default: the same findings as kRegex on scripts/secrets-eval (recall 1.000, false
+  //! positives 0.000) and on secrets-bench's planted set, a 6x faster compile of gitleaks' 222
+  //! rules and a faster scan.
   kKeywords,
-  //! Every rule regex compiled as a vectorscan prefilter (fewer candidates, slower scan).
+  //! Every rule regex compiled as a vectorscan prefilter (fewer candidates, slower scan and
+  //! compile).
   kRegex,
 };
 
@@ -75,7 +79,7 @@ class SecretScanner {
   //! Compiles the rule set. Fails (kInvalidArgument) when a rule regex or allow-list regex is
   //! not valid RE2 syntax, or when the rule set is empty.
   static Result<std::unique_ptr<SecretScanner>> Create(RuleSet rules,
-                                                       Prefilter prefilter = Prefilter::kRegex);
+                                                       Prefilter prefilter = Prefilter::kKeywords);
   ~SecretScanner();
 
   //! Allocates scratch for one thread.
