@@ -1,6 +1,7 @@
 // Secret rotation end to end (issue #7): managed secrets registered through the real
 // @trpc/client and rotated by the real binary through each provider — a file (atomic replace,
-// mode kept), a Kubernetes Secret (the fake API server), a webhook (HMAC signature checked
+// mode kept), a Kubernetes Secret (the fake API server; a concurrent change gets the patch a 409
+// Conflict, retried on a fresh read), a webhook (HMAC signature checked
 // here; a 500 and a hanging receiver fail within the bound and keep the old value current) and
 // a PostgreSQL role of the real PostgreSQL the harness starts (two-phase: the consumer's env
 // file is written first; afterwards the old password is refused and the new one accepted; a
@@ -131,22 +132,36 @@ test('file provider: the env line is replaced atomically, mode kept; the key fil
   assert.ok(!('ciphertext' in got));
 });
 
-test('kubernetes provider: the Secret data key changes (base64), other keys kept', async () => {
+test('kubernetes provider: the Secret data key changes (base64), a concurrent change survives', async () => {
   await admin.mutation('securityGuardian.registerManagedSecret',
     { name: 'shop-api-token', provider: 'kubernetes', config: { namespace: 'shop', name: 'api-token', key: 'token' } });
+  // Someone else changes the Secret between the rotation's read and its patch: the patch carries
+  // the stale resourceVersion, gets 409 Conflict, and is retried on a fresh read.
+  const update = fake.kube.update.bind(fake.kube);
+  let raced = false;
+  fake.kube.update = (res, ns, name, mutate, expectRv) => {
+    if (!raced && res.resource === 'secrets' && name === 'api-token') {
+      raced = true;
+      update(res, ns, name, (o) => ({ ...o, data: { ...o.data, other: Buffer.from('changed').toString('base64') } }));
+    }
+    return update(res, ns, name, mutate, expectRv);
+  };
   const r = await admin.mutation('securityGuardian.rotateSecrets', { provider: 'kubernetes', secretRef: 'shop-api-token' });
+  fake.kube.update = update;
+  assert.ok(raced);
   assert.equal(r.status, 'completed');
   const res = await fetch(`${fake.url}/api/v1/namespaces/shop/secrets/api-token`, { headers: { authorization: `Bearer ${kubeToken}` } });
   const secret = await res.json();
   const value = Buffer.from(secret.data.token, 'base64').toString();
   assert.match(value, /^[A-Za-z0-9]{32}$/);
-  assert.equal(Buffer.from(secret.data.other, 'base64').toString(), 'keep');
+  assert.equal(Buffer.from(secret.data.other, 'base64').toString(), 'changed');
   generated.push(value);
-  // The patch carried the resourceVersion that was read (optimistic concurrency).
-  const patch = fake.kube.requests.find((q) => q.method === 'PATCH' && q.path.endsWith('/secrets/api-token'));
-  assert.ok(patch, 'a PATCH of the Secret');
-  assert.equal(patch.contentType, 'application/merge-patch+json');
-  assert.ok(JSON.parse(patch.body).metadata.resourceVersion);
+  // Two patches, each carrying the resourceVersion read just before it (optimistic concurrency).
+  const patches = fake.kube.requests.filter((q) => q.method === 'PATCH' && q.path.endsWith('/secrets/api-token'));
+  assert.equal(patches.length, 2);
+  assert.equal(patches[0].contentType, 'application/merge-patch+json');
+  const [rv1, rv2] = patches.map((q) => Number(JSON.parse(q.body).metadata.resourceVersion));
+  assert.ok(rv2 > rv1, `${rv1} then ${rv2}`);
 });
 
 test('webhook provider: signed POST; a 500 or a hanging receiver fails and keeps the old value', async () => {
