@@ -261,8 +261,7 @@ function Sources() {
           data.length === 0 ? (
             <Empty title="No log sources">
               An admin adds files, the systemd journal or Kubernetes pods with logs.createSource;
-              pushed lines create
-              a push source of their name.
+              pushed lines create a push source of their name.
             </Empty>
           ) : (
             <table className="table">
