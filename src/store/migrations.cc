@@ -1145,6 +1145,24 @@ ALTER TABLE log_sources ADD CONSTRAINT log_sources_kind_check
 CREATE INDEX log_sources_kind_idx ON log_sources(kind);
 )SQL";
 
+// notification_channels.type gains 'grafana' (incident and healing events written as Grafana
+// annotations; its search links dashboards on incident pages). CHECK edited as in migration 18.
+constexpr std::string_view kMigration24Sqlite = R"SQL(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master
+   SET sql = replace(sql, '''email'',''inbox'')', '''email'',''inbox'',''grafana'')')
+ WHERE type = 'table' AND name = 'notification_channels';
+PRAGMA writable_schema = RESET;
+CREATE INDEX notification_channels_type_idx ON notification_channels(type);
+)SQL";
+
+constexpr std::string_view kMigration24Postgres = R"SQL(
+ALTER TABLE notification_channels DROP CONSTRAINT IF EXISTS notification_channels_type_check;
+ALTER TABLE notification_channels ADD CONSTRAINT notification_channels_type_check
+  CHECK (type IN ('webhook','slack','teams','email','inbox','grafana'));
+CREATE INDEX notification_channels_type_idx ON notification_channels(type);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
@@ -1164,6 +1182,7 @@ const std::vector<Migration>& Registry() {
       {20, "llm calls for module prose", kMigration20},
       {22, "log intelligence: kubernetes pod log sources", kMigration22Sqlite,
        kMigration22Postgres},
+      {24, "notifications: grafana annotation channels", kMigration24Sqlite, kMigration24Postgres},
   };
   return kAll;
 }

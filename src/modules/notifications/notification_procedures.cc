@@ -9,11 +9,12 @@ namespace s = schema;
 namespace {
 
 Json ChannelSchema() {
-  return s::Object({s::Req("id", s::Int()), s::Req("name", s::String()),
-                    s::Req("type", s::Enum({"webhook", "slack", "teams", "email", "inbox"})),
-                    s::Req("config", s::Any(), "type-specific; secrets are shown as <redacted>"),
-                    s::Req("rateLimitPerHour", s::Int()), s::Req("enabled", s::Bool()),
-                    s::Req("createdAt", s::DateTime())});
+  return s::Object(
+      {s::Req("id", s::Int()), s::Req("name", s::String()),
+       s::Req("type", s::Enum({"webhook", "slack", "teams", "email", "inbox", "grafana"})),
+       s::Req("config", s::Any(), "type-specific; secrets are shown as <redacted>"),
+       s::Req("rateLimitPerHour", s::Int()), s::Req("enabled", s::Bool()),
+       s::Req("createdAt", s::DateTime())});
 }
 
 Json RouteSchema() {
@@ -61,16 +62,29 @@ void NotificationService::RegisterProcedures(ProcedureRegistry& registry) {
                              [this](const Json&, CallContext&) { return ListChannels(); }));
   registry.Add(MakeProcedure(
       "notifications.createChannel", M, Role::kAdmin,
-      s::Object({s::Req("name", s::String(1, 200)),
-                 s::Req("type", s::Enum({"webhook", "slack", "teams", "email", "inbox"})),
-                 s::Opt("config", s::Object({}, true),
-                        "webhook {url, secret?}; slack/teams {url}; email {smtpUrl, from?, to[], "
-                        "username?, password?, "
-                        "starttls?}; inbox {}"),
-                 s::Opt("rateLimitPerHour", s::Int(0, 100000), "0 = unlimited"),
-                 s::Opt("enabled", s::Bool())}),
+      s::Object(
+          {s::Req("name", s::String(1, 200)),
+           s::Req("type", s::Enum({"webhook", "slack", "teams", "email", "inbox", "grafana"})),
+           s::Opt("config", s::Object({}, true),
+                  "webhook {url, secret?}; slack/teams {url}; email {smtpUrl, from?, to[], "
+                  "username?, password?, "
+                  "starttls?}; inbox {}; grafana {url, token, dashboardUid?, tags?} (events "
+                  "become annotations)"),
+           s::Opt("rateLimitPerHour", s::Int(0, 100000), "0 = unlimited"),
+           s::Opt("enabled", s::Bool())}),
       ChannelSchema(), "Create a notification channel",
       [this](const Json& in, CallContext&) { return CreateChannel(in); }));
+  auto dashboards = MakeProcedure(
+      "incidentCommander.grafanaDashboards", Q, Role::kViewer, s::Object({s::Req("id", s::Int(1))}),
+      s::Object({s::Req("configured", s::Bool()), s::Req("error", s::Nullable(s::String())),
+                 s::Req("dashboards", s::Array(s::Object({s::Req("title", s::String()),
+                                                          s::Req("url", s::String()),
+                                                          s::Req("service", s::String())})))}),
+      "Grafana dashboards of the incident's services (the first enabled grafana channel's "
+      "search), linked at the incident's time range",
+      [this](const Json& in, CallContext&) { return GrafanaDashboards(in["id"].get<int64_t>()); });
+  dashboards.may_block = true;
+  registry.Add(std::move(dashboards));
   registry.Add(MakeProcedure(
       "notifications.deleteChannel", M, Role::kAdmin, s::Object({s::Req("id", s::Int(1))}),
       s::Object({s::Req("deleted", s::Bool())}), "Delete a channel and its messages",

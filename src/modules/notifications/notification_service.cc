@@ -34,7 +34,7 @@ bool IsMailAddress(const std::string& a) {
 }
 
 // Fields of the channel config that are secrets: never returned by a procedure.
-const char* kSecretFields[] = {"secret", "password"};
+const char* kSecretFields[] = {"secret", "password", "token"};
 
 }  // namespace
 
@@ -129,6 +129,50 @@ Result<Json> ValidateChannelConfig(const std::string& type, const Json& config) 
   }
   if (type == "inbox") {
     DAI_RETURN_IF_ERROR(allow_only({}));
+    return out;
+  }
+  if (type == "grafana") {
+    // Grafana's HTTP API: events become annotations (POST /api/annotations) with a service
+    // account token; incident pages link the dashboards its search finds (GET /api/search).
+    DAI_RETURN_IF_ERROR(allow_only({"url", "token", "dashboardUid", "tags"}));
+    auto url = str("url");
+    if (!url || !IsHttpUrl(*url)) {
+      return Status::InvalidArgument(
+          "input.config.url: required, Grafana's base URL (http:// or https://)");
+    }
+    while (url->size() > 1 && url->back() == '/') url->pop_back();
+    out["url"] = *url;
+    auto token = str("token");
+    if (!token || token->size() < 16 || token->size() > 4096 ||
+        token->find_first_of("\r\n \t") != std::string::npos) {
+      return Status::InvalidArgument(
+          "input.config.token: required, a Grafana service account token (16 to 4096 bytes, no "
+          "spaces)");
+    }
+    out["token"] = *token;
+    if (config.contains("dashboardUid")) {
+      auto uid = str("dashboardUid");
+      if (!uid || uid->empty() || uid->size() > 40 ||
+          uid->find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+              std::string::npos) {
+        return Status::InvalidArgument(
+            "input.config.dashboardUid: a Grafana dashboard uid (letters, digits, - and _)");
+      }
+      out["dashboardUid"] = *uid;
+    }
+    if (config.contains("tags")) {
+      if (!config["tags"].is_array() || config["tags"].size() > 10)
+        return Status::InvalidArgument("input.config.tags: at most 10 strings");
+      out["tags"] = Json::array();
+      for (size_t i = 0; i < config["tags"].size(); ++i) {
+        const Json& t = config["tags"][i];
+        if (!t.is_string() || t.get<std::string>().empty() || t.get<std::string>().size() > 100)
+          return Status::InvalidArgument("input.config.tags[" + std::to_string(i) +
+                                         "]: a string of 1 to 100 bytes");
+        out["tags"].push_back(t);
+      }
+    }
     return out;
   }
   return Status::InvalidArgument("input.type: unknown channel type " + Quote(type));
@@ -344,10 +388,53 @@ Result<std::optional<notify::Event>> NotificationService::EventFor(const std::st
       }
     }
     e.fields = {{"title", "Self-healing gave up on " + target + " (rule " + rule + ")"},
-                {"text", payload.value("reason", std::string()) + "\nAction: " +
-                             payload.value("actionType", std::string()) + " on " + target +
-                             "; healing action #" + std::to_string(id)},
+                {"text", payload.value("reason", std::string()) +
+                             "\nAction: " + payload.value("actionType", std::string()) + " on " +
+                             target + "; healing action #" + std::to_string(id)},
                 {"healing", payload}};
+    return std::optional<notify::Event>(std::move(e));
+  }
+  if (type == "healing.action") {
+    // An action that started, succeeded or failed (the moment a change was made to a system,
+    // and its outcome): low severity unless it failed, so routes with a severity floor skip it.
+    const std::string status = payload.value("status", std::string());
+    if (!payload.contains("id") || !payload["id"].is_number_integer() ||
+        (status != "running" && status != "succeeded" && status != "failed")) {
+      return std::optional<notify::Event>();
+    }
+    const int64_t id = payload["id"].get<int64_t>();
+    DAI_ASSIGN_OR_RETURN(auto r, db_.Query("SELECT action_type, target, rule_name, trigger_event, "
+                                           "error FROM healing_actions WHERE id = ?",
+                                           {id}));
+    if (r.rows.empty()) return std::optional<notify::Event>();
+    const auto& row = r.rows[0];
+    const std::string action = row.GetString(size_t{0});
+    const std::string target = row.GetString(size_t{1});
+    const std::string rule = row.GetString(size_t{2});
+    e.module = "selfHealing";
+    e.kind = "healing.action";
+    e.subject = "healing-action:" + std::to_string(id);
+    e.state = status;
+    e.severity = status == "failed" ? notify::Severity::kMedium : notify::Severity::kLow;
+    e.labels = {{"rule", rule}, {"target", target}, {"action", action}};
+    if (auto trig = ParseJson(row.GetString(size_t{3})); trig.ok() && trig->is_object()) {
+      const Json labels = trig->value("labels", Json::object());
+      if (labels.is_object()) {
+        for (auto it = labels.begin(); it != labels.end(); ++it) {
+          if (it.value().is_string() && !e.labels.count(it.key()))
+            e.labels[it.key()] = it.value().get<std::string>();
+        }
+      }
+    }
+    const std::string verb = status == "running"     ? "started"
+                             : status == "succeeded" ? "succeeded"
+                                                     : "failed";
+    e.fields = {
+        {"title", "Self-healing " + action + " on " + target + " " + verb},
+        {"text", "Rule " + rule + ", healing action #" + std::to_string(id) +
+                     (status == "failed" && !row.IsNull(size_t{4}) ? ": " + row.GetString(size_t{4})
+                                                                   : std::string())},
+        {"healing", {{"id", id}, {"action", action}, {"target", target}, {"status", status}}}};
     return std::optional<notify::Event>(std::move(e));
   }
   if (type == "cicd.run") {
@@ -475,9 +562,117 @@ bool SplitSmtpUrl(const std::string& url, std::string* host, int* port, bool* im
 
 }  // namespace
 
+Result<Json> NotificationService::GrafanaDashboards(int64_t incident_id) {
+  DAI_ASSIGN_OR_RETURN(auto inc,
+                       db_.Query("SELECT service, affected_services, detected_at, resolved_at FROM "
+                                 "incidents WHERE id = ?",
+                                 {incident_id}));
+  if (inc.rows.empty())
+    return Status::NotFound("incident " + std::to_string(incident_id) + " not found");
+  Json out = {{"configured", false}, {"error", nullptr}, {"dashboards", Json::array()}};
+  DAI_ASSIGN_OR_RETURN(auto ch, db_.Query("SELECT config FROM notification_channels WHERE type = "
+                                          "'grafana' AND enabled = ? ORDER BY id LIMIT 1",
+                                          {true}));
+  if (ch.rows.empty()) return out;
+  out["configured"] = true;
+  auto config = ParseJson(ch.rows[0].GetString(size_t{0}));
+  if (!config.ok() || !config->is_object()) return out;
+  const std::string base = config->value("url", std::string());
+  const std::string token = config->value("token", std::string());
+  std::vector<std::string> services;
+  const auto& row = inc.rows[0];
+  if (!row.IsNull(size_t{0}) && !row.GetString(size_t{0}).empty())
+    services.push_back(row.GetString(size_t{0}));
+  if (auto affected = ParseJson(row.GetString(size_t{1})); affected.ok() && affected->is_array()) {
+    for (const auto& a : *affected) {
+      if (a.is_string() && services.size() < 5 &&
+          std::find(services.begin(), services.end(), a.get<std::string>()) == services.end())
+        services.push_back(a.get<std::string>());
+    }
+  }
+  // An hour before the detection to the resolution (or now).
+  const int64_t from = ToUnixMillis(row.GetTime(size_t{2})) - 3600 * 1000;
+  const int64_t to = row.IsNull(size_t{3}) ? ToUnixMillis(clock_.Now())
+                                           : ToUnixMillis(row.GetTime(size_t{3})) + 600 * 1000;
+  std::set<std::string> seen;
+  for (const auto& service : services) {
+    http::HttpClientRequest req;
+    req.url = base + "/api/search?type=dash-db&limit=20&query=" + http::FormEncode(service);
+    req.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
+    auto resp = http_.Send(req);
+    if (!resp.ok() || resp->status != 200) {
+      out["error"] = "Grafana search: " + (resp.ok() ? "HTTP " + std::to_string(resp->status) +
+                                                           ": " + Bounded(resp->body)
+                                                     : resp.status().ToString());
+      break;
+    }
+    auto found = ParseJson(resp->body);
+    if (!found.ok() || !found->is_array()) {
+      out["error"] = "Grafana search: the answer is not a JSON array";
+      break;
+    }
+    for (const auto& d : *found) {
+      if (!d.is_object() || !d.contains("url") || !d["url"].is_string()) continue;
+      const std::string path = d["url"].get<std::string>();
+      // Only paths on the configured Grafana: never a link elsewhere from its answer.
+      if (path.empty() || path[0] != '/' || path.rfind("//", 0) == 0) continue;
+      if (!seen.insert(path).second || out["dashboards"].size() >= 10) continue;
+      out["dashboards"].push_back(
+          {{"title", d.value("title", path)},
+           {"url", base + path + (path.find('?') == std::string::npos ? "?" : "&") +
+                       "from=" + std::to_string(from) + "&to=" + std::to_string(to) +
+                       "&var-service=" + http::FormEncode(service)},
+           {"service", service}});
+    }
+  }
+  return out;
+}
+
 DeliveryResult NotificationService::Send(const std::string& type, const Json& config,
                                          const notify::Message& message, int64_t message_id) {
   DeliveryResult out;
+  if (type == "grafana") {
+    Json tags =
+        Json::array({"devops-ai", message.kind, message.state, "severity:" + message.severity});
+    for (const char* key : {"incident", "healing"}) {
+      if (message.fields.contains(key) && message.fields[key].is_object()) {
+        const Json& f = message.fields[key];
+        for (const char* k : {"service", "target"}) {
+          if (f.contains(k) && f[k].is_string() && !f[k].get<std::string>().empty())
+            tags.push_back(std::string(k) + ":" + f[k].get<std::string>());
+        }
+      }
+    }
+    if (config.contains("tags") && config["tags"].is_array()) {
+      for (const auto& t : config["tags"]) tags.push_back(t);
+    }
+    Json body = {{"time", ToUnixMillis(clock_.Now())},
+                 {"tags", tags},
+                 {"text", message.title + (message.text.empty() ? "" : "\n" + message.text)}};
+    if (config.contains("dashboardUid")) body["dashboardUID"] = config["dashboardUid"];
+    http::HttpClientRequest req;
+    req.method = "POST";
+    req.url = config.value("url", std::string()) + "/api/annotations";
+    req.body = DumpJson(body);
+    req.headers = {{"Content-Type", "application/json"},
+                   {"Authorization", "Bearer " + config.value("token", std::string())}};
+    auto resp = http_.Send(req);
+    if (!resp.ok()) {
+      out.detail = resp.status().ToString();
+      out.permanent = resp.status().code() == StatusCode::kPermissionDenied ||
+                      resp.status().code() == StatusCode::kInvalidArgument;
+      return out;
+    }
+    out.response_status = resp->status;
+    out.ok = resp->status >= 200 && resp->status < 300;
+    out.detail = Bounded(resp->body);
+    if (!out.ok) {
+      out.detail = "HTTP " + std::to_string(resp->status) + ": " + out.detail;
+      out.permanent =
+          resp->status >= 400 && resp->status < 500 && resp->status != 408 && resp->status != 429;
+    }
+    return out;
+  }
   if (type == "webhook" || type == "slack" || type == "teams") {
     Json body = type == "slack"   ? notify::SlackBody(message)
                 : type == "teams" ? notify::TeamsBody(message)

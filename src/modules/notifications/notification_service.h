@@ -90,6 +90,9 @@ class NotificationService {
   // Procedure bodies (also used by tests).
   Result<Json> CreateChannel(const Json& input);
   Result<Json> ListChannels();
+  //! The dashboards Grafana's search finds for the incident's services (the first enabled
+  //! grafana channel), each URL opened at the incident's time range with var-service set.
+  Result<Json> GrafanaDashboards(int64_t incident_id);
   Result<Json> CreateRoute(const Json& input);
   Result<Json> ListRoutes();
   Result<Json> ListDeliveries(const Json& input);

@@ -2364,6 +2364,23 @@ export interface Procedures {
       "version": number;
     };
   };
+  "incidentCommander.grafanaDashboards": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "id": number;
+    };
+    output: {
+      "configured": boolean;
+      "dashboards": Array<{
+        "service": string;
+        "title": string;
+        "url": string;
+      }>;
+      "error": string | null;
+    };
+  };
   "incidentCommander.list": {
     kind: "query";
     minRole: "viewer";
@@ -3212,13 +3229,13 @@ export interface Procedures {
     minRole: "admin";
     implemented: true;
     input: {
-      /** webhook {url, secret?}; slack/teams {url}; email {smtpUrl, from?, to[], username?, password?, starttls?}; inbox {} */
+      /** webhook {url, secret?}; slack/teams {url}; email {smtpUrl, from?, to[], username?, password?, starttls?}; inbox {}; grafana {url, token, dashboardUid?, tags?} (events become annotations) */
       "config"?: Record<string, unknown>;
       "enabled"?: boolean;
       "name": string;
       /** 0 = unlimited */
       "rateLimitPerHour"?: number;
-      "type": "webhook" | "slack" | "teams" | "email" | "inbox";
+      "type": "webhook" | "slack" | "teams" | "email" | "inbox" | "grafana";
     };
     output: {
       /** type-specific; secrets are shown as <redacted> */
@@ -3228,7 +3245,7 @@ export interface Procedures {
       "id": number;
       "name": string;
       "rateLimitPerHour": number;
-      "type": "webhook" | "slack" | "teams" | "email" | "inbox";
+      "type": "webhook" | "slack" | "teams" | "email" | "inbox" | "grafana";
     };
   };
   "notifications.createRoute": {
@@ -3329,7 +3346,7 @@ export interface Procedures {
       "id": number;
       "name": string;
       "rateLimitPerHour": number;
-      "type": "webhook" | "slack" | "teams" | "email" | "inbox";
+      "type": "webhook" | "slack" | "teams" | "email" | "inbox" | "grafana";
     }>;
   };
   "notifications.listDeliveries": {

@@ -9,6 +9,7 @@ import { Time } from '../../components/time';
 import { formatAge } from '../../lib/format';
 import { AnomalyEvidence } from './anomaly-evidence';
 import { IncidentControls } from './incident-controls';
+import { GrafanaLinks } from './grafana-links';
 import { PostMortem } from './post-mortem';
 import { RootCauses } from './root-causes';
 import { RunbookExecutions } from './runbook-executions';
@@ -37,6 +38,7 @@ export function IncidentDetail() {
             </div>
             {i.description ? <p>{i.description}</p> : null}
             <IncidentControls key={`${i.id}-${i.updatedAt}`} incident={i} />
+            <GrafanaLinks incidentId={i.id} />
             <AnomalyEvidence alerts={i.alerts} />
             <RootCauses incidentId={i.id} />
             <div className="grid-2">

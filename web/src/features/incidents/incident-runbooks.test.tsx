@@ -10,6 +10,7 @@ import { renderWithSession } from '../../testing/render';
 import { RunbookExecutions } from './runbook-executions';
 import { PostMortem } from './post-mortem';
 import { RootCauses } from './root-causes';
+import { GrafanaLinks } from './grafana-links';
 
 type Handler = (input: unknown) => unknown;
 let routes: Record<string, Handler>;
@@ -367,5 +368,42 @@ describe('RootCauses', () => {
     renderWith(<RootCauses incidentId={9} />, { ...operator, role: 'viewer' } as User);
     await screen.findByText('Not ranked yet');
     expect(screen.queryByRole('button', { name: 'Rank root causes' })).toBeNull();
+  });
+});
+
+describe('GrafanaLinks', () => {
+  it('links the dashboards Grafana found, and nothing when Grafana is not configured', async () => {
+    routes = {
+      'incidentCommander.grafanaDashboards': () => ({
+        configured: true,
+        error: null,
+        dashboards: [
+          {
+            title: 'Checkout service',
+            url: 'http://grafana.example/d/c/c?from=1&to=2&var-service=checkout',
+            service: 'checkout',
+          },
+        ],
+      }),
+    };
+    const { unmount } = renderWith(<GrafanaLinks incidentId={9} />);
+    const link = await screen.findByRole('link', { name: 'Checkout service' });
+    expect(link.getAttribute('href')).toBe(
+      'http://grafana.example/d/c/c?from=1&to=2&var-service=checkout',
+    );
+    expect(link.getAttribute('rel')).toContain('noopener');
+    unmount();
+    routes = {
+      'incidentCommander.grafanaDashboards': () => ({
+        configured: false,
+        error: null,
+        dashboards: [],
+      }),
+    };
+    renderWith(<GrafanaLinks incidentId={9} />);
+    await waitFor(() =>
+      expect(calls.filter((c) => c.path === 'incidentCommander.grafanaDashboards')).toHaveLength(2),
+    );
+    expect(screen.queryByRole('navigation', { name: 'Grafana dashboards' })).toBeNull();
   });
 });

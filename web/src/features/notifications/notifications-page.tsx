@@ -256,7 +256,9 @@ function Routes() {
 function AddChannel() {
   const create = useProcedureMutation('notifications.createChannel');
   const [name, setName] = useState('');
-  const [type, setType] = useState<'webhook' | 'slack' | 'teams' | 'email' | 'inbox'>('webhook');
+  const [type, setType] = useState<'webhook' | 'slack' | 'teams' | 'email' | 'inbox' | 'grafana'>(
+    'webhook',
+  );
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState('');
   const [to, setTo] = useState('');
@@ -273,7 +275,9 @@ function AddChannel() {
                 .map((s) => s.trim())
                 .filter(Boolean),
             }
-          : { url, ...(type === 'webhook' && secret ? { secret } : {}) };
+          : type === 'grafana'
+            ? { url, token: secret }
+            : { url, ...(type === 'webhook' && secret ? { secret } : {}) };
     create.mutate({ name, type, config });
   }
   return (
@@ -302,18 +306,25 @@ function AddChannel() {
               <option>teams</option>
               <option>email</option>
               <option>inbox</option>
+              <option>grafana</option>
             </select>
           </label>
           {type === 'inbox' ? null : (
             <label>
-              {type === 'email' ? 'SMTP URL' : 'URL'}
+              {type === 'email' ? 'SMTP URL' : type === 'grafana' ? 'Grafana URL' : 'URL'}
               <input name="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
             </label>
           )}
-          {type === 'webhook' ? (
+          {type === 'webhook' || type === 'grafana' ? (
             <label>
-              Signing secret
-              <input name="secret" value={secret} onChange={(e) => setSecret(e.target.value)} />
+              {type === 'grafana' ? 'Service account token' : 'Signing secret'}
+              <input
+                name="secret"
+                type={type === 'grafana' ? 'password' : 'text'}
+                required={type === 'grafana'}
+                value={secret}
+                onChange={(e) => setSecret(e.target.value)}
+              />
             </label>
           ) : null}
           {type === 'email' ? (
