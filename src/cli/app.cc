@@ -697,6 +697,15 @@ Status BuildRegistry(App::Parts& p) {
   p.incidents->RegisterProcedures(p.registry);
   security::SecurityServiceOptions security_options;
   security_options.scan_roots = p.config.scan_roots;
+  {
+    // The online OSV refresh: the same outbound rule as webhooks (services on this host and
+    // private networks allowed, link-local and cloud-metadata addresses refused).
+    http::HttpClientOptions osv_http;
+    osv_http.policy = http::OutboundPolicy::AllowLocal();
+    osv_http.total_timeout = std::chrono::seconds(p.config.dependency_timeout_seconds);
+    osv_http.max_response_bytes = size_t{32} << 20;
+    security_options.osv_http = std::make_shared<const http::HttpClient>(osv_http);
+  }
   p.security = std::make_unique<security::SecurityService>(
       *p.store->db, p.clock, security_options,
       [pp](const std::string& type, const std::string& json) {

@@ -6,17 +6,21 @@
 //    [--fail-on critical|high|medium|low|none]`: the same inventory matched against OSV
 //    advisories from --osv, or from the store's advisory database (--data-dir/--db) when no
 //    --osv is given. Exit code 1 when a finding is at or above --fail-on (default low; findings
-//    of unknown severity count as medium), for CI.
+//    of unknown severity count as medium), for CI. `--policy FILE` (YAML or JSON, the fields of
+//    securityGuardian.createPolicy) decides instead: exit 1 only for the verdict "block".
 //  `scan import REPORT.json [--format table|json]`: a Trivy or Grype JSON report in our model.
 //  `db import FILE|DIR|ZIP [--data-dir/--db]`: OSV JSON (as osv.dev publishes per ecosystem)
 //    into the store's advisory database.
 // Exit code 2 = usage or input error.
+#include <cmath>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
@@ -31,8 +35,10 @@
 #include "cli/config.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "engines/sbom/dependency_paths.h"
 #include "engines/vulnmatch/matcher.h"
 #include "engines/vulnmatch/patch.h"
+#include "engines/vulnmatch/policy.h"
 #include "engines/vulnmatch/report_import.h"
 #include "modules/security/security_service.h"
 
@@ -204,8 +210,73 @@ struct VulnArgs {
   std::vector<std::string> osv;
   std::string format = "table";
   std::string fail_on = "low";
+  std::string policy;  //!< a policy file (YAML or JSON); decides the exit code when set
   StoreFlags store;
 };
+
+// A YAML policy document as JSON (plain scalars that read as numbers become numbers; dates stay
+// strings). Nesting is bounded.
+Result<Json> PolicyYamlToJson(const YAML::Node& node, int depth) {
+  if (depth > 16) return Status::InvalidArgument("the policy nests deeper than 16 levels");
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return Json(nullptr);
+    case YAML::NodeType::Scalar: {
+      const std::string& v = node.Scalar();
+      if (node.Tag() != "!" && !v.empty()) {
+        char* end = nullptr;
+        const double d = std::strtod(v.c_str(), &end);
+        if (end == v.c_str() + v.size() && std::isfinite(d)) return Json(d);
+        if (v == "true" || v == "false") return Json(v == "true");
+      }
+      return Json(v);
+    }
+    case YAML::NodeType::Sequence: {
+      Json a = Json::array();
+      for (const auto& c : node) {
+        DAI_ASSIGN_OR_RETURN(Json j, PolicyYamlToJson(c, depth + 1));
+        a.push_back(std::move(j));
+      }
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      Json o = Json::object();
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) return Status::InvalidArgument("policy keys must be strings");
+        DAI_ASSIGN_OR_RETURN(Json j, PolicyYamlToJson(kv.second, depth + 1));
+        o[kv.first.Scalar()] = std::move(j);
+      }
+      return o;
+    }
+  }
+  return Json(nullptr);
+}
+
+Result<vulnmatch::Policy> LoadPolicyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("--policy: cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  if (text.size() > (1u << 20))
+    return Status::InvalidArgument("--policy: " + path + " is over 1 MB");
+  Json doc;
+  auto json = ParseJson(text);
+  if (json.ok()) {
+    doc = *json;
+  } else {
+    try {
+      DAI_ASSIGN_OR_RETURN(doc, PolicyYamlToJson(YAML::Load(text), 0));
+    } catch (const YAML::Exception& e) {
+      return Status::InvalidArgument("--policy: " + path + " is neither JSON nor YAML: line " +
+                                     std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+  }
+  auto p = vulnmatch::ParsePolicy(doc);
+  if (!p.ok()) return Status::InvalidArgument("--policy " + path + ": " + p.status().message());
+  return p;
+}
 
 int SeverityRank(const std::string& s) {
   if (s == "CRITICAL") return 4;
@@ -216,6 +287,15 @@ int SeverityRank(const std::string& s) {
 }
 
 int RunVuln(const VulnArgs& args) {
+  std::optional<vulnmatch::Policy> policy;
+  if (!args.policy.empty()) {
+    auto p = LoadPolicyFile(args.policy);
+    if (!p.ok()) {
+      std::cerr << "scan vuln: " << p.status().ToString() << "\n";
+      return 2;
+    }
+    policy = std::move(*p);
+  }
   auto inv = Inventory(args.path, "");
   if (!inv.ok()) {
     std::cerr << "scan vuln: " << inv.status().ToString() << "\n";
@@ -271,10 +351,13 @@ int RunVuln(const VulnArgs& args) {
   }());
   int exit_code = 0;
   Json items = Json::array();
+  std::vector<vulnmatch::PolicyFinding> policy_input;
+  const auto dep_paths = sbom::DependencyPaths(inv->packages);
   for (const auto& f : findings) {
     const auto& pkg = inv->packages[f.package];
     const auto& adv = index->advisory(f.advisory);
     if (SeverityRank(f.severity) >= threshold) exit_code = 1;
+    policy_input.push_back({adv.id, adv.aliases, pkg.name, f.severity, f.cvss_score});
     vulnmatch::PatchInput pin;
     pin.scheme = vulnmatch::SchemeForEcosystem(queries[f.package].ecosystem)
                      .value_or(vulnmatch::VersionScheme::kSemver);
@@ -296,11 +379,38 @@ int RunVuln(const VulnArgs& args) {
                      {"fixedVersions", f.fixed_versions},
                      {"minimalFix", f.minimal_fix ? Json(*f.minimal_fix) : Json(nullptr)},
                      {"location", pkg.location},
+                     {"dependencyPath",
+                      dep_paths[f.package].empty()
+                          ? Json(nullptr)
+                          : Json(sbom::DependencyPathText(inv->packages, dep_paths[f.package]))},
                      {"summary", adv.summary},
                      {"patch",
                       {{"distance", std::string(vulnmatch::UpgradeDistanceName(pa.distance))},
                        {"riskScore", pa.risk_score},
                        {"breakingRisk", pa.breaking_risk}}}});
+  }
+  // A policy decides the exit code instead of --fail-on: 1 only when its verdict is "block".
+  Json policy_json = nullptr;
+  if (policy) {
+    const std::string today = FormatIso8601(SystemClock::Instance().Now()).substr(0, 10);
+    auto e = vulnmatch::EvaluatePolicy(*policy, policy_input, today);
+    for (size_t i = 0; i < e.findings.size(); ++i) {
+      items[i]["policy"] = e.findings[i].level;
+      if (e.findings[i].ignored_by >= 0) {
+        const auto& r = policy->ignore[static_cast<size_t>(e.findings[i].ignored_by)];
+        items[i]["ignoredBy"] = {{"rule", e.findings[i].ignored_by},
+                                 {"reason", r.reason},
+                                 {"expires", r.expires.empty() ? Json(nullptr) : Json(r.expires)}};
+      }
+    }
+    policy_json = {{"file", args.policy},
+                   {"verdict", e.verdict},
+                   {"ignored", e.ignored},
+                   {"expiredRules", e.expired}};
+    exit_code = e.verdict == "block" ? 1 : 0;
+    for (const auto& x : e.expired) std::cerr << "policy: " << x << "\n";
+    std::cerr << "policy " << args.policy << ": " << e.verdict << " (" << e.ignored
+              << " findings ignored)\n";
   }
   const auto dump = [](const Json& j) {
     return j.dump(1, ' ', false, Json::error_handler_t::replace);
@@ -308,6 +418,7 @@ int RunVuln(const VulnArgs& args) {
   if (args.format == "json") {
     std::cout << dump({{"target", inv->target},
                        {"database", db_info},
+                       {"policy", policy_json},
                        {"packages", inv->packages.size()},
                        {"findings", items},
                        {"warnings", warnings}})
@@ -340,7 +451,9 @@ int RunVuln(const VulnArgs& args) {
                        {"runs",
                         Json::array(
                             {{{"tool", {{"driver", {{"name", "devops-ai"}, {"rules", rules}}}}},
-                              {"results", results}}})}})
+                              {"results", results},
+                              {"properties",
+                               {{"advisoryDatabase", db_info}, {"policy", policy_json}}}}})}})
               << "\n";
   } else if (args.format == "cyclonedx" || args.format == "spdx") {
     const std::string now = FormatIso8601(SystemClock::Instance().Now());
@@ -357,6 +470,9 @@ int RunVuln(const VulnArgs& args) {
                                                : it["minimalFix"].get<std::string>())
                 << " (" << it["patch"]["distance"].get<std::string>() << ", risk "
                 << it["patch"]["riskScore"].get<int>() << ")\t" << it["location"].get<std::string>()
+                << (it.contains("ignoredBy")
+                        ? "\tignored: " + it["ignoredBy"]["reason"].get<std::string>()
+                        : std::string())
                 << "\n";
     std::cout << items.size() << " findings in " << inv->packages.size() << " packages\n";
   }
@@ -458,6 +574,9 @@ void RegisterSbomCommands(CLI::App& app, CliState& state) {
   vuln->add_option("--fail-on", vargs->fail_on,
                    "exit 1 at or above: critical | high | medium | low | none")
       ->check(CLI::IsMember({"critical", "high", "medium", "low", "none"}));
+  vuln->add_option("--policy", vargs->policy,
+                   "policy file (YAML or JSON: block/warn thresholds, ignore rules); exit 1 only "
+                   "when its verdict is block (replaces --fail-on)");
   AddStoreFlags(vuln, vargs->store);
   vuln->callback([vargs, &state] { state.exit_code = RunVuln(*vargs); });
 

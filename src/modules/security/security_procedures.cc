@@ -42,6 +42,8 @@ Json VulnSchema() {
 void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs) {
   RegisterPostureProcedures(registry);
   RegisterSecretsProcedures(registry);
+  RegisterPolicyProcedures(registry);
+  RegisterOsvProcedures(registry);
   const auto Q = ProcedureKind::kQuery;
   const auto M = ProcedureKind::kMutation;
   registry.Add(MakeProcedure(
@@ -71,8 +73,9 @@ void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::Job
           return StartClusterScan(actor, jobs);
         }
         if (!in.contains("target"))
-          return Status::InvalidArgument("input.target: required (or cluster: true for scanType "
-                                         "\"kubernetes\")");
+          return Status::InvalidArgument(
+              "input.target: required (or cluster: true for scanType "
+              "\"kubernetes\")");
         return StartScan(type, in["target"].get<std::string>(), actor, jobs,
                          in.value("history", false));
       }));
@@ -110,19 +113,23 @@ void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::Job
       }));
   registry.Add(MakeProcedure(
       "securityGuardian.applyPatch", M, Role::kOperator,
-      s::Object(
-          {s::Req("vulnerabilityId", s::Int(1)),
-           s::Opt("dryRun", s::Bool(), "default true; false (write a branch) is not built yet")}),
+      s::Object({s::Req("vulnerabilityId", s::Int(1)),
+                 s::Opt("dryRun", s::Bool(),
+                        "default true (preview); false commits the change on a new branch "
+                        "devops-ai/fix-<package>-<version> of the scanned git repository")}),
       s::Object({s::Req("vulnerabilityId", s::Int()), s::Req("advisory", s::String()),
                  s::Req("package", s::String()), s::Req("fromVersion", s::String()),
                  s::Req("toVersion", s::String()), s::Req("file", s::String()),
                  s::Req("applied", s::Bool()), s::Req("diff", s::Nullable(s::String())),
                  s::Req("command", s::Nullable(s::String())), s::Req("note", s::String()),
-                 s::Opt("assessment", s::Any())}),
+                 s::Opt("assessment", s::Any()), s::Opt("repository", s::String()),
+                 s::Opt("branch", s::String()), s::Opt("commit", s::String()),
+                 s::Opt("baseCommit", s::String())}),
       "The change that fixes a finding: a unified diff of the manifest or the package manager's "
-      "command",
-      [this](const Json& in, CallContext&) {
-        return ApplyPatch(in["vulnerabilityId"].get<int64_t>(), in.value("dryRun", true));
+      "command; with dryRun false, a branch with the commit in the scanned git repository",
+      [this](const Json& in, CallContext& ctx) {
+        return ApplyPatch(in["vulnerabilityId"].get<int64_t>(), in.value("dryRun", true),
+                          ctx.identity ? ctx.identity->username : "");
       }));
   registry.Add(MakeProcedure(
       "securityGuardian.advisoryDatabase", Q, Role::kViewer, s::Object({}),

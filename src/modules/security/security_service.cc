@@ -7,9 +7,12 @@
 #include <set>
 #include <sstream>
 
+#include "adapters/gitrepo/git_branch.h"
+#include "adapters/gitrepo/git_file.h"
 #include "adapters/inventory/allowed_roots.h"
 #include "adapters/inventory/fs_inventory.h"
 #include "adapters/inventory/image_inventory.h"
+#include "engines/sbom/dependency_paths.h"
 #include "engines/sbom/manifest_patch.h"
 #include "engines/sbom/sbom_document.h"
 #include "engines/vulnmatch/patch.h"
@@ -97,16 +100,16 @@ Status InsertFinding(store::Connection& conn, int64_t scan_id, const std::string
                      const std::string& name, const std::string& version, const std::string& eco,
                      const std::string& fixed, const std::string& title,
                      const std::string& description, const std::string& location,
-                     const Json& details, TimePoint now) {
+                     const Json& details, TimePoint now, const std::string& status = "open") {
   return conn
       .Query(
           "INSERT INTO vulnerabilities (scan_id, vuln_id, aliases, severity, cvss_score, "
           "package_name, package_version, ecosystem, fixed_version, title, description, "
           "location, status, details, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {scan_id, vuln_id, DumpJson(aliases), severity, cvss >= 0 ? Param(cvss) : Param(nullptr),
            name, version, eco, fixed.empty() ? Param(nullptr) : Param(fixed), title.substr(0, 500),
-           description.substr(0, 4000), location.empty() ? Param(nullptr) : Param(location),
+           description.substr(0, 4000), location.empty() ? Param(nullptr) : Param(location), status,
            DumpJson(details), now, now})
       .status();
 }
@@ -127,7 +130,11 @@ bool LooksLikeImage(const std::string& path) {
 SecurityService::SecurityService(
     store::Database& db, const Clock& clock, SecurityServiceOptions options,
     std::function<void(const std::string&, const std::string&)> publish)
-    : db_(db), clock_(clock), options_(std::move(options)), publish_(std::move(publish)) {}
+    : db_(db),
+      clock_(clock),
+      options_(std::move(options)),
+      http_(options_.osv_http),
+      publish_(std::move(publish)) {}
 
 Result<int> SecurityService::ImportAdvisories(std::string_view osv_json,
                                               const std::string& source) {
@@ -214,7 +221,8 @@ Result<Json> SecurityService::StartScan(const std::string& scan_type, const std:
         "directories they may read");
   // Symbolic links resolved, so a link inside a root cannot point outside it.
   auto resolved = inventory::CanonicalPath(target);
-  if (!resolved.ok()) return Status::InvalidArgument("input.target: " + resolved.status().message());
+  if (!resolved.ok())
+    return Status::InvalidArgument("input.target: " + resolved.status().message());
   const std::string normal = std::move(resolved).value();
   std::error_code ec;
   if (!options_.scan_roots.empty() && !inventory::WithinRoots(normal, options_.scan_roots)) {
@@ -317,18 +325,32 @@ Status SecurityService::RunScan(int64_t scan_id) {
   }
   std::vector<std::string> warnings = inv->warnings;
   auto findings = (*index)->Match(queries, &warnings);
+  // The chain from a direct dependency to each package, where the lockfile records a graph.
+  const auto dep_paths = sbom::DependencyPaths(inv->packages);
   // Dependents: how many packages name each package as a dependency.
   std::map<std::string, int> dependents;
   for (const auto& p : inv->packages)
     for (const auto& d : p.depends_on) ++dependents[d.substr(0, d.find('@', 1))];
   Counts counts;
   const TimePoint now = clock_.Now();
+  // Policies: ignore rules mark findings ignored (with the rule and its reason); the scan's
+  // verdict is the worst over the enabled policies.
+  auto policies = EnabledPolicies();
+  if (!policies.ok()) return policies.status();  // a store error: the job retries
+  std::vector<vulnmatch::PolicyFinding> policy_input;
+  for (const auto& f : findings) {
+    const auto& adv = (*index)->advisory(f.advisory);
+    policy_input.push_back(
+        {adv.id, adv.aliases, inv->packages[f.package].name, f.severity, f.cvss_score});
+  }
+  const PolicyOutcome policy = ApplyPolicies(*policies, policy_input, now);
   Json sbom_doc = sbom::ToCycloneDx(*inv, FormatIso8601(now), "devops-ai");
   Status st = db_.Transaction([&](store::Connection& conn) -> Status {
     counts = Counts{};
     DAI_RETURN_IF_ERROR(
         conn.Query("DELETE FROM vulnerabilities WHERE scan_id = ?", {scan_id}).status());
-    for (const auto& f : findings) {
+    for (size_t fi = 0; fi < findings.size(); ++fi) {
+      const auto& f = findings[fi];
       const auto& pkg = inv->packages[f.package];
       const auto& adv = (*index)->advisory(f.advisory);
       const std::string severity = f.severity == "UNKNOWN" ? "unknown" : Lower(f.severity);
@@ -361,10 +383,17 @@ Status SecurityService::RunScan(int64_t scan_id) {
             {"breakingRisk", assessment.breaking_risk},
             {"rationale", assessment.rationale}}}};
       if (!pkg.src_name.empty()) details["sourcePackage"] = pkg.src_name;
-      DAI_RETURN_IF_ERROR(InsertFinding(conn, scan_id, adv.id, adv.aliases, severity, f.cvss_score,
-                                        pkg.name, pkg.version, queries[f.package].ecosystem,
-                                        f.minimal_fix.value_or(""), adv.summary, adv.details,
-                                        pkg.location, details, now));
+      if (!dep_paths[f.package].empty()) {
+        Json chain = Json::array();
+        for (size_t k : dep_paths[f.package])
+          chain.push_back(inv->packages[k].name + "@" + inv->packages[k].version);
+        details["dependencyPath"] = chain;
+      }
+      if (!policy.ignored_by[fi].is_null()) details["ignoredBy"] = policy.ignored_by[fi];
+      DAI_RETURN_IF_ERROR(InsertFinding(
+          conn, scan_id, adv.id, adv.aliases, severity, f.cvss_score, pkg.name, pkg.version,
+          queries[f.package].ecosystem, f.minimal_fix.value_or(""), adv.summary, adv.details,
+          pkg.location, details, now, policy.ignored_by[fi].is_null() ? "open" : "ignored"));
     }
     Json report = {
         {"targetKind", kind},
@@ -372,6 +401,7 @@ Status SecurityService::RunScan(int64_t scan_id) {
         {"findings", findings.size()},
         {"unknownSeverity", counts.unknown},
         {"database", db_info},
+        {"policy", policy.summary},
         {"os", inv->os ? Json{{"id", inv->os->id},
                               {"versionId", inv->os->version_id},
                               {"prettyName", inv->os->pretty_name}}
@@ -397,6 +427,11 @@ Status SecurityService::RunScan(int64_t scan_id) {
 Result<Json> SecurityService::ImportReport(std::string_view report_json, const std::string& actor) {
   DAI_ASSIGN_OR_RETURN(auto report, vulnmatch::ImportScannerReport(report_json));
   const TimePoint now = clock_.Now();
+  DAI_ASSIGN_OR_RETURN(PolicySet policies, EnabledPolicies());
+  std::vector<vulnmatch::PolicyFinding> policy_input;
+  for (const auto& f : report.findings)
+    policy_input.push_back({f.vuln_id, f.aliases, f.package_name, f.severity, f.cvss_score});
+  const PolicyOutcome policy = ApplyPolicies(policies, policy_input, now);
   int64_t id = 0;
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
     Counts counts;
@@ -408,19 +443,20 @@ Result<Json> SecurityService::ImportReport(std::string_view report_json, const s
                    {report.artifact.empty() ? report.scanner + " report" : report.artifact, actor,
                     now, now, now}));
     id = ins.rows.at(0).GetInt(0);
-    for (const auto& f : report.findings) {
+    for (size_t fi = 0; fi < report.findings.size(); ++fi) {
+      const auto& f = report.findings[fi];
       const std::string severity = f.severity == "UNKNOWN" ? "unknown" : Lower(f.severity);
       counts.Add(severity);
+      Json details = {{"importedFrom", f.scanner}};
+      if (!policy.ignored_by[fi].is_null()) details["ignoredBy"] = policy.ignored_by[fi];
       DAI_RETURN_IF_ERROR(InsertFinding(conn, id, f.vuln_id, f.aliases, severity, f.cvss_score,
                                         f.package_name, f.package_version, f.ecosystem,
-                                        f.fixed_version, f.title, "", f.location,
-                                        Json{{"importedFrom", f.scanner}}, now));
+                                        f.fixed_version, f.title, "", f.location, details, now,
+                                        policy.ignored_by[fi].is_null() ? "open" : "ignored"));
     }
-    Json rep = {{"targetKind", "imported"},
-                {"scanner", report.scanner},
-                {"packages", report.packages.size()},
-                {"findings", report.findings.size()},
-                {"unknownSeverity", counts.unknown}};
+    Json rep = {{"targetKind", "imported"},           {"scanner", report.scanner},
+                {"packages", report.packages.size()}, {"findings", report.findings.size()},
+                {"policy", policy.summary},           {"unknownSeverity", counts.unknown}};
     return conn
         .Query(
             "UPDATE security_scans SET critical_count = ?, high_count = ?, medium_count = ?, "
@@ -510,52 +546,76 @@ Result<Json> SecurityService::ListVulnerabilities(const Json& f) {
               {"offset", offset}};
 }
 
-Result<Json> SecurityService::ApplyPatch(int64_t vulnerability_id, bool dry_run) {
+namespace {
+
+// A ref-safe piece of a branch name: [A-Za-z0-9._-], anything else as '-'.
+std::string RefPart(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    out.push_back(ok ? c : '-');
+  }
+  while (!out.empty() && (out.front() == '.' || out.front() == '-')) out.erase(out.begin());
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  for (size_t i; (i = out.find("..")) != std::string::npos;) out.erase(i, 1);
+  if (out.size() > 80) out.resize(80);
+  return out.empty() ? "x" : out;
+}
+
+}  // namespace
+
+Result<Json> SecurityService::ApplyPatch(int64_t vulnerability_id, bool dry_run,
+                                         const std::string& actor) {
   namespace fs = std::filesystem;
   DAI_ASSIGN_OR_RETURN(
       auto rows,
       db_.Query("SELECT v.package_name, v.package_version, v.fixed_version, v.location, v.vuln_id, "
-                "v.details, s.target, s.report FROM vulnerabilities v JOIN security_scans s ON "
-                "s.id = v.scan_id WHERE v.id = ?",
+                "v.details, s.target, s.report, v.aliases FROM vulnerabilities v JOIN "
+                "security_scans s ON s.id = v.scan_id WHERE v.id = ?",
                 {vulnerability_id}));
   if (rows.rows.empty())
     return Status::NotFound("vulnerability " + std::to_string(vulnerability_id) +
                             " does not exist");
   const auto& r = rows.rows[0];
   const std::string name = r.GetString(0), from = r.GetString(1), location = r.GetString(3);
+  const std::string target = r.GetString(6), advisory = r.GetString(4);
   const auto fixed = r.GetOptString(2);
   if (!fixed || fixed->empty())
-    return Status::FailedPrecondition(r.GetString(4) + ": no fixed version is published for " +
-                                      name);
+    return Status::FailedPrecondition(advisory + ": no fixed version is published for " + name);
   auto report = ParseJson(r.GetOptString(7).value_or("{}"));
   const std::string target_kind = report.ok() ? report->value("targetKind", "") : "";
   auto details = ParseJson(r.GetString(5));
   // Distro packages are matched by source name; the installed binary package is the name.
   auto kind = sbom::DetectLockfileKind(location);
-  if (!kind)
+  if (!kind) {
+    if (!dry_run && target_kind == "image")
+      return Status::FailedPrecondition(
+          "a Dockerfile base-image bump is not built: the image scan does not record which "
+          "Dockerfile or base image produced " +
+          name);
     return Status::FailedPrecondition("cannot tell the format of " + location + " to patch it");
+  }
   Json out = {{"vulnerabilityId", vulnerability_id},
-              {"advisory", r.GetString(4)},
+              {"advisory", advisory},
               {"package", name},
               {"fromVersion", from},
               {"toVersion", *fixed},
               {"file", location},
               {"applied", false}};
-  std::string content;
   const bool edits_file = *kind == sbom::LockfileKind::kRequirements ||
                           *kind == sbom::LockfileKind::kGoMod ||
                           *kind == sbom::LockfileKind::kPomXml;
-  if (edits_file) {
+  bool escaped = false;
+  for (const auto& part : fs::path(location)) escaped = escaped || part == "..";
+  if (escaped || fs::path(location).is_absolute())
+    return Status::FailedPrecondition("finding location " + location +
+                                      " is not inside the scan target");
+  const fs::path file = target_kind == "lockfile" ? fs::path(target) : fs::path(target) / location;
+  std::string content;
+  if (edits_file && dry_run) {
     if (target_kind != "repository" && target_kind != "lockfile")
       return Status::FailedPrecondition("the scanned " + target_kind +
                                         " is not a working tree this server can read files from");
-    bool escaped = false;
-    for (const auto& part : fs::path(location)) escaped = escaped || part == "..";
-    if (escaped || fs::path(location).is_absolute())
-      return Status::FailedPrecondition("finding location " + location +
-                                        " is not inside the scan target");
-    const fs::path file =
-        target_kind == "lockfile" ? fs::path(r.GetString(6)) : fs::path(r.GetString(6)) / location;
     std::error_code ec;
     if (fs::is_symlink(file, ec) || !fs::is_regular_file(file, ec) ||
         fs::file_size(file, ec) > sbom::kMaxInputBytes)
@@ -565,16 +625,76 @@ Result<Json> SecurityService::ApplyPatch(int64_t vulnerability_id, bool dry_run)
     ss << in.rdbuf();
     content = ss.str();
   }
-  DAI_ASSIGN_OR_RETURN(sbom::ManifestPatch patch,
-                       sbom::ProposeManifestPatch(*kind, location, content, name, from, *fixed));
+  // Writing: the file as committed at HEAD of the repository holding the target is patched and
+  // committed on a new branch; the work tree, the index and HEAD stay as they are.
+  gitrepo::RepositoryLocation repo;
+  if (!dry_run) {
+    if (target_kind != "repository" && target_kind != "lockfile")
+      return Status::FailedPrecondition("the scanned " + target_kind +
+                                        " is not a git repository to write a branch in");
+    if (!edits_file)
+      return Status::FailedPrecondition(
+          "only the package manager can rewrite " + fs::path(location).filename().string() +
+          " (its integrity data must come from the registry); run the command from a dry run "
+          "and commit the result");
+    auto loc = gitrepo::LocateRepository(file.string());
+    if (!loc.ok())
+      return Status::FailedPrecondition("the scan target is not in a git repository: " +
+                                        loc.status().message());
+    repo = std::move(*loc);
+    auto committed =
+        gitrepo::ReadFileAtRef(repo.workdir, "HEAD", repo.path_in_repo, sbom::kMaxInputBytes);
+    if (!committed.ok())
+      return Status::FailedPrecondition(repo.path_in_repo + " at HEAD of " + repo.workdir + ": " +
+                                        committed.status().message());
+    content = std::move(*committed);
+  }
+  auto proposed = sbom::ProposeManifestPatch(*kind, location, content, name, from, *fixed);
+  if (!proposed.ok() && !dry_run)
+    return Status(proposed.status().code(), "as committed at HEAD: " + proposed.status().message());
+  DAI_ASSIGN_OR_RETURN(sbom::ManifestPatch patch, std::move(proposed));
   out["diff"] = patch.diff.empty() ? Json(nullptr) : Json(patch.diff);
   out["command"] = patch.command.empty() ? Json(nullptr) : Json(patch.command);
   out["note"] = patch.note;
   if (details.ok() && details->contains("patch")) out["assessment"] = (*details)["patch"];
-  if (!dry_run)
-    return Status::FailedPrecondition(
-        "writing the change (a branch with a commit) is not built yet; use the diff or the "
-        "command from a dry run");
+  if (dry_run) return out;
+
+  std::vector<std::string> ids = {advisory};
+  if (auto aliases = ParseJson(r.GetString(8)); aliases.ok() && aliases->is_array())
+    for (const auto& a : *aliases)
+      if (a.is_string() && a.get<std::string>() != advisory) ids.push_back(a.get<std::string>());
+  std::string id_list;
+  for (const auto& id : ids) id_list += (id_list.empty() ? "" : ", ") + id;
+  gitrepo::BranchCommitRequest req;
+  req.repo = repo.workdir;
+  req.branch = "devops-ai/fix-" + RefPart(name) + "-" + RefPart(*fixed);
+  req.files.push_back({repo.path_in_repo, patch.new_content});
+  req.author_name = "devops-ai";
+  req.author_email = "devops-ai@localhost";
+  req.message = "Fix " + id_list + ": " + name + " " + from + " -> " + *fixed + "\n\n" + "Moves " +
+                name + " from " + from + " to " + *fixed + " in " + repo.path_in_repo +
+                ", the minimal version that fixes " + id_list + ".\n";
+  if (!patch.note.empty()) req.message += patch.note + "\n";
+  req.message += "\nVulnerability-Id: " + std::to_string(vulnerability_id) + "\n";
+  if (!actor.empty()) req.message += "Requested-by: " + actor + "\n";
+  req.time_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+  DAI_ASSIGN_OR_RETURN(gitrepo::BranchCommitResult done, gitrepo::CommitOnNewBranch(req));
+  out["applied"] = true;
+  out["repository"] = repo.workdir;
+  out["branch"] = done.branch;
+  out["commit"] = done.commit;
+  out["baseCommit"] = done.base_commit;
+  if (details.ok() && details->is_object()) {
+    (*details)["patchBranch"] = {{"repository", repo.workdir},
+                                 {"branch", done.branch},
+                                 {"commit", done.commit},
+                                 {"by", actor}};
+    DAI_RETURN_IF_ERROR(db_.Query("UPDATE vulnerabilities SET details = ?, updated_at = ? WHERE "
+                                  "id = ?",
+                                  {DumpJson(*details), clock_.Now(), vulnerability_id})
+                            .status());
+  }
   return out;
 }
 

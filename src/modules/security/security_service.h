@@ -12,12 +12,14 @@
 #include <mutex>
 #include <string>
 
+#include "adapters/http/http_client.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "engines/compliance/compliance.h"
 #include "engines/posture/manifest.h"
 #include "engines/secrets/secret_scanner.h"
 #include "engines/vulnmatch/matcher.h"
+#include "engines/vulnmatch/policy.h"
 #include "registry/procedure.h"
 #include "store/database.h"
 #include "store/job_repository.h"
@@ -28,7 +30,22 @@ struct SecurityServiceOptions {
   //! Directories a scan target must lie under (server-side paths, symbolic links resolved);
   //! empty = any absolute path for dependency and manifest scans, and no secrets scans at all.
   std::vector<std::string> scan_roots;
+  //! The outbound client for the online OSV refresh; null: refreshAdvisories is refused.
+  std::shared_ptr<const http::HttpClient> osv_http;
 };
+
+//! The enabled vulnerability policies, by name.
+using PolicySet = std::vector<std::pair<std::string, vulnmatch::Policy>>;
+struct PolicyOutcome {
+  //! Per finding: null, or {policy, rule, reason, expires} of the first ignore rule that applies.
+  std::vector<Json> ignored_by;
+  //! {verdict: pass|warn|block|null (no policy), policies: [{policy, verdict, ignored,
+  //! expiredRules}]}: stored in the scan report as "policy".
+  Json summary;
+};
+//! Applies every policy of `policies` to `findings` on the date of `now` (UTC). Pure.
+PolicyOutcome ApplyPolicies(const PolicySet& policies,
+                            const std::vector<vulnmatch::PolicyFinding>& findings, TimePoint now);
 
 class SecurityService {
  public:
@@ -57,13 +74,41 @@ class SecurityService {
   Result<Json> ListScans(const Json& filter);
   Result<Json> ListVulnerabilities(const Json& filter);
   //! The change that fixes a finding: a unified diff of the manifest (requirements.txt,
-  //! go.mod, pom.xml) or the package manager's command for a lockfile. Preview only: writing
-  //! the change (a git branch with a commit) is not built, so dry_run=false is refused.
-  Result<Json> ApplyPatch(int64_t vulnerability_id, bool dry_run);
+  //! go.mod, pom.xml) or the package manager's command for a lockfile. With dry_run false the
+  //! manifest as committed at HEAD of the git repository holding the scan target is patched and
+  //! committed on a new branch devops-ai/fix-<package>-<version> (libgit2; the work tree, index
+  //! and HEAD are not touched). FAILED_PRECONDITION for a lockfile only its package manager may
+  //! rewrite, a target outside a git repository, or an image finding (no Dockerfile link);
+  //! CONFLICT when the branch exists.
+  Result<Json> ApplyPatch(int64_t vulnerability_id, bool dry_run, const std::string& actor = "");
   //! The scan's SBOM as CycloneDX 1.5 or SPDX 2.3.
   Result<Json> GetSbom(int64_t scan_id, const std::string& format);
 
   void RegisterProcedures(ProcedureRegistry& registry, store::JobRepository* jobs);
+
+  // ---- Vulnerability policies (security_policies, policies.cc)
+  Result<Json> ListPolicies();
+  Result<Json> GetPolicy(int64_t id);
+  //! {name, description?, enabled?, block?, warn?, ignore?}; CONFLICT for a taken name,
+  //! INVALID_ARGUMENT naming the field.
+  Result<Json> CreatePolicy(const Json& input);
+  //! {id, ...}: fields left out keep their value.
+  Result<Json> UpdatePolicy(const Json& input);
+  Result<Json> DeletePolicy(int64_t id);
+  //! The enabled vulnerability policies (applied by RunScan).
+  Result<PolicySet> EnabledPolicies();
+  void RegisterPolicyProcedures(ProcedureRegistry& registry);
+
+  // ---- Online OSV refresh (osv_refresh.cc)
+  //! The OSV API base URL (setting security.osv_api_url; default https://api.osv.dev).
+  Result<std::string> OsvUrl();
+  //! INVALID_ARGUMENT unless http:// or https://.
+  Status SetOsvUrl(const std::string& url);
+  //! Sends the packages of the latest 20 completed dependency scans to {url}/v1/querybatch and
+  //! imports each named advisory that is missing or older in the store ({url}/v1/vulns/{id}).
+  //! {url, packages, requests, advisoriesNamed, upToDate, fetched, imported, skipped, database}.
+  Result<Json> RefreshAdvisories();
+  void RegisterOsvProcedures(ProcedureRegistry& registry);
 
   // ---- Kubernetes posture and compliance (issue #7, posture_compliance.cc)
   //! Runs the posture checks over the manifests under `target` (a file or a directory of
@@ -111,6 +156,7 @@ class SecurityService {
   store::Database& db_;
   const Clock& clock_;
   SecurityServiceOptions options_;
+  std::shared_ptr<const http::HttpClient> http_;
   std::function<void(const std::string&, const std::string&)> publish_;
   ClusterSource cluster_;
   std::mutex index_mu_;

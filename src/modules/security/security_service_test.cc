@@ -180,6 +180,83 @@ TEST_P(SecurityServiceTest, ApplyPatchPreviewsTheManifestChange) {
   EXPECT_EQ(svc_->ApplyPatch(999999, true).status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(SecurityServiceTest, FindingsCarryTheirDependencyPath) {
+  const char* ms = R"({"id": "GHSA-w9mr-4mfr-499f", "summary": "ms ReDoS",
+    "affected": [{"package": {"ecosystem": "npm", "name": "ms"},
+      "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]}]})";
+  ASSERT_TRUE(svc_->ImportAdvisories(ms, "test").ok());
+  WriteFile(dir_ / "repo" / "package-lock.json", kLock);
+  const int64_t id = ScanNow(dir_ / "repo");
+  auto vulns = svc_->ListVulnerabilities(Json{{"scanId", id}});
+  ASSERT_TRUE(vulns.ok());
+  ASSERT_EQ((*vulns)["total"], 2);
+  for (const auto& v : (*vulns)["items"]) {
+    if (v["packageName"] == "ms")
+      EXPECT_EQ(v["details"]["dependencyPath"], Json::array({"debug@2.5.2", "ms@0.7.2"}));
+    else
+      EXPECT_EQ(v["details"]["dependencyPath"], Json::array({"debug@2.5.2"}));
+  }
+}
+
+TEST_P(SecurityServiceTest, PoliciesIgnoreFindingsAndDecideTheVerdict) {
+  WriteFile(dir_ / "repo" / "package-lock.json", kLock);
+  // No policy: no verdict.
+  auto none = svc_->GetScan(ScanNow(dir_ / "repo"), true);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE((*none)["report"]["policy"]["verdict"].is_null());
+  auto ci = svc_->CreatePolicy(Json{{"name", "ci"}, {"block", {{"severity", "medium"}}}});
+  ASSERT_TRUE(ci.ok()) << ci.status().ToString();
+  EXPECT_EQ((*ci)["enforcement"], "block");
+  EXPECT_EQ(svc_->CreatePolicy(Json{{"name", "ci"}}).status().code(), StatusCode::kConflict);
+  auto bad = svc_->CreatePolicy(
+      Json{{"name", "x"},
+           {"ignore", Json::array({{{"id", "A"}, {"reason", "r"}, {"expires", "soon"}}})}});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("input.ignore[0].expires"), std::string::npos);
+  auto blocked = svc_->GetScan(ScanNow(dir_ / "repo"), true);
+  ASSERT_TRUE(blocked.ok());
+  EXPECT_EQ((*blocked)["report"]["policy"]["verdict"], "block");
+
+  // The clock is 2023-11-14: a waiver until 2023-12-31 applies, one that ended 2023-11-01 not.
+  const int64_t pid = (*ci)["id"].get<int64_t>();
+  auto upd = svc_->UpdatePolicy(
+      Json{{"id", pid},
+           {"ignore",
+            Json::array({{{"id", "CVE-2017-16137"},
+                          {"reason", "regex input is not user controlled"},
+                          {"expires", "2023-12-31"}},
+                         {{"package", "debug"}, {"reason", "old"}, {"expires", "2023-11-01"}}})}});
+  ASSERT_TRUE(upd.ok()) << upd.status().ToString();
+  EXPECT_EQ((*upd)["block"]["severity"], "medium") << "fields left out keep their value";
+  const int64_t id = ScanNow(dir_ / "repo");
+  auto scan = svc_->GetScan(id, true);
+  ASSERT_TRUE(scan.ok());
+  const Json& pol = (*scan)["report"]["policy"];
+  EXPECT_EQ(pol["verdict"], "pass");
+  ASSERT_EQ(pol["policies"].size(), 1u);
+  EXPECT_EQ(pol["policies"][0]["ignored"], 1);
+  ASSERT_EQ(pol["policies"][0]["expiredRules"].size(), 1u);
+  EXPECT_NE(pol["policies"][0]["expiredRules"][0].get<std::string>().find("expired on 2023-11-01"),
+            std::string::npos);
+  auto vulns = svc_->ListVulnerabilities(Json{{"scanId", id}});
+  ASSERT_TRUE(vulns.ok());
+  const Json& v = (*vulns)["items"][0];
+  EXPECT_EQ(v["status"], "ignored");
+  EXPECT_EQ(v["details"]["ignoredBy"]["policy"], "ci");
+  EXPECT_EQ(v["details"]["ignoredBy"]["reason"], "regex input is not user controlled");
+
+  // Disabled: not applied. Deleted: gone.
+  ASSERT_TRUE(svc_->UpdatePolicy(Json{{"id", pid}, {"enabled", false}}).ok());
+  auto off = svc_->GetScan(ScanNow(dir_ / "repo"), true);
+  EXPECT_TRUE((*off)["report"]["policy"]["verdict"].is_null());
+  auto list = svc_->ListPolicies();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["items"].size(), 1u);
+  EXPECT_EQ((*list)["items"][0]["enabled"], false);
+  ASSERT_TRUE(svc_->DeletePolicy(pid).ok());
+  EXPECT_EQ(svc_->DeletePolicy(pid).status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(SecurityServiceTest, BadTargetsAndOtherScanTypes) {
   EXPECT_EQ(svc_->StartScan("container", "relative/path", "a", nullptr).status().code(),
             StatusCode::kInvalidArgument);
@@ -396,8 +473,8 @@ TEST_P(SecurityServiceTest, SecretsScanUnderAScanRootStoresRedactedFindings) {
   SecurityServiceOptions options;
   options.scan_roots = {root.string() + "/"};
   SecurityService svc(tdb_->db(), clock_, options, nullptr);
-  for (const fs::path& p : {dir_ / "outside", dir_ / "root-evil", root / "link" / "x.txt",
-                            root / ".." / "outside"}) {
+  for (const fs::path& p :
+       {dir_ / "outside", dir_ / "root-evil", root / "link" / "x.txt", root / ".." / "outside"}) {
     auto r = svc.StartScan("secrets", p.string(), "a", nullptr);
     ASSERT_FALSE(r.ok()) << p;
     EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << p;
@@ -425,8 +502,7 @@ TEST_P(SecurityServiceTest, SecretsScanUnderAScanRootStoresRedactedFindings) {
   EXPECT_EQ(f["source"], "tree");
   EXPECT_TRUE(f["commit"].is_null());
   EXPECT_EQ(f["redacted"], "AKIA****");
-  EXPECT_EQ(f["fingerprint"].get<std::string>().rfind("aws-access-key-id:app/settings.py:", 0),
-            0u);
+  EXPECT_EQ(f["fingerprint"].get<std::string>().rfind("aws-access-key-id:app/settings.py:", 0), 0u);
   EXPECT_EQ(DumpJson(*page).find(aws), std::string::npos) << "the secret never leaves the scan";
   EXPECT_EQ((*svc.ListSecretFindings({{"file", "settings"}}))["total"], 1);
   EXPECT_EQ((*svc.ListSecretFindings({{"file", "%"}}))["total"], 0) << "LIKE wildcards literal";

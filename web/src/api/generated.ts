@@ -3463,7 +3463,7 @@ export interface Procedures {
     minRole: "operator";
     implemented: true;
     input: {
-      /** default true; false (write a branch) is not built yet */
+      /** default true (preview); false commits the change on a new branch devops-ai/fix-<package>-<version> of the scanned git repository */
       "dryRun"?: boolean;
       "vulnerabilityId": number;
     };
@@ -3471,12 +3471,16 @@ export interface Procedures {
       "advisory": string;
       "applied": boolean;
       "assessment"?: unknown;
+      "baseCommit"?: string;
+      "branch"?: string;
       "command": string | null;
+      "commit"?: string;
       "diff": string | null;
       "file": string;
       "fromVersion": string;
       "note": string;
       "package": string;
+      "repository"?: string;
       "toVersion": string;
       "vulnerabilityId": number;
     };
@@ -3500,12 +3504,63 @@ export interface Procedures {
       "totalControls": number;
     };
   };
+  "securityGuardian.createPolicy": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "block"?: {
+        /** CVSS base score 0-10, at or above */
+        "cvss"?: number;
+        "severity"?: "critical" | "high" | "medium" | "low";
+      };
+      "description"?: string;
+      "enabled"?: boolean;
+      "ignore"?: Array<{
+        /** YYYY-MM-DD */
+        "expires"?: string | null;
+        /** advisory id or alias */
+        "id"?: string;
+        "package"?: string;
+        "reason": string;
+      }>;
+      "name": string;
+      "warn"?: {
+        /** CVSS base score 0-10, at or above */
+        "cvss"?: number;
+        "severity"?: "critical" | "high" | "medium" | "low";
+      };
+    };
+    output: {
+      "block": unknown;
+      "createdAt": string | null;
+      "description": string;
+      "enabled": boolean;
+      "enforcement": string;
+      "id": number;
+      "ignore": unknown;
+      "name": string;
+      "updatedAt": string | null;
+      "warn": unknown;
+    };
+  };
   "securityGuardian.deleteManagedSecret": {
     kind: "mutation";
     minRole: "admin";
     implemented: true;
     input: {
       "name": string;
+    };
+    output: {
+      "deleted": boolean;
+    };
+  };
+  "securityGuardian.deletePolicy": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "id": number;
     };
     output: {
       "deleted": boolean;
@@ -3608,6 +3663,15 @@ export interface Procedures {
       }>;
       "updatedAt": string;
       "version": number;
+    };
+  };
+  "securityGuardian.getOsvSource": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "url": string;
     };
   };
   "securityGuardian.getPostureChecks": {
@@ -3837,6 +3901,33 @@ export interface Procedures {
       }>;
     };
   };
+  "securityGuardian.listPolicies": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: Record<string, never>;
+    output: {
+      "items": Array<{
+        "block": unknown;
+        "createdAt": string | null;
+        "description": string;
+        "enabled": boolean;
+        "enforcement": string;
+        "id": number;
+        "ignore": unknown;
+        "name": string;
+        "updatedAt": string | null;
+        "warn": unknown;
+      }>;
+    };
+  };
+  "securityGuardian.refreshAdvisories": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: Record<string, never>;
+    output: unknown;
+  };
   "securityGuardian.registerManagedSecret": {
     kind: "mutation";
     minRole: "admin";
@@ -3944,6 +4035,59 @@ export interface Procedures {
       "name"?: string;
     };
     output: unknown;
+  };
+  "securityGuardian.setOsvSource": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      /** http(s) base URL of an OSV API */
+      "url": string;
+    };
+    output: {
+      "url": string;
+    };
+  };
+  "securityGuardian.updatePolicy": {
+    kind: "mutation";
+    minRole: "admin";
+    implemented: true;
+    input: {
+      "block"?: {
+        /** CVSS base score 0-10, at or above */
+        "cvss"?: number;
+        "severity"?: "critical" | "high" | "medium" | "low";
+      };
+      "description"?: string;
+      "enabled"?: boolean;
+      "id": number;
+      "ignore"?: Array<{
+        /** YYYY-MM-DD */
+        "expires"?: string | null;
+        /** advisory id or alias */
+        "id"?: string;
+        "package"?: string;
+        "reason": string;
+      }>;
+      "name"?: string;
+      "warn"?: {
+        /** CVSS base score 0-10, at or above */
+        "cvss"?: number;
+        "severity"?: "critical" | "high" | "medium" | "low";
+      };
+    };
+    output: {
+      "block": unknown;
+      "createdAt": string | null;
+      "description": string;
+      "enabled": boolean;
+      "enforcement": string;
+      "id": number;
+      "ignore": unknown;
+      "name": string;
+      "updatedAt": string | null;
+      "warn": unknown;
+    };
   };
   "selfHealing.approveAction": {
     kind: "mutation";
