@@ -46,6 +46,7 @@ function finding(id: number, severity: string, pkg: string, version: string, vul
         breakingRisk: 'medium',
         rationale: 'HIGH severity, direct runtime dependency; fixed in 1.20.3 (minor)',
       },
+      dependencyPath: [`express@4.16.0`, `${pkg}@${version}`],
     },
     createdAt: '2026-11-28T10:00:01Z',
   };
@@ -84,6 +85,44 @@ beforeEach(() => {
           };
         if (path === 'securityGuardian.getScans')
           return { result: { data: { items: [scan], total: 1, limit: 20, offset: 0 } } };
+        if (path === 'securityGuardian.applyPatch' && inp?.dryRun === false)
+          return {
+            result: {
+              data: {
+                vulnerabilityId: inp?.vulnerabilityId,
+                advisory: 'GHSA-qwcr-r2fm-qrc7',
+                package: 'body-parser',
+                fromVersion: '1.18.3',
+                toVersion: '1.20.3',
+                file: 'requirements.txt',
+                applied: true,
+                diff: '--- a/requirements.txt\n+++ b/requirements.txt\n',
+                command: null,
+                note: '',
+                repository: '/srv/app',
+                branch: 'devops-ai/fix-body-parser-1.20.3',
+                commit: '0123456789abcdef0123456789abcdef01234567',
+                baseCommit: 'fedcba9876543210fedcba9876543210fedcba98',
+              },
+            },
+          };
+        if (path === 'securityGuardian.applyPatch' && withDiff)
+          return {
+            result: {
+              data: {
+                vulnerabilityId: inp?.vulnerabilityId,
+                advisory: 'GHSA-qwcr-r2fm-qrc7',
+                package: 'body-parser',
+                fromVersion: '1.18.3',
+                toVersion: '1.20.3',
+                file: 'requirements.txt',
+                applied: false,
+                diff: '--- a/requirements.txt\n+++ b/requirements.txt\n-x==1\n+x==2\n',
+                command: null,
+                note: '',
+              },
+            },
+          };
         if (path === 'securityGuardian.applyPatch')
           return {
             result: {
@@ -133,8 +172,10 @@ beforeEach(() => {
 afterEach(() => {
   vi.unstubAllGlobals();
   bigScan = false;
+  withDiff = false;
 });
 let bigScan = false;
+let withDiff = false;
 
 function renderSection(route = '/security') {
   return renderWithSession(<DependencySection />, { role: 'operator', route });
@@ -203,5 +244,26 @@ describe('DependencySection', () => {
     const change = await screen.findByTestId('patch-change');
     expect(change.textContent).toContain("npm install 'body-parser@1.20.3'");
     expect(calls.some((c) => c.path.endsWith('applyPatch') && c.input?.dryRun === true)).toBe(true);
+    // A lockfile change has no diff: no branch button.
+    expect(screen.queryByRole('button', { name: 'Commit on a new branch' })).toBeNull();
+  });
+
+  it('commits a manifest fix on a new branch and shows the dependency path', async () => {
+    withDiff = true;
+    renderSection();
+    fireEvent.click(await screen.findByRole('button', { name: 'GHSA-qwcr-r2fm-qrc7' }));
+    const preview = await screen.findByTestId('patch-preview');
+    expect(preview.textContent).toMatch(
+      /Dependency path\s*express@4\.16\.0 > body-parser@1\.18\.3/,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Show the change' }));
+    await screen.findByTestId('patch-change');
+    fireEvent.click(screen.getByRole('button', { name: 'Commit on a new branch' }));
+    const branch = await screen.findByTestId('patch-branch');
+    expect(branch.textContent).toContain('devops-ai/fix-body-parser-1.20.3');
+    expect(branch.textContent).toContain('0123456789ab');
+    expect(calls.some((c) => c.path.endsWith('applyPatch') && c.input?.dryRun === false)).toBe(
+      true,
+    );
   });
 });

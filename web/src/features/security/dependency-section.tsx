@@ -26,6 +26,14 @@ interface PatchInfo {
   dependents?: number;
 }
 
+interface FindingExtra {
+  dependencyPath?: string[];
+  ignoredBy?: { policy: string; reason: string; expires: string | null };
+}
+function extraOf(f: Finding): FindingExtra {
+  return (f.details as FindingExtra | null) ?? {};
+}
+
 function patchOf(f: Finding): PatchInfo {
   const d = f.details as { patch?: PatchInfo } | null;
   return d?.patch ?? {};
@@ -205,7 +213,33 @@ function ChangePreview({ vulnerabilityId }: { vulnerabilityId: number }) {
           ) : null}
           {m.data.note ? <p className="muted">{m.data.note}</p> : null}
           <p className="muted">Preview only: the scanned files are not modified.</p>
+          {m.data.diff ? <CreateBranch vulnerabilityId={vulnerabilityId} /> : null}
         </div>
+      ) : null}
+    </div>
+  );
+}
+
+// securityGuardian.applyPatch with dryRun false: the change committed on a new branch
+// devops-ai/fix-<package>-<version> of the scanned git repository (HEAD, the index and the work
+// tree are not touched).
+function CreateBranch({ vulnerabilityId }: { vulnerabilityId: number }) {
+  const m = useProcedureMutation('securityGuardian.applyPatch', []);
+  return (
+    <div>
+      <button
+        type="button"
+        onClick={() => m.mutate({ vulnerabilityId, dryRun: false })}
+        disabled={m.isPending || Boolean(m.data)}
+      >
+        Commit on a new branch
+      </button>
+      {m.error ? <ErrorState error={m.error} title="No branch written" /> : null}
+      {m.data?.branch ? (
+        <p data-testid="patch-branch">
+          Branch <code>{m.data.branch}</code> at commit <code>{m.data.commit?.slice(0, 12)}</code>{' '}
+          in {m.data.repository}; your working tree and HEAD are unchanged.
+        </p>
       ) : null}
     </div>
   );
@@ -244,6 +278,23 @@ function PatchPreview({ finding }: { finding: Finding }) {
         <dd>{p.rationale ?? ''}</dd>
         <dt>Found in</dt>
         <dd>{finding.location ?? '—'}</dd>
+        {extraOf(finding).dependencyPath ? (
+          <>
+            <dt>Dependency path</dt>
+            <dd>{extraOf(finding).dependencyPath?.join(' > ')}</dd>
+          </>
+        ) : null}
+        {extraOf(finding).ignoredBy ? (
+          <>
+            <dt>Ignored by policy</dt>
+            <dd>
+              {extraOf(finding).ignoredBy?.policy}: {extraOf(finding).ignoredBy?.reason}
+              {extraOf(finding).ignoredBy?.expires
+                ? ` (until ${extraOf(finding).ignoredBy?.expires})`
+                : ''}
+            </dd>
+          </>
+        ) : null}
       </dl>
       <RequireRole min="operator">
         <ChangePreview vulnerabilityId={finding.id} />
