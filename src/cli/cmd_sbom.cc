@@ -549,6 +549,36 @@ int RunDbImport(const std::vector<std::string>& paths, const StoreFlags& flags) 
   return 0;
 }
 
+// `db refresh`: the online OSV refresh of the server's refreshAdvisories, from the command line
+// (for cron). --osv-url sets the stored OSV API URL first.
+int RunDbRefresh(const std::string& url, const StoreFlags& flags) {
+  auto store = OpenStoreFrom(flags);
+  if (!store.ok()) {
+    std::cerr << "db refresh: " << store.status().ToString() << "\n";
+    return 2;
+  }
+  security::SecurityServiceOptions options;
+  http::HttpClientOptions osv_http;
+  osv_http.policy = http::OutboundPolicy::AllowLocal();
+  osv_http.max_response_bytes = size_t{32} << 20;
+  options.osv_http = std::make_shared<const http::HttpClient>(osv_http);
+  security::SecurityService svc(*(*store)->db, SystemClock::Instance(), options, {});
+  if (!url.empty()) {
+    Status st = svc.SetOsvUrl(url);
+    if (!st.ok()) {
+      std::cerr << "db refresh: --osv-url: " << st.message() << "\n";
+      return 2;
+    }
+  }
+  auto r = svc.RefreshAdvisories();
+  if (!r.ok()) {
+    std::cerr << "db refresh: " << r.status().ToString() << "\n";
+    return 1;
+  }
+  std::cout << r->dump(1, ' ', false, Json::error_handler_t::replace) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 void RegisterSbomCommands(CLI::App& app, CliState& state) {
@@ -597,6 +627,16 @@ void RegisterSbomCommands(CLI::App& app, CliState& state) {
   dbi->add_option("paths", dargs->first, "OSV JSON files, directories or ZIP archives")->required();
   AddStoreFlags(dbi, dargs->second);
   dbi->callback([dargs, &state] { state.exit_code = RunDbImport(dargs->first, dargs->second); });
+  auto rargs = std::make_shared<std::pair<std::string, StoreFlags>>();
+  auto* dbr = db->add_subcommand(
+      "refresh",
+      "Ask the OSV API (querybatch) about the packages of the latest scans and import new or "
+      "changed advisories");
+  dbr->add_option("--osv-url", rargs->first,
+                  "OSV API base URL to store and use (default: the stored setting, else "
+                  "https://api.osv.dev)");
+  AddStoreFlags(dbr, rargs->second);
+  dbr->callback([rargs, &state] { state.exit_code = RunDbRefresh(rargs->first, rargs->second); });
 }
 
 }  // namespace dai::cli

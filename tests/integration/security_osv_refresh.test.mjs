@@ -8,7 +8,17 @@ import http from 'node:http';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { Server, tempDir, waitFor } from './harness.mjs';
+import { execFile } from 'node:child_process';
+import { Server, tempDir, waitFor, binary, childEnv } from './harness.mjs';
+
+// The CLI asynchronously: the fake OSV server lives in this process and must keep answering.
+function runCliAsync(args) {
+  return new Promise((resolve) => {
+    execFile(binary, args, { encoding: 'utf8', timeout: 30000, env: childEnv() }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 const cleanups = [];
 after(async () => {
@@ -149,4 +159,20 @@ test('refreshAdvisories asks OSV querybatch about the scanned packages and impor
   await assert.rejects(admin.mutation('securityGuardian.refreshAdvisories'),
     (e) => e instanceof TRPCClientError && e.data?.code === 'SERVICE_UNAVAILABLE' && /HTTP 500/.test(e.message));
   assert.equal((await viewer.query('securityGuardian.advisoryDatabase')).advisories, 3);
+
+  // The CLI (for cron) on the same store: only the advisory OSV changed since is fetched.
+  await server.stop();
+  fake.setFailing(false);
+  records['GHSA-gxpj-cx7g-858c'] = { ...records['GHSA-gxpj-cx7g-858c'], modified: '2024-05-01T00:00:00Z' };
+  const cli = await runCliAsync(['db', 'refresh', ...server.storeArgs()]);
+  assert.equal(cli.code, 0, cli.stderr);
+  const out = JSON.parse(cli.stdout);
+  assert.equal(out.url, fake.url, 'the stored setting is used');
+  assert.equal(out.fetched, 1);
+  assert.equal(out.imported, 1);
+  assert.equal(out.upToDate, 2);
+  assert.equal(fake.seen.gets.at(-1), 'GHSA-gxpj-cx7g-858c');
+  const badUrl = await runCliAsync(['db', 'refresh', '--osv-url', 'gopher://x', ...server.storeArgs()]);
+  assert.equal(badUrl.code, 2);
+  assert.match(badUrl.stderr, /http:\/\/ or https:\/\//);
 });
