@@ -58,7 +58,8 @@ export function tempDir(prefix) {
 // Runs a devops-ai subcommand to completion; returns {code, stdout, stderr}.
 export function runCli(args, opts = {}) {
   try {
-    const stdout = execFileSync(binary, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 30000, env: childEnv(), ...opts });
+    // maxBuffer: the OpenAPI document alone is over 1 MiB (execFileSync's default limit).
+    const stdout = execFileSync(binary, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 30000, maxBuffer: 64 << 20, env: childEnv(), ...opts });
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
     return { code: e.status ?? 1, stdout: e.stdout?.toString() ?? '', stderr: e.stderr?.toString() ?? '' };
