@@ -617,6 +617,12 @@ Status BuildAssistant(App::Parts& p) {
                                       const std::string& actor) -> Result<Json> {
     return pp->runbooks->Execute(runbook_id, incident_id, false, params, actor, 0, /*require_approval=*/true);
   });
+  // Proposals to apply a cost recommendation wait on the recommendation for a person's decision.
+  p.assistant->SetProposeRecommendation(
+      [pp](int64_t id, const std::string& reason, const std::string& actor) -> Result<Json> {
+        if (!pp->cost) return Status::FailedPrecondition("the Cost Optimizer is not running");
+        return pp->cost->ProposeRecommendation(id, actor, reason);
+      });
   p.assistant->RegisterProcedures(p.registry);
   return Status::Ok();
 }

@@ -321,6 +321,20 @@ std::string AssistantService::Propose(const Json& args, CallContext& ctx, Json* 
     answer = {{"recorded", true},
               {"approval", "runbook execution " + std::to_string(execution_id) +
                                " waits for a person's approval; nothing was executed"}};
+  } else if (recommendation && propose_recommendation_) {
+    const std::string who = ctx.identity ? ctx.identity->username : "system";
+    auto proposed = propose_recommendation_(*recommendation, Truncate(text("reason"), 1000),
+                                            "assistant for " + who);
+    if (!proposed.ok())
+      return refuse("the recommendation proposal: " + proposed.status().message());
+    proposal["status"] =
+        "awaiting approval (recommendation " + std::to_string(*recommendation) + ", Cost page)";
+    proposal["recommendationId"] = *recommendation;
+    proposal["approval"] = {{"kind", "cost_recommendation"}, {"recommendationId", *recommendation}};
+    answer = {{"recorded", true},
+              {"approval", "recommendation " + std::to_string(*recommendation) +
+                               " waits for a person's approval on the Cost page; nothing was "
+                               "applied"}};
   } else if (recommendation) {
     proposal["status"] =
         "for a person to apply (recommendation " + std::to_string(*recommendation) + ", Cost page)";

@@ -80,6 +80,13 @@ class AssistantService {
       const std::map<std::string, std::string>& parameters, const std::string& actor)>;
   //! Set by the app; unset, runbook proposals are only recorded with the answer.
   void SetProposeRunbook(ProposeRunbook propose) { propose_runbook_ = std::move(propose); }
+  //! Records a proposal to apply a cost recommendation, which waits for a person's decision
+  //! (costOptimizer.decideProposal): recommendation id, reason, actor. Unset: only recorded.
+  using ProposeRecommendation = std::function<Result<Json>(
+      int64_t recommendation_id, const std::string& reason, const std::string& actor)>;
+  void SetProposeRecommendation(ProposeRecommendation propose) {
+    propose_recommendation_ = std::move(propose);
+  }
 
  private:
   Result<Json> AskLlm(const std::string& question, CallContext& ctx, Json* record);
@@ -96,6 +103,7 @@ class AssistantService {
   AssistantOptions options_;
   Redactor redactor_;
   ProposeRunbook propose_runbook_;
+  ProposeRecommendation propose_recommendation_;
 };
 
 }  // namespace dai::assistant

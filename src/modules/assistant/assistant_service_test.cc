@@ -396,6 +396,12 @@ TEST_P(AssistantTest, ProposalsBecomePendingRunbookApprovals) {
                            const std::string& actor) {
     return runbooks.Execute(id, incident, false, params, actor, 0, true);
   });
+  std::vector<std::pair<int64_t, std::string>> recommendations;
+  a->SetProposeRecommendation(
+      [&](int64_t id, const std::string&, const std::string& actor) -> Result<Json> {
+        recommendations.emplace_back(id, actor);
+        return Json{{"recommendationId", id}};
+      });
   auto r = a->Ask("checkout is failing, fix it", viewer_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const Json& proposals = (*r)["proposals"];
@@ -406,6 +412,11 @@ TEST_P(AssistantTest, ProposalsBecomePendingRunbookApprovals) {
   EXPECT_EQ(proposals[0]["status"],
             "awaiting approval (runbook execution " + std::to_string(execution) + ")");
   EXPECT_EQ(proposals[1]["recommendationId"], 4);
+  // The recommendation proposal waits on the recommendation for a person (Cost page).
+  EXPECT_EQ(proposals[1]["approval"]["kind"], "cost_recommendation");
+  ASSERT_EQ(recommendations.size(), 1u);
+  EXPECT_EQ(recommendations[0].first, 4);
+  EXPECT_EQ(recommendations[0].second.rfind("assistant for ", 0), 0u);
   const Json calls = (*r)["toolCalls"];
   ASSERT_EQ(calls.size(), 5u);
   EXPECT_FALSE(calls[4]["allowed"]);  // a number for the action: refused, not thrown

@@ -158,6 +158,14 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
       "unless dryRun",
       [this](const Json& in, CallContext& ctx) { return ApplyRecommendation(in, *ctx.identity); }));
   registry.Add(MakeProcedure(
+      "costOptimizer.decideProposal", M, Role::kOperator,
+      s::Object({s::Req("id", s::Int(1)), s::Req("decision", s::Enum({"approve", "reject"})),
+                 s::Opt("note", s::String(0, 1000))}),
+      s::Object({s::Req("recommendation", RecommendationSchema()), s::Req("change", s::Any())}),
+      "Approve (apply) or reject a proposal to apply a recommendation (the assistant proposes; a "
+      "person decides)",
+      [this](const Json& in, CallContext& ctx) { return DecideProposal(in, *ctx.identity); }));
+  registry.Add(MakeProcedure(
       "costOptimizer.listImports", Q, Role::kViewer, s::Object({s::Opt("limit", s::Int(1, 500))}),
       s::Object({s::Req("items", s::Array(s::Any()))}), "Billing file imports, newest first",
       [this](const Json& in, CallContext&) { return ListImports(in); }));

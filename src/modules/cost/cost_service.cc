@@ -1033,15 +1033,29 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
   int inserted = 0;
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
     inserted = 0;
-    DAI_RETURN_IF_ERROR(
-        conn.Query("DELETE FROM cost_recommendations WHERE status = 'open' AND "
-                   "recommendation_type IN ('idle_resource', 'savings_plan', 'rightsizing')")
-            .status());
+    // Open recommendations are recomputed, except one with a proposal waiting for a person's
+    // decision: it keeps its id (the proposal names it) until decided.
+    DAI_ASSIGN_OR_RETURN(
+        auto open, conn.Query("SELECT id, details FROM cost_recommendations WHERE status = 'open' "
+                              "AND recommendation_type IN ('idle_resource', 'savings_plan', "
+                              "'rightsizing')"));
+    for (const auto& row : open.rows) {
+      auto d = ParseJson(row.GetString(size_t{1}));
+      const bool pending = d.ok() && d->is_object() && d->contains("proposal") &&
+                           (*d)["proposal"].is_object() &&
+                           (*d)["proposal"].value("status", std::string()) == "pending";
+      if (pending) continue;
+      DAI_RETURN_IF_ERROR(
+          conn.Query("DELETE FROM cost_recommendations WHERE id = ?", {row.GetInt(size_t{0})})
+              .status());
+    }
     for (const auto& r : recs) {
-      // A recommendation a person applied or dismissed is not raised again for the same resource.
+      // A recommendation a person applied or dismissed is not raised again for the same
+      // resource; one kept for its pending proposal is not raised twice.
       DAI_ASSIGN_OR_RETURN(
           auto done, conn.Query("SELECT id FROM cost_recommendations WHERE recommendation_type = ? "
-                                "AND resource_id = ? AND status IN ('applied', 'dismissed')",
+                                "AND resource_id = ? AND status IN ('applied', 'dismissed', "
+                                "'open')",
                                 {r.type, r.resource_id}));
       if (!done.rows.empty()) continue;
       DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO cost_recommendations (recommendation_type, "
@@ -1231,6 +1245,70 @@ Result<Json> CostService::ApplyRecommendation(const Json& input, const Identity&
     rec = RecommendationJson(again.rows.at(0));
   }
   return Json{{"recommendation", rec}, {"change", change}, {"dryRun", dry_run}};
+}
+
+Result<Json> CostService::ProposeRecommendation(int64_t id, const std::string& by,
+                                                const std::string& reason) {
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT status, details FROM cost_recommendations WHERE id = ?", {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("recommendation " + std::to_string(id) + " does not exist");
+  const std::string status = rows.rows[0].GetString(size_t{0});
+  if (status != "open")
+    return Status::FailedPrecondition("recommendation " + std::to_string(id) + " is " + status);
+  auto details = ParseJson(rows.rows[0].GetString(size_t{1}));
+  Json d = details.ok() && details->is_object() ? *details : Json::object();
+  if (d.contains("proposal") && d["proposal"].is_object() &&
+      d["proposal"].value("status", std::string()) == "pending")
+    return Status::Conflict("recommendation " + std::to_string(id) +
+                            " already has a proposal waiting for a person");
+  d["proposal"] = {{"by", by.substr(0, 200)},
+                   {"reason", reason.substr(0, 1000)},
+                   {"at", FormatIso8601(clock_.Now())},
+                   {"status", "pending"}};
+  DAI_RETURN_IF_ERROR(db_.Query("UPDATE cost_recommendations SET details = ?, updated_at = ? "
+                                "WHERE id = ? AND status = 'open'",
+                                {DumpJson(d), clock_.Now(), id})
+                          .status());
+  return Json{{"recommendationId", id}, {"proposal", d["proposal"]}};
+}
+
+Result<Json> CostService::DecideProposal(const Json& input, const Identity& who) {
+  const int64_t id = input.at("id").get<int64_t>();
+  const std::string decision = input.at("decision").get<std::string>();
+  DAI_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT status, details FROM cost_recommendations WHERE id = ?", {id}));
+  if (rows.rows.empty())
+    return Status::NotFound("recommendation " + std::to_string(id) + " does not exist");
+  auto details = ParseJson(rows.rows[0].GetString(size_t{1}));
+  Json d = details.ok() && details->is_object() ? *details : Json::object();
+  if (!d.contains("proposal") || !d["proposal"].is_object() ||
+      d["proposal"].value("status", std::string()) != "pending")
+    return Status::FailedPrecondition("recommendation " + std::to_string(id) +
+                                      " has no proposal waiting for a decision");
+  Json applied = nullptr;
+  if (decision == "approve") {
+    DAI_ASSIGN_OR_RETURN(applied, ApplyRecommendation(Json{{"id", id}}, who));
+    // ApplyRecommendation rewrote the row: decide on its current details.
+    DAI_ASSIGN_OR_RETURN(rows, db_.Query("SELECT status, details FROM cost_recommendations WHERE "
+                                         "id = ?",
+                                         {id}));
+    auto again = ParseJson(rows.rows.at(0).GetString(size_t{1}));
+    if (again.ok() && again->is_object()) d = *again;
+  }
+  d["proposal"]["status"] = decision == "approve" ? "approved" : "rejected";
+  d["proposal"]["decidedBy"] = who.username;
+  d["proposal"]["decidedAt"] = FormatIso8601(clock_.Now());
+  if (input.contains("note")) d["proposal"]["note"] = input["note"];
+  DAI_RETURN_IF_ERROR(db_.Query("UPDATE cost_recommendations SET details = ?, updated_at = ? "
+                                "WHERE id = ?",
+                                {DumpJson(d), clock_.Now(), id})
+                          .status());
+  DAI_ASSIGN_OR_RETURN(auto out, db_.Query(std::string("SELECT ") + kRecColumns +
+                                               " FROM cost_recommendations WHERE id = ?",
+                                           {id}));
+  return Json{{"recommendation", RecommendationJson(out.rows.at(0))},
+              {"change", applied.is_object() ? applied["change"] : Json(nullptr)}};
 }
 
 }  // namespace dai::costopt

@@ -71,6 +71,12 @@ class CostService {
   Result<Json> RefreshRecommendations(const Json& input);
   Result<Json> GetRecommendations(const Json& input);
   Result<Json> ApplyRecommendation(const Json& input, const Identity& who);
+  //! Records a proposal to apply an open recommendation (the assistant's): it waits in
+  //! details.proposal {by, reason, at, status: pending} until a person decides it.
+  Result<Json> ProposeRecommendation(int64_t id, const std::string& by, const std::string& reason);
+  //! {id, decision: approve|reject, note?}: approve applies the recommendation as `who`;
+  //! reject leaves it open. FAILED_PRECONDITION when no proposal is pending.
+  Result<Json> DecideProposal(const Json& input, const Identity& who);
   Result<Json> ListImports(const Json& input);
 
   //! Reads CPU/memory usage and requests per container (cAdvisor, kube-state-metrics) and per

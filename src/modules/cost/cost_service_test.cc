@@ -305,6 +305,50 @@ TEST_P(CostServiceTest, RecommendationsAndApply) {
       Count("SELECT COUNT(*) FROM cost_recommendations WHERE recommendation_type = 'rightsizing'"),
       1);
   EXPECT_EQ(svc_->ApplyRecommendation({{"id", 9999}}, who).status().code(), StatusCode::kNotFound);
+
+  // A proposal (the assistant's) waits on the recommendation for a person; a refresh keeps it;
+  // rejecting leaves the recommendation open, approving applies it as the person.
+  int64_t idle_id = 0;  // the refresh above raised the open ones again, under new ids
+  auto open_now = svc_->GetRecommendations({{"status", "open"}});
+  ASSERT_TRUE(open_now.ok());
+  for (const auto& r : (*open_now)["items"]) {
+    if (r["type"] == "idle_resource") idle_id = r["id"].get<int64_t>();
+  }
+  ASSERT_GT(idle_id, 0);
+  auto proposed = svc_->ProposeRecommendation(idle_id, "assistant for ann", "idle for 20 days");
+  ASSERT_TRUE(proposed.ok()) << proposed.status().ToString();
+  EXPECT_EQ(svc_->ProposeRecommendation(idle_id, "assistant for ann", "again").status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(svc_->ProposeRecommendation(rs["id"].get<int64_t>(), "a", "b").status().code(),
+            StatusCode::kFailedPrecondition);  // already applied
+  ASSERT_TRUE(svc_->RefreshRecommendations(Json::object()).ok());
+  auto kept = svc_->GetRecommendations({{"status", "open"}});
+  ASSERT_TRUE(kept.ok());
+  int with_proposal = 0;
+  for (const auto& r : (*kept)["items"]) {
+    if (r["id"] == idle_id) {
+      ++with_proposal;
+      EXPECT_EQ(r["details"]["proposal"]["status"], "pending");
+      EXPECT_EQ(r["details"]["proposal"]["by"], "assistant for ann");
+    }
+  }
+  EXPECT_EQ(with_proposal, 1) << kept->dump();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_recommendations WHERE recommendation_type = "
+                  "'idle_resource'"),
+            1);
+  auto rejected = svc_->DecideProposal({{"id", idle_id}, {"decision", "reject"}}, who);
+  ASSERT_TRUE(rejected.ok()) << rejected.status().ToString();
+  EXPECT_EQ((*rejected)["recommendation"]["status"], "open");
+  EXPECT_EQ((*rejected)["recommendation"]["details"]["proposal"]["status"], "rejected");
+  EXPECT_EQ(svc_->DecideProposal({{"id", idle_id}, {"decision", "approve"}}, who).status().code(),
+            StatusCode::kFailedPrecondition);  // nothing pending any more
+  ASSERT_TRUE(svc_->ProposeRecommendation(idle_id, "assistant for ann", "still idle").ok());
+  auto approved = svc_->DecideProposal({{"id", idle_id}, {"decision", "approve"}}, who);
+  ASSERT_TRUE(approved.ok()) << approved.status().ToString();
+  EXPECT_EQ((*approved)["recommendation"]["status"], "applied");
+  EXPECT_EQ((*approved)["recommendation"]["details"]["proposal"]["status"], "approved");
+  EXPECT_EQ((*approved)["recommendation"]["details"]["proposal"]["decidedBy"], "cli");
+  EXPECT_EQ((*approved)["change"]["format"], "cli");
 }
 
 TEST_P(CostServiceTest, ImportsTheFocusSample) {

@@ -830,6 +830,38 @@ export interface Procedures {
       "prometheusConfigured": boolean;
     };
   };
+  "costOptimizer.decideProposal": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "decision": "approve" | "reject";
+      "id": number;
+      "note"?: string;
+    };
+    output: {
+      "change": unknown;
+      "recommendation": {
+        "appliedAt": string | null;
+        "confidence": number | null;
+        "createdAt": string;
+        "currency": string;
+        "currentCost": number;
+        "description": string;
+        "details": unknown;
+        "id": number;
+        "monthlySavings": number;
+        "projectedCost": number;
+        "provider": string;
+        "resourceId": string;
+        "resourceType": string;
+        "risk": "low" | "medium" | "high";
+        "status": "open" | "applied" | "dismissed" | "expired";
+        "title": string;
+        "type": string;
+      };
+    };
+  };
   "costOptimizer.detectAnomalies": {
     kind: "mutation";
     minRole: "operator";

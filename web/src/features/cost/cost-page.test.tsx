@@ -228,6 +228,34 @@ describe('CostPage', () => {
     });
   }, 60_000);
 
+  it('shows a proposal awaiting approval and lets an operator approve it', async () => {
+    installRoutes();
+    const list = routes['costOptimizer.getRecommendations']!;
+    routes['costOptimizer.getRecommendations'] = async (input) => {
+      const page = structuredClone(await list(input)) as {
+        items: { details: Record<string, unknown> }[];
+      };
+      page.items[0]!.details.proposal = {
+        by: 'assistant for ann',
+        reason: 'idle for 20 days',
+        at: '2026-11-29T00:00:00Z',
+        status: 'pending',
+      };
+      return page;
+    };
+    routes['costOptimizer.decideProposal'] = () => ({ recommendation: {}, change: null });
+    renderWith('operator');
+    const group = await screen.findByRole('group', { name: 'Proposal for recommendation 7' });
+    expect(group.textContent).toContain('proposed by assistant for ann (idle for 20 days)');
+    fireEvent.click(within(group).getByRole('button', { name: 'Approve and apply' }));
+    await waitFor(() =>
+      expect(trpc.callsTo('costOptimizer.decideProposal')[0]?.input).toEqual({
+        id: 7,
+        decision: 'approve',
+      }),
+    );
+  });
+
   it('shows the real-time estimate, cost anomalies and realized savings', async () => {
     installRoutes();
     renderWith('viewer');

@@ -390,6 +390,7 @@ function Recommendations() {
   });
   const refresh = useProcedureMutation('costOptimizer.refreshRecommendations', ['costOptimizer']);
   const apply = useProcedureMutation('costOptimizer.applyRecommendation', []);
+  const decide = useProcedureMutation('costOptimizer.decideProposal', ['costOptimizer']);
   const change = apply.data?.change as { command?: string; note?: string } | undefined;
   return (
     <section className="panel" aria-label="Recommendations">
@@ -455,6 +456,11 @@ function Recommendations() {
                       <td>
                         <strong>{r.title}</strong>
                         <div className="muted">{r.type}</div>
+                        <Proposal
+                          rec={r}
+                          pending={decide.isPending}
+                          onDecide={(decision) => decide.mutate({ id: r.id, decision })}
+                        />
                       </td>
                       <td>{money(r.monthlySavings, r.currency)}</td>
                       <td>{r.risk}</td>
@@ -492,6 +498,47 @@ function Recommendations() {
         </div>
       ) : null}
     </section>
+  );
+}
+
+type ProposalDetails = { by?: string; reason?: string; status?: string; decidedBy?: string };
+
+// A proposal to apply the recommendation (the assistant's): it waits here for a person, who
+// approves (applies) or rejects it.
+function Proposal({
+  rec,
+  pending,
+  onDecide,
+}: {
+  rec: Recommendation;
+  pending: boolean;
+  onDecide: (decision: 'approve' | 'reject') => void;
+}) {
+  const p = (rec.details as { proposal?: ProposalDetails }).proposal;
+  if (!p) return null;
+  if (p.status !== 'pending') {
+    return (
+      <div className="small muted">
+        Proposal by {p.by} {p.status}
+        {p.decidedBy ? ` by ${p.decidedBy}` : ''}
+      </div>
+    );
+  }
+  return (
+    <div className="small" role="group" aria-label={`Proposal for recommendation ${rec.id}`}>
+      <span className="warning">Awaiting approval:</span> proposed by {p.by}
+      {p.reason ? ` (${p.reason})` : ''}
+      <RequireRole min="operator">
+        <div className="actions">
+          <button type="button" disabled={pending} onClick={() => onDecide('approve')}>
+            Approve and apply
+          </button>
+          <button type="button" disabled={pending} onClick={() => onDecide('reject')}>
+            Reject
+          </button>
+        </div>
+      </RequireRole>
+    </div>
   );
 }
 
