@@ -1,5 +1,7 @@
 #include "engines/cost/cost_aggregator.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -14,9 +16,17 @@ int64_t FloorTo(int64_t t, int64_t step) {
   return q * step;
 }
 
+// Parts are separated by the ASCII unit separator; one inside a value (a crafted billing file)
+// becomes a space, so the parts of a key always line up (found by fuzz_focus_csv).
 void AppendKeyPart(std::string& key, std::string_view part) {
-  key.append(part.data(), part.size());
+  for (char c : part) key.push_back(c == '\x1f' ? ' ' : c);
   key.push_back('\x1f');
+}
+
+int64_t KeyNumber(const std::string& text) {
+  int64_t v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  return r.ec == std::errc() ? v : 0;
 }
 
 std::vector<std::string> SplitKey(const std::string& key) {
@@ -172,8 +182,8 @@ std::vector<DailyCost> CostAggregator::Daily() const {
     d.service_category = parts.size() > 4 ? parts[4] : "";
     d.region = parts.size() > 5 ? parts[5] : "";
     d.charge_category = parts.size() > 6 ? parts[6] : "";
-    d.billing_period = parts.size() > 7 ? std::stoll(parts[7]) : 0;
-    d.day = parts.size() > 8 ? std::stoll(parts[8]) : 0;
+    d.billing_period = parts.size() > 7 ? KeyNumber(parts[7]) : 0;
+    d.day = parts.size() > 8 ? KeyNumber(parts[8]) : 0;
     d.currency = currency_;
     d.billed = a.billed;
     d.effective = a.effective;
