@@ -7,28 +7,19 @@
 // acts (a real http_request to a receiver on loopback).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { Server, freePort, startReceiver, tempDir, waitFor } from './harness.mjs';
+import { Server, havePath, startBackfilledPrometheus, startReceiver, tempDir, waitFor } from './harness.mjs';
 
 const cleanups = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-function haveBinary(name) {
-  try {
-    execFileSync('which', [name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('an anomaly in a watched query becomes an incident with evidence', async (t) => {
-  if (!haveBinary('prometheus') || !haveBinary('promtool')) {
+  if (!havePath('prometheus') || !havePath('promtool')) {
     t.skip('prometheus/promtool are not installed (scripts/bootstrap)');
     return;
   }
@@ -54,22 +45,10 @@ test('an anomaly in a watched query becomes an incident with evidence', async (t
   const body = [lines[0], lines[1],
     ...lines.slice(2).filter((l) => l.includes('checkout')),
     ...lines.slice(2).filter((l) => l.includes('payments')), '# EOF', ''].join('\n');
-  writeFileSync(join(dir, 'data.om'), body);
-  mkdirSync(join(dir, 'tsdb'));
-  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'tsdb')],
-    { stdio: 'pipe', timeout: 60000 });
-  const promPort = await freePort();
-  writeFileSync(join(dir, 'prom.yml'), 'global:\n  scrape_interval: 1m\n');
-  const prom = spawn('prometheus', [`--config.file=${join(dir, 'prom.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`, '--storage.tsdb.retention.time=30d'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let promLog = '';
-  prom.stderr.on('data', (d) => { promLog = (promLog + d.toString()).slice(-4000); });
-  const promExit = new Promise((r) => prom.on('exit', r));
-  cleanups.push(async () => { prom.kill('SIGTERM'); await promExit; });
-  await waitFor('Prometheus to be ready', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok, 30000)
-    .catch((e) => { throw new Error(`${e.message}\n${promLog}`); });
+  const prom = await startBackfilledPrometheus(dir, body);
+  cleanups.push(prom.close);
 
-  const server = await new Server({ extraArgs: ['--prometheus-url', `http://127.0.0.1:${promPort}`] }).start();
+  const server = await new Server({ extraArgs: ['--prometheus-url', prom.url] }).start();
   cleanups.push(async () => { await server.stop(); server.cleanup(); });
   const op = createTRPCUntypedClient({
     links: [httpLink({ url: `${server.url}/trpc`, headers: { authorization: `Bearer ${server.createToken('operator', 'sre')}` } })],

@@ -1,7 +1,7 @@
 // Test harness: starts the real devops-ai binary (and real companions) on loopback ports with
 // throwaway data directories, and stops them again. Every wait is bounded.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, createWriteStream, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,4 +209,40 @@ export async function startReceiver() {
     received,
     close: () => new Promise((r) => server.close(r)),
   };
+}
+
+// Whether a program is on PATH (prometheus, promtool ...).
+export function havePath(name) {
+  try {
+    execFileSync('which', [name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Debian's Prometheus on a loopback port over a TSDB backfilled with promtool from
+// `openMetrics` (OpenMetrics text ending in "# EOF"), so a test has hours of history at once.
+// Returns { url, close }; the error names Prometheus's last log lines if it never gets ready.
+export async function startBackfilledPrometheus(dir, openMetrics, { promtoolTimeoutMs = 60000 } = {}) {
+  writeFileSync(join(dir, 'data.om'), openMetrics);
+  mkdirSync(join(dir, 'tsdb'));
+  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'tsdb')],
+    { stdio: 'pipe', timeout: promtoolTimeoutMs });
+  const port = await freePort();
+  writeFileSync(join(dir, 'prom.yml'), 'global:\n  scrape_interval: 1m\n');
+  const prom = spawn('prometheus', [`--config.file=${join(dir, 'prom.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=30d'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  prom.stderr.on('data', (d) => { log = (log + d.toString()).slice(-4000); });
+  const exited = new Promise((r) => prom.on('exit', r));
+  const close = async () => { prom.kill('SIGTERM'); await exited; };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('Prometheus to be ready', async () => (await fetch(`${url}/-/ready`)).ok, 30000);
+  } catch (e) {
+    await close();
+    throw new Error(`${e.message}\n${log}`);
+  }
+  return { url, close };
 }

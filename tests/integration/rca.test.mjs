@@ -7,21 +7,12 @@
 // first, with evidence, store the analysis on the incident and record it on the timeline.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
-import { Server, freePort, tempDir, waitFor, repoRoot } from './harness.mjs';
+import { Server, havePath, startBackfilledPrometheus, tempDir, repoRoot } from './harness.mjs';
 
-function haveBinary(name) {
-  try {
-    execFileSync('which', [name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const cleanups = [];
 after(async () => {
@@ -34,7 +25,7 @@ const dataDir = join(repoRoot, '..', 'shared', 'data', 'rca');
 const id = process.env.DAI_RCA_SCENARIO || 'dev-003';
 
 test('rankRootCauses ranks a real incident from Prometheus series, alerts and the service graph', async (t) => {
-  if (!haveBinary('prometheus') || !haveBinary('promtool')) {
+  if (!havePath('prometheus') || !havePath('promtool')) {
     t.skip('prometheus/promtool are not installed (scripts/bootstrap)');
     return;
   }
@@ -70,22 +61,10 @@ test('rankRootCauses ranks a real incident from Prometheus series, alerts and th
     }
   }
   lines.push('# EOF', '');
-  writeFileSync(join(dir, 'data.om'), lines.join('\n'));
-  mkdirSync(join(dir, 'tsdb'));
-  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'tsdb')],
-    { stdio: 'pipe', timeout: 120000 });
-  const promPort = await freePort();
-  writeFileSync(join(dir, 'prom.yml'), 'global:\n  scrape_interval: 1m\n');
-  const prom = spawn('prometheus', [`--config.file=${join(dir, 'prom.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`, '--storage.tsdb.retention.time=30d'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let promLog = '';
-  prom.stderr.on('data', (d) => { promLog = (promLog + d.toString()).slice(-4000); });
-  const promExit = new Promise((r) => prom.on('exit', r));
-  cleanups.push(async () => { prom.kill('SIGTERM'); await promExit; });
-  await waitFor('Prometheus to be ready', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok, 30000)
-    .catch((e) => { throw new Error(`${e.message}\n${promLog}`); });
+  const prom = await startBackfilledPrometheus(dir, lines.join('\n'), { promtoolTimeoutMs: 120000 });
+  cleanups.push(prom.close);
 
-  const server = await new Server({ extraArgs: ['--prometheus-url', `http://127.0.0.1:${promPort}`] }).start();
+  const server = await new Server({ extraArgs: ['--prometheus-url', prom.url] }).start();
   cleanups.push(async () => { await server.stop(); server.cleanup(); });
   const trpc = (token) => createTRPCUntypedClient({
     links: [httpLink({ url: `${server.url}/trpc`, headers: { authorization: `Bearer ${token}` } })],
