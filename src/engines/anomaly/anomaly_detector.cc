@@ -124,6 +124,7 @@ double AnomalyDetector::Fuse(double x, int64_t t) {
     z = std::max(z, ws[i] * ratio);
     record_[i] = std::max(record_[i] * (1.0 - a_rec), zs[i]);
   }
+  z = std::max(z, cfg_.w_shape * ShapeNovelty(x));
   if (cfg_.like_halflife_days <= 0) return z / (z + cfg_.z_scale);
 
   // Calibration against the series' own history of surprise: the short-term mean of log1p(z)
@@ -138,6 +139,61 @@ double AnomalyDetector::Fuse(double x, int64_t t) {
   mean_u_ += a_long * d;
   var_u_ = (1.0 - a_long) * (var_u_ + a_long * d * d);
   return zz / (zz + cfg_.z_scale);
+}
+
+// Shape novelty (KNN-CAD / ARTime style, with a bounded memory): the series is averaged into bins
+// of shape_bin_points points; at each completed bin the window of the last kShapeBins bin means
+// is compared with the remembered prototypes (mean absolute difference per bin, as a fraction of
+// the visited range). A window farther than shape_vigilance from every prototype becomes a new
+// prototype (replacing the least recently matched one when the memory is full); otherwise the
+// nearest prototype moves towards it. The returned z is the distance against its own decaying
+// record (floored at shape_floor of the range), as for the residual detectors: a shape unlike
+// every remembered one, and farther than any recent novelty, scores above 1. Between bin
+// completions it returns 0.
+double AnomalyDetector::ShapeNovelty(double x) {
+  bin_sum_ += x;
+  if (++bin_count_ < cfg_.shape_bin_points) return 0.0;
+  const double mean = bin_sum_ / bin_count_;
+  bin_sum_ = 0;
+  bin_count_ = 0;
+  for (int i = 0; i + 1 < kShapeBins; ++i) bins_[i] = bins_[i + 1];
+  bins_[kShapeBins - 1] = static_cast<float>(mean);
+  if (++bins_seen_ < kShapeBins) return 0.0;
+  const double range = std::max(hi_ - lo_, 1e-9 * (1.0 + std::fabs(slow_)));
+  ++shape_clock_;
+  int best = -1;
+  double best_d = 0;
+  for (int p = 0; p < protos_; ++p) {
+    double d = 0;
+    for (int i = 0; i < kShapeBins; ++i) d += std::fabs(bins_[i] - proto_[p][i]);
+    if (best < 0 || d < best_d) {
+      best = p;
+      best_d = d;
+    }
+  }
+  const double dist = best < 0 ? 0.0 : best_d / (kShapeBins * range);
+  if (best < 0 || dist > cfg_.shape_vigilance) {
+    int slot = protos_;
+    if (protos_ < kShapeProtos) {
+      ++protos_;
+    } else {
+      slot = 0;
+      for (int p = 1; p < kShapeProtos; ++p) {
+        if (proto_used_[p] < proto_used_[slot]) slot = p;
+      }
+    }
+    proto_[slot] = bins_;
+    proto_used_[slot] = shape_clock_;
+  } else {
+    for (int i = 0; i < kShapeBins; ++i) {
+      proto_[best][i] += static_cast<float>(cfg_.shape_learn * (bins_[i] - proto_[best][i]));
+    }
+    proto_used_[best] = shape_clock_;
+  }
+  if (best < 0) return 0.0;
+  const double z = dist / std::max(shape_record_, cfg_.shape_floor);
+  shape_record_ = std::max(shape_record_ * std::exp2(-1.0 / cfg_.shape_record_bins), dist);
+  return z;
 }
 
 void AnomalyDetector::Learn(double x, int64_t t) {
@@ -168,13 +224,13 @@ void AnomalyDetector::Learn(double x, int64_t t) {
     day_[day_b] += static_cast<float>(cfg_.season_alpha * (dev - day_[day_b]));
   } else {
     day_[day_b] = static_cast<float>(dev);
-    day_seen_[day_b] = 1;
+    day_seen_[day_b] = true;
   }
   if (week_seen_[week_b]) {
     week_[week_b] += static_cast<float>(cfg_.season_alpha * (dev - week_[week_b]));
   } else {
     week_[week_b] = static_cast<float>(dev);
-    week_seen_[week_b] = 1;
+    week_seen_[week_b] = true;
   }
   fast_ += cfg_.fast_alpha * (x - fast_);
   slow_ += a_slow * (x - slow_);
