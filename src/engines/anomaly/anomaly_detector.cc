@@ -124,7 +124,8 @@ double AnomalyDetector::Fuse(double x, int64_t t) {
     z = std::max(z, ws[i] * ratio);
     record_[i] = std::max(record_[i] * (1.0 - a_rec), zs[i]);
   }
-  z = std::max(z, cfg_.w_shape * ShapeNovelty(x));
+  z = std::max(z, cfg_.w_shape * ShapeNovelty(shape_, cfg_.shape_bin_points, x));
+  z = std::max(z, cfg_.w_coarse * ShapeNovelty(coarse_, cfg_.coarse_bin_points, x));
   if (cfg_.like_halflife_days <= 0) return z / (z + cfg_.z_scale);
 
   // Calibration against the series' own history of surprise: the short-term mean of log1p(z)
@@ -150,22 +151,23 @@ double AnomalyDetector::Fuse(double x, int64_t t) {
 // record (floored at shape_floor of the range), as for the residual detectors: a shape unlike
 // every remembered one, and farther than any recent novelty, scores above 1. Between bin
 // completions it returns 0.
-double AnomalyDetector::ShapeNovelty(double x) {
-  bin_sum_ += x;
-  if (++bin_count_ < cfg_.shape_bin_points) return 0.0;
-  const double mean = bin_sum_ / bin_count_;
-  bin_sum_ = 0;
-  bin_count_ = 0;
-  for (int i = 0; i + 1 < kShapeBins; ++i) bins_[i] = bins_[i + 1];
-  bins_[kShapeBins - 1] = static_cast<float>(mean);
-  if (++bins_seen_ < kShapeBins) return 0.0;
+template <int kProtos>
+double AnomalyDetector::ShapeNovelty(ShapeMemory<kProtos>& m, int bin_points, double x) {
+  m.bin_sum += x;
+  if (++m.bin_count < bin_points) return 0.0;
+  const double mean = m.bin_sum / m.bin_count;
+  m.bin_sum = 0;
+  m.bin_count = 0;
+  for (int i = 0; i + 1 < kShapeBins; ++i) m.bins[i] = m.bins[i + 1];
+  m.bins[kShapeBins - 1] = static_cast<float>(mean);
+  if (++m.bins_seen < kShapeBins) return 0.0;
   const double range = std::max(hi_ - lo_, 1e-9 * (1.0 + std::fabs(slow_)));
-  ++shape_clock_;
+  ++m.clock;
   int best = -1;
   double best_d = 0;
-  for (int p = 0; p < protos_; ++p) {
+  for (int p = 0; p < m.protos; ++p) {
     double d = 0;
-    for (int i = 0; i < kShapeBins; ++i) d += std::fabs(bins_[i] - proto_[p][i]);
+    for (int i = 0; i < kShapeBins; ++i) d += std::fabs(m.bins[i] - m.proto[p][i]);
     if (best < 0 || d < best_d) {
       best = p;
       best_d = d;
@@ -173,26 +175,26 @@ double AnomalyDetector::ShapeNovelty(double x) {
   }
   const double dist = best < 0 ? 0.0 : best_d / (kShapeBins * range);
   if (best < 0 || dist > cfg_.shape_vigilance) {
-    int slot = protos_;
-    if (protos_ < kShapeProtos) {
-      ++protos_;
+    int slot = m.protos;
+    if (m.protos < kProtos) {
+      ++m.protos;
     } else {
       slot = 0;
-      for (int p = 1; p < kShapeProtos; ++p) {
-        if (proto_used_[p] < proto_used_[slot]) slot = p;
+      for (int p = 1; p < kProtos; ++p) {
+        if (m.used[p] < m.used[slot]) slot = p;
       }
     }
-    proto_[slot] = bins_;
-    proto_used_[slot] = shape_clock_;
+    m.proto[slot] = m.bins;
+    m.used[slot] = m.clock;
   } else {
     for (int i = 0; i < kShapeBins; ++i) {
-      proto_[best][i] += static_cast<float>(cfg_.shape_learn * (bins_[i] - proto_[best][i]));
+      m.proto[best][i] += static_cast<float>(cfg_.shape_learn * (m.bins[i] - m.proto[best][i]));
     }
-    proto_used_[best] = shape_clock_;
+    m.used[best] = m.clock;
   }
   if (best < 0) return 0.0;
-  const double z = dist / std::max(shape_record_, cfg_.shape_floor);
-  shape_record_ = std::max(shape_record_ * std::exp2(-1.0 / cfg_.shape_record_bins), dist);
+  const double z = dist / std::max(m.record, cfg_.shape_floor);
+  m.record = std::max(m.record * std::exp2(-1.0 / cfg_.shape_record_bins), dist);
   return z;
 }
 

@@ -15,7 +15,8 @@
 //                  shape_bin_points points), range-normalised, against a bounded memory of
 //                  kShapeProtos remembered prototype windows (nearest-neighbour distance, as
 //                  KNN-CAD / ARTime do); catches contextual anomalies that stay inside the
-//                  visited range (a burst of spikes, a flattened or drifting stretch).
+//                  visited range (a burst of spikes, a flattened or drifting stretch); a
+//                  second, smaller memory does the same at a coarser scale (coarse_bin_points).
 // The detector z-values are fused by a weighted max into a surprise z and mapped to [0, 1).
 // Post-processing a product also wants: no score during a warm-up (the model has not learned
 // yet), and further scores for the same event are damped
@@ -61,7 +62,7 @@ struct DetectorConfig {
   double like_halflife_days = 0.0;     //!< half-life of the surprise calibration (0 = off)
   double like_short_alpha = 0.3;       //!< EW weight of the short-term surprise mean
   double z_scale = 1.0;                //!< z at which the score is 0.5 (score = z / (z + z_scale))
-  double hold_hours = 3.0;             //!< half-life of the alert hold's peak
+  double hold_hours = 6.0;             //!< half-life of the alert hold's peak
   double hold_margin = 0.1;            //!< a score must beat the peak by this much to count
   double hold_damp = 0.0;              //!< factor applied to scores that do not beat the peak
   int shape_bin_points = 12;           //!< points averaged into one bin of the shape window
@@ -70,6 +71,8 @@ struct DetectorConfig {
   double shape_floor = 0.04;       //!< shape distances below this fraction of range do not count
   double shape_record_bins = 150;  //!< half-life of the shape record, in bins
   double w_shape = 0.6;            //!< weight of the shape-novelty detector
+  int coarse_bin_points = 48;      //!< bin of the coarse shape memory (6 bins: a day of 5-min data)
+  double w_coarse = 0.4;           //!< weight of the coarse shape-novelty detector
 };
 
 class AnomalyDetector {
@@ -93,9 +96,24 @@ class AnomalyDetector {
   static constexpr int kWeekBuckets = 168;  // hour-of-week buckets
   static constexpr int kShapeBins = 6;      // bins per shape window
   static constexpr int kShapeProtos = 48;   // remembered shape prototypes
+  static constexpr int kCoarseProtos = 8;   // remembered coarse shape prototypes
 
   double Fuse(double x, int64_t t);
-  double ShapeNovelty(double x);
+  // One shape memory: the current bin, the last kShapeBins bin means, the prototypes.
+  template <int kProtos>
+  struct ShapeMemory {
+    double bin_sum = 0;
+    int bin_count = 0;
+    int bins_seen = 0;
+    int protos = 0;
+    uint32_t clock = 0;
+    double record = 0;
+    std::array<float, kShapeBins> bins{};
+    std::array<std::array<float, kShapeBins>, kProtos> proto{};
+    std::array<uint32_t, kProtos> used{};
+  };
+  template <int kProtos>
+  double ShapeNovelty(ShapeMemory<kProtos>& m, int bin_points, double x);
   void Learn(double x, int64_t t);
   void UpdatePeriod(int64_t t);
   double PointsPerDay() const;
@@ -122,15 +140,8 @@ class AnomalyDetector {
   std::array<float, kWeekBuckets> week_{};
   std::bitset<kDayBuckets> day_seen_{};  // buckets that hold a learned value
   std::bitset<kWeekBuckets> week_seen_{};
-  double bin_sum_ = 0;
-  int bin_count_ = 0;
-  int bins_seen_ = 0;
-  int protos_ = 0;
-  uint32_t shape_clock_ = 0;
-  double shape_record_ = 0;
-  std::array<float, kShapeBins> bins_{};
-  std::array<std::array<float, kShapeBins>, kShapeProtos> proto_{};
-  std::array<uint32_t, kShapeProtos> proto_used_{};
+  ShapeMemory<kShapeProtos> shape_;
+  ShapeMemory<kCoarseProtos> coarse_;
 };
 
 }  // namespace dai::anomaly

@@ -15,8 +15,9 @@ constexpr int64_t kStart = 1396310400;  // 2014-04-01 00:00:00 UTC
 constexpr int64_t kStep = 300;          // 5-minute data, as most of NAB
 
 // Scores a whole series with one detector.
-std::vector<double> ScoreAll(const std::vector<double>& values, int64_t step = kStep) {
-  AnomalyDetector det;
+std::vector<double> ScoreAll(const std::vector<double>& values, int64_t step = kStep,
+                             const DetectorConfig& config = DetectorConfig{}) {
+  AnomalyDetector det(config);
   std::vector<double> scores;
   for (size_t i = 0; i < values.size(); ++i) {
     scores.push_back(det.Update(kStart + step * static_cast<int64_t>(i), values[i]));
@@ -105,6 +106,26 @@ TEST(AnomalyDetector, DailySeasonalityNotFlagged) {
   const double base = MaxIn(quiet, 2880, 2880 + 132);
   auto s = ScoreAll(broken);
   EXPECT_GT(MaxIn(s, 2880 + 60, 2880 + 132), base);
+}
+
+TEST(AnomalyDetector, ShapeNoveltyInsideVisitedRange) {
+  // A 5-hour oscillation (not a daily cycle, so the seasonal profiles do not explain it) with
+  // noise; from point 3000 it stops for 8 hours and holds its mean: every value stays inside the
+  // visited range, only the shape is new.
+  std::vector<double> v = Noise(4000, 0, 0.5, 13);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const bool flat = i >= 3000 && i < 3096;
+    v[i] += 100 + (flat ? 0.0 : 10 * std::sin(2 * M_PI * static_cast<double>(i) / 60.0));
+  }
+  auto s = ScoreAll(v);
+  EXPECT_GE(MaxIn(s, 3000, 3096), 0.3);
+  EXPECT_GT(MaxIn(s, 3000, 3096), 2 * MaxIn(s, 600, 3000));
+  // The shape memories are what sees it: without them the stretch scores lower.
+  DetectorConfig no_shape;
+  no_shape.w_shape = 0;
+  no_shape.w_coarse = 0;
+  auto without = ScoreAll(v, kStep, no_shape);
+  EXPECT_LT(MaxIn(without, 3000, 3096), 0.5 * MaxIn(s, 3000, 3096));
 }
 
 TEST(AnomalyDetector, NonFiniteInputsIgnored) {
