@@ -148,8 +148,11 @@ double AnomalyDetector::Fuse(double x, int64_t t) {
 // the visited range). A window farther than shape_vigilance from every prototype becomes a new
 // prototype (replacing the least recently matched one when the memory is full); otherwise the
 // nearest prototype moves towards it. The returned z is the distance against its own decaying
-// record (floored at shape_floor of the range), as for the residual detectors: a shape unlike
-// every remembered one, and farther than any recent novelty, scores above 1. Between bin
+// record, as for the residual detectors, floored at shape_floor of the range and at
+// shape_typical_k times the typical nearest-neighbour distance (an EW mean that starts at 0, so
+// the floor rises as the memory fills): a shape unlike every remembered one, farther than any
+// recent novelty and well beyond the distances the series' own noise produces, scores above 1.
+// Without the typical-distance floor, pure noise keeps setting small new records. Between bin
 // completions it returns 0.
 template <int kProtos>
 double AnomalyDetector::ShapeNovelty(ShapeMemory<kProtos>& m, int bin_points, double x) {
@@ -193,7 +196,8 @@ double AnomalyDetector::ShapeNovelty(ShapeMemory<kProtos>& m, int bin_points, do
     m.used[best] = m.clock;
   }
   if (best < 0) return 0.0;
-  const double z = dist / std::max(m.record, cfg_.shape_floor);
+  const double z = dist / std::max({m.record, cfg_.shape_floor, cfg_.shape_typical_k * m.typical});
+  m.typical += cfg_.shape_typical_alpha * (dist - m.typical);
   m.record = std::max(m.record * std::exp2(-1.0 / cfg_.shape_record_bins), dist);
   return z;
 }

@@ -68,11 +68,13 @@ struct DetectorConfig {
   int shape_bin_points = 12;           //!< points averaged into one bin of the shape window
   double shape_vigilance = 0.05;       //!< distance (fraction of range) that makes a new prototype
   double shape_learn = 0.1;            //!< rate at which the nearest prototype moves to a window
-  double shape_floor = 0.04;       //!< shape distances below this fraction of range do not count
-  double shape_record_bins = 150;  //!< half-life of the shape record, in bins
-  double w_shape = 0.6;            //!< weight of the shape-novelty detector
-  int coarse_bin_points = 48;      //!< bin of the coarse shape memory (6 bins: a day of 5-min data)
-  double w_coarse = 0.4;           //!< weight of the coarse shape-novelty detector
+  double shape_floor = 0.04;          //!< shape distances below this fraction of range do not count
+  double shape_record_bins = 150;     //!< half-life of the shape record, in bins
+  double shape_typical_k = 2.0;       //!< shape distances below this many typical ones do not count
+  double shape_typical_alpha = 0.01;  //!< EW weight (per bin) of the typical shape distance
+  double w_shape = 0.6;               //!< weight of the shape-novelty detector
+  int coarse_bin_points = 48;  //!< bin of the coarse shape memory (6 bins: a day of 5-min data)
+  double w_coarse = 0.4;       //!< weight of the coarse shape-novelty detector
 };
 
 class AnomalyDetector {
@@ -108,6 +110,7 @@ class AnomalyDetector {
     int protos = 0;
     uint32_t clock = 0;
     double record = 0;
+    double typical = 0;  // EW mean of the nearest-neighbour distances
     std::array<float, kShapeBins> bins{};
     std::array<std::array<float, kShapeBins>, kProtos> proto{};
     std::array<uint32_t, kProtos> used{};
