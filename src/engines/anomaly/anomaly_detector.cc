@@ -158,7 +158,10 @@ template <int kProtos>
 double AnomalyDetector::ShapeNovelty(ShapeMemory<kProtos>& m, int bin_points, double x) {
   m.bin_sum += x;
   if (++m.bin_count < bin_points) return 0.0;
-  const double mean = m.bin_sum / m.bin_count;
+  // Bins are stored as floats: an absurd value (beyond float range) is clamped, not overflowed.
+  constexpr double kFloatLimit = 1e37;
+  const double raw_mean = m.bin_sum / m.bin_count;
+  const double mean = std::isnan(raw_mean) ? 0.0 : std::clamp(raw_mean, -kFloatLimit, kFloatLimit);
   m.bin_sum = 0;
   m.bin_count = 0;
   for (int i = 0; i + 1 < kShapeBins; ++i) m.bins[i] = m.bins[i + 1];
@@ -195,7 +198,7 @@ double AnomalyDetector::ShapeNovelty(ShapeMemory<kProtos>& m, int bin_points, do
     }
     m.used[best] = m.clock;
   }
-  if (best < 0) return 0.0;
+  if (best < 0 || !std::isfinite(dist)) return 0.0;
   const double z = dist / std::max({m.record, cfg_.shape_floor, cfg_.shape_typical_k * m.typical});
   m.typical += cfg_.shape_typical_alpha * (dist - m.typical);
   m.record = std::max(m.record * std::exp2(-1.0 / cfg_.shape_record_bins), dist);

@@ -189,6 +189,7 @@ TEST(AnomalyDetector, ExtremeValuesDoNotBreakTheModel) {
   auto v = Noise(2000, 10, 1, 10);
   v[1000] = 1e300;
   v[1001] = -1e300;
+  v[1500] = 1e300;  // alone in its shape bins: beyond float range, clamped, not overflowed
   for (size_t i = 0; i < v.size(); ++i) {
     const double s = det.Update(kStart + kStep * static_cast<int64_t>(i), v[i]);
     ASSERT_TRUE(std::isfinite(s)) << i;
