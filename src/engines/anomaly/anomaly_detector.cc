@@ -46,6 +46,10 @@ double AnomalyDetector::PointsPerDay() const {
 
 double AnomalyDetector::Update(int64_t unix_seconds, double value) {
   if (!std::isfinite(value)) return 0.0;
+  // Magnitudes beyond 1e150 are clamped to it: differences and sums of such values would
+  // overflow to infinity and turn the model into NaN (the score stays the highest there is).
+  constexpr double kValueLimit = 1e150;
+  value = std::clamp(value, -kValueLimit, kValueLimit);
   const int64_t prev_t = last_t_;
   const bool had_t = have_t_;
   UpdatePeriod(unix_seconds);

@@ -25,7 +25,8 @@
 //
 // The sampling period is inferred from the timestamps (median-of-3 of positive gaps, smoothed);
 // repeated or out-of-order timestamps are accepted (the point is scored, the clock does not move
-// backwards). NaN or infinite values score 0 and leave the state unchanged.
+// backwards). NaN or infinite values score 0 and leave the state unchanged; finite magnitudes
+// beyond 1e150 are clamped to 1e150 (so that no sum or difference overflows).
 //
 // State is a fixed-size object (see StateBytes()), under 4 KiB. One parameter set
 // (DetectorConfig{}) is meant for every series.
