@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -76,6 +77,21 @@ struct QueryResult {
   int64_t affected_rows = 0;  //!< for INSERT/UPDATE/DELETE (also with RETURNING)
 };
 
+//! A value of a bulk-loaded row (see Connection::BulkLoad). A text view needs to stay valid
+//! only until BulkLoader::Add returns.
+using BulkValue = std::variant<std::nullptr_t, int64_t, double, std::string_view>;
+
+//! Appends rows to one table inside the transaction of the Connection that made it. Finish()
+//! completes the load; a loader destroyed without it abandons the load, and the transaction
+//! must then be rolled back (return the error from the transaction callback).
+class BulkLoader {
+ public:
+  virtual ~BulkLoader() = default;
+  //! One row: its values in the order of the columns given to BulkLoad.
+  virtual Status Add(std::span<const BulkValue> row) = 0;
+  virtual Status Finish() = 0;
+};
+
 //! One connection, used inside a transaction callback.
 class Connection {
  public:
@@ -87,6 +103,12 @@ class Connection {
   //! Runs several statements with no parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
   virtual Dialect dialect() const = 0;
+  //! Appends many rows to `table` (table and column names come from code, never from input):
+  //! SQLite steps one prepared INSERT per row with the values bound in place, PostgreSQL
+  //! streams COPY ... FROM STDIN. Use inside a transaction; run nothing else on this
+  //! connection until the loader's Finish() has returned.
+  virtual Result<std::unique_ptr<BulkLoader>> BulkLoad(std::string_view table,
+                                                       const std::vector<std::string>& columns) = 0;
 };
 
 struct DatabaseOptions {

@@ -1163,7 +1163,68 @@ ALTER TABLE notification_channels ADD CONSTRAINT notification_channels_type_chec
 CREATE INDEX notification_channels_type_idx ON notification_channels(type);
 )SQL";
 
+// Migration 25 (issue #8): the Cost Optimizer's per-dimension rollup and leaner line items.
+// cost_rollup keeps, for each pre-aggregated dimension alone, the totals per value, day and
+// currency (imports add their daily totals and subtract the replaced ones), so a breakdown or
+// a scoped series reads values x days rows whatever the number of line items. Filled here from
+// cost_daily. cost_records loses two indexes nothing reads through (provider/service; import_id,
+// whose failed-import cleanup now goes through the billing period and account index) and
+// period_end from the period index (only period_start ranges are searched), which every
+// imported row paid for.
+constexpr std::string_view kMigration25Rollup = R"SQL(
+INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT 'provider', provider, day, currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily GROUP BY provider, day, currency;
+INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT 'billing_account', billing_account, day, currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily GROUP BY billing_account, day, currency;
+INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT 'sub_account', sub_account, day, currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily GROUP BY sub_account, day, currency;
+INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT 'service', service, day, currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily GROUP BY service, day, currency;
+INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT 'service_category', service_category, day, currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily GROUP BY service_category, day, currency;
+INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT 'region', region, day, currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily GROUP BY region, day, currency;
+INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT 'charge_category', charge_category, day, currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily GROUP BY charge_category, day, currency;
+DROP INDEX cost_records_service_idx;
+DROP INDEX cost_records_import_idx;
+DROP INDEX cost_records_period_idx;
+CREATE INDEX cost_records_period_idx ON cost_records(period_start);
+)SQL";
+
+constexpr std::string_view kMigration25Sqlite = R"SQL(
+CREATE TABLE cost_rollup (
+  dimension TEXT NOT NULL,
+  value TEXT NOT NULL,
+  day TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  billed_cost REAL NOT NULL DEFAULT 0,
+  effective_cost REAL NOT NULL DEFAULT 0,
+  list_cost REAL NOT NULL DEFAULT 0,
+  row_count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (dimension, day, value, currency)
+) WITHOUT ROWID;
+)SQL";
+
+constexpr std::string_view kMigration25Postgres = R"SQL(
+CREATE TABLE cost_rollup (
+  dimension TEXT NOT NULL,
+  value TEXT NOT NULL,
+  day TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  billed_cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  effective_cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  list_cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  row_count BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (dimension, day, value, currency)
+);
+)SQL";
+
 const std::vector<Migration>& Registry() {
+  static const std::string k25Sqlite =
+      std::string(kMigration25Sqlite) + std::string(kMigration25Rollup);
+  static const std::string k25Postgres =
+      std::string(kMigration25Postgres) + std::string(kMigration25Rollup);
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
       {2, "incident commander signals", kMigration2},
@@ -1183,6 +1244,7 @@ const std::vector<Migration>& Registry() {
       {22, "log intelligence: kubernetes pod log sources", kMigration22Sqlite,
        kMigration22Postgres},
       {24, "notifications: grafana annotation channels", kMigration24Sqlite, kMigration24Postgres},
+      {25, "cost optimizer: per-dimension rollup, leaner line items", k25Sqlite, k25Postgres},
   };
   return kAll;
 }

@@ -279,6 +279,76 @@ TEST_P(DatabaseTest, TransactionCommitsOrRollsBack) {
   EXPECT_EQ(keys->rows[0].GetString(size_t{0}), "d");
 }
 
+TEST_P(DatabaseTest, BulkLoadWritesEveryValueAndRollsBackWithItsTransaction) {
+  const bool pg = db().dialect() == Dialect::kPostgres;
+  ASSERT_TRUE(db().Transaction([&](Connection& conn) {
+                    return conn.ExecScript(std::string("CREATE TABLE bulk_t (name TEXT NOT NULL, "
+                                                       "n BIGINT, x ") +
+                                           (pg ? "DOUBLE PRECISION" : "REAL") + ")");
+                  })
+                  .ok());
+  const std::vector<std::string> columns = {"name", "n", "x"};
+  // Text the COPY text format must escape, an empty view (no data pointer), NULLs, extremes.
+  const std::string tricky = "tab\there\nnew\\line\r\\N \"q\" 'a' caf\xc3\xa9";
+  Status st = db().Transaction([&](Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto loader, conn.BulkLoad("bulk_t", columns));
+    for (int i = 0; i < 3000; ++i) {  // more than one COPY buffer
+      const std::string name = "row" + std::to_string(i);
+      const BulkValue row[] = {std::string_view(name), int64_t{i}, i * 0.5};
+      DAI_RETURN_IF_ERROR(loader->Add(row));
+    }
+    const BulkValue special[] = {std::string_view(tricky), int64_t{-9'000'000'000'000'000'000},
+                                 0.1};
+    DAI_RETURN_IF_ERROR(loader->Add(special));
+    const BulkValue empty[] = {std::string_view(), nullptr, nullptr};
+    DAI_RETURN_IF_ERROR(loader->Add(empty));
+    return loader->Finish();
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto count = db().Query("SELECT COUNT(*), SUM(n), SUM(x) FROM bulk_t WHERE name LIKE 'row%'");
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(count->rows[0].GetInt(size_t{0}), 3000);
+  EXPECT_EQ(count->rows[0].GetInt(size_t{1}), 2999 * 3000 / 2);
+  EXPECT_DOUBLE_EQ(count->rows[0].GetDouble(size_t{2}), 2999 * 3000 / 4.0);
+  auto special = db().Query("SELECT n, x FROM bulk_t WHERE name = ?", {tricky});
+  ASSERT_TRUE(special.ok()) << special.status().ToString();
+  ASSERT_EQ(special->rows.size(), 1u);
+  EXPECT_EQ(special->rows[0].GetInt(size_t{0}), -9'000'000'000'000'000'000);
+  EXPECT_DOUBLE_EQ(special->rows[0].GetDouble(size_t{1}), 0.1);
+  auto empty = db().Query("SELECT n IS NULL, x IS NULL FROM bulk_t WHERE name = ''");
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  ASSERT_EQ(empty->rows.size(), 1u);
+  EXPECT_TRUE(empty->rows[0].GetBool(size_t{0}));
+  EXPECT_TRUE(empty->rows[0].GetBool(size_t{1}));
+
+  // A bad row (NULL into NOT NULL) fails the load; the transaction rolls back everything, an
+  // abandoned loader leaves the connection usable, and a wrong width is refused.
+  Status bad = db().Transaction([&](Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto loader, conn.BulkLoad("bulk_t", columns));
+    const BulkValue good[] = {std::string_view("later-gone"), int64_t{1}, 1.0};
+    DAI_RETURN_IF_ERROR(loader->Add(good));
+    const BulkValue null_name[] = {nullptr, int64_t{2}, 2.0};
+    DAI_RETURN_IF_ERROR(loader->Add(null_name));
+    return loader->Finish();
+  });
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument) << bad.ToString();
+  Status abandoned = db().Transaction([&](Connection& conn) -> Status {
+    DAI_ASSIGN_OR_RETURN(auto loader, conn.BulkLoad("bulk_t", columns));
+    const BulkValue good[] = {std::string_view("abandoned"), int64_t{1}, 1.0};
+    DAI_RETURN_IF_ERROR(loader->Add(good));
+    const BulkValue narrow[] = {std::string_view("narrow")};
+    return loader->Add(narrow);
+  });
+  EXPECT_EQ(abandoned.code(), StatusCode::kInternal) << abandoned.ToString();
+  auto gone =
+      db().Query("SELECT COUNT(*) FROM bulk_t WHERE name IN ('later-gone', 'abandoned', 'narrow')");
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_EQ(gone->rows[0].GetInt(size_t{0}), 0);
+  auto total = db().Query("SELECT COUNT(*) FROM bulk_t");
+  ASSERT_TRUE(total.ok()) << total.status().ToString();
+  EXPECT_EQ(total->rows[0].GetInt(size_t{0}), 3002);
+}
+
 TEST_P(DatabaseTest, ConstraintViolationsMapToCodesWithoutValues) {
   const std::string secret = "value-that-must-not-leak-7f3a";
   ASSERT_TRUE(db().Query("INSERT INTO users (username, role) VALUES (?, 'admin')", {secret}).ok());

@@ -221,44 +221,57 @@ Breakdown BuildBreakdown(const std::vector<BreakdownCell>& cells, int64_t start_
   for (int64_t d = start_day; d < end_day && out.days.size() < 3700; d += kDay)
     out.days.push_back(d);
   const size_t n = out.days.size();
-  std::unordered_map<std::string, BreakdownGroup> groups;
-  for (const auto& c : cells) {
+  // Cell -> day index, or n when outside the range.
+  auto day_index = [&](const BreakdownCell& c) -> size_t {
     const int64_t day = FloorTo(c.day, kDay);
-    if (day < start_day || day >= end_day) continue;
-    const size_t idx = static_cast<size_t>((day - start_day) / kDay);
-    if (idx >= n) continue;
-    const std::string key = c.key.empty() ? "(none)" : c.key;
-    auto [it, inserted] = groups.try_emplace(key);
-    BreakdownGroup& g = it->second;
-    if (inserted) {
-      g.key = key;
-      g.series.assign(n, 0.0);
-    }
+    if (day < start_day || day >= end_day) return n;
+    return std::min(n, static_cast<size_t>((day - start_day) / kDay));
+  };
+  // Pass 1: totals per group. Series are kept only for the groups shown (top + "(other)"), so
+  // thousands of groups over years of days do not hold a series each.
+  std::unordered_map<std::string_view, size_t> index;
+  std::vector<BreakdownGroup> sorted;
+  static const std::string kNone = "(none)";
+  for (const auto& c : cells) {
+    if (day_index(c) == n) continue;
+    const std::string_view key = c.key.empty() ? std::string_view(kNone) : c.key;
+    auto [it, inserted] = index.try_emplace(key, sorted.size());
+    if (inserted) sorted.push_back(BreakdownGroup{std::string(key), 0, 0, {}});
+    BreakdownGroup& g = sorted[it->second];
     g.billed += c.billed;
     g.effective += c.effective;
-    g.series[idx] += c.effective;
     out.billed += c.billed;
     out.effective += c.effective;
   }
-  std::vector<BreakdownGroup> sorted;
-  sorted.reserve(groups.size());
-  for (auto& [k, g] : groups) sorted.push_back(std::move(g));
   std::sort(sorted.begin(), sorted.end(), [](const BreakdownGroup& a, const BreakdownGroup& b) {
     if (a.effective != b.effective) return a.effective > b.effective;
     return a.key < b.key;
   });
-  if (top > 0 && sorted.size() > top) {
-    BreakdownGroup other;
-    other.key = "(other)";
-    other.series.assign(n, 0.0);
-    for (size_t i = top; i < sorted.size(); ++i) {
+  const bool fold = top > 0 && sorted.size() > top;
+  const size_t shown = fold ? top : sorted.size();
+  BreakdownGroup other;
+  other.key = "(other)";
+  other.series.assign(n, 0.0);
+  index.clear();
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i < shown) {
+      sorted[i].series.assign(n, 0.0);
+      index.emplace(sorted[i].key, i);
+    } else {
       other.billed += sorted[i].billed;
       other.effective += sorted[i].effective;
-      for (size_t j = 0; j < n; ++j) other.series[j] += sorted[i].series[j];
     }
-    sorted.resize(top);
-    sorted.push_back(std::move(other));
   }
+  // Pass 2: the series.
+  for (const auto& c : cells) {
+    const size_t idx = day_index(c);
+    if (idx == n) continue;
+    const std::string_view key = c.key.empty() ? std::string_view(kNone) : c.key;
+    auto it = index.find(key);
+    (it != index.end() ? sorted[it->second].series : other.series)[idx] += c.effective;
+  }
+  sorted.resize(shown);
+  if (fold) sorted.push_back(std::move(other));
   out.groups = std::move(sorted);
   return out;
 }

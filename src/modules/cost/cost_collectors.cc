@@ -479,12 +479,10 @@ Result<Json> CostService::DetectAnomalies(const Json& input) {
   alerts::AlertBatch batch;
   const TimePoint now = clock_.Now();
   for (const auto& dim : dims) {
-    DAI_ASSIGN_OR_RETURN(
-        auto r, db_.Query(std::string("SELECT ") + dim.daily_column +
-                              ", day, SUM(effective_cost) FROM cost_daily WHERE day >= ? GROUP "
-                              "BY " +
-                              dim.daily_column + ", day",
-                          {IsoDay(from)}));
+    DAI_ASSIGN_OR_RETURN(auto r,
+                         db_.Query("SELECT value, day, SUM(effective_cost) FROM cost_rollup WHERE "
+                                   "dimension = ? AND day >= ? GROUP BY value, day",
+                                   {std::string(dim.daily_column), IsoDay(from)}));
     std::map<std::string, cost::DailySpend> series;
     for (const auto& row : r.rows) {
       auto day = cost::ParseTimestamp(row.GetString(size_t{1}));

@@ -4,10 +4,19 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <limits>
 #include <map>
+#include <mutex>
 #include <set>
+#include <span>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
 
 #include "engines/cost/budget.h"
 #include "engines/cost/cost_aggregator.h"
@@ -76,7 +85,12 @@ std::pair<int64_t, int64_t> PeriodBounds(int64_t t, const std::string& period) {
 
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
-  for (const char c : s) {
+  size_t run = 0;  // start of the characters not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (i > run) out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -93,16 +107,14 @@ void AppendJsonString(std::string& out, std::string_view s) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
     }
   }
+  if (s.size() > run) out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
@@ -118,6 +130,10 @@ bool ValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {  // ASCII, the usual case
+      ++i;
+      continue;
+    }
     size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (size_t k = 1; k < n; ++k)
@@ -166,6 +182,193 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
+// ------------------------------------------------------------------------ import row blocks
+
+// The cost_records columns an import writes, in the order of a block's cells.
+const std::vector<std::string>& RecordColumns() {
+  static const std::vector<std::string> columns = {
+      "provider",       "account_id",      "service",     "resource_id",    "resource_type",
+      "region",         "charge_category", "billed_cost", "effective_cost", "list_cost",
+      "usage_quantity", "usage_unit",      "currency",    "period_start",   "period_end",
+      "billing_period", "import_id",       "tags",        "metadata",       "created_at"};
+  return columns;
+}
+constexpr size_t kRecordColumns = 20;
+constexpr size_t kBlockBytes = 8 << 20;  // text of one block of parsed rows
+
+// Parsed rows not yet written. Text cells view `arena`, whose capacity is fixed while rows
+// refer to it (Reserve before appending a row), so the views stay valid.
+struct RowBlock {
+  std::string arena;
+  std::vector<store::BulkValue> cells;
+  size_t rows() const { return cells.size() / kRecordColumns; }
+  void Clear() {
+    arena.clear();
+    cells.clear();
+  }
+  //! Whether `bytes` more text fit without moving the arena.
+  bool Fits(size_t bytes) const { return arena.size() + bytes <= arena.capacity(); }
+  std::string_view Text(std::string_view s) {
+    const size_t at = arena.size();
+    if (!s.empty()) arena.append(s.data(), s.size());
+    return std::string_view(arena.data() + at, s.size());
+  }
+};
+
+// Writes blocks of parsed rows into cost_records on its own thread while the caller parses the
+// next ones (the two cores overlap parse and insert), one transaction per block. At most two
+// blocks wait, so memory stays bounded whatever the file size.
+class BlockWriter {
+ public:
+  explicit BlockWriter(store::Database& db) : db_(db), thread_([this] { Run(); }) {}
+  ~BlockWriter() { (void)Close(); }
+  BlockWriter(const BlockWriter&) = delete;
+  BlockWriter& operator=(const BlockWriter&) = delete;
+
+  //! Queues `block` (when it holds rows) and replaces it with an empty one. Waits while two
+  //! blocks are queued. Returns the writer's first error, if any.
+  Status Push(std::unique_ptr<RowBlock>& block) {
+    std::unique_lock lock(mu_);
+    if (block->rows() > 0) {
+      space_.wait(lock, [&] { return queue_.size() < 2 || !status_.ok(); });
+      if (!status_.ok()) return status_;
+      queue_.push_back(std::move(block));
+      ready_.notify_one();
+      if (!free_.empty()) {
+        block = std::move(free_.back());
+        free_.pop_back();
+      } else {
+        block = std::make_unique<RowBlock>();
+      }
+    }
+    block->Clear();
+    return status_;
+  }
+  //! Waits for every queued block; returns the first error.
+  Status Close() {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+      ready_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      ready_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;
+      std::unique_ptr<RowBlock> block = std::move(queue_.front());
+      queue_.pop_front();
+      const bool ok = status_.ok();
+      lock.unlock();
+      Status st = ok ? Write(*block) : Status::Ok();
+      lock.lock();
+      if (!st.ok() && status_.ok()) status_ = st;
+      free_.push_back(std::move(block));
+      space_.notify_all();
+    }
+  }
+  Status Write(const RowBlock& block) {
+    return db_.Transaction([&](Connection& conn) -> Status {
+      DAI_ASSIGN_OR_RETURN(auto loader, conn.BulkLoad("cost_records", RecordColumns()));
+      for (size_t r = 0; r < block.rows(); ++r) {
+        DAI_RETURN_IF_ERROR(loader->Add(std::span<const store::BulkValue>(
+            block.cells.data() + r * kRecordColumns, kRecordColumns)));
+      }
+      return loader->Finish();
+    });
+  }
+
+  store::Database& db_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::unique_ptr<RowBlock>> queue_;
+  std::vector<std::unique_ptr<RowBlock>> free_;
+  bool closing_ = false;
+  Status status_;
+  std::thread thread_;  // last: started once the members above exist
+};
+
+// ------------------------------------------------------------------------ cost_rollup deltas
+
+// cost_rollup holds, per dimension of the daily aggregates alone, the totals per value, day and
+// currency: a breakdown or a scoped series reads (values × days) rows whatever the number of
+// line items or of other dimensions' combinations. An import adds its daily totals and
+// subtracts those of the imports it replaces; a cell whose row count reaches zero goes.
+constexpr size_t kRollupDimensions = 7;
+const std::array<const char*, kRollupDimensions> kRollupColumns = {
+    "provider",         "billing_account", "sub_account",    "service",
+    "service_category", "region",          "charge_category"};
+
+class RollupDeltas {
+ public:
+  void Add(std::vector<std::string_view> values, const std::string& day,
+           const std::string& currency, double billed, double effective, double list,
+           int64_t rows) {
+    for (size_t i = 0; i < kRollupDimensions; ++i) {
+      auto& c = cells_[{i, std::string(values[i]), day, currency}];
+      c.billed += billed;
+      c.effective += effective;
+      c.list += list;
+      c.rows += rows;
+      c.removed = c.removed || rows < 0;
+    }
+  }
+  Status Write(Connection& conn) const {
+    for (const auto& [key, c] : cells_) {
+      const auto& [dim, value, day, currency] = key;
+      if (c.rows == 0 && !c.removed) continue;
+      DAI_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, "
+                     "effective_cost, list_cost, row_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (dimension, day, value, currency) DO UPDATE SET "
+                     "billed_cost = cost_rollup.billed_cost + excluded.billed_cost, "
+                     "effective_cost = cost_rollup.effective_cost + excluded.effective_cost, "
+                     "list_cost = cost_rollup.list_cost + excluded.list_cost, "
+                     "row_count = cost_rollup.row_count + excluded.row_count",
+                     {std::string(kRollupColumns[dim]), value, day, currency, c.billed, c.effective,
+                      c.list, c.rows})
+              .status());
+      if (c.removed) {
+        DAI_RETURN_IF_ERROR(conn.Query("DELETE FROM cost_rollup WHERE dimension = ? AND day = ? "
+                                       "AND value = ? AND currency = ? AND row_count <= 0",
+                                       {std::string(kRollupColumns[dim]), day, value, currency})
+                                .status());
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  struct Cell {
+    double billed = 0, effective = 0, list = 0;
+    int64_t rows = 0;
+    bool removed = false;
+  };
+  std::map<std::tuple<size_t, std::string, std::string, std::string>, Cell> cells_;
+};
+
+// Timestamps as the store writes them (FormatIso8601), cached: charge periods repeat row after
+// row.
+class TimeText {
+ public:
+  std::string_view operator()(int64_t unix_seconds) {
+    if (text_.empty() || unix_seconds != last_) {
+      last_ = unix_seconds;
+      text_ = FormatIso8601(ToTime(unix_seconds));
+    }
+    return text_;
+  }
+
+ private:
+  int64_t last_ = 0;
+  std::string text_;
+};
+
 std::string CommittedImports() {
   return "(SELECT CAST(id AS TEXT) FROM cost_imports WHERE status = 'committed')";
 }
@@ -209,44 +412,42 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
   cost::CostReader reader;
   cost::CostAggregator agg;
   std::set<std::pair<std::string, std::string>> keys;  // (billing period day, billing account)
-  std::vector<Params> batch;
   crypto_hash_sha256_state sha;
   crypto_hash_sha256_init(&sha);
-  const std::string insert_sql =
-      "INSERT INTO cost_records (provider, account_id, service, resource_id, resource_type, "
-      "region, charge_category, billed_cost, effective_cost, list_cost, usage_quantity, "
-      "usage_unit, currency, period_start, period_end, billing_period, import_id, tags, metadata) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  auto flush = [&]() -> Status {
-    if (batch.empty()) return Status::Ok();
-    DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
-      for (const auto& params : batch) DAI_RETURN_IF_ERROR(conn.Query(insert_sql, params).status());
-      return Status::Ok();
-    }));
-    batch.clear();
-    return Status::Ok();
-  };
+  BlockWriter writer(db_);
+  auto block = std::make_unique<RowBlock>();
+  const size_t block_rows = std::max<size_t>(1, opt.batch_rows);
+  const std::string created_at = FormatIso8601(clock_.Now());
+  TimeText start_text, end_text;
+  int64_t last_period = std::numeric_limits<int64_t>::min();
+  std::string period, key_period, key_account;
+  // Tag texts already checked (real exports repeat a few tag sets on many rows).
+  std::unordered_map<std::string, bool> tag_valid;
   std::string meta;
   auto on_record = [&](const cost::CostRecord& r) -> Status {
     using cost::Field;
-    if (opt.expected_period) {
-      const std::string period = DayString(r.billing_period_start).substr(0, 7);
-      if (period != *opt.expected_period)
-        return Status::InvalidArgument("line " + std::to_string(r.line) +
-                                       ", column BillingPeriodStart: billing period " + period +
-                                       " is not the expected " + *opt.expected_period);
+    if (r.billing_period_start != last_period) {
+      last_period = r.billing_period_start;
+      period = DayString(r.billing_period_start);
     }
+    if (opt.expected_period && period.compare(0, 7, *opt.expected_period) != 0)
+      return Status::InvalidArgument(
+          "line " + std::to_string(r.line) + ", column BillingPeriodStart: billing period " +
+          period.substr(0, 7) + " is not the expected " + *opt.expected_period);
     for (const auto& text : r.text) {
       if (!ValidUtf8(text))
         return Status::InvalidArgument("line " + std::to_string(r.line) +
                                        ": text is not valid UTF-8");
     }
     DAI_RETURN_IF_ERROR(agg.Add(r));
-    const std::string period = DayString(r.billing_period_start);
-    const std::string account(r.Get(Field::kBillingAccountId));
-    keys.emplace(period, account);
-    meta = "{";
-    meta += "\"line\":" + std::to_string(r.line);
+    const std::string_view account = r.Get(Field::kBillingAccountId);
+    if (keys.empty() || account != key_account || period != key_period) {
+      keys.emplace(period, std::string(account));
+      key_period = period;
+      key_account = std::string(account);
+    }
+    meta = "{\"line\":";
+    meta += std::to_string(r.line);
     AppendMeta(meta, "billingAccountName", r.Get(Field::kBillingAccountName));
     AppendMeta(meta, "subAccountId", r.Get(Field::kSubAccountId));
     AppendMeta(meta, "subAccountName", r.Get(Field::kSubAccountName));
@@ -263,12 +464,17 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
     AppendMeta(meta, "skuId", r.Get(Field::kSkuId));
     if (std::isfinite(r.contracted_cost))
       meta += ",\"contractedCost\":" + Json(r.contracted_cost).dump();
-    std::string tags = "{}";
+    std::string_view tags = "{}";
     const std::string_view raw_tags = r.Get(Field::kTags);
     if (!raw_tags.empty()) {
-      auto parsed = ParseJson(raw_tags);
-      if (parsed.ok() && parsed->is_object()) {
-        tags = std::string(raw_tags);
+      auto it = tag_valid.find(std::string(raw_tags));
+      if (it == tag_valid.end()) {
+        if (tag_valid.size() >= 4096) tag_valid.clear();
+        auto parsed = ParseJson(raw_tags);
+        it = tag_valid.emplace(std::string(raw_tags), parsed.ok() && parsed->is_object()).first;
+      }
+      if (it->second) {
+        tags = raw_tags;
       } else {
         AppendMeta(meta, "tagsRaw", raw_tags);
       }
@@ -291,18 +497,46 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
                                                                      : r.Get(Field::kPricingUnit);
     const std::string_view region =
         r.Get(Field::kRegionId).empty() ? r.Get(Field::kRegionName) : r.Get(Field::kRegionId);
-    batch.push_back(
-        Params{std::string(r.Get(Field::kProviderName)), account,
-               std::string(r.Get(Field::kServiceName)), std::string(r.Get(Field::kResourceId)),
-               std::string(r.Get(Field::kResourceType)), std::string(region),
-               std::string(r.Get(Field::kChargeCategory)), r.billed_cost, r.effective_cost,
-               std::isfinite(r.list_cost) ? store::Param(r.list_cost) : store::Param(nullptr),
-               std::isfinite(r.consumed_quantity) ? store::Param(r.consumed_quantity)
-                                                  : store::Param(nullptr),
-               unit.empty() ? store::Param(nullptr) : store::Param(std::string(unit)),
-               std::string(r.Get(Field::kBillingCurrency)), ToTime(r.charge_period_start),
-               ToTime(r.charge_period_end), period, import_key, tags, meta});
-    if (batch.size() >= opt.batch_rows) return flush();
+    const std::string_view start = start_text(r.charge_period_start);
+    const std::string_view end = end_text(r.charge_period_end);
+    const std::string_view text[] = {r.Get(Field::kProviderName),
+                                     account,
+                                     r.Get(Field::kServiceName),
+                                     r.Get(Field::kResourceId),
+                                     r.Get(Field::kResourceType),
+                                     region,
+                                     r.Get(Field::kChargeCategory),
+                                     unit,
+                                     r.Get(Field::kBillingCurrency),
+                                     start,
+                                     end,
+                                     period,
+                                     import_key,
+                                     tags,
+                                     meta,
+                                     created_at};
+    size_t bytes = 0;
+    for (const auto& t : text) bytes += t.size();
+    if (block->rows() >= block_rows || (!block->Fits(bytes) && block->rows() > 0))
+      DAI_RETURN_IF_ERROR(writer.Push(block));
+    if (block->arena.capacity() < std::max(bytes, kBlockBytes))
+      block->arena.reserve(std::max(bytes, kBlockBytes));
+    auto& c = block->cells;
+    c.emplace_back(block->Text(text[0]));
+    c.emplace_back(block->Text(text[1]));
+    c.emplace_back(block->Text(text[2]));
+    c.emplace_back(block->Text(text[3]));
+    c.emplace_back(block->Text(text[4]));
+    c.emplace_back(block->Text(text[5]));
+    c.emplace_back(block->Text(text[6]));
+    c.emplace_back(r.billed_cost);
+    c.emplace_back(r.effective_cost);
+    c.emplace_back(std::isfinite(r.list_cost) ? store::BulkValue(r.list_cost)
+                                              : store::BulkValue(nullptr));
+    c.emplace_back(std::isfinite(r.consumed_quantity) ? store::BulkValue(r.consumed_quantity)
+                                                      : store::BulkValue(nullptr));
+    c.emplace_back(unit.empty() ? store::BulkValue(nullptr) : block->Text(unit));
+    for (size_t i = 8; i < std::size(text); ++i) c.emplace_back(block->Text(text[i]));
     return Status::Ok();
   };
 
@@ -320,7 +554,8 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
     DAI_RETURN_IF_ERROR(reader.Finish(on_record));
     if (agg.records() == 0)
       return Status::InvalidArgument("the file has a header but no cost rows");
-    DAI_RETURN_IF_ERROR(flush());
+    DAI_RETURN_IF_ERROR(writer.Push(block));
+    DAI_RETURN_IF_ERROR(writer.Close());
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_final(&sha, digest);
     digest_hex.resize(crypto_hash_sha256_BYTES * 2 + 1);
@@ -348,7 +583,31 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
         return Status::Ok();
       }
       std::set<int64_t> replaced_set;
+      // cost_rollup changes: this import's daily totals in, the replaced imports' out.
+      RollupDeltas rollup;
+      for (const auto& d : daily) {
+        rollup.Add({d.provider, d.billing_account, d.sub_account, d.service, d.service_category,
+                    d.region, d.charge_category},
+                   DayString(d.day), d.currency, d.billed, d.effective, d.list, d.rows);
+      }
       for (const auto& [period, account] : keys) {
+        DAI_ASSIGN_OR_RETURN(
+            auto gone,
+            conn.Query("SELECT day, provider, billing_account, sub_account, service, "
+                       "service_category, region, charge_category, currency, billed_cost, "
+                       "effective_cost, list_cost, row_count FROM cost_daily WHERE "
+                       "billing_period = ? AND billing_account = ? AND import_id <> ?",
+                       {period, account, import_id}));
+        for (const auto& row : gone.rows) {
+          const std::array<std::string, kRollupDimensions> values = {
+              row.GetString(size_t{1}), row.GetString(size_t{2}), row.GetString(size_t{3}),
+              row.GetString(size_t{4}), row.GetString(size_t{5}), row.GetString(size_t{6}),
+              row.GetString(size_t{7})};
+          rollup.Add(std::vector<std::string_view>(values.begin(), values.end()),
+                     row.GetString(size_t{0}), row.GetString(size_t{8}), -row.GetDouble(size_t{9}),
+                     -row.GetDouble(size_t{10}), -row.GetDouble(size_t{11}),
+                     -row.GetInt(size_t{12}));
+        }
         DAI_ASSIGN_OR_RETURN(auto old, conn.Query("SELECT DISTINCT import_id FROM cost_daily WHERE "
                                                   "billing_period = ? AND billing_account = ? AND "
                                                   "import_id <> ?",
@@ -369,24 +628,36 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
                                   .status());
         }
       }
-      for (const auto& d : daily) {
-        DAI_RETURN_IF_ERROR(
-            conn.Query(
-                    "INSERT INTO cost_daily (import_id, day, billing_period, provider, "
-                    "billing_account, sub_account, service, service_category, region, "
-                    "charge_category, currency, billed_cost, effective_cost, list_cost, row_count) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    {import_id, DayString(d.day), DayString(d.billing_period), d.provider,
-                     d.billing_account, d.sub_account, d.service, d.service_category, d.region,
-                     d.charge_category, d.currency, d.billed, d.effective, d.list, d.rows})
-                .status());
+      {
+        DAI_ASSIGN_OR_RETURN(
+            auto loader, conn.BulkLoad("cost_daily", {"import_id", "day", "billing_period",
+                                                      "provider", "billing_account", "sub_account",
+                                                      "service", "service_category", "region",
+                                                      "charge_category", "currency", "billed_cost",
+                                                      "effective_cost", "list_cost", "row_count"}));
+        for (const auto& d : daily) {
+          const std::string day = DayString(d.day), billing_period = DayString(d.billing_period);
+          const store::BulkValue row[] = {
+              import_id,     day,       billing_period,     d.provider, d.billing_account,
+              d.sub_account, d.service, d.service_category, d.region,   d.charge_category,
+              d.currency,    d.billed,  d.effective,        d.list,     d.rows};
+          DAI_RETURN_IF_ERROR(loader->Add(row));
+        }
+        DAI_RETURN_IF_ERROR(loader->Finish());
       }
-      for (const auto& [key, value] : hourly) {
-        DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO cost_hourly (import_id, hour, billing_period, "
-                                       "on_demand_compute) VALUES (?, ?, ?, ?)",
-                                       {import_id, ToTime(key.second), DayString(key.first), value})
-                                .status());
+      {
+        DAI_ASSIGN_OR_RETURN(auto loader,
+                             conn.BulkLoad("cost_hourly", {"import_id", "hour", "billing_period",
+                                                           "on_demand_compute"}));
+        for (const auto& [key, value] : hourly) {
+          const std::string hour = FormatIso8601(ToTime(key.second));
+          const std::string billing_period = DayString(key.first);
+          const store::BulkValue row[] = {import_id, hour, billing_period, value};
+          DAI_RETURN_IF_ERROR(loader->Add(row));
+        }
+        DAI_RETURN_IF_ERROR(loader->Finish());
       }
+      DAI_RETURN_IF_ERROR(rollup.Write(conn));
       for (const int64_t old_id : replaced_set) {
         DAI_ASSIGN_OR_RETURN(
             auto left, conn.Query("SELECT COUNT(*) FROM cost_daily WHERE import_id = ?", {old_id}));
@@ -411,8 +682,15 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
   }();
 
   if (!st.ok() || duplicate_of) {
-    // Nothing of this import stays visible: its staged rows go; a failure is recorded.
-    (void)db_.Query("DELETE FROM cost_records WHERE import_id = ?", {import_key});
+    // Nothing of this import stays visible: its staged rows go (once the writer has stopped);
+    // a failure is recorded.
+    (void)writer.Close();
+    for (const auto& [period, account] : keys) {
+      (void)db_.Query(
+          "DELETE FROM cost_records WHERE billing_period = ? AND account_id = ? AND "
+          "import_id = ?",
+          {period, account, import_key});
+    }
     if (duplicate_of) {
       (void)db_.Query("DELETE FROM cost_imports WHERE id = ?", {import_id});
     } else {
@@ -501,10 +779,15 @@ Result<int64_t> CostService::AsOf() {
 
 Result<std::vector<double>> CostService::DailySeries(const Scope& scope, int64_t from_day,
                                                      int64_t to_day) {
-  std::string sql = "SELECT day, SUM(effective_cost) FROM cost_daily WHERE day >= ? AND day < ?";
-  Params params = {DayString(from_day), DayString(to_day)};
+  // From the rollup: one dimension's cells (every line item has a provider, so its cells sum to
+  // the total).
+  std::string sql =
+      "SELECT day, SUM(effective_cost) FROM cost_rollup WHERE dimension = ? AND day >= ? AND "
+      "day < ?";
+  Params params = {scope.column.empty() ? std::string("provider") : scope.column,
+                   DayString(from_day), DayString(to_day)};
   if (!scope.column.empty()) {
-    sql += " AND " + scope.column + " = ?";  // column from the fixed list in DailyColumns()
+    sql += " AND value = ?";
     params.emplace_back(scope.value);
   }
   sql += " GROUP BY day";
@@ -538,12 +821,10 @@ Result<Json> CostService::GetCosts(const Json& input) {
   const bool pg = db_.dialect() == store::Dialect::kPostgres;
   auto daily_col = DailyColumns().find(group_by);
   if (daily_col != DailyColumns().end()) {
-    DAI_ASSIGN_OR_RETURN(
-        auto r, db_.Query("SELECT day, " + daily_col->second +
-                              ", currency, SUM(billed_cost), SUM(effective_cost) FROM cost_daily "
-                              "WHERE day >= ? AND day < ? GROUP BY day, " +
-                              daily_col->second + ", currency",
-                          {DayString(start), DayString(end)}));
+    DAI_ASSIGN_OR_RETURN(auto r,
+                         db_.Query("SELECT day, value, currency, billed_cost, effective_cost FROM "
+                                   "cost_rollup WHERE dimension = ? AND day >= ? AND day < ?",
+                                   {daily_col->second, DayString(start), DayString(end)}));
     for (const auto& row : r.rows) {
       auto day = ParseDay(row.GetString(size_t{0}));
       if (!day.ok()) continue;

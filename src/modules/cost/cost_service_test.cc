@@ -95,6 +95,31 @@ class CostServiceTest : public ::testing::TestWithParam<Backend> {
     auto r = test_db_->db().Query(sql);
     return r.ok() ? r->rows.at(0).GetInt(size_t{0}) : -1;
   }
+  // The rollup breakdowns read must equal cost_daily summed per dimension, cell for cell.
+  void ExpectRollupMatchesDaily() {
+    for (const std::string dim : {"provider", "billing_account", "sub_account", "service",
+                                  "service_category", "region", "charge_category"}) {
+      auto rollup = test_db_->db().Query(
+          "SELECT value, day, currency, billed_cost, effective_cost, row_count FROM cost_rollup "
+          "WHERE dimension = ? ORDER BY value, day, currency",
+          {dim});
+      auto daily = test_db_->db().Query(
+          "SELECT " + dim +
+          ", day, currency, SUM(billed_cost), SUM(effective_cost), SUM(row_count) FROM "
+          "cost_daily GROUP BY " +
+          dim + ", day, currency ORDER BY " + dim + ", day, currency");
+      ASSERT_TRUE(rollup.ok() && daily.ok());
+      ASSERT_EQ(rollup->rows.size(), daily->rows.size()) << dim;
+      for (size_t i = 0; i < daily->rows.size(); ++i) {
+        const auto &a = rollup->rows[i], &b = daily->rows[i];
+        EXPECT_EQ(a.GetString(size_t{0}), b.GetString(size_t{0})) << dim;
+        EXPECT_EQ(a.GetString(size_t{1}), b.GetString(size_t{1})) << dim;
+        EXPECT_NEAR(a.GetDouble(size_t{3}), b.GetDouble(size_t{3}), 1e-9) << dim;
+        EXPECT_NEAR(a.GetDouble(size_t{4}), b.GetDouble(size_t{4}), 1e-9) << dim;
+        EXPECT_EQ(a.GetInt(size_t{5}), b.GetInt(size_t{5})) << dim;
+      }
+    }
+  }
   FakeClock clock_;
   std::unique_ptr<store::testing::TestDatabase> test_db_;
   std::unique_ptr<CostService> svc_;
@@ -137,6 +162,15 @@ TEST_P(CostServiceTest, ImportsOnceAndReimportReplacesThePeriod) {
   EXPECT_NEAR((*costs)["groups"][0]["effectiveCost"].get<double>(), 25 * (4 + 2 + 0.6), 1e-6);
   EXPECT_NEAR((*costs)["groups"][1]["effectiveCost"].get<double>(), 20 * (1 + 2 + 0.6), 1e-6);
   EXPECT_EQ(events_.front().first, "cost.imported");
+  ExpectRollupMatchesDaily();
+
+  // A shorter correction: the days only the replaced file had leave the rollup.
+  EXPECT_GT(Count("SELECT COUNT(*) FROM cost_rollup WHERE day > '2024-09-20'"), 0);
+  auto shorter = Import(Month("111", 10, 4.0), "shorter.csv");
+  ASSERT_TRUE(shorter.ok()) << shorter.status().message();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 10 * 26 + 520);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_rollup WHERE day > '2024-09-20'"), 0);
+  ExpectRollupMatchesDaily();
 }
 
 TEST_P(CostServiceTest, BadFilesLeaveNothingBehind) {
@@ -169,6 +203,7 @@ TEST_P(CostServiceTest, BadFilesLeaveNothingBehind) {
       << m.status().message();
   EXPECT_FALSE(Import(std::string(kHeader)).ok());  // header only
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_rollup"), 0);
 }
 
 TEST_P(CostServiceTest, BreakdownsByTagAndResource) {

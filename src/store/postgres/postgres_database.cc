@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -122,7 +123,124 @@ class PgConnection final : public Connection {
     return result.ok() ? Status::Ok() : result.status();
   }
 
+  //! Streams COPY ... FROM STDIN in the text format, flushed every 256 KiB.
+  class Loader final : public BulkLoader {
+   public:
+    Loader(PgConnection& conn, size_t columns) : conn_(conn), columns_(columns) {
+      buf_.reserve(kFlushBytes + 4096);
+    }
+    ~Loader() override {
+      if (finished_) return;
+      // Abandoned: end the COPY with an error so the connection leaves COPY mode (the
+      // transaction is then aborted and rolled back by its owner).
+      (void)PQputCopyEnd(conn_.conn_, "bulk load abandoned");
+      while (PGresult* res = PQgetResult(conn_.conn_)) PQclear(res);
+    }
+    Status Add(std::span<const BulkValue> row) override {
+      if (row.size() != columns_)
+        return Status::Internal("postgres: bulk row has " + std::to_string(row.size()) +
+                                " values for " + std::to_string(columns_) + " columns");
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) buf_ += '\t';
+        std::visit(
+            [&](const auto& v) {
+              using T = std::decay_t<decltype(v)>;
+              if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                buf_ += "\\N";
+              } else if constexpr (std::is_same_v<T, int64_t>) {
+                char tmp[24];
+                buf_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
+              } else if constexpr (std::is_same_v<T, double>) {
+                if (std::isnan(v)) {
+                  buf_ += "NaN";
+                } else if (std::isinf(v)) {
+                  buf_ += v > 0 ? "Infinity" : "-Infinity";
+                } else {
+                  char tmp[32];
+                  buf_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
+                }
+              } else {
+                AppendCopyText(v);
+              }
+            },
+            row[i]);
+      }
+      buf_ += '\n';
+      return buf_.size() >= kFlushBytes ? Flush() : Status::Ok();
+    }
+    Status Finish() override {
+      DAI_RETURN_IF_ERROR(Flush());
+      finished_ = true;
+      if (PQputCopyEnd(conn_.conn_, nullptr) != 1) return conn_.CopyFailed();
+      Status st = Status::Ok();
+      bool first = true;
+      while (PGresult* res = PQgetResult(conn_.conn_)) {
+        auto r = conn_.TakeResult(res);  // clears res
+        if (first && !r.ok()) st = r.status();
+        first = false;
+      }
+      return st;
+    }
+
+   private:
+    static constexpr size_t kFlushBytes = 1 << 18;
+    // COPY text format: backslash, tab, newline and carriage return are escaped.
+    void AppendCopyText(std::string_view s) {
+      size_t run = 0;
+      for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        const char* esc = c == '\\'   ? "\\\\"
+                          : c == '\t' ? "\\t"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                                      : nullptr;
+        if (esc == nullptr) continue;
+        buf_.append(s.data() + run, i - run);
+        buf_ += esc;
+        run = i + 1;
+      }
+      buf_.append(s.data() + run, s.size() - run);
+    }
+    Status Flush() {
+      if (buf_.empty()) return Status::Ok();
+      if (PQputCopyData(conn_.conn_, buf_.data(), static_cast<int>(buf_.size())) != 1)
+        return conn_.CopyFailed();
+      buf_.clear();
+      return Status::Ok();
+    }
+    PgConnection& conn_;
+    size_t columns_;
+    std::string buf_;
+    bool finished_ = false;
+  };
+
+  Result<std::unique_ptr<BulkLoader>> BulkLoad(std::string_view table,
+                                               const std::vector<std::string>& columns) override {
+    last_sqlstate_.clear();
+    std::string sql = "COPY " + std::string(table) + " (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + columns[i];
+    sql += ") FROM STDIN";
+    PGresult* res = PQexec(conn_, sql.c_str());
+    if (res != nullptr && PQresultStatus(res) == PGRES_COPY_IN) {
+      PQclear(res);
+      return std::unique_ptr<BulkLoader>(std::make_unique<Loader>(*this, columns.size()));
+    }
+    auto r = TakeResult(res);
+    if (r.ok()) return Status::Internal("postgres: COPY did not start");
+    return r.status();
+  }
+
  private:
+  Status CopyFailed() {
+    std::string msg = PQerrorMessage(conn_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      broken_ = true;
+      return Status::Unavailable("postgres: connection lost during COPY: " + msg);
+    }
+    return Status::Internal("postgres: COPY failed: " + msg);
+  }
+
   Result<QueryResult> TakeResult(PGresult* res) {
     if (res == nullptr) {
       broken_ = true;

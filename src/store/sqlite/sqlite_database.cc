@@ -87,9 +87,8 @@ class SqliteConnection final : public Connection {
     }
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, busy_timeout_ms);
-    for (const char* pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
-          "PRAGMA cache_size=-32768"}) {
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
+                               "PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-32768"}) {
       // journal_mode can itself meet a busy database while another process creates it.
       Status st;
       for (int attempt = 0; attempt < 50; ++attempt) {
@@ -166,6 +165,71 @@ class SqliteConnection final : public Connection {
   }
 
   bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+  //! Steps one prepared INSERT per row, binding text in place (SQLITE_STATIC: the views live
+  //! until step returns).
+  class Loader final : public BulkLoader {
+   public:
+    Loader(SqliteConnection& conn, sqlite3_stmt* stmt, size_t columns)
+        : conn_(conn), stmt_(stmt), columns_(columns) {}
+    ~Loader() override { sqlite3_finalize(stmt_); }
+    Status Add(std::span<const BulkValue> row) override {
+      if (row.size() != columns_)
+        return Status::Internal("sqlite: bulk row has " + std::to_string(row.size()) +
+                                " values for " + std::to_string(columns_) + " columns");
+      for (size_t i = 0; i < row.size(); ++i) {
+        const int pos = static_cast<int>(i) + 1;
+        const int rc = std::visit(
+            [&](const auto& v) -> int {
+              using T = std::decay_t<decltype(v)>;
+              if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                return sqlite3_bind_null(stmt_, pos);
+              } else if constexpr (std::is_same_v<T, int64_t>) {
+                return sqlite3_bind_int64(stmt_, pos, v);
+              } else if constexpr (std::is_same_v<T, double>) {
+                return sqlite3_bind_double(stmt_, pos, v);
+              } else {
+                // A null data pointer would bind SQL NULL: an empty view binds ''.
+                return sqlite3_bind_text64(stmt_, pos, v.data() != nullptr ? v.data() : "",
+                                           v.size(), SQLITE_STATIC, SQLITE_UTF8);
+              }
+            },
+            row[i]);
+        if (rc != SQLITE_OK) {
+          sqlite3_reset(stmt_);
+          return conn_.Fail(rc);
+        }
+      }
+      const int rc = sqlite3_step(stmt_);
+      sqlite3_reset(stmt_);
+      if (rc != SQLITE_DONE) return conn_.Fail(sqlite3_extended_errcode(conn_.db_));
+      return Status::Ok();
+    }
+    Status Finish() override {
+      sqlite3_clear_bindings(stmt_);
+      return Status::Ok();
+    }
+
+   private:
+    SqliteConnection& conn_;
+    sqlite3_stmt* stmt_;
+    size_t columns_;
+  };
+
+  Result<std::unique_ptr<BulkLoader>> BulkLoad(std::string_view table,
+                                               const std::vector<std::string>& columns) override {
+    last_error_ = SQLITE_OK;
+    std::string sql = "INSERT INTO " + std::string(table) + " (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + columns[i];
+    sql += ") VALUES (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) return Fail(sqlite3_extended_errcode(db_));
+    return std::unique_ptr<BulkLoader>(std::make_unique<Loader>(*this, stmt, columns.size()));
+  }
 
  private:
   Status Fail(int rc) {
