@@ -12,39 +12,39 @@
 #include <sstream>
 #include <thread>
 
-#include "cli/log.h"
-#include "core/clock.h"
-#include "core/ids.h"
-#include "core/json.h"
-#include "modules/auth/auth_service.h"
-#include "adapters/prometheus/prometheus_client.h"
-#include "modules/catalog/planned_procedures.h"
-#include "modules/cicd_orchestrator/cicd_service.h"
-#include "modules/docs/docs_service.h"
-#include "modules/incident_commander/incident_service.h"
-#include "modules/security/managed_secrets.h"
-#include "modules/security/security_service.h"
-#include "modules/incident_commander/runbook_service.h"
-#include "modules/incident_commander/rca_service.h"
-#include "modules/incident_commander/watch_service.h"
-#include "adapters/runner/process_supervisor.h"
-#include "adapters/webhook/webhook_executor.h"
 #include "adapters/gitrepo/git_file.h"
 #include "adapters/inventory/allowed_roots.h"
 #include "adapters/kubernetes/kube_executor.h"
 #include "adapters/kubernetes/kube_inventory.h"
+#include "adapters/prometheus/prometheus_client.h"
+#include "adapters/runner/process_supervisor.h"
+#include "adapters/webhook/webhook_executor.h"
+#include "cli/log.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "engines/alerts/alert.h"
 #include "engines/healing/rule.h"
+#include "engines/logmine/push_decoder.h"
+#include "modules/assistant/assistant_service.h"
+#include "modules/assistant/llm_narrator.h"
+#include "modules/auth/auth_service.h"
+#include "modules/catalog/planned_procedures.h"
+#include "modules/cicd_orchestrator/cicd_service.h"
+#include "modules/cost/cost_service.h"
+#include "modules/docs/docs_service.h"
+#include "modules/incident_commander/incident_service.h"
+#include "modules/incident_commander/rca_service.h"
+#include "modules/incident_commander/runbook_service.h"
+#include "modules/incident_commander/watch_service.h"
+#include "modules/logs/log_service.h"
+#include "modules/metrics/anomaly_overlay.h"
+#include "modules/notifications/notification_service.h"
+#include "modules/security/managed_secrets.h"
+#include "modules/security/security_service.h"
 #include "modules/self_healing/drift_executor.h"
 #include "modules/self_healing/healing_service.h"
 #include "modules/self_healing/runbook_executor.h"
-#include "modules/cost/cost_service.h"
-#include "modules/notifications/notification_service.h"
-#include "modules/assistant/assistant_service.h"
-#include "modules/assistant/llm_narrator.h"
-#include "modules/logs/log_service.h"
-#include "modules/metrics/anomaly_overlay.h"
-#include "engines/logmine/push_decoder.h"
-#include "engines/alerts/alert.h"
 #include "registry/api_docs.h"
 #include "registry/schema.h"
 #include "server/http_server.h"
@@ -56,9 +56,9 @@
 #include "store/database.h"
 #include "store/event_repository.h"
 #include "store/job_repository.h"
-#include "store/retention.h"
 #include "store/job_worker.h"
 #include "store/migrations.h"
+#include "store/retention.h"
 
 #ifndef DAI_VERSION
 #define DAI_VERSION "0.0.0"
@@ -123,7 +123,7 @@ struct App::Parts {
   const Clock& clock = SystemClock::Instance();
   TimePoint started_at;
   std::unique_ptr<OpenedStore> store;
-  std::shared_ptr<llm::LlmClient> llm;                // null: no LLM configured
+  std::shared_ptr<llm::LlmClient> llm;               // null: no LLM configured
   std::unique_ptr<assistant::LlmNarrator> narrator;  // module prose; null without an LLM
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<incidents::IncidentService> incidents;
@@ -183,7 +183,8 @@ void RegisterSystemProcedures(App::Parts& p) {
   info.path = "system.info";
   info.kind = ProcedureKind::kQuery;
   info.min_role = Role::kViewer;
-  auto integration = s::Object({s::Req("configured", s::Bool()), s::Req("url", s::Nullable(s::String()))});
+  auto integration =
+      s::Object({s::Req("configured", s::Bool()), s::Req("url", s::Nullable(s::String()))});
   info.output_schema = s::Object(
       {s::Req("version", s::String()), s::Req("store", s::Enum({"sqlite", "postgres"})),
        s::Req("schemaVersion", s::Int()), s::Req("startedAt", s::DateTime()),
@@ -196,15 +197,16 @@ void RegisterSystemProcedures(App::Parts& p) {
     auto integ = [](const std::string& url) {
       return Json{{"configured", !url.empty()}, {"url", url.empty() ? Json(nullptr) : Json(url)}};
     };
-    return Json{{"version", DAI_VERSION},
-                {"store", p.store->db->dialect() == store::Dialect::kSqlite ? "sqlite" : "postgres"},
-                {"schemaVersion", version},
-                {"startedAt", FormatIso8601(p.started_at)},
-                {"integrations",
-                 {{"prometheus", integ(p.config.prometheus_url)},
-                  {"alertmanager", integ(p.config.alertmanager_url)},
-                  {"kubernetes", integ(p.kube ? p.kube->config().server : "")},
-                  {"llm", integ(p.config.llm_url)}}}};
+    return Json{
+        {"version", DAI_VERSION},
+        {"store", p.store->db->dialect() == store::Dialect::kSqlite ? "sqlite" : "postgres"},
+        {"schemaVersion", version},
+        {"startedAt", FormatIso8601(p.started_at)},
+        {"integrations",
+         {{"prometheus", integ(p.config.prometheus_url)},
+          {"alertmanager", integ(p.config.alertmanager_url)},
+          {"kubernetes", integ(p.kube ? p.kube->config().server : "")},
+          {"llm", integ(p.config.llm_url)}}}};
   };
   p.registry.Add(std::move(info));
 }
@@ -240,15 +242,17 @@ void RegisterMetricsProcedures(App::Parts& p) {
     auto client = prometheus::PrometheusClient::Create(options);
     if (client.ok()) p.prometheus.emplace(std::move(client).value());
   }
-  auto data_schema = s::Object({s::Req("resultType", s::Enum({"matrix", "vector", "scalar", "string"})),
-                                s::Req("result", s::Any()), s::Req("warnings", s::Array(s::String()))});
+  auto data_schema =
+      s::Object({s::Req("resultType", s::Enum({"matrix", "vector", "scalar", "string"})),
+                 s::Req("result", s::Any()), s::Req("warnings", s::Array(s::String()))});
   App::Parts* pp = &p;
   auto to_json = [](const prometheus::QueryData& d) {
     return Json{{"resultType", d.result_type}, {"result", d.result}, {"warnings", d.warnings}};
   };
   auto not_configured = [] {
-    return Status::FailedPrecondition("Prometheus is not configured: start the server with "
-                                      "--prometheus-url (or DEVOPS_AI_PROMETHEUS_URL)");
+    return Status::FailedPrecondition(
+        "Prometheus is not configured: start the server with "
+        "--prometheus-url (or DEVOPS_AI_PROMETHEUS_URL)");
   };
   Procedure q;
   q.path = "metrics.query";
@@ -290,8 +294,9 @@ void RegisterMetricsProcedures(App::Parts& p) {
                                      std::to_string(static_cast<long long>(points)) +
                                      " points; at most 11000)");
     }
-    DAI_ASSIGN_OR_RETURN(auto d, pp->prometheus->QueryRange(in["query"].get<std::string>(), start, end,
-                                                            Millis(static_cast<int64_t>(step * 1000))));
+    DAI_ASSIGN_OR_RETURN(auto d,
+                         pp->prometheus->QueryRange(in["query"].get<std::string>(), start, end,
+                                                    Millis(static_cast<int64_t>(step * 1000))));
     return to_json(d);
   };
   r.may_block = true;
@@ -325,24 +330,31 @@ Status BuildSelfHealing(App::Parts& p) {
   App::Parts* pp = &p;
   if (!p.config.supervise_file.empty()) {
     std::ifstream in(p.config.supervise_file);
-    if (!in) return Status::FailedPrecondition("setting supervise_file: cannot read \"" + p.config.supervise_file + "\"");
+    if (!in)
+      return Status::FailedPrecondition("setting supervise_file: cannot read \"" +
+                                        p.config.supervise_file + "\"");
     std::stringstream text;
     text << in.rdbuf();
     auto processes = runner::ParseSupervisionFile(text.str());
     if (!processes.ok()) return processes.status().WithContext("setting supervise_file");
-    DAI_ASSIGN_OR_RETURN(p.supervisor,
-                         runner::ProcessSupervisor::Create(std::move(processes).value(), [pp](const std::string& name,
-                                                                                           const runner::ExitInfo& info) {
-                           Log(LogLevel::kWarn, "supervised process exited",
-                               {{"process", name}, {"pid", info.pid}, {"exit", info.description}});
-                           if (!pp->healing) return;
-                           healing::Signal signal;
-                           signal.kind = healing::ConditionType::kHealthCheck;
-                           signal.labels = {{"alertname", "ProcessDown"}, {"process", name}, {"exit", info.description}};
-                           signal.fingerprint = "process:" + name;
-                           auto r = pp->healing->OnSignal(signal, "supervisor");
-                           if (!r.ok()) Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});
-                         }));
+    DAI_ASSIGN_OR_RETURN(
+        p.supervisor,
+        runner::ProcessSupervisor::Create(std::move(processes).value(), [pp](
+                                                                            const std::string& name,
+                                                                            const runner::ExitInfo&
+                                                                                info) {
+          Log(LogLevel::kWarn, "supervised process exited",
+              {{"process", name}, {"pid", info.pid}, {"exit", info.description}});
+          if (!pp->healing) return;
+          healing::Signal signal;
+          signal.kind = healing::ConditionType::kHealthCheck;
+          signal.labels = {
+              {"alertname", "ProcessDown"}, {"process", name}, {"exit", info.description}};
+          signal.fingerprint = "process:" + name;
+          auto r = pp->healing->OnSignal(signal, "supervisor");
+          if (!r.ok())
+            Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});
+        }));
   }
   p.restart_executor = std::make_unique<runner::ProcessRestartExecutor>(p.supervisor.get());
   p.systemd_executor = std::make_unique<runner::SystemdRestartExecutor>();
@@ -360,7 +372,8 @@ Status BuildSelfHealing(App::Parts& p) {
                              const std::string& actor) -> Result<Json> {
     DAI_ASSIGN_OR_RETURN(Json rb, pp->runbooks->Get(id));
     std::map<std::string, std::string> params;
-    const Json declared = rb["steps"].is_object() ? rb["steps"].value("parameters", Json::array()) : Json::array();
+    const Json declared =
+        rb["steps"].is_object() ? rb["steps"].value("parameters", Json::array()) : Json::array();
     for (const auto& name : declared) {
       if (!name.is_string()) continue;
       auto it = labels.find(name.get<std::string>());
@@ -400,8 +413,10 @@ Status BuildSelfHealing(App::Parts& p) {
     DAI_ASSIGN_OR_RETURN(std::string normal, drift_path(path));
     std::error_code ec;
     if (!fs::exists(normal, ec)) return Status::NotFound(normal + " does not exist");
-    if (!fs::is_regular_file(normal, ec)) return Status::InvalidArgument(normal + " is not a regular file");
-    if (fs::file_size(normal, ec) > (8u << 20)) return Status::InvalidArgument(normal + " is larger than 8 MiB");
+    if (!fs::is_regular_file(normal, ec))
+      return Status::InvalidArgument(normal + " is not a regular file");
+    if (fs::file_size(normal, ec) > (8u << 20))
+      return Status::InvalidArgument(normal + " is larger than 8 MiB");
     std::ifstream in(normal, std::ios::binary);
     if (!in) return Status::Unavailable(normal + ": cannot be read");
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -419,7 +434,8 @@ Status BuildSelfHealing(App::Parts& p) {
     drift_hooks.read_file = drift_read;
     drift_hooks.read_git = drift_read_git;
   }
-  drift_hooks.write_file = [drift_path](const std::string& path, const std::string& content) -> Status {
+  drift_hooks.write_file = [drift_path](const std::string& path,
+                                        const std::string& content) -> Status {
     namespace fs = std::filesystem;
     DAI_ASSIGN_OR_RETURN(std::string normal, drift_path(path));
     // Written beside the target, then renamed over it: readers see the old or the new file.
@@ -448,26 +464,22 @@ Status BuildSelfHealing(App::Parts& p) {
     return Status::Ok();
   };
   if (p.kube) {
-    drift_hooks.apply_object = [kube = p.kube, drift_kind](const std::string& api_version, const std::string& kind,
-                                               const std::string& ns, const std::string& name,
-                                               const Json& body) -> Result<Json> {
+    drift_hooks.apply_object = [kube = p.kube, drift_kind](
+                                   const std::string& api_version, const std::string& kind,
+                                   const std::string& ns, const std::string& name,
+                                   const Json& body) -> Result<Json> {
       DAI_ASSIGN_OR_RETURN(const kube::ResourceRef* ref, drift_kind(api_version, kind));
       return kube->Patch(*ref, ns, name, body, kube::PatchType::kApply);
     };
   }
   p.drift_executor = std::make_unique<self_healing::DriftCorrectionExecutor>(drift_hooks);
-  std::map<std::string, ActionExecutor*> executors = {{"restart_process", p.restart_executor.get()},
-                                                      {"restart_service", p.systemd_executor.get()},
-                                                      {"http_request", p.webhook_executor.get()},
-                                                      {"notify", p.webhook_executor.get()},
-                                                      {"apply_desired", p.drift_executor.get()},
-                                                      {"run_runbook", p.runbook_executor.get()},
-                                                      {"restart_pod", p.kube_executor.get()},
-                                                      {"rollout_restart", p.kube_executor.get()},
-                                                      {"cordon_node", p.kube_executor.get()},
-                                                      {"scale_up", p.kube_executor.get()},
-                                                      {"scale_down", p.kube_executor.get()},
-                                                      {"rollback", p.kube_executor.get()}};
+  std::map<std::string, ActionExecutor*> executors = {
+      {"restart_process", p.restart_executor.get()}, {"restart_service", p.systemd_executor.get()},
+      {"http_request", p.webhook_executor.get()},    {"notify", p.webhook_executor.get()},
+      {"apply_desired", p.drift_executor.get()},     {"run_runbook", p.runbook_executor.get()},
+      {"restart_pod", p.kube_executor.get()},        {"rollout_restart", p.kube_executor.get()},
+      {"cordon_node", p.kube_executor.get()},        {"scale_up", p.kube_executor.get()},
+      {"scale_down", p.kube_executor.get()},         {"rollback", p.kube_executor.get()}};
   self_healing::HealingHooks hooks;
   hooks.publish = [pp](const std::string& type, const std::string& json) {
     PublishEvent(*pp, type, json);
@@ -475,11 +487,14 @@ Status BuildSelfHealing(App::Parts& p) {
   hooks.escalate = [pp](const Json& e) -> Status {
     alerts::Alert a;
     a.status = alerts::AlertStatus::kFiring;
-    a.labels = {{"alertname", "HealingEscalated"}, {"severity", "high"}, {"rule", e.value("rule", "")},
+    a.labels = {{"alertname", "HealingEscalated"},
+                {"severity", "high"},
+                {"rule", e.value("rule", "")},
                 {"target", e.value("target", "")}};
     if (e.contains("labels") && e["labels"].is_object()) {
       for (auto it = e["labels"].begin(); it != e["labels"].end(); ++it) {
-        if (it.value().is_string() && !a.labels.count(it.key()) && it.key() != "alertname" && it.key() != "severity") {
+        if (it.value().is_string() && !a.labels.count(it.key()) && it.key() != "alertname" &&
+            it.key() != "severity") {
           a.labels[it.key()] = it.value().get<std::string>();
         }
       }
@@ -487,8 +502,8 @@ Status BuildSelfHealing(App::Parts& p) {
         a.labels["healed_alertname"] = e["labels"]["alertname"].get<std::string>();
       }
     }
-    a.annotations = {{"summary", "Self-healing gave up on " + e.value("target", std::string("?")) + " (rule " +
-                                     e.value("rule", std::string("?")) + ")"},
+    a.annotations = {{"summary", "Self-healing gave up on " + e.value("target", std::string("?")) +
+                                     " (rule " + e.value("rule", std::string("?")) + ")"},
                      {"description", e.value("reason", std::string())}};
     a.starts_at = pp->clock.Now();
     a.fingerprint = alerts::LabelFingerprint(a.labels);
@@ -510,8 +525,10 @@ Status BuildSelfHealing(App::Parts& p) {
     healing_options.read_git = drift_read_git;
   }
   if (p.kube) {
-    healing_options.get_object = [kube = p.kube, drift_kind](const std::string& api_version, const std::string& kind,
-                                                 const std::string& ns, const std::string& name) -> Result<Json> {
+    healing_options.get_object = [kube = p.kube, drift_kind](
+                                     const std::string& api_version, const std::string& kind,
+                                     const std::string& ns,
+                                     const std::string& name) -> Result<Json> {
       DAI_ASSIGN_OR_RETURN(const kube::ResourceRef* ref, drift_kind(api_version, kind));
       auto obj = kube->Get(*ref, ns, name);
       if (!obj.ok() && obj.status().code() == StatusCode::kNotFound) return Json(nullptr);
@@ -532,13 +549,16 @@ Status BuildSelfHealing(App::Parts& p) {
     const int64_t id = decision["id"].get<int64_t>();
     DAI_ASSIGN_OR_RETURN(Json a, pp->healing->AwaitAction(id, timeout, cancelled));
     const std::string st = a["status"].get<std::string>();
-    Json out = {{"healingActionId", id}, {"healingStatus", st}, {"output", decision.value("reason", std::string())}};
+    Json out = {{"healingActionId", id},
+                {"healingStatus", st},
+                {"output", decision.value("reason", std::string())}};
     if (st == "verifying" || st == "succeeded") {
       out["status"] = "succeeded";
     } else {
       out["status"] = "failed";
-      out["error"] = "healing action " + std::to_string(id) + " " + st + ": " +
-                     (a["error"].is_string() ? a["error"].get<std::string>() : a["reason"].get<std::string>());
+      out["error"] =
+          "healing action " + std::to_string(id) + " " + st + ": " +
+          (a["error"].is_string() ? a["error"].get<std::string>() : a["reason"].get<std::string>());
     }
     return out;
   });
@@ -560,15 +580,18 @@ Status BuildSelfHealing(App::Parts& p) {
       }
       signal.fingerprint = "anomaly:" + a.fingerprint;
       auto r = pp->healing->OnSignal(signal, "anomaly-watch");
-      if (!r.ok()) Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});
+      if (!r.ok())
+        Log(LogLevel::kError, "healing decision failed", {{"error", r.status().ToString()}});
     }
   });
   namespace s = schema;
   p.registry.Add(MakeProcedure(
       "selfHealing.listProcesses", ProcedureKind::kQuery, Role::kViewer, s::Object({}),
-      s::Array(s::Object({s::Req("name", s::String()), s::Req("running", s::Bool()), s::Req("pid", s::Nullable(s::Int())),
-                          s::Req("restarts", s::Int()), s::Req("lastExit", s::Nullable(s::String())),
-                          s::Req("argv", s::Array(s::String())), s::Req("healthPort", s::Nullable(s::Int())),
+      s::Array(s::Object({s::Req("name", s::String()), s::Req("running", s::Bool()),
+                          s::Req("pid", s::Nullable(s::Int())), s::Req("restarts", s::Int()),
+                          s::Req("lastExit", s::Nullable(s::String())),
+                          s::Req("argv", s::Array(s::String())),
+                          s::Req("healthPort", s::Nullable(s::Int())),
                           s::Req("healthUrl", s::Nullable(s::String()))})),
       "Processes this server supervises (--supervise-file), the targets of restart_process",
       [pp](const Json&, CallContext&) -> Result<Json> {
@@ -587,9 +610,12 @@ Status BuildLlm(App::Parts& p) {
     o.model = p.config.llm_model;
     if (!p.config.llm_api_key_file.empty()) {
       std::ifstream in(p.config.llm_api_key_file);
-      if (!in) return Status::FailedPrecondition("setting llm_api_key_file: cannot read \"" + p.config.llm_api_key_file + "\"");
+      if (!in)
+        return Status::FailedPrecondition("setting llm_api_key_file: cannot read \"" +
+                                          p.config.llm_api_key_file + "\"");
       std::getline(in, o.api_key);
-      while (!o.api_key.empty() && (o.api_key.back() == '\r' || o.api_key.back() == ' ')) o.api_key.pop_back();
+      while (!o.api_key.empty() && (o.api_key.back() == '\r' || o.api_key.back() == ' '))
+        o.api_key.pop_back();
     } else if (const char* key = std::getenv("DEVOPS_AI_LLM_API_KEY")) {
       o.api_key = key;
     }
@@ -610,12 +636,14 @@ Status BuildLlm(App::Parts& p) {
 // The assistant. Its proposals to run a runbook become runbook executions that wait for a
 // person's approval (the Incident Commander's approval flow); it never starts one itself.
 Status BuildAssistant(App::Parts& p) {
-  p.assistant = std::make_unique<assistant::AssistantService>(*p.store->db, p.clock, p.registry, p.llm);
+  p.assistant =
+      std::make_unique<assistant::AssistantService>(*p.store->db, p.clock, p.registry, p.llm);
   App::Parts* pp = &p;
   p.assistant->SetProposeRunbook([pp](int64_t runbook_id, std::optional<int64_t> incident_id,
                                       const std::map<std::string, std::string>& params,
                                       const std::string& actor) -> Result<Json> {
-    return pp->runbooks->Execute(runbook_id, incident_id, false, params, actor, 0, /*require_approval=*/true);
+    return pp->runbooks->Execute(runbook_id, incident_id, false, params, actor, 0,
+                                 /*require_approval=*/true);
   });
   // Proposals to apply a cost recommendation wait on the recommendation for a person's decision.
   p.assistant->SetProposeRecommendation(
@@ -633,11 +661,13 @@ Status BuildAssistant(App::Parts& p) {
 void DeploymentSignal(App::Parts& p, const std::string& json) {
   if (!p.healing) return;
   auto ev = ParseJson(json);
-  if (!ev.ok() || !ev->is_object() || !(*ev).contains("id") || !(*ev)["id"].is_number_integer()) return;
+  if (!ev.ok() || !ev->is_object() || !(*ev).contains("id") || !(*ev)["id"].is_number_integer())
+    return;
   const std::string status = ev->value("status", std::string());
   if (status != "failed" && status != "succeeded") return;
   auto rows = p.store->db->Query(
-      "SELECT p.id, p.name, p.config, r.branch, r.run_number, r.failure_reason FROM pipeline_runs r "
+      "SELECT p.id, p.name, p.config, r.branch, r.run_number, r.failure_reason FROM pipeline_runs "
+      "r "
       "JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = ?",
       {(*ev)["id"].get<int64_t>()});
   if (!rows.ok() || rows->rows.empty()) return;
@@ -692,17 +722,18 @@ Status BuildRegistry(App::Parts& p) {
   notify_options.http.policy = http::OutboundPolicy::AllowLocal();
   notify_options.http.total_timeout = std::chrono::seconds(p.config.dependency_timeout_seconds);
   notify_options.smtp_timeout = std::chrono::seconds(p.config.dependency_timeout_seconds);
-  p.notifications = std::make_unique<notifications::NotificationService>(*p.store->db, *p.jobs, p.clock, notify_options);
+  p.notifications = std::make_unique<notifications::NotificationService>(*p.store->db, *p.jobs,
+                                                                         p.clock, notify_options);
   p.notifications->RegisterProcedures(p.registry);
   p.incidents = std::make_unique<incidents::IncidentService>(
       *p.store->db, p.clock, incidents::IncidentServiceOptions{},
-      [pp](const std::string& type, const std::string& json) {
-        PublishEvent(*pp, type, json);
-      });
+      [pp](const std::string& type, const std::string& json) { PublishEvent(*pp, type, json); });
   p.incidents->SetNarrator(p.narrator.get());
   p.incidents->RegisterProcedures(p.registry);
   security::SecurityServiceOptions security_options;
   security_options.scan_roots = p.config.scan_roots;
+  // The compiled secrets rules are cached beside the server's other local state.
+  if (!p.config.data_dir.empty()) security_options.scanner_cache_dir = p.config.data_dir + "/cache";
   {
     // The online OSV refresh: the same outbound rule as webhooks (services on this host and
     // private networks allowed, link-local and cloud-metadata addresses refused).
@@ -714,9 +745,7 @@ Status BuildRegistry(App::Parts& p) {
   }
   p.security = std::make_unique<security::SecurityService>(
       *p.store->db, p.clock, security_options,
-      [pp](const std::string& type, const std::string& json) {
-        PublishEvent(*pp, type, json);
-      });
+      [pp](const std::string& type, const std::string& json) { PublishEvent(*pp, type, json); });
   // Scans are durable jobs; the repository is created here so procedures can enqueue them.
   if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
   if (p.kube) {
@@ -743,16 +772,15 @@ Status BuildRegistry(App::Parts& p) {
   p.managed_secrets->RegisterProcedures(p.registry);
   if (!p.jobs) p.jobs = std::make_unique<store::JobRepository>(*p.store->db);
   incidents::RunbookServiceOptions runbook_options;
-  runbook_options.allowed_executables = {p.config.runbook_executables.begin(), p.config.runbook_executables.end()};
+  runbook_options.allowed_executables = {p.config.runbook_executables.begin(),
+                                         p.config.runbook_executables.end()};
   runbook_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;
   p.runbooks = std::make_unique<incidents::RunbookService>(
       *p.store->db, *p.jobs, p.clock, runbook_options,
-      [pp](const std::string& type, const std::string& json) {
-        PublishEvent(*pp, type, json);
-      });
+      [pp](const std::string& type, const std::string& json) { PublishEvent(*pp, type, json); });
   p.runbooks->RegisterProcedures(p.registry);
-  p.watches = std::make_unique<incidents::WatchService>(*p.store->db, *p.jobs, p.clock, *p.incidents,
-                                                        p.prometheus ? &*p.prometheus : nullptr);
+  p.watches = std::make_unique<incidents::WatchService>(
+      *p.store->db, *p.jobs, p.clock, *p.incidents, p.prometheus ? &*p.prometheus : nullptr);
   p.watches->RegisterProcedures(p.registry);
   p.rca = std::make_unique<incidents::RcaService>(*p.store->db, p.clock,
                                                   p.prometheus ? &*p.prometheus : nullptr);
@@ -772,9 +800,7 @@ Status BuildRegistry(App::Parts& p) {
   };
   p.cost = std::make_unique<costopt::CostService>(
       *p.store->db, p.clock, cost_options,
-      [pp](const std::string& type, const std::string& json) {
-        PublishEvent(*pp, type, json);
-      });
+      [pp](const std::string& type, const std::string& json) { PublishEvent(*pp, type, json); });
   p.cost->RegisterProcedures(p.registry);
   cicd::CicdServiceOptions cicd_options;
   cicd_options.data_dir = p.config.data_dir;
@@ -794,9 +820,7 @@ Status BuildRegistry(App::Parts& p) {
   log_options.kube = p.kube;  // kubernetes log sources read pod logs from this cluster
   p.logs = std::make_unique<logs::LogService>(
       *p.store->db, p.clock, p.incidents.get(), std::move(log_options),
-      [pp](const std::string& type, const std::string& json) {
-        PublishEvent(*pp, type, json);
-      });
+      [pp](const std::string& type, const std::string& json) { PublishEvent(*pp, type, json); });
   p.logs->RegisterProcedures(p.registry);
   docs::DocsServiceOptions docs_options;
   docs_options.registry = &p.registry;
@@ -806,8 +830,8 @@ Status BuildRegistry(App::Parts& p) {
   if (p.kube) {
     // Live capture: the posture inventory's kinds (workloads, services, ingresses, ...) and the
     // config maps, whose connection URLs name databases and queues (never their credentials).
-    docs_options.read_cluster = [kube = p.kube](
-                                    const std::string& ns) -> Result<docs::LiveObjects> {
+    docs_options.read_cluster = [kube =
+                                     p.kube](const std::string& ns) -> Result<docs::LiveObjects> {
       DAI_ASSIGN_OR_RETURN(kube::ClusterObjects listed, kube::ListClusterObjects(*kube, ns));
       docs::LiveObjects out{std::move(listed.objects), std::move(listed.errors)};
       kube::ListOptions lo;
@@ -825,9 +849,8 @@ Status BuildRegistry(App::Parts& p) {
   }
   docs_options.narrator = p.narrator.get();
   p.docs = std::make_unique<docs::DocsService>(
-      *p.store->db, p.clock, docs_options, [pp](const std::string& type, const std::string& json) {
-        PublishEvent(*pp, type, json);
-      });
+      *p.store->db, p.clock, docs_options,
+      [pp](const std::string& type, const std::string& json) { PublishEvent(*pp, type, json); });
   p.docs->RegisterProcedures(p.registry);
   modules::RegisterPlannedProcedures(p.registry);
   return Status::Ok();
@@ -848,7 +871,8 @@ Result<std::string> GenerateApiDocument(const std::string& kind) {
 }
 
 Result<Json> AskLocally(const Config& config, const std::string& question) {
-  if (question.empty() || question.size() > 4000) return Status::InvalidArgument("QUESTION: 1 to 4000 bytes");
+  if (question.empty() || question.size() > 4000)
+    return Status::InvalidArgument("QUESTION: 1 to 4000 bytes");
   App::Parts p;
   p.config = config;
   DAI_ASSIGN_OR_RETURN(p.store, OpenStore(config, true));
@@ -881,8 +905,10 @@ Status App::Start() {
   p.metrics = std::make_unique<server::Metrics>(DAI_VERSION);
 
   server::TrpcEndpointOptions trpc_options;
-  trpc_options.on_internal_error = [](const std::string& path, const std::string& rid, const Status& st) {
-    Log(LogLevel::kError, "procedure failed", {{"procedure", path}, {"request_id", rid}, {"error", st.ToString()}});
+  trpc_options.on_internal_error = [](const std::string& path, const std::string& rid,
+                                      const Status& st) {
+    Log(LogLevel::kError, "procedure failed",
+        {{"procedure", path}, {"request_id", rid}, {"error", st.ToString()}});
   };
   p.trpc = std::make_unique<server::TrpcEndpoint>(p.registry, *p.auth, *p.auth, trpc_options);
 
@@ -906,20 +932,24 @@ Status App::Start() {
     const LogLevel level = e.status >= 500 ? LogLevel::kWarn : LogLevel::kDebug;
     if (!LogEnabled(level)) return;
     Log(level, "request",
-        {{"method", std::string(e.method)}, {"path", std::string(e.path)},
-         {"route", std::string(e.route_label)}, {"status", e.status},
-         {"bytes", e.body_bytes}, {"request_id", std::string(e.request_id)},
+        {{"method", std::string(e.method)},
+         {"path", std::string(e.path)},
+         {"route", std::string(e.route_label)},
+         {"status", e.status},
+         {"bytes", e.body_bytes},
+         {"request_id", std::string(e.request_id)},
          {"remote", std::string(e.remote_addr)},
          {"ms", std::chrono::duration<double, std::milli>(e.duration).count()}});
   };
   http_options.on_handler_exception = [](const server::HttpRequest& req, std::string_view what) {
-    Log(LogLevel::kError, "handler threw", {{"request_id", req.request_id}, {"path", req.path},
-                                            {"error", std::string(what)}});
+    Log(LogLevel::kError, "handler threw",
+        {{"request_id", req.request_id}, {"path", req.path}, {"error", std::string(what)}});
   };
   p.http = std::make_unique<server::HttpServer>(http_options);
 
   server::TrpcEndpoint* trpc = p.trpc.get();
-  p.http->HandlePrefix("*", "/trpc/", [trpc](const server::HttpRequest& r) { return trpc->Handle(r); });
+  p.http->HandlePrefix("*", "/trpc/",
+                       [trpc](const server::HttpRequest& r) { return trpc->Handle(r); });
   p.http->Handle("GET", "/healthz", [](const server::HttpRequest&) {
     auto r = server::HttpResponse::Json(200, R"({"status":"ok"})");
     r.route_label = "healthz";
@@ -936,8 +966,9 @@ Status App::Start() {
     const bool migrated = version.ok() && *version == store::LatestSchemaVersion();
     checks["migrations"] = migrated ? "ok" : "pending";
     ready = ready && migrated;
-    auto r = server::HttpResponse::Json(ready ? 200 : 503,
-                                        DumpJson({{"status", ready ? "ready" : "not ready"}, {"checks", checks}}));
+    auto r = server::HttpResponse::Json(
+        ready ? 200 : 503,
+        DumpJson({{"status", ready ? "ready" : "not ready"}, {"checks", checks}}));
     r.route_label = "readyz";
     return r;
   });
@@ -945,13 +976,15 @@ Status App::Start() {
     if (pp->jobs) {
       auto counts = pp->jobs->CountByState();
       if (counts.ok()) {
-        for (const auto& [state, n] : *counts) pp->metrics->SetJobsQueueDepth(state, static_cast<double>(n));
+        for (const auto& [state, n] : *counts)
+          pp->metrics->SetJobsQueueDepth(state, static_cast<double>(n));
       } else {
         pp->metrics->IncStoreErrors("jobs.count");
       }
     }
     pp->metrics->SetSseClients(static_cast<double>(pp->events->subscriber_count()));
-    auto r = server::HttpResponse::Text(200, pp->metrics->Render(), std::string(server::Metrics::kContentType));
+    auto r = server::HttpResponse::Text(200, pp->metrics->Render(),
+                                        std::string(server::Metrics::kContentType));
     r.route_label = "metrics";
     return r;
   });
@@ -968,8 +1001,9 @@ Status App::Start() {
           id.ok() ? "authentication required for the event stream" : id.status().message()));
     }
     const Identity& who = **id;
-    const std::string key = who.method == AuthMethod::kSession ? "s:" + who.session_id
-                                                                : "t:" + std::to_string(who.token_id);
+    const std::string key = who.method == AuthMethod::kSession
+                                ? "s:" + who.session_id
+                                : "t:" + std::to_string(who.token_id);
     return server::StreamStart::Accept(
         pp->events->Subscribe(key, static_cast<int>(who.role), server::LastEventId(req)));
   });
@@ -1063,8 +1097,9 @@ Status App::Start() {
       if (loki) {
         auto ct = req.Header("content-type");
         if (ct && ct->find("json") == std::string_view::npos) {
-          auto r = refuse(415, "only Loki's JSON push body is accepted (Content-Type: application/json), not " +
-                                   std::string(*ct));
+          auto r = refuse(
+              415, "only Loki's JSON push body is accepted (Content-Type: application/json), not " +
+                       std::string(*ct));
           return r;
         }
         auto streams = logmine::DecodeLokiPush(req.body);
@@ -1079,7 +1114,8 @@ Status App::Start() {
           for (auto& l : st.lines) dest.push_back({l.unix_ms, std::move(l.line)});
         }
       } else {
-        if (named.empty()) return refuse(400, "source: the query parameter ?source=NAME is required");
+        if (named.empty())
+          return refuse(400, "source: the query parameter ?source=NAME is required");
         auto& dest = by_source[named];
         size_t start = 0;
         while (start < req.body.size()) {
@@ -1093,20 +1129,22 @@ Status App::Start() {
       for (const auto& [source, lines] : by_source) {
         auto r = pp->logs->Push(source, lines, true);
         if (!r.ok()) {
-          const int status = r.status().code() == StatusCode::kInvalidArgument ? 400
+          const int status = r.status().code() == StatusCode::kInvalidArgument      ? 400
                              : r.status().code() == StatusCode::kFailedPrecondition ? 409
                                                                                     : 503;
           return refuse(status, "source \"" + source + "\": " + r.status().message());
         }
         results.push_back(*r);
       }
-      auto r = loki ? server::HttpResponse::Text(204, "") : server::HttpResponse::Json(200, DumpJson({{"sources", results}}));
+      auto r = loki ? server::HttpResponse::Text(204, "")
+                    : server::HttpResponse::Json(200, DumpJson({{"sources", results}}));
       r.route_label = loki ? "logs.loki_push" : "logs.push";
       return r;
     };
   };
   server::RouteOptions push_route;
-  push_route.max_body_bytes = std::max<std::size_t>(static_cast<std::size_t>(p.config.max_body_bytes), 16u << 20);
+  push_route.max_body_bytes =
+      std::max<std::size_t>(static_cast<std::size_t>(p.config.max_body_bytes), 16u << 20);
   p.http->Handle("POST", "/api/logs/push", log_push(false), push_route);
   p.http->Handle("POST", "/loki/api/v1/push", log_push(true), push_route);
   p.http->Handle("POST", "/api/alertmanager/webhook", webhook(true));
@@ -1161,25 +1199,31 @@ Status App::Start() {
   });
   // Template-backed documents whose refresh interval elapsed are regenerated (a person's edit is
   // never overwritten: the new output is stored beside it).
-  p.worker->Register("docs.regenerate", [pp](const store::Job&, store::JobControl& control) -> Status {
-    auto done = pp->docs->RegenerateDue();
-    DAI_RETURN_IF_ERROR(done.status());
-    control.SetResult(DumpJson({{"regenerated", *done}}));
-    control.RescheduleAt(pp->clock.Now() + std::chrono::minutes(1));
-    return Status::Ok();
-  });
+  p.worker->Register("docs.regenerate",
+                     [pp](const store::Job&, store::JobControl& control) -> Status {
+                       auto done = pp->docs->RegenerateDue();
+                       DAI_RETURN_IF_ERROR(done.status());
+                       control.SetResult(DumpJson({{"regenerated", *done}}));
+                       control.RescheduleAt(pp->clock.Now() + std::chrono::minutes(1));
+                       return Status::Ok();
+                     });
   // A diagnostic job kind: records that it ran (an `events` row naming the job and the
   // worker) and optionally sleeps (bounded). Used to verify the queue across processes.
   const std::string owner = p.worker->owner();
-  p.worker->Register("diagnostic.echo", [pp, owner](const store::Job& job, store::JobControl&) -> Status {
-    auto payload = ParseJson(job.payload);
-    int64_t sleep_ms = 0;
-    if (payload.ok() && payload->is_object()) sleep_ms = payload->value("sleepMs", int64_t{0});
-    if (sleep_ms > 0) std::this_thread::sleep_for(Millis(std::min<int64_t>(sleep_ms, 1000)));
-    store::EventRepository events(*pp->store->db, pp->clock);
-    return events.Append("diagnostic.echo", DumpJson({{"jobId", std::to_string(job.id)}, {"owner", owner}}))
-        .status();
-  });
+  p.worker->Register("diagnostic.echo",
+                     [pp, owner](const store::Job& job, store::JobControl&) -> Status {
+                       auto payload = ParseJson(job.payload);
+                       int64_t sleep_ms = 0;
+                       if (payload.ok() && payload->is_object())
+                         sleep_ms = payload->value("sleepMs", int64_t{0});
+                       if (sleep_ms > 0)
+                         std::this_thread::sleep_for(Millis(std::min<int64_t>(sleep_ms, 1000)));
+                       store::EventRepository events(*pp->store->db, pp->clock);
+                       return events
+                           .Append("diagnostic.echo",
+                                   DumpJson({{"jobId", std::to_string(job.id)}, {"owner", owner}}))
+                           .status();
+                     });
   DAI_RETURN_IF_ERROR(p.runbooks->AttachWorker(*p.worker));
   DAI_RETURN_IF_ERROR(p.notifications->AttachWorker(*p.worker));
   DAI_RETURN_IF_ERROR(p.watches->AttachWorker(*p.worker));
@@ -1190,17 +1234,20 @@ Status App::Start() {
   p.runbooks->SetNotify([worker] { worker->Notify(); });
   p.notifications->SetNotify([worker] { worker->Notify(); });
   p.notifications->Start();
-  DAI_RETURN_IF_ERROR(
-      p.jobs->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}", p.clock.Now(), p.clock.Now())
-          .status());
-  DAI_RETURN_IF_ERROR(
-      p.jobs->EnsureScheduled("docs.regenerate", "schedule:docs.regenerate", "{}", p.clock.Now(), p.clock.Now())
-          .status());
+  DAI_RETURN_IF_ERROR(p.jobs
+                          ->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}",
+                                            p.clock.Now(), p.clock.Now())
+                          .status());
+  DAI_RETURN_IF_ERROR(p.jobs
+                          ->EnsureScheduled("docs.regenerate", "schedule:docs.regenerate", "{}",
+                                            p.clock.Now(), p.clock.Now())
+                          .status());
 
   if (!p.config.healing_rules_file.empty()) {
     std::ifstream in(p.config.healing_rules_file);
     if (!in) {
-      return Status::FailedPrecondition("setting healing_rules_file: cannot read \"" + p.config.healing_rules_file + "\"");
+      return Status::FailedPrecondition("setting healing_rules_file: cannot read \"" +
+                                        p.config.healing_rules_file + "\"");
     }
     std::stringstream text;
     text << in.rdbuf();
@@ -1209,26 +1256,31 @@ Status App::Start() {
     Identity system;
     system.username = "healing_rules_file";
     DAI_ASSIGN_OR_RETURN(Json imported, p.healing->ImportRules(*rules, system));
-    Log(LogLevel::kInfo, "healing rules imported", {{"file", p.config.healing_rules_file}, {"result", imported}});
+    Log(LogLevel::kInfo, "healing rules imported",
+        {{"file", p.config.healing_rules_file}, {"result", imported}});
   }
   p.healing->Start();
   if (p.supervisor) {
     Status started = p.supervisor->StartAll();
-    if (!started.ok()) Log(LogLevel::kWarn, "a supervised process did not start", {{"error", started.ToString()}});
+    if (!started.ok())
+      Log(LogLevel::kWarn, "a supervised process did not start", {{"error", started.ToString()}});
   }
 
   DAI_RETURN_IF_ERROR(p.http->Start());
   if (p.config.job_workers > 0) DAI_RETURN_IF_ERROR(p.worker->Start());
 
-  const std::string base = "http://" + HostForUrl(listen.first) + ":" + std::to_string(p.http->port());
+  const std::string base =
+      "http://" + HostForUrl(listen.first) + ":" + std::to_string(p.http->port());
   Log(LogLevel::kInfo, "listening",
-      {{"url", base}, {"web_dir", p.web_dir.empty() ? Json(nullptr) : Json(p.web_dir)},
+      {{"url", base},
+       {"web_dir", p.web_dir.empty() ? Json(nullptr) : Json(p.web_dir)},
        {"procedures", p.registry.All().size()}});
   DAI_ASSIGN_OR_RETURN(auto setup_token, p.auth->PrepareSetup());
   std::printf("devops-ai %s listening on %s\n", DAI_VERSION, base.c_str());
   if (setup_token) {
     std::printf("devops-ai first-start setup token: %s\n", setup_token->c_str());
-    std::printf("  open %s/ and enter it to set the admin password (it works once)\n", base.c_str());
+    std::printf("  open %s/ and enter it to set the admin password (it works once)\n",
+                base.c_str());
   }
   std::fflush(stdout);
   return Status::Ok();

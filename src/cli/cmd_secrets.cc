@@ -1,5 +1,5 @@
 // `devops-ai scan secrets PATH|- [--format table|json|sarif] [--config gitleaks.toml]
-//  [--baseline FILE] [--gitignore] [--threads N] [--git]`: runs the secrets engine
+//  [--baseline FILE] [--gitignore] [--threads N] [--git] [--no-cache]`: runs the secrets engine
 // (engines/secrets) over a file, a directory (recursive; skips .git, symlinks and binary files;
 // with --gitignore, skips paths matched by .gitignore files), stdin, or with --git the whole
 // history of a git repository (adapters/secretscan: each blob once; findings carry the
@@ -7,6 +7,9 @@
 // every format. Exit code: 0 = no finding, 1 = findings, 2 = usage or input error.
 // With --baseline FILE (a JSON array or {"findings": [...]} whose entries carry "fingerprint"
 // as this command's json output prints them), findings already in the baseline are dropped.
+//
+// The compiled rule database is cached in $XDG_CACHE_HOME/devops-ai (else ~/.cache/devops-ai),
+// keyed by the rules, vectorscan version and CPU; --no-cache compiles afresh and skips it.
 //
 // Hidden evaluation mode: `scan secrets --cases CASES.json --config gitleaks.toml` scores the
 // engine on /work/shared/data/secrets/cases.json (rule -> {tps, fps, tp_paths, fp_paths}: each
@@ -28,10 +31,11 @@
 #include <thread>
 #include <vector>
 
-#include "cli/commands.h"
-#include "core/json.h"
+#include "adapters/secretscan/scanner_cache.h"
 #include "adapters/secretscan/secret_sources.h"
+#include "cli/commands.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "engines/secrets/builtin_rules.h"
 #include "engines/secrets/gitleaks_config.h"
 #include "engines/secrets/secret_scanner.h"
@@ -52,6 +56,7 @@ struct SecretsArgs {
   bool git = false;
   unsigned threads = 0;
   std::string prefilter = "keywords";
+  bool no_cache = false;
 };
 
 bool ReadFile(const std::string& path, std::string& out) {
@@ -80,10 +85,11 @@ using CommitMap = std::map<std::string, CommitInfo>;
 std::string AuthorDate(int64_t t) { return FormatIso8601(TimePoint(std::chrono::seconds(t))); }
 
 Json FindingJson(const Finding& f, const CommitMap& commits) {
-  Json j{{"ruleId", f.rule_id},   {"description", f.description}, {"path", f.path},
-         {"line", f.line},        {"column", f.column},           {"offset", f.offset},
-         {"length", f.length},    {"entropy", f.entropy},         {"secret", f.redacted},
-         {"fingerprint", f.fingerprint}};
+  Json j{{"ruleId", f.rule_id},  {"description", f.description},
+         {"path", f.path},       {"line", f.line},
+         {"column", f.column},   {"offset", f.offset},
+         {"length", f.length},   {"entropy", f.entropy},
+         {"secret", f.redacted}, {"fingerprint", f.fingerprint}};
   if (auto it = commits.find(f.fingerprint); it != commits.end()) {
     j["commit"] = it->second.commit;
     j["authorDate"] = AuthorDate(it->second.author_time);
@@ -95,21 +101,21 @@ Json Sarif(const std::vector<Finding>& findings, const secrets::RuleSet& rules,
            const CommitMap& commits) {
   Json driver_rules = Json::array();
   for (const auto& r : rules.rules)
-    driver_rules.push_back({{"id", r.id}, {"shortDescription", {{"text", r.description.empty() ? r.id : r.description}}}});
+    driver_rules.push_back(
+        {{"id", r.id},
+         {"shortDescription", {{"text", r.description.empty() ? r.id : r.description}}}});
   Json results = Json::array();
   for (const auto& f : findings) {
-    results.push_back(
-        {{"ruleId", f.rule_id},
-         {"level", "error"},
-         {"message", {{"text", f.rule_id + ": " + f.redacted}}},
-         {"locations",
-          Json::array({{{"physicalLocation",
-                         {{"artifactLocation", {{"uri", f.path}}},
-                          {"region",
-                           {{"startLine", f.line},
-                            {"startColumn", f.column},
-                            {"snippet", {{"text", f.redacted}}}}}}}}})},
-         {"partialFingerprints", {{"devopsAiSecret/v1", f.fingerprint}}}});
+    results.push_back({{"ruleId", f.rule_id},
+                       {"level", "error"},
+                       {"message", {{"text", f.rule_id + ": " + f.redacted}}},
+                       {"locations", Json::array({{{"physicalLocation",
+                                                    {{"artifactLocation", {{"uri", f.path}}},
+                                                     {"region",
+                                                      {{"startLine", f.line},
+                                                       {"startColumn", f.column},
+                                                       {"snippet", {{"text", f.redacted}}}}}}}}})},
+                       {"partialFingerprints", {{"devopsAiSecret/v1", f.fingerprint}}}});
     if (auto it = commits.find(f.fingerprint); it != commits.end())
       results.back()["properties"] = {{"commit", it->second.commit},
                                       {"authorDate", AuthorDate(it->second.author_time)}};
@@ -215,16 +221,20 @@ int RunCases(const SecretsArgs& args) {
       if (!entry.contains(key)) continue;
       for (const auto& v : entry[key]) {
         bool hit = flags(CaseLine(v), "");
-        if (key[0] == 't') ++tps, tph += hit;
-        else ++fps, fph += hit;
+        if (key[0] == 't')
+          ++tps, tph += hit;
+        else
+          ++fps, fph += hit;
       }
     }
     for (const char* key : {"tp_paths", "fp_paths"}) {
       if (!entry.contains(key)) continue;
       for (const auto& v : entry[key]) {
         bool hit = flags(v.value("content", std::string()), v.value("path", std::string()));
-        if (key[0] == 't') ++tps, tph += hit;
-        else ++fps, fph += hit;
+        if (key[0] == 't')
+          ++tps, tph += hit;
+        else
+          ++fps, fph += hit;
       }
     }
     tp_total += tps, tp_hit += tph, fp_total += fps, fp_hit += fph;
@@ -248,14 +258,19 @@ int RunSecrets(const SecretsArgs& args) {
     std::fprintf(stderr, "scan secrets: %s\n", rules.status().ToString().c_str());
     return 2;
   }
-  auto scanner_or = secrets::SecretScanner::Create(
+  // The compiled rule database comes from the user's cache when a valid one for these rules,
+  // this vectorscan and this CPU is there (adapters/secretscan/scanner_cache.h).
+  auto scanner_or = secretscan::LoadOrCompileScanner(
       rules.value(),
-      args.prefilter == "regex" ? secrets::Prefilter::kRegex : secrets::Prefilter::kKeywords);
+      args.prefilter == "regex" ? secrets::Prefilter::kRegex : secrets::Prefilter::kKeywords,
+      args.no_cache ? std::string() : secretscan::DefaultCacheDir());
   if (!scanner_or.ok()) {
     std::fprintf(stderr, "scan secrets: %s\n", scanner_or.status().ToString().c_str());
     return 2;
   }
-  const auto& scanner = *scanner_or.value();
+  if (!scanner_or->note.empty())
+    std::fprintf(stderr, "scan secrets: rule cache: %s\n", scanner_or->note.c_str());
+  const auto& scanner = *scanner_or->scanner;
   std::set<std::string> baseline;
   if (!args.baseline.empty()) {
     auto b = LoadBaseline(args.baseline);
@@ -326,8 +341,8 @@ int RunSecrets(const SecretsArgs& args) {
       auto it = commits.find(f.fingerprint);
       std::printf("%s:%llu:%llu\t%s\t%s%s%s\n", f.path.c_str(),
                   static_cast<unsigned long long>(f.line),
-                  static_cast<unsigned long long>(f.column), f.rule_id.c_str(),
-                  f.redacted.c_str(), it == commits.end() ? "" : "\t",
+                  static_cast<unsigned long long>(f.column), f.rule_id.c_str(), f.redacted.c_str(),
+                  it == commits.end() ? "" : "\t",
                   it == commits.end() ? "" : it->second.commit.substr(0, 12).c_str());
     }
     std::fprintf(stderr, "%zu finding(s)\n", findings.size());
@@ -352,13 +367,15 @@ void RegisterScanCommands(CLI::App& app, CliState& state) {
                 "PATH is a git repository: scan every blob of its history once and report the "
                 "commit that introduced each secret");
   sec->add_option("--threads", args->threads, "worker threads (default: cores)");
+  sec->add_flag("--no-cache", args->no_cache,
+                "compile the rules afresh and neither read nor write the compiled-rule cache "
+                "($XDG_CACHE_HOME/devops-ai, else ~/.cache/devops-ai)");
   sec->add_option("--prefilter", args->prefilter,
                   "candidate search: keywords (default: rules with long keywords triggered by them "
                   "as caseless literals) or regex (every rule regex as a vectorscan prefilter)")
       ->check(CLI::IsMember({"keywords", "regex"}))
       ->group("");
-  sec->add_option("--cases", args->cases, "evaluation mode: score a cases JSON file")
-      ->group("");
+  sec->add_option("--cases", args->cases, "evaluation mode: score a cases JSON file")->group("");
   sec->callback([args, &state] { state.exit_code = RunSecrets(*args); });
 }
 

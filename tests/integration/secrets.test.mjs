@@ -7,10 +7,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync, symlinkSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCUntypedClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { Server, tempDir, waitFor, runCli } from './harness.mjs';
+import { Server, tempDir, waitFor, runCli, childEnv } from './harness.mjs';
 
 const cleanups = [];
 after(async () => {
@@ -132,6 +132,9 @@ test('server secrets scans: roots, working tree, git history, redaction, complia
   // The server keeps serving.
   const scans = await viewer.query('securityGuardian.getScans', {});
   assert.ok(scans.total >= 2);
+  // The compiled rule database was cached in the data directory for the next start.
+  const cached = readdirSync(join(server.dataDir, 'cache')).filter((f) => /^secrets-[0-9a-f]{64}\.hsdb$/.test(f));
+  assert.equal(cached.length, 1);
 });
 
 test('CLI scan secrets: formats, baseline, git history and exit codes', () => {
@@ -197,4 +200,56 @@ test('CLI scan secrets: formats, baseline, git history and exit codes', () => {
   assert.equal(bb.code, 2);
   assert.match(bb.stderr, /baseline/);
   assert.equal(runCli(['scan', 'secrets', repo, '--format', 'xml']).code, 2);
+});
+
+test('CLI scan secrets: the compiled-rule cache is written, reused, repaired and skippable', () => {
+  const work = tempDir('secrets-cache');
+  cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
+  const tree = join(work, 'tree');
+  mkdirSync(tree);
+  writeFileSync(join(tree, 'config.py'), `aws_key = "${aws}"\ntoken = "${github}"\n`);
+  const cacheHome = join(work, 'xdg');
+  const env = childEnv({ XDG_CACHE_HOME: cacheHome });
+  const run = (...extra) => runCli(['scan', 'secrets', tree, '--format', 'json', ...extra], { env });
+  const cacheFiles = () => {
+    try {
+      return readdirSync(join(cacheHome, 'devops-ai')).filter((f) => f.endsWith('.hsdb'));
+    } catch { return []; }
+  };
+
+  const noCache = run('--no-cache');
+  assert.equal(noCache.code, 1, noCache.stderr);
+  assert.deepEqual(cacheFiles(), []);  // --no-cache neither reads nor writes
+  const rules = JSON.parse(noCache.stdout).findings.map((f) => f.ruleId).sort();
+  assert.deepEqual(rules, ['aws-access-key-id', 'github-pat']);
+
+  const cold = run();  // compiles and stores
+  assert.equal(cold.code, 1, cold.stderr);
+  assert.equal(cold.stdout, noCache.stdout);
+  const files = cacheFiles();
+  assert.equal(files.length, 1);
+  assert.match(files[0], /^secrets-[0-9a-f]{64}\.hsdb$/);
+  const file = join(cacheHome, 'devops-ai', files[0]);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const good = readFileSync(file);
+
+  const inode = statSync(file).ino;
+  const warm = run();  // loads: the file is not rewritten (a rewrite renames a new inode in)
+  assert.equal(warm.stdout, noCache.stdout);
+  assert.equal(warm.stderr, '');
+  assert.equal(statSync(file).ino, inode);
+
+  // A damaged cache file is reported on stderr, ignored, and replaced by a good one.
+  writeFileSync(file, good.subarray(0, good.length >> 1));
+  const repaired = run();
+  assert.equal(repaired.code, 1);
+  assert.equal(repaired.stdout, noCache.stdout);
+  assert.match(repaired.stderr, /rule cache: .*hsdb: .*serialized database/);
+  assert.deepEqual(cacheFiles(), files);
+  const replaced = statSync(file).ino;
+  assert.notEqual(replaced, inode);
+  const after = run();  // the replacement loads without a note
+  assert.equal(after.stdout, noCache.stdout);
+  assert.equal(after.stderr, '');
+  assert.equal(statSync(file).ino, replaced);
 });

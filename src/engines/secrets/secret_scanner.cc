@@ -2,10 +2,12 @@
 
 #include <hs/hs.h>
 #include <re2/re2.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -52,7 +54,7 @@ struct CompiledRule {
   std::unique_ptr<RE2> path;  // null when the rule has no path condition
   std::vector<CompiledAllow> allows;
   size_t window = kDefaultWindow;
-  bool fallback = false;   // vectorscan rejected the regex
+  bool fallback = false;    // vectorscan rejected the regex
   bool by_keyword = false;  // triggered by its keywords (Prefilter::kKeywords)
 };
 
@@ -69,9 +71,8 @@ bool ContainsCaseless(std::string_view hay, std::string_view needle_lower) {
   for (size_t i = 0; i + needle_lower.size() <= hay.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(hay[i])) != first) continue;
     size_t j = 1;
-    while (j < needle_lower.size() &&
-           std::tolower(static_cast<unsigned char>(hay[i + j])) ==
-               static_cast<unsigned char>(needle_lower[j]))
+    while (j < needle_lower.size() && std::tolower(static_cast<unsigned char>(hay[i + j])) ==
+                                          static_cast<unsigned char>(needle_lower[j]))
       ++j;
     if (j == needle_lower.size()) return true;
   }
@@ -171,6 +172,7 @@ struct SecretScanner::Compiled {
   std::vector<size_t> path_only_rules;
   std::vector<std::vector<size_t>> keyword_rules;  // hs id - kKeywordIdBase -> rules
   hs_database_t* db = nullptr;
+  std::string key;  // DatabaseKey of the rule set and prefilter
   ~Compiled() {
     if (db) hs_free_database(db);
   }
@@ -231,9 +233,13 @@ std::vector<std::string> SecretScanner::FallbackRuleIds() const {
   return out;
 }
 
-Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set, Prefilter prefilter) {
+namespace {
+
+// RE2 compilation and trigger flags of every rule and the global allow-lists: everything of a
+// scanner but the vectorscan database.
+Result<std::unique_ptr<SecretScanner::Compiled>> Prepare(RuleSet set, Prefilter prefilter) {
   if (set.rules.empty()) return Status::InvalidArgument("secrets: empty rule set");
-  auto c = std::make_unique<Compiled>();
+  auto c = std::make_unique<SecretScanner::Compiled>();
   std::string err;
   for (auto& rule : set.rules) {
     CompiledRule cr;
@@ -278,30 +284,153 @@ Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set, Prefil
     DAI_ASSIGN_OR_RETURN(auto ca, CompileAllow(a, "global allowlist"));
     c->global.push_back(std::move(ca));
   }
+  return c;
+}
 
+// Rules whose regex goes into the database as a prefilter (before any is found rejected).
+std::vector<size_t> RegexPrefilterRules(const SecretScanner::Compiled& c) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < c.rules.size(); ++i)
+    if (c.rules[i].re && !c.rules[i].by_keyword) out.push_back(i);
+  return out;
+}
+
+// The caseless literal of each distinct keyword of keyword-triggered and fallback rules, in
+// database id order; fills c.keyword_rules (database id - kKeywordIdBase -> rules).
+std::vector<std::string> KeywordLiterals(SecretScanner::Compiled& c) {
+  std::vector<std::string> literals;
+  c.keyword_rules.clear();
+  std::map<std::string, size_t> keyword_index;  // one literal per distinct keyword
+  for (size_t i = 0; i < c.rules.size(); ++i) {
+    if (!c.rules[i].fallback && !c.rules[i].by_keyword) continue;
+    for (const auto& k : c.rules[i].rule.keywords) {
+      auto [it, fresh] = keyword_index.emplace(k, literals.size());
+      if (fresh) {
+        literals.push_back(EscapeLiteral(k));
+        c.keyword_rules.emplace_back();
+      }
+      auto& rules_of = c.keyword_rules[it->second];
+      if (rules_of.empty() || rules_of.back() != i) rules_of.push_back(i);
+    }
+  }
+  return literals;
+}
+
+void IndexPassiveRules(SecretScanner::Compiled& c) {
+  for (size_t i = 0; i < c.rules.size(); ++i) {
+    const auto& r = c.rules[i];
+    if (!r.re)
+      c.path_only_rules.push_back(i);
+    else if (r.fallback && r.rule.keywords.empty())
+      c.whole_buffer_rules.push_back(i);
+  }
+}
+
+// Little-endian fixed-width integers and length-prefixed strings for the key material and the
+// serialized form.
+void PutU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutStr(std::string& out, std::string_view s) {
+  PutU64(out, s.size());
+  out.append(s);
+}
+bool GetU64(std::string_view& in, uint64_t* v) {
+  if (in.size() < 8) return false;
+  *v = 0;
+  for (int i = 0; i < 8; ++i) *v |= uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
+  in.remove_prefix(8);
+  return true;
+}
+
+// 64-bit FNV-1a over 8-byte words (then the tail): a checksum against truncated or damaged
+// cache files, cheap enough for megabytes at startup. Not a defence against a forged file:
+// whoever can write the cache directory can also replace the program's inputs.
+uint64_t Checksum(std::string_view data) {
+  uint64_t h = 1469598103934665603ull;
+  size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, data.data() + i, 8);
+    h ^= w;
+    h *= 1099511628211ull;
+    h ^= h >> 29;
+  }
+  for (; i < data.size(); ++i) {
+    h ^= static_cast<unsigned char>(data[i]);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+constexpr std::string_view kSerialMagic = "DAISECDB";
+constexpr uint64_t kSerialFormat = 1;
+
+}  // namespace
+
+std::string SecretScanner::DatabaseKey(const RuleSet& set, Prefilter prefilter) {
+  std::string m;
+  m.reserve(1 << 16);
+  PutStr(m, kSerialMagic);
+  PutU64(m, kSerialFormat);
+  // What the compiled form also depends on: the trigger heuristics of this engine (kMinKeyword),
+  // the vectorscan version and the platform it was compiled for.
+  PutU64(m, kMinKeyword);
+  PutStr(m, hs_version());
+  hs_platform_info_t platform{};
+  if (hs_populate_platform(&platform) == HS_SUCCESS) {
+    PutU64(m, platform.tune);
+    PutU64(m, platform.cpu_features);
+  }
+  PutU64(m, prefilter == Prefilter::kKeywords ? 1 : 2);
+  auto put_allow = [&m](const Allowlist& a) {
+    PutStr(m, a.description);
+    PutU64(m, static_cast<uint64_t>(a.condition));
+    PutU64(m, static_cast<uint64_t>(a.regex_target));
+    for (const auto* list : {&a.regexes, &a.stopwords, &a.paths}) {
+      PutU64(m, list->size());
+      for (const auto& s : *list) PutStr(m, s);
+    }
+  };
+  PutU64(m, set.rules.size());
+  for (const auto& r : set.rules) {
+    PutStr(m, r.id);
+    PutStr(m, r.description);
+    PutStr(m, r.regex);
+    PutStr(m, r.path);
+    PutU64(m, static_cast<uint64_t>(r.secret_group));
+    uint64_t entropy_bits;
+    std::memcpy(&entropy_bits, &r.entropy, sizeof entropy_bits);
+    PutU64(m, entropy_bits);
+    PutU64(m, r.keywords.size());
+    for (const auto& k : r.keywords) PutStr(m, ToLower(k));
+    PutU64(m, r.allowlists.size());
+    for (const auto& a : r.allowlists) put_allow(a);
+  }
+  PutU64(m, set.global_allowlists.size());
+  for (const auto& a : set.global_allowlists) put_allow(a);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(m.data()), m.size());
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : digest) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 15]);
+  }
+  return hex;
+}
+
+Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set, Prefilter prefilter) {
+  std::string key = DatabaseKey(set, prefilter);
+  DAI_ASSIGN_OR_RETURN(auto c, Prepare(std::move(set), prefilter));
+  c->key = std::move(key);
   // One vectorscan database: every regex rule as a prefilter; retry without the ones it
   // rejects, which are then triggered by their keywords (or scanned whole by RE2).
-  std::vector<size_t> in_db;
-  for (size_t i = 0; i < c->rules.size(); ++i)
-    if (c->rules[i].re && !c->rules[i].by_keyword) in_db.push_back(i);
+  std::vector<size_t> in_db = RegexPrefilterRules(*c);
   for (;;) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
-    std::vector<std::string> keyword_exprs;
-    c->keyword_rules.clear();
-    std::map<std::string, size_t> keyword_index;  // one literal per distinct keyword
-    for (size_t i = 0; i < c->rules.size(); ++i) {
-      if (!c->rules[i].fallback && !c->rules[i].by_keyword) continue;
-      for (const auto& k : c->rules[i].rule.keywords) {
-        auto [it, fresh] = keyword_index.emplace(k, keyword_exprs.size());
-        if (fresh) {
-          keyword_exprs.push_back(EscapeLiteral(k));
-          c->keyword_rules.emplace_back();
-        }
-        auto& rules_of = c->keyword_rules[it->second];
-        if (rules_of.empty() || rules_of.back() != i) rules_of.push_back(i);
-      }
-    }
+    std::vector<std::string> keyword_exprs = KeywordLiterals(*c);
     for (size_t i : in_db) {
       exprs.push_back(c->rules[i].rule.regex.c_str());
       flags.push_back(HS_FLAG_PREFILTER);
@@ -315,9 +444,9 @@ Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set, Prefil
     if (exprs.empty()) break;
     hs_compile_error_t* cerr = nullptr;
     hs_database_t* db = nullptr;
-    hs_error_t rc = hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                                     static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
-                                     &db, &cerr);
+    hs_error_t rc =
+        hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db, &cerr);
     if (rc == HS_SUCCESS) {
       c->db = db;
       break;
@@ -330,13 +459,103 @@ Result<std::unique_ptr<SecretScanner>> SecretScanner::Create(RuleSet set, Prefil
     c->rules[in_db[bad]].fallback = true;
     in_db.erase(in_db.begin() + bad);
   }
-  for (size_t i = 0; i < c->rules.size(); ++i) {
-    const auto& r = c->rules[i];
-    if (!r.re) c->path_only_rules.push_back(i);
-    else if (r.fallback && r.rule.keywords.empty()) c->whole_buffer_rules.push_back(i);
-  }
+  IndexPassiveRules(*c);
   return std::unique_ptr<SecretScanner>(new SecretScanner(std::move(c)));
 }
+
+// Serialized form: magic, format, key (64 hex digits), the fallback rule indices, vectorscan's
+// serialization of the database (empty when there is none), then a checksum of all before it.
+Result<std::string> SecretScanner::SerializeDatabase() const {
+  std::string out;
+  out.append(kSerialMagic);
+  PutU64(out, kSerialFormat);
+  PutStr(out, c_->key);
+  std::vector<size_t> fallback;
+  for (size_t i = 0; i < c_->rules.size(); ++i)
+    if (c_->rules[i].fallback) fallback.push_back(i);
+  PutU64(out, fallback.size());
+  for (size_t i : fallback) PutU64(out, i);
+  if (c_->db) {
+    char* bytes = nullptr;
+    size_t length = 0;
+    if (hs_serialize_database(c_->db, &bytes, &length) != HS_SUCCESS)
+      return Status::Internal("vectorscan: cannot serialize the database");
+    PutStr(out, std::string_view(bytes, length));
+    std::free(bytes);
+  } else {
+    PutStr(out, "");
+  }
+  PutU64(out, Checksum(out));
+  return out;
+}
+
+Result<std::unique_ptr<SecretScanner>> SecretScanner::CreateFromSerialized(RuleSet set,
+                                                                           Prefilter prefilter,
+                                                                           std::string_view bytes) {
+  auto corrupt = [](const std::string& what) {
+    return Status::InvalidArgument("secrets: serialized database: " + what);
+  };
+  if (bytes.size() < kSerialMagic.size() + 16 ||
+      bytes.substr(0, kSerialMagic.size()) != kSerialMagic)
+    return corrupt("not a devops-ai secrets database");
+  {
+    std::string_view tail = bytes.substr(bytes.size() - 8);
+    uint64_t sum = 0;
+    GetU64(tail, &sum);
+    if (sum != Checksum(bytes.substr(0, bytes.size() - 8))) return corrupt("checksum mismatch");
+  }
+  std::string_view in = bytes.substr(kSerialMagic.size(), bytes.size() - kSerialMagic.size() - 8);
+  uint64_t format = 0, key_len = 0;
+  if (!GetU64(in, &format) || format != kSerialFormat)
+    return Status::FailedPrecondition("secrets: serialized database: format " +
+                                      std::to_string(format) + ", expected " +
+                                      std::to_string(kSerialFormat));
+  if (!GetU64(in, &key_len) || key_len != 64 || in.size() < key_len) return corrupt("bad key");
+  std::string_view stored_key = in.substr(0, key_len);
+  in.remove_prefix(key_len);
+  std::string key = DatabaseKey(set, prefilter);
+  if (stored_key != key)
+    return Status::FailedPrecondition(
+        "secrets: serialized database is of another rule set, prefilter, vectorscan version or "
+        "platform");
+  DAI_ASSIGN_OR_RETURN(auto c, Prepare(std::move(set), prefilter));
+  c->key = std::move(key);
+  std::vector<size_t> in_db = RegexPrefilterRules(*c);
+  uint64_t nfallback = 0;
+  if (!GetU64(in, &nfallback) || nfallback > in_db.size()) return corrupt("bad fallback count");
+  for (uint64_t k = 0; k < nfallback; ++k) {
+    uint64_t i = 0;
+    if (!GetU64(in, &i)) return corrupt("truncated");
+    if (!std::binary_search(in_db.begin(), in_db.end(), static_cast<size_t>(i)) ||
+        c->rules[i].fallback)
+      return corrupt("bad fallback rule");
+    c->rules[i].fallback = true;
+  }
+  const bool has_literals = !KeywordLiterals(*c).empty();  // also fills c->keyword_rules
+  const bool expect_db = in_db.size() > nfallback || has_literals;
+  uint64_t db_len = 0;
+  if (!GetU64(in, &db_len) || db_len != in.size()) return corrupt("bad database length");
+  if ((db_len > 0) != expect_db) return corrupt("database presence does not fit the rules");
+  if (db_len > 0) {
+    char* info = nullptr;
+    if (hs_serialized_database_info(in.data(), in.size(), &info) != HS_SUCCESS)
+      return corrupt("vectorscan does not recognise the database");
+    const bool block_mode = info && std::strstr(info, "BLOCK") != nullptr;
+    std::free(info);
+    if (!block_mode) return corrupt("not a block-mode database");
+    hs_database_t* db = nullptr;
+    hs_error_t rc = hs_deserialize_database(in.data(), in.size(), &db);
+    if (rc == HS_DB_VERSION_ERROR || rc == HS_DB_PLATFORM_ERROR)
+      return Status::FailedPrecondition(
+          "secrets: serialized database is of another vectorscan version or platform");
+    if (rc != HS_SUCCESS) return corrupt("vectorscan cannot load it (" + std::to_string(rc) + ")");
+    c->db = db;
+  }
+  IndexPassiveRules(*c);
+  return std::unique_ptr<SecretScanner>(new SecretScanner(std::move(c)));
+}
+
+const std::string& SecretScanner::database_key() const { return c_->key; }
 
 Result<std::unique_ptr<ScanScratch>> SecretScanner::NewScratch() const {
   auto s = std::unique_ptr<ScanScratch>(new ScanScratch());
@@ -386,8 +605,8 @@ static void Confirm(ScanContext& ctx, size_t r, size_t begin, size_t end) {
   std::vector<std::string_view> groups(pieces.size());
   size_t pos = begin;
   while (pos <= end && ctx.findings.size() < ctx.options->max_findings) {
-    if (!cr.re->Match(re2::StringPiece(ctx.data.data(), ctx.data.size()), pos, end,
-                      RE2::UNANCHORED, pieces.data(), static_cast<int>(pieces.size())))
+    if (!cr.re->Match(re2::StringPiece(ctx.data.data(), ctx.data.size()), pos, end, RE2::UNANCHORED,
+                      pieces.data(), static_cast<int>(pieces.size())))
       break;
     for (size_t g = 0; g < pieces.size(); ++g)
       groups[g] = std::string_view(pieces[g].data(), pieces[g].size());
@@ -468,9 +687,8 @@ static int OnHit(unsigned int id, unsigned long long /*from*/, unsigned long lon
         if (open.first <= open.second && e <= open.second) continue;
         const size_t back = e > kKeywordContext ? e - kKeywordContext : 0;
         const size_t fwd = cr.window > kDefaultWindow ? cr.window : kKeywordContext;
-        const size_t begin = LineStart(ctx.data, LineStart(ctx.data, back) > 0
-                                                     ? LineStart(ctx.data, back) - 1
-                                                     : 0);
+        const size_t begin =
+            LineStart(ctx.data, LineStart(ctx.data, back) > 0 ? LineStart(ctx.data, back) - 1 : 0);
         const size_t stop = LineEnd(ctx.data, std::min(ctx.data.size(), e + fwd));
         const size_t end = stop < ctx.data.size() ? LineEnd(ctx.data, stop + 1) : stop;
         AddRegion(ctx, r, begin, end);
@@ -540,7 +758,8 @@ Result<ScanResult> SecretScanner::Scan(std::string_view data, std::string_view p
     } while (true);
   }
   for (size_t r = 0; r < ctx.open.size(); ++r)
-    if (ctx.open[r].first <= ctx.open[r].second) Confirm(ctx, r, ctx.open[r].first, ctx.open[r].second);
+    if (ctx.open[r].first <= ctx.open[r].second)
+      Confirm(ctx, r, ctx.open[r].first, ctx.open[r].second);
   for (size_t r : c_->whole_buffer_rules) {
     const auto& cr = c_->rules[r];
     if (cr.path && !RE2::PartialMatch(path, *cr.path)) continue;

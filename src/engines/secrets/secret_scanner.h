@@ -34,7 +34,7 @@ struct Finding {
 };
 
 struct ScanOptions {
-  size_t max_findings = 10000;      // per buffer
+  size_t max_findings = 10000;       // per buffer
   size_t binary_probe_bytes = 8000;  // a NUL byte in this prefix marks the buffer binary
   bool honour_allow_comments = true;
 };
@@ -81,6 +81,26 @@ class SecretScanner {
   static Result<std::unique_ptr<SecretScanner>> Create(RuleSet rules,
                                                        Prefilter prefilter = Prefilter::kKeywords);
   ~SecretScanner();
+
+  //! The same scanner as Create, with the vectorscan database taken from `serialized` (bytes
+  //! from SerializeDatabase of a scanner of the same rule set and prefilter, on the same
+  //! vectorscan version and platform) instead of compiled; the RE2 confirmations are compiled
+  //! as usual. Fails with kInvalidArgument when the bytes are not such a database (truncated,
+  //! checksum mismatch, malformed) and kFailedPrecondition when they are one of another rule
+  //! set, prefilter, format, vectorscan version or platform; the caller then uses Create.
+  //! Pure: the caller reads and stores the bytes (adapters/secretscan: ScannerCache).
+  static Result<std::unique_ptr<SecretScanner>> CreateFromSerialized(RuleSet rules,
+                                                                     Prefilter prefilter,
+                                                                     std::string_view serialized);
+  //! The compiled database as bytes for CreateFromSerialized: a header with the database key,
+  //! the rules vectorscan rejected, vectorscan's serialization, and a checksum.
+  Result<std::string> SerializeDatabase() const;
+  //! SHA-256 (64 hex digits) of everything the compiled database depends on: every field of
+  //! the rule set, the prefilter, this engine's serialization format, the vectorscan version
+  //! and the platform (hs_populate_platform). A cache of compiled databases is keyed by it.
+  static std::string DatabaseKey(const RuleSet& rules, Prefilter prefilter);
+  //! DatabaseKey of the rule set and prefilter this scanner was built from.
+  const std::string& database_key() const;
 
   //! Allocates scratch for one thread.
   Result<std::unique_ptr<ScanScratch>> NewScratch() const;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 #include "engines/secrets/builtin_rules.h"
@@ -53,41 +55,58 @@ TEST_F(ScannerTest, EachBuiltinRuleCatchesExampleAndIgnoresPlaceholder) {
   };
   const std::vector<Case> cases = {
       {"aws-access-key-id", "key = AKIAZ3MQ7RL2XW4PN6TB\n", "key = AKIAIOSFODNN7EXAMPLE\n"},
-      {"aws-secret-access-key", "aws_secret_access_key = \"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\"\n",
+      {"aws-secret-access-key",
+       "aws_secret_access_key = \"q8Zr3L0v+Fh2sWn9Tb7YcKd1Xp4Ue6Mj5Ga0RiQo\"\n",
        "aws_secret_access_key = \"${AWS_SECRET_ACCESS_KEY}\"\n"},
-      {"gcp-api-key", "k: AIzaSyB8x3Kq9LmN2pQr5StUv7WxYz0Ab1Cd2Ef\n", "k: AIzaXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n"},
-      {"gcp-oauth-client-secret", "s=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\n", "s=GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"gcp-api-key", "k: AIzaSyB8x3Kq9LmN2pQr5StUv7WxYz0Ab1Cd2Ef\n",
+       "k: AIzaXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n"},
+      {"gcp-oauth-client-secret", "s=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\n",
+       "s=GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
       {"azure-storage-account-key",
-       "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" +
-           Mixed(86) + "==" + ";\n",
+       "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" + Mixed(86) + "==" + ";\n",
        "AccountKey=" + std::string(86, 'x') + "==;\n"},
       {"azure-ad-client-secret", "secret: \"abc8Q~Xy7Zr3L0vFh2sWn9Tb7YcKd1Xp4Ue6Mj5\"\n",
        "secret: \"abc8Q~xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n"},
-      {"github-pat", "token: ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n", "token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"github-pat", "token: ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n",
+       "token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
       {"github-fine-grained-pat", "t=github_pat_" + Mixed(82) + "\n",
        "t=github_pat_" + std::string(82, 'x') + "\n"},
-      {"gitlab-token", "GITLAB=glpat-Ab3dE5gH7jK9mN1pQ3sT\n", "GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx\n"},
-      {"slack-token", "SLACK=xoxb-2839402838-9283749283742-Ab3dE5gH7jK9mN1pQ3sT5v\n", "SLACK=xoxb-xxxxxxxxxx-xxxxxxxxxxxxx\n"},
-      {"slack-webhook-url", "url=https://hooks.slack.com/services/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\n",
+      {"gitlab-token", "GITLAB=glpat-Ab3dE5gH7jK9mN1pQ3sT\n",
+       "GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx\n"},
+      {"slack-token", "SLACK=xoxb-2839402838-9283749283742-Ab3dE5gH7jK9mN1pQ3sT5v\n",
+       "SLACK=xoxb-xxxxxxxxxx-xxxxxxxxxxxxx\n"},
+      {"slack-webhook-url",
+       "url=https://hooks.slack.com/services/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\n",
        "url=https://hooks.slack.com/services/XXXX\n"},
-      {"stripe-key", "STRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n", "STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\n"},
-      {"twilio-api-key", "TWILIO=SK8f3a9c2d7e1b4a6f9c0d2e5b8a1f4c7d\n", "TWILIO=SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"stripe-key", "STRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n",
+       "STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\n"},
+      {"twilio-api-key", "TWILIO=SK8f3a9c2d7e1b4a6f9c0d2e5b8a1f4c7d\n",
+       "TWILIO=SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
       {"sendgrid-api-key", "SG." + Mixed(22) + "." + Mixed(43) + "\n",
        "SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
-      {"npm-access-token", "//registry.npmjs.org/:_authToken=npm_Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9aB1cD3eF5\n",
+      {"npm-access-token",
+       "//registry.npmjs.org/:_authToken=npm_Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9aB1cD3eF5\n",
        "//registry.npmjs.org/:_authToken=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"},
-      {"pypi-upload-token", "password = pypi-AgEIcHlwaS5vcmcCJDk2ZjQ5YTgwLTQ3ZWMtNGQ0Ny1hNzQ2LTk1YmYxZTg4ZGY5Mw\n",
+      {"pypi-upload-token",
+       "password = pypi-AgEIcHlwaS5vcmcCJDk2ZjQ5YTgwLTQ3ZWMtNGQ0Ny1hNzQ2LTk1YmYxZTg4ZGY5Mw\n",
        "password = pypi-AgEIcHlwaS5vcmc<token>\n"},
       {"private-key",
-       "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7h0kM8n3Xq4Lw2Yb5Zc6Vd7Ue8Tf9\nSg0Rh1Qi2Pj3Ok4Nl5Mm6Ln7Ko8Jp9Iq0Hr1Gs2Ft3Eu4Dv5Cw6Bx7Ay8zZ9yY0xX1w\n-----END RSA PRIVATE KEY-----\n",
+       "-----BEGIN RSA PRIVATE "
+       "KEY-----"
+       "\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7h0kM8n3Xq4Lw2Yb5Zc6Vd7Ue8Tf9\nSg0Rh1Qi2Pj3Ok4Nl5M"
+       "m6Ln7Ko8Jp9Iq0Hr1Gs2Ft3Eu4Dv5Cw6Bx7Ay8zZ9yY0xX1w\n-----END RSA PRIVATE KEY-----\n",
        "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n"},
-      {"jwt", "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
+      {"jwt",
+       "Authorization: Bearer "
+       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
+       "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
        "Authorization: Bearer eyXXXXXXXXXXXXXXXXXXXX.eyXXXXXXXXXXXXXXXXXXXX.XXXXXXXXXXXX\n"},
       {"database-url-password", "DATABASE_URL=postgres://app:Tr7x9Qp2Lm4@db.internal:5432/app\n",
        "DATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal:5432/app\n"},
       {"openai-api-key", "OPENAI=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\n",
        "OPENAI=sk-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx\n"},
-      {"generic-secret", "client_secret = \"Zr3L0vFh2sWn9Tb7YcKd1Xp4\"\n", "client_secret = \"your_client_secret_here\"\n"},
+      {"generic-secret", "client_secret = \"Zr3L0vFh2sWn9Tb7YcKd1Xp4\"\n",
+       "client_secret = \"your_client_secret_here\"\n"},
   };
   std::set<std::string> covered;
   for (const auto& c : cases) {
@@ -97,7 +116,8 @@ TEST_F(ScannerTest, EachBuiltinRuleCatchesExampleAndIgnoresPlaceholder) {
     EXPECT_FALSE(neg.count(c.rule)) << c.rule << " flagged placeholder: " << c.placeholder;
     covered.insert(c.rule);
   }
-  for (const auto& r : BuiltinRules().rules) EXPECT_TRUE(covered.count(r.id)) << r.id << " untested";
+  for (const auto& r : BuiltinRules().rules)
+    EXPECT_TRUE(covered.count(r.id)) << r.id << " untested";
 }
 
 TEST_F(ScannerTest, EntropyFloorDropsLowEntropyValues) {
@@ -109,8 +129,9 @@ TEST_F(ScannerTest, EntropyFloorDropsLowEntropyValues) {
 
 TEST_F(ScannerTest, AllowCommentSuppressesFindingOnItsLine) {
   EXPECT_EQ(Scan("k = ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm # devops-ai:allow\n").size(), 0u);
-  auto f = Scan("k = ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm # devops-ai:allow\n"
-                "j = ghp_9Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n");
+  auto f = Scan(
+      "k = ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm # devops-ai:allow\n"
+      "j = ghp_9Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].line, 2u);
   EXPECT_EQ(f[0].column, 5u);
@@ -134,7 +155,9 @@ TEST_F(ScannerTest, FindingsAreRedactedAndFingerprinted) {
 
 TEST_F(ScannerTest, BinaryInputIsSkipped) {
   std::string data = "ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm";
-  data.insert(0, std::string("\x7f" "ELF\0\0", 6));
+  data.insert(0, std::string("\x7f"
+                             "ELF\0\0",
+                             6));
   auto r = scanner_->Scan(data, "bin", *scratch_);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r.value().skipped_binary);
@@ -234,7 +257,8 @@ TEST(PrefilterTest, KeywordAndRegexPrefiltersAgree) {
   auto s2 = (*rx)->NewScratch();
   ASSERT_TRUE(s1.ok() && s2.ok());
   const std::string pem =
-      "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7h0kM8n3Xq4Lw2Yb5Zc6V"
+      "-----BEGIN RSA PRIVATE "
+      "KEY-----\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7h0kM8n3Xq4Lw2Yb5Zc6V"
       "d7Ue8Tf9\nSg0Rh1Qi2Pj3Ok4Nl5Mm6Ln7Ko8Jp9Iq0Hr1Gs2Ft3Eu4Dv5Cw6Bx7Ay8zZ9yY0xX1w\n-----END RSA "
       "PRIVATE KEY-----\n";
   const std::vector<std::string> inputs = {
@@ -266,6 +290,150 @@ TEST(PrefilterTest, RuleSeverity) {
   EXPECT_EQ(RuleSeverity("github-pat"), "high");
   EXPECT_EQ(RuleSeverity("generic-secret"), "medium");
   EXPECT_EQ(RuleSeverity("generic-api-key"), "medium");
+}
+
+// --- Serialized compiled databases (the on-disk cache of adapters/secretscan) ---
+
+// Text with a finding for several rules (keyword-triggered and regex-prefiltered ones).
+std::string SerializationSample() {
+  return "aws_key = \"AKIAZ3MQ7RL2XW4PN6TB\"\n"
+         "token: ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n"
+         "GITLAB=glpat-Ab3dE5gH7jK9mN1pQ3sT\n"
+         "STRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n"
+         "-----BEGIN RSA PRIVATE "
+         "KEY-----\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi7h0kM8n3Xq4Lw2Yb5Zc6V"
+         "d7Ue8Tf9\nSg0Rh1Qi2Pj3Ok4Nl5Mm6Ln7Ko8Jp9Iq0Hr1Gs2Ft3Eu4Dv5Cw6Bx7Ay8zZ9yY0xX1w\n"
+         "-----END RSA PRIVATE KEY-----\n";
+}
+
+std::vector<std::string> FindingKeys(const SecretScanner& s, std::string_view text) {
+  auto scratch = s.NewScratch();
+  EXPECT_TRUE(scratch.ok());
+  if (!scratch.ok()) return {};
+  auto r = s.Scan(text, "f.txt", **scratch);
+  EXPECT_TRUE(r.ok());
+  std::vector<std::string> out;
+  if (!r.ok()) return out;
+  for (const auto& f : r->findings)
+    out.push_back(f.rule_id + "@" + std::to_string(f.offset) + ":" + std::to_string(f.line) + ":" +
+                  f.fingerprint);
+  return out;
+}
+
+// A rule set with rules vectorscan rejects even as prefilters (they can match the empty
+// string), so the serialized form must carry which rules fell back to keywords / RE2: one with
+// a short keyword (triggered by it) and one without keywords (RE2 over the whole buffer).
+RuleSet WithFallbackRules() {
+  RuleSet set = BuiltinRules();
+  Rule r;
+  r.id = "optional-token";
+  r.regex = R"((?:tk_[a-z0-9]{20})?)";
+  r.keywords = {"tk_"};
+  set.rules.push_back(r);
+  Rule w;
+  w.id = "no-keyword-rule";
+  w.regex = R"((?:zzq_[A-Z0-9]{12})?)";
+  set.rules.push_back(w);
+  return set;
+}
+
+TEST(SerializedDatabase, RoundTripGivesTheSameFindingsAndFallbacks) {
+  for (Prefilter p : {Prefilter::kKeywords, Prefilter::kRegex}) {
+    auto built = SecretScanner::Create(WithFallbackRules(), p);
+    ASSERT_TRUE(built.ok()) << built.status().ToString();
+    auto bytes = (*built)->SerializeDatabase();
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    auto loaded = SecretScanner::CreateFromSerialized(WithFallbackRules(), p, *bytes);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ((*loaded)->rule_count(), (*built)->rule_count());
+    EXPECT_EQ((*built)->FallbackRuleIds(),
+              (std::vector<std::string>{"optional-token", "no-keyword-rule"}));
+    EXPECT_EQ((*loaded)->FallbackRuleIds(), (*built)->FallbackRuleIds());
+    EXPECT_EQ((*loaded)->database_key(), (*built)->database_key());
+    const std::string text =
+        SerializationSample() + "x tk_abcdefghij0123456789 y\nzzq_AB12CD34EF56\n";
+    auto want = FindingKeys(**built, text);
+    EXPECT_GE(want.size(), 7u);
+    EXPECT_NE(std::find_if(want.begin(), want.end(),
+                           [](const std::string& k) { return k.rfind("optional-token@", 0) == 0; }),
+              want.end());
+    EXPECT_NE(
+        std::find_if(want.begin(), want.end(),
+                     [](const std::string& k) { return k.rfind("no-keyword-rule@", 0) == 0; }),
+        want.end());
+    EXPECT_EQ(FindingKeys(**loaded, text), want);
+    // Serializing the loaded scanner gives the same bytes.
+    auto again = (*loaded)->SerializeDatabase();
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, *bytes);
+  }
+}
+
+TEST(SerializedDatabase, CorruptOrTruncatedBytesAreRejected) {
+  auto built = SecretScanner::Create(BuiltinRules());
+  ASSERT_TRUE(built.ok());
+  auto bytes = (*built)->SerializeDatabase();
+  ASSERT_TRUE(bytes.ok());
+  std::vector<std::string> bad = {"",
+                                  "DAISECDB",
+                                  "not a database at all, just text",
+                                  bytes->substr(0, bytes->size() / 2),
+                                  bytes->substr(0, bytes->size() - 1),
+                                  *bytes + "x"};
+  for (size_t at : {size_t{9}, size_t{100}, bytes->size() / 2, bytes->size() - 20}) {
+    std::string flipped = *bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x40);
+    bad.push_back(flipped);
+  }
+  for (const auto& b : bad) {
+    auto r = SecretScanner::CreateFromSerialized(BuiltinRules(), Prefilter::kKeywords, b);
+    ASSERT_FALSE(r.ok()) << "accepted " << b.size() << " bytes";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  }
+}
+
+TEST(SerializedDatabase, DatabaseOfAnotherRuleSetOrPrefilterIsRefused) {
+  auto built = SecretScanner::Create(BuiltinRules());
+  ASSERT_TRUE(built.ok());
+  auto bytes = (*built)->SerializeDatabase();
+  ASSERT_TRUE(bytes.ok());
+  RuleSet fewer = BuiltinRules();
+  fewer.rules.pop_back();
+  RuleSet edited = BuiltinRules();
+  edited.rules[0].entropy += 0.5;
+  for (auto [set, p] :
+       {std::pair{fewer, Prefilter::kKeywords}, std::pair{edited, Prefilter::kKeywords},
+        std::pair{BuiltinRules(), Prefilter::kRegex}}) {
+    auto r = SecretScanner::CreateFromSerialized(set, p, *bytes);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("another rule set"), std::string::npos);
+  }
+}
+
+TEST(SerializedDatabase, KeyCoversEveryRuleFieldAndThePrefilter) {
+  const RuleSet base = BuiltinRules();
+  const std::string key = SecretScanner::DatabaseKey(base, Prefilter::kKeywords);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(key, SecretScanner::DatabaseKey(BuiltinRules(), Prefilter::kKeywords));
+  EXPECT_NE(key, SecretScanner::DatabaseKey(base, Prefilter::kRegex));
+  std::vector<RuleSet> variants(9, base);
+  variants[0].rules[1].id += "x";
+  variants[1].rules[1].regex += "x";
+  variants[2].rules[1].keywords.push_back("extra");
+  variants[3].rules[1].entropy = 4.25;
+  variants[4].rules[1].secret_group = 1;
+  variants[5].rules[1].path = "\\.env$";
+  Allowlist stop;
+  stop.stopwords = {"example"};
+  variants[6].rules[1].allowlists.push_back(stop);
+  Allowlist vendor;
+  vendor.paths = {"vendor/"};
+  variants[7].global_allowlists.push_back(vendor);
+  std::swap(variants[8].rules[0], variants[8].rules[1]);
+  std::set<std::string> keys = {key};
+  for (const auto& v : variants) keys.insert(SecretScanner::DatabaseKey(v, Prefilter::kKeywords));
+  EXPECT_EQ(keys.size(), variants.size() + 1);
 }
 
 }  // namespace

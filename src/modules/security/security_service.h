@@ -32,6 +32,9 @@ struct SecurityServiceOptions {
   std::vector<std::string> scan_roots;
   //! The outbound client for the online OSV refresh; null: refreshAdvisories is refused.
   std::shared_ptr<const http::HttpClient> osv_http;
+  //! Where the compiled secrets rule database is cached (adapters/secretscan/scanner_cache.h),
+  //! e.g. `<data_dir>/cache`; empty: compiled at the first secrets scan of each process.
+  std::string scanner_cache_dir;
 };
 
 //! The enabled vulnerability policies, by name.
