@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -40,18 +41,80 @@ std::unique_ptr<RE2> CompileRe2(const std::string& pattern, std::string* error) 
   return re;
 }
 
+}  // namespace
+
+// Without the cost of compiling: RE2 parses the whole pattern, then gives up compiling at once
+// under a tiny memory budget (ErrorPatternTooLarge = parsed fine).
+bool RegexSyntaxOk(const std::string& pattern, std::string* error) {
+  RE2::Options opt;
+  opt.set_encoding(RE2::Options::EncodingLatin1);
+  opt.set_log_errors(false);
+  opt.set_max_mem(1000);
+  RE2 re(pattern, opt);
+  if (re.ok() || re.error_code() == RE2::ErrorPatternTooLarge) return true;
+  *error = re.error();
+  return false;
+}
+
+namespace {
+
+// An RE2 compiled at its first use (thread-safe). Compiling gitleaks' 222 rule regexes and
+// their allow-lists eagerly cost more CPU than the rest of a scanner's startup, and most rules
+// never see a candidate in a given scan. The syntax is checked when the rule set is prepared;
+// what can still fail at first use is a pattern too large for RE2's memory budget (get() is
+// then null and error() says why; the scan fails naming the rule).
+class LazyRe2 {
+ public:
+  // `what` names the pattern in error(), e.g. "rule github-pat: regex".
+  LazyRe2(std::string pattern, std::string what)
+      : pattern_(std::move(pattern)), what_(std::move(what)) {}
+  const RE2* get() const {
+    std::call_once(once_, [this] {
+      std::string err;
+      re_ = CompileRe2(pattern_, &err);
+      if (!re_) error_ = what_ + ": " + err;
+    });
+    return re_.get();
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string pattern_, what_;
+  mutable std::once_flag once_;
+  mutable std::unique_ptr<RE2> re_;
+  mutable std::string error_;
+};
+
+// A syntax-checked LazyRe2, or null and the syntax error.
+std::unique_ptr<LazyRe2> CheckedLazy(const std::string& pattern, const std::string& what,
+                                     std::string* error) {
+  if (!RegexSyntaxOk(pattern, error)) return nullptr;
+  return std::make_unique<LazyRe2>(pattern, what);
+}
+
+// PartialMatch through a LazyRe2; a regex that cannot be compiled matches nothing and leaves
+// its error in *error (the first one wins).
+bool LazyPartialMatch(std::string_view text, const LazyRe2& lazy, std::string* error) {
+  const RE2* re = lazy.get();
+  if (!re) {
+    if (error->empty()) *error = lazy.error();
+    return false;
+  }
+  return RE2::PartialMatch(text, *re);
+}
+
 struct CompiledAllow {
   AllowCondition condition = AllowCondition::kOr;
   AllowTarget target = AllowTarget::kSecret;
-  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::unique_ptr<LazyRe2>> regexes;
   std::vector<std::string> stopwords;
-  std::vector<std::unique_ptr<RE2>> paths;
+  std::vector<std::unique_ptr<LazyRe2>> paths;
 };
 
 struct CompiledRule {
   Rule rule;
-  std::unique_ptr<RE2> re;    // null for path-only rules
-  std::unique_ptr<RE2> path;  // null when the rule has no path condition
+  std::unique_ptr<LazyRe2> re;    // null for path-only rules
+  std::unique_ptr<LazyRe2> path;  // null when the rule has no path condition
   std::vector<CompiledAllow> allows;
   size_t window = kDefaultWindow;
   bool fallback = false;    // vectorscan rejected the regex
@@ -85,12 +148,12 @@ Result<CompiledAllow> CompileAllow(const Allowlist& a, const std::string& owner)
   c.target = a.regex_target;
   std::string err;
   for (const auto& r : a.regexes) {
-    auto re = CompileRe2(r, &err);
+    auto re = CheckedLazy(r, owner + ": allowlist regex", &err);
     if (!re) return Status::InvalidArgument(owner + ": allowlist regex: " + err);
     c.regexes.push_back(std::move(re));
   }
   for (const auto& p : a.paths) {
-    auto re = CompileRe2(p, &err);
+    auto re = CheckedLazy(p, owner + ": allowlist path", &err);
     if (!re) return Status::InvalidArgument(owner + ": allowlist path: " + err);
     c.paths.push_back(std::move(re));
   }
@@ -98,9 +161,10 @@ Result<CompiledAllow> CompileAllow(const Allowlist& a, const std::string& owner)
   return c;
 }
 
-// True when the allow-list drops this finding.
+// True when the allow-list drops this finding. A regex that cannot be compiled leaves its
+// error in *error.
 bool Allowed(const CompiledAllow& a, std::string_view secret, std::string_view match,
-             std::string_view line, std::string_view path) {
+             std::string_view line, std::string_view path, std::string* error) {
   std::string_view target = a.target == AllowTarget::kSecret  ? secret
                             : a.target == AllowTarget::kMatch ? match
                                                               : line;
@@ -108,7 +172,7 @@ bool Allowed(const CompiledAllow& a, std::string_view secret, std::string_view m
   if (!a.regexes.empty()) {
     ++configured;
     for (const auto& re : a.regexes)
-      if (RE2::PartialMatch(target, *re)) {
+      if (LazyPartialMatch(target, *re, error)) {
         ++held;
         break;
       }
@@ -124,7 +188,7 @@ bool Allowed(const CompiledAllow& a, std::string_view secret, std::string_view m
   if (!a.paths.empty()) {
     ++configured;
     for (const auto& re : a.paths)
-      if (RE2::PartialMatch(path, *re)) {
+      if (LazyPartialMatch(path, *re, error)) {
         ++held;
         break;
       }
@@ -167,8 +231,8 @@ std::string EscapeLiteral(std::string_view s) {
 struct SecretScanner::Compiled {
   std::vector<CompiledRule> rules;
   std::vector<CompiledAllow> global;
-  std::vector<std::unique_ptr<RE2>> global_paths;  // global allow-lists made only of paths
-  std::vector<size_t> whole_buffer_rules;          // fallback rules without keywords
+  std::vector<std::unique_ptr<LazyRe2>> global_paths;  // global allow-lists made only of paths
+  std::vector<size_t> whole_buffer_rules;              // fallback rules without keywords
   std::vector<size_t> path_only_rules;
   std::vector<std::vector<size_t>> keyword_rules;  // hs id - kKeywordIdBase -> rules
   hs_database_t* db = nullptr;
@@ -244,13 +308,18 @@ Result<std::unique_ptr<SecretScanner::Compiled>> Prepare(RuleSet set, Prefilter 
   for (auto& rule : set.rules) {
     CompiledRule cr;
     if (!rule.regex.empty()) {
-      cr.re = CompileRe2(rule.regex, &err);
+      cr.re = CheckedLazy(rule.regex, "rule " + rule.id + ": regex", &err);
       if (!cr.re) return Status::InvalidArgument("rule " + rule.id + ": regex: " + err);
-      if (rule.secret_group > cr.re->NumberOfCapturingGroups())
-        return Status::InvalidArgument("rule " + rule.id + ": secretGroup beyond the groups");
+      // Checking the secret group needs the compiled regex (few rules have one).
+      if (rule.secret_group > 0) {
+        const RE2* re = cr.re->get();
+        if (!re) return Status::InvalidArgument(cr.re->error());
+        if (rule.secret_group > re->NumberOfCapturingGroups())
+          return Status::InvalidArgument("rule " + rule.id + ": secretGroup beyond the groups");
+      }
     }
     if (!rule.path.empty()) {
-      cr.path = CompileRe2(rule.path, &err);
+      cr.path = CheckedLazy(rule.path, "rule " + rule.id + ": path", &err);
       if (!cr.path) return Status::InvalidArgument("rule " + rule.id + ": path: " + err);
     }
     if (rule.regex.empty() && rule.path.empty())
@@ -275,7 +344,7 @@ Result<std::unique_ptr<SecretScanner::Compiled>> Prepare(RuleSet set, Prefilter 
   for (const auto& a : set.global_allowlists) {
     if (a.regexes.empty() && a.stopwords.empty() && !a.paths.empty()) {
       for (const auto& p : a.paths) {
-        auto re = CompileRe2(p, &err);
+        auto re = CheckedLazy(p, "global allowlist path", &err);
         if (!re) return Status::InvalidArgument("global allowlist path: " + err);
         c->global_paths.push_back(std::move(re));
       }
@@ -578,8 +647,8 @@ struct ScanContext {
   std::vector<std::pair<size_t, size_t>> open;  // per rule: open region, start > end = none
   std::set<std::pair<size_t, uint64_t>> seen;   // (rule, secret offset)
   std::vector<std::pair<Finding, uint64_t>> findings;
-  std::vector<RE2::Arg> args;
   bool truncated = false;
+  std::string error;  // a regex that could not be compiled at its first use (the first one)
 };
 
 }  // namespace
@@ -600,13 +669,18 @@ static void Confirm(ScanContext& ctx, size_t r, size_t begin, size_t end) {
       }
     if (!any) return;
   }
-  const int ngroups = cr.re->NumberOfCapturingGroups();
+  const RE2* re = cr.re->get();
+  if (!re) {
+    if (ctx.error.empty()) ctx.error = cr.re->error();
+    return;
+  }
+  const int ngroups = re->NumberOfCapturingGroups();
   std::vector<re2::StringPiece> pieces(static_cast<size_t>(ngroups) + 1);
   std::vector<std::string_view> groups(pieces.size());
   size_t pos = begin;
   while (pos <= end && ctx.findings.size() < ctx.options->max_findings) {
-    if (!cr.re->Match(re2::StringPiece(ctx.data.data(), ctx.data.size()), pos, end, RE2::UNANCHORED,
-                      pieces.data(), static_cast<int>(pieces.size())))
+    if (!re->Match(re2::StringPiece(ctx.data.data(), ctx.data.size()), pos, end, RE2::UNANCHORED,
+                   pieces.data(), static_cast<int>(pieces.size())))
       break;
     for (size_t g = 0; g < pieces.size(); ++g)
       groups[g] = std::string_view(pieces[g].data(), pieces[g].size());
@@ -635,12 +709,12 @@ static void Confirm(ScanContext& ctx, size_t r, size_t begin, size_t end) {
     std::string_view line = ctx.data.substr(ls, le - ls);
     bool allowed = false;
     for (const auto& a : cr.allows)
-      if (Allowed(a, secret, match, line, ctx.path)) {
+      if (Allowed(a, secret, match, line, ctx.path, &ctx.error)) {
         allowed = true;
         break;
       }
     for (size_t i = 0; !allowed && i < ctx.c->global.size(); ++i)
-      allowed = Allowed(ctx.c->global[i], secret, match, line, ctx.path);
+      allowed = Allowed(ctx.c->global[i], secret, match, line, ctx.path, &ctx.error);
     if (allowed) continue;
     if (ctx.options->honour_allow_comments) {
       size_t me = LineEnd(ctx.data, mstart + match.size());
@@ -664,7 +738,7 @@ static void Confirm(ScanContext& ctx, size_t r, size_t begin, size_t end) {
 // when the new one does not touch it.
 static void AddRegion(ScanContext& ctx, size_t r, size_t begin, size_t end) {
   const auto& cr = ctx.c->rules[r];
-  if (cr.path && !RE2::PartialMatch(ctx.path, *cr.path)) return;
+  if (cr.path && !LazyPartialMatch(ctx.path, *cr.path, &ctx.error)) return;
   auto& open = ctx.open[r];
   if (open.first <= open.second && begin <= open.second) {
     open.second = std::max(open.second, end);
@@ -720,10 +794,10 @@ Result<ScanResult> SecretScanner::Scan(std::string_view data, std::string_view p
     result.skipped_binary = true;
     return result;
   }
-  for (const auto& re : c_->global_paths)
-    if (RE2::PartialMatch(path, *re)) return result;
-
   ScanContext ctx;
+  for (const auto& re : c_->global_paths)
+    if (LazyPartialMatch(path, *re, &ctx.error)) return result;
+  if (!ctx.error.empty()) return Status::InvalidArgument(ctx.error);
   ctx.c = c_.get();
   ctx.data = data;
   ctx.path = path;
@@ -762,14 +836,15 @@ Result<ScanResult> SecretScanner::Scan(std::string_view data, std::string_view p
       Confirm(ctx, r, ctx.open[r].first, ctx.open[r].second);
   for (size_t r : c_->whole_buffer_rules) {
     const auto& cr = c_->rules[r];
-    if (cr.path && !RE2::PartialMatch(path, *cr.path)) continue;
+    if (cr.path && !LazyPartialMatch(path, *cr.path, &ctx.error)) continue;
     Confirm(ctx, r, 0, data.size());
   }
   for (size_t r : c_->path_only_rules) {
     const auto& cr = c_->rules[r];
-    if (!RE2::PartialMatch(path, *cr.path)) continue;
+    if (!LazyPartialMatch(path, *cr.path, &ctx.error)) continue;
     bool allowed = false;
-    for (const auto& a : cr.allows) allowed = allowed || Allowed(a, path, path, "", path);
+    for (const auto& a : cr.allows)
+      allowed = allowed || Allowed(a, path, path, "", path, &ctx.error);
     if (allowed) continue;
     Finding f;
     f.rule_id = cr.rule.id;
@@ -779,6 +854,7 @@ Result<ScanResult> SecretScanner::Scan(std::string_view data, std::string_view p
     f.fingerprint = Fingerprint(cr.rule.id, path, path);
     ctx.findings.emplace_back(std::move(f), 0);
   }
+  if (!ctx.error.empty()) return Status::InvalidArgument(ctx.error);
   std::sort(ctx.findings.begin(), ctx.findings.end(),
             [](const auto& a, const auto& b) { return a.second < b.second; });
   uint64_t line = 1;

@@ -77,7 +77,9 @@ enum class Prefilter {
 class SecretScanner {
  public:
   //! Compiles the rule set. Fails (kInvalidArgument) when a rule regex or allow-list regex is
-  //! not valid RE2 syntax, or when the rule set is empty.
+  //! not valid RE2 syntax, or when the rule set is empty. The RE2 confirmations are compiled
+  //! at their first use (most rules see no candidate in a given scan); a regex too large for
+  //! RE2's memory budget then fails the Scan that needs it (kInvalidArgument naming the rule).
   static Result<std::unique_ptr<SecretScanner>> Create(RuleSet rules,
                                                        Prefilter prefilter = Prefilter::kKeywords);
   ~SecretScanner();
@@ -123,6 +125,9 @@ class SecretScanner {
 //! Severity of a finding of a rule, by rule id: "critical" for private keys and cloud-provider
 //! credentials (AWS, GCP, Azure), "medium" for generic keyword/entropy rules, "high" otherwise.
 std::string_view RuleSeverity(std::string_view rule_id);
+//! True when `pattern` is valid RE2 syntax (Latin-1), checked without compiling it; else false
+//! with RE2's message in *error.
+bool RegexSyntaxOk(const std::string& pattern, std::string* error);
 //! Shannon entropy in bits per byte.
 double ShannonEntropy(std::string_view s);
 //! Redacted form of a secret: its first min(4, len/4) characters followed by "****".

@@ -292,6 +292,38 @@ TEST(PrefilterTest, RuleSeverity) {
   EXPECT_EQ(RuleSeverity("generic-api-key"), "medium");
 }
 
+// Regexes are syntax-checked at Create and compiled at first use: a valid pattern too large for
+// RE2's memory budget fails the scan that needs it, naming the rule, and the scanner goes on
+// serving the other rules' scans.
+TEST(ScannerUserRules, RegexTooLargeToCompileFailsTheScanThatNeedsIt) {
+  RuleSet set = BuiltinRules();
+  Rule huge;
+  huge.id = "huge-rule";
+  for (int i = 0; i < 800; ++i) huge.regex += "(?:ab|cd|ef){1000}";  // ~7M instructions
+  huge.keywords = {"zzzz"};  // keyword-triggered: not in the vectorscan database
+  set.rules.push_back(huge);
+  std::string error;
+  EXPECT_TRUE(RegexSyntaxOk(huge.regex, &error)) << error;
+  EXPECT_FALSE(RegexSyntaxOk("(a", &error));
+  EXPECT_NE(error.find("missing )"), std::string::npos) << error;
+  auto s = SecretScanner::Create(set);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto scratch = (*s)->NewScratch();
+  ASSERT_TRUE(scratch.ok());
+  auto clean = (*s)->Scan("token: ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n", "a", **scratch);
+  ASSERT_TRUE(clean.ok()) << clean.status().ToString();
+  ASSERT_FALSE(clean->findings.empty());
+  EXPECT_EQ(clean->findings[0].rule_id, "github-pat");
+  auto needs = (*s)->Scan("zzzz abc\n", "a", **scratch);
+  ASSERT_FALSE(needs.ok());
+  EXPECT_EQ(needs.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(needs.status().message().find("rule huge-rule: regex"), std::string::npos)
+      << needs.status().ToString();
+  auto again = (*s)->Scan("token: ghp_8Kd92LmQp3Rs7Tv1Wx5Yz0Bc4Df6Gh2Jk9Lm\n", "a", **scratch);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->findings.size(), clean->findings.size());
+}
+
 // --- Serialized compiled databases (the on-disk cache of adapters/secretscan) ---
 
 // Text with a finding for several rules (keyword-triggered and regex-prefiltered ones).
