@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "adapters/gitrepo/git_file.h"
+#include "adapters/gitops/gitops.h"
 #include "adapters/inventory/allowed_roots.h"
 #include "adapters/kubernetes/kube_executor.h"
 #include "adapters/kubernetes/kube_inventory.h"
@@ -142,6 +143,8 @@ struct App::Parts {
   std::unique_ptr<self_healing::RunbookActionExecutor> runbook_executor;
   std::shared_ptr<const kube::KubeClient> kube;  // null: Kubernetes not configured
   std::unique_ptr<kube::KubernetesExecutor> kube_executor;
+  std::shared_ptr<const gitops::ArgoCdClient> argocd;  // null: Argo CD not configured
+  std::unique_ptr<gitops::ArgoCdRollbackExecutor> argocd_executor;
   std::unique_ptr<self_healing::HealingService> healing;  // after its executors: destroyed first
   std::unique_ptr<costopt::CostService> cost;
   std::unique_ptr<notifications::NotificationService> notifications;
@@ -323,6 +326,18 @@ Status BuildKubernetes(App::Parts& p) {
   return Status::Ok();
 }
 
+// Argo CD (argocd_url + argocd_token_file): its API server's REST API, for the CI/CD GitOps
+// procedures and the argocd_rollback healing action. An unusable setting stops the start.
+Status BuildArgoCd(App::Parts& p) {
+  if (p.config.argocd_url.empty()) return Status::Ok();
+  gitops::ArgoCdOptions options;
+  options.url = p.config.argocd_url;
+  options.token_file = p.config.argocd_token_file;
+  options.http.policy = http::OutboundPolicy::AllowLocal();  // in-cluster or on the host
+  DAI_ASSIGN_OR_RETURN(p.argocd, gitops::ArgoCdClient::Create(std::move(options)));
+  return Status::Ok();
+}
+
 // Self-healing: supervised processes (from --supervise-file), the executors behind the
 // allow-listed action types, and the service. A supervised process that exits becomes a
 // health_check signal; escalations become incidents through the Incident Commander.
@@ -387,6 +402,8 @@ Status BuildSelfHealing(App::Parts& p) {
   // Kubernetes actions: with no integration configured the executor answers
   // FAILED_PRECONDITION naming the setting (shown by dry-runs and recorded on executions).
   p.kube_executor = std::make_unique<kube::KubernetesExecutor>(p.kube, p.clock);
+  DAI_RETURN_IF_ERROR(BuildArgoCd(p));
+  p.argocd_executor = std::make_unique<gitops::ArgoCdRollbackExecutor>(p.argocd);
   // config_drift rules read (and apply_desired writes) files only under drift_roots: symbolic
   // links resolved first, so a link inside a root cannot point outside it; at most 8 MiB.
   auto drift_path = [roots = p.config.drift_roots](const std::string& path) -> Result<std::string> {
@@ -479,7 +496,8 @@ Status BuildSelfHealing(App::Parts& p) {
       {"apply_desired", p.drift_executor.get()},     {"run_runbook", p.runbook_executor.get()},
       {"restart_pod", p.kube_executor.get()},        {"rollout_restart", p.kube_executor.get()},
       {"cordon_node", p.kube_executor.get()},        {"scale_up", p.kube_executor.get()},
-      {"scale_down", p.kube_executor.get()},         {"rollback", p.kube_executor.get()}};
+      {"scale_down", p.kube_executor.get()},         {"rollback", p.kube_executor.get()},
+      {"argocd_rollback", p.argocd_executor.get()}};
   self_healing::HealingHooks hooks;
   hooks.publish = [pp](const std::string& type, const std::string& json) {
     PublishEvent(*pp, type, json);
@@ -807,6 +825,14 @@ Status BuildRegistry(App::Parts& p) {
   cicd_options.runs_dir = p.config.runs_dir;
   cicd_options.run_user = p.config.run_user;
   cicd_options.prometheus = p.prometheus ? &*p.prometheus : nullptr;
+  cicd_options.argocd = p.argocd;
+  cicd_options.kube = p.kube;
+  // A failing canary rolls back through Self-Healing (its rule's safety checks apply).
+  cicd_options.request_healing = [pp](const std::string& action, const std::string& target,
+                                      const std::map<std::string, std::string>& labels,
+                                      const Json& evidence) -> Result<Json> {
+    return pp->healing->Request(action, target, labels, "canary", evidence);
+  };
   p.cicd = std::make_unique<cicd::CicdService>(
       *p.store->db, p.clock, cicd_options, [pp](const std::string& type, const std::string& json) {
         PublishEvent(*pp, type, json);

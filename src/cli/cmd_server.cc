@@ -137,6 +137,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
              "Price sheet: per GiB-hour of memory [0.004237]");
   AddSetting(serve, *serve_flags, "opencost_url",
              "OpenCost base URL for the allocation pull; empty: none");
+  AddSetting(serve, *serve_flags, "argocd_url", "Argo CD API server URL; empty: none");
+  AddSetting(serve, *serve_flags, "argocd_token_file", "File holding the Argo CD API token");
   serve->callback([&state, serve_flags] { state.exit_code = RunServe(*serve_flags); });
 
   // ask: the assistant over the local store (the same read-only tools as the web chat)

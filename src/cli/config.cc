@@ -95,7 +95,9 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "llm_usd_per_1k_completion",
                                                 "cost_price_vcpu_hour",
                                                 "cost_price_gib_hour",
-                                                "opencost_url"};
+                                                "opencost_url",
+                                                "argocd_url",
+                                                "argocd_token_file"};
   return keys;
 }
 
@@ -270,6 +272,15 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     (key == "cost_price_vcpu_hour" ? c.cost_price_vcpu_hour : c.cost_price_gib_hour) = d;
     return Status::Ok();
   }
+  if (key == "argocd_url") {
+    if (!v.empty()) DAI_RETURN_IF_ERROR(CheckUrl(key, v, source));
+    c.argocd_url = v;
+    return Status::Ok();
+  }
+  if (key == "argocd_token_file") {
+    c.argocd_token_file = v;
+    return Status::Ok();
+  }
   if (key == "opencost_url") {
     if (!v.empty()) DAI_RETURN_IF_ERROR(CheckUrl(key, v, source));
     c.opencost_url = v;
@@ -409,7 +420,8 @@ std::string DescribeConfig(const Config& c) {
     << "llm_budget_usd: " << c.llm_budget_usd << "\n"
     << "cost_price_vcpu_hour: " << c.cost_price_vcpu_hour << "\n"
     << "cost_price_gib_hour: " << c.cost_price_gib_hour << "\n"
-    << "opencost_url: " << (c.opencost_url.empty() ? "(not configured)" : c.opencost_url) << "\n";
+    << "opencost_url: " << (c.opencost_url.empty() ? "(not configured)" : c.opencost_url) << "\n"
+    << "argocd_url: " << (c.argocd_url.empty() ? "(not configured)" : c.argocd_url) << "\n";
   return o.str();
 }
 

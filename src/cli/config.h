@@ -83,6 +83,10 @@ struct Config {
   double cost_price_vcpu_hour = 0.031611;
   double cost_price_gib_hour = 0.004237;
   std::string opencost_url;
+  //! Argo CD's API server and a file holding its API token (re-read on every request); empty
+  //! URL: Argo CD is not configured.
+  std::string argocd_url;
+  std::string argocd_token_file;
 
   //! The database URL actually used.
   std::string DatabaseUrl() const;

@@ -1220,6 +1220,27 @@ CREATE TABLE cost_rollup (
 );
 )SQL";
 
+// Migration 26: healing_rules.action_type gains 'argocd_rollback' (a failing canary, or any
+// rule, rolls an Argo CD Application back), by migration 18's procedure; the index on
+// healing_actions(action_type) bumps the schema cookie.
+constexpr std::string_view kMigration26Sqlite = R"SQL(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master
+   SET sql = replace(sql, '''apply_desired'',''custom''', '''apply_desired'',''argocd_rollback'',''custom''')
+ WHERE type = 'table' AND name = 'healing_rules';
+PRAGMA writable_schema = RESET;
+CREATE INDEX healing_actions_action_type_idx ON healing_actions(action_type);
+)SQL";
+
+constexpr std::string_view kMigration26Postgres = R"SQL(
+ALTER TABLE healing_rules DROP CONSTRAINT IF EXISTS healing_rules_action_type_check;
+ALTER TABLE healing_rules ADD CONSTRAINT healing_rules_action_type_check CHECK (action_type IN (
+  'restart_process','restart_service','restart_pod','rollout_restart','scale_up','scale_down',
+  'rollback','cordon_node','run_runbook','http_request','notify','apply_desired',
+  'argocd_rollback','custom'));
+CREATE INDEX healing_actions_action_type_idx ON healing_actions(action_type);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::string k25Sqlite =
       std::string(kMigration25Sqlite) + std::string(kMigration25Rollup);
@@ -1245,6 +1266,7 @@ const std::vector<Migration>& Registry() {
        kMigration22Postgres},
       {24, "notifications: grafana annotation channels", kMigration24Sqlite, kMigration24Postgres},
       {25, "cost optimizer: per-dimension rollup, leaner line items", k25Sqlite, k25Postgres},
+      {26, "self-healing: the argocd_rollback action", kMigration26Sqlite, kMigration26Postgres},
   };
   return kAll;
 }

@@ -29,6 +29,9 @@
 // next revision; status.observedGeneration, replicas, updatedReplicas, readyReplicas and
 // availableReplicas then follow spec.replicas - unless the object is annotated
 // fake.devops-ai.dev/stuck: "true", in which case readyReplicas stays where it was.
+// Flux's Kustomization (kustomize.toolkit.fluxcd.io/v1) and HelmRelease (helm.toolkit.fluxcd.io/v2)
+// are served as installed custom resources; a reconcile requested by annotation is handled as
+// Flux's controllers do (see fluxReconcile).
 // Test control (not part of the Kubernetes API): POST /fake/apply {object}, POST /fake/delete
 // {kind, namespace, name}, POST /fake/logs {namespace, pod, container, lines:[{time, text}]},
 // GET /fake/requests (method, path, query, contentType, authorization present, body).
@@ -56,6 +59,9 @@ const RESOURCES = [
   ['networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true],
   ['policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true],
   ['autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true],
+  // Flux's custom resources (their CRDs installed): Kustomization and HelmRelease.
+  ['kustomize.toolkit.fluxcd.io', 'v1', 'kustomizations', 'Kustomization', true],
+  ['helm.toolkit.fluxcd.io', 'v2', 'helmreleases', 'HelmRelease', true],
 ].map(([group, version, resource, kind, namespaced]) => ({ group, version, resource, kind, namespaced }));
 
 const byResource = new Map(RESOURCES.map((r) => [`${r.group}/${r.version}/${r.resource}`, r]));
@@ -315,6 +321,10 @@ export class FakeKube {
 
   // The deployment / replicaset controllers, reduced to what rollouts and scaling show.
   reconcile(res, o, old) {
+    if (['kustomizations', 'helmreleases'].includes(res.resource)) {
+      this.fluxReconcile(res, o);
+      return;
+    }
     if (!['deployments', 'statefulsets', 'replicasets', 'daemonsets'].includes(res.resource)) return;
     const stuck = o.metadata.annotations?.[STUCK] === 'true';
     if (res.resource === 'deployments' && o.spec?.template) {
@@ -373,6 +383,32 @@ export class FakeKube {
     const existed = this.objects.has(k);
     this.objects.set(k, o);
     this.record(existed ? 'MODIFIED' : 'ADDED', res, o);
+  }
+
+  // Flux's controllers, in miniature: a reconcile requested by the
+  // reconcile.fluxcd.io/requestedAt annotation is handled shortly after (not in the PATCH's own
+  // answer) unless the object is suspended: status.lastHandledReconcileAt takes the
+  // annotation's value, the last attempted revision becomes the applied one and Ready turns
+  // True (ReconciliationSucceeded), as kustomize-controller and helm-controller report it.
+  fluxReconcile(res, o) {
+    const requested = o.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
+    if (!requested || o.spec?.suspend || o.status?.lastHandledReconcileAt === requested) return;
+    setTimeout(() => {
+      try {
+        this.update(res, o.metadata.namespace, o.metadata.name, (cur) => {
+          if (cur.spec?.suspend || cur.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'] !== requested) return cur;
+          const st = cur.status || {};
+          const rev = st.lastAttemptedRevision || st.lastAppliedRevision || '';
+          const ready = { type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded',
+            message: res.resource === 'helmreleases' ? `Helm upgrade succeeded for release ${cur.metadata.namespace}/${cur.metadata.name}` : `Applied revision: ${rev}`,
+            lastTransitionTime: new Date().toISOString(), observedGeneration: cur.metadata.generation };
+          cur.status = { ...st, lastHandledReconcileAt: requested, observedGeneration: cur.metadata.generation,
+            ...(res.resource === 'kustomizations' ? { lastAppliedRevision: rev } : {}),
+            conditions: [ready, ...(st.conditions || []).filter((c) => c.type !== 'Ready')] };
+          return cur;
+        });
+      } catch { /* deleted meanwhile */ }
+    }, 100);
   }
 
   update(res, ns, name, mutate, expectRv) {

@@ -13,10 +13,10 @@ namespace {
 constexpr std::array<std::string_view, 7> kConditionNames = {
     "alert",        "metric_threshold", "anomaly",     "deployment_failure",
     "config_drift", "log_pattern",      "health_check"};
-constexpr std::array<std::string_view, 12> kActionNames = {
-    "restart_process", "restart_service", "restart_pod", "rollout_restart",
-    "scale_up",        "scale_down",      "rollback",    "cordon_node",
-    "run_runbook",     "http_request",    "notify",      "apply_desired"};
+constexpr std::array<std::string_view, 13> kActionNames = {
+    "restart_process", "restart_service", "restart_pod",    "rollout_restart", "scale_up",
+    "scale_down",      "rollback",        "cordon_node",    "run_runbook",     "http_request",
+    "notify",          "apply_desired",   "argocd_rollback"};
 
 std::string Join(const auto& names) {
   std::string out;
@@ -346,6 +346,21 @@ Status ValidateAction(ActionType type, const Json& cfg, std::string_view where,
           }
         }
       }
+      return Status::Ok();
+    }
+    case ActionType::kArgocdRollback: {
+      DAI_RETURN_IF_ERROR(keys({"appNamespace", "historyId", "prune", "verifyTimeoutSeconds"}));
+      DAI_ASSIGN_OR_RETURN(target, ParseTarget(cfg, where, ""));
+      DAI_RETURN_IF_ERROR(IntField(cfg, "verifyTimeoutSeconds", 120, 1, 1800, where).status());
+      DAI_ASSIGN_OR_RETURN(std::string ns, StringField(cfg, "appNamespace", false, 63, where));
+      if (!ns.empty() && !SafeName(ns))
+        return Bad(Field(where, "appNamespace"), "not a valid namespace name");
+      if (cfg.contains("historyId") &&
+          (!cfg["historyId"].is_number_integer() || cfg["historyId"].get<int64_t>() < 0))
+        return Bad(Field(where, "historyId"),
+                   "a history entry id (integer >= 0); absent: the entry before the current");
+      if (cfg.contains("prune") && !cfg["prune"].is_boolean())
+        return Bad(Field(where, "prune"), "true or false");
       return Status::Ok();
     }
     case ActionType::kCordonNode: {

@@ -46,7 +46,8 @@ enum class ActionType {
   kRunRunbook,
   kHttpRequest,
   kNotify,
-  kApplyDesired,  //!< config_drift rules only: re-apply the desired state to the drifted object
+  kApplyDesired,    //!< config_drift rules only: re-apply the desired state to the drifted object
+  kArgocdRollback,  //!< roll an Argo CD Application back to an earlier history entry
 };
 
 std::string_view ConditionTypeName(ConditionType t);

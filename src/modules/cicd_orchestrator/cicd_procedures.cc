@@ -25,16 +25,26 @@ Json DefinitionSchema() {
                     s::Req("jobs", s::Array(job))});
 }
 
+Json RollbackSchema() {
+  return s::Object({s::Req("action", s::Enum({"rollback", "run_runbook", "argocd_rollback"})),
+                    s::Req("target", s::String(1, 253))});
+}
+
+Json DeployTargetsSchema() {
+  return s::Array(
+      s::Object({s::Req("name", s::String(1, 200)), s::Opt("rollback", RollbackSchema())}), 50);
+}
+
 Json PipelineSchema() {
-  return s::Object({s::Req("id", s::Int()), s::Req("name", s::String()),
-                    s::Req("repository", s::String()), s::Req("branch", s::String()),
-                    s::Req("provider", s::String()), s::Req("generated", s::Bool()),
-                    s::Req("status", s::String()), s::Req("definition", DefinitionSchema()),
-                    s::Req("lastRunStatus", s::Nullable(s::String())),
-                    s::Req("lastRunAt", s::Nullable(s::DateTime())),
-                    s::Req("successRate", s::Nullable(s::Number())),
-                    s::Req("avgDurationSeconds", s::Nullable(s::Number())),
-                    s::Req("createdAt", s::DateTime()), s::Opt("yaml", s::String())});
+  return s::Object(
+      {s::Req("id", s::Int()), s::Req("name", s::String()), s::Req("repository", s::String()),
+       s::Req("branch", s::String()), s::Req("provider", s::String()),
+       s::Req("generated", s::Bool()), s::Req("status", s::String()),
+       s::Req("definition", DefinitionSchema()), s::Req("lastRunStatus", s::Nullable(s::String())),
+       s::Req("lastRunAt", s::Nullable(s::DateTime())),
+       s::Req("successRate", s::Nullable(s::Number())),
+       s::Req("avgDurationSeconds", s::Nullable(s::Number())), s::Req("createdAt", s::DateTime()),
+       s::Opt("yaml", s::String()), s::Opt("deployTargets", DeployTargetsSchema())});
 }
 
 Json RunSchema() {
@@ -80,7 +90,9 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
                  s::Opt("branch", s::String(1, 255)),
                  s::Opt("definition", s::Any(),
                         "our pipeline model (object) or GitHub Actions YAML (string); "
-                        "generated from the repository when absent")}),
+                        "generated from the repository when absent"),
+                 s::Opt("deployTargets", DeployTargetsSchema(),
+                        "deploy targets and the rollback a failing canary takes")}),
       PipelineSchema(),
       "Create a pipeline (generated from the repository unless a definition is given)",
       [this](const Json& in, CallContext& ctx) { return CreatePipeline(in, *ctx.identity); }));
@@ -88,6 +100,29 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
       "cicdOrchestrator.getPipeline", Q, Role::kViewer, s::Object({s::Req("id", id)}),
       PipelineSchema(), "One pipeline with its definition and GitHub Actions YAML",
       [this](const Json& in, CallContext&) { return GetPipeline(in["id"].get<int64_t>()); }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.updatePipeline", M, Role::kOperator,
+      s::Object({s::Req("id", id),
+                 s::Opt("definition", s::Any(),
+                        "our pipeline model (object) or GitHub Actions YAML (string)"),
+                 s::Opt("deployTargets", DeployTargetsSchema(),
+                        "deploy targets and the rollback a failing canary takes")}),
+      PipelineSchema(), "Replace a pipeline's definition and/or deploy targets",
+      [this](const Json& in, CallContext&) { return UpdatePipeline(in); }));
+  // A mutation only so that a large definition travels in a POST body; it changes nothing and
+  // is not audited.
+  Procedure export_pipeline = MakeProcedure(
+      "cicdOrchestrator.exportPipeline", M, Role::kViewer,
+      s::Object({s::Opt("definition", s::Any(), "our pipeline model"),
+                 s::Opt("yaml", s::String(1, 1 << 20), "GitHub Actions workflow YAML"),
+                 s::Opt("format", s::Enum({"github", "gitlab"}))}),
+      s::Object({s::Req("format", s::String()), s::Req("yaml", s::String()),
+                 s::Req("definition", DefinitionSchema())}),
+      "A pipeline definition as GitHub Actions or GitLab CI YAML, or GitHub Actions YAML as a "
+      "definition (the editor's round trip); cycles and unknown needs are refused",
+      [this](const Json& in, CallContext&) { return ExportPipeline(in); });
+  export_pipeline.audit = false;
+  registry.Add(std::move(export_pipeline));
   registry.Add(MakeProcedure(
       "cicdOrchestrator.triggerRun", M, Role::kOperator,
       s::Object({s::Req("pipelineId", id), s::Opt("ref", s::String(1, 255))}), RunSchema(),
@@ -187,7 +222,10 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
       s::Object({s::Req("metrics", s::Array(metric, 50)), s::Opt("end", s::DateTime()),
                  s::Opt("windowSeconds", s::Int(10, 86400)), s::Opt("stepSeconds", s::Int(1, 3600)),
                  s::Opt("passThreshold", s::Number()), s::Opt("failThreshold", s::Number()),
-                 s::Opt("alpha", s::Number())}),
+                 s::Opt("alpha", s::Number()),
+                 s::Opt("rollback", RollbackSchema(),
+                        "on a failing verdict, request this healing action through Self-Healing"),
+                 s::Opt("pipelineId", id), s::Opt("deployTarget", s::String(1, 200))}),
       s::Object(
           {s::Req("score", s::Number()), s::Req("decision", s::Enum({"pass", "marginal", "fail"})),
            s::Req("rollback", s::Bool()), s::Req("summary", s::String()),
@@ -196,10 +234,17 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
                       {s::Req("name", s::String()), s::Req("classification", s::String()),
                        s::Req("failed", s::Bool()), s::Req("pValue", s::Number()),
                        s::Req("baselineMedian", s::Number()), s::Req("canaryMedian", s::Number()),
-                       s::Req("relativeShift", s::Number())})))}),
+                       s::Req("relativeShift", s::Number())}))),
+           s::Opt("autoRollback",
+                  s::Object({s::Req("action", s::String()), s::Req("target", s::String()),
+                             s::Req("from", s::String()), s::Req("requested", s::Bool()),
+                             s::Opt("healingActionId", s::Int()),
+                             s::Opt("healingVerdict", s::String()), s::Opt("rule", s::String()),
+                             s::Opt("reason", s::String()), s::Opt("error", s::String())}))}),
       "Judge a canary against its baseline (Mann-Whitney U per metric; samples or PromQL over a "
-      "window)",
+      "window); a failing one rolls back through Self-Healing when a rollback is configured",
       [this](const Json& in, CallContext&) { return JudgeCanary(in); }));
+  RegisterGitopsProcedures(registry);
   registry.Add(MakeProcedure(
       "cicdOrchestrator.releaseNotes", M, Role::kOperator,
       s::Object({s::Req("repository", s::String(1, 4096)), s::Opt("from", s::String(1, 255)),

@@ -46,6 +46,7 @@ Json PipelineJson(const store::Row& r) {
       {"generated", r.GetBool("generated")},
       {"status", r.GetString("status")},
       {"definition", cfg.value("definition", Json::object())},
+      {"deployTargets", cfg.value("deployTargets", Json::array())},
       {"lastRunStatus",
        r.IsNull("last_run_status") ? Json(nullptr) : Json(r.GetString("last_run_status"))},
       {"lastRunAt", OptTime(r.GetOptTime("last_run_at"))},
@@ -273,6 +274,9 @@ Result<Json> CicdService::CreatePipeline(const Json& in, const Identity& who) {
   }
   if (p.name.empty()) p.name = name;
   Json config = {{"definition", PipelineToJson(p)}};
+  if (in.contains("deployTargets")) {
+    DAI_ASSIGN_OR_RETURN(config["deployTargets"], CheckDeployTargets(in["deployTargets"]));
+  }
   const TimePoint now = clock_.Now();
   auto id = store::internal::InsertReturningId(
       db_,
@@ -1034,6 +1038,8 @@ std::vector<double> Numbers(const Json& a) {
 }  // namespace
 
 Result<Json> CicdService::JudgeCanary(const Json& in) {
+  // The rollback target is resolved first: a bad one is refused before any query runs.
+  DAI_ASSIGN_OR_RETURN(Json rollback_target, CanaryRollbackTarget(in));
   std::vector<CanaryMetric> metrics;
   TimePoint end = clock_.Now();
   if (in.contains("end")) {
@@ -1092,11 +1098,13 @@ Result<Json> CicdService::JudgeCanary(const Json& in) {
                   {"canaryMedian", m.canary_median},
                   {"relativeShift", m.relative_shift}});
   std::string decision(CanaryDecisionName(v.decision));
-  return Json{{"score", v.score},
-              {"decision", decision},
-              {"rollback", v.decision == CanaryDecision::kFail},
-              {"summary", v.summary},
-              {"metrics", ms}};
+  Json out{{"score", v.score},
+           {"decision", decision},
+           {"rollback", v.decision == CanaryDecision::kFail},
+           {"summary", v.summary},
+           {"metrics", ms}};
+  if (!rollback_target.is_null()) out["autoRollback"] = AutoRollback(rollback_target, out, in);
+  return out;
 }
 
 Result<Json> CicdService::ReleaseNotes(const std::string& repository, const std::string& from,

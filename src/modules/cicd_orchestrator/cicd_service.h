@@ -23,6 +23,12 @@
 namespace dai::prometheus {
 class PrometheusClient;
 }
+namespace dai::kube {
+class KubeClient;
+}
+namespace dai::gitops {
+class ArgoCdClient;
+}
 
 namespace dai::cicd {
 
@@ -36,7 +42,25 @@ struct CicdServiceOptions {
   std::string run_user = "nobody";
   std::chrono::milliseconds step_timeout{std::chrono::minutes(10)};
   const prometheus::PrometheusClient* prometheus = nullptr;  //!< for canary queries; may be null
+  //! Auto-rollback through Self-Healing: requests healing action `action` on `target` through
+  //! the enabled healing rule that allows it (its approval, limits and cooldown apply), with
+  //! `labels` on the signal and `evidence` (the canary verdict) recorded on the action. Returns
+  //! the decision ({id, verdict, reason, rule, target}). Empty: a canary that fails with a
+  //! rollback configured reports that Self-Healing is not available.
+  std::function<Result<Json>(const std::string& action, const std::string& target,
+                             const std::map<std::string, std::string>& labels,
+                             const Json& evidence)>
+      request_healing;
+  std::shared_ptr<const gitops::ArgoCdClient> argocd;  //!< null: Argo CD is not configured
+  std::shared_ptr<const kube::KubeClient> kube;        //!< Flux's objects; null: no cluster
 };
+
+//! The healing actions a canary may roll back with.
+inline constexpr const char* kRollbackActions[] = {"rollback", "run_runbook", "argocd_rollback"};
+
+//! Validates a pipeline's deploy targets ([{name, rollback?: {action, target}}]): names unique
+//! and non-empty, actions among kRollbackActions, targets non-empty. Returns them normalised.
+Result<Json> CheckDeployTargets(const Json& targets);
 
 class CicdService {
  public:
@@ -73,7 +97,21 @@ class CicdService {
   Result<Json> IngestJunit(int64_t pipeline_id, const std::string& xml, const std::string& commit);
   Result<Json> TestHealth(int64_t pipeline_id);
   Result<Json> GetOptimizations(std::optional<int64_t> pipeline_id);
+  //! With `rollback` ({action, target}) or `pipelineId` + `deployTarget` (the pipeline's
+  //! deploy target's rollback), a failing verdict requests that rollback through Self-Healing
+  //! (options.request_healing); the answer's `autoRollback` says what was decided and why.
   Result<Json> JudgeCanary(const Json& in);
+  //! Replaces a pipeline's definition and/or deploy targets (each {name, rollback?}).
+  Result<Json> UpdatePipeline(const Json& in);
+  //! The pipeline editor's round trip: a definition (our model) or GitHub Actions YAML, checked
+  //! for structure (ids, needs, cycles), as {format, yaml, definition}.
+  Result<Json> ExportPipeline(const Json& in);
+  //! GitOps (gitops_procedures.cc): status, sync / reconcile, rollback (Argo CD), suspend
+  //! (Flux). FAILED_PRECONDITION naming the setting when the provider is not configured.
+  Result<Json> GitopsStatus(const Json& in);
+  Result<Json> GitopsSync(const Json& in);
+  Result<Json> GitopsRollback(const Json& in);
+  Result<Json> GitopsSuspend(const Json& in);
   //! With a narrator (an LLM), a "Summary" written from the parsed commits is added after the
   //! title and labelled with the model; otherwise (or when it fails) the notes are the
   //! deterministic ones and `narrative` says why.
@@ -91,6 +129,14 @@ class CicdService {
   //! earlier runs; stored on the run row.
   void RecordPrediction(int64_t run_id, int64_t pipeline_id, const std::string& checkout);
   std::optional<int64_t> JobOfRun(int64_t run_id);
+  //! The rollback a canary judgement asks for (canary_rollback.cc): in["rollback"], or the
+  //! rollback of in["deployTarget"] of pipeline in["pipelineId"]; null Json when none.
+  Result<Json> CanaryRollbackTarget(const Json& in);
+  //! Requests `target`'s rollback through Self-Healing when `verdict` failed.
+  Json AutoRollback(const Json& target, const Json& verdict, const Json& in);
+  void RegisterGitopsProcedures(ProcedureRegistry& registry);
+  Status NeedArgo() const;
+  Status NeedFlux() const;
 
   store::Database& db_;
   const Clock& clock_;

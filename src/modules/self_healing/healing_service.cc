@@ -1277,7 +1277,7 @@ Status HealingService::EvaluateDriftRules() {
 
 Result<Json> HealingService::Request(const std::string& action_type, const std::string& target,
                                      const std::map<std::string, std::string>& labels,
-                                     const std::string& source) {
+                                     const std::string& source, const Json& evidence) {
   DAI_ASSIGN_OR_RETURN(auto type, healing::ParseActionType(action_type));
   DAI_ASSIGN_OR_RETURN(auto index, Rules());
   const healing::Rule* chosen = nullptr;
@@ -1305,6 +1305,7 @@ Result<Json> HealingService::Request(const std::string& action_type, const std::
   if (!chosen->target.from_label.empty()) signal.labels[chosen->target.from_label] = target;
   signal.rule_id = chosen->id;
   signal.requested = true;
+  signal.evidence = evidence;
   signal.fingerprint = "request:" + source + ":" + std::to_string(chosen->id) + ":" + target;
   DAI_ASSIGN_OR_RETURN(Json recorded, OnSignal(signal, source));
   // A request is one-shot: it is not re-evaluated while "firing".

@@ -104,9 +104,11 @@ class HealingService {
   //! An explicit request (a runbook's healing step) to run `action_type` on `target` through
   //! the enabled rule that allows it (lowest priority value first): every safety check of that
   //! rule applies. FAILED_PRECONDITION when no enabled rule allows it. Returns the decision
-  //! ({id, verdict, reason, rule, target}).
+  //! ({id, verdict, reason, rule, target}). `evidence` (e.g. a canary verdict) is recorded in
+  //! the action's trigger event.
   Result<Json> Request(const std::string& action_type, const std::string& target,
-                       const std::map<std::string, std::string>& labels, const std::string& source);
+                       const std::map<std::string, std::string>& labels, const std::string& source,
+                       const Json& evidence = Json());
   //! Waits until action `id` leaves approved / running / awaiting_approval (or `timeout`
   //! passes, or `cancelled` answers true) and returns it.
   Result<Json> AwaitAction(int64_t id, Millis timeout, const std::function<bool()>& cancelled);

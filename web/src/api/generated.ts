@@ -252,6 +252,14 @@ export interface Procedures {
       "branch"?: string;
       /** our pipeline model (object) or GitHub Actions YAML (string); generated from the repository when absent */
       "definition"?: unknown;
+      /** deploy targets and the rollback a failing canary takes */
+      "deployTargets"?: Array<{
+        "name": string;
+        "rollback"?: {
+          "action": "rollback" | "run_runbook" | "argocd_rollback";
+          "target": string;
+        };
+      }>;
       "name": string;
       "repository": string;
     };
@@ -285,6 +293,13 @@ export interface Procedures {
         }>;
         "name": string;
       };
+      "deployTargets"?: Array<{
+        "name": string;
+        "rollback"?: {
+          "action": "rollback" | "run_runbook" | "argocd_rollback";
+          "target": string;
+        };
+      }>;
       "generated": boolean;
       "id": number;
       "lastRunAt": string | null;
@@ -295,6 +310,48 @@ export interface Procedures {
       "status": string;
       "successRate": number | null;
       "yaml"?: string;
+    };
+  };
+  "cicdOrchestrator.exportPipeline": {
+    kind: "mutation";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** our pipeline model */
+      "definition"?: unknown;
+      "format"?: "github" | "gitlab";
+      /** GitHub Actions workflow YAML */
+      "yaml"?: string;
+    };
+    output: {
+      "definition": {
+        "branches": Array<string>;
+        "jobs": Array<{
+          "caches": Array<{
+            "key": string;
+            "path": string;
+          }>;
+          "id": string;
+          "image": string;
+          "name": string;
+          "needs": Array<string>;
+          "runsOn": string;
+          "steps": Array<{
+            "argv"?: Array<string>;
+            "env"?: Record<string, string>;
+            "name": string;
+            "run"?: string;
+            "timeoutSeconds"?: number;
+            "uses"?: string;
+            "with"?: Record<string, string>;
+            "workingDirectory"?: string;
+          }>;
+          "timeoutMinutes": number;
+        }>;
+        "name": string;
+      };
+      "format": string;
+      "yaml": string;
     };
   };
   "cicdOrchestrator.generatePipeline": {
@@ -437,6 +494,13 @@ export interface Procedures {
         }>;
         "name": string;
       };
+      "deployTargets"?: Array<{
+        "name": string;
+        "rollback"?: {
+          "action": "rollback" | "run_runbook" | "argocd_rollback";
+          "target": string;
+        };
+      }>;
       "generated": boolean;
       "id": number;
       "lastRunAt": string | null;
@@ -497,6 +561,156 @@ export interface Procedures {
       "triggeredBy": string;
     };
   };
+  "cicdOrchestrator.gitopsRollback": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "dryRun"?: boolean;
+      /** the history entry to return to; absent: the one before the current */
+      "historyId"?: number;
+      /** Flux: the object's kind (default kustomization) */
+      "kind"?: "kustomization" | "helmrelease";
+      "name": string;
+      /** Flux: the object's namespace (default flux-system); Argo CD: the application's namespace when apps live outside argocd's */
+      "namespace"?: string;
+      "provider": "argocd" | "flux";
+      "prune"?: boolean;
+    };
+    output: {
+      "rolledBackTo": {
+        "deployedAt": string;
+        "id": number;
+        "revision": string;
+      };
+      "status": {
+        "autoSync": boolean;
+        "health": string;
+        "history": Array<{
+          "deployedAt": string;
+          "id": number;
+          "revision": string;
+        }>;
+        "kind"?: string;
+        "message": string;
+        "name": string;
+        "namespace": string;
+        "operation": {
+          "message": string;
+          "phase": string;
+        } | null;
+        "provider": "argocd" | "flux";
+        "revision": string;
+        "suspended": boolean;
+        "sync": string;
+      };
+    };
+  };
+  "cicdOrchestrator.gitopsStatus": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** Flux: the object's kind (default kustomization) */
+      "kind"?: "kustomization" | "helmrelease";
+      "name": string;
+      /** Flux: the object's namespace (default flux-system); Argo CD: the application's namespace when apps live outside argocd's */
+      "namespace"?: string;
+      "provider": "argocd" | "flux";
+    };
+    output: {
+      "autoSync": boolean;
+      "health": string;
+      "history": Array<{
+        "deployedAt": string;
+        "id": number;
+        "revision": string;
+      }>;
+      "kind"?: string;
+      "message": string;
+      "name": string;
+      "namespace": string;
+      "operation": {
+        "message": string;
+        "phase": string;
+      } | null;
+      "provider": "argocd" | "flux";
+      "revision": string;
+      "suspended": boolean;
+      "sync": string;
+    };
+  };
+  "cicdOrchestrator.gitopsSuspend": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "kind"?: "kustomization" | "helmrelease";
+      "name": string;
+      "namespace"?: string;
+      /** true: flux suspend; false: flux resume */
+      "suspend": boolean;
+    };
+    output: {
+      "autoSync": boolean;
+      "health": string;
+      "history": Array<{
+        "deployedAt": string;
+        "id": number;
+        "revision": string;
+      }>;
+      "kind"?: string;
+      "message": string;
+      "name": string;
+      "namespace": string;
+      "operation": {
+        "message": string;
+        "phase": string;
+      } | null;
+      "provider": "argocd" | "flux";
+      "revision": string;
+      "suspended": boolean;
+      "sync": string;
+    };
+  };
+  "cicdOrchestrator.gitopsSync": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      "dryRun"?: boolean;
+      /** Flux: the object's kind (default kustomization) */
+      "kind"?: "kustomization" | "helmrelease";
+      "name": string;
+      /** Flux: the object's namespace (default flux-system); Argo CD: the application's namespace when apps live outside argocd's */
+      "namespace"?: string;
+      "provider": "argocd" | "flux";
+      "prune"?: boolean;
+      /** Argo CD: the revision to sync to */
+      "revision"?: string;
+    };
+    output: {
+      "autoSync": boolean;
+      "health": string;
+      "history": Array<{
+        "deployedAt": string;
+        "id": number;
+        "revision": string;
+      }>;
+      "kind"?: string;
+      "message": string;
+      "name": string;
+      "namespace": string;
+      "operation": {
+        "message": string;
+        "phase": string;
+      } | null;
+      "provider": "argocd" | "flux";
+      "revision": string;
+      "suspended": boolean;
+      "sync": string;
+    };
+  };
   "cicdOrchestrator.ingestJunit": {
     kind: "mutation";
     minRole: "operator";
@@ -517,6 +731,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "alpha"?: number;
+      "deployTarget"?: string;
       "end"?: string;
       "failThreshold"?: number;
       "metrics": Array<{
@@ -531,10 +746,27 @@ export interface Procedures {
         "weight"?: number;
       }>;
       "passThreshold"?: number;
+      "pipelineId"?: number;
+      /** on a failing verdict, request this healing action through Self-Healing */
+      "rollback"?: {
+        "action": "rollback" | "run_runbook" | "argocd_rollback";
+        "target": string;
+      };
       "stepSeconds"?: number;
       "windowSeconds"?: number;
     };
     output: {
+      "autoRollback"?: {
+        "action": string;
+        "error"?: string;
+        "from": string;
+        "healingActionId"?: number;
+        "healingVerdict"?: string;
+        "reason"?: string;
+        "requested": boolean;
+        "rule"?: string;
+        "target": string;
+      };
       "decision": "pass" | "marginal" | "fail";
       "metrics": Array<{
         "baselineMedian": number;
@@ -591,6 +823,13 @@ export interface Procedures {
           }>;
           "name": string;
         };
+        "deployTargets"?: Array<{
+          "name": string;
+          "rollback"?: {
+            "action": "rollback" | "run_runbook" | "argocd_rollback";
+            "target": string;
+          };
+        }>;
         "generated": boolean;
         "id": number;
         "lastRunAt": string | null;
@@ -760,6 +999,72 @@ export interface Procedures {
       }>;
       "triggerType": string;
       "triggeredBy": string;
+    };
+  };
+  "cicdOrchestrator.updatePipeline": {
+    kind: "mutation";
+    minRole: "operator";
+    implemented: true;
+    input: {
+      /** our pipeline model (object) or GitHub Actions YAML (string) */
+      "definition"?: unknown;
+      /** deploy targets and the rollback a failing canary takes */
+      "deployTargets"?: Array<{
+        "name": string;
+        "rollback"?: {
+          "action": "rollback" | "run_runbook" | "argocd_rollback";
+          "target": string;
+        };
+      }>;
+      "id": number;
+    };
+    output: {
+      "avgDurationSeconds": number | null;
+      "branch": string;
+      "createdAt": string;
+      "definition": {
+        "branches": Array<string>;
+        "jobs": Array<{
+          "caches": Array<{
+            "key": string;
+            "path": string;
+          }>;
+          "id": string;
+          "image": string;
+          "name": string;
+          "needs": Array<string>;
+          "runsOn": string;
+          "steps": Array<{
+            "argv"?: Array<string>;
+            "env"?: Record<string, string>;
+            "name": string;
+            "run"?: string;
+            "timeoutSeconds"?: number;
+            "uses"?: string;
+            "with"?: Record<string, string>;
+            "workingDirectory"?: string;
+          }>;
+          "timeoutMinutes": number;
+        }>;
+        "name": string;
+      };
+      "deployTargets"?: Array<{
+        "name": string;
+        "rollback"?: {
+          "action": "rollback" | "run_runbook" | "argocd_rollback";
+          "target": string;
+        };
+      }>;
+      "generated": boolean;
+      "id": number;
+      "lastRunAt": string | null;
+      "lastRunStatus": string | null;
+      "name": string;
+      "provider": string;
+      "repository": string;
+      "status": string;
+      "successRate": number | null;
+      "yaml"?: string;
     };
   };
   "costOptimizer.applyRecommendation": {
@@ -4171,7 +4476,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "actionConfig": unknown;
-      "actionType": "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify" | "apply_desired";
+      "actionType": "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify" | "apply_desired" | "argocd_rollback";
       "autoApprove"?: {
         "minConfidence": number;
         "minSamples"?: number;
@@ -4614,7 +4919,7 @@ export interface Procedures {
     implemented: true;
     input: {
       "actionConfig"?: unknown;
-      "actionType"?: "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify" | "apply_desired";
+      "actionType"?: "restart_process" | "restart_service" | "restart_pod" | "rollout_restart" | "scale_up" | "scale_down" | "rollback" | "cordon_node" | "run_runbook" | "http_request" | "notify" | "apply_desired" | "argocd_rollback";
       "autoApprove"?: {
         "minConfidence": number;
         "minSamples"?: number;

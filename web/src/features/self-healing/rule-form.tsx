@@ -35,6 +35,7 @@ const kActions = [
   'http_request',
   'notify',
   'apply_desired',
+  'argocd_rollback',
 ] as const;
 
 export interface RuleDraft {
