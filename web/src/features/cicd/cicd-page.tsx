@@ -14,6 +14,7 @@ import { Time } from '../../components/time';
 import { formatNumber, formatPercent } from '../../lib/format';
 import { RequireRole } from '../../lib/session';
 import { useUrlOffset, useUrlParam } from '../../lib/url-state';
+import { PipelineEditor } from './pipeline-editor';
 
 type Pipeline = ProcedureOutput<'cicdOrchestrator.listPipelines'>['items'][number];
 type Run = ProcedureOutput<'cicdOrchestrator.getRun'>;
@@ -707,6 +708,11 @@ export function CicdPage() {
             <TestHealth pipelineId={pipeline.id} />
             <Optimizations pipelineId={pipeline.id} />
           </div>
+          <PipelineEditor
+            key={pipeline.id}
+            pipelineId={pipeline.id}
+            definition={pipeline.definition}
+          />
         </>
       ) : null}
       <Canary />
