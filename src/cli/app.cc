@@ -831,6 +831,7 @@ Status BuildRegistry(App::Parts& p) {
   cicd_options.request_healing = [pp](const std::string& action, const std::string& target,
                                       const std::map<std::string, std::string>& labels,
                                       const Json& evidence) -> Result<Json> {
+    if (!pp->healing) return Status::FailedPrecondition("Self-Healing is not running");
     return pp->healing->Request(action, target, labels, "canary", evidence);
   };
   p.cicd = std::make_unique<cicd::CicdService>(
