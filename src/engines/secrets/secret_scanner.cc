@@ -299,8 +299,8 @@ std::vector<std::string> SecretScanner::FallbackRuleIds() const {
 
 namespace {
 
-// RE2 compilation and trigger flags of every rule and the global allow-lists: everything of a
-// scanner but the vectorscan database.
+// Every rule and global allow-list with its regexes syntax-checked (compiled at first use) and
+// its trigger flags: everything of a scanner but the vectorscan database.
 Result<std::unique_ptr<SecretScanner::Compiled>> Prepare(RuleSet set, Prefilter prefilter) {
   if (set.rules.empty()) return Status::InvalidArgument("secrets: empty rule set");
   auto c = std::make_unique<SecretScanner::Compiled>();
@@ -412,8 +412,8 @@ bool GetU64(std::string_view& in, uint64_t* v) {
   return true;
 }
 
-// 64-bit FNV-1a over 8-byte words (then the tail): a checksum against truncated or damaged
-// cache files, cheap enough for megabytes at startup. Not a defence against a forged file:
+// FNV-1a-style 64-bit hash over 8-byte words (then the tail): a checksum against truncated or
+// damaged cache files, cheap enough for megabytes at startup. Not a defence against a forged file:
 // whoever can write the cache directory can also replace the program's inputs.
 uint64_t Checksum(std::string_view data) {
   uint64_t h = 1469598103934665603ull;

@@ -101,8 +101,8 @@ Status SecurityService::RunSecretsScan(int64_t scan_id, const std::string& targe
   }
   std::error_code ec;
   const std::string kind = !std::filesystem::is_directory(target, ec) ? "file"
-                           : secretscan::IsGitRepository(target)      ? "repository"
-                                                                      : "directory";
+                           : secretscan::IsGitRepository(target)     ? "repository"
+                                                                     : "directory";
   Json errors = Json::array();
   size_t error_count = tree->errors.size() + (git ? git->errors.size() : 0);
   for (const auto& e : tree->errors)
@@ -118,16 +118,15 @@ Status SecurityService::RunSecretsScan(int64_t scan_id, const std::string& targe
       const std::string severity(secrets::RuleSeverity(f.rule_id));
       counts[severity == "critical" ? 0 : severity == "high" ? 1 : severity == "medium" ? 2 : 3]++;
       return conn
-          .Query(
-              "INSERT INTO secret_findings (scan_id, rule_id, description, severity, source, "
-              "file_path, line, col, commit_sha, author_date, fingerprint, redacted, entropy, "
-              "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              {scan_id, f.rule_id, f.description.substr(0, 500), severity, source, file,
-               static_cast<int64_t>(f.line), static_cast<int64_t>(f.column),
-               commit.empty() ? Param(nullptr) : Param(commit),
-               commit.empty() ? Param(nullptr)
-                              : Param(TimePoint(std::chrono::seconds(author_time))),
-               Refingerprint(f, file), f.redacted, f.entropy, now})
+          .Query("INSERT INTO secret_findings (scan_id, rule_id, description, severity, source, "
+                 "file_path, line, col, commit_sha, author_date, fingerprint, redacted, entropy, "
+                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 {scan_id, f.rule_id, f.description.substr(0, 500), severity, source, file,
+                  static_cast<int64_t>(f.line), static_cast<int64_t>(f.column),
+                  commit.empty() ? Param(nullptr) : Param(commit),
+                  commit.empty() ? Param(nullptr)
+                                 : Param(TimePoint(std::chrono::seconds(author_time))),
+                  Refingerprint(f, file), f.redacted, f.entropy, now})
           .status();
     };
     DAI_RETURN_IF_ERROR(
@@ -169,10 +168,9 @@ Result<Json> SecurityService::RunComplianceScan(const std::string& framework,
   if (std::find(known.begin(), known.end(), framework) == known.end()) {
     std::string list;
     for (auto f : known) list += (list.empty() ? "" : ", ") + std::string(f);
-    return Status::InvalidArgument(
-        "input.target: for scanType \"compliance\" the target is a "
-        "framework, one of " +
-        list + "; got \"" + framework + "\"");
+    return Status::InvalidArgument("input.target: for scanType \"compliance\" the target is a "
+                                   "framework, one of " +
+                                   list + "; got \"" + framework + "\"");
   }
   const TimePoint now = clock_.Now();
   DAI_ASSIGN_OR_RETURN(auto ins, db_.Query("INSERT INTO security_scans (scan_type, target, status, "
@@ -200,10 +198,9 @@ Result<Json> SecurityService::RunComplianceScan(const std::string& framework,
         conn.Query("UPDATE compliance_reports SET scan_id = ? WHERE id = ?", {id, report_id})
             .status());
     return conn
-        .Query(
-            "UPDATE security_scans SET status = 'completed', report = ?, completed_at = ? "
-            "WHERE id = ?",
-            {DumpJson(summary), clock_.Now(), id})
+        .Query("UPDATE security_scans SET status = 'completed', report = ?, completed_at = ? "
+               "WHERE id = ?",
+               {DumpJson(summary), clock_.Now(), id})
         .status();
   }));
   if (publish_) publish_("security.scan", DumpJson({{"id", id}, {"status", "completed"}}));
