@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
+#include <unordered_map>
 
 namespace dai::incidents {
 namespace {
@@ -24,6 +26,70 @@ Json MapJson(const std::map<std::string, std::string>& m) {
   Json j = Json::object();
   for (const auto& [k, v] : m) j[k] = v;
   return j;
+}
+
+// DumpJson(MapJson(m)) without building the JSON tree: the alerts' labels and annotations are
+// written for every alert. Text with bytes above ASCII takes the JSON library's path (it
+// replaces invalid UTF-8); the output is the same either way.
+std::string LabelsJson(const std::map<std::string, std::string>& m) {
+  size_t size = 2;
+  for (const auto& [k, v] : m) {
+    for (const std::string* text : {&k, &v}) {
+      for (char c : *text) {
+        if (static_cast<unsigned char>(c) >= 0x80) return DumpJson(MapJson(m));
+      }
+      size += text->size() + 4;
+    }
+  }
+  std::string out;
+  out.reserve(size);
+  auto put = [&out](const std::string& text) {
+    out += '"';
+    for (char c : text) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += kHex[(c >> 4) & 0xf];
+            out += kHex[c & 0xf];
+          } else {
+            out += c;
+          }
+      }
+    }
+    out += '"';
+  };
+  out += '{';
+  for (const auto& [k, v] : m) {
+    if (out.size() > 1) out += ',';
+    put(k);
+    out += ':';
+    put(v);
+  }
+  out += '}';
+  return out;
 }
 
 std::map<std::string, std::string> JsonMap(const std::string& text) {
@@ -74,6 +140,32 @@ IncidentView ViewFromRow(const store::Row& r) {
   v.resolved_at = r.GetOptTime(6);
   v.reopen_count = static_cast<int>(r.GetInt(7));
   return v;
+}
+
+// Rows (or values) per multi-row statement: this many, then the rest by halves, so a handful of
+// distinct statements (each prepared once per connection) serve any number.
+constexpr size_t kRowsPerStatement = 64;
+size_t ChunkRows(size_t left) {
+  size_t n = kRowsPerStatement;
+  while (n > left) n /= 2;
+  return n;
+}
+
+// The memberships (with their incidents) of `n` fingerprints.
+const std::string& MembershipSql(size_t n) {
+  static const std::map<size_t, std::string> sql = [] {
+    std::map<size_t, std::string> m;
+    for (size_t rows = kRowsPerStatement; rows > 0; rows /= 2) {
+      std::string in;
+      for (size_t i = 0; i < rows; ++i) in += i == 0 ? "?" : ", ?";
+      m[rows] = std::string("SELECT ") + kViewColumns +
+                ", ia.resolved_at, ia.fingerprint FROM incident_alerts ia JOIN incidents i "
+                "ON i.id = ia.incident_id WHERE ia.fingerprint IN (" +
+                in + ") ORDER BY ia.incident_id";
+    }
+    return m;
+  }();
+  return sql.at(n);
 }
 
 // The newest open incidents signalled since `seen_since` (bounded: every alert of a group is
@@ -227,15 +319,89 @@ struct IncidentService::GroupState {
   };
   std::map<int64_t, Joined> joined;
 
-  //! Records that an alert joined `incident_id`.
+  //! Every incident each fingerprint of the group belongs to (incident_alerts, read once for
+  //! the whole group and kept current as the group writes), in incident order.
+  struct Membership {
+    int64_t incident_id = 0;
+    bool resolved = false;  //!< incident_alerts.resolved_at is set
+  };
+  std::unordered_map<std::string, std::vector<Membership>> members;
+  //! Sets (or adds) the membership of `fingerprint` in `incident_id`.
+  void SetMember(const std::string& fingerprint, int64_t incident_id, bool resolved) {
+    auto& list = members[fingerprint];
+    for (auto& m : list) {
+      if (m.incident_id == incident_id) {
+        m.resolved = resolved;
+        return;
+      }
+    }
+    list.push_back({incident_id, resolved});
+  }
+
+  //! Rows not written yet: new memberships and the alerts' own rows, written together in
+  //! multi-row statements (Flush) before anything reads those tables and before commit.
+  struct MemberRow {
+    int64_t incident_id;
+    std::string fingerprint;
+    TimePoint attached_at;
+  };
+  std::vector<MemberRow> member_rows;
+  std::set<std::pair<int64_t, std::string>> member_keys;  //!< of member_rows
+  struct AlertRow {
+    std::string fingerprint, source, status, alertname, severity, labels, annotations,
+        generator_url, inhibited_by, service;
+    TimePoint starts_at, first_received_at, last_received_at;
+    std::optional<TimePoint> ends_at;
+    std::optional<int64_t> incident_id;  //!< the last incident it was linked to in the group
+    int64_t count = 0;                   //!< times received in the group
+  };
+  std::vector<AlertRow> alert_rows;
+  std::unordered_map<std::string, size_t> alert_row_index;  //!< fingerprint → alert_rows
+
+  //! Queues the membership row of `fingerprint` in `incident_id` (firing).
+  void AddMember(int64_t incident_id, const std::string& fingerprint, TimePoint now) {
+    SetMember(fingerprint, incident_id, false);
+    if (member_keys.emplace(incident_id, fingerprint).second)
+      member_rows.push_back({incident_id, fingerprint, now});
+  }
+  //! Queues the alert's own row (one per fingerprint: a second receipt in the group updates
+  //! the queued row as the upsert would update the stored one).
+  void AddAlertRow(const alerts::Alert& alert, const std::string& alertname,
+                   const std::string& severity, std::optional<int64_t> incident_id,
+                   const std::string& inhibited_by, TimePoint now) {
+    auto [pos, added] = alert_row_index.emplace(alert.fingerprint, alert_rows.size());
+    if (added) {
+      alert_rows.emplace_back();
+      alert_rows.back().fingerprint = alert.fingerprint;
+      alert_rows.back().first_received_at = now;
+    }
+    AlertRow& r = alert_rows[pos->second];
+    r.source = alert.source;
+    r.status = StatusName(alert.status);
+    r.alertname = alertname;
+    r.severity = severity;
+    r.labels = LabelsJson(alert.labels);
+    r.annotations = LabelsJson(alert.annotations);
+    r.generator_url = alert.generator_url;
+    r.starts_at = alert.starts_at;
+    r.ends_at = alert.ends_at;
+    if (incident_id) r.incident_id = incident_id;
+    r.inhibited_by = inhibited_by;
+    r.service = Label(alert, "service");
+    r.last_received_at = now;
+    ++r.count;
+  }
+
+  //! Records that an alert joined `incident_id`. `describe` gives the description and details
+  //! of the first join of a group (the others only count and name).
+  template <typename Describe>
   void Join(int64_t incident_id, const std::string& actor, TimePoint at,
-            const std::string& alertname, std::string description, const Json& details) {
+            const std::string& alertname, const std::string& fingerprint, Describe describe) {
     Joined& j = joined[incident_id];
     if (j.count == 0) {
       j.actor = actor;
       j.at = at;
-      j.description = std::move(description);
-      j.details = details;
+      std::tie(j.description, j.details) = describe();
     }
     ++j.count;
     if (j.names.size() < 5) {
@@ -244,9 +410,98 @@ struct IncidentService::GroupState {
       j.more_names = true;
     }
     if (j.alerts.size() < 100) {
-      j.alerts.push_back({{"fingerprint", details["fingerprint"]}, {"alertname", alertname}});
+      j.alerts.push_back({{"fingerprint", fingerprint}, {"alertname", alertname}});
     }
   }
+  //! Writes the rows waiting in member_rows and alert_rows.
+  Status Flush(Connection& conn) {
+    for (size_t at = 0; at < member_rows.size();) {
+      const size_t n = ChunkRows(member_rows.size() - at);
+      Params params;
+      params.reserve(n * 3);
+      for (size_t i = at; i < at + n; ++i) {
+        params.emplace_back(member_rows[i].incident_id);
+        params.emplace_back(member_rows[i].fingerprint);
+        params.emplace_back(member_rows[i].attached_at);
+      }
+      DAI_RETURN_IF_ERROR(conn.Query(MemberInsertSql(n), params).status());
+      at += n;
+    }
+    member_rows.clear();
+    member_keys.clear();
+    for (size_t at = 0; at < alert_rows.size();) {
+      const size_t n = ChunkRows(alert_rows.size() - at);
+      Params params;
+      params.reserve(n * 16);
+      for (size_t i = at; i < at + n; ++i) {
+        AlertRow& r = alert_rows[i];
+        params.emplace_back(std::move(r.fingerprint));
+        params.emplace_back(std::move(r.source));
+        params.emplace_back(std::move(r.status));
+        params.emplace_back(std::move(r.alertname));
+        params.emplace_back(std::move(r.severity));
+        params.emplace_back(std::move(r.labels));
+        params.emplace_back(std::move(r.annotations));
+        params.emplace_back(std::move(r.generator_url));
+        params.emplace_back(r.starts_at);
+        params.emplace_back(r.ends_at ? store::Param(*r.ends_at) : store::Param(nullptr));
+        params.emplace_back(r.incident_id ? store::Param(*r.incident_id) : store::Param(nullptr));
+        params.emplace_back(r.inhibited_by.empty() ? store::Param(nullptr)
+                                                   : store::Param(std::move(r.inhibited_by)));
+        params.emplace_back(r.count);
+        params.emplace_back(r.first_received_at);
+        params.emplace_back(r.last_received_at);
+        params.emplace_back(r.service.empty() ? store::Param(nullptr)
+                                              : store::Param(std::move(r.service)));
+      }
+      DAI_RETURN_IF_ERROR(conn.Query(AlertUpsertSql(n), params).status());
+      at += n;
+    }
+    alert_rows.clear();
+    alert_row_index.clear();
+    return Status::Ok();
+  }
+  static std::string Values(size_t rows, const char* row) {
+    std::string out;
+    for (size_t i = 0; i < rows; ++i) out += (i == 0 ? "" : ", ") + std::string(row);
+    return out;
+  }
+  static const std::string& MemberInsertSql(size_t rows) {
+    static const std::map<size_t, std::string> sql = [] {
+      std::map<size_t, std::string> m;
+      for (size_t n = kRowsPerStatement; n > 0; n /= 2) {
+        m[n] = "INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES " +
+               Values(n, "(?, ?, ?)") +
+               " ON CONFLICT (incident_id, fingerprint) DO UPDATE SET resolved_at = NULL";
+      }
+      return m;
+    }();
+    return sql.at(rows);
+  }
+  static const std::string& AlertUpsertSql(size_t rows) {
+    static const std::map<size_t, std::string> sql = [] {
+      std::map<size_t, std::string> m;
+      for (size_t n = kRowsPerStatement; n > 0; n /= 2) {
+        m[n] =
+            "INSERT INTO alerts (fingerprint, source, status, alertname, severity, labels, "
+            "annotations, generator_url, starts_at, ends_at, incident_id, inhibited_by, "
+            "receive_count, first_received_at, last_received_at, service) VALUES " +
+            Values(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") +
+            " ON CONFLICT (fingerprint) DO UPDATE SET source = excluded.source, "
+            "status = excluded.status, alertname = excluded.alertname, "
+            "severity = excluded.severity, labels = excluded.labels, service = excluded.service, "
+            "annotations = excluded.annotations, generator_url = excluded.generator_url, "
+            "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+            "incident_id = COALESCE(excluded.incident_id, alerts.incident_id), "
+            "inhibited_by = excluded.inhibited_by, "
+            "receive_count = alerts.receive_count + excluded.receive_count, "
+            "last_received_at = excluded.last_received_at";
+      }
+      return m;
+    }();
+    return sql.at(rows);
+  }
+
   //! Writes the joins waiting for `incident_id` as one timeline row.
   Status FlushJoins(Connection& conn, int64_t incident_id) {
     auto it = joined.find(incident_id);
@@ -292,11 +547,34 @@ void IncidentService::CommitGroup(const std::vector<std::shared_ptr<PendingInges
       state.open.insert(v.id);
       state.views.emplace(v.id, std::move(v));
     }
+    // The incidents every fingerprint of the group belongs to, read once (not once per alert).
+    std::vector<std::string> fingerprints;
+    {
+      std::set<std::string_view> seen;
+      for (const auto& p : group) {
+        for (const auto& alert : p->batch->alerts) {
+          if (seen.insert(alert.fingerprint).second) fingerprints.push_back(alert.fingerprint);
+        }
+      }
+    }
+    for (size_t at = 0; at < fingerprints.size();) {
+      const size_t n = ChunkRows(fingerprints.size() - at);
+      Params params(fingerprints.begin() + static_cast<std::ptrdiff_t>(at),
+                    fingerprints.begin() + static_cast<std::ptrdiff_t>(at + n));
+      DAI_ASSIGN_OR_RETURN(auto rows, conn.Query(MembershipSql(n), params));
+      for (const auto& r : rows.rows) {
+        const int64_t id = r.GetInt(0);
+        if (state.views.find(id) == state.views.end()) state.views.emplace(id, ViewFromRow(r));
+        state.members[r.GetString(9)].push_back({id, !r.IsNull(8)});
+      }
+      at += n;
+    }
     for (size_t i = 0; i < group.size(); ++i) {
       for (const auto& alert : group[i]->batch->alerts) {
         DAI_RETURN_IF_ERROR(IngestOne(conn, state, alert, *group[i]->actor, results[i]));
       }
     }
+    DAI_RETURN_IF_ERROR(state.Flush(conn));
     while (!state.joined.empty())
       DAI_RETURN_IF_ERROR(state.FlushJoins(conn, state.joined.begin()->first));
     // One write per changed incident: only the columns this group changed.
@@ -339,34 +617,31 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
                                   const std::string& actor, IngestResult& result) {
   const TimePoint now = clock_.Now();
   ++result.alerts;
-  // Candidates: the incidents this fingerprint belongs to (with its membership), then the open
-  // incidents of the group state. Only the alert's own membership is loaded (plus the number of
-  // firing members when a firing member resolves): loading every member of every candidate
-  // made ingestion quadratic in incident size.
-  DAI_ASSIGN_OR_RETURN(auto own,
-                       conn.Query(std::string("SELECT ") + kViewColumns +
-                                      ", ia.resolved_at FROM incident_alerts ia JOIN incidents i "
-                                      "ON i.id = ia.incident_id WHERE ia.fingerprint = ?",
-                                  {alert.fingerprint}));
+  // Candidates: the incidents this fingerprint belongs to (with its membership, read for the
+  // whole group), then the open incidents of the group state. Only the alert's own membership
+  // is given (plus the number of firing members when a firing member resolves): loading every
+  // member of every candidate made ingestion quadratic in incident size.
   std::vector<IncidentView> own_views;
-  own_views.reserve(own.rows.size());
-  for (const auto& r : own.rows) {
-    const int64_t id = r.GetInt(0);
-    auto it = state.views.find(id);
-    if (it == state.views.end()) it = state.views.emplace(id, ViewFromRow(r)).first;
-    IncidentView v = it->second;
-    v.all_fingerprints.insert(alert.fingerprint);
-    if (r.IsNull(8)) v.firing_fingerprints.insert(alert.fingerprint);
-    // The count matters only when a firing member resolves (is it the last one?).
-    if (alert.status != alerts::AlertStatus::kFiring && !v.firing_fingerprints.empty()) {
-      DAI_ASSIGN_OR_RETURN(
-          auto firing,
-          conn.Query(
-              "SELECT count(*) FROM incident_alerts WHERE incident_id = ? AND resolved_at IS NULL",
-              {id}));
-      v.firing_count = firing.rows.at(0).GetInt(0);
+  if (auto own = state.members.find(alert.fingerprint); own != state.members.end()) {
+    own_views.reserve(own->second.size());
+    for (const auto& m : own->second) {
+      auto it = state.views.find(m.incident_id);
+      if (it == state.views.end())
+        return Status::Internal("a membership of an incident not loaded");
+      IncidentView v = it->second;
+      v.all_fingerprints.insert(alert.fingerprint);
+      if (!m.resolved) v.firing_fingerprints.insert(alert.fingerprint);
+      // The count matters only when a firing member resolves (is it the last one?).
+      if (alert.status != alerts::AlertStatus::kFiring && !v.firing_fingerprints.empty()) {
+        DAI_RETURN_IF_ERROR(state.Flush(conn));
+        DAI_ASSIGN_OR_RETURN(auto firing,
+                             conn.Query("SELECT count(*) FROM incident_alerts WHERE incident_id = "
+                                        "? AND resolved_at IS NULL",
+                                        {m.incident_id}));
+        v.firing_count = firing.rows.at(0).GetInt(0);
+      }
+      own_views.push_back(std::move(v));
     }
-    own_views.push_back(std::move(v));
   }
   std::vector<const IncidentView*> views;
   views.reserve(own_views.size() + state.open.size());
@@ -414,6 +689,7 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
           params.push_back(value);
         }
         sql += " LIMIT 1000";
+        DAI_RETURN_IF_ERROR(state.Flush(conn));  // the group's own alerts count too
         DAI_ASSIGN_OR_RETURN(auto crit, conn.Query(sql, params));
         GroupState::Inhibitors found;
         found.equal = std::move(equal);
@@ -433,10 +709,14 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
   }
   const Decision d = CorrelateViews(alert, views, active, now, options_.correlator);
   const std::string severity = alerts::NormalizeSeverity(Label(alert, "severity"));
-  const Json details = {{"fingerprint", alert.fingerprint},
-                        {"alertname", Label(alert, "alertname")},
-                        {"labels", MapJson(alert.labels)},
-                        {"decision", std::string(ActionName(d.action))}};
+  const std::string alertname = Label(alert, "alertname");
+  // The timeline's details of this alert (built only when a timeline row needs them).
+  auto details = [&] {
+    return Json{{"fingerprint", alert.fingerprint},
+                {"alertname", alertname},
+                {"labels", MapJson(alert.labels)},
+                {"decision", std::string(ActionName(d.action))}};
+  };
   int64_t incident_id = d.incident_id;
   IncidentView* view = nullptr;
   if (incident_id != 0) {
@@ -476,31 +756,24 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       state.open.insert(incident_id);
       if (state.open.size() > static_cast<size_t>(kOpenCandidates))
         state.open.erase(state.open.begin());
-      DAI_RETURN_IF_ERROR(conn.Query("INSERT INTO incident_alerts (incident_id, fingerprint, "
-                                     "attached_at) VALUES (?, ?, ?)",
-                                     {incident_id, alert.fingerprint, now})
-                              .status());
+      state.AddMember(incident_id, alert.fingerprint, now);
       DAI_RETURN_IF_ERROR(AddAction(conn, incident_id, "alert_attached", "Opened: " + d.reason,
-                                    actor, true, details, now));
+                                    actor, true, details(), now));
       ++result.opened;
       result.opened_incidents.push_back(incident_id);
       break;
     }
     case Action::kAttach: {
-      DAI_RETURN_IF_ERROR(
-          conn.Query("INSERT INTO incident_alerts (incident_id, fingerprint, attached_at) VALUES "
-                     "(?, ?, ?) "
-                     "ON CONFLICT (incident_id, fingerprint) DO UPDATE SET resolved_at = NULL",
-                     {incident_id, alert.fingerprint, now})
-              .status());
+      state.AddMember(incident_id, alert.fingerprint, now);
       view->severity = d.severity;
       view->last_signal_at = now;
       auto& p = state.pending[incident_id];
       ++p.alerts;
       p.severity = true;
       p.updated_at = now;
-      state.Join(incident_id, actor, now, Label(alert, "alertname"),
-                 "Alert " + Label(alert, "alertname") + " joined: " + d.reason, details);
+      state.Join(incident_id, actor, now, alertname, alert.fingerprint, [&] {
+        return std::make_pair("Alert " + alertname + " joined: " + d.reason, details());
+      });
       ++result.attached;
       break;
     }
@@ -510,13 +783,14 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       ++result.refreshed;
       break;
     case Action::kMemberResolved: {
+      DAI_RETURN_IF_ERROR(state.Flush(conn));
       DAI_RETURN_IF_ERROR(conn.Query("UPDATE incident_alerts SET resolved_at = ? WHERE incident_id "
                                      "= ? AND fingerprint = ?",
                                      {now, incident_id, alert.fingerprint})
                               .status());
+      state.SetMember(alert.fingerprint, incident_id, true);
       DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "alert_resolved",
-                                       "Alert " + Label(alert, "alertname") + " resolved", actor,
-                                       details, now));
+                                       "Alert " + alertname + " resolved", actor, details(), now));
       if (d.all_members_resolved) {
         if (options_.auto_resolve) {
           if (view->status != "resolved") {
@@ -552,12 +826,14 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
       p.flapping = d.flapping;
       p.updated_at = now;
       state.open.insert(incident_id);
+      DAI_RETURN_IF_ERROR(state.Flush(conn));
       DAI_RETURN_IF_ERROR(conn.Query("UPDATE incident_alerts SET resolved_at = NULL WHERE "
                                      "incident_id = ? AND fingerprint = ?",
                                      {incident_id, alert.fingerprint})
                               .status());
-      DAI_RETURN_IF_ERROR(
-          state.Action(conn, incident_id, "reopen", "Reopened: " + d.reason, actor, details, now));
+      state.SetMember(alert.fingerprint, incident_id, false);
+      DAI_RETURN_IF_ERROR(state.Action(conn, incident_id, "reopen", "Reopened: " + d.reason, actor,
+                                       details(), now));
       ++result.reopened;
       break;
     }
@@ -576,33 +852,9 @@ Status IncidentService::IngestOne(Connection& conn, GroupState& state, const ale
   // The alert's own row: one per fingerprint, with its current state.
   const bool linked =
       incident_id != 0 && d.action != Action::kInhibited && d.action != Action::kIgnored;
-  DAI_RETURN_IF_ERROR(
-      conn.Query("INSERT INTO alerts (fingerprint, source, status, alertname, severity, labels, "
-                 "annotations, generator_url, "
-                 "starts_at, ends_at, incident_id, inhibited_by, receive_count, first_received_at, "
-                 "last_received_at, service) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
-                 "ON CONFLICT (fingerprint) DO UPDATE SET source = excluded.source, status = "
-                 "excluded.status, "
-                 "alertname = excluded.alertname, severity = excluded.severity, labels = "
-                 "excluded.labels, "
-                 "service = excluded.service, "
-                 "annotations = excluded.annotations, generator_url = excluded.generator_url, "
-                 "starts_at = excluded.starts_at, "
-                 "ends_at = excluded.ends_at, incident_id = COALESCE(excluded.incident_id, "
-                 "alerts.incident_id), "
-                 "inhibited_by = excluded.inhibited_by, receive_count = alerts.receive_count + 1, "
-                 "last_received_at = excluded.last_received_at",
-                 {alert.fingerprint, alert.source, StatusName(alert.status),
-                  Label(alert, "alertname"), severity, DumpJson(MapJson(alert.labels)),
-                  DumpJson(MapJson(alert.annotations)), alert.generator_url, alert.starts_at,
-                  alert.ends_at ? store::Param(*alert.ends_at) : store::Param(nullptr),
-                  linked ? store::Param(incident_id) : store::Param(nullptr),
-                  d.inhibited_by.empty() ? store::Param(nullptr) : store::Param(d.inhibited_by),
-                  now, now,
-                  Label(alert, "service").empty() ? store::Param(nullptr)
-                                                  : store::Param(Label(alert, "service"))})
-          .status());
+  state.AddAlertRow(alert, alertname, severity,
+                    linked ? std::optional<int64_t>(incident_id) : std::nullopt, d.inhibited_by,
+                    now);
   if (incident_id != 0 && d.action != Action::kIgnored)
     result.touched_incidents.push_back(incident_id);
   // Keep the group's inhibitors as the store now holds them: this alert leaves every set, and

@@ -202,6 +202,78 @@ TEST_F(IncidentServiceTest, ConcurrentIngestCommitsEveryAlertOnce) {
 // call must leave the same incidents and alerts behind: this sequence opens, attaches,
 // refreshes, inhibits with a critical alert that arrived earlier in the same transaction,
 // stops inhibiting once that alert resolved, auto-resolves, reopens and ignores.
+// Ingests `sequence` (alert objects of Alertmanager's payload) into `svc` in one call (one
+// transaction) or one call per alert, and sums the results.
+IngestResult IngestSequence(IncidentService& svc, const std::vector<std::string>& sequence,
+                            bool one_call, const TimePoint now) {
+  IngestResult total;
+  auto add = [&](const IngestResult& r) {
+    total.alerts += r.alerts;
+    total.opened += r.opened;
+    total.attached += r.attached;
+    total.refreshed += r.refreshed;
+    total.resolved_members += r.resolved_members;
+    total.reopened += r.reopened;
+    total.inhibited += r.inhibited;
+    total.ignored += r.ignored;
+  };
+  auto batch = [&](const std::string& alerts) {
+    auto b = alerts::DecodeAlertmanagerWebhook(
+        R"({"version":"4","status":"firing","alerts":[)" + alerts + "]}", now,
+        alerts::DecodeLimits{.max_alerts = 100000});
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    return b.ok() ? *b : alerts::AlertBatch{};
+  };
+  std::string body;
+  for (const auto& a : sequence) {
+    if (!one_call) {
+      auto r = svc.Ingest(batch(a), "am");
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (r.ok()) add(*r);
+    }
+    body += (body.empty() ? "" : ",") + a;
+  }
+  if (one_call) {
+    const int64_t before = svc.ingest_transactions();
+    auto r = svc.Ingest(batch(body), "am");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) add(*r);
+    EXPECT_EQ(svc.ingest_transactions(), before + 1);
+  }
+  return total;
+}
+
+// The incidents, alerts, memberships and (unless `timelines` is false) timelines of two stores
+// are the same.
+void ExpectSameStores(store::Database& a_db, store::Database& b_db, bool timelines = true) {
+  const char* incidents_sql =
+      "SELECT service, status, severity, alert_count, reopen_count, flapping, resolved_at IS NULL, "
+      "last_signal_at, updated_at FROM incidents ORDER BY service";
+  const char* alerts_sql =
+      "SELECT a.alertname, a.fingerprint, a.status, i.service, a.inhibited_by IS NULL, "
+      "a.receive_count, a.labels, a.first_received_at, a.last_received_at FROM alerts a "
+      "LEFT JOIN incidents i ON i.id = a.incident_id ORDER BY a.fingerprint";
+  const char* members_sql =
+      "SELECT i.service, ia.fingerprint, ia.attached_at, ia.resolved_at FROM incident_alerts ia "
+      "JOIN incidents i ON i.id = ia.incident_id ORDER BY i.service, ia.fingerprint";
+  const char* timeline_sql =
+      "SELECT i.service, a.action_type, a.description FROM incident_actions a JOIN incidents i "
+      "ON i.id = a.incident_id ORDER BY i.service, a.id";
+  for (const char* sql : {incidents_sql, alerts_sql, members_sql, timeline_sql}) {
+    if (sql == timeline_sql && !timelines) continue;
+    auto a = a_db.Query(sql);
+    auto b = b_db.Query(sql);
+    ASSERT_TRUE(a.ok() && b.ok()) << sql;
+    ASSERT_EQ(a->rows.size(), b->rows.size()) << sql;
+    for (size_t r = 0; r < a->rows.size(); ++r) {
+      for (size_t c = 0; c < a->columns.size(); ++c) {
+        EXPECT_EQ(a->rows[r].GetOptString(c), b->rows[r].GetOptString(c))
+            << sql << " row " << r << " col " << c;
+      }
+    }
+  }
+}
+
 TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
   auto alert = [](const std::string& status, const std::string& name, const std::string& service,
                   const std::string& severity) {
@@ -222,45 +294,13 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
       alert("firing", "W1", "api", "warning"),    // fires again soon: api reopens
       alert("resolved", "W9", "api", "warning"),  // nobody tracks it: ignored
   };
-  auto ingest_all = [&](IncidentService& svc, bool one_call) {
-    IngestResult total;
-    auto add = [&](const IngestResult& r) {
-      total.alerts += r.alerts;
-      total.opened += r.opened;
-      total.attached += r.attached;
-      total.refreshed += r.refreshed;
-      total.resolved_members += r.resolved_members;
-      total.reopened += r.reopened;
-      total.inhibited += r.inhibited;
-      total.ignored += r.ignored;
-    };
-    std::string body;
-    for (const auto& a : sequence) {
-      if (!one_call) {
-        auto r =
-            svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + a + "]}"), "am");
-        EXPECT_TRUE(r.ok()) << r.status().ToString();
-        if (r.ok()) add(*r);
-      }
-      body += (body.empty() ? "" : ",") + a;
-    }
-    if (one_call) {
-      const int64_t before = svc.ingest_transactions();
-      auto r =
-          svc.Ingest(Batch(R"({"version":"4","status":"firing","alerts":[)" + body + "]}"), "am");
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-      if (r.ok()) add(*r);
-      EXPECT_EQ(svc.ingest_transactions(), before + 1);
-    }
-    return total;
-  };
   auto other_db = store::OpenDatabase({.url = (dir_ / "sequential.db").string()});
   ASSERT_TRUE(other_db.ok());
   ASSERT_TRUE(store::Migrate(**other_db).ok());
   IncidentService sequential(**other_db, clock_, IncidentServiceOptions{}, nullptr);
 
-  const IngestResult grouped = ingest_all(*svc_, true);
-  const IngestResult single = ingest_all(sequential, false);
+  const IngestResult grouped = IngestSequence(*svc_, sequence, true, clock_.Now());
+  const IngestResult single = IngestSequence(sequential, sequence, false, clock_.Now());
   EXPECT_EQ(grouped.ToJson(), single.ToJson());
   EXPECT_EQ(grouped.ToJson(), (Json{{"alerts", 12},
                                     {"opened", 2},
@@ -270,32 +310,7 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
                                     {"reopened", 1},
                                     {"inhibited", 1},
                                     {"ignored", 1}}));
-  const char* incidents_sql =
-      "SELECT service, status, severity, alert_count, reopen_count, flapping, resolved_at IS NULL, "
-      "last_signal_at, updated_at FROM incidents ORDER BY service";
-  const char* alerts_sql =
-      "SELECT a.alertname, a.status, i.service, a.inhibited_by IS NULL, a.receive_count FROM "
-      "alerts a "
-      "LEFT JOIN incidents i ON i.id = a.incident_id ORDER BY a.alertname";
-  const char* members_sql =
-      "SELECT i.service, ia.fingerprint, ia.resolved_at IS NULL FROM incident_alerts ia JOIN "
-      "incidents i "
-      "ON i.id = ia.incident_id ORDER BY i.service, ia.fingerprint";
-  const char* timeline_sql =
-      "SELECT i.service, a.action_type, a.description FROM incident_actions a JOIN incidents i "
-      "ON i.id = a.incident_id ORDER BY i.service, a.id";
-  for (const char* sql : {incidents_sql, alerts_sql, members_sql, timeline_sql}) {
-    auto a = db_->Query(sql);
-    auto b = (*other_db)->Query(sql);
-    ASSERT_TRUE(a.ok() && b.ok()) << sql;
-    ASSERT_EQ(a->rows.size(), b->rows.size()) << sql;
-    for (size_t r = 0; r < a->rows.size(); ++r) {
-      for (size_t c = 0; c < a->columns.size(); ++c) {
-        EXPECT_EQ(a->rows[r].GetOptString(c), b->rows[r].GetOptString(c))
-            << sql << " row " << r << " col " << c;
-      }
-    }
-  }
+  ExpectSameStores(*db_, **other_db);
   auto api = db_->Query(
       "SELECT status, severity, alert_count, reopen_count FROM incidents WHERE service = 'api'");
   ASSERT_TRUE(api.ok());
@@ -307,6 +322,54 @@ TEST_F(IncidentServiceTest, OneTransactionDecidesLikeOneCallPerAlert) {
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(db->rows[0].GetString(0), "critical");
   EXPECT_EQ(db->rows[0].GetInt(1), 3);
+}
+
+// A group larger than one multi-row statement (the alerts' and memberships' rows are written
+// 64 at a time, the rest by halves) with duplicates, resolutions and re-firings spread over it,
+// some inhibited: the same outcome as one call per alert, row for row (but the timelines: one
+// transaction makes one row of successive joins, one call per alert a row each).
+TEST_F(IncidentServiceTest, LargeGroupWritesLikeOneCallPerAlert) {
+  std::vector<std::string> sequence;
+  for (int i = 0; i < 301; ++i) {
+    const int name = (i * 7) % 90;  // revisits names: duplicates and re-firings
+    const std::string service = "svc-" + std::to_string(name % 4);
+    const bool critical = name % 15 == 0;
+    const bool resolved = i % 11 == 4;
+    sequence.push_back(R"({"status":")" + std::string(resolved ? "resolved" : "firing") +
+                       R"(","labels":{"alertname":"N)" + std::to_string(name) + R"(","service":")" +
+                       service + R"(","severity":")" + (critical ? "critical" : "warning") +
+                       R"("},"annotations":{"summary":"n\"q\\\u0001\t/")" +
+                       (name % 2 ? R"(,"note":"é")" : "") +
+                       R"(},"startsAt":"2023-11-14T22:10:00Z"})");
+  }
+  auto other_db = store::OpenDatabase({.url = (dir_ / "sequential.db").string()});
+  ASSERT_TRUE(other_db.ok());
+  ASSERT_TRUE(store::Migrate(**other_db).ok());
+  IncidentService sequential(**other_db, clock_, IncidentServiceOptions{}, nullptr);
+  const IngestResult grouped = IngestSequence(*svc_, sequence, true, clock_.Now());
+  const IngestResult single = IngestSequence(sequential, sequence, false, clock_.Now());
+  EXPECT_EQ(grouped.ToJson(), single.ToJson());
+  EXPECT_EQ(grouped.alerts, 301);
+  EXPECT_GT(grouped.refreshed, 0);
+  EXPECT_GT(grouped.resolved_members, 0);
+  EXPECT_GT(grouped.inhibited, 0);
+  EXPECT_GT(grouped.reopened + grouped.attached, 0);
+  ExpectSameStores(*db_, **other_db, false);
+  auto counts = db_->Query("SELECT count(*), sum(receive_count) FROM alerts");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->rows[0].GetInt(0), 90);
+  EXPECT_EQ(counts->rows[0].GetInt(1), 301);
+  // The rows' JSON is what the JSON library writes for the same labels and annotations.
+  auto rows = db_->Query("SELECT labels, annotations FROM alerts");
+  ASSERT_TRUE(rows.ok());
+  for (const auto& r : rows->rows) {
+    for (size_t c = 0; c < 2; ++c) {
+      auto parsed = ParseJson(r.GetString(c));
+      ASSERT_TRUE(parsed.ok()) << r.GetString(c);
+      EXPECT_EQ(DumpJson(*parsed), r.GetString(c));
+    }
+  }
+  EXPECT_EQ(ParseJson(rows->rows[0].GetString(1))->at("summary"), "n\"q\\\x01\t/");
 }
 
 // Alerts joining one incident one after another in one transaction make one timeline row

@@ -279,11 +279,30 @@ Status WatchService::EvaluateDue() {
   return Status::Ok();
 }
 
+Result<TimePoint> WatchService::NextDue() {
+  const TimePoint now = clock_.Now();
+  TimePoint next = now + kMaxWatchTick;
+  DAI_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT step_seconds, last_run_at FROM watched_queries WHERE enabled = ?", {true}));
+  for (const auto& r : rows.rows) {
+    const TimePoint due = r.IsNull(1) ? now : r.GetTime(1) + std::chrono::seconds(r.GetInt(0));
+    next = std::min(next, due);
+  }
+  return std::max(next, now + kMinWatchTick);
+}
+
 Status WatchService::AttachWorker(store::JobWorker& worker) {
   worker.Register("anomaly.watch", [this](const store::Job&, store::JobControl& control) -> Status {
-    control.RescheduleAt(clock_.Now() + std::chrono::seconds(30));
+    control.RescheduleAt(clock_.Now() + kMaxWatchTick);
     if (!prometheus_) return Status::Ok();
-    return EvaluateDue();
+    Status st = EvaluateDue();
+    // Next run when the first watch is due again (its step after its last run), so a watch
+    // with a short step is judged every step, not every 30 s: detection latency is then the
+    // scrape and step intervals, not this schedule.
+    auto next = NextDue();
+    if (next.ok()) control.RescheduleAt(*next);
+    return st;
   });
   const TimePoint now = clock_.Now();
   return jobs_.EnsureScheduled("anomaly.watch", "schedule:anomaly.watch", "{}", now, now).status();

@@ -1,5 +1,6 @@
 // WatchService: the user's watched PromQL queries (`watched_queries`). A scheduled job
-// (`anomaly.watch`, every 30 s) reads each due query from Prometheus (query_range over its
+// (`anomaly.watch`, when the first watch is due: its step after its last run, at least every
+// 30 s and at most every second) reads each due query from Prometheus (query_range over its
 // window at its resolution), feeds every series through the streaming anomaly engine, and turns
 // a score at or above the threshold among the points new since the last evaluation into a
 // firing signal (source "anomaly": the series labels, the score, the window and the recent
@@ -30,7 +31,7 @@ class WatchService {
                IncidentService& incidents, const prometheus::PrometheusClient* prometheus);
 
   void RegisterProcedures(ProcedureRegistry& registry);
-  //! Registers the `anomaly.watch` job kind and its 30-second schedule.
+  //! Registers the `anomaly.watch` job kind and its schedule (see the file comment).
   Status AttachWorker(store::JobWorker& worker);
   //! Also hands every committed anomaly signal batch (firing and resolved) to `sink` (the app
   //! wires the Self-Healing Engine here, so rules can act on anomalies).
@@ -48,6 +49,11 @@ class WatchService {
   Status EvaluateDue();
 
  private:
+  static constexpr std::chrono::seconds kMinWatchTick{1};
+  static constexpr std::chrono::seconds kMaxWatchTick{30};
+  //! When the first enabled watch is due, within [now + kMinWatchTick, now + kMaxWatchTick].
+  Result<TimePoint> NextDue();
+
   store::Database& db_;
   store::JobRepository& jobs_;
   const Clock& clock_;
