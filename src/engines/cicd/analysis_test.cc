@@ -151,6 +151,133 @@ TEST(Selection, BeatsRandomAtEqualCostOnSyntheticHistory) {
   EXPECT_EQ(all[0].test.substr(0, 4), "m3::");
 }
 
+TEST(Selection, ReasonsBudgetAndDensity) {
+  std::vector<RunRecord> h;
+  auto run = [](std::vector<std::string> files, std::vector<std::string> failed) {
+    RunRecord r;
+    r.changed_files = std::move(files);
+    r.test_duration_ms = {{"a::hit", 100}, {"b::slow", 5000}, {"c::never", 50}, {"d::cheap", 10}};
+    r.test_file = {{"a::hit", "test/a/hit.test.js"},
+                   {"b::slow", "test/b/slow.test.js"},
+                   {"c::never", "test/c/never.test.js"},
+                   {"d::cheap", "test/d/cheap.test.js"}};
+    r.failed_tests = std::move(failed);
+    return r;
+  };
+  h.push_back(run({"src/a.js"}, {"a::hit"}));
+  h.push_back(run({"src/a.js"}, {"a::hit", "b::slow"}));
+  h.push_back(run({"src/a.js"}, {}));
+  h.push_back(run({"src/other.js"}, {"d::cheap"}));
+  h.push_back(run({"src/a.js"}, {"a::hit", "b::slow"}));
+  auto ranked = RankTests(h, {"src/a.js"}, 0);
+  ASSERT_EQ(ranked.size(), 4u);
+  EXPECT_EQ(ranked[0].test, "a::hit");
+  ASSERT_FALSE(ranked[0].reasons.empty());
+  EXPECT_EQ(ranked[0].reasons[0].kind, "co-failure");
+  EXPECT_EQ(ranked[0].reasons[0].text, "failed in 3 of 4 earlier runs that changed src/a.js");
+  for (const auto& t : ranked) {
+    EXPECT_TRUE(t.selected) << "no budget selects everything";
+    EXPECT_GE(t.score, 0.0);
+    EXPECT_LE(t.score, 1.0);
+    if (t.test == "c::never") {
+      EXPECT_EQ(t.score, 0.0);
+      EXPECT_TRUE(t.reasons.empty());
+    }
+  }
+  // 200 ms: a::hit (100) and d::cheap (10) fit; b::slow (5 s) scores high but does not fit;
+  // c::never has no signal and is never picked.
+  auto picked = SelectTests(h, {"src/a.js"}, 200);
+  std::set<std::string> names;
+  double spent = 0;
+  for (const auto& t : picked) names.insert(t.test), spent += t.duration_ms;
+  EXPECT_EQ(names, (std::set<std::string>{"a::hit", "d::cheap"}));
+  EXPECT_LE(spent, 200.0);
+  // A budget that fits b::slow alone or a::hit: density (score/ms) prefers a::hit.
+  auto one = SelectTests(h, {"src/a.js"}, 5000);
+  ASSERT_FALSE(one.empty());
+  EXPECT_EQ(one[0].test, "a::hit");
+  EXPECT_EQ(std::count_if(one.begin(), one.end(),
+                          [](const SelectedTest& t) { return t.test == "b::slow"; }),
+            0);
+  // An unseen file: no co-failure, proximity from the test file's name still ranks a::hit.
+  auto fresh = RankTests(h, {"src/a/hit.js"}, 0);
+  ASSERT_FALSE(fresh.empty());
+  bool prox = false;
+  for (const auto& r : fresh[0].reasons) prox |= r.kind == "proximity";
+  EXPECT_EQ(fresh[0].test, "a::hit");
+  EXPECT_TRUE(prox);
+}
+
+TEST(Selection, RandomBaselinePerSeedAndMedian) {
+  auto runs = SyntheticHistory(5, 120);
+  auto ev = EvaluateSelection(runs, 0.2, 20, 100, 5);
+  ASSERT_EQ(ev.caught_random_by_seed.size(), 5u);
+  std::vector<double> v = ev.caught_random_by_seed;
+  std::sort(v.begin(), v.end());
+  EXPECT_DOUBLE_EQ(ev.caught_random, v[2]);
+  EXPECT_EQ(ev.evaluated_runs, 100);
+  EXPECT_GT(ev.caught_selected, ev.caught_random);
+  // Same seed, same answer; another seed, other draws.
+  auto again = EvaluateSelection(runs, 0.2, 20, 100, 5);
+  EXPECT_EQ(again.caught_random_by_seed, ev.caught_random_by_seed);
+}
+
+TEST(FailureModel, HistoryFeaturesSeeOnlyTheEarlierRuns) {
+  std::vector<ChangeRecord> runs(3);
+  runs[0] = {{"src/a.cc"}, 10, "ann", 0, false, 0, true};
+  runs[1] = {{"src/a.cc", "src/b.cc"}, 5, "ann", 2, false, 1, false};
+  runs[2] = {{"src/b.cc"}, 1, "bob", 5, true, 0, false};
+  auto f = HistoryFeatures(runs);
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].file_failure_rate, 0.0) << "its own outcome is not known before it";
+  EXPECT_EQ(f[0].author_failure_rate, 0.0);
+  EXPECT_EQ(f[1].file_failure_rate, 1.0);
+  EXPECT_EQ(f[1].author_failure_rate, 1.0);
+  EXPECT_EQ(f[1].hours_since_green, 0.0) << "no green run yet";
+  EXPECT_EQ(f[1].files_touched, 2.0);
+  EXPECT_EQ(f[2].file_failure_rate, 0.0);
+  EXPECT_EQ(f[2].author_failure_rate, 0.0);
+  EXPECT_DOUBLE_EQ(f[2].hours_since_green, 3.0);
+  EXPECT_EQ(f[2].dependency_change, 1.0);
+}
+
+TEST(FailureModel, TimeOrderedEvaluation) {
+  // Failures come from fault-prone files: one of src/f0..f3 touched raises the risk a lot.
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<ChangeRecord> runs;
+  for (int i = 0; i < 600; ++i) {
+    ChangeRecord r;
+    int n = 1 + static_cast<int>(u(rng) * 3);
+    double p = 0.05;
+    for (int k = 0; k < n; ++k) {
+      int f = static_cast<int>(u(rng) * 20);
+      r.files.push_back("src/f" + std::to_string(f) + ".cc");
+      if (f < 4) p = 0.7;
+    }
+    r.lines_changed = 10;
+    r.author = "a";
+    r.time_hours = i;
+    r.failed = u(rng) < p;
+    runs.push_back(r);
+  }
+  auto ev = EvaluatePrediction(runs, 0.7);
+  ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+  EXPECT_EQ(ev->train_runs, 420);
+  EXPECT_EQ(ev->test_runs, 180);
+  EXPECT_GT(ev->auc, 0.75);
+  double base = static_cast<double>(ev->test_failures) / ev->test_runs;
+  EXPECT_GT(ev->precision, base + 0.2);
+  EXPECT_GT(ev->recall, 0.3);
+  // Outcomes unrelated to anything: chance.
+  for (auto& r : runs) r.failed = u(rng) < 0.3;
+  auto noise = EvaluatePrediction(runs, 0.7);
+  ASSERT_TRUE(noise.ok());
+  EXPECT_NEAR(noise->auc, 0.5, 0.12);
+  std::vector<ChangeRecord> few(runs.begin(), runs.begin() + 8);
+  EXPECT_FALSE(EvaluatePrediction(few, 0.7).ok());
+}
+
 TEST(FailureModel, HeldOutAucOnSyntheticHistoryAndChanceOnNoise) {
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> u(0, 1);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <optional>
 
 namespace dai::cicd {
 
@@ -133,6 +135,73 @@ double RecallAt(const std::vector<double>& scores, const std::vector<int>& label
       caught += scores[i] >= threshold;
     }
   return positives ? static_cast<double>(caught) / positives : 0.0;
+}
+
+std::vector<ChangeFeatures> HistoryFeatures(const std::vector<ChangeRecord>& runs) {
+  std::map<std::string, std::pair<int, int>> by_file, by_author;  // runs, failures
+  std::optional<double> last_green;
+  std::vector<ChangeFeatures> out;
+  out.reserve(runs.size());
+  for (const auto& r : runs) {
+    ChangeFeatures f;
+    f.files_touched = static_cast<double>(r.files.size());
+    f.lines_changed = r.lines_changed;
+    for (const auto& file : r.files) {
+      auto it = by_file.find(file);
+      if (it != by_file.end() && it->second.first > 0)
+        f.file_failure_rate = std::max(f.file_failure_rate,
+                                       static_cast<double>(it->second.second) / it->second.first);
+    }
+    auto a = by_author.find(r.author);
+    if (a != by_author.end() && a->second.first > 0)
+      f.author_failure_rate = static_cast<double>(a->second.second) / a->second.first;
+    f.hours_since_green = last_green ? std::max(0.0, r.time_hours - *last_green) : 0.0;
+    f.dependency_change = r.dependency_change ? 1.0 : 0.0;
+    f.test_files_touched = r.test_files_touched;
+    out.push_back(f);
+    for (const auto& file : r.files) {
+      auto& e = by_file[file];
+      ++e.first;
+      e.second += r.failed;
+    }
+    auto& e = by_author[r.author];
+    ++e.first;
+    e.second += r.failed;
+    if (!r.failed) last_green = r.time_hours;
+  }
+  return out;
+}
+
+Result<PredictionEvaluation> EvaluatePrediction(const std::vector<ChangeRecord>& runs,
+                                                double train_share) {
+  auto x = HistoryFeatures(runs);
+  const size_t split =
+      static_cast<size_t>(std::clamp(train_share, 0.0, 1.0) * static_cast<double>(runs.size()));
+  std::vector<ChangeFeatures> xtr(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(split));
+  std::vector<int> ytr, yte;
+  for (size_t i = 0; i < runs.size(); ++i) (i < split ? ytr : yte).push_back(runs[i].failed);
+  DAI_ASSIGN_OR_RETURN(auto model, FailureModel::Train(xtr, ytr));
+  PredictionEvaluation ev;
+  ev.train_runs = static_cast<int>(ytr.size());
+  ev.test_runs = static_cast<int>(yte.size());
+  ev.train_failures = static_cast<int>(std::count(ytr.begin(), ytr.end(), 1));
+  ev.test_failures = static_cast<int>(std::count(yte.begin(), yte.end(), 1));
+  ev.weights = model.weights();
+  std::vector<double> str, ste;
+  for (size_t i = 0; i < runs.size(); ++i)
+    (i < split ? str : ste).push_back(model.Predict(x[i]).probability);
+  // The threshold with the best F1 on the training runs (never looking at the test part).
+  double best_f1 = -1;
+  for (double t : str) {
+    double p = PrecisionAt(str, ytr, t), r = RecallAt(str, ytr, t);
+    double f1 = p + r > 0 ? 2 * p * r / (p + r) : 0;
+    if (f1 > best_f1 + 1e-12 || (std::abs(f1 - best_f1) <= 1e-12 && t > ev.threshold))
+      best_f1 = f1, ev.threshold = t;
+  }
+  ev.auc = Auc(ste, yte);
+  ev.precision = PrecisionAt(ste, yte, ev.threshold);
+  ev.recall = RecallAt(ste, yte, ev.threshold);
+  return ev;
 }
 
 }  // namespace dai::cicd

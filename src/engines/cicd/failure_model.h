@@ -57,4 +57,32 @@ double PrecisionAt(const std::vector<double>& scores, const std::vector<int>& la
 double RecallAt(const std::vector<double>& scores, const std::vector<int>& labels,
                 double threshold);
 
+//! One finished run's change, as the history features need it.
+struct ChangeRecord {
+  std::vector<std::string> files;
+  double lines_changed = 0;
+  std::string author;
+  double time_hours = 0;  //!< when the run happened (any origin), hours
+  bool dependency_change = false;
+  int test_files_touched = 0;
+  bool failed = false;
+};
+
+//! Each run's features from what was known before it (file and author failure rates of earlier
+//! runs, hours since the last green run): the features a model trained at that time would see.
+std::vector<ChangeFeatures> HistoryFeatures(const std::vector<ChangeRecord>& runs);
+
+struct PredictionEvaluation {
+  int train_runs = 0, test_runs = 0, train_failures = 0, test_failures = 0;
+  double auc = 0.5;
+  double threshold = 0.5;  //!< chosen on the training runs (best F1 there)
+  double precision = 0, recall = 0;
+  std::vector<double> weights;  //!< bias first, then FeatureNames() order (standardized)
+};
+
+//! Time-ordered split: trains on the first `train_share` of `runs`, chooses the threshold on
+//! them, and scores the rest. INVALID_ARGUMENT when the training part cannot train.
+Result<PredictionEvaluation> EvaluatePrediction(const std::vector<ChangeRecord>& runs,
+                                                double train_share = 0.7);
+
 }  // namespace dai::cicd

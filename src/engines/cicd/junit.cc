@@ -43,7 +43,9 @@ void Walk(const pugi::xml_node& suite, const std::string& suite_name, JunitRepor
       TestCaseResult r;
       r.name = child.attribute("name").as_string();
       r.suite = child.attribute("classname").as_string(suite_name.c_str());
-      if (r.suite.empty()) r.suite = suite_name;
+      // node:test's junit reporter writes classname="test" on every case; its describe block
+      // (the enclosing testsuite) names the case's group.
+      if (r.suite.empty() || (r.suite == "test" && !suite_name.empty())) r.suite = suite_name;
       r.file = child.attribute("file").as_string();
       double seconds = child.attribute("time").as_double(0.0);
       r.duration_ms = seconds > 0 && seconds < 1e9 ? seconds * 1000.0 : 0.0;

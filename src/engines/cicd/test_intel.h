@@ -45,29 +45,51 @@ struct RunRecord {
   std::map<std::string, std::string> test_file;  //!< optional: test -> its source file
 };
 
-struct SelectedTest {
-  std::string test;
-  double score = 0;
-  double duration_ms = 0;
+//! Why a test was ranked where it is: one signal and its share of the estimate.
+struct SelectionReason {
+  std::string kind;  //!< "co-failure", "proximity", "recency", "base-rate"
+  std::string text;  //!< e.g. "failed in 3 of 4 earlier runs that changed src/a.js"
+  double value = 0;  //!< the signal's probability term (0..1)
 };
 
-//! Ranks the tests known from `history` for a change and picks, greedily by score per
-//! millisecond, those fitting `budget_ms` (a budget <= 0 selects everything, ordered).
+struct SelectedTest {
+  std::string test;
+  //! Estimated probability that the test fails on this change (0..1): the signals combined as
+  //! independent chances, 1 - prod(1 - term).
+  double score = 0;
+  double duration_ms = 0;  //!< smoothed over history (exponential, weight 0.3 on the newest)
+  bool selected = false;   //!< within the budget (always true with no budget)
+  std::vector<SelectionReason> reasons;  //!< largest term first; empty when score is 0
+};
+
+//! Every test known from `history`, ranked for a change by estimated failure probability, with
+//! its reasons. Within `budget_ms` (<= 0: no budget, all selected) tests are picked greedily by
+//! expected catches per millisecond (score / duration) while they fit; tests with score 0 are
+//! never picked under a budget.
+std::vector<SelectedTest> RankTests(const std::vector<RunRecord>& history,
+                                    const std::vector<std::string>& changed_files,
+                                    double budget_ms);
+
+//! The selected subset of RankTests, ordered by score.
 std::vector<SelectedTest> SelectTests(const std::vector<RunRecord>& history,
                                       const std::vector<std::string>& changed_files,
                                       double budget_ms);
 
 struct SelectionEvaluation {
-  int failing_runs = 0;
+  int evaluated_runs = 0;
+  int failing_runs = 0;        //!< evaluated runs where at least one test failed
   double caught_selected = 0;  //!< share of failing runs where a selected test failed
-  double caught_random = 0;    //!< same for a random subset of equal cost (mean of draws)
-  double time_share = 0;       //!< mean share of the full suite's time spent by the selection
+  double time_share = 0;       //!< mean share of the run's test time spent by the selection
+  //! Random subsets of equal cost (tests shuffled, added while they fit the time the selection
+  //! spent on that run): the share caught per seed, and their median.
+  std::vector<double> caught_random_by_seed;
+  double caught_random = 0;
 };
 
-//! Replays `runs` in order: for each run after `warmup`, trains on the runs before it, selects
-//! with a budget of `budget_share` of that run's total test time, and checks whether a failing
-//! test was selected. The random baseline spends the same time.
+//! Replays `runs` in order: for each run from index max(warmup,1), ranks with the runs before
+//! it, selects within `budget_share` of that run's total test time, and checks whether a
+//! failing test was selected. One random draw per run per seed (seeds seed, seed+1, ...).
 SelectionEvaluation EvaluateSelection(const std::vector<RunRecord>& runs, double budget_share,
-                                      int warmup, uint64_t seed);
+                                      int warmup, uint64_t seed, int seeds = 5);
 
 }  // namespace dai::cicd

@@ -1,6 +1,6 @@
 // cicdOrchestrator.*: the specification's five procedures (listPipelines, createPipeline,
 // triggerRun, getOptimizations, generatePipeline) and what the UI needs (getPipeline, listRuns,
-// getRun, cancelRun, ingestJunit, testHealth, judgeCanary, releaseNotes).
+// getRun, cancelRun, ingestJunit, testHealth, selectTests, judgeCanary, releaseNotes).
 #include "modules/cicd_orchestrator/cicd_service.h"
 #include "registry/schema.h"
 
@@ -163,23 +163,23 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
       "cicdOrchestrator.generatePipeline", M, Role::kOperator,
       s::Object({s::Req("repository", s::String(1, 4096)),
                  s::Req("format", s::Enum({"github", "gitlab"}))}),
-      s::Object({s::Req("format", s::String()), s::Req("yaml", s::String()),
-                 s::Req("languages", s::Array(s::String())),
-                 s::Req("toolchains",
-                        s::Array(s::Object({s::Req("kind", s::String()), s::Req("dir", s::String()),
-                                            s::Req("deploy", s::Bool())}))),
-                 s::Req("definition", DefinitionSchema()),
-                 s::Opt("refinement",
-                        s::Object({s::Req("mode", s::Enum({"llm", "deterministic"})),
-                                   s::Req("accepted", s::Bool()), s::Opt("model", s::String()),
-                                   s::Opt("reason", s::String()), s::Opt("rejected", s::String()),
-                                   s::Opt("promptTokens", s::Int()),
-                                   s::Opt("completionTokens", s::Int()),
-                                   s::Opt("costUsd", s::Number()),
-                                   s::Opt("suggestion",
-                                          s::Object({s::Req("definition", DefinitionSchema()),
-                                                     s::Req("yaml", s::String()),
-                                                     s::Req("notes", s::String())}))}))}),
+      s::Object(
+          {s::Req("format", s::String()), s::Req("yaml", s::String()),
+           s::Req("languages", s::Array(s::String())),
+           s::Req("toolchains",
+                  s::Array(s::Object({s::Req("kind", s::String()), s::Req("dir", s::String()),
+                                      s::Req("deploy", s::Bool())}))),
+           s::Req("definition", DefinitionSchema()),
+           s::Opt(
+               "refinement",
+               s::Object({s::Req("mode", s::Enum({"llm", "deterministic"})),
+                          s::Req("accepted", s::Bool()), s::Opt("model", s::String()),
+                          s::Opt("reason", s::String()), s::Opt("rejected", s::String()),
+                          s::Opt("promptTokens", s::Int()), s::Opt("completionTokens", s::Int()),
+                          s::Opt("costUsd", s::Number()),
+                          s::Opt("suggestion", s::Object({s::Req("definition", DefinitionSchema()),
+                                                          s::Req("yaml", s::String()),
+                                                          s::Req("notes", s::String())}))}))}),
       "Generate a pipeline from code analysis (a server-side path or a git URL); with an LLM, "
       "its suggested rearrangement when it passes our pipeline model's checks",
       [this](const Json& in, CallContext&) {
@@ -210,6 +210,32 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
       "Flaky and slow tests of a pipeline", [this](const Json& in, CallContext&) {
         return TestHealth(in["pipelineId"].get<int64_t>());
       }));
+  registry.Add(MakeProcedure(
+      "cicdOrchestrator.selectTests", Q, Role::kViewer,
+      s::Object({s::Req("pipelineId", id), s::Opt("runId", id),
+                 s::Opt("changedFiles", s::Array(s::String(1, 4096), 10000)),
+                 s::Opt("from", s::String(1, 255)), s::Opt("to", s::String(1, 255)),
+                 s::Opt("budgetSeconds", s::Number())}),
+      s::Object(
+          {s::Req("source", s::Enum({"run", "files", "range"})),
+           s::Req("changedFiles", s::Array(s::String())), s::Req("historyRuns", s::Int()),
+           s::Req("budgetMs", s::Nullable(s::Number())), s::Req("totalMs", s::Number()),
+           s::Req("selectedMs", s::Number()), s::Req("selectedCount", s::Int()),
+           s::Req("testCount", s::Int()),
+           s::Req("items",
+                  s::Array(
+                      s::Object(
+                          {s::Req("test", s::String()), s::Req("suite", s::String()),
+                           s::Req("name", s::String()), s::Req("score", s::Number()),
+                           s::Req("durationMs", s::Number()), s::Req("selected", s::Bool()),
+                           s::Req("reasons", s::Array(s::Object({s::Req("kind", s::String()),
+                                                                 s::Req("text", s::String()),
+                                                                 s::Req("value", s::Number())})))}),
+                      500)),
+           s::Req("note", s::String())}),
+      "Tests to run for a change (a run's, given files, or a commit range), ranked by "
+      "co-failure, path proximity and recency, picked within a time budget, with reasons",
+      [this](const Json& in, CallContext&) { return SelectTests(in); }));
   Json metric = s::Object(
       {s::Req("name", s::String(1, 200)), s::Opt("baseline", s::Array(s::Number(), 100000)),
        s::Opt("canary", s::Array(s::Number(), 100000)), s::Opt("baselineQuery", s::String(1, 4000)),
@@ -249,16 +275,16 @@ void CicdService::RegisterProcedures(ProcedureRegistry& registry, store::JobRepo
       "cicdOrchestrator.releaseNotes", M, Role::kOperator,
       s::Object({s::Req("repository", s::String(1, 4096)), s::Opt("from", s::String(1, 255)),
                  s::Opt("to", s::String(1, 255)), s::Opt("title", s::String(1, 200))}),
-      s::Object({s::Req("markdown", s::String()), s::Req("features", s::Int()),
-                 s::Req("fixes", s::Int()), s::Req("breaking", s::Int()), s::Req("other", s::Int()),
-                 s::Req("authors", s::Array(s::String())), s::Req("commits", s::Int()),
-                 s::Req("docId", s::Int()),
-                 s::Req("narrative",
-                        s::Object({s::Req("mode", s::Enum({"llm", "deterministic"})),
-                                   s::Opt("model", s::String()), s::Opt("reason", s::String()),
-                                   s::Opt("promptTokens", s::Int()),
-                                   s::Opt("completionTokens", s::Int()),
-                                   s::Opt("costUsd", s::Number())}))}),
+      s::Object(
+          {s::Req("markdown", s::String()), s::Req("features", s::Int()), s::Req("fixes", s::Int()),
+           s::Req("breaking", s::Int()), s::Req("other", s::Int()),
+           s::Req("authors", s::Array(s::String())), s::Req("commits", s::Int()),
+           s::Req("docId", s::Int()),
+           s::Req("narrative",
+                  s::Object({s::Req("mode", s::Enum({"llm", "deterministic"})),
+                             s::Opt("model", s::String()), s::Opt("reason", s::String()),
+                             s::Opt("promptTokens", s::Int()), s::Opt("completionTokens", s::Int()),
+                             s::Opt("costUsd", s::Number())}))}),
       "Release notes from git history (Conventional Commits), stored as a generated document",
       [this](const Json& in, CallContext&) {
         return ReleaseNotes(in["repository"].get<std::string>(), in.value("from", std::string()),

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "adapters/prometheus/prometheus_client.h"
@@ -931,6 +932,186 @@ Result<Json> CicdService::TestHealth(int64_t pipeline_id) {
          {"lastStatus",
           r.IsNull("last_status") ? Json(nullptr) : Json(r.GetString("last_status"))}});
   return Json{{"items", items}};
+}
+
+Result<Json> CicdService::SelectTests(const Json& in) {
+  const int64_t pipeline_id = in["pipelineId"].get<int64_t>();
+  DAI_ASSIGN_OR_RETURN(auto prow,
+                       db_.Query("SELECT repository FROM pipelines WHERE id = ?", {pipeline_id}));
+  if (prow.rows.empty())
+    return Status::NotFound("pipeline " + std::to_string(pipeline_id) + " does not exist");
+  const int sources = static_cast<int>(in.contains("runId")) +
+                      static_cast<int>(in.contains("changedFiles")) +
+                      static_cast<int>(in.contains("from"));
+  if (sources != 1)
+    return Status::InvalidArgument(
+        "give exactly one of runId, changedFiles, or from (with optional to)");
+  std::vector<std::string> changed;
+  std::string source;
+  std::optional<int64_t> before_run;
+  std::optional<TimePoint> before_time;
+  if (in.contains("runId")) {
+    source = "run";
+    const int64_t run_id = in["runId"].get<int64_t>();
+    DAI_ASSIGN_OR_RETURN(auto r, db_.Query("SELECT pipeline_id, change_features, created_at FROM "
+                                           "pipeline_runs WHERE id = ?",
+                                           {run_id}));
+    if (r.rows.empty() || r.rows[0].GetInt("pipeline_id") != pipeline_id)
+      return Status::NotFound("run " + std::to_string(run_id) + " of pipeline " +
+                              std::to_string(pipeline_id) + " does not exist");
+    auto c = r.rows[0].IsNull("change_features")
+                 ? Result<Json>(Status::FailedPrecondition(""))
+                 : ParseJson(r.rows[0].GetString("change_features"));
+    if (!c.ok() || !c->is_object())
+      return Status::FailedPrecondition("run " + std::to_string(run_id) +
+                                        " has no recorded change yet (it records one when its "
+                                        "checkout is ready)");
+    for (const auto& f : c->value("files", Json::array())) changed.push_back(f.get<std::string>());
+    before_run = run_id;
+    before_time = r.rows[0].GetTime("created_at");
+  } else if (in.contains("changedFiles")) {
+    source = "files";
+    changed = in["changedFiles"].get<std::vector<std::string>>();
+  } else {
+    source = "range";
+    const std::string from = in["from"].get<std::string>(), to = in.value("to", "HEAD");
+    for (const auto* r : {&from, &to})
+      if (r->empty() || (*r)[0] == '-')
+        return Status::InvalidArgument("refs must not start with '-'");
+    const std::string repository = prow.rows[0].GetString("repository");
+    std::string dir = repository, tmp;
+    if (IsUrl(repository)) {
+      tmp = TempName(options_.data_dir, "select");
+      DAI_RETURN_IF_ERROR(
+          runner::CloneRepository(repository, "", tmp, std::chrono::minutes(2)).status());
+      dir = tmp;
+    }
+    runner::StepProcessSpec spec;
+    spec.argv = {"git", "diff", "--name-only", from + ".." + to, "--"};
+    spec.cwd = dir;
+    spec.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"LC_ALL", "C"}};
+    spec.timeout = std::chrono::seconds(30);
+    spec.max_output_bytes = 4u << 20;
+    auto out = runner::RunStepProcess(spec);
+    if (!tmp.empty()) {
+      std::error_code ec;
+      fs::remove_all(tmp, ec);
+    }
+    if (!out.ok()) return out.status();
+    if (out->exit_code != 0)
+      return Status::InvalidArgument("git diff " + from + ".." + to +
+                                     " failed: " + out->output.substr(0, 500));
+    std::stringstream ls(out->output);
+    std::string line;
+    while (std::getline(ls, line))
+      if (!line.empty()) changed.push_back(line);
+  }
+
+  // History: each commit's outcomes (from JUnit ingestion) with the files its run changed.
+  std::map<std::string, std::vector<std::string>> files_of_commit;
+  {
+    DAI_ASSIGN_OR_RETURN(
+        auto runs, db_.Query("SELECT id, commit_sha, change_features FROM pipeline_runs WHERE "
+                             "pipeline_id = ? AND commit_sha IS NOT NULL AND change_features IS "
+                             "NOT NULL ORDER BY id",
+                             {pipeline_id}));
+    for (const auto& r : runs.rows) {
+      if (before_run && r.GetInt("id") >= *before_run) continue;
+      auto c = ParseJson(r.GetString("change_features"));
+      if (!c.ok() || !c->is_object()) continue;
+      std::vector<std::string> files;
+      for (const auto& f : c->value("files", Json::array())) files.push_back(f.get<std::string>());
+      files_of_commit[r.GetString("commit_sha")] = std::move(files);
+    }
+  }
+  DAI_ASSIGN_OR_RETURN(auto tests, db_.Query("SELECT test_suite, test_name, file_path, history "
+                                             "FROM test_intelligence WHERE pipeline_id = ?",
+                                             {pipeline_id}));
+  struct Group {
+    std::string first_at;
+    RunRecord record;
+  };
+  std::map<std::string, Group> groups;  // by commit (or ingestion time without one)
+  std::map<std::string, std::pair<std::string, std::string>> names;
+  const std::string cutoff = before_time ? FormatIso8601(*before_time) : std::string();
+  for (const auto& t : tests.rows) {
+    const std::string suite = t.GetString("test_suite"), name = t.GetString("test_name");
+    const std::string id = suite + "::" + name;
+    names[id] = {suite, name};
+    std::string file = t.IsNull("file_path") ? std::string() : t.GetString("file_path");
+    if (file.empty() && suite.find('/') != std::string::npos) file = suite;
+    auto h = ParseJson(t.GetString("history"));
+    if (!h.ok() || !h->is_array()) continue;
+    for (const auto& e : *h) {
+      const std::string at = e.value("at", ""), commit = e.value("commit", "");
+      if (!cutoff.empty() && at >= cutoff) continue;
+      const std::string outcome = e.value("outcome", "passed");
+      if (outcome == "skipped") continue;
+      Group& g = groups[commit.empty() ? "@" + at : commit];
+      if (g.first_at.empty() || at < g.first_at) g.first_at = at;
+      g.record.test_duration_ms[id] += e.value("durationMs", 0.0);
+      if (outcome != "passed") g.record.failed_tests.push_back(id);
+      if (!file.empty()) g.record.test_file[id] = file;
+      if (!commit.empty() && g.record.changed_files.empty()) {
+        auto fc = files_of_commit.find(commit);
+        if (fc != files_of_commit.end()) g.record.changed_files = fc->second;
+      }
+    }
+  }
+  std::vector<std::pair<std::string, RunRecord>> ordered;
+  for (auto& [key, g] : groups) ordered.emplace_back(g.first_at, std::move(g.record));
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<RunRecord> history;
+  int with_changes = 0;
+  for (auto& [at, r] : ordered) {
+    with_changes += !r.changed_files.empty();
+    history.push_back(std::move(r));
+  }
+  const double budget_seconds = in.value("budgetSeconds", 0.0);
+  if (!(budget_seconds >= 0 && budget_seconds <= 1e7))
+    return Status::InvalidArgument("budgetSeconds must be between 0 and 10000000");
+  const double budget_ms = budget_seconds * 1000.0;
+  auto ranked = RankTests(history, changed, budget_ms);
+  Json items = Json::array();
+  double total = 0, spent = 0;
+  int selected = 0;
+  for (const auto& s : ranked) {
+    total += s.duration_ms;
+    if (s.selected) spent += s.duration_ms, ++selected;
+    if (items.size() >= 500) continue;
+    Json reasons = Json::array();
+    for (const auto& r : s.reasons)
+      reasons.push_back({{"kind", r.kind}, {"text", r.text}, {"value", r.value}});
+    const auto& n = names.count(s.test) ? names[s.test] : std::pair<std::string, std::string>{};
+    items.push_back({{"test", s.test},
+                     {"suite", n.first},
+                     {"name", n.second},
+                     {"score", s.score},
+                     {"durationMs", s.duration_ms},
+                     {"selected", s.selected},
+                     {"reasons", reasons}});
+  }
+  std::string note;
+  if (history.empty())
+    note =
+        "no test history for this pipeline yet: ingest JUnit reports (ingestJunit) with their "
+        "commits";
+  else
+    note = "ranked from " + std::to_string(history.size()) + " earlier test runs (" +
+           std::to_string(with_changes) +
+           " matched by commit to a run's changed files, the source of co-failure)";
+  if (changed.size() > 1000) changed.resize(1000);
+  return Json{{"source", source},
+              {"changedFiles", changed},
+              {"historyRuns", static_cast<int64_t>(history.size())},
+              {"budgetMs", budget_ms > 0 ? Json(budget_ms) : Json(nullptr)},
+              {"totalMs", total},
+              {"selectedMs", spent},
+              {"selectedCount", selected},
+              {"testCount", static_cast<int64_t>(ranked.size())},
+              {"items", items},
+              {"note", note}};
 }
 
 Result<Json> CicdService::GetOptimizations(std::optional<int64_t> pipeline_id) {

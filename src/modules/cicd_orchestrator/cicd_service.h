@@ -96,6 +96,11 @@ class CicdService {
   Result<Json> ListRuns(const Json& in);
   Result<Json> IngestJunit(int64_t pipeline_id, const std::string& xml, const std::string& commit);
   Result<Json> TestHealth(int64_t pipeline_id);
+  //! Test selection for a change: `runId` (its recorded change, ranked from the history before
+  //! it), `changedFiles`, or a commit range `from`..`to` of the pipeline's repository; within
+  //! `budgetSeconds` (absent or 0: every test, ranked). History: the pipeline's JUnit outcomes
+  //! (test_intelligence) joined by commit to its runs' changed files.
+  Result<Json> SelectTests(const Json& in);
   Result<Json> GetOptimizations(std::optional<int64_t> pipeline_id);
   //! With `rollback` ({action, target}) or `pipelineId` + `deployTarget` (the pipeline's
   //! deploy target's rollback), a failing verdict requests that rollback through Self-Healing

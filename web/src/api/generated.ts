@@ -932,6 +932,43 @@ export interface Procedures {
       "other": number;
     };
   };
+  "cicdOrchestrator.selectTests": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      "budgetSeconds"?: number;
+      "changedFiles"?: Array<string>;
+      "from"?: string;
+      "pipelineId": number;
+      "runId"?: number;
+      "to"?: string;
+    };
+    output: {
+      "budgetMs": number | null;
+      "changedFiles": Array<string>;
+      "historyRuns": number;
+      "items": Array<{
+        "durationMs": number;
+        "name": string;
+        "reasons": Array<{
+          "kind": string;
+          "text": string;
+          "value": number;
+        }>;
+        "score": number;
+        "selected": boolean;
+        "suite": string;
+        "test": string;
+      }>;
+      "note": string;
+      "selectedCount": number;
+      "selectedMs": number;
+      "source": "run" | "files" | "range";
+      "testCount": number;
+      "totalMs": number;
+    };
+  };
   "cicdOrchestrator.testHealth": {
     kind: "query";
     minRole: "viewer";

@@ -158,6 +158,19 @@ function answer(path: string): unknown {
           },
         ],
       };
+    case 'cicdOrchestrator.selectTests':
+      return {
+        source: 'run',
+        changedFiles: ['src/add.js'],
+        historyRuns: 0,
+        budgetMs: null,
+        totalMs: 0,
+        selectedMs: 0,
+        selectedCount: 0,
+        testCount: 0,
+        items: [],
+        note: 'no test history for this pipeline yet',
+      };
     default:
       throw new Error(`unexpected ${path}`);
   }

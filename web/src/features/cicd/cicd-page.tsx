@@ -2,7 +2,8 @@
 // trend; a pipeline's runs (paginated) with trigger and cancel for operators; a run's steps as
 // a table and a Gantt chart, its failure prediction with the main reasons, and its log
 // following live ("cicd.log" events); the pipeline's test health (flaky and slowest tests)
-// and optimizations; and canary judgement (Mann-Whitney U per metric) on demand.
+// and optimizations; test selection for the selected run or typed files (test-selection.tsx);
+// and canary judgement (Mann-Whitney U per metric) on demand.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { ProcedureInput, ProcedureOutput } from '../../api/generated';
 import { subscribeEvents } from '../../api/events';
@@ -15,6 +16,7 @@ import { formatNumber, formatPercent } from '../../lib/format';
 import { RequireRole } from '../../lib/session';
 import { useUrlOffset, useUrlParam } from '../../lib/url-state';
 import { PipelineEditor } from './pipeline-editor';
+import { TestSelection } from './test-selection';
 
 type Pipeline = ProcedureOutput<'cicdOrchestrator.listPipelines'>['items'][number];
 type Run = ProcedureOutput<'cicdOrchestrator.getRun'>;
@@ -708,6 +710,7 @@ export function CicdPage() {
             <TestHealth pipelineId={pipeline.id} />
             <Optimizations pipelineId={pipeline.id} />
           </div>
+          <TestSelection pipelineId={pipeline.id} runId={runId} />
           <PipelineEditor
             key={pipeline.id}
             pipelineId={pipeline.id}
