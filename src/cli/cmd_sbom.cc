@@ -35,6 +35,7 @@
 #include "cli/config.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/yaml_input.h"
 #include "engines/sbom/dependency_paths.h"
 #include "engines/vulnmatch/matcher.h"
 #include "engines/vulnmatch/patch.h"
@@ -266,6 +267,7 @@ Result<vulnmatch::Policy> LoadPolicyFile(const std::string& path) {
   if (json.ok()) {
     doc = *json;
   } else {
+    DAI_RETURN_IF_ERROR(CheckYamlInput(text, "--policy " + path));
     try {
       DAI_ASSIGN_OR_RETURN(doc, PolicyYamlToJson(YAML::Load(text), 0));
     } catch (const YAML::Exception& e) {

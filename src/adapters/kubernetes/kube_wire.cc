@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_input.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -89,6 +91,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
 
 Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view context,
                                    std::string_view base_dir) {
+  DAI_RETURN_IF_ERROR(CheckYamlInput(yaml, "kubeconfig"));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_input.h"
+
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -188,6 +190,7 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
 }
 
 Result<std::vector<SupervisedProcess>> ParseSupervisionFile(const std::string& yaml_text) {
+  DAI_RETURN_IF_ERROR(CheckYamlInput(yaml_text, "supervision file"));
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

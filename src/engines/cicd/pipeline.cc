@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_input.h"
+
 #include <algorithm>
 #include <functional>
 #include <set>
@@ -642,6 +644,7 @@ std::map<std::string, std::string> ScalarMap(const YAML::Node& n) {
 }  // namespace
 
 Result<Pipeline> ParseGithubWorkflow(std::string_view yaml_text) {
+  DAI_RETURN_IF_ERROR(CheckYamlInput(yaml_text, "workflow"));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_input.h"
+
 #include <set>
 
 #include "engines/docs/markdown.h"
@@ -190,6 +192,7 @@ Result<Json> ParseOpenApi(std::string_view text, size_t max_bytes) {
     if (!parsed.ok()) return Status::InvalidArgument("openapi: " + parsed.status().message());
     doc = std::move(*parsed);
   } else {
+    DAI_RETURN_IF_ERROR(CheckYamlInput(text, "openapi"));
     try {
       YAML::Node n = YAML::Load(std::string(text));
       size_t budget = 2'000'000;

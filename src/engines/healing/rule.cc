@@ -3,6 +3,8 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_input.h"
+
 #include <algorithm>
 #include <array>
 #include <set>
@@ -721,6 +723,7 @@ Result<std::vector<Rule>> ParseRuleFile(std::string_view text, const RuleFileLim
     return Status::PayloadTooLarge("rule file larger than " + std::to_string(limits.max_bytes) +
                                    " bytes");
   }
+  DAI_RETURN_IF_ERROR(CheckYamlInput(text, "rule file"));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/yaml_input.h"
+
 namespace dai::posture {
 namespace {
 
@@ -152,58 +154,14 @@ std::vector<Object> ObjectsFromJson(std::vector<Json> docs, std::string_view sou
   return out;
 }
 
-namespace {
-
-// The offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlongs, no
-// surrogates, nothing above U+10FFFF), or npos.
-size_t InvalidUtf8At(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return i;
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return i;
-    }
-    i += n + 1;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
 Result<std::vector<Object>> ParseManifests(std::string_view text, std::string_view file,
                                            const ManifestLimits& limits) {
   if (text.size() > limits.max_bytes)
     return Status::InvalidArgument(std::string(file) + ": " + std::to_string(text.size()) +
                                    " bytes is over the manifest size limit of " +
                                    std::to_string(limits.max_bytes));
-  if (text.find('\0') != std::string_view::npos)
-    return Status::InvalidArgument(std::string(file) + ": binary data (NUL byte), not YAML");
-  // YAML is UTF-8 here; yaml-cpp can loop without end on some malformed sequences (found by
-  // fuzz_k8s_manifests), so they are refused before it sees them.
-  if (const size_t bad = InvalidUtf8At(text); bad != std::string_view::npos)
-    return Status::InvalidArgument(std::string(file) + ": invalid UTF-8 at byte " +
-                                   std::to_string(bad) + ", not a YAML manifest");
+  // yaml-cpp can loop without end on some inputs (found by fuzz_k8s_manifests): refused first.
+  DAI_RETURN_IF_ERROR(CheckYamlInput(text, file));
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_input.h"
+
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -320,6 +322,7 @@ Result<Runbook> ParseRunbook(std::string_view text, const Limits& limits) {
     return Status::PayloadTooLarge("runbook larger than " + std::to_string(limits.max_bytes) +
                                    " bytes");
   }
+  DAI_RETURN_IF_ERROR(CheckYamlInput(text, "runbook"));
   Json doc;
   try {
     YAML::Node root = YAML::Load(std::string(text));
@@ -358,7 +361,8 @@ Result<Runbook> ParseRunbookJson(const Json& doc, const Limits& limits) {
       for (const auto& s : sev) {
         const std::string v = s.is_string() ? s.get<std::string>() : "";
         if (v != "critical" && v != "high" && v != "medium" && v != "low") {
-          return Bad("trigger.severity", "expected critical, high, medium or low, got " + DumpJson(s));
+          return Bad("trigger.severity",
+                     "expected critical, high, medium or low, got " + DumpJson(s));
         }
         rb.trigger.severities.insert(v);
       }

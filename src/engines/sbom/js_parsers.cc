@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "core/yaml_input.h"
 #include "engines/sbom/parsers_internal.h"
 
 namespace dai::sbom::internal {
@@ -365,6 +366,7 @@ void CollectImporterDeps(const YAML::Node& importer, const char* field,
 }
 
 Result<ParseResult> ParsePnpmImpl(std::string_view content) {
+  DAI_RETURN_IF_ERROR(CheckYamlInput(content, "pnpm-lock.yaml"));
   YAML::Node doc = YAML::Load(std::string(content));
   if (!doc || doc.IsNull()) return ParseResult{};
   if (!doc.IsMap()) return Status::InvalidArgument("pnpm-lock.yaml: not a YAML mapping");
