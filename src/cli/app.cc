@@ -81,7 +81,8 @@ Result<std::unique_ptr<OpenedStore>> OpenStore(const Config& config, bool migrat
     }
   }
   auto out = std::make_unique<OpenedStore>();
-  DAI_ASSIGN_OR_RETURN(out->db, store::OpenDatabase({.url = url}));
+  DAI_ASSIGN_OR_RETURN(out->db, store::OpenDatabase(
+                                    {.url = url, .sqlite_memory_mb = config.sqlite_memory_mb}));
   if (migrate) DAI_RETURN_IF_ERROR(store::Migrate(*out->db).WithContext("migrating the store"));
   return out;
 }

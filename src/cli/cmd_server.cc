@@ -105,6 +105,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
              "Days finished alerts, notifications, runs and actions are kept, 0 = forever [90]");
   AddSetting(serve, *serve_flags, "audit_retention_days",
              "Days the audit log is kept, 0 = forever [365]");
+  AddSetting(serve, *serve_flags, "sqlite_memory_mb",
+             "SQLite store: MiB all page caches may hold together (8-65536) [64]");
   AddSetting(serve, *serve_flags, "runbook_executables",
              "Comma-separated absolute paths runbook command steps may run [none]");
   AddSetting(serve, *serve_flags, "scan_roots",

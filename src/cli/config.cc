@@ -78,6 +78,7 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "dependency_timeout_seconds",
                                                 "retention_days",
                                                 "audit_retention_days",
+                                                "sqlite_memory_mb",
                                                 "runbook_executables",
                                                 "scan_roots",
                                                 "drift_roots",
@@ -319,6 +320,11 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     c.retention_days = static_cast<int>(n);
     return Status::Ok();
   }
+  if (key == "sqlite_memory_mb") {
+    DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 8, 65536, source));
+    c.sqlite_memory_mb = static_cast<int>(n);
+    return Status::Ok();
+  }
   if (key == "audit_retention_days") {
     DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 0, 36500, source));
     c.audit_retention_days = static_cast<int>(n);
@@ -409,6 +415,7 @@ std::string DescribeConfig(const Config& c) {
     << "dependency_timeout_seconds: " << c.dependency_timeout_seconds << "\n"
     << "retention_days: " << c.retention_days << "\n"
     << "audit_retention_days: " << c.audit_retention_days << "\n"
+    << "sqlite_memory_mb: " << c.sqlite_memory_mb << "\n"
     << "supervise_file: " << (c.supervise_file.empty() ? "(none)" : c.supervise_file) << "\n"
     << "healing_rules_file: " << (c.healing_rules_file.empty() ? "(none)" : c.healing_rules_file)
     << "\n"

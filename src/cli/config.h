@@ -41,6 +41,10 @@ struct Config {
   //! by the housekeeping job; the audit log after audit_retention_days. 0: keep forever.
   int retention_days = 90;
   int audit_retention_days = 365;
+  //! SQLite store: the most memory SQLite may keep in page caches, all connections together
+  //! (MiB). Without a bound each of the pooled connections caches up to 32 MiB of the file,
+  //! so resident memory grows with the database.
+  int sqlite_memory_mb = 64;
   //! Absolute paths of the executables runbook command steps may start (comma-separated in
   //! flags, environment and YAML). Empty: no command step may run.
   std::vector<std::string> runbook_executables;

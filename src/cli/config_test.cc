@@ -22,12 +22,21 @@ TEST(ConfigTest, Defaults) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->listen, "127.0.0.1:8080");
   EXPECT_EQ(c->DatabaseUrl(), "./data/devops-ai.db");
+  EXPECT_EQ(c->sqlite_memory_mb, 64);
+  c = LoadConfig(std::nullopt, {{"DEVOPS_AI_SQLITE_MEMORY_MB", "128"}}, {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sqlite_memory_mb, 128);
+  c = LoadConfig(std::nullopt, {}, {{"sqlite_memory_mb", "2"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("sqlite_memory_mb"), std::string::npos);
 }
 
 TEST(ConfigTest, PrecedenceFlagsOverEnvOverFile) {
-  const std::string file = WriteYaml("listen: 127.0.0.1:1000\ndata_dir: /tmp/file\nlog_level: warn\n");
-  auto c = LoadConfig(file, {{"DEVOPS_AI_LISTEN", "127.0.0.1:2000"}, {"DEVOPS_AI_DATA_DIR", "/tmp/env"}},
-                      {{"listen", "[::1]:3000"}});
+  const std::string file =
+      WriteYaml("listen: 127.0.0.1:1000\ndata_dir: /tmp/file\nlog_level: warn\n");
+  auto c =
+      LoadConfig(file, {{"DEVOPS_AI_LISTEN", "127.0.0.1:2000"}, {"DEVOPS_AI_DATA_DIR", "/tmp/env"}},
+                 {{"listen", "[::1]:3000"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->listen, "[::1]:3000");
   EXPECT_EQ(c->data_dir, "/tmp/env");
@@ -54,7 +63,8 @@ TEST(ConfigTest, ErrorsNameTheSetting) {
   c = LoadConfig(std::nullopt, {}, {{"kubeconfig", "relative/kubeconfig"}});
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("setting kubeconfig"), std::string::npos);
-  c = LoadConfig(std::nullopt, {{"DEVOPS_AI_KUBECONFIG", "in-cluster"}}, {{"kube_context", "prod"}});
+  c = LoadConfig(std::nullopt, {{"DEVOPS_AI_KUBECONFIG", "in-cluster"}},
+                 {{"kube_context", "prod"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->kubeconfig, "in-cluster");
   EXPECT_EQ(c->kube_context, "prod");

@@ -117,6 +117,12 @@ struct DatabaseOptions {
   std::string url;
   int pool_size = 4;
   int busy_timeout_ms = 5000;
+  //! SQLite only: the most memory the pooled connections' page caches may hold together, in
+  //! MiB (each connection's PRAGMA cache_size is its share); 0: 32 MiB per connection. Without
+  //! such a bound resident memory follows the database's size up to pool_size x 32 MiB.
+  //! (SQLite's process-wide soft heap limit would need its memory statistics, which are off:
+  //! their global mutex made concurrent readers contend.)
+  int sqlite_memory_mb = 0;
 };
 
 class Database {

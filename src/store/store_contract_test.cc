@@ -1,6 +1,10 @@
 // The store's contract suite: every case runs on SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <atomic>
 #include <set>
 #include <thread>
@@ -788,6 +792,28 @@ TEST(SqliteMemoryTest, InMemoryDatabaseWorksWithOneConnection) {
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 1);
   EXPECT_EQ((*db)->Describe(), "sqlite::memory:");
+}
+
+TEST(SqliteOpenTest, MemoryLimitIsSharedByThePooledConnections) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("dai-sqlite-cache-" + std::to_string(::getpid()) + ".db"))
+                               .string();
+  auto cache_kib = [&](int pool_size, int memory_mb) -> int64_t {
+    auto db = OpenDatabase({.url = path, .pool_size = pool_size, .sqlite_memory_mb = memory_mb});
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return 0;
+    auto r = (*db)->Query("PRAGMA cache_size");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() && !r->rows.empty() ? -r->rows[0].GetInt(0) : 0;
+  };
+  EXPECT_EQ(cache_kib(4, 0), 32 * 1024);  // no bound: 32 MiB each
+  EXPECT_EQ(cache_kib(4, 64), 16 * 1024);  // 64 MiB in 4 shares
+  EXPECT_EQ(cache_kib(2, 8), 4 * 1024);
+  EXPECT_EQ(cache_kib(8, 2), 1024);  // at least 1 MiB
+  EXPECT_FALSE(OpenDatabase({.url = path, .sqlite_memory_mb = -1}).ok());
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
 }
 
 TEST(SqliteOpenTest, UnopenablePathIsUnavailable) {

@@ -43,6 +43,8 @@ Json DetailSchema() {
        s::Req("endsAt", s::Nullable(s::DateTime())), s::Req("receiveCount", s::Int()),
        s::Req("generatorUrl", s::String()), s::Req("attachedAt", s::DateTime()),
        s::Req("resolvedAt", s::Nullable(s::DateTime()))}));
+  d["properties"]["timelineCount"] = s::Int();
+  d["required"].push_back("timelineCount");
   d["required"].push_back("timeline");
   d["required"].push_back("alerts");
   return d;
@@ -62,7 +64,7 @@ void IncidentService::RegisterProcedures(ProcedureRegistry& registry) {
       [this](const Json& in, CallContext&) { return List(in); }));
   registry.Add(MakeProcedure(
       "incidentCommander.get", Q, Role::kViewer, s::Object({s::Req("id", s::Int(1))}), DetailSchema(),
-      "One incident with its timeline and alerts",
+      "One incident with its latest 1,000 timeline entries and 500 alerts (totals in timelineCount and alertCount)",
       [this](const Json& in, CallContext&) { return Get(in["id"].get<int64_t>()); }));
   registry.Add(MakeProcedure(
       "incidentCommander.acknowledge", M, Role::kOperator,

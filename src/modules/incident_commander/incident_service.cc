@@ -921,11 +921,20 @@ Result<Json> IncidentService::Get(int64_t id) {
   if (rows.rows.empty())
     return Status::NotFound("incident " + std::to_string(id) + " does not exist");
   Json out = IncidentJson(rows.rows[0]);
+  // An incident that absorbed an alert flood can hold tens of thousands of alerts and entries:
+  // the answer carries the latest kDetailAlerts / kDetailTimeline of each (oldest first) and
+  // the totals (alertCount, timelineCount), so its size and the memory it takes stay bounded.
+  constexpr int64_t kDetailAlerts = 500;
+  constexpr int64_t kDetailTimeline = 1000;
+  DAI_ASSIGN_OR_RETURN(
+      auto counted, db_.Query("SELECT COUNT(*) FROM incident_actions WHERE incident_id = ?", {id}));
+  out["timelineCount"] = counted.rows.empty() ? int64_t{0} : counted.rows[0].GetInt(0);
   DAI_ASSIGN_OR_RETURN(auto actions,
                        db_.Query("SELECT id, action_type, description, actor, automated, details, "
-                                 "created_at FROM incident_actions "
-                                 "WHERE incident_id = ? ORDER BY created_at, id",
-                                 {id}));
+                                 "created_at FROM (SELECT * FROM incident_actions "
+                                 "WHERE incident_id = ? ORDER BY created_at DESC, id DESC LIMIT ?) "
+                                 "AS latest ORDER BY created_at, id",
+                                 {id, kDetailTimeline}));
   Json timeline = Json::array();
   for (const auto& a : actions.rows) {
     timeline.push_back(Json{{"id", a.GetInt(0)},
@@ -943,8 +952,10 @@ Result<Json> IncidentService::Get(int64_t id) {
                                  "a.receive_count, a.generator_url, ia.attached_at, ia.resolved_at "
                                  "FROM incident_alerts ia "
                                  "JOIN alerts a ON a.fingerprint = ia.fingerprint WHERE "
-                                 "ia.incident_id = ? ORDER BY ia.attached_at",
-                                 {id}));
+                                 "ia.incident_id = ? ORDER BY ia.attached_at DESC, "
+                                 "ia.fingerprint DESC LIMIT ?",
+                                 {id, kDetailAlerts}));
+  std::reverse(members.rows.begin(), members.rows.end());
   Json alerts = Json::array();
   for (const auto& m : members.rows) {
     alerts.push_back(

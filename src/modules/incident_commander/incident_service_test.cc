@@ -197,6 +197,36 @@ TEST_F(IncidentServiceTest, ConcurrentIngestCommitsEveryAlertOnce) {
   EXPECT_LE(svc_->ingest_transactions(), kThreads * kCalls);
 }
 
+TEST_F(IncidentServiceTest, DetailOfAFloodedIncidentIsBounded) {
+  // 600 distinct alerts of one service join one incident, one second apart: the detail carries
+  // the latest 500 (oldest of them first) and the true total, not every alert.
+  int64_t incident = 0;
+  for (int k = 0; k < 600; ++k) {
+    auto r = svc_->Ingest(
+        Batch(
+            R"({"version":"4","status":"firing","alerts":[{"labels":{"alertname":"Flood","service":"api","instance":"i)" +
+            std::to_string(k) + R"(","severity":"warning"},"startsAt":"2023-11-14T22:10:00Z"}]})"),
+        "am");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    clock_.Advance(Millis(1000));
+  }
+  auto list = svc_->List(Json::object());
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ((*list)["total"], 1);
+  incident = (*list)["items"][0]["id"].get<int64_t>();
+  auto detail = svc_->Get(incident);
+  ASSERT_TRUE(detail.ok()) << detail.status().ToString();
+  EXPECT_EQ((*detail)["alertCount"], 600);
+  ASSERT_EQ((*detail)["alerts"].size(), 500u);
+  EXPECT_EQ((*detail)["alerts"][0]["labels"]["instance"], "i100");
+  EXPECT_EQ((*detail)["alerts"][499]["labels"]["instance"], "i599");
+  EXPECT_LT((*detail)["alerts"][0]["attachedAt"].get<std::string>(),
+            (*detail)["alerts"][499]["attachedAt"].get<std::string>());
+  EXPECT_GE((*detail)["timelineCount"].get<int64_t>(),
+            static_cast<int64_t>((*detail)["timeline"].size()));
+  EXPECT_GE((*detail)["timelineCount"].get<int64_t>(), 1);
+}
+
 // One transaction ingests a whole group of payloads from what it read once and kept current
 // (incidents, inhibiting alerts, pending incident updates). The same alerts delivered one per
 // call must leave the same incidents and alerts behind: this sequence opens, attaches,

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_database.h"
 
 #include <sqlite3.h>
+#include <algorithm>
 
 #include <chrono>
 #include <mutex>
@@ -69,7 +70,7 @@ class SqliteConnection final : public Connection {
   }
 
   static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                        int busy_timeout_ms) {
+                                                        int busy_timeout_ms, int cache_kib) {
     // Before SQLite's first use in the process: no global memory statistics, whose mutex every
     // SQLite allocation takes (threads reading through different connections contended on it).
     static const bool configured = [] {
@@ -87,8 +88,9 @@ class SqliteConnection final : public Connection {
     }
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, busy_timeout_ms);
+    const std::string cache = "PRAGMA cache_size=-" + std::to_string(cache_kib);
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                               "PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-32768"}) {
+                               "PRAGMA synchronous=NORMAL", cache.c_str()}) {
       // journal_mode can itself meet a busy database while another process creates it.
       Status st;
       for (int attempt = 0; attempt < 50; ++attempt) {
@@ -305,15 +307,16 @@ class SqliteConnection final : public Connection {
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(std::string path, int pool_size, int busy_timeout_ms)
+  SqliteDatabase(std::string path, int pool_size, int busy_timeout_ms, int cache_kib)
       : path_(std::move(path)),
         busy_timeout_ms_(busy_timeout_ms),
+        cache_kib_(cache_kib),
         pool_(pool_size, [this]() -> Result<std::unique_ptr<SqliteConnection>> {
-          return SqliteConnection::Open(path_, busy_timeout_ms_);
+          return SqliteConnection::Open(path_, busy_timeout_ms_, cache_kib_);
         }) {}
 
   Status Init() {
-    auto first = SqliteConnection::Open(path_, busy_timeout_ms_);
+    auto first = SqliteConnection::Open(path_, busy_timeout_ms_, cache_kib_);
     if (!first.ok()) return first.status();
     pool_.Add(std::move(first).value());
     return Status::Ok();
@@ -399,6 +402,7 @@ class SqliteDatabase final : public Database {
 
   std::string path_;
   int busy_timeout_ms_;
+  int cache_kib_;  // each pooled connection's page cache (PRAGMA cache_size)
   std::timed_mutex write_mu_;
   ConnectionPool<SqliteConnection> pool_;
 };
@@ -410,8 +414,15 @@ Result<std::unique_ptr<Database>> OpenSqliteDatabase(const DatabaseOptions& opti
   if (path.starts_with("sqlite://")) path = path.substr(9);
   if (path.empty()) return Status::InvalidArgument("sqlite: empty database path");
   const bool memory = path == ":memory:";
-  auto db = std::make_unique<SqliteDatabase>(path, memory ? 1 : options.pool_size,
-                                             options.busy_timeout_ms);
+  if (options.sqlite_memory_mb < 0)
+    return Status::InvalidArgument("sqlite: memory limit must be >= 0 MiB");
+  const int pool_size = memory ? 1 : options.pool_size;
+  // The page caches together stay within sqlite_memory_mb: each pooled connection gets its
+  // share (at least 1 MiB). 0: 32 MiB each.
+  const int cache_kib = options.sqlite_memory_mb > 0
+                            ? std::max(1024, options.sqlite_memory_mb * 1024 / pool_size)
+                            : 32 * 1024;
+  auto db = std::make_unique<SqliteDatabase>(path, pool_size, options.busy_timeout_ms, cache_kib);
   DAI_RETURN_IF_ERROR(db->Init());
   return std::unique_ptr<Database>(std::move(db));
 }

@@ -2155,6 +2155,7 @@ export interface Procedures {
         "id": number;
         "type": string;
       }>;
+      "timelineCount": number;
       "title": string;
       "updatedAt": string;
     };
@@ -2208,6 +2209,7 @@ export interface Procedures {
         "id": number;
         "type": string;
       }>;
+      "timelineCount": number;
       "title": string;
       "updatedAt": string;
     };
@@ -2559,6 +2561,7 @@ export interface Procedures {
         "id": number;
         "type": string;
       }>;
+      "timelineCount": number;
       "title": string;
       "updatedAt": string;
     };
@@ -3053,6 +3056,7 @@ export interface Procedures {
         "id": number;
         "type": string;
       }>;
+      "timelineCount": number;
       "title": string;
       "updatedAt": string;
     };
@@ -3137,6 +3141,7 @@ export interface Procedures {
         "id": number;
         "type": string;
       }>;
+      "timelineCount": number;
       "title": string;
       "updatedAt": string;
     };

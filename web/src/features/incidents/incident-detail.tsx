@@ -42,7 +42,13 @@ export function IncidentDetail() {
             <AnomalyEvidence alerts={i.alerts} />
             <RootCauses incidentId={i.id} />
             <div className="grid-2">
-              <Panel title={`Alerts (${i.alertCount})`}>
+              <Panel
+                title={
+                  i.alerts.length < i.alertCount
+                    ? `Alerts (latest ${i.alerts.length} of ${i.alertCount})`
+                    : `Alerts (${i.alertCount})`
+                }
+              >
                 {i.alerts.length === 0 ? (
                   <Empty title="No alerts attached" />
                 ) : (
@@ -72,7 +78,13 @@ export function IncidentDetail() {
                   </table>
                 )}
               </Panel>
-              <Panel title="Timeline">
+              <Panel
+                title={
+                  i.timeline.length < i.timelineCount
+                    ? `Timeline (latest ${i.timeline.length} of ${i.timelineCount})`
+                    : 'Timeline'
+                }
+              >
                 {i.timeline.length === 0 ? (
                   <Empty title="Nothing recorded yet" />
                 ) : (

@@ -131,6 +131,7 @@ function incident(extra: Partial<Incident> = {}): Incident {
     detectedAt: t,
     updatedAt: t,
     timeline: [],
+    timelineCount: 0,
     alerts: [],
     ...extra,
   };
