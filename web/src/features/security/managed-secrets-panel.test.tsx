@@ -2,65 +2,19 @@
 // format: admins see each secret's target, version and last rotation; a dry run shows what would
 // change; "Rotate" asks for confirmation first and sends nothing when declined; a failed
 // rotation shows the server's message; viewers and operators do not see the panel.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
-import { resetClientForTests } from '../../api/client';
+import { stubTrpc, trpcError, type TrpcStub } from '../../testing/stub-trpc';
 import { SessionContext, type User } from '../../lib/session';
 import { ManagedSecretsPanel, describeTarget } from './managed-secrets-panel';
 
-type Handler = (input: unknown) => unknown;
-let routes: Record<string, Handler>;
-let calls: { path: string; input: unknown }[];
+let stub: TrpcStub;
 
 beforeEach(() => {
-  resetClientForTests();
-  calls = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = url.pathname.replace('/trpc/', '').split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((path, i) => {
-        const arg = inputs[String(i)];
-        calls.push({ path, input: arg });
-        const h = routes[path];
-        if (!h) {
-          return {
-            error: {
-              message: `no ${path}`,
-              code: -32004,
-              data: { code: 'NOT_FOUND', httpStatus: 404, path },
-            },
-          };
-        }
-        try {
-          return { result: { data: h(arg) } };
-        } catch (e) {
-          return {
-            error: {
-              message: (e as Error).message,
-              code: -32600,
-              data: { code: 'BAD_REQUEST', httpStatus: 400, path },
-            },
-          };
-        }
-      });
-      const status = out.some((o) => 'error' in o) ? (out.length > 1 ? 207 : 400) : 200;
-      return new Response(JSON.stringify(out), {
-        status,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
-  );
+  stub = stubTrpc({});
 });
-afterEach(() => vi.unstubAllGlobals());
 
 function user(role: 'viewer' | 'operator' | 'admin'): User {
   return {
@@ -148,13 +102,13 @@ describe('ManagedSecretsPanel', () => {
     { timeout: 30000 },
     async () => {
       const rotations: { provider: string; secretRef: string; dryRun: boolean }[] = [];
-      routes = {
+      stub.routes = {
         'securityGuardian.listManagedSecrets': () => ({ items: secrets }),
         'securityGuardian.rotateSecrets': (input) => {
           const i = input as { provider: string; secretRef: string; dryRun: boolean };
           rotations.push(i);
           if (i.secretRef === 'partner-key')
-            throw new Error('rotation 5 of "partner-key" failed; HTTP 500');
+            throw trpcError('BAD_REQUEST', 'rotation 5 of "partner-key" failed; HTTP 500');
           return i.dryRun
             ? {
                 secret: i.secretRef,
@@ -209,9 +163,9 @@ describe('ManagedSecretsPanel', () => {
   );
 
   it('is not shown below admin', () => {
-    routes = {};
+    stub.routes = {};
     const { container } = renderWith(<ManagedSecretsPanel />, user('operator'));
     expect(container.textContent).toBe('');
-    expect(calls.length).toBe(0);
+    expect(stub.calls.length).toBe(0);
   });
 });

@@ -2,64 +2,18 @@
 // batch wire format: an operator scans pasted manifests and sees failures by workload; the
 // compliance panel shows the latest report's controls and runs a new assessment; a viewer sees
 // no scan or assess controls.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
-import { resetClientForTests } from '../../api/client';
+import { stubTrpc, trpcError, type TrpcStub } from '../../testing/stub-trpc';
 import type { User } from '../../lib/session';
 import { renderWithSession } from '../../testing/render';
 import { CompliancePanel, PosturePanel } from './posture-compliance';
 
-type Handler = (input: unknown) => unknown;
-let routes: Record<string, Handler>;
-let calls: { path: string; input: unknown }[];
+let stub: TrpcStub;
 
 beforeEach(() => {
-  resetClientForTests();
-  calls = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = url.pathname.replace('/trpc/', '').split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((path, i) => {
-        const arg = inputs[String(i)];
-        calls.push({ path, input: arg });
-        const h = routes[path];
-        if (!h) {
-          return {
-            error: {
-              message: `no ${path}`,
-              code: -32004,
-              data: { code: 'NOT_FOUND', httpStatus: 404, path },
-            },
-          };
-        }
-        try {
-          return { result: { data: h(arg) } };
-        } catch (e) {
-          return {
-            error: {
-              message: (e as Error).message,
-              code: -32600,
-              data: { code: 'BAD_REQUEST', httpStatus: 400, path },
-            },
-          };
-        }
-      });
-      const status = out.some((o) => 'error' in o) ? (out.length > 1 ? 207 : 400) : 200;
-      return new Response(JSON.stringify(out), {
-        status,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
-  );
+  stub = stubTrpc({});
 });
-afterEach(() => vi.unstubAllGlobals());
 
 function user(role: 'viewer' | 'operator'): User {
   return {
@@ -110,10 +64,11 @@ function reportRow(id: number, status: string) {
 
 describe('PosturePanel', () => {
   it('scans pasted manifests and lists failures by workload', async () => {
-    routes = {
+    stub.routes = {
       'securityGuardian.scanManifests': (input) => {
         const { manifests } = input as { manifests: string };
-        if (!manifests.includes('kind:')) throw new Error('input.manifests: no objects');
+        if (!manifests.includes('kind:'))
+          throw trpcError('BAD_REQUEST', 'input.manifests: no objects');
         return {
           id: 4,
           scanType: 'kubernetes',
@@ -157,16 +112,17 @@ describe('PosturePanel', () => {
     expect(await screen.findByText('securityContext.privileged is true')).toBeTruthy();
     expect(screen.getByText('Deployment/api [api]')).toBeTruthy();
     expect(screen.getByText('1 object(s): 1 failed, 30 passed checks')).toBeTruthy();
-    expect(calls.find((c) => c.path === 'securityGuardian.scanManifests')?.input).toEqual({
+    expect(stub.calls.find((c) => c.path === 'securityGuardian.scanManifests')?.input).toEqual({
       manifests: 'kind: Deployment\nmetadata: {name: api}',
       name: 'pasted manifests',
     });
   });
 
   it('shows the server error for bad input', async () => {
-    routes = {
+    stub.routes = {
       'securityGuardian.scanManifests': () => {
-        throw new Error(
+        throw trpcError(
+          'BAD_REQUEST',
           'input.manifests: pasted manifests:2:3: invalid YAML: end of map not found',
         );
       },
@@ -178,7 +134,7 @@ describe('PosturePanel', () => {
   });
 
   it('offers no scan form to a viewer', () => {
-    routes = {};
+    stub.routes = {};
     renderWith(<PosturePanel />, user('viewer'));
     expect(screen.queryByRole('button', { name: 'Check posture' })).toBeNull();
   });
@@ -187,7 +143,7 @@ describe('PosturePanel', () => {
 describe('CompliancePanel', () => {
   it('shows the latest report and runs a new assessment', async () => {
     let assessed = false;
-    routes = {
+    stub.routes = {
       'securityGuardian.getComplianceReports': () => ({
         items: [reportRow(1, 'fail')],
         total: 1,
@@ -211,7 +167,7 @@ describe('CompliancePanel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Assess now' }));
     await waitFor(() => expect(assessed).toBe(true));
     expect(await screen.findByText(/Report 2/)).toBeTruthy();
-    expect(calls.find((c) => c.path === 'securityGuardian.checkCompliance')?.input).toEqual({
+    expect(stub.calls.find((c) => c.path === 'securityGuardian.checkCompliance')?.input).toEqual({
       framework: 'cis_kubernetes',
     });
   });
@@ -224,7 +180,7 @@ describe('CompliancePanel', () => {
       previousStatus: null,
       evidence: [],
     }));
-    routes = {
+    stub.routes = {
       'securityGuardian.getComplianceReports': (input) => ({
         items: [{ ...reportRow(5, 'pass'), framework: (input as { framework: string }).framework }],
         total: 1,
@@ -249,7 +205,7 @@ describe('CompliancePanel', () => {
     expect(screen.queryByText('control 1')).toBeNull();
     expect(screen.getByText('51–60 of 60')).toBeTruthy();
     expect(
-      calls.find((c) => c.path === 'securityGuardian.getComplianceReports')?.input,
+      stub.calls.find((c) => c.path === 'securityGuardian.getComplianceReports')?.input,
     ).toMatchObject({
       framework: 'soc2',
     });
@@ -264,7 +220,7 @@ describe('CompliancePanel', () => {
   });
 
   it('hides the assess button from a viewer', async () => {
-    routes = {
+    stub.routes = {
       'securityGuardian.getComplianceReports': () => ({
         items: [],
         total: 0,

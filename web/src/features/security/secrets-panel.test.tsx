@@ -1,65 +1,19 @@
 // The Security page's secrets panel against a mocked tRPC server speaking the batch wire format:
 // redacted findings with their commit, filters and the page kept in the URL (and read back from
 // it), pagination, the scan form for operators only, and the server's error shown as sent.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter, useLocation } from 'react-router';
-import { resetClientForTests } from '../../api/client';
+import { stubTrpc, trpcError, type TrpcStub } from '../../testing/stub-trpc';
 import { SessionContext, type User } from '../../lib/session';
 import { SecretsPanel } from './secrets-panel';
 
-type Handler = (input: unknown) => unknown;
-let routes: Record<string, Handler>;
-let calls: { path: string; input: unknown }[];
+let stub: TrpcStub;
 
 beforeEach(() => {
-  resetClientForTests();
-  calls = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input));
-      const paths = url.pathname.replace('/trpc/', '').split(',');
-      const inputs = (
-        init.body
-          ? JSON.parse(String(init.body))
-          : JSON.parse(url.searchParams.get('input') ?? '{}')
-      ) as Record<string, unknown>;
-      const out = paths.map((path, i) => {
-        const arg = inputs[String(i)];
-        calls.push({ path, input: arg });
-        const h = routes[path];
-        if (!h) {
-          return {
-            error: {
-              message: `no ${path}`,
-              code: -32004,
-              data: { code: 'NOT_FOUND', httpStatus: 404, path },
-            },
-          };
-        }
-        try {
-          return { result: { data: h(arg) } };
-        } catch (e) {
-          return {
-            error: {
-              message: (e as Error).message,
-              code: -32600,
-              data: { code: 'BAD_REQUEST', httpStatus: 400, path },
-            },
-          };
-        }
-      });
-      const status = out.some((o) => 'error' in o) ? (out.length > 1 ? 207 : 400) : 200;
-      return new Response(JSON.stringify(out), {
-        status,
-        headers: { 'content-type': 'application/json' },
-      });
-    }),
-  );
+  stub = stubTrpc({});
 });
-afterEach(() => vi.unstubAllGlobals());
 
 function user(role: 'viewer' | 'operator'): User {
   return {
@@ -132,7 +86,7 @@ describe('SecretsPanel', () => {
         }),
         ...Array.from({ length: 28 }, (_, i) => finding(10 + i)),
       ];
-      routes = {
+      stub.routes = {
         'securityGuardian.getSecretFindings': (input) => {
           const q = input as Query;
           let items = all;
@@ -162,13 +116,13 @@ describe('SecretsPanel', () => {
       expect(screen.getByTestId('search').textContent).toBe('?secSource=history');
       expect(screen.getByText('ghp_****')).toBeTruthy();
       expect(screen.queryByRole('button', { name: 'Scan' })).toBeNull();
-      const last = calls.filter((c) => c.path === 'securityGuardian.getSecretFindings').pop();
+      const last = stub.calls.filter((c) => c.path === 'securityGuardian.getSecretFindings').pop();
       expect(last?.input).toEqual({ limit: 25, offset: 0, source: 'history' });
     },
   );
 
   it('reads filters from the URL it is opened with', async () => {
-    routes = {
+    stub.routes = {
       'securityGuardian.getSecretFindings': () => ({ items: [], total: 0, limit: 25, offset: 0 }),
     };
     renderWith(
@@ -177,7 +131,7 @@ describe('SecretsPanel', () => {
       '/security?secSeverity=high&secFile=src%2F&secScan=3',
     );
     expect(await screen.findByText('Nothing matches these filters.')).toBeTruthy();
-    expect(calls.find((c) => c.path === 'securityGuardian.getSecretFindings')?.input).toEqual({
+    expect(stub.calls.find((c) => c.path === 'securityGuardian.getSecretFindings')?.input).toEqual({
       limit: 25,
       offset: 0,
       severity: 'high',
@@ -189,11 +143,11 @@ describe('SecretsPanel', () => {
 
   it('starts a secrets scan with history and shows the server error', async () => {
     const scans: unknown[] = [];
-    routes = {
+    stub.routes = {
       'securityGuardian.getSecretFindings': () => ({ items: [], total: 0, limit: 25, offset: 0 }),
       'securityGuardian.scan': (input) => {
         scans.push(input);
-        throw new Error('input.target: /etc is outside the allowed scan roots');
+        throw trpcError('BAD_REQUEST', 'input.target: /etc is outside the allowed scan roots');
       },
     };
     renderWith(<SecretsPanel />, user('operator'));
