@@ -14,10 +14,21 @@ export const binary = process.env.DEVOPS_AI_BIN || join(repoRoot, 'build', 'rele
 
 // The environment for child devops-ai processes: ours minus DEVOPS_AI_* (the server refuses
 // unknown DEVOPS_AI_ settings, and DEVOPS_AI_BIN is only for this harness).
+// XDG_CACHE_HOME is a throwaway directory of this test process (removed at exit), so CLI runs
+// never write their compiled-rule cache into the user's ~/.cache; a test may pass its own.
+let testCacheHome;
+function throwawayCacheHome() {
+  if (!testCacheHome) {
+    testCacheHome = mkdtempSync(join(tmpdir(), 'dai-cache-'));
+    process.on('exit', () => rmSync(testCacheHome, { recursive: true, force: true }));
+  }
+  return testCacheHome;
+}
+
 export function childEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DEVOPS_AI_')) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, XDG_CACHE_HOME: throwawayCacheHome(), ...extra };
 }
 
 export function sleep(ms) {
