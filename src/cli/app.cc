@@ -753,6 +753,9 @@ Status BuildRegistry(App::Parts& p) {
   security_options.scan_roots = p.config.scan_roots;
   // The compiled secrets rules are cached beside the server's other local state.
   if (!p.config.data_dir.empty()) security_options.scanner_cache_dir = p.config.data_dir + "/cache";
+  security_options.warn = [](const std::string& msg) {
+    Log(LogLevel::kWarn, "security", {{"warning", msg}});
+  };
   {
     // The online OSV refresh: the same outbound rule as webhooks (services on this host and
     // private networks allowed, link-local and cloud-metadata addresses refused).

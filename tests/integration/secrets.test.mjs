@@ -136,6 +136,25 @@ test('server secrets scans: roots, working tree, git history, redaction, complia
   // The compiled rule database was cached in the data directory for the next start.
   const cached = readdirSync(join(server.dataDir, 'cache')).filter((f) => /^secrets-[0-9a-f]{64}\.hsdb$/.test(f));
   assert.equal(cached.length, 1);
+
+  // A damaged cache file: after a restart the scan still runs (the rules are compiled again),
+  // and the server says why in its structured log, as a warning line of JSON.
+  const cacheFile = join(server.dataDir, 'cache', cached[0]);
+  writeFileSync(cacheFile, readFileSync(cacheFile).subarray(0, 100));
+  await server.stop();
+  await server.start({ port: server.port });
+  const again = await operator.mutation('securityGuardian.scan', { scanType: 'secrets', target: repo });
+  const redone = await waitFor('the scan after the restart to complete', async () => {
+    const s = await viewer.query('securityGuardian.getScan', { id: again.id });
+    if (s.status === 'failed') throw new Error(`scan failed: ${s.error}`);
+    return s.status === 'completed' ? s : null;
+  }, 20000, 200);
+  assert.equal(redone.criticalCount, 1);
+  const warning = server.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+    .find((l) => l.msg === 'security' && /secrets rule cache: /.test(l.warning ?? ''));
+  assert.ok(warning, `no rule-cache warning in the server log: ${server.stderr.slice(-1500)}`);
+  assert.equal(warning.level, 'warn');
+  assert.ok(statSync(cacheFile).size > 100, 'the damaged file was replaced');
 });
 
 test('CLI scan secrets: formats, baseline, git history and exit codes', () => {

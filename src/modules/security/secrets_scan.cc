@@ -5,7 +5,6 @@
 // on the security_scans row, which the compliance evidence reads. scanType "compliance" runs
 // checkCompliance for the framework named as the target and links the report to the scan row.
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 
 #include "adapters/secretscan/scanner_cache.h"
@@ -73,8 +72,7 @@ const secrets::SecretScanner* SecurityService::Scanner(Status* error) {
       return nullptr;
     }
     // A cache that cannot be read or written costs only the compile; say so once.
-    if (!s->note.empty())
-      std::fprintf(stderr, "security: secrets rule cache: %s\n", s->note.c_str());
+    if (!s->note.empty() && options_.warn) options_.warn("secrets rule cache: " + s->note);
     scanner_ = std::move(s->scanner);
   }
   return scanner_.get();

@@ -35,6 +35,9 @@ struct SecurityServiceOptions {
   //! Where the compiled secrets rule database is cached (adapters/secretscan/scanner_cache.h),
   //! e.g. `<data_dir>/cache`; empty: compiled at the first secrets scan of each process.
   std::string scanner_cache_dir;
+  //! Where warnings that fail nothing go (e.g. a rule cache that cannot be written: the scan
+  //! still runs, compiling the rules); null: dropped. The server passes its structured log.
+  std::function<void(const std::string&)> warn;
 };
 
 //! The enabled vulnerability policies, by name.
