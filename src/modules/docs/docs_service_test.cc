@@ -380,6 +380,9 @@ TEST_P(DocsServiceTest, RunbooksLearnedFromIncidentsAreStoredDisabled) {
   EXPECT_EQ(steps[1]["healing"]["action"], "restart_pod");
   auto rb = runbooks_->Get((*made)["runbookId"].get<int64_t>());
   ASSERT_TRUE(rb.ok());
+  // The API says where it came from, so the Runbooks page can label it a draft.
+  EXPECT_EQ((*rb)["source"], "generated");
+  EXPECT_EQ((*rb)["enabled"], false);
   EXPECT_EQ(Count("SELECT count(*) FROM runbooks WHERE enabled = " +
                   std::string(GetParam() == Backend::kPostgres ? "false" : "0") +
                   " AND source = 'generated'"),

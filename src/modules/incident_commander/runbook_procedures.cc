@@ -14,6 +14,9 @@ Json RunbookSchema() {
                     s::Req("triggerConditions", s::Any()), s::Req("steps", s::Any()),
                     s::Req("version", s::Int()), s::Req("requiresApproval", s::Bool()),
                     s::Req("autoExecute", s::Bool()), s::Req("enabled", s::Bool()),
+                    // manual: written by a person; generated: learned from incidents by the
+                    // Documentation Generator (stored disabled, a draft to review).
+                    s::Req("source", s::Enum({"manual", "generated", "imported"})),
                     s::Req("successCount", s::Int()), s::Req("failureCount", s::Int()),
                     s::Req("createdAt", s::DateTime()), s::Req("updatedAt", s::DateTime())},
                    true);

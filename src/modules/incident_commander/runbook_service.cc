@@ -37,6 +37,7 @@ Json RunbookJson(const store::Row& r) {
       {"requiresApproval", r.GetBool("requires_approval")},
       {"autoExecute", r.GetBool("auto_execute")},
       {"enabled", r.GetBool("enabled")},
+      {"source", r.GetString("source")},
       {"successCount", r.GetInt("success_count")},
       {"failureCount", r.GetInt("failure_count")},
       {"createdAt", FormatIso8601(r.GetTime("created_at"))},
@@ -46,7 +47,7 @@ Json RunbookJson(const store::Row& r) {
 constexpr const char* kRunbookColumns =
     "id, name, description, definition, trigger_conditions, steps, version, requires_approval, "
     "auto_execute, "
-    "enabled, success_count, failure_count, created_at, updated_at";
+    "enabled, source, success_count, failure_count, created_at, updated_at";
 
 Status AddAction(Connection& conn, int64_t incident_id, const std::string& type,
                  const std::string& description, const std::string& actor, bool automated,

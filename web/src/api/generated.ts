@@ -2336,6 +2336,7 @@ export interface Procedures {
       "id": number;
       "name": string;
       "requiresApproval": boolean;
+      "source": "manual" | "generated" | "imported";
       "steps": unknown;
       "successCount": number;
       "triggerConditions": unknown;
@@ -2734,6 +2735,7 @@ export interface Procedures {
       "id": number;
       "name": string;
       "requiresApproval": boolean;
+      "source": "manual" | "generated" | "imported";
       "steps": unknown;
       "successCount": number;
       "triggerConditions": unknown;
@@ -2882,6 +2884,7 @@ export interface Procedures {
         "id": number;
         "name": string;
         "requiresApproval": boolean;
+        "source": "manual" | "generated" | "imported";
         "steps": unknown;
         "successCount": number;
         "triggerConditions": unknown;
@@ -3209,6 +3212,7 @@ export interface Procedures {
       "id": number;
       "name": string;
       "requiresApproval": boolean;
+      "source": "manual" | "generated" | "imported";
       "steps": unknown;
       "successCount": number;
       "triggerConditions": unknown;

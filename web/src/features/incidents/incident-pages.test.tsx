@@ -276,6 +276,7 @@ const runbook = {
   requiresApproval: true,
   autoExecute: false,
   enabled: true,
+  source: 'manual' as const,
   successCount: 3,
   failureCount: 1,
   createdAt: t,
@@ -311,6 +312,22 @@ describe('RunbooksPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create runbook' }));
     await waitFor(() => expect(created).toBe(2));
     await waitFor(() => expect(within(label).queryByRole('alert')).toBeNull());
+  });
+
+  it('labels runbooks learned from incidents, and says a disabled one is a draft to review', async () => {
+    const learned = { ...runbook, id: 2, name: 'learned-checkout', source: 'generated' as const };
+    routes = {
+      'incidentCommander.listRunbooks': () =>
+        page([runbook, { ...learned, enabled: false }, { ...learned, id: 3, name: 'learned-db' }]),
+    };
+    renderWith(<RunbooksPage />);
+    const row = async (name: string) =>
+      (await screen.findByText(name)).closest('tr') as HTMLElement;
+    expect(
+      within(await row('learned-checkout')).getByText(/^draft: learned from incidents/),
+    ).toBeTruthy();
+    expect(within(await row('learned-db')).getByText('learned from incidents')).toBeTruthy();
+    expect(within(await row('restart-api')).queryByText(/learned from incidents/)).toBeNull();
   });
 
   it("lists every execution waiting for approval, the assistant's proposals included", async () => {

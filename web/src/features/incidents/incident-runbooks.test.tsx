@@ -125,6 +125,7 @@ const runbook = {
   requiresApproval: true,
   autoExecute: false,
   enabled: true,
+  source: 'manual' as const,
   successCount: 0,
   failureCount: 0,
   createdAt: t,

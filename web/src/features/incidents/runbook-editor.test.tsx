@@ -30,6 +30,7 @@ const draft = {
   requiresApproval: true,
   autoExecute: false,
   enabled: false,
+  source: 'generated' as const,
   successCount: 0,
   failureCount: 0,
   createdAt: t,

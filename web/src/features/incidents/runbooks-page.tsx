@@ -88,6 +88,16 @@ function RunbookTable({ items, onEdit }: { items: Runbook[]; onEdit: (r: Runbook
             <tr key={r.id}>
               <td>
                 <strong>{r.name}</strong>
+                {r.source === 'generated' ? (
+                  <span
+                    className={r.enabled ? 'sev sev-low' : 'sev sev-medium'}
+                    title="Learned from resolved incidents by the Documentation Generator: review every step before enabling it"
+                  >
+                    {r.enabled
+                      ? 'learned from incidents'
+                      : 'draft: learned from incidents, review before enabling'}
+                  </span>
+                ) : null}
                 {r.description ? <div className="small muted">{r.description}</div> : null}
               </td>
               <td className="num">{r.version}</td>
