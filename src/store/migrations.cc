@@ -1241,6 +1241,31 @@ ALTER TABLE healing_rules ADD CONSTRAINT healing_rules_action_type_check CHECK (
 CREATE INDEX healing_actions_action_type_idx ON healing_actions(action_type);
 )SQL";
 
+// Migration 27 (issue #8): an import's partial daily aggregates, spilled while it streams in
+// (CostService::Import writes them here whenever the cells held in memory pass a fixed budget,
+// so its memory stays flat whatever the file size); the committing transaction adds them up
+// into cost_daily and deletes them. Private to the import: nothing else reads this table.
+constexpr std::string_view kMigration27 = R"SQL(
+CREATE TABLE cost_daily_spill (
+  import_id {{BIGINT}} NOT NULL,
+  day TEXT NOT NULL,
+  billing_period TEXT NOT NULL,
+  provider TEXT NOT NULL DEFAULT '',
+  billing_account TEXT NOT NULL DEFAULT '',
+  sub_account TEXT NOT NULL DEFAULT '',
+  service TEXT NOT NULL DEFAULT '',
+  service_category TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  charge_category TEXT NOT NULL DEFAULT '',
+  currency TEXT NOT NULL DEFAULT '',
+  billed_cost {{REAL}} NOT NULL DEFAULT 0,
+  effective_cost {{REAL}} NOT NULL DEFAULT 0,
+  list_cost {{REAL}} NOT NULL DEFAULT 0,
+  row_count {{BIGINT}} NOT NULL DEFAULT 0
+);
+CREATE INDEX cost_daily_spill_import_idx ON cost_daily_spill(import_id);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::string k25Sqlite =
       std::string(kMigration25Sqlite) + std::string(kMigration25Rollup);
@@ -1267,6 +1292,7 @@ const std::vector<Migration>& Registry() {
       {24, "notifications: grafana annotation channels", kMigration24Sqlite, kMigration24Postgres},
       {25, "cost optimizer: per-dimension rollup, leaner line items", k25Sqlite, k25Postgres},
       {26, "self-healing: the argocd_rollback action", kMigration26Sqlite, kMigration26Postgres},
+      {27, "cost optimizer: spilled import aggregates", kMigration27},
   };
   return kAll;
 }

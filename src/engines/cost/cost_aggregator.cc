@@ -136,7 +136,7 @@ Status CostAggregator::Add(const CostRecord& r) {
   }
 
   const std::string_view rid = r.Get(Field::kResourceId);
-  if (!rid.empty()) {
+  if (track_resources_ && !rid.empty()) {
     auto [it, inserted] = resources_.try_emplace(std::string(rid));
     ResourceSummary& s = it->second;
     if (inserted) {
@@ -167,35 +167,52 @@ Status CostAggregator::Add(const CostRecord& r) {
   return Status::Ok();
 }
 
+namespace {
+
+// A daily cell from its key (provider, account, sub account, service, category, region, charge
+// category, billing period, then day) and sums.
+DailyCost CellOf(const std::string& key, double billed, double effective, double list, int64_t rows,
+                 const std::string& currency) {
+  const auto parts = SplitKey(key);
+  DailyCost d;
+  d.provider = parts.size() > 0 ? parts[0] : "";
+  d.billing_account = parts.size() > 1 ? parts[1] : "";
+  d.sub_account = parts.size() > 2 ? parts[2] : "";
+  d.service = parts.size() > 3 ? parts[3] : "";
+  d.service_category = parts.size() > 4 ? parts[4] : "";
+  d.region = parts.size() > 5 ? parts[5] : "";
+  d.charge_category = parts.size() > 6 ? parts[6] : "";
+  d.billing_period = parts.size() > 7 ? KeyNumber(parts[7]) : 0;
+  d.day = parts.size() > 8 ? KeyNumber(parts[8]) : 0;
+  d.currency = currency;
+  d.billed = billed;
+  d.effective = effective;
+  d.list = list;
+  d.rows = rows;
+  return d;
+}
+
+}  // namespace
+
 std::vector<DailyCost> CostAggregator::Daily() const {
   std::vector<DailyCost> out;
   out.reserve(daily_.size());
-  for (const auto& [key, a] : daily_) {
-    const auto parts = SplitKey(key);
-    // provider, account, sub account, service, category, region, charge category, billing
-    // period, then day.
-    DailyCost d;
-    d.provider = parts.size() > 0 ? parts[0] : "";
-    d.billing_account = parts.size() > 1 ? parts[1] : "";
-    d.sub_account = parts.size() > 2 ? parts[2] : "";
-    d.service = parts.size() > 3 ? parts[3] : "";
-    d.service_category = parts.size() > 4 ? parts[4] : "";
-    d.region = parts.size() > 5 ? parts[5] : "";
-    d.charge_category = parts.size() > 6 ? parts[6] : "";
-    d.billing_period = parts.size() > 7 ? KeyNumber(parts[7]) : 0;
-    d.day = parts.size() > 8 ? KeyNumber(parts[8]) : 0;
-    d.currency = currency_;
-    d.billed = a.billed;
-    d.effective = a.effective;
-    d.list = a.list;
-    d.rows = a.rows;
-    out.push_back(std::move(d));
-  }
+  for (const auto& [key, a] : daily_)
+    out.push_back(CellOf(key, a.billed, a.effective, a.list, a.rows, currency_));
   std::sort(out.begin(), out.end(), [](const DailyCost& a, const DailyCost& b) {
     return std::tie(a.day, a.provider, a.service, a.region, a.sub_account, a.charge_category) <
            std::tie(b.day, b.provider, b.service, b.region, b.sub_account, b.charge_category);
   });
   return out;
+}
+
+Status CostAggregator::DrainDaily(const std::function<Status(const DailyCost&)>& sink) {
+  for (const auto& [key, a] : daily_)
+    DAI_RETURN_IF_ERROR(sink(CellOf(key, a.billed, a.effective, a.list, a.rows, currency_)));
+  // Forget them, bucket array included (a cleared map keeps its largest one): a drained map's
+  // bucket array is as large as it ever was.
+  std::unordered_map<std::string, Agg>().swap(daily_);
+  return Status::Ok();
 }
 
 std::vector<BillingPeriod> CostAggregator::Periods() const {

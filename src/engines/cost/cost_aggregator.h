@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -49,11 +50,21 @@ struct ResourceSummary {
 
 class CostAggregator {
  public:
+  //! `track_resources`: whether Add keeps the per-resource summaries (Resources()); an import
+  //! does not read them, and they grow with the number of resources.
+  explicit CostAggregator(bool track_resources = true) : track_resources_(track_resources) {}
+
   //! Adds one record. Fails when its currency differs from the first record's (one file, one
   //! billing currency), naming both lines.
   Status Add(const CostRecord& record);
 
   std::vector<DailyCost> Daily() const;
+  //! The daily cells held now (each a (dimensions, billing period, day) combination).
+  size_t daily_cells() const { return daily_.size(); }
+  //! Hands every daily cell held now to `sink` (unordered, one at a time) and forgets them, so
+  //! a caller can move them out of memory (partial sums: a later record may add to the same
+  //! combination again, and the caller adds the parts up). Stops at the first error.
+  Status DrainDaily(const std::function<Status(const DailyCost&)>& sink);
   std::vector<BillingPeriod> Periods() const;
   //! (billing period start, hour start) → on-demand (Standard pricing) compute usage cost.
   const std::map<std::pair<int64_t, int64_t>, double>& OnDemandComputeHourly() const {
@@ -79,6 +90,7 @@ class CostAggregator {
   int64_t records_ = 0;
   double total_billed_ = 0, total_effective_ = 0;
   std::string key_;
+  bool track_resources_ = true;
 };
 
 //! Whether a unit names provisioned time ("Hrs", "Hours", "Instance-hours") rather than work.

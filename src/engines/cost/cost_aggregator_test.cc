@@ -78,6 +78,41 @@ TEST(CostAggregator, DailyTotalsSpreadMultiDayCharges) {
   EXPECT_EQ(agg.Periods()[0].rows, 3);
 }
 
+TEST(CostAggregator, DrainHandsOverPartialCellsAndForgetsThem) {
+  CostAggregator agg(/*track_resources=*/false);
+  const Row ec2{.service = "EC2",
+                .resource = "i-1",
+                .billed = 2,
+                .effective = 1,
+                .start = "2024-09-02T05:00:00Z",
+                .end = "2024-09-02T06:00:00Z"};
+  ASSERT_TRUE(Feed(agg, {ec2, ec2}).ok());
+  EXPECT_EQ(agg.daily_cells(), 1u);
+  std::vector<DailyCost> out;
+  auto sink = [&](const DailyCost& d) {
+    out.push_back(d);
+    return Status::Ok();
+  };
+  ASSERT_TRUE(agg.DrainDaily(sink).ok());
+  EXPECT_EQ(agg.daily_cells(), 0u);
+  ASSERT_TRUE(Feed(agg, {ec2}).ok());  // the same cell again: a second partial sum
+  ASSERT_TRUE(agg.DrainDaily(sink).ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].service, "EC2");
+  EXPECT_EQ(out[0].day, *ParseTimestamp("2024-09-02"));
+  EXPECT_EQ(out[0].currency, "USD");
+  EXPECT_DOUBLE_EQ(out[0].billed, 4);
+  EXPECT_EQ(out[0].rows, 2);
+  EXPECT_DOUBLE_EQ(out[1].billed, 2);
+  EXPECT_EQ(out[1].rows, 1);
+  EXPECT_DOUBLE_EQ(agg.total_billed(), 6);  // totals are not drained
+  EXPECT_TRUE(agg.Resources().empty());     // not tracked
+  // A sink's error stops the drain and keeps the cells.
+  ASSERT_TRUE(Feed(agg, {ec2}).ok());
+  EXPECT_FALSE(agg.DrainDaily([](const DailyCost&) { return Status::Internal("disk full"); }).ok());
+  EXPECT_EQ(agg.daily_cells(), 1u);
+}
+
 TEST(CostAggregator, RefusesASecondCurrencyNamingBothLines) {
   CostAggregator agg;
   const Status st = Feed(

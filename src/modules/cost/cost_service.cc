@@ -298,59 +298,29 @@ class BlockWriter {
 // cost_rollup holds, per dimension of the daily aggregates alone, the totals per value, day and
 // currency: a breakdown or a scoped series reads (values × days) rows whatever the number of
 // line items or of other dimensions' combinations. An import adds its daily totals and
-// subtracts those of the imports it replaces; a cell whose row count reaches zero goes.
+// subtracts those of the imports it replaces (in SQL, so memory does not grow with the number
+// of cells); a cell left without rows or cost goes.
 constexpr size_t kRollupDimensions = 7;
 const std::array<const char*, kRollupDimensions> kRollupColumns = {
     "provider",         "billing_account", "sub_account",    "service",
     "service_category", "region",          "charge_category"};
 
-class RollupDeltas {
- public:
-  void Add(std::vector<std::string_view> values, const std::string& day,
-           const std::string& currency, double billed, double effective, double list,
-           int64_t rows) {
-    for (size_t i = 0; i < kRollupDimensions; ++i) {
-      auto& c = cells_[{i, std::string(values[i]), day, currency}];
-      c.billed += billed;
-      c.effective += effective;
-      c.list += list;
-      c.rows += rows;
-      c.removed = c.removed || rows < 0;
-    }
-  }
-  Status Write(Connection& conn) const {
-    for (const auto& [key, c] : cells_) {
-      const auto& [dim, value, day, currency] = key;
-      if (c.rows == 0 && !c.removed) continue;
-      DAI_RETURN_IF_ERROR(
-          conn.Query("INSERT INTO cost_rollup (dimension, value, day, currency, billed_cost, "
-                     "effective_cost, list_cost, row_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (dimension, day, value, currency) DO UPDATE SET "
-                     "billed_cost = cost_rollup.billed_cost + excluded.billed_cost, "
-                     "effective_cost = cost_rollup.effective_cost + excluded.effective_cost, "
-                     "list_cost = cost_rollup.list_cost + excluded.list_cost, "
-                     "row_count = cost_rollup.row_count + excluded.row_count",
-                     {std::string(kRollupColumns[dim]), value, day, currency, c.billed, c.effective,
-                      c.list, c.rows})
-              .status());
-      if (c.removed) {
-        DAI_RETURN_IF_ERROR(conn.Query("DELETE FROM cost_rollup WHERE dimension = ? AND day = ? "
-                                       "AND value = ? AND currency = ? AND row_count <= 0",
-                                       {std::string(kRollupColumns[dim]), day, value, currency})
-                                .status());
-      }
-    }
-    return Status::Ok();
-  }
+// The rollup's cell upsert: adds the selected sums to an existing cell.
+constexpr const char* kRollupUpsert =
+    " ON CONFLICT (dimension, day, value, currency) DO UPDATE SET "
+    "billed_cost = cost_rollup.billed_cost + excluded.billed_cost, "
+    "effective_cost = cost_rollup.effective_cost + excluded.effective_cost, "
+    "list_cost = cost_rollup.list_cost + excluded.list_cost, "
+    "row_count = cost_rollup.row_count + excluded.row_count";
 
- private:
-  struct Cell {
-    double billed = 0, effective = 0, list = 0;
-    int64_t rows = 0;
-    bool removed = false;
-  };
-  std::map<std::tuple<size_t, std::string, std::string, std::string>, Cell> cells_;
-};
+// The daily aggregate columns, in the order cost_daily and cost_daily_spill are written.
+const std::vector<std::string>& DailyAggregateColumns() {
+  static const std::vector<std::string> columns = {
+      "import_id",   "day",         "billing_period",   "provider",  "billing_account",
+      "sub_account", "service",     "service_category", "region",    "charge_category",
+      "currency",    "billed_cost", "effective_cost",   "list_cost", "row_count"};
+  return columns;
+}
 
 // Timestamps as the store writes them (FormatIso8601), cached: charge periods repeat row after
 // row.
@@ -410,7 +380,33 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
   const std::string import_key = std::to_string(import_id);
 
   cost::CostReader reader;
-  cost::CostAggregator agg;
+  cost::CostAggregator agg(/*track_resources=*/false);
+  // Daily cells past the budget go to cost_daily_spill (added up at commit). Drained into a
+  // vector first, so a retried transaction writes them again.
+  const size_t aggregate_budget = std::max<size_t>(1, opt.aggregate_budget);
+  std::vector<cost::DailyCost> drained;
+  auto spill = [&]() -> Status {
+    drained.clear();
+    drained.reserve(agg.daily_cells());
+    DAI_RETURN_IF_ERROR(agg.DrainDaily([&](const cost::DailyCost& d) -> Status {
+      drained.push_back(d);
+      return Status::Ok();
+    }));
+    Status written = db_.Transaction([&](Connection& conn) -> Status {
+      DAI_ASSIGN_OR_RETURN(auto loader, conn.BulkLoad("cost_daily_spill", DailyAggregateColumns()));
+      for (const auto& d : drained) {
+        const std::string day = DayString(d.day), billing_period = DayString(d.billing_period);
+        const store::BulkValue row[] = {
+            import_id,     day,       billing_period,     d.provider, d.billing_account,
+            d.sub_account, d.service, d.service_category, d.region,   d.charge_category,
+            d.currency,    d.billed,  d.effective,        d.list,     d.rows};
+        DAI_RETURN_IF_ERROR(loader->Add(row));
+      }
+      return loader->Finish();
+    });
+    std::vector<cost::DailyCost>().swap(drained);
+    return written;
+  };
   std::set<std::pair<std::string, std::string>> keys;  // (billing period day, billing account)
   crypto_hash_sha256_state sha;
   crypto_hash_sha256_init(&sha);
@@ -440,6 +436,7 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
                                        ": text is not valid UTF-8");
     }
     DAI_RETURN_IF_ERROR(agg.Add(r));
+    if (agg.daily_cells() > aggregate_budget) DAI_RETURN_IF_ERROR(spill());
     const std::string_view account = r.Get(Field::kBillingAccountId);
     if (keys.empty() || account != key_account || period != key_period) {
       keys.emplace(period, std::string(account));
@@ -570,7 +567,8 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
                          {"billedCost", p.billed},
                          {"effectiveCost", p.effective}});
     }
-    const auto daily = agg.Daily();
+    // The last cells join the spilled ones; the commit adds them up.
+    DAI_RETURN_IF_ERROR(spill());
     const auto& hourly = agg.OnDemandComputeHourly();
     return db_.Transaction([&](Connection& conn) -> Status {
       duplicate_of.reset();
@@ -583,30 +581,36 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
         return Status::Ok();
       }
       std::set<int64_t> replaced_set;
-      // cost_rollup changes: this import's daily totals in, the replaced imports' out.
-      RollupDeltas rollup;
-      for (const auto& d : daily) {
-        rollup.Add({d.provider, d.billing_account, d.sub_account, d.service, d.service_category,
-                    d.region, d.charge_category},
-                   DayString(d.day), d.currency, d.billed, d.effective, d.list, d.rows);
-      }
       for (const auto& [period, account] : keys) {
-        DAI_ASSIGN_OR_RETURN(
-            auto gone,
-            conn.Query("SELECT day, provider, billing_account, sub_account, service, "
-                       "service_category, region, charge_category, currency, billed_cost, "
-                       "effective_cost, list_cost, row_count FROM cost_daily WHERE "
-                       "billing_period = ? AND billing_account = ? AND import_id <> ?",
-                       {period, account, import_id}));
-        for (const auto& row : gone.rows) {
-          const std::array<std::string, kRollupDimensions> values = {
-              row.GetString(size_t{1}), row.GetString(size_t{2}), row.GetString(size_t{3}),
-              row.GetString(size_t{4}), row.GetString(size_t{5}), row.GetString(size_t{6}),
-              row.GetString(size_t{7})};
-          rollup.Add(std::vector<std::string_view>(values.begin(), values.end()),
-                     row.GetString(size_t{0}), row.GetString(size_t{8}), -row.GetDouble(size_t{9}),
-                     -row.GetDouble(size_t{10}), -row.GetDouble(size_t{11}),
-                     -row.GetInt(size_t{12}));
+        // cost_rollup: the replaced imports' daily totals out; cells left without rows or cost
+        // (within the days they covered) go.
+        DAI_ASSIGN_OR_RETURN(auto span, conn.Query("SELECT MIN(day), MAX(day) FROM cost_daily "
+                                                   "WHERE billing_period = ? AND "
+                                                   "billing_account = ? AND import_id <> ?",
+                                                   {period, account, import_id}));
+        if (!span.rows.empty() && !span.rows[0].IsNull(size_t{0})) {
+          const std::string first = span.rows[0].GetString(size_t{0});
+          const std::string last = span.rows[0].GetString(size_t{1});
+          for (const char* dim : kRollupColumns) {
+            DAI_RETURN_IF_ERROR(
+                conn.Query(std::string("INSERT INTO cost_rollup (dimension, value, day, currency, "
+                                       "billed_cost, effective_cost, list_cost, row_count) "
+                                       "SELECT ?, ") +
+                               dim +
+                               ", day, currency, -SUM(billed_cost), -SUM(effective_cost), "
+                               "-SUM(list_cost), -SUM(row_count) FROM cost_daily WHERE "
+                               "billing_period = ? AND billing_account = ? AND import_id <> ? "
+                               "GROUP BY " +
+                               dim + ", day, currency" + kRollupUpsert,
+                           {std::string(dim), period, account, import_id})
+                    .status());
+            DAI_RETURN_IF_ERROR(
+                conn.Query("DELETE FROM cost_rollup WHERE dimension = ? AND day >= ? AND day <= ? "
+                           "AND row_count <= 0 AND abs(billed_cost) < 1e-6 AND "
+                           "abs(effective_cost) < 1e-6 AND abs(list_cost) < 1e-6",
+                           {std::string(dim), first, last})
+                    .status());
+          }
         }
         DAI_ASSIGN_OR_RETURN(auto old, conn.Query("SELECT DISTINCT import_id FROM cost_daily WHERE "
                                                   "billing_period = ? AND billing_account = ? AND "
@@ -628,23 +632,21 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
                                   .status());
         }
       }
-      {
-        DAI_ASSIGN_OR_RETURN(
-            auto loader, conn.BulkLoad("cost_daily", {"import_id", "day", "billing_period",
-                                                      "provider", "billing_account", "sub_account",
-                                                      "service", "service_category", "region",
-                                                      "charge_category", "currency", "billed_cost",
-                                                      "effective_cost", "list_cost", "row_count"}));
-        for (const auto& d : daily) {
-          const std::string day = DayString(d.day), billing_period = DayString(d.billing_period);
-          const store::BulkValue row[] = {
-              import_id,     day,       billing_period,     d.provider, d.billing_account,
-              d.sub_account, d.service, d.service_category, d.region,   d.charge_category,
-              d.currency,    d.billed,  d.effective,        d.list,     d.rows};
-          DAI_RETURN_IF_ERROR(loader->Add(row));
-        }
-        DAI_RETURN_IF_ERROR(loader->Finish());
-      }
+      // The spilled partial cells, added up.
+      DAI_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO cost_daily (import_id, day, billing_period, provider, "
+                     "billing_account, sub_account, service, service_category, region, "
+                     "charge_category, currency, billed_cost, effective_cost, list_cost, "
+                     "row_count) SELECT import_id, day, billing_period, provider, "
+                     "billing_account, sub_account, service, service_category, region, "
+                     "charge_category, currency, SUM(billed_cost), SUM(effective_cost), "
+                     "SUM(list_cost), SUM(row_count) FROM cost_daily_spill WHERE import_id = ? "
+                     "GROUP BY import_id, day, billing_period, provider, billing_account, "
+                     "sub_account, service, service_category, region, charge_category, currency",
+                     {import_id})
+              .status());
+      DAI_RETURN_IF_ERROR(
+          conn.Query("DELETE FROM cost_daily_spill WHERE import_id = ?", {import_id}).status());
       {
         DAI_ASSIGN_OR_RETURN(auto loader,
                              conn.BulkLoad("cost_hourly", {"import_id", "hour", "billing_period",
@@ -657,7 +659,20 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
         }
         DAI_RETURN_IF_ERROR(loader->Finish());
       }
-      DAI_RETURN_IF_ERROR(rollup.Write(conn));
+      // cost_rollup: this import's daily totals in.
+      for (const char* dim : kRollupColumns) {
+        DAI_RETURN_IF_ERROR(
+            conn.Query(
+                    std::string("INSERT INTO cost_rollup (dimension, value, day, currency, "
+                                "billed_cost, effective_cost, list_cost, row_count) SELECT ?, ") +
+                        dim +
+                        ", day, currency, SUM(billed_cost), SUM(effective_cost), "
+                        "SUM(list_cost), SUM(row_count) FROM cost_daily WHERE import_id = ? "
+                        "GROUP BY " +
+                        dim + ", day, currency" + kRollupUpsert,
+                    {std::string(dim), import_id})
+                .status());
+      }
       for (const int64_t old_id : replaced_set) {
         DAI_ASSIGN_OR_RETURN(
             auto left, conn.Query("SELECT COUNT(*) FROM cost_daily WHERE import_id = ?", {old_id}));
@@ -691,6 +706,7 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
           "import_id = ?",
           {period, account, import_key});
     }
+    (void)db_.Query("DELETE FROM cost_daily_spill WHERE import_id = ?", {import_id});
     if (duplicate_of) {
       (void)db_.Query("DELETE FROM cost_imports WHERE id = ?", {import_id});
     } else {

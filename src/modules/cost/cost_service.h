@@ -33,6 +33,10 @@ struct ImportOptions {
   //! When set ("2024-09"), every row's billing period must start in that month.
   std::optional<std::string> expected_period;
   size_t batch_rows = 5000;  //!< rows per staging transaction
+  //! Daily aggregate cells held in memory before they are spilled to the import's private
+  //! table (cost_daily_spill) and added up at commit: bounds the import's memory whatever the
+  //! number of (day, account, service, region, ...) combinations.
+  size_t aggregate_budget = 50000;
 };
 
 struct CostServiceOptions {

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "modules/incident_commander/incident_service.h"
 #include "store/migrations.h"
@@ -83,12 +85,14 @@ class CostServiceTest : public ::testing::TestWithParam<Backend> {
                                          });
   }
   Result<Json> Import(const std::string& csv, const std::string& name = "f.csv",
-                      std::optional<std::string> period = std::nullopt) {
+                      std::optional<std::string> period = std::nullopt,
+                      size_t aggregate_budget = ImportOptions{}.aggregate_budget) {
     ImportOptions o;
     o.source = name;
     o.actor = "test";
     o.expected_period = period;
     o.batch_rows = 50;  // several staging transactions
+    o.aggregate_budget = aggregate_budget;
     return svc_->Import(FromString(csv), o);
   }
   int64_t Count(const std::string& sql) {
@@ -204,6 +208,107 @@ TEST_P(CostServiceTest, BadFilesLeaveNothingBehind) {
   EXPECT_FALSE(Import(std::string(kHeader)).ok());  // header only
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_rollup"), 0);
+}
+
+// Every row of a table, as text, in a fixed order (the order of `columns`).
+std::vector<std::string> Rows(store::Database& db, const std::string& table,
+                              const std::string& columns) {
+  std::vector<std::string> out;
+  auto r = db.Query("SELECT " + columns + " FROM " + table + " ORDER BY " + columns);
+  if (!r.ok()) return {"error: " + r.status().message()};
+  for (const auto& row : r->rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (row.IsNull(i)) {
+        line += "NULL|";
+        continue;
+      }
+      // Numbers are compared to 9 decimals (spilled cells are added up in another order).
+      auto d = row.GetString(i);
+      char* end = nullptr;
+      double v = std::strtod(d.c_str(), &end);
+      if (end != d.c_str() && *end == '\0') {
+        if (std::fabs(v) < 5e-10) v = 0;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.9f", v);
+        d = buf;
+      }
+      line += d + "|";
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST_P(CostServiceTest, SpilledAggregatesGiveTheSameRollupAsInMemory) {
+  // Two accounts' months and a row spread over three days; a budget of 3 cells spills after
+  // every few rows, so the same (day, dimensions) cell is spilled in many partial sums.
+  std::string csv = Month("111", 12, 8.0);
+  const std::string other = Month("222", 9, 3.0);
+  csv += other.substr(other.find('\n') + 1);
+  csv +=
+      "9,9,12,USD,2024-09-01,2024-10-01,2024-09-03T00:00:00Z,2024-09-06T00:00:00Z,Usage,AWS,111,"
+      "sub1,Support,Management,us-east-1,,,Standard,,,NULL\n";
+  const std::string daily_cols =
+      "day, billing_period, provider, billing_account, sub_account, service, service_category, "
+      "region, charge_category, currency, billed_cost, effective_cost, list_cost, row_count";
+  const std::string rollup_cols =
+      "dimension, value, day, currency, billed_cost, effective_cost, list_cost, row_count";
+  const std::string hourly_cols = "hour, billing_period, on_demand_compute";
+  auto& db = test_db_->db();
+  auto snapshot = [&] {
+    return std::make_tuple(Rows(db, "cost_daily", daily_cols), Rows(db, "cost_rollup", rollup_cols),
+                           Rows(db, "cost_hourly", hourly_cols));
+  };
+  auto clear = [&] {
+    for (const char* t : {"cost_records", "cost_daily", "cost_hourly", "cost_rollup",
+                          "cost_daily_spill", "cost_imports"})
+      ASSERT_TRUE(db.Query(std::string("DELETE FROM ") + t).ok()) << t;
+  };
+
+  auto in_memory = Import(csv, "f.csv", std::nullopt, 1000000);
+  ASSERT_TRUE(in_memory.ok()) << in_memory.status().message();
+  const auto expected = snapshot();
+  ASSERT_GT(std::get<0>(expected).size(), 20u);
+  ExpectRollupMatchesDaily();
+  clear();
+
+  auto spilled = Import(csv, "f.csv", std::nullopt, 3);
+  ASSERT_TRUE(spilled.ok()) << spilled.status().message();
+  EXPECT_EQ((*spilled)["rows"], (*in_memory)["rows"]);
+  EXPECT_NEAR((*spilled)["billedCost"].get<double>(), (*in_memory)["billedCost"].get<double>(),
+              1e-9);
+  EXPECT_EQ(std::get<0>(snapshot()), std::get<0>(expected));
+  EXPECT_EQ(std::get<1>(snapshot()), std::get<1>(expected));
+  EXPECT_EQ(std::get<2>(snapshot()), std::get<2>(expected));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_daily_spill"), 0);
+  ExpectRollupMatchesDaily();
+  // The spread row: its three days in the rollup, 3 each.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_rollup WHERE dimension = 'service' AND value = "
+                  "'Support'"),
+            3);
+
+  // A replacement under the small budget replaces exactly (account 111's period), and the
+  // spread-only days of the replaced file leave the rollup.
+  auto corrected = Import(Month("111", 5, 1.0), "g.csv", std::nullopt, 3);
+  ASSERT_TRUE(corrected.ok()) << corrected.status().message();
+  EXPECT_EQ((*corrected)["replacedImports"].size(), 1u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_rollup WHERE dimension = 'service' AND value = "
+                  "'Support'"),
+            0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_daily_spill"), 0);
+  ExpectRollupMatchesDaily();
+
+  // A bad file under the small budget (it fails after spilling) leaves nothing behind.
+  std::string bad = Month("333", 6, 2.0);
+  bad +=
+      "oops,1,,USD,2024-09-01,2024-10-01,2024-09-05,2024-09-05,Usage,AWS,333,s,S,C,r,x,t,Standard,"
+      "Hrs,1,NULL\n";
+  const auto before = snapshot();
+  ASSERT_FALSE(Import(bad, "bad.csv", std::nullopt, 3).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_daily_spill"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records WHERE account_id = '333'"), 0);
+  EXPECT_EQ(snapshot(), before);
 }
 
 TEST_P(CostServiceTest, BreakdownsByTagAndResource) {
