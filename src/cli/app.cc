@@ -1221,6 +1221,13 @@ Status App::Start() {
       return Status::InvalidArgument("security.scan job: payload lacks an integer scanId");
     return pp->security->RunScan((*payload)["scanId"].get<int64_t>());
   });
+  // The scheduled OSV refresh: checked every 10 minutes, refreshes when the schedule says so.
+  p.worker->Register("security.osv_refresh",
+                     [pp](const store::Job& job, store::JobControl& control) -> Status {
+                       if (job.singleton_key == std::string("schedule:security.osv_refresh"))
+                         control.RescheduleAt(pp->clock.Now() + std::chrono::minutes(10));
+                       return pp->security->RunScheduledOsvRefresh();
+                     });
   p.worker->Register("cicd.run", [pp](const store::Job& job, store::JobControl& control) -> Status {
     auto payload = ParseJson(job.payload);
     if (!payload.ok() || !payload->is_object() || !payload->contains("runId") ||
@@ -1268,6 +1275,10 @@ Status App::Start() {
   DAI_RETURN_IF_ERROR(p.jobs
                           ->EnsureScheduled("housekeeping", "schedule:housekeeping", "{}",
                                             p.clock.Now(), p.clock.Now())
+                          .status());
+  DAI_RETURN_IF_ERROR(p.jobs
+                          ->EnsureScheduled("security.osv_refresh", "schedule:security.osv_refresh",
+                                            "{}", p.clock.Now(), p.clock.Now())
                           .status());
   DAI_RETURN_IF_ERROR(p.jobs
                           ->EnsureScheduled("docs.regenerate", "schedule:docs.regenerate", "{}",

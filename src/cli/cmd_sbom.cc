@@ -572,7 +572,7 @@ int RunDbRefresh(const std::string& url, const StoreFlags& flags) {
       return 2;
     }
   }
-  auto r = svc.RefreshAdvisories();
+  auto r = svc.RefreshAdvisoriesRecorded("cli");
   if (!r.ok()) {
     std::cerr << "db refresh: " << r.status().ToString() << "\n";
     return 1;

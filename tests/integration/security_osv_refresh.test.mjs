@@ -176,3 +176,64 @@ test('refreshAdvisories asks OSV querybatch about the scanned packages and impor
   assert.equal(badUrl.code, 2);
   assert.match(badUrl.stderr, /http:\/\/ or https:\/\//);
 });
+
+test('a refresh schedule refreshes at once when due, records every refresh, and is off by default', async () => {
+  const work = tempDir('osvschedule');
+  cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
+  const fake = await startFakeOsv();
+  cleanups.push(async () => new Promise((r) => fake.server.close(r)));
+  const repo = join(work, 'repo');
+  mkdirSync(repo);
+  writeFileSync(join(repo, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: {
+    '': { dependencies: { debug: '2.5.2' } }, 'node_modules/debug': { version: '2.5.2' } } }));
+  const server = new Server();
+  cleanups.push(async () => { await server.stop(); server.cleanup(); });
+  await server.start();
+  const admin = client(server, server.createToken('admin', 'root'));
+  const operator = client(server, server.createToken('operator', 'op'));
+  const viewer = client(server, server.createToken('viewer', 'reader'));
+  const started = await operator.mutation('securityGuardian.scan', { scanType: 'container', target: repo });
+  await waitFor('the scan job to complete', async () =>
+    (await viewer.query('securityGuardian.getScan', { id: started.id })).status === 'completed', 20000, 200);
+
+  // Off by default: nothing refreshed, nothing recorded, and nothing asked of the (default) API.
+  const initial = await viewer.query('securityGuardian.getOsvSource');
+  assert.equal(initial.refreshHours, 0);
+  assert.equal(initial.lastRefresh, null);
+  await assert.rejects(admin.mutation('securityGuardian.setOsvSource', { refreshHours: 721 }),
+    (e) => e instanceof TRPCClientError && e.data?.code === 'BAD_REQUEST' && /refreshHours/.test(e.message));
+  await assert.rejects(operator.mutation('securityGuardian.setOsvSource', { refreshHours: 24 }),
+    (e) => e instanceof TRPCClientError && e.data?.code === 'FORBIDDEN');
+
+  // Setting a schedule with no refresh so far: the first one runs at once, in the background.
+  const set = await admin.mutation('securityGuardian.setOsvSource', { url: fake.url, refreshHours: 24 });
+  assert.equal(set.url, fake.url);
+  assert.equal(set.refreshHours, 24);
+  const last = await waitFor('the scheduled refresh to be recorded', async () =>
+    (await viewer.query('securityGuardian.getOsvSource')).lastRefresh, 20000, 200);
+  assert.equal(last.trigger, 'schedule');
+  assert.equal(last.ok, true, JSON.stringify(last));
+  assert.equal(last.imported, 1);
+  assert.equal((await viewer.query('securityGuardian.advisoryDatabase')).advisories, 1);
+  assert.equal(fake.seen.batches.length, 1);
+
+  // A manual refresh is recorded too (with who asked), and a failure with its error.
+  fake.setFailing(true);
+  await assert.rejects(admin.mutation('securityGuardian.refreshAdvisories'), /HTTP 500/);
+  const failed = (await viewer.query('securityGuardian.getOsvSource')).lastRefresh;
+  assert.equal(failed.trigger, 'manual:token:root');
+  assert.equal(failed.ok, false);
+  assert.match(failed.error, /HTTP 500/);
+  fake.setFailing(false);
+
+  // Not due (the last refresh is minutes old, the schedule is 24 h): neither a restart (the
+  // schedule's job runs at start) nor setting the schedule again refreshes. The one-off check
+  // runs within the worker's 0.5 s poll; 2 s leaves it room.
+  await server.stop();
+  await server.start({ port: server.port });
+  await admin.mutation('securityGuardian.setOsvSource', { refreshHours: 24 });
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(fake.seen.batches.length, 1, 'no refresh before it is due');
+  assert.equal((await viewer.query('securityGuardian.getOsvSource')).lastRefresh.trigger, 'manual:token:root');
+  assert.equal((await admin.mutation('securityGuardian.setOsvSource', { refreshHours: 0 })).refreshHours, 0);
+});

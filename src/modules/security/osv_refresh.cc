@@ -4,6 +4,9 @@
 // older in the store is fetched with GET /v1/vulns/{id} and imported like an offline file.
 // Requests go through the one outbound HTTP client (timeouts, size limit, address policy).
 // Procedures: getOsvSource (viewer), setOsvSource (admin), refreshAdvisories (admin).
+// Scheduled refresh: with security.osv_refresh_hours > 0 the job security.osv_refresh (checked
+// every 10 minutes, and at once when the schedule is set) refreshes when the last refresh is
+// that old; every refresh, manual or scheduled, is recorded in security.osv_last_refresh.
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -22,6 +25,9 @@ namespace {
 namespace s = schema;
 
 constexpr const char* kOsvUrlKey = "security.osv_api_url";
+constexpr const char* kRefreshHoursKey = "security.osv_refresh_hours";
+constexpr const char* kLastRefreshKey = "security.osv_last_refresh";
+constexpr int kMaxRefreshHours = 720;
 constexpr const char* kDefaultOsvUrl = "https://api.osv.dev";
 constexpr size_t kBatch = 1000;     // OSV's querybatch limit per request
 constexpr size_t kMaxFetch = 5000;  // advisories fetched per refresh
@@ -63,6 +69,72 @@ Status SecurityService::SetOsvUrl(const std::string& url) {
   while (!u.empty() && u.back() == '/') u.pop_back();
   store::SettingsRepository settings(db_, clock_);
   return settings.Set(kOsvUrlKey, DumpJson(Json(u)));
+}
+
+bool OsvRefreshDue(std::optional<TimePoint> last, int hours, TimePoint now) {
+  if (hours <= 0) return false;
+  if (!last || *last > now) return true;
+  return now - *last >= std::chrono::hours(hours);
+}
+
+Result<int> SecurityService::OsvRefreshHours() {
+  store::SettingsRepository settings(db_, clock_);
+  auto v = settings.Get(kRefreshHoursKey);
+  if (!v.ok()) {
+    if (v.status().code() == StatusCode::kNotFound) return 0;
+    return v.status();
+  }
+  DAI_ASSIGN_OR_RETURN(Json j, ParseJson(*v));
+  return j.is_number_integer() ? j.get<int>() : 0;
+}
+
+Status SecurityService::SetOsvRefreshHours(int hours) {
+  if (hours < 0 || hours > kMaxRefreshHours)
+    return Status::InvalidArgument("input.refreshHours must be between 0 (off) and 720");
+  store::SettingsRepository settings(db_, clock_);
+  return settings.Set(kRefreshHoursKey, DumpJson(Json(hours)));
+}
+
+Result<Json> SecurityService::LastOsvRefresh() {
+  store::SettingsRepository settings(db_, clock_);
+  auto v = settings.Get(kLastRefreshKey);
+  if (!v.ok()) {
+    if (v.status().code() == StatusCode::kNotFound) return Json(nullptr);
+    return v.status();
+  }
+  return ParseJson(*v);
+}
+
+Result<Json> SecurityService::RefreshAdvisoriesRecorded(const std::string& trigger) {
+  Result<Json> r = RefreshAdvisories();
+  Json rec = {{"at", FormatIso8601(clock_.Now())}, {"trigger", trigger}, {"ok", r.ok()}};
+  if (r.ok()) {
+    rec["fetched"] = (*r)["fetched"];
+    rec["imported"] = (*r)["imported"];
+    rec["advisoriesNamed"] = (*r)["advisoriesNamed"];
+  } else {
+    rec["error"] = r.status().message().substr(0, 500);
+  }
+  store::SettingsRepository settings(db_, clock_);
+  // The refresh's own outcome is the answer; failing to record it is only logged.
+  if (auto st = settings.Set(kLastRefreshKey, DumpJson(rec)); !st.ok() && options_.warn)
+    options_.warn("could not record the OSV refresh: " + st.message());
+  if (publish_) publish_("security.osv_refresh", DumpJson(rec));
+  return r;
+}
+
+Status SecurityService::RunScheduledOsvRefresh() {
+  DAI_ASSIGN_OR_RETURN(int hours, OsvRefreshHours());
+  DAI_ASSIGN_OR_RETURN(Json last, LastOsvRefresh());
+  std::optional<TimePoint> at;
+  if (last.is_object() && last.contains("at") && last["at"].is_string()) {
+    auto t = ParseIso8601(last["at"].get<std::string>());
+    if (t.ok()) at = *t;
+  }
+  if (!OsvRefreshDue(at, hours, clock_.Now())) return Status::Ok();
+  // Recorded either way; a failure waits for the next period rather than hammering the API.
+  (void)RefreshAdvisoriesRecorded("schedule");
+  return Status::Ok();
 }
 
 Result<Json> SecurityService::RefreshAdvisories() {
@@ -210,30 +282,57 @@ Result<Json> SecurityService::RefreshAdvisories() {
               {"database", db_info}};
 }
 
-void SecurityService::RegisterOsvProcedures(ProcedureRegistry& registry) {
+void SecurityService::RegisterOsvProcedures(ProcedureRegistry& registry,
+                                            store::JobRepository* jobs) {
   const auto Q = ProcedureKind::kQuery;
   const auto M = ProcedureKind::kMutation;
+  const Json source_schema = s::Object(
+      {s::Req("url", s::String()), s::Req("refreshHours", s::Int()),
+       s::Req("lastRefresh", s::Any(), "null, or {at, trigger, ok, error?, fetched?, imported?}")});
+  auto source = [this]() -> Result<Json> {
+    DAI_ASSIGN_OR_RETURN(std::string url, OsvUrl());
+    DAI_ASSIGN_OR_RETURN(int hours, OsvRefreshHours());
+    DAI_ASSIGN_OR_RETURN(Json last, LastOsvRefresh());
+    return Json{{"url", url}, {"refreshHours", hours}, {"lastRefresh", last}};
+  };
   registry.Add(MakeProcedure("securityGuardian.getOsvSource", Q, Role::kViewer, s::Object({}),
-                             s::Object({s::Req("url", s::String())}),
-                             "The OSV API URL online refreshes use",
-                             [this](const Json&, CallContext&) -> Result<Json> {
-                               DAI_ASSIGN_OR_RETURN(std::string url, OsvUrl());
-                               return Json{{"url", url}};
-                             }));
+                             source_schema,
+                             "The OSV API URL online refreshes use, the refresh schedule and "
+                             "the last refresh",
+                             [source](const Json&, CallContext&) { return source(); }));
   registry.Add(MakeProcedure(
       "securityGuardian.setOsvSource", M, Role::kAdmin,
-      s::Object({s::Req("url", s::String(8, 500), "http(s) base URL of an OSV API")}),
-      s::Object({s::Req("url", s::String())}), "Set the OSV API URL online refreshes use",
-      [this](const Json& in, CallContext&) -> Result<Json> {
-        DAI_RETURN_IF_ERROR(SetOsvUrl(in["url"].get<std::string>()));
-        DAI_ASSIGN_OR_RETURN(std::string url, OsvUrl());
-        return Json{{"url", url}};
+      s::Object({s::Opt("url", s::String(8, 500), "http(s) base URL of an OSV API"),
+                 s::Opt("refreshHours", s::Int(0, kMaxRefreshHours),
+                        "hours between scheduled refreshes; 0 turns the schedule off")}),
+      source_schema, "Set the OSV API URL and the refresh schedule",
+      [this, source, jobs](const Json& in, CallContext&) -> Result<Json> {
+        if (in.contains("url")) DAI_RETURN_IF_ERROR(SetOsvUrl(in["url"].get<std::string>()));
+        if (in.contains("refreshHours")) {
+          const int hours = in["refreshHours"].get<int>();
+          DAI_RETURN_IF_ERROR(SetOsvRefreshHours(hours));
+          // Checked at once rather than at the next 10-minute tick: a first refresh is due now.
+          if (hours > 0 && jobs) {
+            store::NewJob job;
+            job.kind = "security.osv_refresh";
+            job.run_after = clock_.Now();
+            job.max_attempts = 1;
+            job.singleton_key = "security.osv_refresh.now";
+            auto queued = jobs->Enqueue(job, clock_.Now());
+            if (!queued.ok() && queued.status().code() != StatusCode::kConflict)
+              return queued.status();
+          }
+        }
+        return source();
       }));
   registry.Add(MakeProcedure(
       "securityGuardian.refreshAdvisories", M, Role::kAdmin, s::Object({}), s::Any(),
       "Ask the OSV API (querybatch) about the packages of the latest scans and import the "
       "advisories that are new or changed",
-      [this](const Json&, CallContext&) { return RefreshAdvisories(); }));
+      [this](const Json&, CallContext& ctx) {
+        return RefreshAdvisoriesRecorded(
+            "manual:" + (ctx.identity ? ctx.identity->username : std::string("internal")));
+      }));
 }
 
 }  // namespace dai::security

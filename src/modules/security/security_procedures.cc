@@ -43,7 +43,7 @@ void SecurityService::RegisterProcedures(ProcedureRegistry& registry, store::Job
   RegisterPostureProcedures(registry);
   RegisterSecretsProcedures(registry);
   RegisterPolicyProcedures(registry);
-  RegisterOsvProcedures(registry);
+  RegisterOsvProcedures(registry, jobs);
   const auto Q = ProcedureKind::kQuery;
   const auto M = ProcedureKind::kMutation;
   registry.Add(MakeProcedure(

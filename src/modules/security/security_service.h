@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "adapters/http/http_client.h"
@@ -52,6 +53,10 @@ struct PolicyOutcome {
 //! Applies every policy of `policies` to `findings` on the date of `now` (UTC). Pure.
 PolicyOutcome ApplyPolicies(const PolicySet& policies,
                             const std::vector<vulnmatch::PolicyFinding>& findings, TimePoint now);
+
+//! Whether a scheduled OSV refresh is due: a schedule is set (hours > 0) and the last refresh
+//! is absent or at least `hours` old (a clock that went backwards counts as due). Pure.
+bool OsvRefreshDue(std::optional<TimePoint> last, int hours, TimePoint now);
 
 class SecurityService {
  public:
@@ -114,7 +119,20 @@ class SecurityService {
   //! imports each named advisory that is missing or older in the store ({url}/v1/vulns/{id}).
   //! {url, packages, requests, advisoriesNamed, upToDate, fetched, imported, skipped, database}.
   Result<Json> RefreshAdvisories();
-  void RegisterOsvProcedures(ProcedureRegistry& registry);
+  //! RefreshAdvisories, with its outcome kept as the last refresh ({at, trigger, ok, error?,
+  //! fetched?, imported?}; setting security.osv_last_refresh) whether it failed or not.
+  Result<Json> RefreshAdvisoriesRecorded(const std::string& trigger);
+  //! Hours between scheduled refreshes (setting security.osv_refresh_hours); 0: none.
+  Result<int> OsvRefreshHours();
+  //! INVALID_ARGUMENT outside 0..720.
+  Status SetOsvRefreshHours(int hours);
+  //! The last refresh's record, or null when there was none.
+  Result<Json> LastOsvRefresh();
+  //! The job `security.osv_refresh`: refreshes when a schedule is set and the last refresh
+  //! (any, manual ones too) is at least that many hours old, or there was none. A failed
+  //! refresh is recorded, not retried early: the next is due a full period later.
+  Status RunScheduledOsvRefresh();
+  void RegisterOsvProcedures(ProcedureRegistry& registry, store::JobRepository* jobs);
 
   // ---- Kubernetes posture and compliance (issue #7, posture_compliance.cc)
   //! Runs the posture checks over the manifests under `target` (a file or a directory of

@@ -113,6 +113,18 @@ class SecurityServiceTest : public ::testing::TestWithParam<Backend> {
   std::vector<std::string> events_;
 };
 
+TEST(OsvRefreshDueTest, DueOnlyWithAScheduleAndAnOldEnoughLastRefresh) {
+  const TimePoint now = TimePoint(std::chrono::hours(1000));
+  EXPECT_FALSE(OsvRefreshDue(std::nullopt, 0, now)) << "no schedule: never";
+  EXPECT_FALSE(OsvRefreshDue(now - std::chrono::hours(5000), 0, now));
+  EXPECT_TRUE(OsvRefreshDue(std::nullopt, 24, now)) << "never refreshed: at once";
+  EXPECT_FALSE(OsvRefreshDue(now - std::chrono::hours(23), 24, now));
+  EXPECT_TRUE(OsvRefreshDue(now - std::chrono::hours(24), 24, now));
+  EXPECT_TRUE(OsvRefreshDue(now - std::chrono::hours(300), 24, now));
+  EXPECT_TRUE(OsvRefreshDue(now + std::chrono::hours(2), 24, now)) << "a last refresh in the future";
+  EXPECT_FALSE(OsvRefreshDue(now, -3, now));
+}
+
 TEST_P(SecurityServiceTest, RepositoryScanFindsTheAdvisoryWithPatchAssessment) {
   WriteFile(dir_ / "repo" / "package-lock.json", kLock);
   const int64_t id = ScanNow(dir_ / "repo");

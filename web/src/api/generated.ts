@@ -4054,6 +4054,9 @@ export interface Procedures {
     implemented: true;
     input: Record<string, never>;
     output: {
+      /** null, or {at, trigger, ok, error?, fetched?, imported?} */
+      "lastRefresh": unknown;
+      "refreshHours": number;
       "url": string;
     };
   };
@@ -4424,10 +4427,15 @@ export interface Procedures {
     minRole: "admin";
     implemented: true;
     input: {
+      /** hours between scheduled refreshes; 0 turns the schedule off */
+      "refreshHours"?: number;
       /** http(s) base URL of an OSV API */
-      "url": string;
+      "url"?: string;
     };
     output: {
+      /** null, or {at, trigger, ok, error?, fetched?, imported?} */
+      "lastRefresh": unknown;
+      "refreshHours": number;
       "url": string;
     };
   };
