@@ -26,7 +26,8 @@
 //   verb, resource, group and namespace) from the fixture.
 // A tiny controller keeps Deployments honest: a spec change bumps metadata.generation; a new pod
 // template creates (or re-activates) a ReplicaSet whose deployment.kubernetes.io/revision is the
-// next revision; status.observedGeneration, replicas, updatedReplicas, readyReplicas and
+// next revision; a StatefulSet's new template a ControllerRevision (numbered by .revision, data =
+// the template as a strategic-merge patch, status.updateRevision naming it); status.observedGeneration, replicas, updatedReplicas, readyReplicas and
 // availableReplicas then follow spec.replicas - unless the object is annotated
 // fake.devops-ai.dev/stuck: "true", in which case readyReplicas stays where it was.
 // Flux's Kustomization (kustomize.toolkit.fluxcd.io/v1) and HelmRelease (helm.toolkit.fluxcd.io/v2)
@@ -53,6 +54,7 @@ const RESOURCES = [
   ['apps', 'v1', 'statefulsets', 'StatefulSet', true],
   ['apps', 'v1', 'daemonsets', 'DaemonSet', true],
   ['apps', 'v1', 'replicasets', 'ReplicaSet', true],
+  ['apps', 'v1', 'controllerrevisions', 'ControllerRevision', true],
   ['batch', 'v1', 'jobs', 'Job', true],
   ['batch', 'v1', 'cronjobs', 'CronJob', true],
   ['networking.k8s.io', 'v1', 'ingresses', 'Ingress', true],
@@ -359,6 +361,40 @@ export class FakeKube {
         o.metadata.annotations = { ...(o.metadata.annotations || {}), [REVISION]: String(maxRev + 1) };
       }
     }
+    // The StatefulSet controller's history: a ControllerRevision per distinct template, its data
+    // the template as a strategic-merge patch with $patch: replace, numbered by .revision; a
+    // template equal to an older revision's re-uses that object with the next number.
+    let stsRevision = null;
+    if (res.resource === 'statefulsets' && o.spec?.template) {
+      const crRes = byResource.get('apps/v1/controllerrevisions');
+      const crs = [...this.objects.values()].filter(
+        (x) => x.kind === 'ControllerRevision' && x.metadata.namespace === o.metadata.namespace &&
+          (x.metadata.ownerReferences || []).some((r) => r.uid === o.metadata.uid));
+      const maxRev = Math.max(0, ...crs.map((x) => Number(x.revision || 0)));
+      const tpl = (t) => {
+        const c = clone(t);
+        delete c.$patch;
+        return JSON.stringify(c);
+      };
+      const match = crs.find((x) => tpl(x.data?.spec?.template || {}) === tpl(o.spec.template));
+      const current = crs.find((x) => Number(x.revision || 0) === maxRev);
+      stsRevision = match;
+      if (!match || match !== current) {
+        const hash = randomUUID().slice(0, 10).replace(/-/g, 'x');
+        const cr = match ? clone(match) : {
+          apiVersion: 'apps/v1', kind: 'ControllerRevision',
+          metadata: {
+            name: `${o.metadata.name}-${hash}`, namespace: o.metadata.namespace,
+            labels: { ...(o.spec.selector?.matchLabels || {}), 'controller-revision-hash': `${o.metadata.name}-${hash}` },
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: o.metadata.name, uid: o.metadata.uid, controller: true }],
+          },
+          data: { spec: { template: { ...clone(o.spec.template), $patch: 'replace' } } },
+        };
+        cr.revision = maxRev + 1;
+        this.applyRaw(crRes, cr);
+        stsRevision = cr;
+      }
+    }
     if (!o.spec) return;
     const want = o.spec.replicas ?? 1;
     const prevReady = old?.status?.readyReplicas ?? o.status?.readyReplicas ?? 0;
@@ -371,6 +407,7 @@ export class FakeKube {
       availableReplicas: stuck ? Math.min(prevReady, want) : want,
     };
     if (res.resource === 'statefulsets') o.status.currentReplicas = o.status.readyReplicas;
+    if (stsRevision && !stuck) o.status.currentRevision = o.status.updateRevision = stsRevision.metadata.name;
   }
 
   // stores an object without running apply's bookkeeping twice (used by the controller)

@@ -32,7 +32,13 @@ class FakeKubeTest : public ::testing::Test {
     std::stringstream text;
     text << in.rdbuf();
     Json fixture = Json::parse(text.str());
-    fixture["forbid"] = Json::array({{{"verb", "patch"}, {"resource", "statefulsets"}}});
+    fixture["forbid"] =
+        Json::array({{{"verb", "patch"}, {"resource", "statefulsets"}, {"namespace", "shop"}}});
+    // A StatefulSet outside that namespace, for rollbacks through its ControllerRevisions.
+    fixture["objects"].push_back(Json::parse(R"({"apiVersion":"apps/v1","kind":"StatefulSet",
+      "metadata":{"name":"ledger","namespace":"data"},
+      "spec":{"replicas":3,"serviceName":"ledger","selector":{"matchLabels":{"app":"ledger"}},
+      "template":{"metadata":{"labels":{"app":"ledger"}},"spec":{"containers":[{"name":"l","image":"ledger:1"}]}}}})"));
     // A deployment whose pods never become ready (the fake's controller leaves it stuck).
     fixture["objects"].push_back(Json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment",
       "metadata":{"name":"stuck","namespace":"shop","annotations":{"fake.devops-ai.dev/stuck":"true"}},
@@ -338,8 +344,50 @@ TEST_F(FakeKubeTest, RollbackRestoresThePreviousReplicaSetTemplate) {
   auto none = ex.DryRun(Req("rollback", "stuck", {{"namespace", "shop"}}));
   EXPECT_EQ(none.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Has(none.status(), "no previous revision"));
+  // A StatefulSet with one revision has nothing to go back to.
   auto sts = ex.DryRun(Req("rollback", "db", {{"namespace", "shop"}, {"kind", "statefulset"}}));
   EXPECT_EQ(sts.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Has(sts.status(), "1 ControllerRevision(s) found")) << sts.status().ToString();
+}
+
+TEST_F(FakeKubeTest, StatefulSetRollbackRestoresThePreviousControllerRevision) {
+  auto client = std::make_shared<const KubeClient>(Client());
+  FakeClock clock(ToUnixMillis(ParseIso8601("2026-03-01T10:00:00Z").value()));
+  KubernetesExecutor ex(client, clock, {.verify_timeout = 5s, .poll_interval = 50ms});
+  const Json cfg = {{"namespace", "data"}, {"kind", "statefulset"}};
+  // A new image: the controller records revision 2.
+  ASSERT_TRUE(client
+                  ->Patch(R("statefulsets"), "data", "ledger",
+                          Json::parse(R"({"spec":{"template":{"spec":{"containers":[
+                            {"name":"l","image":"ledger:2"}]}}}})"),
+                          PatchType::kStrategicMerge)
+                  .ok());
+  auto plan = ex.DryRun(Req("rollback", "ledger", cfg));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ((*plan)["request"]["contentType"], "application/json-patch+json");
+  const Json& ops = (*plan)["request"]["body"];
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0]["op"], "test");
+  EXPECT_EQ(ops[1]["path"], "/spec/template");
+  EXPECT_EQ(ops[1]["value"]["spec"]["containers"][0]["image"], "ledger:1");
+  EXPECT_FALSE(ops[1]["value"].contains("$patch")) << "the directive is not part of a template";
+  auto done = ex.Execute(Req("rollback", "ledger", cfg));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  auto after = client->Get(R("statefulsets"), "data", "ledger").value();
+  EXPECT_EQ(after["spec"]["template"]["spec"]["containers"][0]["image"], "ledger:1");
+  EXPECT_EQ(after["status"]["observedGeneration"], after["metadata"]["generation"]);
+  // As kubectl: the restored template's revision is now the newest (3); undo again goes to 2.
+  auto again = ex.DryRun(Req("rollback", "ledger", cfg));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*again)["request"]["body"][1]["value"]["spec"]["containers"][0]["image"], "ledger:2");
+  // A changed object between plan and patch: the resourceVersion test refuses the stale patch.
+  ASSERT_TRUE(client
+                  ->Patch(R("statefulsets"), "data", "ledger",
+                          Json{{"metadata", {{"labels", {{"touched", "yes"}}}}}}, PatchType::kMerge)
+                  .ok());
+  auto stale = client->Patch(R("statefulsets"), "data", "ledger", (*again)["request"]["body"],
+                             PatchType::kJsonPatch);
+  EXPECT_FALSE(stale.ok());
 }
 
 TEST_F(FakeKubeTest, RestartPodDeletesAndTheControllerReplacesIt) {

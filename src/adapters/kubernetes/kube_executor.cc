@@ -241,12 +241,59 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
     if (!formula.is_null()) plan.notes["formula"] = formula;
     return plan;
   }
+  if (req.action_type == "rollback" && plan.ref->resource == "statefulsets") {
+    // As `kubectl rollout undo statefulset`: the StatefulSet's history is its ControllerRevisions
+    // (owned by its uid, numbered by .revision, data = the template as a strategic-merge patch);
+    // the template of the newest revision below the current one is put back.
+    ListOptions lo;
+    lo.namespace_ = plan.ns;
+    DAI_ASSIGN_OR_RETURN(ListResult crs, client_->List(*FindResource("controllerrevisions"), lo));
+    std::vector<std::pair<int64_t, const Json*>> owned;
+    for (const Json& cr : crs.items) {
+      const Json& owners = cr["metadata"].value("ownerReferences", Json::array());
+      bool mine = false;
+      for (const Json& o : owners)
+        if (o.is_object() && o.value("uid", "") == plan.uid && o.value("kind", "") == "StatefulSet")
+          mine = true;
+      if (mine && cr.contains("revision") && cr["revision"].is_number_integer())
+        owned.emplace_back(cr["revision"].get<int64_t>(), &cr);
+    }
+    std::sort(owned.begin(), owned.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (owned.size() < 2)
+      return Status::FailedPrecondition(
+          "statefulsets " + plan.ns + "/" + plan.name + ": no previous revision to roll back to (" +
+          std::to_string(owned.size()) + " ControllerRevision(s) found)");
+    const Json& previous = *owned[1].second;
+    const Json* tpl_in = nullptr;
+    if (previous.contains("data") && previous["data"].is_object() &&
+        previous["data"].contains("spec") && previous["data"]["spec"].is_object() &&
+        previous["data"]["spec"].contains("template") &&
+        previous["data"]["spec"]["template"].is_object())
+      tpl_in = &previous["data"]["spec"]["template"];
+    if (tpl_in == nullptr)
+      return Status::FailedPrecondition(
+          "statefulsets " + plan.ns + "/" + plan.name + ": ControllerRevision " +
+          StringAt(previous, {"metadata", "name"}) + " has no data.spec.template to restore");
+    Json tpl = *tpl_in;
+    tpl.erase("$patch");  // the strategic-merge directive, not part of the template
+    plan.patch_type = PatchType::kJsonPatch;
+    plan.patch =
+        Json::array({Json{{"op", "test"},
+                          {"path", "/metadata/resourceVersion"},
+                          {"value", StringAt(plan.before, {"metadata", "resourceVersion"})}},
+                     Json{{"op", "replace"}, {"path", "/spec/template"}, {"value", tpl}}});
+    plan.notes = Json{{"fromRevision", owned[0].first},
+                      {"toRevision", owned[1].first},
+                      {"controllerRevision", StringAt(previous, {"metadata", "name"})}};
+    return plan;
+  }
   if (req.action_type == "rollback") {
     if (plan.ref->resource != "deployments")
-      return Status::FailedPrecondition("rollback is supported for deployments (" +
-                                        plan.ref->resource +
-                                        " keep their history in "
-                                        "ControllerRevisions, not handled yet)");
+      return Status::FailedPrecondition(
+          "rollback is supported for deployments and statefulsets, "
+          "not " +
+          plan.ref->resource);
     ListOptions lo;
     lo.namespace_ = plan.ns;
     DAI_ASSIGN_OR_RETURN(ListResult rss, client_->List(*FindResource("replicasets"), lo));

@@ -6,7 +6,9 @@
 //                    minReplicas..maxReplicas, guarded by the Scale's resourceVersion
 //   rollback         JSON patch setting spec.template back to the previous ReplicaSet's template
 //                    (owner = the deployment, previous deployment.kubernetes.io/revision), what
-//                    `kubectl rollout undo` does, guarded by a resourceVersion test
+//                    `kubectl rollout undo` does, guarded by a resourceVersion test; for a
+//                    statefulset the previous ControllerRevision's (owner = the statefulset,
+//                    previous .revision) data.spec.template, as `kubectl rollout undo sts`
 // The target is the object's name; actionConfig gives namespace, kind (deployment |
 // statefulset | pod) and the scaling bounds. DryRun reads (never writes) and returns the exact
 // request: method, path, content type and patch body. Execute then re-reads the object until

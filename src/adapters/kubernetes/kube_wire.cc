@@ -225,6 +225,7 @@ const std::vector<ResourceRef>& KnownResources() {
       {"apps", "v1", "statefulsets", "StatefulSet", true},
       {"apps", "v1", "daemonsets", "DaemonSet", true},
       {"apps", "v1", "replicasets", "ReplicaSet", true},
+      {"apps", "v1", "controllerrevisions", "ControllerRevision", true},
       {"batch", "v1", "jobs", "Job", true},
       {"batch", "v1", "cronjobs", "CronJob", true},
       {"networking.k8s.io", "v1", "ingresses", "Ingress", true},
