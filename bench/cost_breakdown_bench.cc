@@ -6,7 +6,8 @@
 //      + k % 10 years, BillingAccountId suffixed "-" + k / 10);
 //   2. SQL then makes cost_rollup what importing COPIES copies (COPIES × 1000 rows) of that same
 //      file would leave: the billing_account cells repeated for every further account suffix,
-//      the other dimensions' cells (identical in every copy group) scaled.
+//      the other dimensions' cells (identical in every copy group) scaled; cost_rollup_month is
+//      then summed from it.
 // Then times getCosts by service, region and account over the whole ten years (median of 5),
 // beside SELECT COUNT(*) FROM cost_rollup. cost_records holds only the 10,000 real rows: a
 // rollup breakdown never reads it. Usage: cost_breakdown_run SAMPLE DIR [COPIES]
@@ -152,6 +153,19 @@ int main(int argc, char** argv) {
             {groups - 1})
         .status();
   });
+  // The monthly rollup of those cells (what the import keeps in step with cost_rollup).
+  if (st.ok()) {
+    st = (*db)->Transaction([&](dai::store::Connection& conn) -> dai::Status {
+      DAI_RETURN_IF_ERROR(conn.Query("DELETE FROM cost_rollup_month").status());
+      return conn
+          .Query(
+              "INSERT INTO cost_rollup_month (dimension, value, month, currency, billed_cost, "
+              "effective_cost, list_cost, row_count) SELECT dimension, value, substr(day, 1, 7), "
+              "currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) "
+              "FROM cost_rollup GROUP BY dimension, value, substr(day, 1, 7), currency")
+          .status();
+    });
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "synthesis failed: %s\n", st.ToString().c_str());
     return 1;

@@ -1266,11 +1266,54 @@ CREATE TABLE cost_daily_spill (
 CREATE INDEX cost_daily_spill_import_idx ON cost_daily_spill(import_id);
 )SQL";
 
+// Migration 31 (issue #8): cost_rollup_month, the rollup per month (same cells as cost_rollup
+// with the day's month), so a breakdown over a long range reads values x months cells plus the
+// days of the partial months at its ends; and an index on cost_rollup by value, through which
+// the shown groups' series and a scoped series read their own cells only. Filled here from
+// cost_rollup.
+constexpr std::string_view kMigration31Rollup = R"SQL(
+INSERT INTO cost_rollup_month (dimension, value, month, currency, billed_cost, effective_cost, list_cost, row_count)
+  SELECT dimension, value, substr(day, 1, 7), currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_rollup GROUP BY dimension, value, substr(day, 1, 7), currency;
+CREATE INDEX cost_rollup_value_idx ON cost_rollup(dimension, value, day);
+)SQL";
+
+constexpr std::string_view kMigration31Sqlite = R"SQL(
+CREATE TABLE cost_rollup_month (
+  dimension TEXT NOT NULL,
+  value TEXT NOT NULL,
+  month TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  billed_cost REAL NOT NULL DEFAULT 0,
+  effective_cost REAL NOT NULL DEFAULT 0,
+  list_cost REAL NOT NULL DEFAULT 0,
+  row_count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (dimension, month, value, currency)
+) WITHOUT ROWID;
+)SQL";
+
+constexpr std::string_view kMigration31Postgres = R"SQL(
+CREATE TABLE cost_rollup_month (
+  dimension TEXT NOT NULL,
+  value TEXT NOT NULL,
+  month TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  billed_cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  effective_cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  list_cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  row_count BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (dimension, month, value, currency)
+);
+)SQL";
+
 const std::vector<Migration>& Registry() {
   static const std::string k25Sqlite =
       std::string(kMigration25Sqlite) + std::string(kMigration25Rollup);
   static const std::string k25Postgres =
       std::string(kMigration25Postgres) + std::string(kMigration25Rollup);
+  static const std::string k31Sqlite =
+      std::string(kMigration31Sqlite) + std::string(kMigration31Rollup);
+  static const std::string k31Postgres =
+      std::string(kMigration31Postgres) + std::string(kMigration31Rollup);
   static const std::vector<Migration> kAll = {
       {1, "foundation and specification tables", kMigration1},
       {2, "incident commander signals", kMigration2},
@@ -1293,6 +1336,7 @@ const std::vector<Migration>& Registry() {
       {25, "cost optimizer: per-dimension rollup, leaner line items", k25Sqlite, k25Postgres},
       {26, "self-healing: the argocd_rollback action", kMigration26Sqlite, kMigration26Postgres},
       {27, "cost optimizer: spilled import aggregates", kMigration27},
+      {31, "cost optimizer: monthly rollup, rollup by value", k31Sqlite, k31Postgres},
   };
   return kAll;
 }

@@ -83,6 +83,17 @@ std::pair<int64_t, int64_t> PeriodBounds(int64_t t, const std::string& period) {
   return {month_start(y, start_month), month_start(y, start_month + months)};
 }
 
+// Start of the month containing `t`, and of the month after it.
+int64_t MonthStart(int64_t t) { return PeriodBounds(t, "month").first; }
+int64_t NextMonthStart(int64_t t) { return PeriodBounds(t, "month").second; }
+
+// A breakdown group's shown key: the value, "(none)" when empty, with its currency when the
+// range holds several.
+std::string ShownKey(const std::string& value, const std::string& currency, bool multi) {
+  if (!multi) return value.empty() ? "(none)" : value;
+  return (value.empty() ? "(none)" : value) + " [" + currency + "]";
+}
+
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   size_t run = 0;  // start of the characters not yet copied
@@ -312,6 +323,13 @@ constexpr const char* kRollupUpsert =
     "effective_cost = cost_rollup.effective_cost + excluded.effective_cost, "
     "list_cost = cost_rollup.list_cost + excluded.list_cost, "
     "row_count = cost_rollup.row_count + excluded.row_count";
+
+constexpr const char* kRollupMonthUpsert =
+    " ON CONFLICT (dimension, month, value, currency) DO UPDATE SET "
+    "billed_cost = cost_rollup_month.billed_cost + excluded.billed_cost, "
+    "effective_cost = cost_rollup_month.effective_cost + excluded.effective_cost, "
+    "list_cost = cost_rollup_month.list_cost + excluded.list_cost, "
+    "row_count = cost_rollup_month.row_count + excluded.row_count";
 
 // The daily aggregate columns, in the order cost_daily and cost_daily_spill are written.
 const std::vector<std::string>& DailyAggregateColumns() {
@@ -593,6 +611,24 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
           const std::string last = span.rows[0].GetString(size_t{1});
           for (const char* dim : kRollupColumns) {
             DAI_RETURN_IF_ERROR(
+                conn.Query(std::string("INSERT INTO cost_rollup_month (dimension, value, month, "
+                                       "currency, billed_cost, effective_cost, list_cost, "
+                                       "row_count) SELECT ?, ") +
+                               dim +
+                               ", substr(day, 1, 7) AS m, currency, -SUM(billed_cost), "
+                               "-SUM(effective_cost), -SUM(list_cost), -SUM(row_count) FROM "
+                               "cost_daily WHERE billing_period = ? AND billing_account = ? AND "
+                               "import_id <> ? GROUP BY " +
+                               dim + ", m, currency" + kRollupMonthUpsert,
+                           {std::string(dim), period, account, import_id})
+                    .status());
+            DAI_RETURN_IF_ERROR(
+                conn.Query("DELETE FROM cost_rollup_month WHERE dimension = ? AND month >= ? AND "
+                           "month <= ? AND row_count <= 0 AND abs(billed_cost) < 1e-6 AND "
+                           "abs(effective_cost) < 1e-6 AND abs(list_cost) < 1e-6",
+                           {std::string(dim), first.substr(0, 7), last.substr(0, 7)})
+                    .status());
+            DAI_RETURN_IF_ERROR(
                 conn.Query(std::string("INSERT INTO cost_rollup (dimension, value, day, currency, "
                                        "billed_cost, effective_cost, list_cost, row_count) "
                                        "SELECT ?, ") +
@@ -659,8 +695,19 @@ Result<Json> CostService::Import(const ChunkSource& source, const ImportOptions&
         }
         DAI_RETURN_IF_ERROR(loader->Finish());
       }
-      // cost_rollup: this import's daily totals in.
+      // cost_rollup and cost_rollup_month: this import's totals in.
       for (const char* dim : kRollupColumns) {
+        DAI_RETURN_IF_ERROR(
+            conn.Query(std::string("INSERT INTO cost_rollup_month (dimension, value, month, "
+                                   "currency, billed_cost, effective_cost, list_cost, row_count) "
+                                   "SELECT ?, ") +
+                           dim +
+                           ", substr(day, 1, 7) AS m, currency, SUM(billed_cost), "
+                           "SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_daily "
+                           "WHERE import_id = ? GROUP BY " +
+                           dim + ", m, currency" + kRollupMonthUpsert,
+                       {std::string(dim), import_id})
+                .status());
         DAI_RETURN_IF_ERROR(
             conn.Query(
                     std::string("INSERT INTO cost_rollup (dimension, value, day, currency, "
@@ -837,17 +884,8 @@ Result<Json> CostService::GetCosts(const Json& input) {
   const bool pg = db_.dialect() == store::Dialect::kPostgres;
   auto daily_col = DailyColumns().find(group_by);
   if (daily_col != DailyColumns().end()) {
-    DAI_ASSIGN_OR_RETURN(auto r,
-                         db_.Query("SELECT day, value, currency, billed_cost, effective_cost FROM "
-                                   "cost_rollup WHERE dimension = ? AND day >= ? AND day < ?",
-                                   {daily_col->second, DayString(start), DayString(end)}));
-    for (const auto& row : r.rows) {
-      auto day = ParseDay(row.GetString(size_t{0}));
-      if (!day.ok()) continue;
-      currencies.insert(row.GetString(size_t{2}));
-      cells.push_back({*day, row.GetString(size_t{1}) + "\x1f" + row.GetString(size_t{2}),
-                       row.GetDouble(size_t{3}), row.GetDouble(size_t{4})});
-    }
+    DAI_ASSIGN_OR_RETURN(auto b, RollupBreakdown(daily_col->second, start, end, top, currencies));
+    return BreakdownJson(b, start, end, group_by, currencies);
   } else if (group_by == "namespace") {
     // Kubernetes namespaces from OpenCost's allocation API (cost_allocations).
     DAI_ASSIGN_OR_RETURN(
@@ -899,10 +937,133 @@ Result<Json> CostService::GetCosts(const Json& input) {
   const bool multi = currencies.size() > 1;
   for (auto& c : cells) {
     const size_t sep = c.key.find('\x1f');
-    const std::string name = c.key.substr(0, sep);
-    c.key = multi ? (name.empty() ? "(none)" : name) + " [" + c.key.substr(sep + 1) + "]" : name;
+    c.key = ShownKey(c.key.substr(0, sep), c.key.substr(sep + 1), multi);
   }
-  const auto b = cost::BuildBreakdown(cells, start, end, top);
+  return BreakdownJson(cost::BuildBreakdown(cells, start, end, top), start, end, group_by,
+                       currencies);
+}
+
+Result<cost::Breakdown> CostService::RollupBreakdown(const std::string& column, int64_t start,
+                                                     int64_t end, size_t top,
+                                                     std::set<std::string>& currencies) {
+  // Totals per (value, currency): whole months from cost_rollup_month, the days before the
+  // first and after the last whole month from cost_rollup, so a range reads (values × months)
+  // cells plus at most two partial months of days.
+  int64_t full_from = MonthStart(start);
+  if (full_from < start) full_from = NextMonthStart(start);
+  int64_t full_to = MonthStart(end);
+  if (full_to <= full_from) full_from = full_to = end;  // no whole month: days only
+  std::map<std::pair<std::string, std::string>, std::pair<double, double>> totals;
+  auto add = [&](const store::QueryResult& r) {
+    for (const auto& row : r.rows) {
+      auto& t = totals[{row.GetString(size_t{0}), row.GetString(size_t{1})}];
+      t.first += row.GetDouble(size_t{2});
+      t.second += row.GetDouble(size_t{3});
+    }
+  };
+  if (full_from < full_to) {
+    DAI_ASSIGN_OR_RETURN(
+        auto r,
+        db_.Query("SELECT value, currency, SUM(billed_cost), SUM(effective_cost) FROM "
+                  "cost_rollup_month WHERE dimension = ? AND month >= ? AND month < ? "
+                  "GROUP BY value, currency",
+                  {column, DayString(full_from).substr(0, 7), DayString(full_to).substr(0, 7)}));
+    add(r);
+  }
+  for (const auto& [a, b] : {std::pair{start, full_from}, std::pair{full_to, end}}) {
+    if (a >= b) continue;
+    DAI_ASSIGN_OR_RETURN(
+        auto r, db_.Query("SELECT value, currency, SUM(billed_cost), SUM(effective_cost) FROM "
+                          "cost_rollup WHERE dimension = ? AND day >= ? AND day < ? GROUP BY "
+                          "value, currency",
+                          {column, DayString(a), DayString(b)}));
+    add(r);
+  }
+  for (const auto& [k, t] : totals) currencies.insert(k.second);
+  const bool multi = currencies.size() > 1;
+
+  cost::Breakdown out;
+  for (int64_t d = start; d < end && out.days.size() < 3700; d += kDay) out.days.push_back(d);
+  const size_t n = out.days.size();
+  // Groups by shown key (with one currency, a value's key is the value itself).
+  std::map<std::string, size_t> index;
+  std::vector<cost::BreakdownGroup> groups;
+  std::vector<std::vector<std::pair<std::string, std::string>>> members;
+  for (const auto& [k, t] : totals) {
+    const std::string key = ShownKey(k.first, k.second, multi);
+    auto [it, inserted] = index.try_emplace(key, groups.size());
+    if (inserted) {
+      groups.push_back(cost::BreakdownGroup{key, 0, 0, {}});
+      members.emplace_back();
+    }
+    groups[it->second].billed += t.first;
+    groups[it->second].effective += t.second;
+    members[it->second].push_back(k);
+    out.billed += t.first;
+    out.effective += t.second;
+  }
+  std::vector<size_t> order(groups.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (groups[a].effective != groups[b].effective)
+      return groups[a].effective > groups[b].effective;
+    return groups[a].key < groups[b].key;
+  });
+  const bool fold = top > 0 && order.size() > top;
+  const size_t shown = fold ? top : order.size();
+  cost::BreakdownGroup other{"(other)", 0, 0, {}};
+  for (size_t i = shown; i < order.size(); ++i) {
+    other.billed += groups[order[i]].billed;
+    other.effective += groups[order[i]].effective;
+  }
+  // Series of the shown groups: their own cells (through the (dimension, value, day) index).
+  std::vector<double> shown_sum(n, 0.0);
+  for (size_t i = 0; i < shown; ++i) {
+    auto& g = groups[order[i]];
+    g.series.assign(n, 0.0);
+    for (const auto& [value, currency] : members[order[i]]) {
+      DAI_ASSIGN_OR_RETURN(
+          auto r, db_.Query("SELECT day, effective_cost FROM cost_rollup WHERE dimension = ? AND "
+                            "value = ? AND day >= ? AND day < ? AND currency = ?",
+                            {column, value, DayString(start), DayString(end), currency}));
+      for (const auto& row : r.rows) {
+        auto day = ParseDay(row.GetString(size_t{0}));
+        if (!day.ok() || *day < start || *day >= end) continue;
+        const size_t idx = static_cast<size_t>((*day - start) / kDay);
+        if (idx >= n) continue;
+        g.series[idx] += row.GetDouble(size_t{1});
+        shown_sum[idx] += row.GetDouble(size_t{1});
+      }
+    }
+    out.groups.push_back(std::move(g));
+  }
+  if (fold) {
+    // "(other)" per day: the day's total (any dimension's cells add up to it; the provider's
+    // are the fewest) less the shown groups.
+    other.series.assign(n, 0.0);
+    DAI_ASSIGN_OR_RETURN(
+        auto r, db_.Query("SELECT day, SUM(effective_cost) FROM cost_rollup WHERE dimension = "
+                          "'provider' AND day >= ? AND day < ? GROUP BY day",
+                          {DayString(start), DayString(end)}));
+    for (const auto& row : r.rows) {
+      auto day = ParseDay(row.GetString(size_t{0}));
+      if (!day.ok() || *day < start || *day >= end) continue;
+      const size_t idx = static_cast<size_t>((*day - start) / kDay);
+      if (idx >= n) continue;
+      const double total = row.GetDouble(size_t{1});
+      double rest = total - shown_sum[idx];
+      // What is left of the rounding when the shown groups are the whole day.
+      if (std::fabs(rest) <= 1e-9 * std::max(1.0, std::fabs(total))) rest = 0;
+      other.series[idx] = rest;
+    }
+    out.groups.push_back(std::move(other));
+  }
+  return out;
+}
+
+Json CostService::BreakdownJson(const cost::Breakdown& b, int64_t start, int64_t end,
+                                const std::string& group_by,
+                                const std::set<std::string>& currencies) {
   Json days = Json::array();
   for (const int64_t d : b.days) days.push_back(DayString(d));
   Json groups = Json::array();

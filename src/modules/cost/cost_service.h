@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "engines/alerts/alert.h"
+#include "engines/cost/cost_aggregator.h"
 #include "engines/cost/utilization.h"
 #include "registry/procedure.h"
 #include "store/database.h"
@@ -122,6 +124,12 @@ class CostService {
   Result<Scope> ParseScope(const std::string& scope) const;
   //! The last day with data + 1 day (capped at now), as unix seconds of a UTC day start.
   Result<int64_t> AsOf();
+  //! getCosts by a rollup dimension (a cost_rollup column) over [start, end): totals from the
+  //! monthly and daily rollups, series for the shown groups and "(other)" only.
+  Result<cost::Breakdown> RollupBreakdown(const std::string& column, int64_t start, int64_t end,
+                                          size_t top, std::set<std::string>& currencies);
+  static Json BreakdownJson(const cost::Breakdown& b, int64_t start, int64_t end,
+                            const std::string& group_by, const std::set<std::string>& currencies);
   Result<std::vector<double>> DailySeries(const Scope& scope, int64_t from_day, int64_t to_day);
   Result<Json> ForecastPeriod(const Scope& scope, const std::string& horizon, int64_t as_of);
   Result<Json> EvaluateBudgets(std::optional<int64_t> only_id);

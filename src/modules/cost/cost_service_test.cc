@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "engines/cost/cost_aggregator.h"
 #include "modules/incident_commander/incident_service.h"
 #include "store/migrations.h"
 #include "store/test_backends.h"
@@ -122,6 +123,61 @@ class CostServiceTest : public ::testing::TestWithParam<Backend> {
         EXPECT_NEAR(a.GetDouble(size_t{4}), b.GetDouble(size_t{4}), 1e-9) << dim;
         EXPECT_EQ(a.GetInt(size_t{5}), b.GetInt(size_t{5})) << dim;
       }
+      // And the monthly rollup equals cost_daily summed per dimension and month.
+      auto month = test_db_->db().Query(
+          "SELECT value, month, currency, billed_cost, effective_cost, row_count FROM "
+          "cost_rollup_month WHERE dimension = ? ORDER BY value, month, currency",
+          {dim});
+      auto by_month = test_db_->db().Query(
+          "SELECT " + dim +
+          ", substr(day, 1, 7) AS m, currency, SUM(billed_cost), SUM(effective_cost), "
+          "SUM(row_count) FROM cost_daily GROUP BY " +
+          dim + ", m, currency ORDER BY " + dim + ", m, currency");
+      ASSERT_TRUE(month.ok() && by_month.ok());
+      ASSERT_EQ(month->rows.size(), by_month->rows.size()) << dim;
+      for (size_t i = 0; i < by_month->rows.size(); ++i) {
+        const auto &a = month->rows[i], &b = by_month->rows[i];
+        EXPECT_EQ(a.GetString(size_t{0}), b.GetString(size_t{0})) << dim;
+        EXPECT_EQ(a.GetString(size_t{1}), b.GetString(size_t{1})) << dim;
+        EXPECT_NEAR(a.GetDouble(size_t{3}), b.GetDouble(size_t{3}), 1e-9) << dim;
+        EXPECT_NEAR(a.GetDouble(size_t{4}), b.GetDouble(size_t{4}), 1e-9) << dim;
+        EXPECT_EQ(a.GetInt(size_t{5}), b.GetInt(size_t{5})) << dim;
+      }
+    }
+  }
+  // getCosts by a rollup dimension must answer what ranking cost_daily's cells (summed per
+  // value and day) with the engine's BuildBreakdown answers.
+  void ExpectBreakdownMatchesDaily(const std::string& group_by, const std::string& column,
+                                   const std::string& start, const std::string& end, int top) {
+    auto got =
+        svc_->GetCosts({{"start", start}, {"end", end}, {"groupBy", group_by}, {"top", top}});
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    auto daily = test_db_->db().Query("SELECT day, " + column +
+                                      ", SUM(billed_cost), SUM(effective_cost) FROM cost_daily "
+                                      "GROUP BY day, " +
+                                      column);
+    ASSERT_TRUE(daily.ok());
+    std::vector<cost::BreakdownCell> cells;
+    for (const auto& row : daily->rows)
+      cells.push_back({*cost::ParseTimestamp(row.GetString(size_t{0})), row.GetString(size_t{1}),
+                       row.GetDouble(size_t{2}), row.GetDouble(size_t{3})});
+    const auto want =
+        cost::BuildBreakdown(cells, *cost::ParseTimestamp(start.substr(0, 10)),
+                             *cost::ParseTimestamp(end.substr(0, 10)), static_cast<size_t>(top));
+    const std::string what = group_by + " " + start + ".." + end;
+    ASSERT_EQ((*got)["days"].size(), want.days.size()) << what;
+    ASSERT_EQ((*got)["groups"].size(), want.groups.size()) << what;
+    EXPECT_NEAR((*got)["effectiveCost"].get<double>(), want.effective, 1e-6) << what;
+    EXPECT_NEAR((*got)["billedCost"].get<double>(), want.billed, 1e-6) << what;
+    for (size_t i = 0; i < want.groups.size(); ++i) {
+      const auto& g = (*got)["groups"][i];
+      EXPECT_EQ(g["key"], want.groups[i].key) << what;
+      EXPECT_NEAR(g["effectiveCost"].get<double>(), want.groups[i].effective, 1e-6) << what;
+      EXPECT_NEAR(g["billedCost"].get<double>(), want.groups[i].billed, 1e-6) << what;
+      ASSERT_EQ(g["series"].size(), want.groups[i].series.size()) << what;
+      for (size_t d = 0; d < want.groups[i].series.size(); ++d)
+        EXPECT_NEAR(g["series"][d].get<double>(), want.groups[i].series[d], 1e-6)
+            << what << " " << want.groups[i].key << " day " << d;
     }
   }
   FakeClock clock_;
@@ -262,7 +318,7 @@ TEST_P(CostServiceTest, SpilledAggregatesGiveTheSameRollupAsInMemory) {
   };
   auto clear = [&] {
     for (const char* t : {"cost_records", "cost_daily", "cost_hourly", "cost_rollup",
-                          "cost_daily_spill", "cost_imports"})
+                          "cost_rollup_month", "cost_daily_spill", "cost_imports"})
       ASSERT_TRUE(db.Query(std::string("DELETE FROM ") + t).ok()) << t;
   };
 
@@ -309,6 +365,29 @@ TEST_P(CostServiceTest, SpilledAggregatesGiveTheSameRollupAsInMemory) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_daily_spill"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cost_records WHERE account_id = '333'"), 0);
   EXPECT_EQ(snapshot(), before);
+}
+
+TEST_P(CostServiceTest, BreakdownsReadWholeMonthsAndPartialDaysAlike) {
+  ASSERT_TRUE(Import(Month("111", 30, 8.0)).ok());
+  ASSERT_TRUE(Import(Month("222", 20, 1.0, "2024-10")).ok());
+  ASSERT_TRUE(Import(Month("333", 25, 3.0)).ok());
+  ExpectRollupMatchesDaily();
+  // No whole month, one whole month with partial ends, two whole months exactly, and top 1
+  // (one shown group, "(other)" from the day totals) or all groups.
+  for (const auto& [start, end] : {std::pair{"2024-09-10T00:00:00Z", "2024-09-20T00:00:00Z"},
+                                   std::pair{"2024-09-15T00:00:00Z", "2024-10-10T00:00:00Z"},
+                                   std::pair{"2024-08-20T00:00:00Z", "2024-11-05T00:00:00Z"},
+                                   std::pair{"2024-09-01T00:00:00Z", "2024-11-01T00:00:00Z"}}) {
+    for (const int top : {1, 10}) {
+      ExpectBreakdownMatchesDaily("account", "billing_account", start, end, top);
+      ExpectBreakdownMatchesDaily("service", "service", start, end, top);
+    }
+  }
+  // A replacement keeps the monthly rollup in step.
+  ASSERT_TRUE(Import(Month("111", 4, 2.0), "short.csv").ok());
+  ExpectRollupMatchesDaily();
+  ExpectBreakdownMatchesDaily("account", "billing_account", "2024-08-01T00:00:00Z",
+                              "2024-11-01T00:00:00Z", 1);
 }
 
 TEST_P(CostServiceTest, BreakdownsByTagAndResource) {
