@@ -128,27 +128,7 @@ Result<Json> SecurityService::StartClusterScan(const std::string& actor,
     return Status::FailedPrecondition(
         "Kubernetes is not configured: start the server with --kubeconfig FILE (or "
         "--kubeconfig in-cluster, or DEVOPS_AI_KUBECONFIG)");
-  const TimePoint now = clock_.Now();
-  int64_t id = 0;
-  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(auto ins,
-                         conn.Query("INSERT INTO security_scans (scan_type, target, status, "
-                                    "triggered_by, created_at) VALUES ('kubernetes', ?, 'pending', "
-                                    "?, ?) RETURNING id",
-                                    {"cluster:" + cluster_.name, actor, now}));
-    id = ins.rows.at(0).GetInt(0);
-    return Status::Ok();
-  }));
-  if (jobs) {
-    store::NewJob job;
-    job.kind = "security.scan";
-    job.payload = DumpJson({{"scanId", id}});
-    job.run_after = now;
-    job.max_attempts = 3;
-    DAI_RETURN_IF_ERROR(jobs->Enqueue(job, now).status());
-  }
-  if (publish_) publish_("security.scan", DumpJson({{"id", id}, {"status", "pending"}}));
-  return GetScan(id, false);
+  return QueueScan("kubernetes", "cluster:" + cluster_.name, actor, Json(nullptr), jobs);
 }
 
 Status SecurityService::RunClusterPostureScan(int64_t scan_id) {

@@ -233,25 +233,32 @@ Result<Json> SecurityService::StartScan(const std::string& scan_type, const std:
     return Status::InvalidArgument("input.history: only secrets scans read git history");
   if (!fs::exists(normal, ec))
     return Status::InvalidArgument("input.target: " + normal + " does not exist on the server");
+  return QueueScan(scan_type, normal, actor, Json{{"requested", {{"history", history}}}}, jobs);
+}
+
+Result<Json> SecurityService::QueueScan(const std::string& scan_type, const std::string& target,
+                                        const std::string& actor, const Json& report,
+                                        store::JobRepository* jobs) {
   const TimePoint now = clock_.Now();
-  int64_t id = 0;
-  DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
-    DAI_ASSIGN_OR_RETURN(
-        auto ins, conn.Query("INSERT INTO security_scans (scan_type, target, status, "
-                             "triggered_by, created_at, report) VALUES (?, ?, 'pending', ?, ?, ?) "
-                             "RETURNING id",
-                             {scan_type, normal, actor, now,
-                              DumpJson({{"requested", {{"history", history}}}})}));
-    id = ins.rows.at(0).GetInt(0);
-    return Status::Ok();
-  }));
+  DAI_ASSIGN_OR_RETURN(
+      auto ins,
+      db_.Query("INSERT INTO security_scans (scan_type, target, status, triggered_by, "
+                "created_at, report) VALUES (?, ?, 'pending', ?, ?, ?) RETURNING id",
+                {scan_type, target, actor, now,
+                 report.is_null() ? store::Param(nullptr) : store::Param(DumpJson(report))}));
+  const int64_t id = ins.rows.at(0).GetInt(0);
   if (jobs) {
     store::NewJob job;
     job.kind = "security.scan";
     job.payload = DumpJson({{"scanId", id}});
     job.run_after = now;
     job.max_attempts = 3;
-    DAI_RETURN_IF_ERROR(jobs->Enqueue(job, now).status());
+    if (auto queued = jobs->Enqueue(job, now); !queued.ok()) {
+      (void)db_.Query(
+          "UPDATE security_scans SET status = 'failed', error = ?, completed_at = ? WHERE id = ?",
+          {"could not queue the scan job: " + queued.status().message(), clock_.Now(), id});
+      return queued.status();
+    }
   }
   if (publish_) publish_("security.scan", DumpJson({{"id", id}, {"status", "pending"}}));
   return GetScan(id, false);

@@ -177,6 +177,12 @@ class SecurityService {
   Result<std::shared_ptr<const vulnmatch::AdvisoryIndex>> Index();
 
  private:
+  //! Inserts a pending security_scans row (report: null or the request's details), queues its
+  //! security.scan job when `jobs` is set, publishes it and returns it. A job that cannot be
+  //! queued marks the row failed (never left pending) and returns the error.
+  Result<Json> QueueScan(const std::string& scan_type, const std::string& target,
+                         const std::string& actor, const Json& report,
+                         store::JobRepository* jobs);
   store::Database& db_;
   const Clock& clock_;
   SecurityServiceOptions options_;
