@@ -1,10 +1,12 @@
 // Security (securityGuardian): dependency scans of images, root filesystems, repositories and
 // lockfiles (issue #6), Kubernetes posture and compliance (issue #7), and the generic scan and
 // compliance forms. Every scan type runs: compliance assesses the framework named as target.
-// Admins also see the managed secrets and rotate them (managed-secrets-panel).
+// Admins also see the managed secrets and rotate them (managed-secrets-panel); everyone sees the
+// vulnerability policies, admins edit them (policies-panel).
 import { MutationForm } from '../../components/procedure-panel';
 import { DependencySection } from './dependency-section';
 import { ManagedSecretsPanel } from './managed-secrets-panel';
+import { PoliciesPanel } from './policies-panel';
 import { CompliancePanel, PosturePanel } from './posture-compliance';
 import { SecretsPanel } from './secrets-panel';
 
@@ -19,6 +21,7 @@ export function SecurityPage() {
         </p>
       </div>
       <DependencySection />
+      <PoliciesPanel />
       <SecretsPanel />
       <ManagedSecretsPanel />
       <PosturePanel />
