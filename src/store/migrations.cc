@@ -1268,13 +1268,16 @@ CREATE INDEX cost_daily_spill_import_idx ON cost_daily_spill(import_id);
 
 // Migration 31 (issue #8): cost_rollup_month, the rollup per month (same cells as cost_rollup
 // with the day's month), so a breakdown over a long range reads values x months cells plus the
-// days of the partial months at its ends; and an index on cost_rollup by value, through which
-// the shown groups' series and a scoped series read their own cells only. Filled here from
-// cost_rollup.
+// days of the partial months at its ends; and a covering index on cost_rollup by value, through
+// which the shown groups' series and a scoped series read their own cells only (not covering,
+// SQLite's planner preferred the primary key's day range, every value's cells). Filled here from
+// cost_rollup. And cost_daily by billing period and account: an import looks up what it
+// replaces that way, once per (period, account) of its file, which scanned the whole table.
 constexpr std::string_view kMigration31Rollup = R"SQL(
 INSERT INTO cost_rollup_month (dimension, value, month, currency, billed_cost, effective_cost, list_cost, row_count)
   SELECT dimension, value, substr(day, 1, 7), currency, SUM(billed_cost), SUM(effective_cost), SUM(list_cost), SUM(row_count) FROM cost_rollup GROUP BY dimension, value, substr(day, 1, 7), currency;
-CREATE INDEX cost_rollup_value_idx ON cost_rollup(dimension, value, day);
+CREATE INDEX cost_rollup_value_idx ON cost_rollup(dimension, value, day, currency, effective_cost);
+CREATE INDEX cost_daily_billing_idx ON cost_daily(billing_period, billing_account);
 )SQL";
 
 constexpr std::string_view kMigration31Sqlite = R"SQL(
