@@ -187,7 +187,7 @@ Result<PipelineRunResult> RunPipeline(const cicd::Pipeline& pipeline,
       const bool cancelled = options.cancel && options.cancel->load();
       StepRecord rec;
       rec.job = job.id;
-      rec.step = s.name.empty() ? (s.uses.empty() ? cicd::ShellQuote(s.argv) : s.uses) : s.name;
+      rec.step = cicd::StepLabel(s);
       rec.argv = s.argv;
       rec.started_offset_ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - run_start)

@@ -430,6 +430,26 @@ Status ValidatePipeline(const Pipeline& pipeline, bool runnable) {
   return order.ok() ? Status::Ok() : order.status();
 }
 
+std::string StepLabel(const Step& step) {
+  if (!step.name.empty()) return step.name;
+  return step.uses.empty() ? ShellQuote(step.argv) : step.uses;
+}
+
+Result<std::optional<RunStep>> StepAfter(const Pipeline& pipeline, size_t recorded) {
+  DAI_ASSIGN_OR_RETURN(auto order, TopologicalOrder(pipeline));
+  size_t index = 0;
+  for (const auto& id : order) {
+    for (const auto& job : pipeline.jobs) {
+      if (job.id != id) continue;
+      for (const auto& step : job.steps) {
+        if (index++ == recorded) return std::optional<RunStep>(RunStep{job.id, StepLabel(step)});
+      }
+      break;
+    }
+  }
+  return std::optional<RunStep>();
+}
+
 std::string ShellQuote(const std::vector<std::string>& argv) {
   std::string out;
   for (const auto& a : argv) {

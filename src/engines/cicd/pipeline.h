@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,21 @@ Result<std::vector<std::string>> TopologicalOrder(const Pipeline& pipeline);
 
 //! POSIX-shell quoting of an argv for a YAML `run:` line ('…' around anything not plain).
 std::string ShellQuote(const std::vector<std::string>& argv);
+
+//! How a run names a step: its name, else its action (`uses`), else its quoted argv.
+std::string StepLabel(const Step& step);
+
+//! One step as the local runner runs it: the job's id and the step's label.
+struct RunStep {
+  std::string job;
+  std::string step;
+};
+
+//! Every step in the order the local runner runs them (one at a time: jobs in TopologicalOrder,
+//! each job's steps in order; skipped steps are recorded too). So after `recorded` step
+//! records, the step that was running when the process stopped is element `recorded`; nullopt
+//! when every step was recorded. INVALID_ARGUMENT on a cycle.
+Result<std::optional<RunStep>> StepAfter(const Pipeline& pipeline, size_t recorded);
 
 std::string ToGithubActionsYaml(const Pipeline& pipeline);
 std::string ToGitlabCiYaml(const Pipeline& pipeline);

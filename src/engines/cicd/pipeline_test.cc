@@ -280,5 +280,32 @@ TEST(Workflow, InvalidStepsAreRefused) {
   }
 }
 
+// After a crash the run knows how many step records it has; the runner runs one step at a
+// time in job topological order, so the next one in that order is the one that was running.
+TEST(Pipeline, StepAfterFollowsTheRunnersOrder) {
+  Pipeline p;
+  p.name = "p";
+  // "deploy" is declared first but needs "build": the runner runs build's steps first.
+  p.jobs = {J("deploy", {"build"}, {S("ship", {"ship"})}),
+            J("build", {}, {S("", {"make", "all files"}), S("test", {"make", "test"})})};
+  auto first = StepAfter(p, 0);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->job, "build");
+  EXPECT_EQ((*first)->step, "make 'all files'");  // unnamed: its quoted argv, as recorded
+  auto second = StepAfter(p, 1);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->step, "test");
+  auto third = StepAfter(p, 2);
+  ASSERT_TRUE(third.ok() && third->has_value());
+  EXPECT_EQ((*third)->job, "deploy");
+  EXPECT_EQ((*third)->step, "ship");
+  auto none = StepAfter(p, 3);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  p.jobs[1].needs = {"deploy"};
+  EXPECT_EQ(StepAfter(p, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace dai::cicd

@@ -668,12 +668,16 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
   const store::Row& row = rows.rows[0];
   const std::string prior = row.GetString("status");
   if (prior == "succeeded" || prior == "failed" || prior == "cancelled") return Status::Ok();
-  std::string note;
-  if (prior == "running") note = "interrupted by a restart; run again from the start\n";
   auto cfg = ParseJson(row.GetString("config"));
   Result<Pipeline> pipeline = cfg.ok() && cfg->contains("definition")
                                   ? PipelineFromJson((*cfg)["definition"])
                                   : Result<Pipeline>(Status::FailedPrecondition("no definition"));
+  // Found 'running': the process executing it stopped (a crash, a SIGKILL, a host restart) and
+  // its job was claimed again. The run is not repeated: its finished steps keep their records,
+  // the step that was running is recorded as interrupted, and the run ends failed saying so.
+  // Running it again is a new run (triggerRun), so a step never runs twice under one run.
+  if (prior == "running") return CloseInterruptedRun(run_id, pipeline);
+  std::string note;
   // This run's stop flag: set by CancelRun here, or relayed from the job's (lease lost or job
   // cancelled from another process). The relay thread also flushes the live log.
   auto stop = std::make_shared<std::atomic<bool>>(false);
@@ -807,15 +811,77 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
   const TimePoint end = clock_.Now();
   if (duration == 0)
     duration = std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count();
+  return FinishRun(run_id, pid, status, steps,
+                   commit.empty() ? store::Param(nullptr) : store::Param(commit),
+                   failure.empty() ? store::Param(nullptr) : store::Param(note + failure), duration,
+                   log_path, end);
+}
+
+Status CicdService::CloseInterruptedRun(int64_t run_id, const Result<Pipeline>& pipeline) {
+  DAI_ASSIGN_OR_RETURN(auto rows,
+                       db_.Query("SELECT pipeline_id, stages, commit_sha, started_at FROM "
+                                 "pipeline_runs WHERE id = ?",
+                                 {run_id}));
+  if (rows.rows.empty())
+    return Status::InvalidArgument("run " + std::to_string(run_id) + " does not exist");
+  const store::Row& row = rows.rows[0];
+  Json steps = Json::array();
+  if (!row.IsNull("stages")) {
+    auto parsed = ParseJson(row.GetString("stages"));
+    if (parsed.ok() && parsed->is_array()) steps = *parsed;
+  }
+  const size_t finished = steps.size();
+  std::string where = "during the run";
+  if (pipeline.ok()) {
+    auto next = cicd::StepAfter(*pipeline, finished);
+    if (next.ok() && next->has_value()) {
+      const auto& [job, step] = **next;
+      where = std::string(finished == 0 ? "while cloning or while step \"" : "while step \"") +
+              job + " / " + step + "\" ran";
+      steps.push_back({{"job", job},
+                       {"step", step},
+                       {"status", "interrupted"},
+                       {"exitCode", -1},
+                       {"startedOffsetMs", 0},
+                       {"durationMs", 0},
+                       {"error",
+                        "the server stopped while this step may have been running; it is "
+                        "not run again"}});
+    } else if (next.ok()) {
+      where = "after its last step";
+    }
+  }
+  const std::string reason = "interrupted: the server stopped " + where + " (" +
+                             std::to_string(finished) +
+                             " step(s) had finished); this run is not repeated: trigger a new "
+                             "run to run the pipeline again";
+  const TimePoint end = clock_.Now();
+  const auto started = row.GetOptTime("started_at");
+  const int64_t duration =
+      started ? std::chrono::duration_cast<std::chrono::milliseconds>(end - *started).count() : 0;
+  const std::string dir = RunDir(run_id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string log_path = (fs::path(dir) / "log.txt").string();
+  std::ofstream(log_path, std::ios::app) << "\n[" << reason << "]\n";
+  // The killed run's workspace is not kept (as after any run).
+  fs::remove_all(fs::path(WorkDir(run_id)).parent_path(), ec);
+  return FinishRun(
+      run_id, row.GetInt("pipeline_id"), "failed", steps,
+      row.IsNull("commit_sha") ? store::Param(nullptr) : store::Param(row.GetString("commit_sha")),
+      reason, std::max<int64_t>(duration, 0), log_path, end);
+}
+
+Status CicdService::FinishRun(int64_t run_id, int64_t pid, const std::string& status,
+                              const Json& steps, const store::Param& commit,
+                              const store::Param& failure, int64_t duration,
+                              const std::string& log_path, TimePoint end) {
   DAI_RETURN_IF_ERROR(db_.Transaction([&](store::Connection& conn) -> Status {
     DAI_RETURN_IF_ERROR(
         conn.Query("UPDATE pipeline_runs SET status = ?, stages = ?, commit_sha = ?, "
                    "failure_reason = ?, "
                    "duration_ms = ?, logs_path = ?, finished_at = ?, updated_at = ? WHERE id = ?",
-                   {status, DumpJson(steps),
-                    commit.empty() ? store::Param(nullptr) : store::Param(commit),
-                    failure.empty() ? store::Param(nullptr) : store::Param(note + failure),
-                    duration, log_path, end, end, run_id})
+                   {status, DumpJson(steps), commit, failure, duration, log_path, end, end, run_id})
             .status());
     DAI_ASSIGN_OR_RETURN(
         auto agg,

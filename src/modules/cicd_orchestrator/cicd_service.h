@@ -2,8 +2,10 @@
 // pipeline_optimizations, test_intelligence, generated_docs), the pure cicd engine and the
 // local runner. Runs are durable jobs (kind "cicd.run"): triggerRun commits a queued run and
 // its job in one transaction; the job handler clones, runs and records every step; a run
-// found 'running' when its job is claimed again was interrupted by a restart and is marked so
-// before it runs again. Thread-safety: safe for concurrent use.
+// found 'running' when its job is claimed again was interrupted (its process stopped): it is
+// closed as failed, its finished steps kept, the step that was running recorded as
+// interrupted, and never run again under that run (a new run is triggerRun). Thread-safety:
+// safe for concurrent use.
 #pragma once
 
 #include <atomic>
@@ -20,6 +22,9 @@
 #include "store/database.h"
 #include "store/job_repository.h"
 
+namespace dai::cicd {
+struct Pipeline;
+}
 namespace dai::prometheus {
 class PrometheusClient;
 }
@@ -129,6 +134,12 @@ class CicdService {
  private:
   Result<Json> RunRow(int64_t id);
   std::string RunDir(int64_t run_id) const;
+  //! Ends a run found 'running' when its job started again (its process stopped mid-run).
+  Status CloseInterruptedRun(int64_t run_id, const Result<cicd::Pipeline>& pipeline);
+  //! Records a run's outcome and refreshes its pipeline's aggregates, in one transaction.
+  Status FinishRun(int64_t run_id, int64_t pid, const std::string& status, const Json& steps,
+                   const store::Param& commit, const store::Param& failure, int64_t duration,
+                   const std::string& log_path, TimePoint end);
   std::string WorkDir(int64_t run_id) const;
   //! Features of the checked-out change and the failure prediction trained on the pipeline's
   //! earlier runs; stored on the run row.

@@ -28,6 +28,7 @@ const kStatusClass: Record<string, string> = {
   succeeded: 'sev-low',
   failed: 'sev-critical',
   timed_out: 'sev-critical',
+  interrupted: 'sev-critical',
   cancelled: 'sev-medium',
   running: 'sev-high',
   queued: '',
@@ -38,6 +39,7 @@ const kBarColor: Record<string, string> = {
   succeeded: '#3fb950',
   failed: '#f85149',
   timed_out: '#f85149',
+  interrupted: '#f85149',
   cancelled: '#d29922',
   skipped: '#8b949e',
 };
