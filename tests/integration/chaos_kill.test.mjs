@@ -333,6 +333,11 @@ steps:
       `AND import_id = '${re.importId}'`)[0].n, 999 * copies);
     // The cut imports' staged rows went when their periods were imported again.
     assert.equal(sqlite(dbFile, `SELECT count(*) AS n FROM cost_records WHERE import_id IN ('${cut.big.id}', '${cut.upload.id}')`)[0].n, 0);
+    // What a cut import leaves behind that nothing reads: its own spilled partial aggregates.
+    const spillTable = sqlite(dbFile, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'cost_daily_spill'")[0].n;
+    const leftover = spillTable
+      ? sqlite(dbFile, `SELECT count(*) AS n FROM cost_daily_spill WHERE import_id IN (${cut.big.id}, ${cut.upload.id})`)[0].n : 0;
+    console.log(`chaos_kill: ${leftover} spilled aggregate rows of the cut imports remain (private to them)`);
     console.log(`chaos_kill: killed with ${cut.staged} of ${999 * copies} large-import rows staged and upload ` +
       `${cutUpload.month} ${uploadCut ? 'cut while loading' : 'committed just before the kill'} (${uploads.filter((u) => u.acknowledged).length} uploads acknowledged before); ` +
       `runbook ${done.status}: ${done.error}; pipeline run ${closed.status}: ${closed.failureReason}`);
