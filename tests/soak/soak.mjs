@@ -26,6 +26,8 @@ const sampleEvery = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
 const windowSeconds = Number(process.env.SOAK_WINDOW_SECONDS ?? Math.max(30, Math.round(seconds / 12)));
 const maxSlope = Number(process.env.SOAK_MAX_SLOPE_MB_PER_HOUR ?? 20);
 const out = process.env.SOAK_OUT ?? join(process.cwd(), 'soak-report.json');
+// Extra `devops-ai serve` flags, space-separated (e.g. SOAK_SERVER_ARGS='--sqlite-memory-mb 8').
+const serverArgs = (process.env.SOAK_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 const started = Date.now();
 const elapsed = () => (Date.now() - started) / 1000;
@@ -93,7 +95,7 @@ async function main() {
   // On PostgreSQL two instances share the database (and its job queue), as in a HA deployment.
   const servers = [];
   for (let i = 0; i < Number(process.env.SOAK_INSTANCES ?? (pg ? 2 : 1)); i++) {
-    servers.push(await new Server({ db: pg?.url, extraArgs: ['--sse-heartbeat-seconds', '5'] }).start());
+    servers.push(await new Server({ db: pg?.url, extraArgs: ['--sse-heartbeat-seconds', '5', ...serverArgs] }).start());
   }
   const server = servers[0];
   let rr = 0;
