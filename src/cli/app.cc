@@ -816,6 +816,26 @@ Status BuildRegistry(App::Parts& p) {
   cost_options.opencost_url = p.config.opencost_url;
   cost_options.opencost_http.policy = http::OutboundPolicy::AllowLocal();
   cost_options.opencost_http.total_timeout = std::chrono::seconds(30);
+  if (p.kube) {
+    // Spot suitability: the workloads, budgets and autoscalers of the posture inventory, and the
+    // nodes (their providerID names the cloud).
+    cost_options.read_cluster = [kube = p.kube](std::vector<Json>* objects,
+                                                std::vector<std::string>* errors) -> Status {
+      DAI_ASSIGN_OR_RETURN(kube::ClusterObjects listed, kube::ListClusterObjects(*kube));
+      *objects = std::move(listed.objects);
+      *errors = std::move(listed.errors);
+      kube::ListOptions lo;
+      lo.page_size = 200;
+      lo.max_items = 5000;
+      auto nodes = kube->List(*kube::FindResource("nodes"), lo);
+      if (nodes.ok()) {
+        for (auto& n : nodes->items) objects->push_back(std::move(n));
+      } else {
+        errors->push_back("Node: " + nodes.status().message());
+      }
+      return Status::Ok();
+    };
+  }
   // Cost anomalies enter the Incident Commander like watched-query anomalies.
   cost_options.signals = [pp](const alerts::AlertBatch& batch) -> Status {
     return pp->incidents->Ingest(batch, "cost-anomaly").status();

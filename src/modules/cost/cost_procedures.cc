@@ -87,6 +87,21 @@ Json RecommendationItemSchema() {
 
 Json NumOrNull() { return s::Nullable(s::Number()); }
 
+Json SpotProviderSchema() { return s::Enum({"aws", "gcp", "azure", "default"}); }
+
+Json SpotWorkloadSchema() {
+  return s::Object(
+      {s::Req("id", s::String()), s::Req("kind", s::String()), s::Req("namespace", s::String()),
+       s::Req("name", s::String()), s::Req("replicas", s::Int()), s::Req("suitable", s::Bool()),
+       s::Req("criteria", s::Array(s::Object({s::Req("name", s::String()), s::Req("met", s::Bool()),
+                                              s::Req("detail", s::String())}))),
+       s::Req("failed", s::Array(s::String())), s::Req("monthlyCost", s::Number()),
+       s::Req("monthlySavings", s::Number()),
+       s::Req("costSource", s::Enum({"utilization", "requests", "none"})),
+       s::Req("risk", s::Enum({"low", "medium", "high"})), s::Req("evidence", s::String()),
+       s::Req("patch", s::Any()), s::Req("patchYaml", s::String())});
+}
+
 }  // namespace
 
 void CostService::RegisterProcedures(ProcedureRegistry& registry) {
@@ -136,17 +151,27 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
   registry.Add(MakeProcedure(
       "costOptimizer.getRecommendations", Q, Role::kViewer,
       s::PageInput({s::Opt("status", s::Enum({"open", "applied", "dismissed"})),
-                    s::Opt("type", s::Enum({"rightsizing", "idle_resource", "savings_plan"}))}),
+                    s::Opt("type", s::Enum({"rightsizing", "idle_resource", "savings_plan",
+                                            "spot_instance"}))}),
       s::Object({s::Req("items", s::Array(RecommendationItemSchema())), s::Req("total", s::Int(0)),
                  s::Req("totalMonthlySavings", s::Number())}),
       "Savings recommendations, largest monthly saving first",
       [this](const Json& in, CallContext&) { return GetRecommendations(in); }));
   registry.Add(MakeProcedure(
       "costOptimizer.refreshRecommendations", M, Role::kOperator,
-      s::Object({s::Opt("commitmentDiscount", s::Number(),
-                        "savings-plan discount assumed, default 0.28")}),
-      s::Object({s::Req("created", s::Int()), s::Req("asOf", s::String())}),
-      "Recompute idle, commitment and rightsizing recommendations from the stored data",
+      s::Object(
+          {s::Opt("commitmentDiscount", s::Number(), "savings-plan discount assumed, default 0.28"),
+           s::Opt("spotProvider", SpotProviderSchema(),
+                  "whose spot pool and notice; default: from the nodes' providerID"),
+           s::Opt("spotDiscount", s::Number(),
+                  "spot discount assumed, default the provider's (0.60)")}),
+      s::Object({s::Req("created", s::Int()), s::Req("asOf", s::String()),
+                 s::Opt("spot",
+                        s::Object({s::Req("assessed", s::Int()), s::Req("suitable", s::Int()),
+                                   s::Opt("error", s::String())}),
+                        "spot suitability, when a cluster is configured")}),
+      "Recompute idle, commitment, rightsizing and spot recommendations from the stored data "
+      "and the cluster",
       [this](const Json& in, CallContext&) { return RefreshRecommendations(in); }));
   registry.Add(MakeProcedure(
       "costOptimizer.applyRecommendation", M, Role::kOperator,
@@ -165,6 +190,23 @@ void CostService::RegisterProcedures(ProcedureRegistry& registry) {
       "Approve (apply) or reject a proposal to apply a recommendation (the assistant proposes; a "
       "person decides)",
       [this](const Json& in, CallContext& ctx) { return DecideProposal(in, *ctx.identity); }));
+  {
+    auto p = MakeProcedure(
+        "costOptimizer.assessSpot", Q, Role::kViewer,
+        s::Object({s::Opt("provider", SpotProviderSchema(),
+                          "whose spot pool, notice and discount; default: from the nodes"),
+                   s::Opt("spotDiscount", s::Number(), "override the table's discount, (0, 1)")}),
+        s::Object({s::Req("provider", s::String()), s::Req("discount", s::Number()),
+                   s::Req("discountSource", s::String()), s::Req("noticeSeconds", s::Int()),
+                   s::Req("currency", s::String()),
+                   s::Req("workloads", s::Array(SpotWorkloadSchema())),
+                   s::Req("errors", s::Array(s::String()))}),
+        "Spot suitability of every workload of the cluster: each criterion met or failed, the "
+        "expected monthly saving, the risk and the patch (nothing is applied)",
+        [this](const Json& in, CallContext&) { return AssessSpot(in); });
+    p.may_block = true;  // reads the cluster
+    registry.Add(std::move(p));
+  }
   registry.Add(MakeProcedure(
       "costOptimizer.listImports", Q, Role::kViewer, s::Object({s::Opt("limit", s::Int(1, 500))}),
       s::Object({s::Req("items", s::Array(s::Any()))}), "Billing file imports, newest first",

@@ -1487,6 +1487,60 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
                  {"evidence", rr.evidence}};
     recs.push_back(r);
   }
+  // Spot suitability from the cluster's workloads (when a cluster is configured). A cluster
+  // that cannot be read does not stop the other recommendations: the answer says why.
+  Json spot = nullptr;
+  bool keep_spot = false;  // the cluster could not be read: keep the open spot recommendations
+  if (options_.read_cluster) {
+    Json spot_input = Json::object();
+    if (input.contains("spotProvider")) spot_input["provider"] = input["spotProvider"];
+    if (input.contains("spotDiscount")) spot_input["spotDiscount"] = input["spotDiscount"];
+    auto run = RunSpotAssessment(spot_input);
+    if (!run.ok()) {
+      if (run.status().code() == StatusCode::kInvalidArgument) return run.status();
+      spot = {{"assessed", 0}, {"suitable", 0}, {"error", run.status().message()}};
+      keep_spot = true;
+    } else {
+      int suitable = 0;
+      for (const auto& a : run->workloads) {
+        if (!a.suitable) continue;
+        ++suitable;
+        if (a.monthly_saving <= 0.005) continue;  // no cost known: nothing to recommend
+        NewRec r;
+        r.type = "spot_instance";
+        r.resource_id = a.id;
+        r.resource_type = a.kind;
+        r.provider = run->provider.name;
+        r.title = "Run " + a.id + " on spot capacity";
+        r.description = "Stateless, replicated and tolerant of interruption: schedule it on the " +
+                        run->provider.name + " spot node pool (nodeSelector and tolerations).";
+        r.current = a.monthly_cost;
+        r.projected = a.monthly_cost - a.monthly_saving;
+        r.saving = a.monthly_saving;
+        // Measured cost: as sure as the criteria; requests priced by the sheet: less so.
+        r.confidence = a.cost_source == "utilization" ? 0.9 : 0.6;
+        r.risk = a.risk;
+        Json criteria = Json::array();
+        for (const auto& c : a.criteria)
+          criteria.push_back({{"name", c.name}, {"met", c.met}, {"detail", c.detail}});
+        r.details = {{"evidence", a.evidence},
+                     {"criteria", criteria},
+                     {"kind", a.kind},
+                     {"namespace", a.namespace_},
+                     {"name", a.name},
+                     {"replicas", a.replicas},
+                     {"costSource", a.cost_source},
+                     {"discount", run->provider.discount},
+                     {"discountSource", run->provider.source},
+                     {"noticeSeconds", run->provider.notice_seconds},
+                     {"patch", a.patch},
+                     {"patchYaml", a.patch_yaml}};
+        recs.push_back(r);
+      }
+      spot = {{"assessed", run->workloads.size()}, {"suitable", suitable}};
+      if (!run->errors.empty()) spot["error"] = run->errors.front();
+    }
+  }
   const TimePoint now = clock_.Now();
   int inserted = 0;
   DAI_RETURN_IF_ERROR(db_.Transaction([&](Connection& conn) -> Status {
@@ -1494,9 +1548,10 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
     // Open recommendations are recomputed, except one with a proposal waiting for a person's
     // decision: it keeps its id (the proposal names it) until decided.
     DAI_ASSIGN_OR_RETURN(
-        auto open, conn.Query("SELECT id, details FROM cost_recommendations WHERE status = 'open' "
-                              "AND recommendation_type IN ('idle_resource', 'savings_plan', "
-                              "'rightsizing')"));
+        auto open, conn.Query(std::string("SELECT id, details FROM cost_recommendations WHERE "
+                                          "status = 'open' AND recommendation_type IN "
+                                          "('idle_resource', 'savings_plan', 'rightsizing'") +
+                              (keep_spot ? ")" : ", 'spot_instance')")));
     for (const auto& row : open.rows) {
       auto d = ParseJson(row.GetString(size_t{1}));
       const bool pending = d.ok() && d->is_object() && d->contains("proposal") &&
@@ -1530,7 +1585,9 @@ Result<Json> CostService::RefreshRecommendations(const Json& input) {
     }
     return Status::Ok();
   }));
-  return Json{{"created", inserted}, {"asOf", DayString(as_of)}};
+  Json out = {{"created", inserted}, {"asOf", DayString(as_of)}};
+  if (!spot.is_null()) out["spot"] = spot;
+  return out;
 }
 
 namespace {
@@ -1659,8 +1716,31 @@ Result<Json> CostService::ApplyRecommendation(const Json& input, const Identity&
         {"format", "kubernetes-strategic-merge-patch"},
         {"target", {{"kind", "Deployment"}, {"namespace", ns}, {"name", workload}}},
         {"patch", patch},
+        {"yaml", cost::ToYaml(patch)},
         {"command", "kubectl patch deployment " + ShellQuote(workload) + " -n " + ShellQuote(ns) +
                         " --type strategic --patch " + ShellQuote(DumpJson(patch))}};
+  } else if (type == "spot_instance") {
+    // The patch moving the workload to the spot node pool, as YAML for a file and a command
+    // that applies that file. Nothing is run here.
+    const std::string kind = d.value("kind", std::string("Deployment"));
+    const std::string ns = d.value("namespace", std::string("default"));
+    const std::string name = d.value("name", resource);
+    std::string lower;
+    for (char c : kind) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    change = {
+        {"format", "kubernetes-strategic-merge-patch"},
+        {"target", {{"kind", kind}, {"namespace", ns}, {"name", name}}},
+        {"patch", d.value("patch", Json(nullptr))},
+        {"yaml", d.value("patchYaml", std::string())},
+        {"command", "kubectl patch " + lower + " " + ShellQuote(name) + " -n " + ShellQuote(ns) +
+                        " --type strategic --patch-file spot-patch.yaml"},
+        {"note",
+         "Save the YAML as spot-patch.yaml. Pods restart onto spot nodes; the "
+         "spot pool must exist (" +
+             std::to_string(d.value("noticeSeconds", int64_t{30})) + " s interruption notice)." +
+             (kind == "Job" ? " A Job's pod template cannot be changed: apply "
+                              "it to the Job's manifest for its next run."
+                            : "")}};
   } else if (type == "idle_resource") {
     std::string command;
     if (resource.rfind("arn:", 0) == 0 && resource.find("loadbalancer") != std::string::npos) {

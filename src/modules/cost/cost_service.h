@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "engines/alerts/alert.h"
 #include "engines/cost/cost_aggregator.h"
+#include "engines/cost/spot.h"
 #include "engines/cost/utilization.h"
 #include "registry/procedure.h"
 #include "store/database.h"
@@ -55,6 +56,11 @@ struct CostServiceOptions {
   //! OpenCost's base URL ("http://opencost.opencost:9003"); empty: the pull does nothing.
   std::string opencost_url;
   http::HttpClientOptions opencost_http;  //!< timeouts and the outbound policy of the pull
+  //! Lists the cluster's workloads, PodDisruptionBudgets, HorizontalPodAutoscalers and Nodes
+  //! (the Kubernetes adapter in the server), adding one line per kind it could not list to
+  //! `errors`; empty: no cluster (spot suitability answers FAILED_PRECONDITION naming the
+  //! setting, and refreshRecommendations skips it).
+  std::function<Status(std::vector<Json>* objects, std::vector<std::string>* errors)> read_cluster;
 };
 
 class CostService {
@@ -84,6 +90,11 @@ class CostService {
   //! reject leaves it open. FAILED_PRECONDITION when no proposal is pending.
   Result<Json> DecideProposal(const Json& input, const Identity& who);
   Result<Json> ListImports(const Json& input);
+  //! Spot suitability of every workload of the cluster: {provider, discount, discountSource,
+  //! noticeSeconds, workloads: [{id, kind, namespace, name, replicas, suitable, criteria,
+  //! failed, monthlyCost, monthlySavings, costSource, risk, evidence, patch, patchYaml}],
+  //! errors}. Input: provider? (aws|gcp|azure|default; default: from the nodes), spotDiscount?.
+  Result<Json> AssessSpot(const Json& input);
 
   //! Reads CPU/memory usage and requests per container (cAdvisor, kube-state-metrics) and per
   //! host (node_exporter) from Prometheus over [from, to) at `step`, and writes one
@@ -136,6 +147,14 @@ class CostService {
   //! Spend of a resource per day in the 30 days before and after `applied_at`: null when
   //! either side has no billing data.
   Result<Json> RealizedSavings(const std::string& resource_id, TimePoint applied_at);
+  struct SpotRun {
+    cost::SpotProvider provider;
+    std::vector<cost::SpotAssessment> workloads;
+    std::vector<std::string> errors;
+  };
+  //! Reads the cluster and the measured per-pod cost (resource_utilization, latest 14 days)
+  //! and assesses every workload.
+  Result<SpotRun> RunSpotAssessment(const Json& input);
   Status RecordCollectorRun(const std::string& name, std::optional<TimePoint> cursor,
                             const Status& outcome, const Json& details);
 

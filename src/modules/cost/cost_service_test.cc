@@ -1,6 +1,7 @@
 #include "modules/cost/cost_service.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <filesystem>
@@ -507,6 +508,11 @@ TEST_P(CostServiceTest, RecommendationsAndApply) {
   EXPECT_EQ((*dry)["change"]["format"], "kubernetes-strategic-merge-patch");
   EXPECT_EQ((*dry)["change"]["target"]["namespace"], "shop");
   EXPECT_EQ((*dry)["change"]["patch"]["spec"]["template"]["spec"]["containers"][0]["name"], "app");
+  // The same patch as YAML, for a file a person reviews and applies.
+  EXPECT_NE((*dry)["change"]["yaml"].get<std::string>().find(
+                "spec:\n  template:\n    spec:\n      containers:\n        - name: \"app\"\n"),
+            std::string::npos)
+      << (*dry)["change"].dump();
   auto applied = svc_->ApplyRecommendation({{"id", rs["id"]}}, who);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ((*applied)["recommendation"]["status"], "applied");
@@ -746,6 +752,119 @@ TEST_P(CostServiceTest, CollectorsWithoutConfigurationSayWhichSetting) {
   auto st = svc_->CollectorStatus();
   ASSERT_TRUE(st.ok());
   EXPECT_EQ((*st)["prometheusConfigured"], false);
+}
+
+// A gzip export with FOCUS 1.1 columns (ServiceSubcategory, SkuMeter, CapacityReservationId):
+// read through zlib, the 1.1 columns without a column of their own kept in the metadata.
+TEST_P(CostServiceTest, ImportsAGzipFocus11File) {
+  std::string csv = kHeader;
+  csv.pop_back();  // the newline
+  csv += ",ServiceSubcategory,SkuMeter,CapacityReservationId\n";
+  for (int d = 1; d <= 3; ++d)
+    csv += "4,3,,USD,2024-09-01,2024-10-01,2024-09-0" + std::to_string(d) + ",2024-09-0" +
+           std::to_string(d) +
+           "T23:59:59Z,Usage,AWS,111,sub1,Amazon EC2,Compute,us-east-1,i-1,instance,Standard,Hrs,"
+           "24,NULL,Virtual Machines,Compute Usage,cr-9\n";
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("dai-focus11-" + std::to_string(::getpid()) + ".csv.gz");
+  gzFile gz = gzopen(path.c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  ASSERT_EQ(gzwrite(gz, csv.data(), static_cast<unsigned>(csv.size())),
+            static_cast<int>(csv.size()));
+  ASSERT_EQ(gzclose(gz), Z_OK);
+  ImportOptions o;
+  o.source = "focus-1.1.csv.gz";
+  auto r = svc_->ImportFile(path.string(), o);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)["rows"], 3);
+  EXPECT_EQ((*r)["format"], "focus");
+  EXPECT_NEAR((*r)["billedCost"].get<double>(), 12, 1e-9);
+  EXPECT_NEAR((*r)["effectiveCost"].get<double>(), 9, 1e-9);
+  auto meta = test_db_->db().Query("SELECT metadata FROM cost_records LIMIT 1");
+  ASSERT_TRUE(meta.ok() && meta->rows.size() == 1);
+  const std::string m = meta->rows[0].GetString(size_t{0});
+  EXPECT_NE(m.find("Virtual Machines"), std::string::npos) << m;
+  EXPECT_NE(m.find("cr-9"), std::string::npos) << m;
+  // A missing file is refused.
+  auto missing = svc_->ImportFile((path.string() + ".absent"), o);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+Json SpotDeployment() {
+  return Json::parse(R"({"kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {"replicas": 3, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {
+      "containers": [{"name": "app", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]}}}})");
+}
+
+// Spot recommendations from the cluster the server reads (a function here), priced by the
+// measured utilization when there is some; a cluster that cannot be read does not stop the
+// other recommendations.
+TEST_P(CostServiceTest, SpotRecommendationsFromTheCluster) {
+  bool fail = false;
+  CostServiceOptions options;
+  options.read_cluster = [&fail](std::vector<Json>* objects,
+                                 std::vector<std::string>* errors) -> Status {
+    if (fail) return Status::Unavailable("cluster unreachable");
+    objects->push_back(SpotDeployment());
+    Json single = SpotDeployment();
+    single["metadata"]["name"] = "solo";
+    single["spec"]["replicas"] = 1;
+    objects->push_back(single);
+    errors->push_back("CronJob: forbidden");
+    return Status::Ok();
+  };
+  CostService svc(test_db_->db(), clock_, options, nullptr);
+  // Two measured hours of shop/web's container: 2 cores used of 1 requested, 1 GiB.
+  for (int h = 0; h < 2; ++h) {
+    const TimePoint start = clock_.Now() - std::chrono::hours(2 - h);
+    ASSERT_TRUE(test_db_->db()
+                    .Query("INSERT INTO resource_utilization (resource_id, resource_type, "
+                           "namespace, cpu_request, cpu_usage_avg, memory_request, "
+                           "memory_usage_avg, period_start, period_end) VALUES (?, 'container', "
+                           "'shop', 1, 2, ?, ?, ?, ?)",
+                           {std::string("shop/web/app"), 1073741824.0, 536870912.0, start,
+                            start + std::chrono::hours(1)})
+                    .ok());
+  }
+  auto spot = svc.AssessSpot(Json::object());
+  ASSERT_TRUE(spot.ok()) << spot.status().message();
+  EXPECT_EQ((*spot)["provider"], "default");
+  EXPECT_EQ((*spot)["errors"], Json::array({"CronJob: forbidden"}));
+  ASSERT_EQ((*spot)["workloads"].size(), 2u);
+  const Json& web = (*spot)["workloads"][0];
+  EXPECT_EQ(web["id"], "shop/Deployment/web");
+  EXPECT_EQ(web["costSource"], "utilization");
+  const double hourly = 2 * 0.031611 + 1 * 0.004237;  // max(request, usage)
+  EXPECT_NEAR(web["monthlyCost"].get<double>(), hourly * 3 * 730, 1e-9);
+  EXPECT_EQ((*spot)["workloads"][1]["failed"], Json::array({"replicated"}));
+  EXPECT_EQ(svc.AssessSpot({{"provider", "ibm"}}).status().code(), StatusCode::kInvalidArgument);
+
+  auto refreshed = svc.RefreshRecommendations(Json::object());
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status().message();
+  EXPECT_EQ((*refreshed)["spot"]["assessed"], 2);
+  EXPECT_EQ((*refreshed)["spot"]["suitable"], 1);
+  auto recs = svc.GetRecommendations({{"type", "spot_instance"}});
+  ASSERT_TRUE(recs.ok());
+  ASSERT_EQ((*recs)["total"], 1);
+  const Json rec = (*recs)["items"][0];
+  EXPECT_NEAR(rec["monthlySavings"].get<double>(), hourly * 3 * 730 * 0.6, 1e-9);
+  EXPECT_EQ(rec["risk"], "medium");  // more pods than the minimum, but no disruption budget
+  Identity who;
+  who.username = "ann";
+  auto change = svc.ApplyRecommendation({{"id", rec["id"]}, {"dryRun", true}}, who);
+  ASSERT_TRUE(change.ok());
+  EXPECT_EQ((*change)["change"]["yaml"],
+            "spec:\n  template:\n    spec:\n      nodeSelector:\n        "
+            "karpenter.sh/capacity-type: \"spot\"\n");
+  EXPECT_EQ((*change)["recommendation"]["status"], "open");
+
+  fail = true;
+  auto degraded = svc.RefreshRecommendations(Json::object());
+  ASSERT_TRUE(degraded.ok()) << degraded.status().message();
+  EXPECT_EQ((*degraded)["spot"]["error"], "cluster unreachable");
+  // The open spot recommendation stays until the cluster answers again.
+  EXPECT_EQ((*svc.GetRecommendations({{"type", "spot_instance"}}))["total"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CostServiceTest,

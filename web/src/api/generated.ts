@@ -1136,6 +1136,46 @@ export interface Procedures {
       };
     };
   };
+  "costOptimizer.assessSpot": {
+    kind: "query";
+    minRole: "viewer";
+    implemented: true;
+    input: {
+      /** whose spot pool, notice and discount; default: from the nodes */
+      "provider"?: "aws" | "gcp" | "azure" | "default";
+      /** override the table's discount, (0, 1) */
+      "spotDiscount"?: number;
+    };
+    output: {
+      "currency": string;
+      "discount": number;
+      "discountSource": string;
+      "errors": Array<string>;
+      "noticeSeconds": number;
+      "provider": string;
+      "workloads": Array<{
+        "costSource": "utilization" | "requests" | "none";
+        "criteria": Array<{
+          "detail": string;
+          "met": boolean;
+          "name": string;
+        }>;
+        "evidence": string;
+        "failed": Array<string>;
+        "id": string;
+        "kind": string;
+        "monthlyCost": number;
+        "monthlySavings": number;
+        "name": string;
+        "namespace": string;
+        "patch": unknown;
+        "patchYaml": string;
+        "replicas": number;
+        "risk": "low" | "medium" | "high";
+        "suitable": boolean;
+      }>;
+    };
+  };
   "costOptimizer.collectUtilization": {
     kind: "mutation";
     minRole: "operator";
@@ -1352,7 +1392,7 @@ export interface Procedures {
       /** rows to skip, default 0 */
       "offset"?: number;
       "status"?: "open" | "applied" | "dismissed";
-      "type"?: "rightsizing" | "idle_resource" | "savings_plan";
+      "type"?: "rightsizing" | "idle_resource" | "savings_plan" | "spot_instance";
     };
     output: {
       "items": Array<{
@@ -1532,10 +1572,20 @@ export interface Procedures {
     input: {
       /** savings-plan discount assumed, default 0.28 */
       "commitmentDiscount"?: number;
+      /** spot discount assumed, default the provider's (0.60) */
+      "spotDiscount"?: number;
+      /** whose spot pool and notice; default: from the nodes' providerID */
+      "spotProvider"?: "aws" | "gcp" | "azure" | "default";
     };
     output: {
       "asOf": string;
       "created": number;
+      /** spot suitability, when a cluster is configured */
+      "spot"?: {
+        "assessed": number;
+        "error"?: string;
+        "suitable": number;
+      };
     };
   };
   "costOptimizer.setbudget": {

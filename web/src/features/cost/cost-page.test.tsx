@@ -228,6 +228,76 @@ describe('CostPage', () => {
     });
   }, 60_000);
 
+  it('lists a spot recommendation with its criteria and shows its patch as YAML', async () => {
+    installRoutes();
+    routes['costOptimizer.getRecommendations'] = () => ({
+      items: [
+        {
+          id: 11,
+          type: 'spot_instance',
+          resourceId: 'shop/Deployment/web',
+          resourceType: 'Deployment',
+          provider: 'gcp',
+          title: 'Run shop/Deployment/web on spot capacity',
+          description: '',
+          currentCost: 43.9,
+          projectedCost: 17.56,
+          monthlySavings: 26.34,
+          currency: 'USD',
+          confidence: 0.6,
+          risk: 'low',
+          status: 'open',
+          details: {
+            evidence: 'kind: met (Deployment); replicated: met (3 replicas)',
+            criteria: [
+              { name: 'replicated', met: true, detail: '3 replicas' },
+              {
+                name: 'disruption_budget',
+                met: true,
+                detail: "PodDisruptionBudget 'web' allows 1",
+              },
+            ],
+          },
+          appliedAt: null,
+          createdAt: '2026-11-29T00:00:00Z',
+          realizedSavings: null,
+        },
+      ],
+      total: 1,
+      totalMonthlySavings: 26.34,
+    });
+    routes['costOptimizer.applyRecommendation'] = (input) => ({
+      recommendation: {},
+      dryRun: (input as { dryRun: boolean }).dryRun,
+      change: {
+        format: 'kubernetes-strategic-merge-patch',
+        command:
+          "kubectl patch deployment 'web' -n 'shop' --type strategic --patch-file spot-patch.yaml",
+        yaml: 'spec:\n  template:\n    spec:\n      nodeSelector:\n        cloud.google.com/gke-spot: "true"\n',
+        note: 'Save the YAML as spot-patch.yaml.',
+      },
+    });
+    renderWith('operator', '/cost?recType=spot_instance');
+    expect(await screen.findByText('Run shop/Deployment/web on spot capacity')).toBeTruthy();
+    expect(trpc.callsTo('costOptimizer.getRecommendations')[0]?.input).toMatchObject({
+      type: 'spot_instance',
+    });
+    const criteria = screen.getByRole('list', { name: 'Criteria' });
+    expect(within(criteria).getByText('✓ replicated: met')).toBeTruthy();
+    expect(within(criteria).getByText('✓ disruption budget: met')).toBeTruthy();
+    expect(
+      within(screen.getByRole('region', { name: 'Recommendations' })).getByText('26.34 USD'),
+    ).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Show change' }));
+    const yaml = await screen.findByLabelText('Patch YAML');
+    expect(yaml.textContent).toContain('cloud.google.com/gke-spot: "true"');
+    expect(screen.getByText(/kubectl patch deployment 'web'/)).toBeTruthy();
+    expect(trpc.callsTo('costOptimizer.applyRecommendation')[0]?.input).toEqual({
+      id: 11,
+      dryRun: true,
+    });
+  });
+
   it('shows a proposal awaiting approval and lets an operator approve it', async () => {
     installRoutes();
     const list = routes['costOptimizer.getRecommendations']!;

@@ -17,7 +17,7 @@ import { useUrlOffset, useUrlParam } from '../../lib/url-state';
 
 const kPageSize = 20;
 const kRecStatuses = ['open', 'applied', 'dismissed'] as const;
-const kRecTypes = ['rightsizing', 'idle_resource', 'savings_plan'] as const;
+const kRecTypes = ['rightsizing', 'idle_resource', 'savings_plan', 'spot_instance'] as const;
 
 type Costs = ProcedureOutput<'costOptimizer.getCosts'>;
 type Forecast = ProcedureOutput<'costOptimizer.forecast'>;
@@ -391,7 +391,8 @@ function Recommendations() {
   const refresh = useProcedureMutation('costOptimizer.refreshRecommendations', ['costOptimizer']);
   const apply = useProcedureMutation('costOptimizer.applyRecommendation', []);
   const decide = useProcedureMutation('costOptimizer.decideProposal', ['costOptimizer']);
-  const change = apply.data?.change as { command?: string; note?: string } | undefined;
+  const change = apply.data?.change as
+    { command?: string; note?: string; yaml?: string } | undefined;
   return (
     <section className="panel" aria-label="Recommendations">
       <h2>Savings recommendations</h2>
@@ -464,7 +465,10 @@ function Recommendations() {
                       </td>
                       <td>{money(r.monthlySavings, r.currency)}</td>
                       <td>{r.risk}</td>
-                      <td>{String((r.details as { evidence?: string }).evidence ?? '')}</td>
+                      <td>
+                        <Criteria details={r.details} />
+                        {String((r.details as { evidence?: string }).evidence ?? '')}
+                      </td>
                       <td>
                         <RequireRole min="operator">
                           <button
@@ -494,10 +498,27 @@ function Recommendations() {
       {change?.command ? (
         <div aria-label="Change to apply">
           <pre>{change.command}</pre>
+          {change.yaml ? <pre aria-label="Patch YAML">{change.yaml}</pre> : null}
           {change.note ? <p className="muted">{change.note}</p> : null}
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** A spot recommendation's criteria, each met or failed, named (the evidence says what was seen). */
+function Criteria({ details }: { details: unknown }) {
+  const criteria = (details as { criteria?: { name: string; met: boolean; detail: string }[] })
+    .criteria;
+  if (!Array.isArray(criteria) || criteria.length === 0) return null;
+  return (
+    <ul className="small" aria-label="Criteria">
+      {criteria.map((c) => (
+        <li key={c.name} title={c.detail}>
+          {c.met ? '✓' : '✗'} {c.name.replace(/_/g, ' ')}: {c.met ? 'met' : 'failed'}
+        </li>
+      ))}
+    </ul>
   );
 }
 
