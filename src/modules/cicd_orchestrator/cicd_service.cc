@@ -677,7 +677,6 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
   // the step that was running is recorded as interrupted, and the run ends failed saying so.
   // Running it again is a new run (triggerRun), so a step never runs twice under one run.
   if (prior == "running") return CloseInterruptedRun(run_id, pipeline);
-  std::string note;
   // This run's stop flag: set by CancelRun here, or relayed from the job's (lease lost or job
   // cancelled from another process). The relay thread also flushes the live log.
   auto stop = std::make_shared<std::atomic<bool>>(false);
@@ -718,15 +717,14 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
   DAI_ASSIGN_OR_RETURN(
       auto started,
       db_.Query("UPDATE pipeline_runs SET status = 'running', started_at = ?, updated_at = ?, "
-                "failure_reason = ? WHERE id = ? AND status IN ('queued','running')",
-                {start, start, note.empty() ? store::Param(nullptr) : store::Param(note), run_id}));
+                "failure_reason = NULL WHERE id = ? AND status = 'queued'",
+                {start, start, run_id}));
   if (started.affected_rows == 0) return Status::Ok();  // cancelled before it started
   if (publish_) publish_("cicd.run", DumpJson({{"id", run_id}, {"status", "running"}}));
   const std::string dir = RunDir(run_id);
   std::error_code ec;
   fs::create_directories(dir, ec);
   const std::string log_path = (fs::path(dir) / "log.txt").string();
-  if (!note.empty()) std::ofstream(log_path, std::ios::app) << "[" << note << "]";
   Json steps = Json::array();
   std::string status = "failed", failure, commit;
   int64_t duration = 0;
@@ -806,15 +804,13 @@ Status CicdService::ExecuteRun(int64_t run_id, const std::atomic<bool>* cancel) 
                          ? why->rows[0].GetString("failure_reason")
                          : "cancelled";
     failure = by + (failure.empty() ? "" : " (" + failure + ")");
-    note.clear();
   }
   const TimePoint end = clock_.Now();
   if (duration == 0)
     duration = std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count();
-  return FinishRun(run_id, pid, status, steps,
-                   commit.empty() ? store::Param(nullptr) : store::Param(commit),
-                   failure.empty() ? store::Param(nullptr) : store::Param(note + failure), duration,
-                   log_path, end);
+  return FinishRun(
+      run_id, pid, status, steps, commit.empty() ? store::Param(nullptr) : store::Param(commit),
+      failure.empty() ? store::Param(nullptr) : store::Param(failure), duration, log_path, end);
 }
 
 Status CicdService::CloseInterruptedRun(int64_t run_id, const Result<Pipeline>& pipeline) {
