@@ -41,7 +41,7 @@ struct SpotProvider {
   int64_t notice_seconds = 30;  //!< warning before an interruption
   std::string source;           //!< where the numbers come from
   std::map<std::string, std::string> node_selector;  //!< the spot pool's node label
-  //! The spot pool's taint, tolerated by the patch ({} when the pool is not tainted).
+  //! The spot pool's taint, tolerated by the patch (taint_key empty: the pool is not tainted).
   std::string taint_key, taint_value, taint_effect;
 };
 
