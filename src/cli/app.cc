@@ -727,6 +727,7 @@ Status BuildRegistry(App::Parts& p) {
   auth::AuthOptions auth_options;
   auth_options.password_cost = CostOf(p.config.password_cost);
   auth_options.secure_cookies = p.config.secure_cookies;
+  auth_options.session_ttl = Millis(int64_t{p.config.session_ttl_seconds} * 1000);
   p.auth = std::make_unique<auth::AuthService>(*p.store->db, p.clock, auth_options);
   p.auth->RegisterProcedures(p.registry);
   DAI_RETURN_IF_ERROR(BuildKubernetes(p));
@@ -878,6 +879,7 @@ Status BuildRegistry(App::Parts& p) {
   docs_options.version = DAI_VERSION;
   docs_options.incidents = p.incidents.get();
   docs_options.runbooks = p.runbooks.get();
+  docs_options.read_roots = p.config.scan_roots;
   if (p.kube) {
     // Live capture: the posture inventory's kinds (workloads, services, ingresses, ...) and the
     // config maps, whose connection URLs name databases and queues (never their credentials).

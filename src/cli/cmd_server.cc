@@ -98,6 +98,8 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
              "Kubernetes: kubeconfig context [current-context]");
   AddSetting(serve, *serve_flags, "password_cost", "argon2id cost: interactive|moderate|minimum");
   AddSetting(serve, *serve_flags, "secure_cookies", "Mark cookies Secure (behind TLS) [false]");
+  AddSetting(serve, *serve_flags, "session_ttl_seconds",
+             "Browser sessions end this long after their last use (1-2592000) [43200]");
   AddSetting(serve, *serve_flags, "sse_heartbeat_seconds", "Event stream heartbeat [15]");
   AddSetting(serve, *serve_flags, "dependency_timeout_seconds",
              "Longest wait for Prometheus queries and notification deliveries [20]");
@@ -261,14 +263,20 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
   auto token_flags = std::make_shared<SettingFlags>();
   auto token_args = std::make_shared<std::map<std::string, std::string>>();
   auto expires = std::make_shared<int64_t>(0);
+  auto expires_seconds = std::make_shared<int64_t>(0);
   auto* token_create =
       token->add_subcommand("create", "Create an API token; prints it alone on the last line");
   AddStoreSettings(token_create, *token_flags);
   token_create->add_option("--role", (*token_args)["role"], "viewer|operator|admin")->required();
   token_create->add_option("--name", (*token_args)["name"], "A name to recognise the token by")
       ->required();
-  token_create->add_option("--expires-in-days", *expires, "Expiry in days (default: never)");
-  token_create->callback([&state, token_flags, token_args, expires] {
+  auto* days_opt =
+      token_create->add_option("--expires-in-days", *expires, "Expiry in days (default: never)");
+  token_create
+      ->add_option("--expires-in-seconds", *expires_seconds,
+                   "Expiry in seconds, for short-lived tokens (default: never)")
+      ->excludes(days_opt);
+  token_create->callback([&state, token_flags, token_args, expires, expires_seconds] {
     auto config = Resolve(*token_flags);
     if (!config.ok()) {
       state.exit_code = Fail("token create", config.status());
@@ -285,9 +293,10 @@ void RegisterServerCommands(CLI::App& app, CliState& state) {
       return;
     }
     auth::AuthService auth((*(*opened)->db), SystemClock::Instance(), {});
-    std::optional<int64_t> days;
-    if (*expires > 0) days = *expires;
-    auto t = auth.CreateToken((*token_args)["name"], *role, days, std::nullopt);
+    std::optional<Millis> expires_in;
+    if (*expires > 0) expires_in = Millis(*expires * 86'400'000LL);
+    if (*expires_seconds > 0) expires_in = Millis(*expires_seconds * 1000);
+    auto t = auth.CreateTokenExpiringIn((*token_args)["name"], *role, expires_in, std::nullopt);
     if (!t.ok()) {
       state.exit_code = Fail("token create", t.status());
       return;

@@ -74,6 +74,7 @@ const std::vector<std::string>& ConfigKeys() {
                                                 "kube_context",
                                                 "password_cost",
                                                 "secure_cookies",
+                                                "session_ttl_seconds",
                                                 "sse_heartbeat_seconds",
                                                 "dependency_timeout_seconds",
                                                 "retention_days",
@@ -325,6 +326,11 @@ Status SetConfigValue(Config& c, const std::string& key, const std::string& v,
     c.sqlite_memory_mb = static_cast<int>(n);
     return Status::Ok();
   }
+  if (key == "session_ttl_seconds") {
+    DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 1, 30LL * 86400, source));
+    c.session_ttl_seconds = static_cast<int>(n);
+    return Status::Ok();
+  }
   if (key == "audit_retention_days") {
     DAI_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, v, 0, 36500, source));
     c.audit_retention_days = static_cast<int>(n);
@@ -411,6 +417,7 @@ std::string DescribeConfig(const Config& c) {
     << "kube_context: " << (c.kube_context.empty() ? "(current-context)" : c.kube_context) << "\n"
     << "password_cost: " << c.password_cost << "\n"
     << "secure_cookies: " << (c.secure_cookies ? "true" : "false") << "\n"
+    << "session_ttl_seconds: " << c.session_ttl_seconds << "\n"
     << "sse_heartbeat_seconds: " << c.sse_heartbeat_seconds << "\n"
     << "dependency_timeout_seconds: " << c.dependency_timeout_seconds << "\n"
     << "retention_days: " << c.retention_days << "\n"

@@ -33,6 +33,8 @@ struct Config {
   std::string kube_context;                   //!< kubeconfig context; empty: its current-context
   std::string password_cost = "interactive";  //!< interactive | moderate | minimum (tests)
   bool secure_cookies = false;
+  //! A browser session ends this long after it was last used (sign in again after it).
+  int session_ttl_seconds = 12 * 60 * 60;
   int sse_heartbeat_seconds = 15;
   //! Longest wait for an outside service's answer: PromQL queries, notification deliveries.
   int dependency_timeout_seconds = 20;

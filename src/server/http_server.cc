@@ -99,6 +99,16 @@ bool ValidHeaderName(std::string_view name) {
   return true;
 }
 
+// Every answer carries it (the web client's pages above all): scripts, styles, fonts and
+// connections only from this server, images also as data:/blob: URLs (the architecture diagram),
+// no plugins, no <base>, forms only to us, never framed. No inline script or style is allowed,
+// so markup smuggled into a page by a stored value could not run even if it escaped the
+// client's escaping (web/index.html loads its theme script as /theme.js for this reason).
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
 // Headers the server owns; a handler's copies are dropped.
 bool ServerOwnedHeader(std::string_view name) {
   return IEquals(name, "content-length") || IEquals(name, "transfer-encoding") ||
@@ -598,6 +608,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!response.Header("X-Content-Type-Options")) *out += "X-Content-Type-Options: nosniff\r\n";
     if (!response.Header("X-Frame-Options")) *out += "X-Frame-Options: DENY\r\n";
     if (!response.Header("Referrer-Policy")) *out += "Referrer-Policy: no-referrer\r\n";
+    if (!response.Header("Content-Security-Policy")) {
+      *out += "Content-Security-Policy: ";
+      *out += kContentSecurityPolicy;
+      *out += "\r\n";
+    }
   }
 
   void AppendHandlerHeaders(std::string* out, const HttpResponse& response) {

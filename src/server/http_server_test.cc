@@ -92,6 +92,10 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     EXPECT_EQ(response->Header("X-Content-Type-Options"), "nosniff");
     EXPECT_EQ(response->Header("X-Frame-Options"), "DENY");
     EXPECT_TRUE(response->Header("Referrer-Policy").has_value());
+    auto csp = response->Header("Content-Security-Policy");
+    ASSERT_TRUE(csp.has_value());
+    EXPECT_NE(csp->find("script-src 'self';"), std::string::npos) << *csp;
+    EXPECT_EQ(csp->find("unsafe-inline"), std::string::npos) << *csp;
     ASSERT_TRUE(response->Header("X-Request-Id").has_value());
     EXPECT_EQ(response->Header("X-Request-Id")->size(), 16u);
   }

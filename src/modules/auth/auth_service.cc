@@ -239,6 +239,14 @@ Result<int64_t> AuthService::CreateUser(const std::string& username, const std::
 Result<NewToken> AuthService::CreateToken(const std::string& name, Role role,
                                           std::optional<int64_t> expires_in_days,
                                           std::optional<int64_t> owner_user_id) {
+  std::optional<Millis> expires_in;
+  if (expires_in_days) expires_in = Millis(*expires_in_days * 86'400'000LL);
+  return CreateTokenExpiringIn(name, role, expires_in, owner_user_id);
+}
+
+Result<NewToken> AuthService::CreateTokenExpiringIn(const std::string& name, Role role,
+                                                    std::optional<Millis> expires_in,
+                                                    std::optional<int64_t> owner_user_id) {
   NewToken out;
   out.token = kTokenPrefix + RandomToken(32);
   store::ApiTokenRecord rec;
@@ -247,7 +255,7 @@ Result<NewToken> AuthService::CreateToken(const std::string& name, Role role,
   rec.prefix = out.token.substr(0, 10);
   rec.user_id = owner_user_id;
   rec.role = std::string(RoleName(role));
-  if (expires_in_days) rec.expires_at = clock_.Now() + Millis(*expires_in_days * 86'400'000LL);
+  if (expires_in) rec.expires_at = clock_.Now() + *expires_in;
   DAI_ASSIGN_OR_RETURN(out.id, tokens_.Create(rec));
   DAI_ASSIGN_OR_RETURN(out.record, tokens_.FindById(out.id));
   return out;

@@ -79,6 +79,10 @@ class AuthService final : public Authenticator, public AuditSink {
   Result<NewToken> CreateToken(const std::string& name, Role role,
                                std::optional<int64_t> expires_in_days,
                                std::optional<int64_t> owner_user_id);
+  //! The same with the lifetime in milliseconds (the CLI's --expires-in-seconds).
+  Result<NewToken> CreateTokenExpiringIn(const std::string& name, Role role,
+                                         std::optional<Millis> expires_in,
+                                         std::optional<int64_t> owner_user_id);
 
   //! Set-Cookie header values for a new session and for clearing it.
   std::string SessionCookie(const std::string& value) const;

@@ -11,6 +11,7 @@
 
 #include "adapters/gitrepo/git_tree.h"
 #include "adapters/graphviz/graphviz_renderer.h"
+#include "adapters/inventory/allowed_roots.h"
 #include "engines/docs/architecture.h"
 #include "engines/docs/change_log.h"
 #include "engines/docs/doc_template.h"
@@ -89,6 +90,29 @@ Result<std::string> ReadFileBounded(const fs::path& path, size_t max_bytes) {
   std::ostringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// Server files are read only inside the configured roots (scan_roots): `path` is resolved
+// first (symbolic links followed), so neither "../" nor a link inside a root reaches outside.
+Status CheckWithinRoots(const fs::path& path, const std::vector<std::string>& roots,
+                        const std::string& field) {
+  if (roots.empty()) {
+    return Status::FailedPrecondition(field +
+                                      ": reading files on the server needs the scan_roots "
+                                      "setting (none is configured)");
+  }
+  DAI_ASSIGN_OR_RETURN(std::string canonical, inventory::CanonicalPath(path.string()));
+  if (!inventory::WithinRoots(canonical, roots)) {
+    return Status::InvalidArgument(field + ": " + path.string() +
+                                   " is outside the allowed scan roots");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadFileWithinRoots(const fs::path& path, const std::vector<std::string>& roots,
+                                        const std::string& field, size_t max_bytes) {
+  DAI_RETURN_IF_ERROR(CheckWithinRoots(path, roots, field));
+  return ReadFileBounded(path, max_bytes);
 }
 
 Json SnapshotJson(const store::Row& r, bool full) {
@@ -428,6 +452,7 @@ void DocsService::ImportOne(const std::string& rel, const std::string& text,
 }
 
 Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::string& author) {
+  DAI_RETURN_IF_ERROR(CheckWithinRoots(dir, options_.read_roots, "path"));
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     return Status::InvalidArgument("path: " + dir + " is not a directory on the server");
@@ -448,7 +473,8 @@ Result<Json> DocsService::ImportDirectory(const std::string& dir, const std::str
                             {"error", "more than 5000 files: the rest were not imported"}});
       break;
     }
-    auto text = ReadFileBounded(it->path(), options_.max_doc_bytes);
+    auto text =
+        ReadFileWithinRoots(it->path(), options_.read_roots, "path", options_.max_doc_bytes);
     if (!text.ok()) {
       errors.push_back(Json{{"path", it->path().string()}, {"error", text.status().message()}});
       continue;
@@ -756,6 +782,7 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
     } else {
       // A server-side file, or a repository directory searched for OpenAPI/Swagger files.
       fs::path p(target);
+      DAI_RETURN_IF_ERROR(CheckWithinRoots(p, options_.read_roots, "target"));
       std::error_code ec;
       if (fs::is_directory(p, ec)) {
         fs::path found;
@@ -779,7 +806,8 @@ Result<Json> DocsService::Generate(const Json& in, const std::string& author) {
           return Status::InvalidArgument("target: no openapi.* or swagger.* file under " + target);
         p = found;
       }
-      DAI_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(p, 8u << 20));
+      DAI_ASSIGN_OR_RETURN(std::string text,
+                           ReadFileWithinRoots(p, options_.read_roots, "target", 8u << 20));
       DAI_ASSIGN_OR_RETURN(spec, ParseOpenApi(text));
       source_type = "file";
       source_id = p.string();
@@ -1090,6 +1118,7 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
   }
   if (in.contains("manifestPath")) {
     const std::string path = in["manifestPath"].get<std::string>();
+    DAI_RETURN_IF_ERROR(CheckWithinRoots(path, options_.read_roots, "manifestPath"));
     std::error_code ec;
     std::vector<fs::path> files;
     if (fs::is_directory(path, ec)) {
@@ -1110,7 +1139,8 @@ Result<Json> DocsService::CaptureSnapshot(const Json& in) {
                                      " is neither a file nor a directory on the server");
     }
     for (const auto& f : files) {
-      DAI_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(f, 16u << 20));
+      DAI_ASSIGN_OR_RETURN(std::string text,
+                           ReadFileWithinRoots(f, options_.read_roots, "manifestPath", 16u << 20));
       DAI_RETURN_IF_ERROR(add_manifest_text(text, f.string()));
     }
     sources.insert("manifests");

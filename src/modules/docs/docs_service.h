@@ -18,6 +18,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/json.h"
@@ -51,6 +52,9 @@ struct DocsServiceOptions {
   //! null: the documents are the deterministic ones. Must outlive the service.
   Narrator* narrator = nullptr;
   size_t max_doc_bytes = 2u << 20;
+  //! Directories whose files importDocs {path}, generate {type: api, target} and captureSnapshot
+  //! {manifestPath} may read (the scan_roots setting); empty: those reads are refused.
+  std::vector<std::string> read_roots;
   //! Set by the app when Kubernetes is configured: captureSnapshot {cluster: true} reads the
   //! cluster through it. Unset: such a capture is FAILED_PRECONDITION, saying so.
   ClusterReader read_cluster;

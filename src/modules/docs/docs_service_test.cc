@@ -66,6 +66,7 @@ class DocsServiceTest : public ::testing::TestWithParam<Backend> {
     o.version = "test";
     o.incidents = incidents_.get();
     o.runbooks = runbooks_.get();
+    o.read_roots = {fs::temp_directory_path().string()};
     svc_ = std::make_unique<DocsService>(test_db_->db(), clock_, o, nullptr);
     who_.username = "ann";
     who_.role = Role::kOperator;
@@ -195,6 +196,47 @@ TEST_P(DocsServiceTest, ImportsMarkdownDirectories) {
   EXPECT_EQ((*svc_->Search(Json{{"query", "second"}}))["items"].size(), 1u);
   EXPECT_EQ((*svc_->Search(Json{{"query", "bravo"}}))["items"][0]["title"], "b");
   EXPECT_FALSE(svc_->ImportDirectory((dir / "nope").string(), "admin").ok());
+  fs::remove_all(dir);
+}
+
+TEST_P(DocsServiceTest, ServerFilesAreReadOnlyInsideTheScanRoots) {
+  fs::path dir = fs::temp_directory_path() / ("docs-roots-" + std::to_string(::getpid()) + "-" +
+                                              std::to_string(static_cast<int>(GetParam())));
+  fs::create_directories(dir);
+  std::ofstream(dir / "a.md") << "# Alpha\n\ninside";
+  // A link inside the root to a file outside it (the roots here are the temp directory).
+  fs::create_symlink("/etc/hostname", dir / "escape.md");
+  fs::create_symlink("/etc/hostname", dir / "escape.yaml");
+  auto r = svc_->ImportDirectory(dir.string(), "admin");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ((*r)["imported"].size(), 1u) << r->dump();
+  ASSERT_EQ((*r)["errors"].size(), 1u) << r->dump();
+  EXPECT_NE((*r)["errors"][0]["error"].get<std::string>().find("outside the allowed scan roots"),
+            std::string::npos);
+  EXPECT_EQ(Count("SELECT count(*) FROM generated_docs"), 1);
+  // Outside the roots, also through "..": refused before anything is read.
+  for (const std::string& p : {std::string("/etc"), (dir / ".." / ".." / "etc").string()}) {
+    auto out = svc_->ImportDirectory(p, "admin");
+    ASSERT_FALSE(out.ok()) << p;
+    EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument) << p;
+    EXPECT_NE(out.status().message().find("outside the allowed scan roots"), std::string::npos);
+  }
+  auto api = svc_->Generate(Json{{"docType", "api"}, {"target", "/etc/passwd"}}, "ann");
+  ASSERT_FALSE(api.ok());
+  EXPECT_NE(api.status().message().find("target: /etc/passwd is outside"), std::string::npos)
+      << api.status().ToString();
+  auto snap = svc_->CaptureSnapshot(Json{{"name", "x"}, {"manifestPath", "/etc/passwd"}});
+  ASSERT_FALSE(snap.ok());
+  EXPECT_NE(snap.status().message().find("manifestPath: /etc/passwd is outside"), std::string::npos)
+      << snap.status().ToString();
+  auto linked =
+      svc_->CaptureSnapshot(Json{{"name", "x"}, {"manifestPath", (dir / "escape.yaml").string()}});
+  ASSERT_FALSE(linked.ok());
+  EXPECT_NE(linked.status().message().find("outside the allowed scan roots"), std::string::npos);
+  // Without any root configured, no server file is read at all.
+  DocsService none(test_db_->db(), clock_, DocsServiceOptions{}, nullptr);
+  EXPECT_EQ(none.ImportDirectory(dir.string(), "admin").status().code(),
+            StatusCode::kFailedPrecondition);
   fs::remove_all(dir);
 }
 
