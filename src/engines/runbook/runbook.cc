@@ -166,7 +166,13 @@ Result<Step> ParseStep(const Json& s, size_t i, const std::set<std::string>& dec
                          std::string(kinds[1]) + ")");
   }
   const std::string kind(kinds[0]);
-  DAI_RETURN_IF_ERROR(CheckKeys(s, {"name", kinds[0]}, where));
+  DAI_RETURN_IF_ERROR(CheckKeys(s, {"name", kinds[0], "onInterrupt"}, where));
+  if (s.contains("onInterrupt")) {
+    const Json& oi = s["onInterrupt"];
+    if (!oi.is_string() || (oi.get<std::string>() != "retry" && oi.get<std::string>() != "fail"))
+      return Bad(where + ".onInterrupt", "must be retry or fail");
+    step.retry_on_interrupt = oi.get<std::string>() == "retry";
+  }
   const Json& v = s[kind];
   const std::string f = where + "." + kind;
   for (size_t k = 0; k < kStepNames.size(); ++k) {
@@ -391,8 +397,15 @@ Result<Runbook> ParseRunbookJson(const Json& doc, const Limits& limits) {
   return rb;
 }
 
+bool Step::RetriesOnInterrupt() const {
+  if (retry_on_interrupt) return *retry_on_interrupt;
+  return type == StepType::kWait || type == StepType::kPromql ||
+         (type == StepType::kHttp && method == "GET" && !destructive);
+}
+
 Json Step::ToJson() const {
   Json j = {{"name", name}};
+  if (retry_on_interrupt) j["onInterrupt"] = *retry_on_interrupt ? "retry" : "fail";
   const std::string kind(StepTypeName(type));
   switch (type) {
     case StepType::kCommand: {
@@ -517,10 +530,20 @@ Next PlanNext(const Runbook& runbook, const std::vector<StepState>& states,
       case StepStatus::kFailed:
         return {NextKind::kFailed, static_cast<int>(i), "step \"" + step.name + "\" failed"};
       case StepStatus::kRunning:
+        // The process stopped while this step ran. A step without side effects (or one marked
+        // onInterrupt: retry) runs again, a bounded number of times; any other is not repeated.
+        if (step.RetriesOnInterrupt() && st.interruptions < kMaxInterruptRetries) {
+          return {NextKind::kRunStep, static_cast<int>(i),
+                  "step \"" + step.name +
+                      "\" was interrupted (the process stopped); retried (onInterrupt: retry)"};
+        }
         return {NextKind::kFailed, static_cast<int>(i),
                 "step \"" + step.name +
                     "\" was started but its outcome was never recorded (the process stopped); it "
-                    "is not repeated"};
+                    "is not repeated" +
+                    (step.RetriesOnInterrupt()
+                         ? " after " + std::to_string(st.interruptions) + " interruptions"
+                         : " (onInterrupt: fail)")};
       case StepStatus::kPending:
       case StepStatus::kAwaitingApproval: {
         if (ctx.dry_run) return {NextKind::kRunStep, static_cast<int>(i), "dry run"};

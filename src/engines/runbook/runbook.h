@@ -51,6 +51,11 @@ struct Step {
   std::map<std::string, std::string> env;
   Millis timeout{60'000};
   bool destructive = false;  //!< needs a human approval on critical incidents
+  //! What happens to this step when the process running it stops mid-step (`onInterrupt`):
+  //! true = run it again (retry), false = the execution fails, the step is never repeated.
+  //! Unset: the default, retry for steps without side effects (wait, promql, http GET).
+  std::optional<bool> retry_on_interrupt;
+  bool RetriesOnInterrupt() const;
   // wait
   Millis duration{0};
   // approval / notify: the text; http: method, url, body; promql: query; runbook: name;
@@ -122,6 +127,7 @@ std::optional<StepStatus> ParseStepStatus(std::string_view name);
 struct StepState {
   StepStatus status = StepStatus::kPending;
   bool approved = false;  //!< a human approved this step (approval gates, destructive steps)
+  int interruptions = 0;  //!< times the process stopped while this step ran
 };
 
 struct ExecutionContext {
@@ -129,6 +135,10 @@ struct ExecutionContext {
   bool critical = false;          //!< the incident is critical
   bool runbook_approved = false;  //!< the whole-runbook approval was given by a human
 };
+
+//! A step interrupted this many times is not retried again, whatever its onInterrupt says
+//! (it may be what stops the process).
+inline constexpr int kMaxInterruptRetries = 3;
 
 enum class NextKind {
   kRunStep,        //!< run step `index`

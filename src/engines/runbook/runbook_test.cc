@@ -178,6 +178,44 @@ TEST(RunbookPlan, AStartedStepIsNeverRepeated) {
   EXPECT_NE(n.reason.find("not repeated"), std::string::npos);
 }
 
+TEST(RunbookPlan, AnInterruptedStepIsRetriedOnlyPerItsPolicyAndBoundedly) {
+  auto parse = [](const std::string& steps) {
+    auto r = ParseRunbook("name: p\nrequiresApproval: false\nsteps:\n" + steps);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : Runbook{};
+  };
+  std::vector<StepState> st(1);
+  st[0].status = StepStatus::kRunning;
+  // Defaults: no side effects (wait, promql, http GET) retry; commands and http POST do not.
+  for (const char* retried : {"  - wait: 5s\n", "  - promql: {query: up}\n",
+                              "  - http: {method: GET, url: 'http://127.0.0.1:1/x'}\n",
+                              "  - command: {argv: [/bin/true]}\n    onInterrupt: retry\n"}) {
+    Next n = PlanNext(parse(retried), st, {});
+    EXPECT_EQ(n.kind, NextKind::kRunStep) << retried;
+    EXPECT_NE(n.reason.find("retried"), std::string::npos) << n.reason;
+  }
+  for (const char* failed : {"  - command: {argv: [/bin/true]}\n",
+                             "  - http: {method: POST, url: 'http://127.0.0.1:1/x'}\n",
+                             "  - wait: 5s\n    onInterrupt: fail\n"}) {
+    Next n = PlanNext(parse(failed), st, {});
+    EXPECT_EQ(n.kind, NextKind::kFailed) << failed;
+    EXPECT_NE(n.reason.find("not repeated"), std::string::npos) << n.reason;
+  }
+  // Bounded: a step that keeps dying with the process is not retried forever.
+  st[0].interruptions = kMaxInterruptRetries;
+  Next n = PlanNext(parse("  - wait: 5s\n"), st, {});
+  EXPECT_EQ(n.kind, NextKind::kFailed);
+  EXPECT_NE(n.reason.find("after 3 interruptions"), std::string::npos) << n.reason;
+  // The policy round-trips when given, and only then; a bad value is named.
+  EXPECT_EQ(parse("  - wait: 5s\n    onInterrupt: fail\n").ToJson()["steps"][0]["onInterrupt"],
+            "fail");
+  EXPECT_FALSE(parse("  - wait: 5s\n").ToJson()["steps"][0].contains("onInterrupt"));
+  auto bad = ParseRunbook("name: p\nsteps:\n  - wait: 5s\n    onInterrupt: maybe\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("steps[0].onInterrupt"), std::string::npos)
+      << bad.status().ToString();
+}
+
 TEST(RunbookPlan, FinishedStepsAreSkippedOnResume) {
   const Runbook rb = TwoSteps(false, false);
   std::vector<StepState> st(3);

@@ -32,7 +32,8 @@ Json ExecutionSchema() {
                  s::Opt("outputBytes", s::Int()), s::Opt("truncated", s::Bool()),
                  s::Opt("dryRun", s::Bool()), s::Opt("approvedBy", s::String()),
                  s::Opt("httpStatus", s::Int()), s::Opt("startedAt", s::DateTime()),
-                 s::Opt("finishedAt", s::DateTime()), s::Opt("durationMs", s::Int())},
+                 s::Opt("finishedAt", s::DateTime()), s::Opt("durationMs", s::Int()),
+                 s::Opt("interruptions", s::Int(), "times the process stopped while it ran")},
                 true);
   return s::Object(
       {s::Req("id", s::Int()), s::Req("runbookId", s::Int()), s::Req("runbookName", s::String()),

@@ -137,6 +137,7 @@ std::vector<runbook::StepState> States(const LoadedExecution& e) {
     st.status = runbook::ParseStepStatus(e.step_results[i].value("status", "pending"))
                     .value_or(runbook::StepStatus::kPending);
     st.approved = e.approvals.count(static_cast<int>(i)) > 0;
+    st.interruptions = static_cast<int>(e.step_results[i].value("interruptions", int64_t{0}));
     out.push_back(st);
   }
   return out;
@@ -665,6 +666,18 @@ Status RunbookService::Run(int64_t execution_id, const std::function<bool()>& ca
         case runbook::NextKind::kRunStep: {
           // Intent before action: the step is "running" in the store before anything happens.
           auto& st = e.step_results[static_cast<size_t>(next.index)];
+          if (st.value("status", "") == "running") {
+            // Interrupted mid-step and retried per its onInterrupt policy: counted and said.
+            const int64_t n = st.value("interruptions", int64_t{0}) + 1;
+            st["interruptions"] = n;
+            if (e.incident_id) {
+              DAI_RETURN_IF_ERROR(AddAction(conn, *e.incident_id, "runbook_execution",
+                                            "Runbook " + e.runbook_name + ": " + next.reason +
+                                                " (interruption " + std::to_string(n) + ")",
+                                            "system", true, {{"stepIndex", next.index}},
+                                            execution_id, now));
+            }
+          }
           st["status"] = "running";
           st["startedAt"] = FormatIso8601(now);
           if (e.approvals.count(next.index)) st["approvedBy"] = e.approvals[next.index];

@@ -244,6 +244,25 @@ TEST_F(RunbookServiceTest, AStepStartedBeforeACrashIsNotRepeated) {
       << done.dump();
 }
 
+TEST_F(RunbookServiceTest, AStepMarkedRetryIsRunAgainAfterACrashAndCounted) {
+  const int64_t rb = Runbook(
+      "name: idem\nrequiresApproval: false\nsteps:\n  - command: {argv: [/bin/echo, again]}\n"
+      "    onInterrupt: retry\n");
+  auto e = runbooks_->Execute(rb, std::nullopt, false, {}, "alice", 0);
+  ASSERT_TRUE(e.ok());
+  const int64_t id = (*e)["id"].get<int64_t>();
+  ASSERT_TRUE(
+      db_->Query("UPDATE runbook_executions SET status = 'running', step_results = ? WHERE id = ?",
+                 {std::string(R"([{"name":"step 1","type":"command","status":"running"}])"), id})
+          .ok());
+  Restart();
+  ASSERT_TRUE(runbooks_->Run(id, [] { return false; }).ok());
+  Json done = Exec(id);
+  EXPECT_EQ(done["status"], "succeeded") << done.dump();
+  EXPECT_EQ(done["steps"][0]["output"], "again\n");
+  EXPECT_EQ(done["steps"][0]["interruptions"], 1);
+}
+
 TEST_F(RunbookServiceTest, CancelStopsARunningWait) {
   const int64_t rb = Runbook(
       "name: slow\nrequiresApproval: false\nsteps:\n  - wait: 30m\n  - command: {argv: [/bin/echo, "

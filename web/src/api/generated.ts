@@ -2305,6 +2305,8 @@ export interface Procedures {
         "exitCode"?: number;
         "finishedAt"?: string;
         "httpStatus"?: number;
+        /** times the process stopped while it ran */
+        "interruptions"?: number;
         "name": string;
         "output"?: string;
         "outputBytes"?: number;
@@ -2357,6 +2359,8 @@ export interface Procedures {
         "exitCode"?: number;
         "finishedAt"?: string;
         "httpStatus"?: number;
+        /** times the process stopped while it ran */
+        "interruptions"?: number;
         "name": string;
         "output"?: string;
         "outputBytes"?: number;
@@ -2509,6 +2513,8 @@ export interface Procedures {
         "exitCode"?: number;
         "finishedAt"?: string;
         "httpStatus"?: number;
+        /** times the process stopped while it ran */
+        "interruptions"?: number;
         "name": string;
         "output"?: string;
         "outputBytes"?: number;
@@ -2657,6 +2663,8 @@ export interface Procedures {
         "exitCode"?: number;
         "finishedAt"?: string;
         "httpStatus"?: number;
+        /** times the process stopped while it ran */
+        "interruptions"?: number;
         "name": string;
         "output"?: string;
         "outputBytes"?: number;
@@ -2897,6 +2905,8 @@ export interface Procedures {
           "exitCode"?: number;
           "finishedAt"?: string;
           "httpStatus"?: number;
+          /** times the process stopped while it ran */
+          "interruptions"?: number;
           "name": string;
           "output"?: string;
           "outputBytes"?: number;
@@ -3048,6 +3058,8 @@ export interface Procedures {
         "exitCode"?: number;
         "finishedAt"?: string;
         "httpStatus"?: number;
+        /** times the process stopped while it ran */
+        "interruptions"?: number;
         "name": string;
         "output"?: string;
         "outputBytes"?: number;

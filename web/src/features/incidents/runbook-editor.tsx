@@ -677,6 +677,19 @@ function StepEditor({
       Destructive (a critical incident needs an operator&apos;s yes first)
     </label>
   );
+  const onInterrupt = (
+    <label className="rb-field">
+      <span>{`Step ${n} if the server stops mid-step`}</span>
+      <select
+        value={s.onInterrupt}
+        onChange={(e) => set({ onInterrupt: e.target.value as StepModel['onInterrupt'] })}
+      >
+        <option value="">default (retry wait, PromQL and HTTP GET; fail the rest)</option>
+        <option value="retry">retry the step (it is safe to run twice)</option>
+        <option value="fail">fail the execution (never run it twice)</option>
+      </select>
+    </label>
+  );
   return (
     <fieldset className="rb-step" data-testid="runbook-step">
       <legend>
@@ -691,7 +704,7 @@ function StepEditor({
             value={s.type}
             onChange={(e) => {
               const t = e.target.value as StepType;
-              onChange({ ...newStep(t, s.name), uid: s.uid });
+              onChange({ ...newStep(t, s.name), uid: s.uid, onInterrupt: s.onInterrupt });
             }}
           >
             {kStepTypes.map((t) => (
@@ -701,6 +714,7 @@ function StepEditor({
             ))}
           </select>
         </label>
+        {onInterrupt}
         <div className="row-actions">
           <button
             type="button"

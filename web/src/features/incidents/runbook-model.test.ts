@@ -32,7 +32,7 @@ const canonical = {
         env: { LANG: 'C' },
       },
     },
-    { name: 'settle', wait: '10000ms' },
+    { name: 'settle', wait: '10000ms', onInterrupt: 'fail' },
     { name: 'confirm', approval: 'Is the API answering again?' },
     { name: 'tell', notify: 'Restarted {{service}}' },
     {
@@ -86,6 +86,10 @@ describe('runbook model', () => {
       healing: { action: 'restart_pod', target: '{{service}}' },
     });
     expect(steps[7]).toEqual({ name: 'more', runbook: 'other-runbook' });
+    // The interruption policy travels when it was given, and only then.
+    expect(steps[1]).toEqual({ name: 'settle', onInterrupt: 'fail', wait: '10s' });
+    expect(m.steps[1]?.onInterrupt).toBe('fail');
+    expect(steps[0]).not.toHaveProperty('onInterrupt');
     // Model → definition → model keeps everything but the React keys.
     const again = fromCanonical(back);
     const strip = (x: RunbookModel) => ({ ...x, steps: x.steps.map((s) => ({ ...s, uid: 0 })) });

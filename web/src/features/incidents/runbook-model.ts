@@ -61,6 +61,8 @@ export interface StepModel {
   target: string;
   // runbook
   runbook: string;
+  /** onInterrupt: '' = the engine's default (retry wait, promql and http GET; fail the rest). */
+  onInterrupt: '' | 'retry' | 'fail';
 }
 
 export interface RunbookModel {
@@ -98,6 +100,7 @@ export function newStep(type: StepType, name = ''): StepModel {
     action: '',
     target: '',
     runbook: '',
+    onInterrupt: '',
   };
 }
 
@@ -156,6 +159,7 @@ function stepFromCanonical(raw: unknown): StepModel {
   const s = isObj(raw) ? raw : {};
   const type = kStepTypes.find((t) => t in s) ?? 'wait';
   const step = newStep(type, str(s.name));
+  if (s.onInterrupt === 'retry' || s.onInterrupt === 'fail') step.onInterrupt = s.onInterrupt;
   const v = s[type];
   switch (type) {
     case 'command': {
@@ -219,6 +223,7 @@ export function toDefinition(m: RunbookModel): Obj {
 
 function stepToDefinition(s: StepModel): Obj {
   const out: Obj = { name: s.name };
+  if (s.onInterrupt) out.onInterrupt = s.onInterrupt;
   switch (s.type) {
     case 'command': {
       const c: Obj = { argv: [...s.argv] };
