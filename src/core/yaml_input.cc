@@ -70,7 +70,14 @@ size_t RootFlowSeparatorAt(std::string_view text) {
     for (;;) {
       while (i < line.size() && IsBlank(line[i])) ++i;
       if (i < line.size() && (line[i] == '&' || line[i] == '!')) {
-        while (i < line.size() && !IsBlank(line[i])) ++i;
+        // An anchor or tag ends at a blank or a flow indicator: neither may contain ',' (YAML
+        // 1.2 ns-anchor-char, ns-tag-char), and yaml-cpp ends the token there, so "!t,x"
+        // is a tag followed by a ',' at the root. A verbatim tag "!<...>" may hold one.
+        if (line.substr(i).starts_with("!<")) {
+          const size_t close = line.find('>', i);
+          i = close == std::string_view::npos ? line.size() : close + 1;
+        }
+        while (i < line.size() && !IsBlank(line[i]) && line[i] != ',') ++i;
         continue;
       }
       break;
