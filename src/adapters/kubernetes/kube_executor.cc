@@ -241,92 +241,70 @@ Result<KubernetesExecutor::Plan> KubernetesExecutor::MakePlan(const ActionReques
     if (!formula.is_null()) plan.notes["formula"] = formula;
     return plan;
   }
-  if (req.action_type == "rollback" && plan.ref->resource == "statefulsets") {
-    // As `kubectl rollout undo statefulset`: the StatefulSet's history is its ControllerRevisions
-    // (owned by its uid, numbered by .revision, data = the template as a strategic-merge patch);
-    // the template of the newest revision below the current one is put back.
-    ListOptions lo;
-    lo.namespace_ = plan.ns;
-    DAI_ASSIGN_OR_RETURN(ListResult crs, client_->List(*FindResource("controllerrevisions"), lo));
-    std::vector<std::pair<int64_t, const Json*>> owned;
-    for (const Json& cr : crs.items) {
-      const Json& owners = cr["metadata"].value("ownerReferences", Json::array());
-      bool mine = false;
-      for (const Json& o : owners)
-        if (o.is_object() && o.value("uid", "") == plan.uid && o.value("kind", "") == "StatefulSet")
-          mine = true;
-      if (mine && cr.contains("revision") && cr["revision"].is_number_integer())
-        owned.emplace_back(cr["revision"].get<int64_t>(), &cr);
-    }
-    std::sort(owned.begin(), owned.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first; });
-    if (owned.size() < 2)
-      return Status::FailedPrecondition(
-          "statefulsets " + plan.ns + "/" + plan.name + ": no previous revision to roll back to (" +
-          std::to_string(owned.size()) + " ControllerRevision(s) found)");
-    const Json& previous = *owned[1].second;
-    const Json* tpl_in = nullptr;
-    if (previous.contains("data") && previous["data"].is_object() &&
-        previous["data"].contains("spec") && previous["data"]["spec"].is_object() &&
-        previous["data"]["spec"].contains("template") &&
-        previous["data"]["spec"]["template"].is_object())
-      tpl_in = &previous["data"]["spec"]["template"];
-    if (tpl_in == nullptr)
-      return Status::FailedPrecondition(
-          "statefulsets " + plan.ns + "/" + plan.name + ": ControllerRevision " +
-          StringAt(previous, {"metadata", "name"}) + " has no data.spec.template to restore");
-    Json tpl = *tpl_in;
-    tpl.erase("$patch");  // the strategic-merge directive, not part of the template
-    plan.patch_type = PatchType::kJsonPatch;
-    plan.patch =
-        Json::array({Json{{"op", "test"},
-                          {"path", "/metadata/resourceVersion"},
-                          {"value", StringAt(plan.before, {"metadata", "resourceVersion"})}},
-                     Json{{"op", "replace"}, {"path", "/spec/template"}, {"value", tpl}}});
-    plan.notes = Json{{"fromRevision", owned[0].first},
-                      {"toRevision", owned[1].first},
-                      {"controllerRevision", StringAt(previous, {"metadata", "name"})}};
-    return plan;
-  }
   if (req.action_type == "rollback") {
-    if (plan.ref->resource != "deployments")
+    // As `kubectl rollout undo`: the workload's history is the objects it owns, numbered by
+    // revision — a Deployment's ReplicaSets (deployment.kubernetes.io/revision), a StatefulSet's
+    // ControllerRevisions (.revision, data = the template as a strategic-merge patch); the
+    // template of the newest revision below the current one is put back.
+    const bool sts = plan.ref->resource == "statefulsets";
+    if (!sts && plan.ref->resource != "deployments")
       return Status::FailedPrecondition(
-          "rollback is supported for deployments and statefulsets, "
-          "not " +
-          plan.ref->resource);
+          "rollback is supported for deployments and statefulsets, not " + plan.ref->resource);
+    const std::string owner_kind = sts ? "StatefulSet" : "Deployment";
+    const std::string history_kind = sts ? "ControllerRevision" : "ReplicaSet";
     ListOptions lo;
     lo.namespace_ = plan.ns;
-    DAI_ASSIGN_OR_RETURN(ListResult rss, client_->List(*FindResource("replicasets"), lo));
+    DAI_ASSIGN_OR_RETURN(
+        ListResult history,
+        client_->List(*FindResource(sts ? "controllerrevisions" : "replicasets"), lo));
     std::vector<std::pair<int64_t, const Json*>> owned;
-    for (const Json& rs : rss.items) {
-      const Json& owners = rs["metadata"].value("ownerReferences", Json::array());
+    for (const Json& item : history.items) {
+      const Json& owners = item["metadata"].value("ownerReferences", Json::array());
       bool mine = false;
       for (const Json& o : owners)
-        if (o.is_object() && o.value("uid", "") == plan.uid && o.value("kind", "") == "Deployment")
+        if (o.is_object() && o.value("uid", "") == plan.uid && o.value("kind", "") == owner_kind)
           mine = true;
-      const int64_t rev = ParseRevision(rs);
-      if (mine && rev >= 0) owned.emplace_back(rev, &rs);
+      int64_t rev = -1;
+      if (!sts)
+        rev = ParseRevision(item);
+      else if (item.contains("revision") && item["revision"].is_number_integer())
+        rev = item["revision"].get<int64_t>();
+      if (mine && rev >= 0) owned.emplace_back(rev, &item);
     }
     std::sort(owned.begin(), owned.end(),
               [](const auto& a, const auto& b) { return a.first > b.first; });
     if (owned.size() < 2)
-      return Status::FailedPrecondition("deployments " + plan.ns + "/" + plan.name +
+      return Status::FailedPrecondition(plan.ref->resource + " " + plan.ns + "/" + plan.name +
                                         ": no previous revision to roll back to (" +
-                                        std::to_string(owned.size()) + " ReplicaSet(s) found)");
+                                        std::to_string(owned.size()) + " " + history_kind +
+                                        "(s) found)");
     const Json& previous = *owned[1].second;
-    Json tpl = previous["spec"]["template"];
-    if (tpl.contains("metadata") && tpl["metadata"].contains("labels") &&
-        tpl["metadata"]["labels"].is_object())
-      tpl["metadata"]["labels"].erase("pod-template-hash");
+    Json tpl;
+    if (sts) {
+      const Json& data = previous.value("data", Json::object());
+      const Json& spec = data.is_object() ? data.value("spec", Json::object()) : Json::object();
+      if (!spec.is_object() || !spec.contains("template") || !spec["template"].is_object())
+        return Status::FailedPrecondition(
+            "statefulsets " + plan.ns + "/" + plan.name + ": ControllerRevision " +
+            StringAt(previous, {"metadata", "name"}) + " has no data.spec.template to restore");
+      tpl = spec["template"];
+      tpl.erase("$patch");  // the strategic-merge directive, not part of the template
+    } else {
+      tpl = previous["spec"]["template"];
+      if (tpl.contains("metadata") && tpl["metadata"].contains("labels") &&
+          tpl["metadata"]["labels"].is_object())
+        tpl["metadata"]["labels"].erase("pod-template-hash");
+    }
     plan.patch_type = PatchType::kJsonPatch;
     plan.patch =
         Json::array({Json{{"op", "test"},
                           {"path", "/metadata/resourceVersion"},
                           {"value", StringAt(plan.before, {"metadata", "resourceVersion"})}},
                      Json{{"op", "replace"}, {"path", "/spec/template"}, {"value", tpl}}});
-    plan.notes = Json{{"fromRevision", owned[0].first},
-                      {"toRevision", owned[1].first},
-                      {"replicaSet", StringAt(previous, {"metadata", "name"})}};
+    plan.notes =
+        Json{{"fromRevision", owned[0].first},
+             {"toRevision", owned[1].first},
+             {sts ? "controllerRevision" : "replicaSet", StringAt(previous, {"metadata", "name"})}};
     return plan;
   }
   return Status::InvalidArgument("the Kubernetes executor does not handle action " +
