@@ -28,6 +28,8 @@ const sample = join(repoRoot, '..', 'shared', 'data', 'cost', 'focus', 'focus_sa
 // Copies of the sample's September rows in the large file (999 rows each).
 const copies = Number(process.env.CHAOS_COST_COPIES || 60);
 
+// Progress on stderr as it happens (ctest keeps it), so a run that hangs says where.
+const phase = (what) => process.stderr.write(`chaos_kill: ${new Date().toISOString()} ${what}\n`);
 const cleanups = [];
 after(async () => {
   for (const c of cleanups.reverse()) {
@@ -67,7 +69,9 @@ function focusFor(rows, header, month, repeat = 1) {
 }
 
 test('SIGKILL mid runbook step, mid pipeline step and mid cost import: nothing lost, nothing run twice, no half period visible',
-  { skip: !existsSync(sample) && `shared data absent: ${sample} (the cost import needs the FOCUS sample)` }, async () => {
+  // A timeout below ctest's 300 s: a stuck run then fails here and prints its phases.
+  { skip: !existsSync(sample) && `shared data absent: ${sample} (the cost import needs the FOCUS sample)`,
+    timeout: 240_000 }, async () => {
     const dir = tempDir('chaos-kill');
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const dataDir = join(dir, 'data');
@@ -191,6 +195,7 @@ steps:
       }
     })();
 
+    phase('waiting for both slow steps, then the kill');
     // Everything in progress at once: both long steps running, the CLI import and an upload
     // loading. Then SIGKILL the server and the importer together.
     await waitFor('the runbook and pipeline slow steps to start', () =>
@@ -232,6 +237,7 @@ steps:
     assert.deepEqual(rbMarksAtKill, ['start first', 'start slow']);
     assert.deepEqual(plMarksAtKill, ['start first', 'start slow']);
 
+    phase('killed; restarting');
     // Restart on the same data directory.
     const second = await new Server({ dataDir, extraArgs }).start();
     cleanups.push(() => second.stop());
@@ -268,9 +274,13 @@ steps:
       assert.equal((await costsOf(view, cutUpload.month)).effectiveCost, 0);
     }
 
+    phase('cost checks done; re-importing');
     // Importing the same files again succeeds in full (the cut attempt is no duplicate).
     const reimport = spawn(binary, ['cost', 'import', bigFile, '--data-dir', dataDir, '--json'],
       { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Listened for from the start: it may exit while the checks below run ('exit' fires once;
+    // a listener attached afterwards waited forever — the hang seen in a fresh-clone make test).
+    const reimportExit = new Promise((r) => reimport.on('exit', (code) => r(code)));
     cleanups.push(() => reimport.kill('SIGKILL'));
     let reOut = '';
     let reErr = '';
@@ -281,6 +291,7 @@ steps:
     assert.equal(again.rows, 999);
     assert.equal(periodRows(cutUpload.month).daily > 0, true);
 
+    phase('waiting for the runbook lease to expire');
     // Runbook: the job of the killed server is claimed again once its lease (30 s) runs out.
     const done = await waitFor('the interrupted execution to reach its final state', async () => {
       const e = await view.query('incidentCommander.getExecution', { id: execution.id });
@@ -308,6 +319,7 @@ steps:
     assert.deepEqual(sqlite(dbFile, "SELECT id FROM pipeline_runs WHERE status IN ('queued','running')"), []);
     assert.deepEqual(sqlite(dbFile, "SELECT id FROM runbook_executions WHERE status IN ('pending','running')"), []);
 
+    phase('pipeline closed; running it again');
     // Running it again is a new run, which runs every step once.
     const retry = await op.mutation('cicdOrchestrator.triggerRun', { pipelineId: pipeline.id });
     assert.notEqual(retry.id, run.id);
@@ -320,8 +332,9 @@ steps:
     assert.deepEqual(lines(plMarks).map((l) => l.split(' ').slice(0, 2).join(' ')),
       [...plMarksAtKill, 'start first', 'start slow', 'start last']);
 
+    phase('waiting for the CLI re-import to exit');
     // The large re-import, exact.
-    const reExit = await new Promise((r) => reimport.on('exit', (code) => r(code)));
+    const reExit = await reimportExit;
     assert.equal(reExit, 0, reErr);
     const re = JSON.parse(reOut);
     assert.equal(re.duplicate, false);
